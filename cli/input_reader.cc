@@ -1,0 +1,81 @@
+#include "cli/input_reader.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
+namespace agentguard::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+bool isManifestFile(const fs::path& path) {
+  const auto extension = path.extension().string();
+  return extension == ".yaml" || extension == ".yml" || extension == ".json";
+}
+
+Result<std::string> readBounded(std::istream& in, const std::string& name, size_t maxBytes) {
+  std::string text;
+  char buffer[65536];
+  while (in) {
+    in.read(buffer, sizeof(buffer));
+    text.append(buffer, static_cast<size_t>(in.gcount()));
+    if (text.size() > maxBytes) {
+      return makeError(ErrorCode::kInvalidArgument,
+                       name + ": larger than the limit of " + std::to_string(maxBytes) + " bytes");
+    }
+  }
+  if (in.bad()) return makeError(ErrorCode::kInvalidArgument, name + ": read error");
+  return text;
+}
+
+Result<std::string> readFile(const fs::path& path, size_t maxBytes) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return makeError(ErrorCode::kInvalidArgument, path.string() + ": cannot open file");
+  return readBounded(in, path.string(), maxBytes);
+}
+
+}  // namespace
+
+Result<std::vector<InputText>> readInputs(const std::vector<std::string>& paths, std::istream& stdinStream,
+                                          size_t maxBytes) {
+  std::vector<InputText> inputs;
+  for (const auto& argument : paths) {
+    if (argument == "-") {
+      auto text = readBounded(stdinStream, "-", maxBytes);
+      if (!text) return std::move(text).error();
+      inputs.push_back({"-", std::move(text).value()});
+      continue;
+    }
+    std::error_code ec;
+    const fs::path path(argument);
+    if (fs::is_directory(path, ec)) {
+      std::vector<fs::path> files;
+      fs::recursive_directory_iterator it(path, fs::directory_options::none, ec);
+      for (; !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+        const auto name = it->path().filename().string();
+        if (!name.empty() && name.front() == '.') {
+          if (it->is_directory(ec)) it.disable_recursion_pending();
+          continue;
+        }
+        if (it->is_regular_file(ec) && isManifestFile(it->path())) files.push_back(it->path());
+      }
+      if (ec) return makeError(ErrorCode::kInvalidArgument, argument + ": cannot read directory: " + ec.message());
+      std::sort(files.begin(), files.end());
+      for (const auto& file : files) {
+        auto text = readFile(file, maxBytes);
+        if (!text) return std::move(text).error();
+        inputs.push_back({file.string(), std::move(text).value()});
+      }
+      continue;
+    }
+    if (!fs::exists(path, ec)) return makeError(ErrorCode::kInvalidArgument, argument + ": no such file or directory");
+    auto text = readFile(path, maxBytes);
+    if (!text) return std::move(text).error();
+    inputs.push_back({argument, std::move(text).value()});
+  }
+  return inputs;
+}
+
+}  // namespace agentguard::cli

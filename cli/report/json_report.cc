@@ -1,0 +1,40 @@
+#include <nlohmann/json.hpp>
+
+#include "cli/report/check_report.h"
+
+namespace agentguard::cli {
+
+void renderJson(const CheckReport& report, std::ostream& out) {
+  nlohmann::ordered_json document;
+  auto& findings = document["findings"] = nlohmann::ordered_json::array();
+  size_t deny = 0, warn = 0, audit = 0;
+  for (const auto& located : report.findings) {
+    const auto& f = located.finding;
+    nlohmann::ordered_json item;
+    item["rule"] = f.rule;
+    item["category"] = f.category;
+    item["severity"] = engine::severityName(f.severity);
+    item["action"] = engine::actionName(f.action);
+    item["object"] = {{"apiVersion", f.apiVersion}, {"kind", f.kind}, {"namespace", f.namespace_}, {"name", f.name}};
+    item["path"] = f.path;
+    item["message"] = f.message;
+    item["fix"] = f.fix;
+    item["location"] = {{"file", located.source}, {"line", located.line}};
+    findings.push_back(std::move(item));
+    switch (f.action) {
+      case engine::Action::kDeny: ++deny; break;
+      case engine::Action::kWarn: ++warn; break;
+      case engine::Action::kAudit: ++audit; break;
+    }
+  }
+  document["summary"] = {{"files", report.sources.size()},
+                         {"objects", report.objectsChecked},
+                         {"findings", report.findings.size()},
+                         {"deny", deny},
+                         {"warn", warn},
+                         {"audit", audit},
+                         {"passed", deny == 0}};
+  out << document.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << '\n';
+}
+
+}  // namespace agentguard::cli

@@ -1,0 +1,63 @@
+#include <map>
+#include <string>
+
+#include "cli/report/check_report.h"
+
+namespace agentguard::cli {
+namespace {
+
+struct Palette {
+  bool on;
+  std::string_view red() const { return on ? "\033[31m" : ""; }
+  std::string_view yellow() const { return on ? "\033[33m" : ""; }
+  std::string_view blue() const { return on ? "\033[36m" : ""; }
+  std::string_view bold() const { return on ? "\033[1m" : ""; }
+  std::string_view dim() const { return on ? "\033[2m" : ""; }
+  std::string_view reset() const { return on ? "\033[0m" : ""; }
+  std::string_view forAction(engine::Action action) const {
+    switch (action) {
+      case engine::Action::kDeny: return red();
+      case engine::Action::kWarn: return yellow();
+      case engine::Action::kAudit: return blue();
+    }
+    return "";
+  }
+};
+
+}  // namespace
+
+void renderText(const CheckReport& report, std::ostream& out, bool color) {
+  const Palette p{color};
+  size_t deny = 0, warn = 0, audit = 0;
+  // Group by object, keeping input order: findings of one object are contiguous.
+  std::string currentObject;
+  for (const auto& located : report.findings) {
+    const auto& f = located.finding;
+    const std::string object = f.objectName() + "  " + located.source;
+    if (object != currentObject) {
+      if (!currentObject.empty()) out << '\n';
+      out << p.bold() << f.objectName() << p.reset() << "  " << p.dim() << located.source << ":" << located.objectLine
+          << p.reset() << '\n';
+      currentObject = object;
+    }
+    const std::string action(engine::actionName(f.action));
+    out << "  " << p.forAction(f.action) << action << p.reset() << std::string(6 - action.size(), ' ') << f.rule
+        << " (" << engine::severityName(f.severity) << ")\n";
+    out << "        " << f.path << p.dim() << "  line " << located.line << p.reset() << '\n';
+    out << "        " << f.message << '\n';
+    out << "        " << p.dim() << "fix: " << p.reset() << f.fix << '\n';
+    switch (f.action) {
+      case engine::Action::kDeny: ++deny; break;
+      case engine::Action::kWarn: ++warn; break;
+      case engine::Action::kAudit: ++audit; break;
+    }
+  }
+  if (!report.findings.empty()) out << '\n';
+  const bool passed = deny == 0;
+  out << (passed ? "PASS" : "FAIL") << ": " << report.objectsChecked << " object"
+      << (report.objectsChecked == 1 ? "" : "s") << " in " << report.sources.size() << " input"
+      << (report.sources.size() == 1 ? "" : "s") << "; " << p.red() << deny << " denied" << p.reset() << ", "
+      << p.yellow() << warn << " warning" << (warn == 1 ? "" : "s") << p.reset() << ", " << audit << " audit\n";
+}
+
+}  // namespace agentguard::cli

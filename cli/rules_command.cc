@@ -1,0 +1,42 @@
+#include "cli/rules_command.h"
+
+#include <nlohmann/json.hpp>
+
+#include "engine/rules/rule_catalog.h"
+
+namespace agentguard::cli {
+
+int runRules(OutputFormat format, std::ostream& out) {
+  const auto& catalog = engine::RuleCatalog::builtin();
+  if (format == OutputFormat::kJson) {
+    nlohmann::ordered_json rules = nlohmann::ordered_json::array();
+    for (const auto& d : catalog.all()) {
+      rules.push_back({{"id", d.info.id},
+                       {"category", d.info.category},
+                       {"title", d.info.title},
+                       {"description", d.info.description},
+                       {"defaultSeverity", engine::severityName(d.info.defaultSeverity)},
+                       {"defaultAction", engine::actionName(d.info.defaultAction)},
+                       {"parameters", d.parametersHelp}});
+    }
+    out << rules.dump(2) << '\n';
+    return 0;
+  }
+  for (const auto& d : catalog.all()) {
+    out << d.info.id << "  [" << d.info.category << ", " << engine::severityName(d.info.defaultSeverity) << ", "
+        << engine::actionName(d.info.defaultAction) << "]\n  " << d.info.title << ": " << d.info.description << '\n';
+    if (!d.parametersHelp.empty()) {
+      size_t start = 0;
+      while (start < d.parametersHelp.size()) {
+        size_t end = d.parametersHelp.find('\n', start);
+        if (end == std::string::npos) end = d.parametersHelp.size();
+        out << "    parameter " << d.parametersHelp.substr(start, end - start) << '\n';
+        start = end + 1;
+      }
+    }
+    out << '\n';
+  }
+  return 0;
+}
+
+}  // namespace agentguard::cli

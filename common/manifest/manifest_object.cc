@@ -1,0 +1,118 @@
+#include "common/manifest/manifest_object.h"
+
+#include "common/manifest/strict_json.h"
+#include "common/manifest/yaml_stream.h"
+
+namespace agentguard::manifest {
+namespace {
+
+constexpr int kMaxListNesting = 8;
+
+// JSON input carries no per-field positions; every field maps to the document's first line.
+class WholeDocumentSourceMap final : public SourceMap {
+ public:
+  int lineOf(std::string_view /*path*/) const override { return 1; }
+};
+
+bool looksLikeJson(std::string_view text) {
+  for (const char c : text) {
+    if (c == ' ' || c == '\t' || c == '\r' || c == '\n') continue;
+    return c == '{' || c == '[';
+  }
+  return false;
+}
+
+bool isListKind(const nlohmann::json& body) {
+  if (!body.is_object()) return false;
+  const auto kind = body.find("kind");
+  const auto items = body.find("items");
+  if (kind == body.end() || !kind->is_string() || items == body.end() || !items->is_array()) return false;
+  const auto& name = kind->get_ref<const std::string&>();
+  return name.size() >= 4 && name.compare(name.size() - 4, 4, "List") == 0;
+}
+
+Error objectError(std::string_view source, int line, const std::string& pathPrefix, const std::string& problem) {
+  std::string where = std::string(source) + ":" + std::to_string(line) + ": ";
+  if (!pathPrefix.empty()) where += pathPrefix + ": ";
+  return makeError(ErrorCode::kInvalidArgument, where + problem);
+}
+
+Status validateObject(const ManifestObject& object) {
+  const auto& body = object.body;
+  if (!body.is_object()) {
+    return objectError(object.source, object.line, object.pathPrefix,
+                       "not a Kubernetes object: expected a mapping with apiVersion and kind");
+  }
+  for (const char* field : {"apiVersion", "kind"}) {
+    const auto it = body.find(field);
+    if (it == body.end() || !it->is_string() || it->get_ref<const std::string&>().empty()) {
+      return objectError(object.source, object.line, object.pathPrefix,
+                         std::string("not a Kubernetes object: ") + field + " is missing or not a non-empty string");
+    }
+  }
+  const auto metadata = body.find("metadata");
+  if (metadata != body.end() && !metadata->is_object() && !metadata->is_null()) {
+    return objectError(object.source, object.line, object.pathPrefix, "metadata must be a mapping");
+  }
+  return okStatus();
+}
+
+Status collect(ManifestObject&& object, int nesting, std::vector<ManifestObject>& out) {
+  if (isListKind(object.body)) {
+    if (nesting >= kMaxListNesting) {
+      return objectError(object.source, object.line, object.pathPrefix, "List kinds nested too deeply");
+    }
+    auto& items = object.body["items"];
+    for (size_t i = 0; i < items.size(); ++i) {
+      ManifestObject item;
+      item.pathPrefix = object.pathPrefix + (object.pathPrefix.empty() ? "" : ".") + "items[" + std::to_string(i) + "]";
+      item.body = std::move(items[i]);
+      item.source = object.source;
+      item.sourceMap = object.sourceMap;
+      item.line = object.sourceMap->lineOf(item.pathPrefix);
+      if (Status status = collect(std::move(item), nesting + 1, out); !status) return status;
+    }
+    return okStatus();
+  }
+  if (Status status = validateObject(object); !status) return status;
+  out.push_back(std::move(object));
+  return okStatus();
+}
+
+}  // namespace
+
+int ManifestObject::lineOf(std::string_view path) const {
+  if (pathPrefix.empty()) return sourceMap->lineOf(path);
+  std::string full = pathPrefix;
+  if (!path.empty() && path.front() != '[') full += '.';
+  full += path;
+  return sourceMap->lineOf(full);
+}
+
+Result<std::vector<ManifestObject>> loadManifests(std::string_view text, std::string_view source,
+                                                  const ParseLimits& limits) {
+  std::vector<ManifestObject> objects;
+  if (looksLikeJson(text)) {
+    auto parsed = parseStrictJson(text, limits);
+    if (!parsed) return makeError(ErrorCode::kInvalidArgument, std::string(source) + ": " + parsed.error().message);
+    ManifestObject object;
+    object.body = std::move(parsed).value();
+    object.source = std::string(source);
+    object.sourceMap = std::make_shared<WholeDocumentSourceMap>();
+    if (Status status = collect(std::move(object), 0, objects); !status) return status.error();
+    return objects;
+  }
+  auto documents = parseYamlStream(text, limits);
+  if (!documents) return makeError(ErrorCode::kInvalidArgument, std::string(source) + ": " + documents.error().message);
+  for (auto& document : *documents) {
+    ManifestObject object;
+    object.body = std::move(document.value);
+    object.source = std::string(source);
+    object.line = document.line;
+    object.sourceMap = std::move(document.sourceMap);
+    if (Status status = collect(std::move(object), 0, objects); !status) return status.error();
+  }
+  return objects;
+}
+
+}  // namespace agentguard::manifest

@@ -1,0 +1,62 @@
+#include "engine/engine.h"
+
+#include <algorithm>
+
+#include "engine/workload/object_view.h"
+
+namespace agentguard::engine {
+
+Engine::Engine(std::shared_ptr<const PolicySet> policies) : policies_(std::move(policies)) {}
+
+bool Engine::exempted(const RuleBinding& binding, const ObjectView& object, const EvaluationContext& context) const {
+  const Exemptions& exemptions = policies_->policies[binding.policy].exemptions;
+  if (!object.namespaceName().empty()) {
+    for (const auto& pattern : exemptions.namespaces) {
+      if (matchesPattern(pattern, object.namespaceName())) return true;
+    }
+  }
+  for (const auto& exemption : exemptions.objects) {
+    if (exemption.expires && context.now >= *exemption.expires) continue;
+    if (!matchesPattern(exemption.kind, object.kind())) continue;
+    if (!object.namespaceName().empty() && !matchesPattern(exemption.namespace_, object.namespaceName())) continue;
+    if (!matchesPattern(exemption.name, object.name())) continue;
+    if (exemption.rules.empty()) return true;
+    if (std::find(exemption.rules.begin(), exemption.rules.end(), binding.definition->info.id) !=
+        exemption.rules.end()) {
+      return true;
+    }
+  }
+  return false;
+}
+
+Findings Engine::evaluate(const nlohmann::json& object, const EvaluationContext& context) const {
+  Findings findings;
+  if (!object.is_object()) return findings;
+  const ObjectView view(object, context.defaultNamespace);
+  RuleContext ruleContext;
+  ruleContext.networkPolicies = context.networkPolicies;
+  std::vector<Violation> violations;
+  for (const RuleBinding& binding : policies_->rules) {
+    if (exempted(binding, view, context)) continue;
+    violations.clear();
+    binding.rule->evaluate(view, ruleContext, violations);
+    for (auto& violation : violations) {
+      Finding finding;
+      finding.rule = binding.definition->info.id;
+      finding.category = binding.definition->info.category;
+      finding.severity = binding.severity;
+      finding.action = binding.action;
+      finding.apiVersion = view.apiVersion();
+      finding.kind = view.kind();
+      finding.namespace_ = view.namespaceName();
+      finding.name = view.name();
+      finding.path = std::move(violation.path);
+      finding.message = std::move(violation.message);
+      finding.fix = std::move(violation.fix);
+      findings.push_back(std::move(finding));
+    }
+  }
+  return findings;
+}
+
+}  // namespace agentguard::engine

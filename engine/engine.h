@@ -1,0 +1,37 @@
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/finding.h"
+#include "engine/network/network_policy_source.h"
+#include "engine/policy/policy_set.h"
+
+namespace agentguard::engine {
+
+struct EvaluationContext {
+  const NetworkPolicySource* networkPolicies = nullptr;  // see RuleContext
+  std::string_view defaultNamespace = "default";          // for objects that name no namespace
+  std::chrono::system_clock::time_point now = std::chrono::system_clock::now();  // for exemption expiry
+};
+
+// The policy engine shared by `agentguard check` and the admission webhook: one compiled PolicySet,
+// applied to one object at a time. Thread-safe; evaluation does no I/O beyond the NetworkPolicySource.
+class Engine {
+ public:
+  explicit Engine(std::shared_ptr<const PolicySet> policies);
+
+  Findings evaluate(const nlohmann::json& object, const EvaluationContext& context) const;
+
+  const PolicySet& policies() const { return *policies_; }
+
+ private:
+  bool exempted(const RuleBinding& binding, const ObjectView& object, const EvaluationContext& context) const;
+
+  std::shared_ptr<const PolicySet> policies_;
+};
+
+}  // namespace agentguard::engine

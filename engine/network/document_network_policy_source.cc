@@ -1,0 +1,24 @@
+#include "engine/network/document_network_policy_source.h"
+
+#include "engine/workload/object_view.h"
+
+namespace agentguard::engine {
+
+DocumentNetworkPolicySource::DocumentNetworkPolicySource(const std::vector<SharedObject>& objects,
+                                                         std::string_view defaultNamespace) {
+  for (const auto& object : objects) {
+    if (!object || !object->is_object()) continue;
+    if (stringField(object.get(), "kind").value_or("") != "NetworkPolicy") continue;
+    if (stringField(object.get(), "apiVersion").value_or("") != "networking.k8s.io/v1") continue;
+    const ObjectView view(*object, defaultNamespace);
+    byNamespace_[view.namespaceName()].push_back(object);
+  }
+}
+
+Result<std::vector<SharedObject>> DocumentNetworkPolicySource::policiesIn(std::string_view ns) const {
+  const auto it = byNamespace_.find(ns);
+  if (it == byNamespace_.end()) return std::vector<SharedObject>{};
+  return it->second;
+}
+
+}  // namespace agentguard::engine

@@ -1,0 +1,26 @@
+#pragma once
+
+#include <functional>
+#include <utility>
+
+#include "engine/rules/rule.h"
+
+namespace agentguard::engine {
+
+// A rule whose check is a function; the function captures the rule's parameters by value.
+class CheckRule final : public Rule {
+ public:
+  using Check = std::function<void(const ObjectView&, const RuleContext&, std::vector<Violation>&)>;
+  explicit CheckRule(Check check) : check_(std::move(check)) {}
+
+  void evaluate(const ObjectView& object, const RuleContext& context, std::vector<Violation>& out) const override {
+    check_(object, context, out);
+  }
+
+ private:
+  Check check_;
+};
+
+inline RulePtr makeCheckRule(CheckRule::Check check) { return std::make_unique<CheckRule>(std::move(check)); }
+
+}  // namespace agentguard::engine

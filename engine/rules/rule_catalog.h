@@ -1,0 +1,32 @@
+#pragma once
+
+#include <string_view>
+#include <vector>
+
+#include "engine/rules/rule.h"
+
+namespace agentguard::engine {
+
+// Every rule agentguard knows, by id. Policies choose which of them are on and how they act.
+class RuleCatalog {
+ public:
+  // Adds a definition; a duplicate id is a programming error and aborts in tests (see rule_catalog_test).
+  void add(RuleDefinition definition);
+  const RuleDefinition* find(std::string_view id) const;
+  const std::vector<RuleDefinition>& all() const { return definitions_; }
+
+  // The built-in rules of every category.
+  static const RuleCatalog& builtin();
+
+ private:
+  std::vector<RuleDefinition> definitions_;
+};
+
+// Each category registers its rules; see engine/rules/<category>/.
+void addExposureRules(RuleCatalog& catalog);
+void addPrivilegeRules(RuleCatalog& catalog);
+void addNetworkIsolationRules(RuleCatalog& catalog);
+void addCredentialRules(RuleCatalog& catalog);
+void addSupplyChainRules(RuleCatalog& catalog);
+
+}  // namespace agentguard::engine

@@ -1,0 +1,7 @@
+#include "engine/rules/rule_catalog.h"
+
+namespace agentguard::engine {
+
+void addSupplyChainRules(RuleCatalog& /*catalog*/) {}
+
+}  // namespace agentguard::engine

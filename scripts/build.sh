@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Configures and builds agentguard into build/ (binaries in build/bin/). Extra arguments go to cmake.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/install-deps.sh
+jobs=$(nproc 2>/dev/null || echo 2)
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >build-configure.log 2>&1 || {
+  cat build-configure.log
+  exit 1
+}
+rm -f build-configure.log
+cmake --build build -j "$jobs"
