@@ -1,0 +1,40 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "common/manifest/parse_limits.h"
+#include "common/result/result.h"
+
+namespace agentguard::webhook {
+
+constexpr std::string_view kAdmissionApiVersion = "admission.k8s.io/v1";
+constexpr std::string_view kAdmissionReviewKind = "AdmissionReview";
+
+// The fields of an admission.k8s.io/v1 AdmissionReview request that the webhook uses.
+struct AdmissionRequest {
+  std::string uid;
+  std::string group;        // request.kind.group ("" for the core group)
+  std::string version;      // request.kind.version
+  std::string kind;         // request.kind.kind, e.g. "Deployment"
+  std::string resource;     // request.resource.resource, e.g. "deployments"
+  std::string subResource;  // request.subResource, e.g. "status"; "" for the main resource
+  std::string operation;    // CREATE | UPDATE | DELETE | CONNECT
+  std::string namespace_;   // "" for cluster-scoped objects
+  std::string name;         // "" on CREATE with generateName
+  bool dryRun = false;
+  nlohmann::json object;     // null when absent (DELETE)
+  nlohmann::json oldObject;  // null when absent (CREATE)
+};
+
+// Decodes an AdmissionReview from the body of POST /validate. InvalidArgument when the body is not
+// JSON within `limits` (duplicate keys, depth, size) or not an admission.k8s.io/v1 AdmissionReview
+// with a request and a request.uid.
+Result<AdmissionRequest> decodeAdmissionReview(std::string_view body, const manifest::ParseLimits& limits);
+
+// The same, from an already parsed document (moved from).
+Result<AdmissionRequest> decodeAdmissionReview(nlohmann::json&& review);
+
+}  // namespace agentguard::webhook

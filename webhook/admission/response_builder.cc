@@ -1,0 +1,113 @@
+#include "webhook/admission/response_builder.h"
+
+#include <map>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+namespace agentguard::webhook {
+
+std::string truncateUtf8(std::string_view text, size_t maxBytes) {
+  if (text.size() <= maxBytes) return std::string(text);
+  constexpr std::string_view kEllipsis = "...";
+  if (maxBytes < kEllipsis.size()) return std::string(kEllipsis.substr(0, maxBytes));
+  size_t cut = maxBytes - kEllipsis.size();
+  // Step back over continuation bytes (10xxxxxx) so the cut falls before a character's first byte.
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0u) == 0x80u) --cut;
+  return std::string(text.substr(0, cut)) + std::string(kEllipsis);
+}
+
+std::string singleLine(std::string_view text) {
+  std::string line(text);
+  for (char& c : line) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20u || byte == 0x7Fu) c = ' ';
+  }
+  return line;
+}
+
+std::string denialLine(const engine::Finding& finding) {
+  return singleLine("agentguard denied " + finding.objectName() + ": [" + finding.rule + "] " + finding.path + ": " +
+                    finding.message + "; fix: " + finding.fix);
+}
+
+std::string warningText(const engine::Finding& finding) {
+  return truncateUtf8(singleLine("[" + finding.rule + "] " + finding.objectName() + ": " + finding.path + ": " +
+                                 finding.message + "; fix: " + finding.fix),
+                      kMaxWarningBytes);
+}
+
+AdmissionResponse responseForFindings(std::string uid, const engine::Findings& findings) {
+  AdmissionResponse response;
+  response.uid = std::move(uid);
+  std::vector<std::string> denials;
+  std::map<std::string, std::vector<const engine::Finding*>> audits;  // by rule, in a stable order
+  std::set<std::string> warned;
+  for (const auto& finding : findings) {
+    switch (finding.action) {
+      case engine::Action::kDeny:
+        denials.push_back(denialLine(finding));
+        break;
+      case engine::Action::kWarn:
+        // The same text twice would be printed twice by kubectl.
+        if (auto text = warningText(finding); warned.insert(text).second) response.warnings.push_back(std::move(text));
+        break;
+      case engine::Action::kAudit:
+        audits[finding.rule].push_back(&finding);
+        break;
+    }
+  }
+  for (const auto& [rule, ruleFindings] : audits) {
+    std::string value = ruleFindings.front()->path + ": " + ruleFindings.front()->message;
+    if (ruleFindings.size() > 1) value += " (and " + std::to_string(ruleFindings.size() - 1) + " more)";
+    response.auditAnnotations.emplace_back(rule, truncateUtf8(singleLine(value), kMaxAuditValueBytes));
+  }
+  if (!denials.empty()) {
+    response.allowed = false;
+    response.code = 403;
+    response.reason = "Forbidden";
+    const size_t shown = std::min(denials.size(), kMaxDenialLines);
+    for (size_t i = 0; i < shown; ++i) {
+      if (i > 0) response.message += '\n';
+      response.message += denials[i];
+    }
+    if (denials.size() > shown) {
+      response.message += "\n... and " + std::to_string(denials.size() - shown) +
+                          " more violations; run `agentguard check` on the manifest to see them all";
+    }
+  }
+  return response;
+}
+
+AdmissionResponse internalErrorResponse(std::string uid, std::string_view objectName) {
+  AdmissionResponse response;
+  response.uid = std::move(uid);
+  response.allowed = false;
+  response.code = 500;
+  response.reason = "InternalError";
+  response.message = "agentguard could not evaluate " + std::string(objectName) +
+                     " and refuses it until it can (fail closed); retry, and report it if it persists";
+  return response;
+}
+
+std::string serializeAdmissionReview(const AdmissionResponse& response) {
+  nlohmann::json body = {{"uid", response.uid}, {"allowed", response.allowed}};
+  if (!response.allowed) {
+    body["status"] = {{"status", "Failure"},
+                      {"code", response.code},
+                      {"reason", response.reason},
+                      {"message", response.message}};
+  }
+  if (!response.warnings.empty()) body["warnings"] = response.warnings;
+  if (!response.auditAnnotations.empty()) {
+    nlohmann::json annotations = nlohmann::json::object();
+    for (const auto& [key, value] : response.auditAnnotations) annotations[key] = value;
+    body["auditAnnotations"] = std::move(annotations);
+  }
+  const nlohmann::json review = {
+      {"apiVersion", "admission.k8s.io/v1"}, {"kind", "AdmissionReview"}, {"response", std::move(body)}};
+  // Invalid UTF-8 from a manifest is replaced rather than thrown on.
+  return review.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+}  // namespace agentguard::webhook

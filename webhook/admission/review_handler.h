@@ -1,0 +1,83 @@
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/manifest/parse_limits.h"
+#include "engine/engine.h"
+#include "engine/network/network_policy_source.h"
+#include "webhook/admission/admission_request.h"
+#include "webhook/admission/response_builder.h"
+
+namespace agentguard::webhook {
+
+// Where the handler gets the compiled policies; the policy reloader swaps them while requests run.
+class EngineSource {
+ public:
+  virtual ~EngineSource() = default;
+  // Null until a policy set has been compiled; requests are then refused (fail closed).
+  virtual std::shared_ptr<const engine::Engine> engine() const = 0;
+};
+
+// What the webhook decided, as a metric label value.
+enum class Decision {
+  kAllow,    // admitted, nothing to say (audit annotations may be set)
+  kWarn,     // admitted with warnings
+  kDeny,     // refused by a deny rule
+  kError,    // refused because it could not be evaluated (fail closed)
+  kInvalid,  // the body was not an AdmissionReview (HTTP 400)
+};
+std::string_view decisionName(Decision decision);
+
+// Which part of a request is checked.
+enum class Scope {
+  kSkip,                 // not checked: DELETE, CONNECT, subresources that cannot change what rules see
+  kObject,               // the new object, whole
+  kEphemeralContainers,  // pods/ephemeralcontainers: only findings about spec.ephemeralContainers count
+};
+Scope scopeOf(const AdmissionRequest& request);
+
+// One answered POST /validate, with what logs and metrics need (never the object).
+struct ReviewOutcome {
+  int httpStatus = 200;
+  std::string contentType = "application/json";
+  std::string body;
+  Decision decision = Decision::kError;
+  std::string error;  // why the body was refused (400) or evaluation failed; empty otherwise
+  // The request's identity, empty when the body could not be decoded.
+  std::string uid, kind, namespace_, name, operation, subResource;
+  bool dryRun = false;
+  std::vector<std::string> deniedRules;  // distinct rule ids of deny findings
+  std::vector<std::string> warnedRules;
+};
+
+struct ReviewOptions {
+  manifest::ParseLimits limits;  // applied to the request body
+  std::function<std::chrono::system_clock::time_point()> now = [] { return std::chrono::system_clock::now(); };
+};
+
+// POST /validate: AdmissionReview in, AdmissionReview out. Pure apart from the engine source and the
+// NetworkPolicy source it reads; no side effects, so dry-run requests are evaluated like any other.
+class ReviewHandler {
+ public:
+  ReviewHandler(const EngineSource& engines, const engine::NetworkPolicySource* networkPolicies,
+                ReviewOptions options = {});
+
+  // Never throws: a body that is not an AdmissionReview is answered 400; any failure while evaluating
+  // a decoded request refuses it (allowed: false, code 500).
+  ReviewOutcome review(std::string_view body) const;
+
+  // The decision for one decoded request. Throws only on a bug (caught by review()).
+  AdmissionResponse evaluate(const AdmissionRequest& request, ReviewOutcome& outcome) const;
+
+ private:
+  const EngineSource& engines_;
+  const engine::NetworkPolicySource* networkPolicies_;
+  ReviewOptions options_;
+};
+
+}  // namespace agentguard::webhook
