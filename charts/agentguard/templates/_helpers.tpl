@@ -1,0 +1,171 @@
+{{/* Names, labels and shared blocks of the agentguard chart. */}}
+
+{{- define "agentguard.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "agentguard.fullname" -}}
+{{- if .Values.fullnameOverride -}}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- $name := default .Chart.Name .Values.nameOverride -}}
+{{- if contains $name .Release.Name -}}
+{{- .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Name of a component's objects: "<fullname>-<component>", at most 63 characters. */}}
+{{- define "agentguard.componentName" -}}
+{{- $fullname := include "agentguard.fullname" .root | trunc (int (sub 62 (len .component))) | trimSuffix "-" -}}
+{{- printf "%s-%s" $fullname .component -}}
+{{- end -}}
+
+{{- define "agentguard.webhookName" -}}
+{{- include "agentguard.componentName" (dict "root" . "component" "webhook") -}}
+{{- end -}}
+
+{{- define "agentguard.operatorName" -}}
+{{- include "agentguard.componentName" (dict "root" . "component" "operator") -}}
+{{- end -}}
+
+{{- define "agentguard.webhookTLSSecretName" -}}
+{{- printf "%s-tls" (include "agentguard.webhookName" .) -}}
+{{- end -}}
+
+{{- define "agentguard.policiesName" -}}
+{{- include "agentguard.componentName" (dict "root" . "component" "policies") -}}
+{{- end -}}
+
+{{/* Labels on every object. */}}
+{{- define "agentguard.labels" -}}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{ include "agentguard.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: agentguard
+{{- with .Values.commonLabels }}
+{{ toYaml . }}
+{{- end }}
+{{- end -}}
+
+{{- define "agentguard.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "agentguard.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end -}}
+
+{{/* Labels of a component's objects; call with (dict "root" $ "component" "webhook"). */}}
+{{- define "agentguard.componentLabels" -}}
+{{ include "agentguard.labels" .root }}
+app.kubernetes.io/component: {{ .component }}
+{{- end -}}
+
+{{- define "agentguard.componentSelectorLabels" -}}
+{{ include "agentguard.selectorLabels" .root }}
+app.kubernetes.io/component: {{ .component }}
+{{- end -}}
+
+{{- define "agentguard.image" -}}
+{{- if .Values.image.digest -}}
+{{- printf "%s@%s" .Values.image.repository .Values.image.digest -}}
+{{- else -}}
+{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Pod and container security contexts shared by both components. */}}
+{{- define "agentguard.podSecurityContext" -}}
+runAsNonRoot: true
+runAsUser: 65532
+runAsGroup: 65532
+fsGroup: 65532
+seccompProfile:
+  type: RuntimeDefault
+{{- end -}}
+
+{{- define "agentguard.containerSecurityContext" -}}
+runAsNonRoot: true
+runAsUser: 65532
+runAsGroup: 65532
+allowPrivilegeEscalation: false
+privileged: false
+readOnlyRootFilesystem: true
+capabilities:
+  drop: [ALL]
+seccompProfile:
+  type: RuntimeDefault
+{{- end -}}
+
+{{/* The PodDisruptionBudget API of the cluster: policy/v1 from 1.21, policy/v1beta1 before. */}}
+{{- define "agentguard.pdbApiVersion" -}}
+{{- if or (.Capabilities.APIVersions.Has "policy/v1/PodDisruptionBudget") (semverCompare ">=1.21-0" .Capabilities.KubeVersion.Version) -}}
+policy/v1
+{{- else -}}
+policy/v1beta1
+{{- end -}}
+{{- end -}}
+
+{{/* The host of webhook.url without port or brackets ("" when unset). */}}
+{{- define "agentguard.webhookURLHost" -}}
+{{- with .Values.webhook.url -}}
+{{- regexReplaceAll "(\\]?:[0-9]+)$" ((urlParse .).host | trimPrefix "[") "" | trimSuffix "]" -}}
+{{- end -}}
+{{- end -}}
+
+{{/* "true" when the argument is an IPv4 or IPv6 address. */}}
+{{- define "agentguard.isIP" -}}
+{{- if regexMatch "^[0-9]+\\.[0-9]+\\.[0-9]+\\.[0-9]+$|:" . }}true{{ end -}}
+{{- end -}}
+
+{{/*
+Webhook TLS material for tls.mode=self-signed, computed once per render and shared by the Secret and
+the ValidatingWebhookConfiguration: the existing Secret when there is one (so upgrades never churn
+certificates), else a new CA and serving certificate. Returns a dict as YAML: caCert, cert, key.
+*/}}
+{{- define "agentguard.selfSignedTLS" -}}
+{{- $cached := index .Values "__agentguardSelfSignedTLS" | default dict -}}
+{{- if not $cached -}}
+{{- $secretName := include "agentguard.webhookTLSSecretName" . -}}
+{{- $existing := lookup "v1" "Secret" .Release.Namespace $secretName -}}
+{{- if and $existing $existing.data (index $existing.data "ca.crt") (index $existing.data "tls.crt") (index $existing.data "tls.key") -}}
+{{- $cached = dict "caCert" (index $existing.data "ca.crt" | b64dec) "cert" (index $existing.data "tls.crt" | b64dec) "key" (index $existing.data "tls.key" | b64dec) -}}
+{{- else -}}
+{{- $service := include "agentguard.webhookName" . -}}
+{{- $ns := .Release.Namespace -}}
+{{- $dnsNames := list $service (printf "%s.%s" $service $ns) (printf "%s.%s.svc" $service $ns) (printf "%s.%s.svc.cluster.local" $service $ns) -}}
+{{- $ips := list -}}
+{{- with include "agentguard.webhookURLHost" . -}}
+{{- if include "agentguard.isIP" . -}}
+{{- $ips = append $ips . -}}
+{{- else -}}
+{{- $dnsNames = append $dnsNames . -}}
+{{- end -}}
+{{- end -}}
+{{- $days := int .Values.webhook.tls.selfSigned.validityDays -}}
+{{- $ca := genCA (printf "%s-ca" $service) $days -}}
+{{- $cert := genSignedCert (printf "%s.%s.svc" $service $ns) $ips $dnsNames $days $ca -}}
+{{- $cached = dict "caCert" $ca.Cert "cert" $cert.Cert "key" $cert.Key -}}
+{{- end -}}
+{{- $_ := set .Values "__agentguardSelfSignedTLS" $cached -}}
+{{- end -}}
+{{- toYaml $cached -}}
+{{- end -}}
+
+{{/* clientConfig of a webhook entry; call with (dict "root" $ "caBundle" BASE64). */}}
+{{- define "agentguard.webhookClientConfig" -}}
+clientConfig:
+  {{- if .root.Values.webhook.url }}
+  url: {{ .root.Values.webhook.url | quote }}
+  {{- else }}
+  service:
+    name: {{ include "agentguard.webhookName" .root }}
+    namespace: {{ .root.Release.Namespace }}
+    path: /validate
+    port: 443
+  {{- end }}
+  {{- with .caBundle }}
+  caBundle: {{ . }}
+  {{- end }}
+{{- end -}}

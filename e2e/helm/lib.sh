@@ -1,0 +1,302 @@
+# shellcheck shell=bash
+# Shared by e2e/helm/run.sh (the Helm end-to-end suite) and e2e/story/run.sh (the demo): installing the
+# chart on the local control plane and running agentguard-webhook and agentguard-operator as local
+# processes authenticated as the chart's own ServiceAccounts. Sourced, never run.
+#
+# The caller sets before use:
+#   REPO        repository root
+#   STATE_DIR   working directory of this run (kubeconfigs, certificates, logs, pid files)
+#   KUBECONFIG  the cluster's admin kubeconfig (exported)
+#   HELM        path of the helm binary
+#   RELEASE, RELEASE_NAMESPACE
+#   BIN_DIR     where agentguard-webhook and agentguard-operator are
+
+E2E_HELM_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+readonly E2E_HELM_DIR
+CHART_DIR="$(cd "${E2E_HELM_DIR}/../../charts/agentguard" && pwd)"
+# shellcheck disable=SC2034  # used by the scripts that source this
+readonly CHART_DIR
+
+# ---------------------------------------------------------------------------
+# Local processes. Each is recorded as "pid starttime" in STATE_DIR/run/NAME.pid and is only signalled
+# while both still match, so a reused pid is never touched.
+
+lib_proc_start_time() {
+  local stat fields
+  stat="$(cat "/proc/$1/stat" 2>/dev/null)" || return 1
+  stat="${stat##*) }"
+  read -r -a fields <<<"$stat"
+  [[ "${fields[0]}" != Z ]] || return 1
+  printf '%s\n' "${fields[19]}"
+}
+
+# True while the process recorded under NAME is the one we started.
+lib_owns_process() {
+  local file="${STATE_DIR}/run/$1.pid" pid start now
+  [[ -f "$file" ]] || return 1
+  read -r pid start <"$file" || return 1
+  now="$(lib_proc_start_time "$pid")" || return 1
+  [[ "$now" == "$start" ]]
+}
+
+lib_recorded_pid() {
+  local pid _start
+  read -r pid _start <"${STATE_DIR}/run/$1.pid" 2>/dev/null || return 1
+  printf '%s\n' "$pid"
+}
+
+# lib_start_process NAME COMMAND...: runs COMMAND in its own session, output to STATE_DIR/logs/NAME.log.
+lib_start_process() {
+  local name="$1"
+  shift
+  mkdir -p "${STATE_DIR}/run" "${STATE_DIR}/logs"
+  setsid "$@" </dev/null >>"${STATE_DIR}/logs/${name}.log" 2>&1 &
+  local pid=$! start
+  start="$(lib_proc_start_time "$pid")" || start=gone
+  printf '%s %s\n' "$pid" "$start" >"${STATE_DIR}/run/${name}.pid"
+}
+
+# lib_stop_process NAME: TERM, KILL after 10 s; returns once it is gone.
+lib_stop_process() {
+  local name="$1" pid i
+  if lib_owns_process "$name"; then
+    pid="$(lib_recorded_pid "$name")"
+    kill -TERM "$pid" 2>/dev/null || true
+    for ((i = 0; i < 100; i++)); do
+      lib_owns_process "$name" || break
+      sleep 0.1
+    done
+    if lib_owns_process "$name"; then
+      kill -KILL "$pid" 2>/dev/null || true
+      for ((i = 0; i < 50; i++)); do
+        lib_owns_process "$name" || break
+        sleep 0.1
+      done
+    fi
+  fi
+  rm -f "${STATE_DIR}/run/${name}.pid"
+}
+
+# Prints COUNT free loopback ports.
+lib_free_ports() {
+  python3 - "$1" <<'PY'
+import socket, sys
+socks = []
+for _ in range(int(sys.argv[1])):
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    socks.append(s)
+print(" ".join(str(s.getsockname()[1]) for s in socks))
+for s in socks:
+    s.close()
+PY
+}
+
+# lib_wait_for SECONDS DESCRIPTION COMMAND...: polls COMMAND every 0.2 s until it succeeds or the
+# deadline passes (then returns 1).
+lib_wait_for() {
+  local seconds="$1" what="$2"
+  shift 2
+  local deadline=$((SECONDS + seconds))
+  until "$@" >/dev/null 2>&1; do
+    if ((SECONDS >= deadline)); then
+      printf 'timed out after %ss waiting for %s\n' "$seconds" "$what" >&2
+      return 1
+    fi
+    sleep 0.2
+  done
+}
+
+# ---------------------------------------------------------------------------
+# Chart
+
+lib_fullname() {
+  printf '%s-agentguard\n' "$RELEASE"
+}
+
+# Values used for a chart installed on the local control plane, where the webhook runs as a local
+# process reached by URL: prints --set flags.
+lib_local_values() {
+  local webhook_port="$1" failure_policy="${2:-Fail}"
+  printf '%s\n' --set "webhook.url=https://127.0.0.1:${webhook_port}/validate" \
+    --set "webhook.failurePolicy=${failure_policy}"
+}
+
+# The release namespace is created up front with the exemption label: Kubernetes 1.20 does not set
+# kubernetes.io/metadata.name, by which the chart excludes its own namespace from the webhook.
+lib_create_release_namespace() {
+  kubectl create namespace "$RELEASE_NAMESPACE" >/dev/null
+  kubectl label namespace "$RELEASE_NAMESPACE" agentguard.io/exempt=true >/dev/null
+}
+
+# ---------------------------------------------------------------------------
+# Credentials of the chart's ServiceAccounts
+
+# lib_service_account_token SA: the token of ServiceAccount RELEASE_NAMESPACE/SA from its token Secret
+# (created by kube-controller-manager's token controller up to Kubernetes 1.23).
+lib_service_account_token() {
+  local sa="$1" secret token
+  secret="$(kubectl -n "$RELEASE_NAMESPACE" get serviceaccount "$sa" -o jsonpath='{.secrets[0].name}' 2>/dev/null)" || return 1
+  [[ -n "$secret" ]] || return 1
+  token="$(kubectl -n "$RELEASE_NAMESPACE" get secret "$secret" -o jsonpath='{.data.token}' 2>/dev/null)" || return 1
+  [[ -n "$token" ]] || return 1
+  printf '%s' "$token" | base64 -d
+}
+
+# lib_write_sa_kubeconfig SA FILE: a kubeconfig authenticating as ServiceAccount SA.
+lib_write_sa_kubeconfig() {
+  local sa="$1" file="$2" token
+  lib_wait_for 60 "the token Secret of ServiceAccount ${RELEASE_NAMESPACE}/${sa}" lib_service_account_token "$sa" || return 1
+  token="$(lib_service_account_token "$sa")"
+  (
+    umask 077
+    cat >"$file" <<EOF
+apiVersion: v1
+kind: Config
+clusters:
+- name: local
+  cluster:
+    server: ${AGENTGUARD_APISERVER_URL}
+    certificate-authority-data: $(base64 -w0 <"$AGENTGUARD_APISERVER_CA")
+users:
+- name: ${sa}
+  user:
+    token: ${token}
+contexts:
+- name: ${sa}
+  context:
+    cluster: local
+    user: ${sa}
+    namespace: ${RELEASE_NAMESPACE}
+current-context: ${sa}
+EOF
+  )
+}
+
+# lib_extract_tls DIR: the webhook's serving certificate, key and CA from the chart's Secret.
+lib_extract_tls() {
+  local dir="$1" secret key
+  secret="$(lib_fullname)-webhook-tls"
+  mkdir -p "$dir"
+  for key in tls.crt tls.key ca.crt; do
+    (
+      umask 077
+      kubectl -n "$RELEASE_NAMESPACE" get secret "$secret" -o "go-template={{index .data \"${key}\"}}" |
+        base64 -d >"${dir}/${key}.new"
+    ) || return 1
+    [[ -s "${dir}/${key}.new" ]] || return 1
+    mv -f "${dir}/${key}.new" "${dir}/${key}"
+  done
+}
+
+# lib_extract_policies DIR: the policy files of the chart's ConfigMap, as the pod would see them.
+lib_extract_policies() {
+  local dir="$1"
+  rm -rf "$dir"
+  mkdir -p "$dir"
+  kubectl -n "$RELEASE_NAMESPACE" get configmap "$(lib_fullname)-policies" -o json |
+    python3 -c '
+import json, os, sys
+data = json.load(sys.stdin).get("data") or {}
+for name, text in data.items():
+    with open(os.path.join(sys.argv[1], name), "w") as f:
+        f.write(text)
+print(len(data))
+' "$dir"
+}
+
+# lib_deployment_args NAME: the container args of Deployment RELEASE_NAMESPACE/NAME, one a line.
+lib_deployment_args() {
+  kubectl -n "$RELEASE_NAMESPACE" get deployment "$1" -o json |
+    python3 -c 'import json, sys; print("\n".join(json.load(sys.stdin)["spec"]["template"]["spec"]["containers"][0].get("args", [])))'
+}
+
+# lib_localize_args FROM=TO...: reads args (one a line) on stdin and rewrites each that equals FROM or
+# starts with FROM followed by "/" (a path) to TO; prints them one a line.
+lib_localize_args() {
+  python3 -c '
+import sys
+pairs = [a.split("=", 1) for a in sys.argv[1:]]
+for line in sys.stdin.read().splitlines():
+    for old, new in pairs:
+        if line == old:
+            line = new
+            break
+        if line.startswith(old + "/"):
+            line = new + line[len(old):]
+            break
+    print(line)
+' "$@"
+}
+
+# ---------------------------------------------------------------------------
+# agentguard-webhook and agentguard-operator as local processes, started with the args the chart
+# gives their Deployments (addresses and mounted paths made local) and the ServiceAccount's kubeconfig.
+
+WEBHOOK_PORT="" WEBHOOK_METRICS_PORT="" OPERATOR_HEALTH_PORT="" OPERATOR_METRICS_PORT=""
+
+lib_require_binaries() {
+  local missing=() name
+  for name in agentguard-webhook agentguard-operator; do
+    [[ -x "${BIN_DIR}/${name}" ]] || missing+=("${BIN_DIR}/${name}")
+  done
+  if ((${#missing[@]} > 0)); then
+    printf 'missing %s: build them first (scripts/build.sh, or cmake --build BUILD_DIR)\n' "${missing[*]}" >&2
+    return 1
+  fi
+}
+
+lib_start_webhook() {
+  local fullname args=() line
+  fullname="$(lib_fullname)"
+  lib_write_sa_kubeconfig "${fullname}-webhook" "${STATE_DIR}/webhook.kubeconfig" || return 1
+  lib_extract_tls "${STATE_DIR}/webhook-tls" || return 1
+  lib_extract_policies "${STATE_DIR}/policies" >/dev/null || return 1
+  while IFS= read -r line; do
+    args+=("$line")
+  done < <(lib_deployment_args "${fullname}-webhook" | lib_localize_args \
+    "/etc/agentguard/tls=${STATE_DIR}/webhook-tls" \
+    "/etc/agentguard/policies=${STATE_DIR}/policies" \
+    "0.0.0.0:8443=127.0.0.1:${WEBHOOK_PORT}" \
+    "0.0.0.0:9090=127.0.0.1:${WEBHOOK_METRICS_PORT}")
+  ((${#args[@]} > 0)) || return 1
+  lib_start_process webhook "${BIN_DIR}/agentguard-webhook" "${args[@]}" --kubeconfig "${STATE_DIR}/webhook.kubeconfig"
+  lib_wait_for 60 "agentguard-webhook /readyz on 127.0.0.1:${WEBHOOK_PORT}" lib_webhook_ready || {
+    lib_owns_process webhook || echo "agentguard-webhook exited" >&2
+    tail -n 30 "${STATE_DIR}/logs/webhook.log" >&2 || true
+    return 1
+  }
+}
+
+lib_webhook_ready() {
+  lib_owns_process webhook &&
+    [[ "$(curl -sS -o /dev/null -w '%{http_code}' --max-time 2 --cacert "${STATE_DIR}/webhook-tls/ca.crt" \
+      "https://127.0.0.1:${WEBHOOK_PORT}/readyz")" == 200 ]]
+}
+
+lib_start_operator() {
+  local fullname args=() line
+  fullname="$(lib_fullname)"
+  lib_write_sa_kubeconfig "${fullname}-operator" "${STATE_DIR}/operator.kubeconfig" || return 1
+  while IFS= read -r line; do
+    args+=("$line")
+  done < <(lib_deployment_args "${fullname}-operator" | lib_localize_args \
+    "0.0.0.0:8081=127.0.0.1:${OPERATOR_HEALTH_PORT}" \
+    "0.0.0.0:9090=127.0.0.1:${OPERATOR_METRICS_PORT}")
+  ((${#args[@]} > 0)) || return 1
+  lib_start_process operator "${BIN_DIR}/agentguard-operator" "${args[@]}" --kubeconfig "${STATE_DIR}/operator.kubeconfig"
+  lib_wait_for 60 "agentguard-operator /readyz on 127.0.0.1:${OPERATOR_HEALTH_PORT}" lib_operator_ready || {
+    lib_owns_process operator || echo "agentguard-operator exited" >&2
+    tail -n 30 "${STATE_DIR}/logs/operator.log" >&2 || true
+    return 1
+  }
+}
+
+lib_operator_ready() {
+  lib_owns_process operator &&
+    [[ "$(curl -sS -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:${OPERATOR_HEALTH_PORT}/readyz")" == 200 ]]
+}
+
+lib_pick_component_ports() {
+  read -r WEBHOOK_PORT WEBHOOK_METRICS_PORT OPERATOR_HEALTH_PORT OPERATOR_METRICS_PORT < <(lib_free_ports 4)
+}

@@ -1,0 +1,716 @@
+#!/usr/bin/env bash
+# End-to-end suite of the Helm chart against a local control plane of its own (e2e/cluster/cluster.sh:
+# etcd, kube-apiserver and kube-controller-manager v1.20.2; no kubelet, so pods stay Pending).
+#
+# There is no kubelet to run the chart's Deployments, so agentguard-webhook and agentguard-operator run
+# as local processes with the args the chart gives their Deployments, authenticated with the token of
+# the chart's own ServiceAccounts: what they can do is exactly what the chart's RBAC grants. The chart
+# is installed with webhook.url pointing at the local webhook and its self-signed certificate.
+#
+# Covered: helm lint (default and cert-manager values); values.schema.json refusing bad values; the
+# rendered chart accepted by the API server (server-side dry run; for tls.mode=cert-manager, whose CRDs
+# are absent here, the cert-manager objects are checked client-side only); helm install; the examples
+# refused or admitted through the API server; an AgentSandbox turned into a NetworkPolicy and a Pod;
+# the exemption label guarded; fail-closed when the webhook is down; helm upgrade keeping the
+# certificates; certificate rotation picked up without a restart; helm uninstall leaving nothing with
+# the release label (CRDs stay, as Helm documents).
+#
+# Usage: e2e/helm/run.sh [--bin-dir DIR] [--chart-only] [--keep]
+#   --bin-dir DIR   where agentguard-webhook and agentguard-operator are (default: build/bin)
+#   --chart-only    only what needs no agentguard binary (lint, dry runs, install, upgrade, uninstall),
+#                   with webhook.failurePolicy=Ignore; for work on the chart alone, never in CI
+#   --keep          leave the cluster and processes running at the end (prints how to stop them)
+set -euo pipefail
+
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+readonly REPO
+# shellcheck source=SCRIPTDIR/lib.sh
+source "${REPO}/e2e/helm/lib.sh"
+
+BIN_DIR="${REPO}/build/bin"
+KEEP=0
+CHART_ONLY=0
+while (($# > 0)); do
+  case "$1" in
+    --bin-dir)
+      BIN_DIR="$2"
+      shift 2
+      ;;
+    --keep)
+      KEEP=1
+      shift
+      ;;
+    --chart-only)
+      CHART_ONLY=1
+      shift
+      ;;
+    -h | --help)
+      sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
+      exit 0
+      ;;
+    *)
+      echo "unknown argument: $1 (see --help)" >&2
+      exit 2
+      ;;
+  esac
+done
+
+readonly RELEASE=e2e
+readonly RELEASE_NAMESPACE=agentguard-system
+readonly INSTANCE_LABEL="app.kubernetes.io/instance=${RELEASE}"
+STATE_DIR="$(mktemp -d "${TMPDIR:-/tmp}/agentguard-e2e-helm.XXXXXX")"
+readonly STATE_DIR
+readonly CLUSTER_DIR="${STATE_DIR}/cluster"
+HELM=""
+
+PASSED=0
+FAILED=0
+STARTED_AT=$SECONDS
+
+pass() {
+  PASSED=$((PASSED + 1))
+  printf '  ok    %s\n' "$*"
+}
+
+fail() {
+  FAILED=$((FAILED + 1))
+  printf '  FAIL  %s\n' "$*"
+}
+
+# expect DESCRIPTION COMMAND...: passes if COMMAND succeeds (its output is discarded).
+expect() {
+  local what="$1"
+  shift
+  if "$@" >/dev/null 2>&1; then pass "$what"; else fail "$what"; fi
+}
+
+# A failure after which nothing later can be meaningful.
+fatal() {
+  fail "$*"
+  exit 1
+}
+
+section() {
+  printf '\n== %s (%ss)\n' "$*" "$((SECONDS - STARTED_AT))"
+}
+
+cleanup() {
+  local status=$?
+  set +e
+  if ((KEEP)); then
+    printf '\nKept: export KUBECONFIG=%s\n' "${CLUSTER_DIR}/kubeconfig"
+    printf 'Stop: kill %s; %s down --state-dir %s; rm -rf %s\n' \
+      "$(lib_recorded_pid webhook 2>/dev/null) $(lib_recorded_pid operator 2>/dev/null)" \
+      "${REPO}/e2e/cluster/cluster.sh" "$CLUSTER_DIR" "$STATE_DIR"
+  else
+    lib_stop_process operator
+    lib_stop_process webhook
+    "${REPO}/e2e/cluster/cluster.sh" down --state-dir "$CLUSTER_DIR" >/dev/null 2>&1
+  fi
+  if ((status != 0 || FAILED > 0)); then
+    local log
+    for log in "${STATE_DIR}"/logs/*.log; do
+      [[ -s "$log" ]] || continue
+      printf '\n---- last lines of %s ----\n' "$(basename "$log")"
+      tail -n 25 "$log"
+    done
+  fi
+  ((KEEP)) || rm -rf "$STATE_DIR"
+  printf '\nHelm e2e: %ss\n' "$((SECONDS - STARTED_AT))"
+  printf '%d passed, %d failed\n' "$PASSED" "$FAILED"
+  if ((status == 0 && FAILED > 0)); then
+    status=1
+  fi
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ---------------------------------------------------------------------------
+
+helm_() {
+  "$HELM" "$@"
+}
+
+# The names of the CRDs the chart carries in crds/.
+chart_crd_names() {
+  python3 -c '
+import glob, sys, yaml
+for path in sorted(glob.glob(sys.argv[1] + "/crds/*.yaml")):
+    for d in yaml.safe_load_all(open(path)):
+        if d and d.get("kind") == "CustomResourceDefinition":
+            print(d["metadata"]["name"])
+' "$CHART_DIR"
+}
+
+# Rendered chart as JSON documents (a list), for client-side checks.
+render_json() {
+  helm_ template "$RELEASE" "$CHART_DIR" --namespace "$RELEASE_NAMESPACE" "$@" |
+    python3 -c 'import json, sys, yaml; print(json.dumps([d for d in yaml.safe_load_all(sys.stdin) if d]))'
+}
+
+step_static() {
+  section "Static checks"
+  local out
+  if out="$(helm_ lint "$CHART_DIR" --strict 2>&1)"; then pass "helm lint --strict (default values)"; else
+    fail "helm lint (default values):"
+    printf '%s\n' "$out"
+  fi
+  if out="$(helm_ lint "$CHART_DIR" --strict --set webhook.tls.mode=cert-manager --set metrics.serviceMonitor.enabled=true 2>&1)"; then
+    pass "helm lint --strict (tls.mode=cert-manager, serviceMonitor)"
+  else
+    fail "helm lint (cert-manager values):"
+    printf '%s\n' "$out"
+  fi
+
+  # values.schema.json: each of these must make lint and template fail, naming the value.
+  local bad
+  for bad in webhook.failurePolicy=Sometimes webhook.timeoutSeconds=60 webhook.tls.mode=vault \
+    webhook.replicas=0 webhook.url=http://127.0.0.1:8443/validate logLevel=chatty webhook.unknownKey=1 \
+    webhook.networkPolicy.apiServerCIDRs[0]=10.0.0.1 image.pullPolicy=Sometimes \
+    operator.replicas=2,operator.leaderElection.enabled=false runtimeClass.handler=Run_SC; do
+    local key="${bad##*,}"
+    key="${key%%=*}"
+    key="${key%%[*}"
+    key="${key##*.}"
+    if out="$(helm_ lint "$CHART_DIR" --set "$bad" 2>&1)"; then
+      fail "helm lint accepted the bad value ${bad}"
+    elif [[ "$out" != *"$key"* ]]; then
+      fail "helm lint refused ${bad} without naming ${key}: ${out}"
+    elif helm_ template "$RELEASE" "$CHART_DIR" --set "$bad" >/dev/null 2>&1; then
+      fail "helm template accepted the bad value ${bad}"
+    else
+      pass "bad value refused at install time: ${bad}"
+    fi
+  done
+
+  # Every object carries the release label (uninstall is checked by it), runs as non-root with a
+  # read-only root filesystem, no privilege escalation, all capabilities dropped, seccomp
+  # RuntimeDefault, resources and probes.
+  local problems
+  problems="$(render_json | python3 -c '
+import json, sys
+docs = json.load(sys.stdin)
+problems = []
+for d in docs:
+    name = d["kind"] + "/" + d["metadata"]["name"]
+    if d["metadata"].get("labels", {}).get("app.kubernetes.io/instance") != "'"$RELEASE"'":
+        problems.append(name + ": no app.kubernetes.io/instance label")
+    if d["kind"] != "Deployment":
+        continue
+    pod = d["spec"]["template"]["spec"]
+    psc = pod.get("securityContext", {})
+    if not psc.get("runAsNonRoot") or psc.get("seccompProfile", {}).get("type") != "RuntimeDefault":
+        problems.append(name + ": pod securityContext")
+    for c in pod["containers"]:
+        sc = c.get("securityContext", {})
+        checks = {
+            "runAsNonRoot": sc.get("runAsNonRoot") is True,
+            "runAsUser 65532": sc.get("runAsUser") == 65532,
+            "readOnlyRootFilesystem": sc.get("readOnlyRootFilesystem") is True,
+            "allowPrivilegeEscalation false": sc.get("allowPrivilegeEscalation") is False,
+            "drop ALL": sc.get("capabilities", {}).get("drop") == ["ALL"],
+            "seccomp RuntimeDefault": sc.get("seccompProfile", {}).get("type") == "RuntimeDefault",
+            "resources": bool(c.get("resources", {}).get("requests")) and bool(c.get("resources", {}).get("limits")),
+            "liveness /healthz": c.get("livenessProbe", {}).get("httpGet", {}).get("path") == "/healthz",
+            "readiness /readyz": c.get("readinessProbe", {}).get("httpGet", {}).get("path") == "/readyz",
+        }
+        problems += [name + " container " + c["name"] + ": " + k for k, ok in checks.items() if not ok]
+print("\n".join(problems))
+')"
+  if [[ -z "$problems" ]]; then pass "rendered objects: release label everywhere; hardened, probed, resourced containers"; else
+    fail "rendered objects:"
+    printf '    %s\n' "$problems"
+  fi
+
+  # The ValidatingWebhookConfiguration's registration settings.
+  problems="$(render_json | python3 -c '
+import json, sys
+docs = json.load(sys.stdin)
+vwc = next(d for d in docs if d["kind"] == "ValidatingWebhookConfiguration")
+problems = []
+hooks = {w["name"]: w for w in vwc["webhooks"]}
+for w in hooks.values():
+    for key, want in [("failurePolicy", "Fail"), ("timeoutSeconds", 5), ("sideEffects", "None"),
+                      ("matchPolicy", "Equivalent"), ("admissionReviewVersions", ["v1"])]:
+        if w.get(key) != want:
+            problems.append("%s: %s is %r, want %r" % (w["name"], key, w.get(key), want))
+work = hooks["workloads.agentguard.io"]
+covered = set()
+for r in work["rules"]:
+    if set(r["operations"]) != {"CREATE", "UPDATE"}:
+        problems.append("workloads rule operations %r" % r["operations"])
+    covered |= {(g, res) for g in r["apiGroups"] for res in r["resources"]}
+want = {("", "pods"), ("", "pods/ephemeralcontainers"), ("", "services"), ("", "services/status"),
+        ("", "replicationcontrollers"), ("", "podtemplates"), ("", "configmaps"),
+        ("apps", "deployments"), ("apps", "replicasets"), ("apps", "statefulsets"), ("apps", "daemonsets"),
+        ("batch", "jobs"), ("batch", "cronjobs"), ("networking.k8s.io", "ingresses")}
+if want - covered:
+    problems.append("workloads webhook misses %r" % sorted(want - covered))
+exprs = {e["key"]: e for e in work["namespaceSelector"]["matchExpressions"]}
+names = exprs.get("kubernetes.io/metadata.name", {})
+if names.get("operator") != "NotIn" or not {"kube-system", "kube-node-lease", "'"$RELEASE_NAMESPACE"'"} <= set(names.get("values", [])):
+    problems.append("workloads namespaceSelector does not exclude the system and release namespaces")
+if exprs.get("agentguard.io/exempt", {}).get("operator") != "NotIn":
+    problems.append("workloads namespaceSelector does not exclude agentguard.io/exempt=true")
+ns = hooks["namespaces.agentguard.io"]
+if ns.get("namespaceSelector") or [r["resources"] for r in ns["rules"]] != [["namespaces"]]:
+    problems.append("namespaces webhook must cover namespaces with no namespaceSelector")
+print("\n".join(problems))
+')"
+  if [[ -z "$problems" ]]; then pass "ValidatingWebhookConfiguration: Fail, 5s, None, Equivalent, v1, rules and selectors"; else
+    fail "ValidatingWebhookConfiguration:"
+    printf '    %s\n' "$problems"
+  fi
+}
+
+step_cluster_up() {
+  section "Local control plane"
+  if ! "${REPO}/e2e/cluster/cluster.sh" up --install --state-dir "$CLUSTER_DIR" --owner-pid $$ \
+    >"${STATE_DIR}/cluster-up.log" 2>&1; then
+    cat "${STATE_DIR}/cluster-up.log"
+    fatal "cluster.sh up"
+  fi
+  # shellcheck disable=SC1091
+  source "${CLUSTER_DIR}/env"
+  export KUBECONFIG
+  pass "cluster up: ${AGENTGUARD_APISERVER_URL} (Kubernetes ${AGENTGUARD_KUBE_VERSION})"
+}
+
+step_dry_run() {
+  section "The rendered chart against the API server"
+  lib_create_release_namespace
+  local out
+  if out="$(helm_ template "$RELEASE" "$CHART_DIR" --namespace "$RELEASE_NAMESPACE" --include-crds \
+    --kube-version "${AGENTGUARD_KUBE_VERSION#v}" | kubectl apply --dry-run=server -f - 2>&1)"; then
+    pass "helm template | kubectl apply --dry-run=server: $(grep -c 'server dry run' <<<"$out") objects accepted"
+  else
+    fail "server-side dry run refused the rendered chart:"
+    printf '%s\n' "$out"
+  fi
+
+  # cert-manager's CRDs are not installed here: its objects are checked client-side (they reference each
+  # other correctly); everything else still goes through the server-side dry run.
+  local docs
+  docs="$(render_json --set webhook.tls.mode=cert-manager --kube-version "${AGENTGUARD_KUBE_VERSION#v}")"
+  local problems
+  problems="$(python3 -c '
+import json, sys
+docs = json.loads(sys.argv[1])
+fullname = "'"$(lib_fullname)"'"
+ns = "'"$RELEASE_NAMESPACE"'"
+by = {(d["kind"], d["metadata"]["name"]): d for d in docs}
+problems = []
+vwc = by[("ValidatingWebhookConfiguration", fullname + "-webhook")]
+if vwc["metadata"].get("annotations", {}).get("cert-manager.io/inject-ca-from") != ns + "/" + fullname + "-webhook":
+    problems.append("VWC has no cert-manager.io/inject-ca-from naming the Certificate")
+if any(w["clientConfig"].get("caBundle") for w in vwc["webhooks"]):
+    problems.append("VWC carries a caBundle in cert-manager mode")
+if ("Secret", fullname + "-webhook-tls") in by:
+    problems.append("self-signed Secret rendered in cert-manager mode")
+cert = by.get(("Certificate", fullname + "-webhook"))
+if not cert:
+    problems.append("no Certificate " + fullname + "-webhook")
+else:
+    dep = by[("Deployment", fullname + "-webhook")]
+    vols = {v["name"]: v for v in dep["spec"]["template"]["spec"]["volumes"]}
+    if vols["tls"]["secret"]["secretName"] != cert["spec"]["secretName"]:
+        problems.append("webhook mounts %s, Certificate writes %s" % (vols["tls"]["secret"]["secretName"], cert["spec"]["secretName"]))
+    if fullname + "-webhook." + ns + ".svc" not in cert["spec"]["dnsNames"]:
+        problems.append("Certificate lacks the Service DNS name")
+    ref = cert["spec"]["issuerRef"]
+    issuer = by.get((ref["kind"], ref["name"]))
+    if not issuer or "ca" not in issuer["spec"]:
+        problems.append("Certificate issuerRef %r is not the chart CA Issuer" % ref)
+    else:
+        ca = by.get(("Certificate", ref["name"]))
+        if not ca or not ca["spec"].get("isCA") or ca["spec"]["secretName"] != issuer["spec"]["ca"]["secretName"]:
+            problems.append("CA Issuer secret is not written by an isCA Certificate")
+        elif ("Issuer", ca["spec"]["issuerRef"]["name"]) not in by:
+            problems.append("CA Certificate issuer missing")
+for d in docs:
+    if d["apiVersion"].startswith("cert-manager.io/") and d["metadata"].get("namespace") != ns:
+        problems.append(d["kind"] + " " + d["metadata"]["name"] + " not in the release namespace")
+print("\n".join(problems))
+' "$docs")"
+  if [[ -z "$problems" ]]; then pass "tls.mode=cert-manager: Issuers, Certificates, Secret and CA injection wired (client-side)"; else
+    fail "tls.mode=cert-manager:"
+    printf '    %s\n' "$problems"
+  fi
+  if out="$(python3 -c '
+import json, sys, yaml
+docs = [d for d in json.loads(sys.argv[1]) if not d["apiVersion"].startswith("cert-manager.io/")]
+print(yaml.safe_dump_all(docs))' "$docs" | kubectl apply --dry-run=server -f - 2>&1)"; then
+    pass "tls.mode=cert-manager: the other objects pass the server-side dry run"
+  else
+    fail "tls.mode=cert-manager server-side dry run:"
+    printf '%s\n' "$out"
+  fi
+}
+
+# Values of the installed release: the webhook by URL (a local process), self-signed certificates.
+INSTALL_VALUES=()
+
+step_install() {
+  section "helm install"
+  lib_pick_component_ports
+  if ((CHART_ONLY)); then
+    mapfile -t INSTALL_VALUES < <(lib_local_values "$WEBHOOK_PORT" Ignore)
+  else
+    mapfile -t INSTALL_VALUES < <(lib_local_values "$WEBHOOK_PORT" Fail)
+  fi
+  local out
+  if ! out="$(helm_ install "$RELEASE" "$CHART_DIR" --namespace "$RELEASE_NAMESPACE" "${INSTALL_VALUES[@]}" 2>&1)"; then
+    printf '%s\n' "$out"
+    fatal "helm install"
+  fi
+  pass "helm install ${RELEASE} (webhook.url=https://127.0.0.1:${WEBHOOK_PORT}/validate)"
+  local crd
+  for crd in $(chart_crd_names); do
+    expect "CRD ${crd} installed" kubectl get crd "$crd"
+  done
+  expect "RuntimeClass gvisor with handler runsc" \
+    test "$(kubectl get runtimeclass gvisor -o jsonpath='{.handler}' 2>/dev/null)" = runsc
+  local count
+  count="$(lib_extract_policies "${STATE_DIR}/policies-check")"
+  local expected
+  expected="$(find "${REPO}/policies" -mindepth 2 -maxdepth 2 -name policy.yaml | wc -l)"
+  if ((count == expected)) && ((count > 0)); then pass "policies ConfigMap holds the ${count} bundled policies"; else
+    fail "policies ConfigMap holds ${count} files, policies/ has ${expected}"
+  fi
+  # The serving certificate verifies against the injected CA bundle for the URL's address.
+  lib_extract_tls "${STATE_DIR}/tls-installed" || fatal "reading the webhook TLS Secret"
+  local bundle
+  bundle="$(kubectl get validatingwebhookconfiguration "$(lib_fullname)-webhook" -o jsonpath='{.webhooks[0].clientConfig.caBundle}' | base64 -d)"
+  if [[ "$bundle" == "$(cat "${STATE_DIR}/tls-installed/ca.crt")" ]] &&
+    openssl verify -CAfile "${STATE_DIR}/tls-installed/ca.crt" "${STATE_DIR}/tls-installed/tls.crt" >/dev/null 2>&1 &&
+    openssl x509 -in "${STATE_DIR}/tls-installed/tls.crt" -noout -ext subjectAltName | grep -q 'IP Address:127.0.0.1'; then
+    pass "caBundle is the Secret's CA; the serving certificate verifies and names 127.0.0.1"
+  else
+    fail "webhook TLS: caBundle, certificate chain or IP SAN wrong"
+  fi
+}
+
+# ---------------------------------------------------------------------------
+# With the binaries
+
+step_components() {
+  section "agentguard-webhook and agentguard-operator as the chart's ServiceAccounts"
+  lib_require_binaries || fatal "agentguard binaries missing in ${BIN_DIR}"
+  lib_start_webhook || fatal "agentguard-webhook did not become ready"
+  pass "agentguard-webhook ready on 127.0.0.1:${WEBHOOK_PORT}, as ServiceAccount $(lib_fullname)-webhook"
+  lib_start_operator || fatal "agentguard-operator did not become ready"
+  pass "agentguard-operator ready, as ServiceAccount $(lib_fullname)-operator"
+  if kubectl -n "$RELEASE_NAMESPACE" get lease agentguard-operator >/dev/null 2>&1 ||
+    lib_wait_for 30 "the operator's Lease" kubectl -n "$RELEASE_NAMESPACE" get lease agentguard-operator; then
+    pass "operator holds Lease ${RELEASE_NAMESPACE}/agentguard-operator"
+  else
+    fail "operator took no Lease in ${RELEASE_NAMESPACE}"
+  fi
+  # Both ServiceAccounts can do what the chart says and no more.
+  local sa
+  sa="system:serviceaccount:${RELEASE_NAMESPACE}:$(lib_fullname)"
+  expect_can yes "${sa}-webhook" watch networkpolicies.networking.k8s.io --all-namespaces
+  expect_can no "${sa}-webhook" create networkpolicies.networking.k8s.io -n agents
+  expect_can no "${sa}-webhook" get secrets -n "$RELEASE_NAMESPACE"
+  expect_can yes "${sa}-operator" create pods -n agents
+  expect_can yes "${sa}-operator" update agentsandboxes.agentguard.io/finalizers -n agents
+  expect_can no "${sa}-operator" get secrets -n agents
+  expect_can no "${sa}-operator" create deployments.apps -n agents
+  expect_can no "${sa}-operator" delete leases.coordination.k8s.io -n "$RELEASE_NAMESPACE"
+}
+
+# expect_can yes|no USER VERB RESOURCE [FLAGS]
+expect_can() {
+  local want="$1" user="$2"
+  shift 2
+  local got
+  got="$(kubectl auth can-i "$@" --as "$user" 2>/dev/null || true)"
+  if [[ "$got" == "$want" ]]; then pass "RBAC: ${user##*:} can-i $* = ${want}"; else fail "RBAC: ${user##*:} can-i $* = ${got}, want ${want}"; fi
+}
+
+# apply_denied FILE: the API server refuses FILE through the agentguard webhook and creates none of it.
+apply_denied() {
+  local file="$1" out
+  if out="$(kubectl apply -f "$file" 2>&1)"; then
+    fail "admitted ${file#"${REPO}/"}, expected a denial"
+    return
+  fi
+  if [[ "$out" == *'admission webhook "workloads.agentguard.io" denied the request'* ]]; then
+    pass "refused ${file#"${REPO}/"}: $(grep -o 'denied the request: .*' <<<"$out" | head -n 1 | cut -c 25-160)"
+  else
+    fail "${file#"${REPO}/"} failed, but not by an agentguard denial: ${out}"
+  fi
+}
+
+step_examples() {
+  section "The examples through the API server"
+  kubectl create namespace agents >/dev/null
+  kubectl create namespace research >/dev/null
+  local file
+  for file in "${REPO}"/examples/unsafe/*.yaml; do
+    apply_denied "$file"
+  done
+  # The webhook's NetworkPolicy cache sees a new NetworkPolicy through its watch a moment after it is
+  # created: apply the bundle's NetworkPolicies first, then retry the rest briefly.
+  local out deadline=$((SECONDS + 20))
+  for file in "${REPO}"/examples/hardened/*.yaml; do
+    until out="$(kubectl apply -f "$file" 2>&1)"; do
+      if ((SECONDS >= deadline)); then break; fi
+      sleep 0.5
+    done
+    if [[ "$out" == *denied* || "$out" == *rror* ]]; then
+      fail "hardened ${file#"${REPO}/"} refused: ${out}"
+    else
+      pass "admitted ${file#"${REPO}/"} ($(grep -c . <<<"$out") objects)"
+    fi
+  done
+}
+
+step_sandbox() {
+  section "AgentSandbox"
+  local file="${REPO}/examples/agentsandbox.yaml"
+  [[ -f "$file" ]] || fatal "examples/agentsandbox.yaml is missing"
+  local ns name
+  ns="$(python3 -c 'import sys, yaml; d = yaml.safe_load(open(sys.argv[1])); print(d["metadata"].get("namespace", "agents"))' "$file")"
+  name="$(python3 -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1]))["metadata"]["name"])' "$file")"
+  kubectl get namespace "$ns" >/dev/null 2>&1 || kubectl create namespace "$ns" >/dev/null
+  kubectl apply -f "$file" >/dev/null || fatal "kubectl apply -f examples/agentsandbox.yaml"
+  pass "applied AgentSandbox ${ns}/${name}"
+
+  sandbox_pod() {
+    kubectl -n "$ns" get pods -o json | python3 -c '
+import json, sys
+for p in json.load(sys.stdin)["items"]:
+    for o in p["metadata"].get("ownerReferences", []):
+        if o.get("kind") == "AgentSandbox" and o.get("name") == sys.argv[1] and o.get("controller"):
+            print(p["metadata"]["name"])
+' "$name" | grep .
+  }
+  sandbox_netpol() {
+    kubectl -n "$ns" get networkpolicies -o json | python3 -c '
+import json, sys
+for p in json.load(sys.stdin)["items"]:
+    for o in p["metadata"].get("ownerReferences", []):
+        if o.get("kind") == "AgentSandbox" and o.get("name") == sys.argv[1]:
+            print(p["metadata"]["name"])
+' "$name" | grep .
+  }
+  lib_wait_for 60 "the sandbox's NetworkPolicy" sandbox_netpol || fatal "no NetworkPolicy owned by AgentSandbox ${name}"
+  lib_wait_for 60 "the sandbox's Pod" sandbox_pod || fatal "no Pod owned by AgentSandbox ${name}"
+  local pod netpol
+  pod="$(sandbox_pod)"
+  netpol="$(sandbox_netpol)"
+  pass "operator created NetworkPolicy ${netpol} and Pod ${pod} (Pending: no kubelet here)"
+
+  local problems
+  problems="$(python3 -c '
+import json, sys
+pod = json.loads(sys.argv[1]); np = json.loads(sys.argv[2])
+spec = pod["spec"]; problems = []
+if spec.get("runtimeClassName") != "gvisor": problems.append("runtimeClassName %r" % spec.get("runtimeClassName"))
+for key in ("hostNetwork", "hostPID", "hostIPC"):
+    if spec.get(key): problems.append(key)
+if spec.get("automountServiceAccountToken") is not False: problems.append("automountServiceAccountToken not false")
+psc = spec.get("securityContext", {})
+if psc.get("runAsNonRoot") is not True: problems.append("pod runAsNonRoot")
+if psc.get("seccompProfile", {}).get("type") != "RuntimeDefault": problems.append("pod seccomp")
+for c in spec.get("initContainers", []) + spec["containers"]:
+    sc = c.get("securityContext", {})
+    if sc.get("privileged"): problems.append(c["name"] + ": privileged")
+    if sc.get("allowPrivilegeEscalation") is not False: problems.append(c["name"] + ": allowPrivilegeEscalation")
+    if sc.get("readOnlyRootFilesystem") is not True: problems.append(c["name"] + ": readOnlyRootFilesystem")
+    if "ALL" not in sc.get("capabilities", {}).get("drop", []): problems.append(c["name"] + ": drop ALL")
+labels = pod["metadata"].get("labels", {})
+sel = np["spec"]["podSelector"].get("matchLabels", {})
+if not sel or any(labels.get(k) != v for k, v in sel.items()): problems.append("NetworkPolicy does not select the Pod")
+if "Egress" not in np["spec"].get("policyTypes", []): problems.append("NetworkPolicy does not restrict Egress")
+for rule in np["spec"].get("egress", []):
+    if not rule.get("to"): problems.append("NetworkPolicy egress rule open to everywhere")
+print("\n".join(problems))
+' "$(kubectl -n "$ns" get pod "$pod" -o json)" "$(kubectl -n "$ns" get networkpolicy "$netpol" -o json)")"
+  if [[ -z "$problems" ]]; then
+    pass "Pod: runtimeClassName gvisor, no host namespaces, non-root, seccomp, no escalation, read-only root, drop ALL; NetworkPolicy selects it and restricts Egress"
+  else
+    fail "enforced fields:"
+    printf '    %s\n' "$problems"
+  fi
+
+  local table
+  if lib_wait_for 30 "AgentSandbox status" bash -c "kubectl -n '$ns' get agentsandbox '$name' -o jsonpath='{.status.phase}' | grep ."; then
+    table="$(kubectl -n "$ns" get agentsandboxes)"
+    printf '%s\n' "$table" | sed 's/^/    /'
+    if head -n 1 <<<"$table" | grep -q 'PHASE.*RUNTIME.*POD.*EGRESS' && tail -n 1 <<<"$table" | grep -q "gvisor"; then
+      pass "kubectl get agentsandboxes shows phase, runtime, pod and egress"
+    else
+      fail "kubectl get agentsandboxes lacks the expected columns or values"
+    fi
+  else
+    fail "AgentSandbox ${name} has no status.phase"
+  fi
+
+  kubectl -n "$ns" delete agentsandbox "$name" --wait=true --timeout=60s >/dev/null || fail "deleting AgentSandbox ${name}"
+  gone() { ! kubectl -n "$ns" get "$1" "$2" >/dev/null 2>&1; }
+  if lib_wait_for 60 "Pod ${pod} deleted" gone pod "$pod" && lib_wait_for 60 "NetworkPolicy ${netpol} deleted" gone networkpolicy "$netpol"; then
+    pass "deleting the AgentSandbox removed its Pod and NetworkPolicy"
+  else
+    fail "Pod or NetworkPolicy left after deleting the AgentSandbox"
+  fi
+}
+
+step_exempt_label_guarded() {
+  section "The exemption label guards itself"
+  # An agent that may patch namespaces (RBAC is not what stops it) tries to exempt its own namespace.
+  kubectl apply -f - >/dev/null <<'EOF'
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: e2e-namespace-editor
+rules:
+  - apiGroups: [""]
+    resources: [namespaces]
+    verbs: [get, patch, update]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: e2e-namespace-editor
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: ClusterRole
+  name: e2e-namespace-editor
+subjects:
+  - kind: ServiceAccount
+    name: agent
+    namespace: agents
+EOF
+  local out
+  if out="$(kubectl label namespace agents agentguard.io/exempt=true --as system:serviceaccount:agents:agent 2>&1)"; then
+    fail "an agent labelled its own namespace agentguard.io/exempt=true"
+    kubectl label namespace agents agentguard.io/exempt- >/dev/null 2>&1 || true
+  elif [[ "$out" == *'admission webhook "namespaces.agentguard.io" denied the request'* ]]; then
+    pass "agent refused the exemption label: $(grep -o 'denied the request: .*' <<<"$out" | cut -c 25-160)"
+  else
+    fail "labelling refused, but not by agentguard: ${out}"
+  fi
+  kubectl delete clusterrolebinding,clusterrole e2e-namespace-editor >/dev/null 2>&1 || true
+}
+
+step_fail_closed() {
+  section "Fail closed"
+  lib_stop_process webhook
+  local out
+  if out="$(kubectl apply -f "${REPO}/examples/unsafe/loadbalancer-service.yaml" 2>&1)"; then
+    fail "with the webhook down an unsafe Service was admitted (failurePolicy Fail)"
+  elif [[ "$out" == *'failed calling webhook'* ]]; then
+    pass "webhook down: the API server refuses covered requests (failurePolicy Fail)"
+  else
+    fail "webhook down: unexpected answer ${out}"
+  fi
+  lib_start_webhook || fatal "agentguard-webhook did not restart"
+}
+
+step_upgrade() {
+  section "helm upgrade"
+  local secret before after bundle_before bundle_after
+  secret="$(lib_fullname)-webhook-tls"
+  before="$(kubectl -n "$RELEASE_NAMESPACE" get secret "$secret" -o jsonpath='{.data.tls\.crt}')"
+  bundle_before="$(kubectl get validatingwebhookconfiguration "$(lib_fullname)-webhook" -o jsonpath='{.webhooks[0].clientConfig.caBundle}')"
+  local out
+  if ! out="$(helm_ upgrade "$RELEASE" "$CHART_DIR" --namespace "$RELEASE_NAMESPACE" "${INSTALL_VALUES[@]}" \
+    --set webhook.replicas=3 2>&1)"; then
+    printf '%s\n' "$out"
+    fatal "helm upgrade"
+  fi
+  after="$(kubectl -n "$RELEASE_NAMESPACE" get secret "$secret" -o jsonpath='{.data.tls\.crt}')"
+  bundle_after="$(kubectl get validatingwebhookconfiguration "$(lib_fullname)-webhook" -o jsonpath='{.webhooks[0].clientConfig.caBundle}')"
+  if [[ -n "$before" && "$before" == "$after" && "$bundle_before" == "$bundle_after" ]]; then
+    pass "helm upgrade kept the serving certificate and the caBundle"
+  else
+    fail "helm upgrade changed the webhook certificate or caBundle"
+  fi
+  expect "helm upgrade applied the new values (webhook.replicas=3)" \
+    test "$(kubectl -n "$RELEASE_NAMESPACE" get deployment "$(lib_fullname)-webhook" -o jsonpath='{.spec.replicas}')" = 3
+}
+
+step_rotation() {
+  section "Certificate rotation without a restart"
+  # Rotate: delete the Secret and upgrade; the chart makes a new CA and certificate. The local files
+  # stand for the mounted Secret: rewriting them is what the kubelet does to a running pod.
+  local secret old_serial new_serial pid_before
+  secret="$(lib_fullname)-webhook-tls"
+  old_serial="$(openssl x509 -in "${STATE_DIR}/webhook-tls/tls.crt" -noout -serial)"
+  pid_before="$(lib_recorded_pid webhook)"
+  kubectl -n "$RELEASE_NAMESPACE" delete secret "$secret" >/dev/null
+  helm_ upgrade "$RELEASE" "$CHART_DIR" --namespace "$RELEASE_NAMESPACE" "${INSTALL_VALUES[@]}" >/dev/null ||
+    fatal "helm upgrade after deleting the TLS Secret"
+  lib_extract_tls "${STATE_DIR}/webhook-tls" || fatal "reading the rotated Secret"
+  new_serial="$(openssl x509 -in "${STATE_DIR}/webhook-tls/tls.crt" -noout -serial)"
+  [[ "$new_serial" != "$old_serial" ]] || fatal "the chart did not issue a new certificate"
+  served_serial() {
+    openssl s_client -connect "127.0.0.1:${WEBHOOK_PORT}" </dev/null 2>/dev/null | openssl x509 -noout -serial
+  }
+  if lib_wait_for 60 "the webhook to serve the new certificate" bash -c "[[ \"\$(openssl s_client -connect 127.0.0.1:${WEBHOOK_PORT} </dev/null 2>/dev/null | openssl x509 -noout -serial)\" == '${new_serial}' ]]"; then
+    pass "webhook serves the new certificate without a restart (pid ${pid_before} still running)"
+  else
+    fail "webhook still serves $(served_serial) after rotation to ${new_serial}"
+  fi
+  expect "webhook process ${pid_before} kept running" lib_owns_process webhook
+  apply_denied "${REPO}/examples/unsafe/loadbalancer-service.yaml"
+}
+
+step_uninstall() {
+  section "helm uninstall"
+  local out
+  if ! out="$(helm_ uninstall "$RELEASE" --namespace "$RELEASE_NAMESPACE" --wait 2>&1)"; then
+    printf '%s\n' "$out"
+    fatal "helm uninstall"
+  fi
+  pass "helm uninstall ${RELEASE}"
+  # Every resource type the server lists, in every namespace and cluster-wide: nothing with the label.
+  local types left
+  types="$(kubectl api-resources --verbs=list -o name | grep -v '^events' | paste -sd, -)"
+  left="$(kubectl get "$types" --all-namespaces -l "$INSTANCE_LABEL" -o name 2>/dev/null || true)"
+  if [[ -z "$left" ]]; then pass "no object of any type left with label ${INSTANCE_LABEL}"; else
+    fail "left after uninstall:"
+    printf '    %s\n' "$left"
+  fi
+  local crd
+  for crd in $(chart_crd_names); do
+    expect "CRD ${crd} kept (Helm never deletes crds/)" kubectl get crd "$crd"
+  done
+  tokens_gone() {
+    ! kubectl -n "$RELEASE_NAMESPACE" get secrets -o name | grep -q "$(lib_fullname)-"
+  }
+  expect "ServiceAccount token Secrets removed with their ServiceAccounts" \
+    lib_wait_for 30 "the ServiceAccount token Secrets to go" tokens_gone
+}
+
+main() {
+  command -v kubectl >/dev/null || fatal "kubectl not on PATH"
+  HELM="$("${REPO}/e2e/tools/install-helm.sh")" || fatal "could not install Helm"
+  ((CHART_ONLY)) || [[ -x "${BIN_DIR}/agentguard-webhook" && -x "${BIN_DIR}/agentguard-operator" ]] || {
+    # Fail now, before the cluster work, so a missing build is the first thing reported.
+    lib_require_binaries
+    fatal "agentguard binaries missing in ${BIN_DIR}"
+  }
+  step_static
+  step_cluster_up
+  step_dry_run
+  step_install
+  if ((CHART_ONLY)); then
+    printf '\n(--chart-only: agentguard-webhook and agentguard-operator not run)\n'
+    step_upgrade
+  else
+    step_components
+    step_examples
+    step_sandbox
+    step_exempt_label_guarded
+    step_fail_closed
+    step_upgrade
+    step_rotation
+  fi
+  step_uninstall
+}
+
+main

@@ -1,0 +1,322 @@
+#!/usr/bin/env bash
+# The agentguard story on a local control plane, from a fresh Debian bookworm checkout:
+#
+#   1. builds agentguard, and (first run only, ~5 min) kube-apiserver and kube-controller-manager;
+#   2. starts a local control plane (etcd, kube-apiserver, kube-controller-manager; no kubelet, so pods
+#      stay Pending), installs the Helm chart, and runs agentguard-webhook and agentguard-operator as
+#      local processes authenticated as the chart's own ServiceAccounts;
+#   3. shows an agent's unsafe manifests refused with reasons, the hardened bundle admitted, and an
+#      AgentSandbox turned into an isolated pod behind a NetworkPolicy;
+#   4. leaves the cluster up and prints the KUBECONFIG to use and the command that stops everything.
+#
+# Usage: e2e/story/run.sh          run the story (stops a previous one first)
+#        e2e/story/run.sh down     stop the webhook, the operator and the cluster; remove their files
+#        e2e/story/run.sh status   what is running
+#
+# Logs: build/story-build.log, and the state directory's logs/ (printed at the end).
+# Environment: AGENTGUARD_STORY_DIR  state directory (default ${TMPDIR:-/tmp}/agentguard-story-$USER)
+set -euo pipefail
+
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+readonly REPO
+# shellcheck source=SCRIPTDIR/../helm/lib.sh
+source "${REPO}/e2e/helm/lib.sh"
+
+STATE_DIR="${AGENTGUARD_STORY_DIR:-${TMPDIR:-/tmp}/agentguard-story-${USER:-$(id -un)}}"
+readonly STATE_DIR
+readonly CLUSTER_DIR="${STATE_DIR}/cluster"
+readonly RELEASE=agentguard
+readonly RELEASE_NAMESPACE=agentguard-system
+# shellcheck disable=SC2034  # read by lib.sh
+readonly BIN_DIR="${REPO}/build/bin"
+readonly BUILD_LOG="${REPO}/build/story-build.log"
+HELM=""
+
+if [[ -t 1 ]]; then
+  BOLD=$'\033[1m' DIM=$'\033[2m' RED=$'\033[31m' GREEN=$'\033[32m' YELLOW=$'\033[33m' CYAN=$'\033[36m' RESET=$'\033[0m'
+  TTY=1
+else
+  BOLD="" DIM="" RED="" GREEN="" YELLOW="" CYAN="" RESET=""
+  TTY=0
+fi
+
+heading() {
+  printf '\n%s━━ %s %s\n' "$BOLD$CYAN" "$*" "$RESET"
+}
+
+say() {
+  printf '%s\n' "$*"
+}
+
+note() {
+  printf '%s%s%s\n' "$DIM" "$*" "$RESET"
+}
+
+die() {
+  printf '%serror:%s %s\n' "$RED$BOLD" "$RESET" "$*" >&2
+  exit 1
+}
+
+# Shows a command the way a person would type it.
+show_command() {
+  printf '%s$ %s%s\n' "$YELLOW" "$*" "$RESET"
+}
+
+# ---------------------------------------------------------------------------
+# Long steps: run in the background with output to a log, while one line shows a spinner, the elapsed
+# time and the step's latest progress line (picked from the log by a pattern).
+
+CHILD_PID=""
+
+# run_with_progress TITLE LOG PATTERN COMMAND...
+run_with_progress() {
+  local title="$1" log="$2" pattern="$3"
+  shift 3
+  : >"$log"
+  "$@" >>"$log" 2>&1 &
+  CHILD_PID=$!
+  local frames='⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏' i=0 started=$SECONDS progress="" last_printed=""
+  while kill -0 "$CHILD_PID" 2>/dev/null; do
+    progress="$(grep -E "$pattern" "$log" 2>/dev/null | tail -n 1 | cut -c 1-90 || true)"
+    if ((TTY)); then
+      printf '\r\033[K  %s %s %s(%ss)%s %s' "${frames:i++%${#frames}:1}" "$title" "$DIM" "$((SECONDS - started))" "$RESET" "$progress"
+    elif [[ -n "$progress" && "$progress" != "$last_printed" ]]; then
+      printf '  %s\n' "$progress"
+      last_printed="$progress"
+    fi
+    sleep 0.2
+  done
+  local status=0
+  wait "$CHILD_PID" || status=$?
+  CHILD_PID=""
+  ((TTY)) && printf '\r\033[K'
+  if ((status == 0)); then
+    printf '  %s✓%s %s %s(%ss)%s\n' "$GREEN" "$RESET" "$title" "$DIM" "$((SECONDS - started))" "$RESET"
+  else
+    printf '  %s✗%s %s failed; last lines of %s:\n' "$RED" "$RESET" "$title" "$log"
+    tail -n 30 "$log" | sed 's/^/    /'
+    exit 1
+  fi
+}
+
+on_interrupt() {
+  if [[ -n "$CHILD_PID" ]]; then
+    kill -TERM "$CHILD_PID" 2>/dev/null || true
+    wait "$CHILD_PID" 2>/dev/null || true
+  fi
+  printf '\nInterrupted. Stop what was started with: %s down\n' "$0" >&2
+  exit 130
+}
+
+# ---------------------------------------------------------------------------
+# Commands
+
+cmd_down() {
+  if [[ -d "${STATE_DIR}/run" ]]; then
+    lib_stop_process operator
+    lib_stop_process webhook
+  fi
+  "${REPO}/e2e/cluster/cluster.sh" down --state-dir "$CLUSTER_DIR" 2>&1 | sed 's/^/  /' || true
+  if [[ -f "${STATE_DIR}/.agentguard-story" ]]; then
+    rm -rf "$STATE_DIR"
+    say "Stopped the agentguard story and removed ${STATE_DIR}."
+  elif [[ -e "$STATE_DIR" ]]; then
+    die "${STATE_DIR} was not made by this script; not removing it"
+  fi
+}
+
+cmd_status() {
+  local name
+  for name in webhook operator; do
+    if lib_owns_process "$name"; then
+      say "agentguard-${name}: running (pid $(lib_recorded_pid "$name"))"
+    else
+      say "agentguard-${name}: not running"
+    fi
+  done
+  "${REPO}/e2e/cluster/cluster.sh" status --state-dir "$CLUSTER_DIR"
+}
+
+step_build() {
+  heading "Building agentguard"
+  note "Build log: ${BUILD_LOG#"${REPO}/"}"
+  mkdir -p "${REPO}/build"
+  run_with_progress "Compiling agentguard" "$BUILD_LOG" '^\[ *[0-9]+%\]|^==>' "${REPO}/scripts/build.sh"
+  lib_require_binaries || die "the build did not produce agentguard-webhook and agentguard-operator"
+  HELM="$("${REPO}/e2e/tools/install-helm.sh" 2>>"$BUILD_LOG")" || die "could not install Helm (see ${BUILD_LOG})"
+  say "  ${GREEN}✓${RESET} Helm $("$HELM" version --short)"
+}
+
+step_cluster() {
+  heading "Starting a local Kubernetes control plane"
+  note "etcd, kube-apiserver and kube-controller-manager v1.20.2 on 127.0.0.1; no kubelet, so pods stay Pending."
+  # The first run builds kube-apiserver from Debian's source package (~5 minutes); later runs reuse it.
+  run_with_progress "Kubernetes binaries (first run: ~5 min build)" "${STATE_DIR}/logs/cluster-install.log" \
+    '^cluster: ' "${REPO}/e2e/cluster/cluster.sh" install
+  run_with_progress "Control plane up" "${STATE_DIR}/logs/cluster-up.log" '^cluster: ' \
+    "${REPO}/e2e/cluster/cluster.sh" up --state-dir "$CLUSTER_DIR"
+  # shellcheck disable=SC1091
+  source "${CLUSTER_DIR}/env"
+  export KUBECONFIG
+  note "  API server ${AGENTGUARD_APISERVER_URL}"
+}
+
+step_install() {
+  heading "Installing the agentguard Helm chart"
+  lib_pick_component_ports
+  local values=()
+  mapfile -t values < <(lib_local_values "$WEBHOOK_PORT" Fail)
+  note "The webhook runs on this machine, so the chart registers it by URL: webhook.url=https://127.0.0.1:${WEBHOOK_PORT}/validate"
+  lib_create_release_namespace
+  show_command "helm install ${RELEASE} charts/agentguard -n ${RELEASE_NAMESPACE} --set webhook.url=... --set webhook.failurePolicy=Fail"
+  "$HELM" install "$RELEASE" "$CHART_DIR" --namespace "$RELEASE_NAMESPACE" "${values[@]}" \
+    >"${STATE_DIR}/logs/helm-install.log" 2>&1 || {
+    cat "${STATE_DIR}/logs/helm-install.log"
+    die "helm install failed"
+  }
+  kubectl get crd,runtimeclass,validatingwebhookconfiguration,clusterrole -l "app.kubernetes.io/instance=${RELEASE}" \
+    -o name 2>/dev/null | sed 's/^/  /'
+  kubectl get crd agentsandboxes.agentguard.io -o name | sed 's/^/  /'
+  kubectl -n "$RELEASE_NAMESPACE" get deploy,svc,secret,configmap,networkpolicy,serviceaccount \
+    -l "app.kubernetes.io/instance=${RELEASE}" -o name | sed 's/^/  /'
+
+  heading "Running agentguard-webhook and agentguard-operator as the chart's ServiceAccounts"
+  note "No kubelet runs the chart's Deployments here: both run as local processes with the Deployments' args,"
+  note "the chart's TLS Secret and policies ConfigMap, and the token of their ServiceAccount, so the chart's RBAC"
+  note "is exactly what they can do."
+  lib_start_webhook || die "agentguard-webhook did not start (log: ${STATE_DIR}/logs/webhook.log)"
+  say "  ${GREEN}✓${RESET} agentguard-webhook   https://127.0.0.1:${WEBHOOK_PORT}  as ${RELEASE_NAMESPACE}/$(lib_fullname)-webhook"
+  lib_start_operator || die "agentguard-operator did not start (log: ${STATE_DIR}/logs/operator.log)"
+  say "  ${GREEN}✓${RESET} agentguard-operator  health :${OPERATOR_HEALTH_PORT}     as ${RELEASE_NAMESPACE}/$(lib_fullname)-operator"
+}
+
+# The first comment lines of a manifest: what the example is about.
+describe() {
+  sed -n '/^#/!q; s/^# \{0,1\}//p' "$1"
+}
+
+step_unsafe() {
+  heading "1. An agent's unsafe manifests are refused"
+  kubectl create namespace agents >/dev/null
+  kubectl create namespace research >/dev/null
+  local file out
+  for file in "${REPO}"/examples/unsafe/*.yaml; do
+    printf '\n%s%s%s\n' "$BOLD" "$(describe "$file")" "$RESET"
+    show_command "kubectl apply -f ${file#"${REPO}/"}"
+    if out="$(kubectl apply -f "$file" 2>&1)"; then
+      die "the API server admitted ${file#"${REPO}/"}"
+    fi
+    # "Error from server: error when creating ...: admission webhook "..." denied the request: REASONS"
+    printf '%s\n' "$out" | sed -E 's/.*denied the request: //' | sed "s/^/  ${RED}✗${RESET} /"
+  done
+}
+
+step_hardened() {
+  heading "2. The hardened version is admitted"
+  local file out deadline
+  for file in "${REPO}"/examples/hardened/*.yaml; do
+    printf '%s%s%s\n' "$BOLD" "$(describe "$file")" "$RESET"
+    show_command "kubectl apply -f ${file#"${REPO}/"}"
+    # The webhook sees the bundle's NetworkPolicy through its watch a moment after it is created.
+    deadline=$((SECONDS + 20))
+    until out="$(kubectl apply -f "$file" 2>&1)"; do
+      ((SECONDS < deadline)) || {
+        printf '%s\n' "$out"
+        die "the hardened bundle was refused"
+      }
+      sleep 0.5
+    done
+    printf '%s\n' "$out" | sed "s/^/  ${GREEN}✓${RESET} /"
+  done
+}
+
+step_sandbox() {
+  heading "3. An AgentSandbox becomes an isolated pod"
+  local file="${REPO}/examples/agentsandbox.yaml" ns name
+  [[ -f "$file" ]] || die "examples/agentsandbox.yaml is missing"
+  ns="$(python3 -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1]))["metadata"].get("namespace", "agents"))' "$file")"
+  name="$(python3 -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1]))["metadata"]["name"])' "$file")"
+  kubectl get namespace "$ns" >/dev/null 2>&1 || kubectl create namespace "$ns" >/dev/null
+  printf '%s%s%s\n' "$BOLD" "$(describe "$file")" "$RESET"
+  show_command "kubectl apply -f examples/agentsandbox.yaml"
+  kubectl apply -f "$file" | sed "s/^/  /"
+  local has_phase="kubectl -n ${ns} get agentsandbox ${name} -o jsonpath={.status.podName} | grep -q ."
+  lib_wait_for 60 "the operator to create the sandbox's pod" bash -c "$has_phase" ||
+    die "the operator did not create a pod for ${ns}/${name} (log: ${STATE_DIR}/logs/operator.log)"
+  echo
+  show_command "kubectl -n ${ns} get agentsandboxes"
+  kubectl -n "$ns" get agentsandboxes | sed 's/^/  /'
+
+  local pod
+  pod="$(kubectl -n "$ns" get agentsandbox "$name" -o jsonpath='{.status.podName}')"
+  echo
+  say "${BOLD}The NetworkPolicy the operator created first: all ingress and egress denied but the allow-list${RESET}"
+  show_command "kubectl -n ${ns} get networkpolicy -o yaml   # spec only"
+  kubectl -n "$ns" get networkpolicies -o json | python3 -c '
+import json, sys, yaml
+for np in json.load(sys.stdin)["items"]:
+    if any(o.get("kind") == "AgentSandbox" for o in np["metadata"].get("ownerReferences", [])):
+        print("name: " + np["metadata"]["name"])
+        print(yaml.safe_dump({"spec": np["spec"]}, sort_keys=False).rstrip())
+' | sed 's/^/  /'
+
+  echo
+  say "${BOLD}The pod, with the fields the operator enforces (whatever the AgentSandbox asked for)${RESET}"
+  show_command "kubectl -n ${ns} get pod ${pod} -o yaml   # enforced fields"
+  kubectl -n "$ns" get pod "$pod" -o json | python3 -c '
+import json, sys, yaml
+pod = json.load(sys.stdin); spec = pod["spec"]
+keep = {k: spec[k] for k in ("runtimeClassName", "automountServiceAccountToken", "hostNetwork", "hostPID",
+                             "hostIPC", "enableServiceLinks", "securityContext") if k in spec}
+keep["containers"] = [{"name": c["name"], "image": c["image"], "securityContext": c.get("securityContext", {})}
+                      for c in spec["containers"]]
+print(yaml.safe_dump({"spec": keep}, sort_keys=False).rstrip())
+print("status.phase: %s   (no kubelet here; on a gVisor node it runs under runsc)" % pod["status"].get("phase"))
+' | sed 's/^/  /'
+}
+
+step_finish() {
+  heading "The cluster is yours"
+  say "agentguard is running against a local control plane. Try it:"
+  echo
+  say "  ${BOLD}export KUBECONFIG=${CLUSTER_DIR}/kubeconfig${RESET}"
+  say "  kubectl -n agents create service loadbalancer demo --tcp=80:8080      # refused"
+  say "  kubectl get agentsandboxes -A"
+  say "  build/bin/agentguard check examples/unsafe                            # the same checks, offline"
+  echo
+  say "Logs: ${STATE_DIR}/logs/ (webhook.log, operator.log) and ${CLUSTER_DIR}/logs/"
+  say "Stop everything (webhook, operator, control plane) and remove its files:"
+  echo
+  say "  ${BOLD}e2e/story/run.sh down${RESET}"
+}
+
+cmd_run() {
+  trap on_interrupt INT TERM
+  command -v kubectl >/dev/null || die "kubectl is needed (Debian package: kubernetes-client)"
+  local started=$SECONDS
+  if [[ -e "$STATE_DIR" ]]; then
+    note "Stopping the previous story run in ${STATE_DIR}"
+    cmd_down >/dev/null
+  fi
+  mkdir -p "${STATE_DIR}/logs"
+  : >"${STATE_DIR}/.agentguard-story"
+  step_build
+  step_cluster
+  # From here on a failure stops what was started, so nothing is left running.
+  trap 'status=$?; if ((status != 0)); then echo "Stopping what was started..." >&2; cmd_down >/dev/null 2>&1 || true; fi' EXIT
+  step_install
+  step_unsafe
+  step_hardened
+  step_sandbox
+  trap - EXIT
+  step_finish
+  note "(story told in $((SECONDS - started))s)"
+}
+
+case "${1:-run}" in
+  run) cmd_run ;;
+  down) cmd_down ;;
+  status) cmd_status ;;
+  -h | --help | help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' ;;
+  *) die "unknown command '$1' (run, down, status)" ;;
+esac
