@@ -1,0 +1,230 @@
+// JUnit XML output for CI dashboards: one <testsuite> per input, one <testcase> per checked object,
+// a <failure> per deny finding; warn and audit findings are reported in the test case's <system-out>.
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cli/report/check_report.h"
+
+namespace agentguard::cli {
+namespace {
+
+constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
+
+// Reads one UTF-8 sequence at `i`; returns its length, or 0 when it is not well-formed (overlong,
+// surrogate, beyond U+10FFFF or truncated).
+size_t utf8Sequence(std::string_view text, size_t i, uint32_t& codePoint) {
+  const auto byte = [&](size_t at) { return static_cast<unsigned char>(text[at]); };
+  const unsigned char lead = byte(i);
+  size_t length = 0;
+  uint32_t minimum = 0;
+  if (lead < 0x80) {
+    codePoint = lead;
+    return 1;
+  }
+  if (lead >= 0xC2 && lead <= 0xDF) {
+    length = 2;
+    codePoint = lead & 0x1Fu;
+    minimum = 0x80;
+  } else if (lead >= 0xE0 && lead <= 0xEF) {
+    length = 3;
+    codePoint = lead & 0x0Fu;
+    minimum = 0x800;
+  } else if (lead >= 0xF0 && lead <= 0xF4) {
+    length = 4;
+    codePoint = lead & 0x07u;
+    minimum = 0x10000;
+  } else {
+    return 0;
+  }
+  if (i + length > text.size()) return 0;
+  for (size_t k = 1; k < length; ++k) {
+    if ((byte(i + k) & 0xC0u) != 0x80u) return 0;
+    codePoint = (codePoint << 6) | (byte(i + k) & 0x3Fu);
+  }
+  if (codePoint < minimum || codePoint > 0x10FFFF || (codePoint >= 0xD800 && codePoint <= 0xDFFF)) return 0;
+  return length;
+}
+
+// Escapes text for XML 1.0 character data or a double-quoted attribute. Characters XML 1.0 cannot carry
+// at all (control characters other than tab, newline and carriage return, U+FFFE, U+FFFF) and
+// malformed UTF-8 become U+FFFD, so the document always parses.
+std::string escapeXml(std::string_view text, bool attribute) {
+  std::string out;
+  out.reserve(text.size() + 16);
+  for (size_t i = 0; i < text.size();) {
+    uint32_t codePoint = 0;
+    const size_t length = utf8Sequence(text, i, codePoint);
+    if (length == 0) {
+      out += kReplacement;
+      ++i;
+      continue;
+    }
+    switch (codePoint) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += attribute ? "&quot;" : "\""; break;
+      case '\'': out += attribute ? "&apos;" : "'"; break;
+      // Attribute values have their whitespace normalised by parsers unless written as references.
+      case '\t': out += attribute ? "&#9;" : "\t"; break;
+      case '\n': out += attribute ? "&#10;" : "\n"; break;
+      case '\r': out += "&#13;"; break;
+      default:
+        if (codePoint < 0x20 || codePoint == 0xFFFE || codePoint == 0xFFFF) {
+          out += kReplacement;
+        } else {
+          out.append(text.substr(i, length));
+        }
+    }
+    i += length;
+  }
+  return out;
+}
+
+std::string attr(std::string_view text) { return escapeXml(text, true); }
+std::string body(std::string_view text) { return escapeXml(text, false); }
+
+std::string displaySource(const std::string& source) { return source == "-" ? "stdin" : source; }
+
+// "Deployment agents/scraper", or "Namespace sandbox" for a cluster-scoped object.
+std::string testName(const CheckedObject& object) {
+  std::string name = object.kind + " ";
+  if (!object.namespace_.empty()) name += object.namespace_ + "/";
+  name += object.name.empty() ? "(unnamed)" : object.name;
+  return name;
+}
+
+bool belongsTo(const LocatedFinding& located, const CheckedObject& object) {
+  const engine::Finding& f = located.finding;
+  return located.source == object.source && located.objectLine == object.line && f.kind == object.kind &&
+         f.namespace_ == object.namespace_ && f.name == object.name;
+}
+
+bool sameFinding(const LocatedFinding& a, const LocatedFinding& b) {
+  return a.finding.rule == b.finding.rule && a.finding.path == b.finding.path && a.finding.message == b.finding.message;
+}
+
+struct TestCase {
+  CheckedObject object;
+  std::vector<const LocatedFinding*> findings;
+  bool failed() const {
+    for (const auto* located : findings) {
+      if (located->finding.action == engine::Action::kDeny) return true;
+    }
+    return false;
+  }
+};
+
+struct TestSuite {
+  std::string source;
+  std::vector<TestCase> cases;
+  size_t failures() const {
+    size_t count = 0;
+    for (const auto& testCase : cases) count += testCase.failed() ? 1 : 0;
+    return count;
+  }
+};
+
+// Findings and objects are both in input order, so one forward walk gives each object its findings.
+// An object never takes the same finding twice, which keeps identical objects (a JSON List repeating
+// an item, where every item reports line 1) apart.
+std::vector<TestSuite> buildSuites(const CheckReport& report) {
+  std::vector<TestCase> cases;
+  size_t next = 0;
+  for (const auto& object : report.objects) {
+    TestCase testCase{object, {}};
+    while (next < report.findings.size() && belongsTo(report.findings[next], object)) {
+      const LocatedFinding& candidate = report.findings[next];
+      bool repeated = false;
+      for (const auto* taken : testCase.findings) repeated = repeated || sameFinding(*taken, candidate);
+      if (repeated) break;
+      testCase.findings.push_back(&candidate);
+      ++next;
+    }
+    cases.push_back(std::move(testCase));
+  }
+  // A finding that matched no object (not expected) still shows, under a test case of its own.
+  for (; next < report.findings.size(); ++next) {
+    const LocatedFinding& located = report.findings[next];
+    const engine::Finding& f = located.finding;
+    cases.push_back(TestCase{CheckedObject{located.source, located.objectLine, f.kind, f.namespace_, f.name}, {&located}});
+  }
+
+  std::vector<TestSuite> suites;
+  size_t taken = 0;
+  for (const auto& source : report.sources) {
+    TestSuite suite{source, {}};
+    while (taken < cases.size() && cases[taken].object.source == source) suite.cases.push_back(std::move(cases[taken++]));
+    suites.push_back(std::move(suite));
+  }
+  for (; taken < cases.size(); ++taken) {
+    if (suites.empty() || suites.back().source != cases[taken].object.source) {
+      suites.push_back(TestSuite{cases[taken].object.source, {}});
+    }
+    suites.back().cases.push_back(std::move(cases[taken]));
+  }
+  return suites;
+}
+
+void writeFailure(const LocatedFinding& located, std::ostream& out) {
+  const engine::Finding& f = located.finding;
+  out << "      <failure type=\"" << attr(f.rule) << "\" message=\"" << attr(f.path + ": " + f.message) << "\">"
+      << body("rule: " + f.rule + " (" + std::string(engine::severityName(f.severity)) + ")\n" +
+              "location: " + displaySource(located.source) + ":" + std::to_string(located.line) + "\n" +
+              "path: " + f.path + "\n" + "message: " + f.message + "\n" + "fix: " + f.fix)
+      << "</failure>\n";
+}
+
+void writeTestCase(const TestCase& testCase, std::ostream& out) {
+  const std::string classname = attr(displaySource(testCase.object.source));
+  out << "    <testcase classname=\"" << classname << "\" name=\"" << attr(testName(testCase.object)) << "\"";
+  if (testCase.findings.empty()) {
+    out << "/>\n";
+    return;
+  }
+  out << ">\n";
+  std::string notes;
+  for (const auto* located : testCase.findings) {
+    const engine::Finding& f = located->finding;
+    if (f.action == engine::Action::kDeny) {
+      writeFailure(*located, out);
+      continue;
+    }
+    notes += std::string(engine::actionName(f.action)) + " " + f.rule + " (" +
+             std::string(engine::severityName(f.severity)) + ") " + displaySource(located->source) + ":" +
+             std::to_string(located->line) + " " + f.path + ": " + f.message + "; fix: " + f.fix + "\n";
+  }
+  if (!notes.empty()) out << "      <system-out>" << body(notes) << "</system-out>\n";
+  out << "    </testcase>\n";
+}
+
+}  // namespace
+
+void renderJunit(const CheckReport& report, std::ostream& out) {
+  const std::vector<TestSuite> suites = buildSuites(report);
+  size_t tests = 0;
+  size_t failures = 0;
+  for (const auto& suite : suites) {
+    tests += suite.cases.size();
+    failures += suite.failures();
+  }
+  out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+  out << "<testsuites name=\"agentguard\" tests=\"" << tests << "\" failures=\"" << failures
+      << "\" errors=\"0\">\n";
+  for (const auto& suite : suites) {
+    out << "  <testsuite name=\"" << attr(displaySource(suite.source)) << "\" tests=\"" << suite.cases.size()
+        << "\" failures=\"" << suite.failures() << "\" errors=\"0\" skipped=\"0\"";
+    if (suite.cases.empty()) {
+      out << "/>\n";
+      continue;
+    }
+    out << ">\n";
+    for (const auto& testCase : suite.cases) writeTestCase(testCase, out);
+    out << "  </testsuite>\n";
+  }
+  out << "</testsuites>\n";
+}
+
+}  // namespace agentguard::cli

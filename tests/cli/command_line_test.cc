@@ -1,0 +1,415 @@
+// `agentguard` run in-process: argument handling, exit statuses, inputs (files, directories, stdin),
+// policy errors and the json output. SARIF and JUnit have their own files under report/.
+#include "cli/command_line.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/cli/cli_fixture.h"
+
+namespace agentguard::cli {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+using testing::kBundledPolicies;
+using testing::runAgentguard;
+using testing::ScratchDir;
+using testing::WorkingDirectory;
+
+// Line 7 is `type: NodePort`.
+constexpr std::string_view kNodePortService =
+    "apiVersion: v1\n"
+    "kind: Service\n"
+    "metadata:\n"
+    "  name: debug\n"
+    "  namespace: agents\n"
+    "spec:\n"
+    "  type: NodePort\n"
+    "  ports:\n"
+    "    - port: 8080\n";
+
+constexpr std::string_view kConfigMap =
+    "apiVersion: v1\n"
+    "kind: ConfigMap\n"
+    "metadata:\n"
+    "  name: settings\n"
+    "  namespace: agents\n"
+    "data:\n"
+    "  mode: fast\n";
+
+// One rule, whose action the test chooses.
+std::string nodePortPolicy(std::string_view action) {
+  return "apiVersion: agentguard.io/v1alpha1\n"
+         "kind: Policy\n"
+         "metadata:\n"
+         "  name: inline\n"
+         "spec:\n"
+         "  rules:\n"
+         "    - id: exposure.service-nodeport\n"
+         "      action: " +
+         std::string(action) + "\n";
+}
+
+// ---- usage -------------------------------------------------------------------------------------
+
+struct UsageCase {
+  std::string name;
+  std::vector<std::string> args;
+  std::string errorText;  // expected in stderr
+};
+
+class UsageErrorTest : public ::testing::TestWithParam<UsageCase> {};
+
+TEST_P(UsageErrorTest, ExitsTwoAndExplains) {
+  const UsageCase& c = GetParam();
+  const auto result = runAgentguard(c.args);
+  EXPECT_EQ(result.exitCode, 2) << result.err;
+  EXPECT_THAT(result.err, HasSubstr(c.errorText));
+  EXPECT_THAT(result.err, HasSubstr("Usage:"));
+  EXPECT_EQ(result.out, "");
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    CommandLine, UsageErrorTest,
+    ::testing::Values(
+        UsageCase{"NoArguments", {}, "agentguard check"},
+        UsageCase{"UnknownCommand", {"lint", "x.yaml"}, "unknown command \"lint\""},
+        UsageCase{"UnknownFlag", {"check", "--verbose", "x.yaml"}, "unknown flag \"--verbose\""},
+        UsageCase{"SingleDashFlag", {"check", "-o", "json", "x.yaml"}, "unknown flag \"-o\""},
+        UsageCase{"OutputWithoutValue", {"check", "x.yaml", "--output"}, "--output needs a value"},
+        UsageCase{"OutputNotAFormat", {"check", "--output", "xml", "x.yaml"}, "\"xml\" is not one of"},
+        UsageCase{"OutputEqualsEmpty", {"check", "--output=", "x.yaml"}, "\"\" is not one of"},
+        UsageCase{"CheckWithoutPaths", {"check", "--output", "json"}, "check needs at least one PATH"},
+        UsageCase{"PoliciesWithoutPath", {"check", "--policies"}, "--policies needs a path"},
+        UsageCase{"EmptyNamespace", {"check", "--namespace=", "x.yaml"}, "--namespace needs a name"},
+        UsageCase{"RulesTakesNoPaths", {"rules", "x.yaml"}, "rules takes no paths"},
+        UsageCase{"PoliciesIsOnlyForCheck", {"rules", "--policies", "p"}, "unknown flag \"--policies\""}),
+    [](const ::testing::TestParamInfo<UsageCase>& param) { return param.param.name; });
+
+TEST(CommandLineTest, HelpGoesToStdoutAndSucceeds) {
+  for (const std::string flag : {"--help", "-h", "help"}) {
+    const auto result = runAgentguard({flag});
+    EXPECT_EQ(result.exitCode, 0) << flag;
+    EXPECT_THAT(result.out, HasSubstr("Usage:")) << flag;
+    EXPECT_EQ(result.err, "") << flag;
+  }
+}
+
+TEST(CommandLineTest, VersionPrintsTheBuildVersion) {
+  const auto result = runAgentguard({"version"});
+  EXPECT_EQ(result.exitCode, 0);
+  EXPECT_EQ(result.out, std::string("agentguard ") + AGENTGUARD_VERSION + "\n");
+}
+
+TEST(CommandLineTest, RulesListsTheCatalogAsTextAndJson) {
+  const auto text = runAgentguard({"rules"});
+  EXPECT_EQ(text.exitCode, 0);
+  EXPECT_THAT(text.out, HasSubstr("exposure.service-nodeport"));
+
+  const auto json = runAgentguard({"rules", "--output=json"});
+  ASSERT_EQ(json.exitCode, 0);
+  const auto rules = nlohmann::json::parse(json.out);
+  ASSERT_TRUE(rules.is_array());
+  bool found = false;
+  for (const auto& rule : rules) {
+    EXPECT_TRUE(rule.contains("id") && rule.contains("category") && rule.contains("defaultAction"));
+    found = found || rule["id"] == "exposure.service-nodeport";
+  }
+  EXPECT_TRUE(found);
+}
+
+// ---- --output forms ----------------------------------------------------------------------------
+
+struct OutputCase {
+  std::string name;
+  std::vector<std::string> flags;
+  std::string startsWith;
+};
+
+class OutputFlagTest : public ::testing::TestWithParam<OutputCase> {};
+
+TEST_P(OutputFlagTest, SelectsTheRenderer) {
+  ScratchDir dir;
+  const auto manifest = dir.write("svc.yaml", kNodePortService);
+  std::vector<std::string> args = {"check", "--policies", kBundledPolicies.string()};
+  args.insert(args.end(), GetParam().flags.begin(), GetParam().flags.end());
+  args.push_back(manifest.string());
+  const auto result = runAgentguard(args);
+  EXPECT_EQ(result.exitCode, 1) << result.err;
+  EXPECT_EQ(result.out.rfind(GetParam().startsWith, 0), 0u) << result.out;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    CommandLine, OutputFlagTest,
+    ::testing::Values(OutputCase{"DefaultIsText", {}, "Service agents/debug"},
+                      OutputCase{"TextSeparateValue", {"--output", "text"}, "Service agents/debug"},
+                      OutputCase{"JsonEqualsValue", {"--output=json"}, "{\n  \"findings\""},
+                      OutputCase{"SarifSeparateValue", {"--output", "sarif"}, "{\n  \"$schema\""},
+                      OutputCase{"JunitEqualsValue", {"--output=junit"}, "<?xml version=\"1.0\""},
+                      OutputCase{"LastOneWins", {"--output=json", "--output", "junit"}, "<?xml"},
+                      OutputCase{"NoColorAccepted", {"--no-color"}, "Service agents/debug"}),
+    [](const ::testing::TestParamInfo<OutputCase>& param) { return param.param.name; });
+
+// ---- exit status -------------------------------------------------------------------------------
+
+TEST(CheckExitTest, CleanInputExitsZero) {
+  ScratchDir dir;
+  const auto manifest = dir.write("cm.yaml", kConfigMap);
+  const auto result = runAgentguard({"check", "--policies", kBundledPolicies.string(), manifest.string()});
+  EXPECT_EQ(result.exitCode, 0) << result.out << result.err;
+  EXPECT_THAT(result.out, HasSubstr("PASS: 1 object in 1 input"));
+  EXPECT_EQ(result.err, "");
+}
+
+TEST(CheckExitTest, DenyFindingExitsOne) {
+  ScratchDir dir;
+  const auto manifest = dir.write("svc.yaml", kNodePortService);
+  const auto result = runAgentguard({"check", "--policies", kBundledPolicies.string(), manifest.string()});
+  EXPECT_EQ(result.exitCode, 1);
+  EXPECT_THAT(result.out, HasSubstr("exposure.service-nodeport"));
+  EXPECT_THAT(result.out, HasSubstr("spec.type"));
+  EXPECT_THAT(result.out, HasSubstr("line 7"));
+  EXPECT_THAT(result.out, HasSubstr("FAIL"));
+}
+
+TEST(CheckExitTest, WarnOnlyFindingsExitZero) {
+  ScratchDir dir;
+  const auto policies = dir.write("policies/inline.yaml", nodePortPolicy("warn"));
+  const auto manifest = dir.write("svc.yaml", kNodePortService);
+  const auto result = runAgentguard({"check", "--policies", policies.parent_path().string(), manifest.string()});
+  EXPECT_EQ(result.exitCode, 0) << result.out << result.err;
+  EXPECT_THAT(result.out, HasSubstr("warn"));
+  EXPECT_THAT(result.out, HasSubstr("PASS"));
+}
+
+TEST(CheckExitTest, MalformedYamlExitsTwoNamingFileAndLine) {
+  ScratchDir dir;
+  const auto bad = dir.write("bad.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: [unclosed\n");
+  const auto result = runAgentguard({"check", "--policies", kBundledPolicies.string(), bad.string()});
+  EXPECT_EQ(result.exitCode, 2);
+  EXPECT_THAT(result.err, HasSubstr(bad.string() + ": malformed YAML: line "));
+}
+
+TEST(CheckExitTest, DocumentThatIsNotAnObjectExitsTwoWithFileColonLine) {
+  ScratchDir dir;
+  // The second document (it starts on line 9) has no kind.
+  const auto bad = dir.write("bad.yaml", std::string(kConfigMap) + "---\napiVersion: v1\nmetadata: {name: x}\n");
+  const auto result = runAgentguard({"check", "--policies", kBundledPolicies.string(), bad.string()});
+  EXPECT_EQ(result.exitCode, 2);
+  EXPECT_THAT(result.err, HasSubstr(bad.string() + ":9: not a Kubernetes object: kind is missing"));
+}
+
+TEST(CheckExitTest, InputErrorWinsOverFindingsButGoodFilesAreStillReported) {
+  ScratchDir dir;
+  const auto bad = dir.write("a-bad.json", "{\"apiVersion\": \"v1\", \"kind\": ");
+  const auto good = dir.write("b-svc.yaml", kNodePortService);
+  const auto result =
+      runAgentguard({"check", "--policies", kBundledPolicies.string(), "--output=json", bad.string(), good.string()});
+  EXPECT_EQ(result.exitCode, 2);
+  EXPECT_THAT(result.err, HasSubstr(bad.string() + ": malformed JSON at line 1, column"));
+  const auto report = nlohmann::json::parse(result.out);
+  EXPECT_EQ(report["summary"]["deny"], 1);
+}
+
+TEST(CheckExitTest, MissingFileExitsTwo) {
+  ScratchDir dir;
+  const std::string missing = (dir.path() / "nope.yaml").string();
+  const auto result = runAgentguard({"check", "--policies", kBundledPolicies.string(), missing});
+  EXPECT_EQ(result.exitCode, 2);
+  EXPECT_THAT(result.err, HasSubstr(missing + ": no such file or directory"));
+  EXPECT_EQ(result.out, "");
+}
+
+// ---- inputs ------------------------------------------------------------------------------------
+
+TEST(CheckInputTest, ReadsStdinForDash) {
+  const auto result = runAgentguard({"check", "--policies", kBundledPolicies.string(), "--output=json", "-"},
+                                    std::string(kNodePortService));
+  EXPECT_EQ(result.exitCode, 1) << result.err;
+  const auto report = nlohmann::json::parse(result.out);
+  ASSERT_EQ(report["findings"].size(), 1u);
+  EXPECT_EQ(report["findings"][0]["location"]["file"], "-");
+  EXPECT_EQ(report["findings"][0]["location"]["line"], 7);
+}
+
+TEST(CheckInputTest, EmptyStdinChecksNothingAndPasses) {
+  const auto result = runAgentguard({"check", "--policies", kBundledPolicies.string(), "-"}, "");
+  EXPECT_EQ(result.exitCode, 0) << result.err;
+  EXPECT_THAT(result.out, HasSubstr("PASS: 0 objects in 1 input"));
+}
+
+TEST(CheckInputTest, ExpandsDirectoriesRecursivelyInSortedOrderSkippingHiddenAndOtherFiles) {
+  ScratchDir dir;
+  dir.write("tree/b.yml", kConfigMap);
+  dir.write("tree/a.yaml", kNodePortService);
+  dir.write("tree/sub/c.json",
+            R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"json","namespace":"agents"}})");
+  dir.write("tree/notes.txt", "not a manifest: [");
+  dir.write("tree/.hidden/secret.yaml", "not: [valid");
+  dir.write("tree/.dotfile.yaml", "not: [valid");
+  const auto result = runAgentguard(
+      {"check", "--policies", kBundledPolicies.string(), "--output=junit", (dir.path() / "tree").string()});
+  EXPECT_EQ(result.exitCode, 1) << result.err;
+  const std::string root = (dir.path() / "tree").string();
+  const size_t a = result.out.find("<testsuite name=\"" + root + "/a.yaml\"");
+  const size_t b = result.out.find("<testsuite name=\"" + root + "/b.yml\"");
+  const size_t c = result.out.find("<testsuite name=\"" + root + "/sub/c.json\"");
+  ASSERT_NE(a, std::string::npos) << result.out;
+  ASSERT_NE(b, std::string::npos) << result.out;
+  ASSERT_NE(c, std::string::npos) << result.out;
+  EXPECT_LT(a, b);
+  EXPECT_LT(b, c);
+  EXPECT_THAT(result.out, Not(HasSubstr("notes.txt")));
+  EXPECT_THAT(result.out, Not(HasSubstr("hidden")));
+  EXPECT_THAT(result.out, Not(HasSubstr("dotfile")));
+}
+
+TEST(CheckInputTest, DoubleDashEndsFlags) {
+  ScratchDir dir;
+  dir.write("-dash.yaml", kConfigMap);
+  const WorkingDirectory cwd(dir.path());
+  const auto result = runAgentguard({"check", "--policies", kBundledPolicies.string(), "--", "-dash.yaml"});
+  EXPECT_EQ(result.exitCode, 0) << result.err;
+  EXPECT_THAT(result.out, HasSubstr("PASS: 1 object"));
+}
+
+TEST(CheckInputTest, NamespaceFlagAppliesToObjectsWithoutOne) {
+  ScratchDir dir;
+  const auto manifest = dir.write("svc.yaml", "apiVersion: v1\nkind: Service\nmetadata: {name: debug}\nspec: {type: NodePort}\n");
+  const auto result = runAgentguard(
+      {"check", "--policies", kBundledPolicies.string(), "--namespace", "sandbox", "--output=json", manifest.string()});
+  EXPECT_EQ(result.exitCode, 1) << result.err;
+  const auto report = nlohmann::json::parse(result.out);
+  ASSERT_FALSE(report["findings"].empty());
+  EXPECT_EQ(report["findings"][0]["object"]["namespace"], "sandbox");
+}
+
+// ---- policies ----------------------------------------------------------------------------------
+
+TEST(CheckPolicyTest, UnknownRuleInPolicyExitsTwoNamingFileAndLine) {
+  ScratchDir dir;
+  const auto policy = dir.write("policies/broken.yaml",
+                                "apiVersion: agentguard.io/v1alpha1\n"
+                                "kind: Policy\n"
+                                "metadata:\n"
+                                "  name: broken\n"
+                                "spec:\n"
+                                "  rules:\n"
+                                "    - id: exposure.service-nodeport\n"
+                                "    - id: exposure.no-such-rule\n");
+  const auto manifest = dir.write("cm.yaml", kConfigMap);
+  const auto result = runAgentguard({"check", "--policies", policy.parent_path().string(), manifest.string()});
+  EXPECT_EQ(result.exitCode, 2);
+  EXPECT_THAT(result.err, HasSubstr(policy.string() + ":8: "));
+  EXPECT_THAT(result.err, HasSubstr("unknown rule \"exposure.no-such-rule\""));
+  EXPECT_EQ(result.out, "");
+}
+
+TEST(CheckPolicyTest, EveryProblemOfAPolicyIsPrinted) {
+  ScratchDir dir;
+  const auto policy = dir.write("policies/broken.yaml",
+                                "apiVersion: agentguard.io/v1alpha1\n"
+                                "kind: Policy\n"
+                                "metadata:\n"
+                                "  name: broken\n"
+                                "spec:\n"
+                                "  rules:\n"
+                                "    - id: exposure.service-nodeport\n"
+                                "      action: block\n"
+                                "      severity: extreme\n");
+  const auto manifest = dir.write("cm.yaml", kConfigMap);
+  const auto result = runAgentguard({"check", "--policies", policy.parent_path().string(), manifest.string()});
+  EXPECT_EQ(result.exitCode, 2);
+  EXPECT_THAT(result.err, HasSubstr(policy.string() + ":8: "));
+  EXPECT_THAT(result.err, HasSubstr("\"block\" is not one of deny, warn, audit"));
+  EXPECT_THAT(result.err, HasSubstr(policy.string() + ":9: "));
+  EXPECT_THAT(result.err, HasSubstr("\"extreme\" is not one of"));
+}
+
+TEST(CheckPolicyTest, MalformedPolicyYamlExitsTwoNamingTheFile) {
+  ScratchDir dir;
+  const auto policy = dir.write("policies/p.yaml", "kind: Policy\nspec: {rules: [\n");
+  const auto manifest = dir.write("cm.yaml", kConfigMap);
+  const auto result = runAgentguard({"check", "--policies", policy.parent_path().string(), manifest.string()});
+  EXPECT_EQ(result.exitCode, 2);
+  EXPECT_THAT(result.err, HasSubstr(policy.string() + ": malformed YAML: line "));
+}
+
+TEST(CheckPolicyTest, MissingPolicyDirectoryExitsTwo) {
+  ScratchDir dir;
+  const auto manifest = dir.write("cm.yaml", kConfigMap);
+  const std::string missing = (dir.path() / "no-policies").string();
+  const auto result = runAgentguard({"check", "--policies", missing, manifest.string()});
+  EXPECT_EQ(result.exitCode, 2);
+  EXPECT_THAT(result.err, HasSubstr(missing));
+}
+
+TEST(CheckPolicyTest, PolicyDirectoryWithoutRulesExitsTwo) {
+  ScratchDir dir;
+  dir.write("policies/README.md", "nothing here");
+  const auto manifest = dir.write("cm.yaml", kConfigMap);
+  const auto result = runAgentguard({"check", "--policies", (dir.path() / "policies").string(), manifest.string()});
+  EXPECT_EQ(result.exitCode, 2);
+  EXPECT_THAT(result.err, HasSubstr("no policy files"));
+}
+
+// ---- json output -------------------------------------------------------------------------------
+
+TEST(CheckJsonTest, FindingCarriesRuleObjectPathFixAndLocation) {
+  ScratchDir dir;
+  const auto manifest = dir.write("svc.yaml", std::string(kConfigMap) + "---\n" + std::string(kNodePortService));
+  const auto result =
+      runAgentguard({"check", "--policies", kBundledPolicies.string(), "--output", "json", manifest.string()});
+  ASSERT_EQ(result.exitCode, 1) << result.err;
+  const auto report = nlohmann::json::parse(result.out);
+  ASSERT_EQ(report["findings"].size(), 1u) << report.dump(2);
+  const auto& finding = report["findings"][0];
+  EXPECT_EQ(finding["rule"], "exposure.service-nodeport");
+  EXPECT_EQ(finding["category"], "exposure");
+  EXPECT_EQ(finding["severity"], "high");
+  EXPECT_EQ(finding["action"], "deny");
+  EXPECT_EQ(finding["object"],
+            nlohmann::json({{"apiVersion", "v1"}, {"kind", "Service"}, {"namespace", "agents"}, {"name", "debug"}}));
+  EXPECT_EQ(finding["path"], "spec.type");
+  EXPECT_FALSE(finding["message"].get<std::string>().empty());
+  EXPECT_FALSE(finding["fix"].get<std::string>().empty());
+  EXPECT_EQ(finding["location"]["file"], manifest.string());
+  EXPECT_EQ(finding["location"]["line"], 15);  // 7 lines of ConfigMap, "---", then line 7 of the Service
+
+  const auto& summary = report["summary"];
+  EXPECT_EQ(summary["files"], 1);
+  EXPECT_EQ(summary["objects"], 2);
+  EXPECT_EQ(summary["findings"], 1);
+  EXPECT_EQ(summary["deny"], 1);
+  EXPECT_EQ(summary["warn"], 0);
+  EXPECT_EQ(summary["audit"], 0);
+  EXPECT_EQ(summary["passed"], false);
+}
+
+TEST(CheckJsonTest, ListItemsAreReportedAtTheirOwnLines) {
+  ScratchDir dir;
+  const auto manifest = dir.write("list.yaml",
+                                  "apiVersion: v1\n"
+                                  "kind: List\n"
+                                  "items:\n"
+                                  "  - apiVersion: v1\n"
+                                  "    kind: ConfigMap\n"
+                                  "    metadata: {name: a, namespace: agents}\n"
+                                  "  - apiVersion: v1\n"
+                                  "    kind: Service\n"
+                                  "    metadata: {name: b, namespace: agents}\n"
+                                  "    spec:\n"
+                                  "      type: NodePort\n");
+  const auto result = runAgentguard({"check", "--policies", kBundledPolicies.string(), "--output=json", manifest.string()});
+  ASSERT_EQ(result.exitCode, 1) << result.err;
+  const auto report = nlohmann::json::parse(result.out);
+  EXPECT_EQ(report["summary"]["objects"], 2);
+  ASSERT_EQ(report["findings"].size(), 1u);
+  EXPECT_EQ(report["findings"][0]["location"]["line"], 11);
+}
+
+}  // namespace
+}  // namespace agentguard::cli
