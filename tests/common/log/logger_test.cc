@@ -1,0 +1,137 @@
+// The structured logger: one JSON object per line, levels, and input it must survive.
+#include "common/log/logger.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <regex>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+namespace agentguard::log {
+namespace {
+
+using Json = nlohmann::json;
+
+std::vector<std::string> lines(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) out.push_back(line);
+  return out;
+}
+
+TEST(LoggerTest, WritesOneJsonObjectPerCall) {
+  std::ostringstream out;
+  Logger logger(out);
+  logger.info("Created NetworkPolicy", {{"agentSandbox", "agents/analyst"}, {"replicas", 3}, {"ready", true}});
+  logger.warn("Retried request");
+  const auto written = lines(out.str());
+  ASSERT_EQ(written.size(), 2u);
+
+  const Json first = Json::parse(written[0]);
+  EXPECT_EQ(first["level"], "info");
+  EXPECT_EQ(first["msg"], "Created NetworkPolicy");
+  EXPECT_EQ(first["agentSandbox"], "agents/analyst");
+  EXPECT_EQ(first["replicas"], 3);  // numbers stay numbers
+  EXPECT_EQ(first["ready"], true);
+  EXPECT_FALSE(first.contains("component"));
+  const std::string ts = first["ts"];
+  EXPECT_TRUE(std::regex_match(ts, std::regex(R"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)"))) << ts;
+
+  // ts, level and msg come first, in that order.
+  EXPECT_EQ(written[0].rfind("{\"ts\":", 0), 0u) << written[0];
+  EXPECT_LT(written[0].find("\"level\""), written[0].find("\"msg\""));
+
+  EXPECT_EQ(Json::parse(written[1])["level"], "warn");
+}
+
+TEST(LoggerTest, NamesTheComponentWhenGiven) {
+  std::ostringstream out;
+  Logger logger(out, Level::kInfo, "webhook");
+  logger.error("Failed to load policies", {{"error", "policy.yaml:3: bad"}});
+  const Json line = Json::parse(out.str());
+  EXPECT_EQ(line["component"], "webhook");
+  EXPECT_EQ(line["level"], "error");
+  EXPECT_EQ(line["error"], "policy.yaml:3: bad");
+}
+
+TEST(LoggerTest, FiltersBelowTheMinimumLevel) {
+  std::ostringstream out;
+  Logger logger(out, Level::kWarn);
+  EXPECT_FALSE(logger.enabled(Level::kDebug));
+  EXPECT_FALSE(logger.enabled(Level::kInfo));
+  EXPECT_TRUE(logger.enabled(Level::kWarn));
+  EXPECT_TRUE(logger.enabled(Level::kError));
+  logger.debug("Skipped");
+  logger.info("Skipped");
+  logger.warn("Kept");
+  logger.error("Kept");
+  EXPECT_EQ(lines(out.str()).size(), 2u);
+
+  logger.setMinimum(Level::kDebug);
+  logger.debug("Now kept");
+  const auto written = lines(out.str());
+  ASSERT_EQ(written.size(), 3u);
+  EXPECT_EQ(Json::parse(written[2])["level"], "debug");
+}
+
+TEST(LoggerTest, ReplacesInvalidUtf8InsteadOfThrowing) {
+  std::ostringstream out;
+  Logger logger(out);
+  EXPECT_NO_THROW(logger.info("Read \xC3\x28 name", {{"value", std::string("bad \xFF byte")}}));
+  const auto written = lines(out.str());
+  ASSERT_EQ(written.size(), 1u);
+  const Json line = Json::parse(written[0]);
+  EXPECT_EQ(line["msg"], "Read \xEF\xBF\xBD( name");
+  EXPECT_EQ(line["value"], "bad \xEF\xBF\xBD byte");
+}
+
+TEST(LoggerTest, EscapesNewlinesSoEachEntryStaysOneLine) {
+  std::ostringstream out;
+  Logger logger(out);
+  logger.info("Line one\nline two", {{"detail", "a\r\nb\x01"}});
+  const auto written = lines(out.str());
+  ASSERT_EQ(written.size(), 1u);
+  const Json line = Json::parse(written[0]);
+  EXPECT_EQ(line["msg"], "Line one\nline two");
+  EXPECT_EQ(line["detail"], "a\r\nb\x01");
+}
+
+TEST(LoggerTest, ConcurrentCallsNeverInterleave) {
+  std::ostringstream out;
+  Logger logger(out);
+  constexpr int kThreads = 4;
+  constexpr int kPerThread = 200;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&logger, t] {
+      for (int i = 0; i < kPerThread; ++i) logger.info("Handled request", {{"thread", t}, {"i", i}});
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  const auto written = lines(out.str());
+  ASSERT_EQ(written.size(), static_cast<size_t>(kThreads * kPerThread));
+  for (const auto& line : written) {
+    const Json parsed = Json::parse(line, nullptr, false);
+    ASSERT_FALSE(parsed.is_discarded()) << line;
+  }
+}
+
+TEST(ParseLevelTest, AcceptsTheFourNames) {
+  const std::vector<std::pair<std::string, Level>> cases = {
+      {"debug", Level::kDebug}, {"info", Level::kInfo}, {"warn", Level::kWarn}, {"error", Level::kError}};
+  for (const auto& [text, expected] : cases) {
+    Level level = Level::kError;
+    ASSERT_TRUE(parseLevel(text, level)) << text;
+    EXPECT_EQ(level, expected) << text;
+  }
+  for (const std::string bad : {"", "INFO", "warning", "fatal", "trace"}) {
+    Level level = Level::kInfo;
+    EXPECT_FALSE(parseLevel(bad, level)) << bad;
+    EXPECT_EQ(level, Level::kInfo) << bad;
+  }
+}
+
+}  // namespace
+}  // namespace agentguard::log
