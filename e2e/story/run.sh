@@ -68,16 +68,16 @@ show_command() {
 
 CHILD_PID=""
 
-# run_with_progress TITLE LOG PATTERN COMMAND...
+# run_with_progress TITLE LOG PATTERN COMMAND...: COMMAND's output is appended to LOG.
 run_with_progress() {
   local title="$1" log="$2" pattern="$3"
   shift 3
-  : >"$log"
+  local from_line=$(($(wc -l <"$log" 2>/dev/null || echo 0) + 1))
   "$@" >>"$log" 2>&1 &
   CHILD_PID=$!
   local frames='⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏' i=0 started=$SECONDS progress="" last_printed=""
   while kill -0 "$CHILD_PID" 2>/dev/null; do
-    progress="$(grep -E "$pattern" "$log" 2>/dev/null | tail -n 1 | cut -c 1-90 || true)"
+    progress="$(tail -n +"$from_line" "$log" 2>/dev/null | grep -E "$pattern" | tail -n 1 | cut -c 1-90 || true)"
     if ((TTY)); then
       printf '\r\033[K  %s %s %s(%ss)%s %s' "${frames:i++%${#frames}:1}" "$title" "$DIM" "$((SECONDS - started))" "$RESET" "$progress"
     elif [[ -n "$progress" && "$progress" != "$last_printed" ]]; then
@@ -94,7 +94,7 @@ run_with_progress() {
     printf '  %s✓%s %s %s(%ss)%s\n' "$GREEN" "$RESET" "$title" "$DIM" "$((SECONDS - started))" "$RESET"
   else
     printf '  %s✗%s %s failed; last lines of %s:\n' "$RED" "$RESET" "$title" "$log"
-    tail -n 30 "$log" | sed 's/^/    /'
+    tail -n +"$from_line" "$log" | tail -n 30 | sed 's/^/    /'
     exit 1
   fi
 }
@@ -141,7 +141,13 @@ step_build() {
   heading "Building agentguard"
   note "Build log: ${BUILD_LOG#"${REPO}/"}"
   mkdir -p "${REPO}/build"
-  run_with_progress "Compiling agentguard" "$BUILD_LOG" '^\[ *[0-9]+%\]|^==>' "${REPO}/scripts/build.sh"
+  : >"$BUILD_LOG"
+  # The same configuration as scripts/build.sh, building only the three executables.
+  run_with_progress "Build dependencies (Debian packages)" "$BUILD_LOG" '^==>' "${REPO}/scripts/install-deps.sh"
+  run_with_progress "Configuring" "${BUILD_LOG}" '^-- ' \
+    cmake -S "$REPO" -B "${REPO}/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo
+  run_with_progress "Compiling agentguard, agentguard-webhook, agentguard-operator" "$BUILD_LOG" '^\[ *[0-9]+%\]' \
+    cmake --build "${REPO}/build" -j "$(nproc 2>/dev/null || echo 2)" --target agentguard agentguard-webhook agentguard-operator
   lib_require_binaries || die "the build did not produce agentguard-webhook and agentguard-operator"
   HELM="$("${REPO}/e2e/tools/install-helm.sh" 2>>"$BUILD_LOG")" || die "could not install Helm (see ${BUILD_LOG})"
   say "  ${GREEN}✓${RESET} Helm $("$HELM" version --short)"
