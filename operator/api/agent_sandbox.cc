@@ -1,0 +1,291 @@
+#include "operator/api/agent_sandbox.h"
+
+#include <algorithm>
+
+#include "operator/api/ip_block.h"
+#include "operator/api/template_validation.h"
+
+namespace agentguard::op {
+namespace {
+
+using nlohmann::json;
+
+const json* field(const json& object, std::string_view name) {
+  if (!object.is_object()) return nullptr;
+  const auto it = object.find(name);
+  return it == object.end() || it->is_null() ? nullptr : &*it;
+}
+
+std::string stringField(const json& object, std::string_view name) {
+  const json* value = field(object, name);
+  return value != nullptr && value->is_string() ? value->get<std::string>() : std::string();
+}
+
+void invalid(ParsedSpec& parsed, const std::string& path, const std::string& message) {
+  parsed.violations.push_back({path, path + " " + message, std::string(kReasonInvalidSpec)});
+}
+
+std::vector<PortRange> readPorts(const json* ports, const std::string& base, ParsedSpec& parsed) {
+  std::vector<PortRange> result;
+  if (ports == nullptr || !ports->is_array()) return result;
+  for (size_t i = 0; i < ports->size(); ++i) {
+    const json& entry = (*ports)[i];
+    const std::string path = base + "[" + std::to_string(i) + "]";
+    PortRange range;
+    const json* port = field(entry, "port");
+    if (port == nullptr || !port->is_number_integer() || port->get<int64_t>() < 1 || port->get<int64_t>() > 65535) {
+      invalid(parsed, path + ".port", "must be a port number from 1 to 65535");
+      continue;
+    }
+    range.port = port->get<int>();
+    if (const json* endPort = field(entry, "endPort"); endPort != nullptr) {
+      if (!endPort->is_number_integer() || endPort->get<int64_t>() < range.port || endPort->get<int64_t>() > 65535) {
+        invalid(parsed, path + ".endPort", "must be a port number from port to 65535");
+        continue;
+      }
+      if (endPort->get<int64_t>() - range.port + 1 > kMaxPortRange) {
+        invalid(parsed, path + ".endPort",
+                "makes a range of more than " + std::to_string(kMaxPortRange) + " ports; split it or list the ports");
+        continue;
+      }
+      if (endPort->get<int>() != range.port) range.endPort = endPort->get<int>();
+    }
+    const std::string protocol = stringField(entry, "protocol");
+    if (!protocol.empty()) {
+      if (protocol != "TCP" && protocol != "UDP" && protocol != "SCTP") {
+        invalid(parsed, path + ".protocol", "must be TCP, UDP or SCTP");
+        continue;
+      }
+      range.protocol = protocol;
+    }
+    result.push_back(range);
+  }
+  return result;
+}
+
+// Reads cidr and except; except blocks must lie strictly inside cidr (as the API server requires).
+bool readBlock(const json& entry, const std::string& base, ParsedSpec& parsed, std::string& cidr,
+               std::vector<std::string>& except) {
+  const std::string text = stringField(entry, "cidr");
+  const auto block = IpBlock::parse(text);
+  if (!block) {
+    invalid(parsed, base + ".cidr", "is not a CIDR block (for example 203.0.113.0/24)");
+    return false;
+  }
+  cidr = block->canonical();
+  bool ok = true;
+  if (const json* holes = field(entry, "except"); holes != nullptr && holes->is_array()) {
+    for (size_t i = 0; i < holes->size(); ++i) {
+      const std::string path = base + ".except[" + std::to_string(i) + "]";
+      const auto hole = (*holes)[i].is_string() ? IpBlock::parse((*holes)[i].get<std::string>()) : std::nullopt;
+      if (!hole) {
+        invalid(parsed, path, "is not a CIDR block");
+        ok = false;
+      } else if (!block->contains(*hole) || hole->prefixLength() <= block->prefixLength()) {
+        invalid(parsed, path, "must be a block strictly inside " + cidr);
+        ok = false;
+      } else {
+        except.push_back(hole->canonical());
+      }
+    }
+  }
+  return ok;
+}
+
+bool validSelector(const json& selector) {
+  if (!selector.is_object()) return false;
+  for (const auto& [key, value] : selector.items()) {
+    if (key != "matchLabels" && key != "matchExpressions") return false;
+  }
+  return true;
+}
+
+void readNetwork(const json* network, ParsedSpec& parsed) {
+  NetworkSpec& out = parsed.spec.network;
+  if (network == nullptr) return;
+  if (const json* egress = field(*network, "egress"); egress != nullptr && egress->is_array()) {
+    for (size_t i = 0; i < egress->size(); ++i) {
+      const json& entry = (*egress)[i];
+      const std::string base = "spec.network.egress[" + std::to_string(i) + "]";
+      EgressDestination destination;
+      if (!readBlock(entry, base, parsed, destination.cidr, destination.except)) continue;
+      destination.ports = readPorts(field(entry, "ports"), base + ".ports", parsed);
+      out.egress.push_back(std::move(destination));
+    }
+  }
+  if (const json* ingress = field(*network, "ingress"); ingress != nullptr && ingress->is_array()) {
+    for (size_t i = 0; i < ingress->size(); ++i) {
+      const json& entry = (*ingress)[i];
+      const std::string base = "spec.network.ingress[" + std::to_string(i) + "]";
+      IngressSource source;
+      const bool hasCidr = field(entry, "cidr") != nullptr;
+      const json* podSelector = field(entry, "podSelector");
+      const json* namespaceSelector = field(entry, "namespaceSelector");
+      if (hasCidr && (podSelector != nullptr || namespaceSelector != nullptr)) {
+        invalid(parsed, base, "sets both cidr and selectors; use one entry for each");
+        continue;
+      }
+      if (!hasCidr && podSelector == nullptr && namespaceSelector == nullptr) {
+        invalid(parsed, base, "names no source; set cidr, podSelector or namespaceSelector");
+        continue;
+      }
+      if (hasCidr) {
+        std::string cidr;
+        if (!readBlock(entry, base, parsed, cidr, source.except)) continue;
+        source.cidr = cidr;
+      } else if (field(entry, "except") != nullptr) {
+        invalid(parsed, base + ".except", "needs cidr");
+        continue;
+      }
+      if (podSelector != nullptr) {
+        if (!validSelector(*podSelector)) {
+          invalid(parsed, base + ".podSelector", "must have only matchLabels and matchExpressions");
+          continue;
+        }
+        source.podSelector = *podSelector;
+      }
+      if (namespaceSelector != nullptr) {
+        if (!validSelector(*namespaceSelector)) {
+          invalid(parsed, base + ".namespaceSelector", "must have only matchLabels and matchExpressions");
+          continue;
+        }
+        source.namespaceSelector = *namespaceSelector;
+      }
+      source.ports = readPorts(field(entry, "ports"), base + ".ports", parsed);
+      out.ingress.push_back(std::move(source));
+    }
+  }
+  if (const json* dns = field(*network, "dns"); dns != nullptr) {
+    const std::string mode = stringField(*dns, "mode");
+    if (mode == "None") {
+      out.dns.mode = DnsMode::kNone;
+    } else if (!mode.empty() && mode != "ClusterDNS") {
+      invalid(parsed, "spec.network.dns.mode", "must be ClusterDNS or None");
+    }
+    if (const std::string ns = stringField(*dns, "namespace"); !ns.empty()) out.dns.ns = ns;
+    if (const json* selector = field(*dns, "podSelector"); selector != nullptr && selector->is_object()) {
+      std::map<std::string, std::string> labels;
+      for (const auto& [key, value] : selector->items()) {
+        if (value.is_string()) labels[key] = value.get<std::string>();
+      }
+      if (labels.empty()) {
+        invalid(parsed, "spec.network.dns.podSelector", "is empty; it would allow DNS to every pod. Name the DNS pods' labels");
+      } else {
+        out.dns.podSelector = std::move(labels);
+      }
+    }
+    if (const std::string ip = stringField(*dns, "nodeLocalDNSCacheIP"); !ip.empty()) {
+      const auto address = IpBlock::parse(ip, /*allowBareAddress=*/true);
+      if (!address || ip.find('/') != std::string::npos) {
+        invalid(parsed, "spec.network.dns.nodeLocalDNSCacheIP", "is not an IP address (for example 169.254.20.10)");
+      } else {
+        out.dns.nodeLocalCacheIp = ip;
+      }
+    }
+  }
+}
+
+void readLifecycle(const json* lifecycle, ParsedSpec& parsed) {
+  LifecycleSpec& out = parsed.spec.lifecycle;
+  if (lifecycle == nullptr) return;
+  if (const std::string text = stringField(*lifecycle, "maxLifetime"); !text.empty()) {
+    if (auto duration = parseDuration(text); duration) {
+      out.maxLifetime = *duration;
+    } else {
+      invalid(parsed, "spec.lifecycle.maxLifetime", "is not a duration (for example 30m, 2h or 1h30m)");
+    }
+  }
+  if (const std::string text = stringField(*lifecycle, "shutdownTime"); !text.empty()) {
+    if (auto time = parseTime(text); time) {
+      out.shutdownTime = *time;
+    } else {
+      invalid(parsed, "spec.lifecycle.shutdownTime", "is not an RFC 3339 time (for example 2030-01-01T00:00:00Z)");
+    }
+  }
+  const std::string onExpiry = stringField(*lifecycle, "onExpiry");
+  if (onExpiry == "DeleteSandbox") {
+    out.onExpiry = OnExpiry::kDeleteSandbox;
+  } else if (!onExpiry.empty() && onExpiry != "DeletePod") {
+    invalid(parsed, "spec.lifecycle.onExpiry", "must be DeletePod or DeleteSandbox");
+  }
+  if (const json* ttl = field(*lifecycle, "ttlSecondsAfterFinished"); ttl != nullptr) {
+    if (ttl->is_number_integer() && ttl->get<int64_t>() >= 0) {
+      out.ttlSecondsAfterFinished = ttl->get<int64_t>();
+    } else {
+      invalid(parsed, "spec.lifecycle.ttlSecondsAfterFinished", "must be a number of seconds, 0 or more");
+    }
+  }
+  const std::string restart = stringField(*lifecycle, "restartPolicy");
+  if (restart == "Never") {
+    out.restartPolicy = RestartPolicy::kNever;
+  } else if (restart == "OnFailure") {
+    out.restartPolicy = RestartPolicy::kOnFailure;
+  } else if (!restart.empty() && restart != "Always") {
+    invalid(parsed, "spec.lifecycle.restartPolicy", "must be Never, OnFailure or Always");
+  }
+}
+
+}  // namespace
+
+std::string_view restartPolicyName(RestartPolicy policy) {
+  switch (policy) {
+    case RestartPolicy::kNever: return "Never";
+    case RestartPolicy::kOnFailure: return "OnFailure";
+    case RestartPolicy::kAlways: return "Always";
+  }
+  return "Always";
+}
+
+bool SandboxMeta::hasFinalizer(std::string_view finalizer) const {
+  return std::find(finalizers.begin(), finalizers.end(), finalizer) != finalizers.end();
+}
+
+SandboxMeta readMeta(const json& object) {
+  SandboxMeta meta;
+  const json* metadata = field(object, "metadata");
+  if (metadata == nullptr) return meta;
+  meta.ns = stringField(*metadata, "namespace");
+  meta.name = stringField(*metadata, "name");
+  meta.uid = stringField(*metadata, "uid");
+  meta.resourceVersion = stringField(*metadata, "resourceVersion");
+  if (const json* generation = field(*metadata, "generation"); generation != nullptr && generation->is_number_integer()) {
+    meta.generation = generation->get<int64_t>();
+  }
+  if (const std::string created = stringField(*metadata, "creationTimestamp"); !created.empty()) {
+    meta.creationTimestamp = parseTime(created);
+  }
+  meta.deleting = field(*metadata, "deletionTimestamp") != nullptr;
+  if (const json* finalizers = field(*metadata, "finalizers"); finalizers != nullptr && finalizers->is_array()) {
+    for (const json& finalizer : *finalizers) {
+      if (finalizer.is_string()) meta.finalizers.push_back(finalizer.get<std::string>());
+    }
+  }
+  return meta;
+}
+
+ParsedSpec parseSpec(const json& spec) {
+  ParsedSpec parsed;
+  if (!spec.is_object()) {
+    invalid(parsed, "spec", "is missing");
+    return parsed;
+  }
+  if (const std::string runtimeClass = stringField(spec, "runtimeClassName"); !runtimeClass.empty()) {
+    parsed.spec.runtimeClassName = runtimeClass;
+  }
+  if (const json* podTemplate = field(spec, "template"); podTemplate != nullptr) {
+    parsed.spec.podTemplate = *podTemplate;
+  }
+  auto templateViolations = validateTemplate(parsed.spec.podTemplate);
+  parsed.violations.insert(parsed.violations.end(), std::make_move_iterator(templateViolations.begin()),
+                           std::make_move_iterator(templateViolations.end()));
+  readNetwork(field(spec, "network"), parsed);
+  readLifecycle(field(spec, "lifecycle"), parsed);
+  return parsed;
+}
+
+std::string egressSummary(const NetworkSpec& network) {
+  if (network.egress.empty()) return "Isolated";
+  return std::to_string(network.egress.size()) + (network.egress.size() == 1 ? " destination" : " destinations");
+}
+
+}  // namespace agentguard::op

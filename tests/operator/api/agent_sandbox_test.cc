@@ -1,0 +1,161 @@
+#include "operator/api/agent_sandbox.h"
+
+#include <gtest/gtest.h>
+
+#include "operator/api/ip_block.h"
+#include "operator/api/time_format.h"
+
+namespace agentguard::op {
+namespace {
+
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+json withTemplate(json spec) {
+  spec["template"] = {{"spec", {{"containers", json::array({{{"name", "agent"}, {"image", "agent:1"}}})}}}};
+  return spec;
+}
+
+TEST(ParseSpecTest, ReadsDefaultedSpec) {
+  const json spec = withTemplate(json::parse(R"({
+    "runtimeClassName": "gvisor",
+    "network": {
+      "egress": [{"cidr": "203.0.113.7/24", "except": ["203.0.113.128/25"],
+                  "ports": [{"port": 443, "protocol": "TCP"}, {"port": 8000, "endPort": 8002, "protocol": "UDP"}]}],
+      "ingress": [{"podSelector": {"matchLabels": {"app": "gateway"}}, "ports": [{"port": 8080, "protocol": "TCP"}]}],
+      "dns": {"mode": "ClusterDNS", "namespace": "kube-system", "podSelector": {"k8s-app": "kube-dns"},
+              "nodeLocalDNSCacheIP": "169.254.20.10"}
+    },
+    "lifecycle": {"maxLifetime": "1h30m", "shutdownTime": "2030-01-01T00:00:00Z", "onExpiry": "DeleteSandbox",
+                  "ttlSecondsAfterFinished": 60, "restartPolicy": "Never"}
+  })"));
+  const ParsedSpec parsed = parseSpec(spec);
+  ASSERT_TRUE(parsed.violations.empty()) << parsed.violations.front().message;
+  EXPECT_EQ(parsed.spec.runtimeClassName, "gvisor");
+  ASSERT_EQ(parsed.spec.network.egress.size(), 1u);
+  EXPECT_EQ(parsed.spec.network.egress[0].cidr, "203.0.113.0/24");
+  EXPECT_EQ(parsed.spec.network.egress[0].except, std::vector<std::string>{"203.0.113.128/25"});
+  ASSERT_EQ(parsed.spec.network.egress[0].ports.size(), 2u);
+  EXPECT_EQ(parsed.spec.network.egress[0].ports[1].endPort, 8002);
+  EXPECT_EQ(parsed.spec.network.egress[0].ports[1].protocol, "UDP");
+  ASSERT_EQ(parsed.spec.network.ingress.size(), 1u);
+  EXPECT_EQ(parsed.spec.network.dns.nodeLocalCacheIp, "169.254.20.10");
+  EXPECT_EQ(parsed.spec.lifecycle.maxLifetime, std::chrono::milliseconds(90min));
+  EXPECT_EQ(parsed.spec.lifecycle.onExpiry, OnExpiry::kDeleteSandbox);
+  EXPECT_EQ(parsed.spec.lifecycle.ttlSecondsAfterFinished, 60);
+  EXPECT_EQ(parsed.spec.lifecycle.restartPolicy, RestartPolicy::kNever);
+  EXPECT_EQ(egressSummary(parsed.spec.network), "1 destination");
+}
+
+TEST(ParseSpecTest, DefaultsWhenAbsent) {
+  const ParsedSpec parsed = parseSpec(withTemplate(json::object()));
+  ASSERT_TRUE(parsed.violations.empty());
+  EXPECT_FALSE(parsed.spec.runtimeClassName);
+  EXPECT_EQ(parsed.spec.network.dns.mode, DnsMode::kClusterDns);
+  EXPECT_EQ(parsed.spec.network.dns.ns, "kube-system");
+  EXPECT_EQ(parsed.spec.network.dns.podSelector.at("k8s-app"), "kube-dns");
+  EXPECT_EQ(parsed.spec.lifecycle.restartPolicy, RestartPolicy::kAlways);
+  EXPECT_EQ(egressSummary(parsed.spec.network), "Isolated");
+}
+
+struct InvalidCase {
+  std::string name;
+  json spec;
+  std::string expectedPath;
+};
+
+class InvalidSpecTest : public ::testing::TestWithParam<InvalidCase> {};
+
+TEST_P(InvalidSpecTest, NamesThePath) {
+  const ParsedSpec parsed = parseSpec(withTemplate(GetParam().spec));
+  ASSERT_EQ(parsed.violations.size(), 1u);
+  EXPECT_EQ(parsed.violations[0].path, GetParam().expectedPath);
+  EXPECT_EQ(parsed.violations[0].reason, "InvalidSpec");
+}
+
+const std::vector<InvalidCase> kInvalid = {
+    {"BadCidr", json::parse(R"({"network": {"egress": [{"cidr": "300.1.1.1/24"}]}})"), "spec.network.egress[0].cidr"},
+    {"BareAddress", json::parse(R"({"network": {"egress": [{"cidr": "10.0.0.1"}]}})"), "spec.network.egress[0].cidr"},
+    {"ExceptOutside", json::parse(R"({"network": {"egress": [{"cidr": "10.0.0.0/16", "except": ["10.1.0.0/24"]}]}})"),
+     "spec.network.egress[0].except[0]"},
+    {"ExceptNotStrict", json::parse(R"({"network": {"egress": [{"cidr": "10.0.0.0/16", "except": ["10.0.0.0/16"]}]}})"),
+     "spec.network.egress[0].except[0]"},
+    {"EndPortBelowPort",
+     json::parse(R"({"network": {"egress": [{"cidr": "10.0.0.0/16", "ports": [{"port": 90, "endPort": 80}]}]}})"),
+     "spec.network.egress[0].ports[0].endPort"},
+    {"RangeTooWide",
+     json::parse(R"({"network": {"egress": [{"cidr": "10.0.0.0/16", "ports": [{"port": 1000, "endPort": 2000}]}]}})"),
+     "spec.network.egress[0].ports[0].endPort"},
+    {"IngressCidrAndSelector",
+     json::parse(R"({"network": {"ingress": [{"cidr": "10.0.0.0/8", "podSelector": {"matchLabels": {"a": "b"}}}]}})"),
+     "spec.network.ingress[0]"},
+    {"IngressNoSource", json::parse(R"({"network": {"ingress": [{"ports": [{"port": 80}]}]}})"),
+     "spec.network.ingress[0]"},
+    {"EmptyDnsSelector", json::parse(R"({"network": {"dns": {"podSelector": {}}}})"), "spec.network.dns.podSelector"},
+    {"BadNodeLocalIp", json::parse(R"({"network": {"dns": {"nodeLocalDNSCacheIP": "169.254.20.10/32"}}})"),
+     "spec.network.dns.nodeLocalDNSCacheIP"},
+    {"BadLifetime", json::parse(R"({"lifecycle": {"maxLifetime": "10"}})"), "spec.lifecycle.maxLifetime"},
+    {"BadShutdownTime", json::parse(R"({"lifecycle": {"shutdownTime": "tomorrow"}})"), "spec.lifecycle.shutdownTime"},
+};
+
+INSTANTIATE_TEST_SUITE_P(Spec, InvalidSpecTest, ::testing::ValuesIn(kInvalid),
+                         [](const ::testing::TestParamInfo<InvalidCase>& param) { return param.param.name; });
+
+TEST(ParseSpecTest, TemplateViolationsComeThrough) {
+  json spec = withTemplate(json::object());
+  spec["template"]["spec"]["hostPID"] = true;
+  const ParsedSpec parsed = parseSpec(spec);
+  ASSERT_EQ(parsed.violations.size(), 1u);
+  EXPECT_EQ(parsed.violations[0].path, "spec.template.spec.hostPID");
+  EXPECT_EQ(parsed.violations[0].reason, "ForbiddenTemplateField");
+}
+
+TEST(ReadMetaTest, ReadsIdentityAndFinalizers) {
+  const json object = json::parse(R"({"metadata": {"namespace": "agents", "name": "analyst", "uid": "u-1",
+    "generation": 3, "resourceVersion": "42", "creationTimestamp": "2024-05-01T12:00:00Z",
+    "deletionTimestamp": "2024-05-01T13:00:00Z", "finalizers": ["agentguard.io/isolation-teardown"]}})");
+  const SandboxMeta meta = readMeta(object);
+  EXPECT_EQ(meta.key(), "agents/analyst");
+  EXPECT_EQ(meta.uid, "u-1");
+  EXPECT_EQ(meta.generation, 3);
+  EXPECT_TRUE(meta.deleting);
+  EXPECT_TRUE(meta.hasFinalizer(kFinalizer));
+  EXPECT_EQ(formatTime(*meta.creationTimestamp), "2024-05-01T12:00:00Z");
+}
+
+TEST(TimeFormatTest, RoundTripsAndParsesOffsets) {
+  const auto time = parseTime("2024-02-29T23:59:58Z");
+  ASSERT_TRUE(time);
+  EXPECT_EQ(formatTime(*time), "2024-02-29T23:59:58Z");
+  EXPECT_EQ(formatTime(*parseTime("2024-03-01T01:00:00+02:00")), "2024-02-29T23:00:00Z");
+  EXPECT_EQ(formatMicroTime(*parseTime("2024-03-01T00:00:00.5Z")), "2024-03-01T00:00:00.500000Z");
+  EXPECT_FALSE(parseTime("2024-03-01 00:00:00Z"));
+  EXPECT_FALSE(parseTime("2024-13-01T00:00:00Z"));
+}
+
+TEST(TimeFormatTest, ParsesGoDurations) {
+  EXPECT_EQ(parseDuration("90s"), std::chrono::milliseconds(90s));
+  EXPECT_EQ(parseDuration("1h30m"), std::chrono::milliseconds(90min));
+  EXPECT_EQ(parseDuration("1.5h"), std::chrono::milliseconds(90min));
+  EXPECT_EQ(parseDuration("250ms"), std::chrono::milliseconds(250));
+  EXPECT_FALSE(parseDuration("10"));
+  EXPECT_FALSE(parseDuration("-5s"));
+  EXPECT_FALSE(parseDuration("1d"));
+  EXPECT_FALSE(parseDuration(""));
+}
+
+TEST(IpBlockTest, ParsesAndContains) {
+  const auto outer = IpBlock::parse("10.0.0.0/8");
+  ASSERT_TRUE(outer);
+  EXPECT_TRUE(outer->contains(*IpBlock::parse("10.20.0.0/16")));
+  EXPECT_FALSE(outer->contains(*IpBlock::parse("11.0.0.0/16")));
+  EXPECT_FALSE(outer->contains(*IpBlock::parse("::/0")));
+  EXPECT_EQ(IpBlock::parse("10.1.2.3/8")->canonical(), "10.0.0.0/8");
+  EXPECT_EQ(IpBlock::parse("2001:db8::1/32")->canonical(), "2001:db8::/32");
+  EXPECT_FALSE(IpBlock::parse("10.0.0.0/33"));
+  EXPECT_FALSE(IpBlock::parse("10.0.0.1"));
+  EXPECT_EQ(IpBlock::parse("10.0.0.1", true)->prefixLength(), 32);
+}
+
+}  // namespace
+}  // namespace agentguard::op
