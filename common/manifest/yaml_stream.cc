@@ -49,7 +49,8 @@ class Converter {
                        where(node.Mark()) + "document expands to more than " + std::to_string(limits_.maxNodes) +
                            " values (aliases expanded); refusing a possible alias bomb");
     }
-    if (depth > limits_.maxDepth) {
+    // Depth counts mappings and sequences, as in parseStrictJson: a scalar adds no level.
+    if ((node.IsMap() || node.IsSequence()) && depth > limits_.maxDepth) {
       return makeError(ErrorCode::kInvalidArgument, where(node.Mark()) + "nesting deeper than " +
                                                         std::to_string(limits_.maxDepth) + " levels");
     }

@@ -241,6 +241,8 @@ std::string nestedSequences(int depth, std::string_view inner) {
 TEST(YamlStreamTest, BoundsNestingDepth) {
   ParseLimits limits;
   limits.maxDepth = 10;
+  // A scalar inside the deepest allowed collection adds no level, as in strict JSON.
+  EXPECT_EQ(values(nestedSequences(10, "1"), limits).size(), 1u);
   EXPECT_EQ(values(nestedSequences(10, ""), limits).size(), 1u);
   EXPECT_THAT(rejection(nestedSequences(11, "1"), limits), HasSubstr("nesting deeper than 10 levels"));
   EXPECT_THAT(rejection(nestedSequences(11, ""), limits), HasSubstr("nesting deeper than 10 levels"));
