@@ -407,26 +407,55 @@ step_components() {
   else
     fail "operator took no Lease in ${RELEASE_NAMESPACE}"
   fi
-  # Both ServiceAccounts can do what the chart says and no more.
-  local sa
-  sa="system:serviceaccount:${RELEASE_NAMESPACE}:$(lib_fullname)"
-  expect_can yes "${sa}-webhook" watch networkpolicies.networking.k8s.io --all-namespaces
-  expect_can no "${sa}-webhook" create networkpolicies.networking.k8s.io -n agents
-  expect_can no "${sa}-webhook" get secrets -n "$RELEASE_NAMESPACE"
-  expect_can yes "${sa}-operator" create pods -n agents
-  expect_can yes "${sa}-operator" update agentsandboxes.agentguard.io/finalizers -n agents
-  expect_can no "${sa}-operator" get secrets -n agents
-  expect_can no "${sa}-operator" create deployments.apps -n agents
-  expect_can no "${sa}-operator" delete leases.coordination.k8s.io -n "$RELEASE_NAMESPACE"
 }
 
-# expect_can yes|no USER VERB RESOURCE [FLAGS]
+# The chart's ServiceAccounts, with their own tokens, can do what the components need and no more.
+step_credentials() {
+  section "The chart's ServiceAccounts and their permissions"
+  local fullname
+  fullname="$(lib_fullname)"
+  lib_write_sa_kubeconfig "${fullname}-webhook" "${STATE_DIR}/webhook.kubeconfig" ||
+    fatal "no token for ServiceAccount ${fullname}-webhook"
+  lib_write_sa_kubeconfig "${fullname}-operator" "${STATE_DIR}/operator.kubeconfig" ||
+    fatal "no token for ServiceAccount ${fullname}-operator"
+  pass "kubeconfigs written from the token Secrets of both ServiceAccounts"
+  local webhook="${STATE_DIR}/webhook.kubeconfig" operator="${STATE_DIR}/operator.kubeconfig"
+  expect_can yes "$webhook" list networkpolicies.networking.k8s.io --all-namespaces
+  expect_can yes "$webhook" watch networkpolicies.networking.k8s.io --all-namespaces
+  expect_can no "$webhook" create networkpolicies.networking.k8s.io -n agents
+  expect_can no "$webhook" list pods --all-namespaces
+  expect_can no "$webhook" get secrets -n "$RELEASE_NAMESPACE"
+  local verb
+  for verb in get list watch update patch; do
+    expect_can yes "$operator" "$verb" agentsandboxes.agentguard.io -n agents
+  done
+  expect_can no "$operator" create agentsandboxes.agentguard.io -n agents
+  expect_can yes "$operator" update agentsandboxes.agentguard.io --subresource=status -n agents
+  expect_can yes "$operator" update agentsandboxes.agentguard.io --subresource=finalizers -n agents
+  for verb in get list watch create update patch delete; do
+    expect_can yes "$operator" "$verb" pods -n agents
+    expect_can yes "$operator" "$verb" networkpolicies.networking.k8s.io -n agents
+  done
+  expect_can yes "$operator" create events -n agents
+  expect_can yes "$operator" watch runtimeclasses.node.k8s.io
+  expect_can no "$operator" create runtimeclasses.node.k8s.io
+  expect_can yes "$operator" create leases.coordination.k8s.io -n "$RELEASE_NAMESPACE"
+  expect_can yes "$operator" update leases.coordination.k8s.io/agentguard-operator -n "$RELEASE_NAMESPACE"
+  expect_can no "$operator" update leases.coordination.k8s.io/someone-else -n "$RELEASE_NAMESPACE"
+  expect_can no "$operator" create leases.coordination.k8s.io -n agents
+  expect_can no "$operator" get secrets -n agents
+  expect_can no "$operator" create deployments.apps -n agents
+  expect_can no "$operator" create pods --subresource=exec -n agents
+}
+
+# expect_can yes|no KUBECONFIG VERB RESOURCE [FLAGS]: kubectl auth can-i as that kubeconfig's user.
 expect_can() {
-  local want="$1" user="$2"
+  local want="$1" kubeconfig="$2"
   shift 2
-  local got
-  got="$(kubectl auth can-i "$@" --as "$user" 2>/dev/null || true)"
-  if [[ "$got" == "$want" ]]; then pass "RBAC: ${user##*:} can-i $* = ${want}"; else fail "RBAC: ${user##*:} can-i $* = ${got}, want ${want}"; fi
+  local got who
+  who="$(basename "$kubeconfig" .kubeconfig)"
+  got="$(kubectl --kubeconfig "$kubeconfig" auth can-i "$@" 2>/dev/null || true)"
+  if [[ "$got" == "$want" ]]; then pass "RBAC ${who}: can-i $* = ${want}"; else fail "RBAC ${who}: can-i $* = ${got:-error}, want ${want}"; fi
 }
 
 # apply_denied FILE: the API server refuses FILE through the agentguard webhook and creates none of it.
@@ -698,6 +727,7 @@ main() {
   step_cluster_up
   step_dry_run
   step_install
+  step_credentials
   if ((CHART_ONLY)); then
     printf '\n(--chart-only: agentguard-webhook and agentguard-operator not run)\n'
     step_upgrade
