@@ -214,9 +214,15 @@ Result<std::vector<ParsedDocument>> parseYamlStream(std::string_view text, const
                                                       " bytes, more than the limit of " +
                                                       std::to_string(limits.maxInputBytes));
   }
+  // yaml-cpp accepts a quoted scalar left open at the end of the input when the input ends with a line
+  // break: it stops at the end without noticing the missing quote, and the scalar swallows the rest of
+  // the document. go-yaml (kubectl) rejects such a file. A final comment line makes yaml-cpp reach the
+  // end of the input inside the scalar, where it reports the error; it changes no valid document.
+  std::string input(text);
+  if (!input.empty() && (input.back() == '\n' || input.back() == '\r')) input += '#';
   std::vector<YAML::Node> roots;
   try {
-    roots = YAML::LoadAll(std::string(text));
+    roots = YAML::LoadAll(input);
   } catch (const YAML::Exception& ex) {
     return makeError(ErrorCode::kInvalidArgument, "malformed YAML: " + where(ex.mark) + ex.msg);
   } catch (const std::exception& ex) {

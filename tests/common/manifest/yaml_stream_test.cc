@@ -190,6 +190,10 @@ TEST(YamlStreamTest, MalformedYamlNamesLineAndColumn) {
       {"UnknownAlias", "a: *missing\n", "line 1"},
       {"TabIndentation", "a:\n\tb: 1\n", "line 2"},
       {"UnclosedQuoteAtEndOfInput", "a: \"text", "line 1"},
+      // Once yaml-cpp accepted these, reading the rest of the document as part of the string.
+      {"UnclosedDoubleQuoteBeforeFinalNewline", "image: \"app:1\nsecurityContext: {privileged: true}\n", "line 3"},
+      {"UnclosedSingleQuoteBeforeFinalNewline", "a: 'text\nb: 1\n", "line 3"},
+      {"UnclosedQuoteInLaterDocument", "a: 1\n---\nb: \"x\n\r\n", "line "},
   };
   for (const auto& c : cases) {
     const std::string message = rejection(c.text);
