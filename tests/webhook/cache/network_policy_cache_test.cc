@@ -1,0 +1,71 @@
+#include "webhook/cache/network_policy_cache.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "tests/webhook/support/admission_fixtures.h"
+
+namespace agentguard::webhook {
+namespace {
+
+using ::testing::HasSubstr;
+using namespace std::chrono_literals;
+
+class NetworkPolicyCacheTest : public ::testing::Test {
+ protected:
+  NetworkPolicyCacheTest() : cache_(30s, [this] { return now_; }) {
+    cache_.setFeedState([this] { return state_; });
+  }
+  static engine::SharedObject policy(const std::string& ns, const std::string& name) {
+    auto object = testing::defaultDenyEgress(ns);
+    object["metadata"]["name"] = name;
+    return std::make_shared<const nlohmann::json>(object);
+  }
+
+  std::chrono::steady_clock::time_point now_{};
+  NetworkPolicyCache::FeedState state_{true, true};
+  NetworkPolicyCache cache_;
+};
+
+TEST_F(NetworkPolicyCacheTest, IndexesByNamespace) {
+  cache_.upsert(policy("agents", "a"));
+  cache_.upsert(policy("agents", "b"));
+  cache_.upsert(policy("other", "a"));
+  cache_.upsert(policy("agents", "a"));  // an update replaces
+  ASSERT_TRUE(cache_.policiesIn("agents").ok());
+  EXPECT_EQ(cache_.policiesIn("agents")->size(), 2u);
+  EXPECT_EQ(cache_.policiesIn("other")->size(), 1u);
+  EXPECT_TRUE(cache_.policiesIn("empty")->empty());
+  cache_.remove(policy("agents", "a"));
+  EXPECT_EQ(cache_.policiesIn("agents")->size(), 1u);
+  EXPECT_EQ(cache_.size(), 2u);
+}
+
+TEST_F(NetworkPolicyCacheTest, UnavailableUntilSynced) {
+  state_ = {false, true};
+  auto result = cache_.policiesIn("agents");
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error().code, ErrorCode::kUnavailable);
+  EXPECT_THAT(result.error().message, HasSubstr("has not finished its first list"));
+  state_ = {true, true};
+  EXPECT_TRUE(cache_.policiesIn("agents").ok());
+}
+
+TEST_F(NetworkPolicyCacheTest, ServesThroughShortDisconnectionsThenFailsClosed) {
+  state_ = {true, false};
+  EXPECT_TRUE(cache_.policiesIn("agents").ok()) << "a watch restart is not staleness";
+  now_ += 30s;
+  EXPECT_TRUE(cache_.policiesIn("agents").ok());
+  now_ += 1s;
+  auto result = cache_.policiesIn("agents");
+  ASSERT_FALSE(result.ok());
+  EXPECT_THAT(result.error().message, HasSubstr("lost its watch on NetworkPolicies for 31s (limit 30s)"));
+  state_ = {true, true};
+  EXPECT_TRUE(cache_.policiesIn("agents").ok());
+  state_ = {true, false};
+  now_ += 10s;
+  EXPECT_TRUE(cache_.policiesIn("agents").ok()) << "the clock restarts at each disconnection";
+}
+
+}  // namespace
+}  // namespace agentguard::webhook

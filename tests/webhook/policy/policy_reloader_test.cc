@@ -1,0 +1,92 @@
+#include "webhook/policy/policy_reloader.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "webhook/metrics/webhook_metrics.h"
+
+namespace agentguard::webhook {
+namespace {
+
+using ::testing::HasSubstr;
+namespace fs = std::filesystem;
+
+constexpr const char* kPolicy = R"(apiVersion: agentguard.io/v1alpha1
+kind: Policy
+metadata:
+  name: exposure
+spec:
+  rules:
+    - {id: exposure.service-loadbalancer, action: deny, severity: critical}
+)";
+
+class PolicyReloaderTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("agentguard-policies-" + std::to_string(::getpid()));
+    fs::create_directories(dir_);
+    write(kPolicy);
+    reloader_.onReload([this](bool ok) { metrics_.policyReloaded(ok); });
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  void write(const std::string& text) { std::ofstream(dir_ / "exposure.yaml") << text; }
+
+  fs::path dir_;
+  std::ostringstream logs_;
+  log::Logger logger_{logs_};
+  PolicyReloader reloader_{fs::temp_directory_path() / ("agentguard-policies-" + std::to_string(::getpid())), logger_};
+  WebhookMetrics metrics_;
+};
+
+TEST_F(PolicyReloaderTest, LoadsAndReloadsOnChange) {
+  ASSERT_TRUE(reloader_.load().ok());
+  const auto first = reloader_.engine();
+  ASSERT_NE(first, nullptr);
+  EXPECT_EQ(reloader_.status(), "1 rules from 1 policies");
+  EXPECT_FALSE(reloader_.reloadIfChanged()) << "nothing changed";
+  write(std::string(kPolicy) + "    - {id: exposure.service-nodeport, action: warn, severity: high}\n");
+  EXPECT_TRUE(reloader_.reloadIfChanged());
+  EXPECT_NE(reloader_.engine(), first);
+  EXPECT_EQ(reloader_.engine()->policies().rules.size(), 2u);
+  EXPECT_THAT(metrics_.render(), HasSubstr("agentguard_policy_reload_total{result=\"success\"} 2"));
+}
+
+TEST_F(PolicyReloaderTest, BrokenFileKeepsTheLastGoodSet) {
+  ASSERT_TRUE(reloader_.load().ok());
+  const auto good = reloader_.engine();
+  write(std::string(kPolicy) + "    - {id: exposure.no-such-rule, action: deny}\n");
+  EXPECT_FALSE(reloader_.reloadIfChanged());
+  EXPECT_EQ(reloader_.engine(), good);
+  EXPECT_FALSE(reloader_.lastReloadSucceeded());
+  EXPECT_THAT(reloader_.status(), HasSubstr("the last reload failed and the previous set stays in force"));
+  EXPECT_THAT(reloader_.status(), HasSubstr("exposure.no-such-rule"));
+  EXPECT_THAT(logs_.str(), HasSubstr("Kept the previous policies"));
+  const std::string metrics = metrics_.render();
+  EXPECT_THAT(metrics, HasSubstr("agentguard_policy_reload_total{result=\"failure\"} 1"));
+  EXPECT_THAT(metrics, HasSubstr("agentguard_policy_last_reload_success 0"));
+  EXPECT_FALSE(reloader_.reloadIfChanged()) << "the same broken files are not recompiled";
+  write(kPolicy);
+  EXPECT_TRUE(reloader_.reloadIfChanged());
+  EXPECT_TRUE(reloader_.lastReloadSucceeded());
+}
+
+TEST_F(PolicyReloaderTest, NoEngineWhenTheFirstLoadFails) {
+  write("kind: Policy\n");
+  EXPECT_FALSE(reloader_.load().ok());
+  EXPECT_EQ(reloader_.engine(), nullptr);
+  EXPECT_THAT(reloader_.status(), HasSubstr("not loaded"));
+}
+
+TEST(BundledPoliciesTest, Compile) {
+  std::ostringstream logs;
+  log::Logger logger(logs);
+  PolicyReloader reloader(fs::path(AGENTGUARD_SOURCE_DIR) / "policies", logger);
+  ASSERT_TRUE(reloader.load().ok()) << logs.str();
+}
+
+}  // namespace
+}  // namespace agentguard::webhook

@@ -1,0 +1,54 @@
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <vector>
+
+#include "engine/network/network_policy_source.h"
+
+namespace agentguard::webhook {
+
+// The cluster's NetworkPolicies, indexed by namespace, for the network-isolation rule. Fed by an
+// informer (see informer_binding.h); answers Unavailable — so the rule fails closed — until the first
+// full list arrived, and once the watch has been down longer than `staleness`.
+class NetworkPolicyCache final : public engine::NetworkPolicySource {
+ public:
+  struct FeedState {
+    bool synced = false;     // the first full list has been stored
+    bool connected = false;  // the watch is established
+  };
+  using Clock = std::function<std::chrono::steady_clock::time_point()>;
+
+  explicit NetworkPolicyCache(std::chrono::milliseconds staleness,
+                              Clock now = [] { return std::chrono::steady_clock::now(); });
+
+  // What feeds the cache reports about itself; polled on every read. Before serving.
+  void setFeedState(std::function<FeedState()> probe) { probe_ = std::move(probe); }
+
+  // Informer events.
+  void upsert(const engine::SharedObject& policy);
+  void remove(const engine::SharedObject& policy);
+
+  Result<std::vector<engine::SharedObject>> policiesIn(std::string_view ns) const override;
+  // Why policiesIn answers Unavailable right now; nullopt when it answers.
+  std::optional<std::string> unavailableReason() const;
+  size_t size() const;
+
+ private:
+  const std::chrono::milliseconds staleness_;
+  Clock now_;
+  std::function<FeedState()> probe_;
+
+  mutable std::shared_mutex mutex_;
+  std::map<std::string, std::map<std::string, engine::SharedObject>, std::less<>> byNamespace_;
+
+  mutable std::mutex connectionMutex_;
+  mutable std::optional<std::chrono::steady_clock::time_point> disconnectedSince_;
+};
+
+}  // namespace agentguard::webhook

@@ -1,0 +1,116 @@
+#include "webhook/policy/policy_reloader.h"
+
+#include "engine/policy/policy_loader.h"
+
+namespace agentguard::webhook {
+
+PolicyReloader::PolicyReloader(std::filesystem::path path, log::Logger& logger, const engine::RuleCatalog& catalog)
+    : path_(std::move(path)), logger_(logger), catalog_(catalog) {}
+
+PolicyReloader::~PolicyReloader() { stop(); }
+
+Status PolicyReloader::load() {
+  auto files = engine::readPolicyFiles(path_);
+  std::string text;
+  if (files.ok()) {
+    for (const auto& file : *files) text += file.name + '\0' + file.text + '\0';
+  }
+  const size_t hash = std::hash<std::string>{}(text);
+  auto compiled = files.ok() ? engine::compilePolicies(*files, catalog_) : Result<engine::PolicySet>(files.error());
+  if (!compiled.ok()) {
+    const Error error = compiled.error();
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      fingerprint_ = hash;  // the same broken files are not recompiled at every poll
+      lastSucceeded_ = false;
+      lastError_ = error.describe();
+    }
+    logger_.error(engine() ? "Kept the previous policies; the changed policy files do not compile"
+                           : "Failed to compile the policies",
+                  {{"path", path_.string()}, {"error", error.message}, {"problems", error.causes}});
+    if (listener_) listener_(false);
+    return error;
+  }
+  auto policies = std::make_shared<const engine::PolicySet>(std::move(compiled).value());
+  const size_t rules = policies->rules.size();
+  const size_t count = policies->policies.size();
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    engine_ = std::make_shared<const engine::Engine>(std::move(policies));
+    fingerprint_ = hash;
+    lastSucceeded_ = true;
+    lastError_.clear();
+  }
+  logger_.info("Loaded policies", {{"path", path_.string()}, {"policies", count}, {"rules", rules}});
+  if (listener_) listener_(true);
+  return okStatus();
+}
+
+Result<std::string> PolicyReloader::fingerprint() const {
+  auto files = engine::readPolicyFiles(path_);
+  if (!files) return files.error();
+  std::string text;
+  for (const auto& file : *files) text += file.name + '\0' + file.text + '\0';
+  return text;
+}
+
+bool PolicyReloader::reloadIfChanged() {
+  auto text = fingerprint();
+  // An unreadable directory (a ConfigMap volume mid-swap) is retried at the next poll.
+  if (!text) return false;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (std::hash<std::string>{}(*text) == fingerprint_) return false;
+  }
+  return load().ok();
+}
+
+void PolicyReloader::watch(std::chrono::milliseconds interval) {
+  stop();
+  {
+    std::lock_guard<std::mutex> lock(watchMutex_);
+    stopping_ = false;
+  }
+  watcher_ = std::thread([this, interval] {
+    std::unique_lock<std::mutex> lock(watchMutex_);
+    while (!watchWake_.wait_for(lock, interval, [this] { return stopping_; })) {
+      lock.unlock();
+      try {
+        reloadIfChanged();
+      } catch (const std::exception& error) {
+        logger_.error("Failed to check the policy files", {{"error", error.what()}});
+      }
+      lock.lock();
+    }
+  });
+}
+
+void PolicyReloader::stop() {
+  {
+    std::lock_guard<std::mutex> lock(watchMutex_);
+    stopping_ = true;
+  }
+  watchWake_.notify_all();
+  if (watcher_.joinable()) watcher_.join();
+}
+
+std::shared_ptr<const engine::Engine> PolicyReloader::engine() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return engine_;
+}
+
+std::string PolicyReloader::status() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!engine_) return lastError_.empty() ? "not loaded" : "not loaded: " + lastError_;
+  std::string text = std::to_string(engine_->policies().rules.size()) + " rules from " +
+                     std::to_string(engine_->policies().policies.size()) + " policies";
+  if (!lastSucceeded_) text += "; the last reload failed and the previous set stays in force: " + lastError_;
+  return text;
+}
+
+bool PolicyReloader::lastReloadSucceeded() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return lastSucceeded_;
+}
+
+}  // namespace agentguard::webhook

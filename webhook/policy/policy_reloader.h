@@ -1,0 +1,65 @@
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "common/log/logger.h"
+#include "common/result/result.h"
+#include "engine/rules/rule_catalog.h"
+#include "webhook/admission/review_handler.h"
+
+namespace agentguard::webhook {
+
+// The compiled policies of --policies, recompiled when the files change. A set that does not compile
+// leaves the last good one in force; the failure is logged with every problem, counted, and shown by
+// /readyz (which stays ready: the webhook still enforces the last good set).
+class PolicyReloader final : public EngineSource {
+ public:
+  PolicyReloader(std::filesystem::path path, log::Logger& logger,
+                 const engine::RuleCatalog& catalog = engine::RuleCatalog::builtin());
+  ~PolicyReloader() override;
+  PolicyReloader(const PolicyReloader&) = delete;
+  PolicyReloader& operator=(const PolicyReloader&) = delete;
+
+  // Called after every compile attempt with its result (for metrics). Before load().
+  void onReload(std::function<void(bool success)> listener) { listener_ = std::move(listener); }
+
+  // Compiles now; the error lists every problem.
+  Status load();
+  // Recompiles when the files' content changed; true when a new set was put in force.
+  bool reloadIfChanged();
+  void watch(std::chrono::milliseconds interval);
+  void stop();
+
+  std::shared_ptr<const engine::Engine> engine() const override;
+  // "12 rules from 3 policies", or why the last reload failed while an older set is in force.
+  std::string status() const;
+  bool lastReloadSucceeded() const;
+
+ private:
+  Result<std::string> fingerprint() const;
+
+  const std::filesystem::path path_;
+  log::Logger& logger_;
+  const engine::RuleCatalog& catalog_;
+  std::function<void(bool)> listener_;
+
+  mutable std::mutex mutex_;
+  std::shared_ptr<const engine::Engine> engine_;
+  size_t fingerprint_ = 0;
+  bool lastSucceeded_ = false;
+  std::string lastError_;
+
+  std::mutex watchMutex_;
+  std::condition_variable watchWake_;
+  bool stopping_ = false;
+  std::thread watcher_;
+};
+
+}  // namespace agentguard::webhook
