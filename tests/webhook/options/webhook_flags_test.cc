@@ -1,0 +1,53 @@
+#include "webhook/options/webhook_flags.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace agentguard::webhook {
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST(WebhookFlagsTest, ParsesTheChartsCommandLine) {
+  auto flags = parseWebhookFlags({"--listen", "0.0.0.0:8443", "--tls-cert-file", "/tls/tls.crt",
+                                  "--tls-private-key-file=/tls/tls.key", "--policies", "/policies", "--metrics-listen",
+                                  "0.0.0.0:9090", "--log-level", "debug", "--cache-staleness", "2m",
+                                  "--max-request-bytes", "1048576"});
+  ASSERT_TRUE(flags.ok()) << flags.error().message;
+  EXPECT_EQ(flags->listen, "0.0.0.0:8443");
+  EXPECT_EQ(flags->tlsPrivateKeyFile, "/tls/tls.key");
+  EXPECT_EQ(flags->logLevel, log::Level::kDebug);
+  EXPECT_EQ(flags->cacheStaleness, 120s);
+  EXPECT_EQ(flags->maxRequestBytes, 1048576u);
+  EXPECT_EQ(flags->reloadInterval, 2s);
+}
+
+TEST(WebhookFlagsTest, RefusesWhatItCannotUse) {
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{"--policies", "/p"}, "--tls-cert-file and --tls-private-key-file are required"},
+      {{"--tls-cert-file", "c", "--tls-private-key-file", "k"}, "--policies is required"},
+      {{"--nope", "1"}, "unknown flag --nope"},
+      {{"--listen"}, "--listen: needs a value"},
+      {{"--log-level", "chatty"}, "--log-level: expected"},
+      {{"--cache-staleness", "soon"}, "--cache-staleness: \"soon\" is not a duration"},
+      {{"--max-request-bytes", "12"}, "at least 1024"},
+      {{"stray"}, "unexpected argument"},
+  };
+  for (const auto& [args, message] : cases) {
+    auto flags = parseWebhookFlags(args);
+    ASSERT_FALSE(flags.ok()) << message;
+    EXPECT_THAT(flags.error().message, ::testing::HasSubstr(message));
+  }
+  EXPECT_TRUE(parseWebhookFlags({"--help"})->help);
+}
+
+TEST(DurationTest, ParsesUnits) {
+  EXPECT_EQ(*parseDuration("500ms"), 500ms);
+  EXPECT_EQ(*parseDuration("90s"), 90s);
+  EXPECT_EQ(*parseDuration("1h"), 1h);
+  EXPECT_FALSE(parseDuration("5").ok());
+  EXPECT_FALSE(parseDuration("-5s").ok());
+}
+
+}  // namespace
+}  // namespace agentguard::webhook

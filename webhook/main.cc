@@ -1,0 +1,142 @@
+// agentguard-webhook: reads flags, builds the webhook's parts, serves until SIGTERM or SIGINT.
+
+#include <csignal>
+#include <ctime>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <prometheus/exposer.h>
+
+#include "common/http/server.h"
+#include "common/kube/cluster_config.h"
+#include "common/kube/kube_client.h"
+#include "common/log/logger.h"
+#include "webhook/admission/review_handler.h"
+#include "webhook/cache/informer_binding.h"
+#include "webhook/cache/network_policy_cache.h"
+#include "webhook/metrics/webhook_metrics.h"
+#include "webhook/options/webhook_flags.h"
+#include "webhook/policy/policy_reloader.h"
+#include "webhook/server/webhook_endpoints.h"
+#include "webhook/tls/certificate_store.h"
+
+namespace {
+
+using namespace agentguard;
+
+int fail(log::Logger& logger, std::string_view what, const Error& error) {
+  logger.error(what, {{"error", error.message}, {"problems", error.causes}});
+  return 1;
+}
+
+int run(const webhook::WebhookFlags& flags) {
+  log::Logger logger(std::cout, flags.logLevel, "webhook");
+  webhook::WebhookMetrics metrics;
+
+  webhook::PolicyReloader policies(flags.policies, logger);
+  policies.onReload([&metrics](bool ok) { metrics.policyReloaded(ok); });
+  if (auto loaded = policies.load(); !loaded) return fail(logger, "Failed to compile the policies", loaded.error());
+
+  auto certificates = std::make_shared<webhook::CertificateStore>(flags.tlsCertFile, flags.tlsPrivateKeyFile, logger);
+  certificates->onHandshakeFailure([&metrics] { metrics.handshakeFailed(); });
+  if (auto loaded = certificates->load(); !loaded) {
+    return fail(logger, "Failed to load the serving certificate", loaded.error());
+  }
+
+  auto clusterConfig = kube::resolveClusterConfig(flags.kubeconfig);
+  if (!clusterConfig) return fail(logger, "Failed to find the Kubernetes API server", clusterConfig.error());
+  auto client = kube::makeKubeClient(*clusterConfig);
+  if (!client) return fail(logger, "Failed to build the Kubernetes client", client.error());
+  webhook::NetworkPolicyCache networkPolicies(flags.cacheStaleness);
+  auto informer = webhook::startNetworkPolicyInformer(**client, networkPolicies, logger);
+
+  std::unique_ptr<prometheus::Exposer> exposer;
+  if (flags.metricsListen != "0") {
+    auto address = http::parseListenAddress(flags.metricsListen);
+    if (!address) return fail(logger, "Failed to parse --metrics-listen", address.error());
+    try {
+      exposer = std::make_unique<prometheus::Exposer>(address->host + ":" + std::to_string(address->port));
+      exposer->RegisterCollectable(metrics.registry());
+    } catch (const std::exception& error) {
+      return fail(logger, "Failed to serve metrics", makeError(ErrorCode::kUnavailable, error.what()));
+    }
+  }
+
+  webhook::Readiness readiness;
+  readiness.add("certificate", [&certificates] {
+    return webhook::Readiness::State{certificates->loaded(),
+                                     certificates->loaded() ? "serial " + certificates->current().serial : "not loaded"};
+  });
+  readiness.add("policies", [&policies] {
+    return webhook::Readiness::State{policies.engine() != nullptr, policies.status()};
+  });
+  readiness.add("networkpolicy-cache", [&networkPolicies] {
+    const auto reason = networkPolicies.unavailableReason();
+    return webhook::Readiness::State{!reason, reason ? *reason : std::to_string(networkPolicies.size()) + " cached"};
+  });
+
+  webhook::ReviewOptions reviewOptions;
+  reviewOptions.limits.maxInputBytes = flags.maxRequestBytes;
+  reviewOptions.limits.maxDocumentBytes = flags.maxRequestBytes;
+  webhook::ReviewHandler handler(policies, &networkPolicies, reviewOptions);
+
+  http::ServerOptions serverOptions;
+  serverOptions.listen = flags.listen;
+  serverOptions.tls = certificates;
+  serverOptions.maxRequestBytes = flags.maxRequestBytes;
+  http::Server server(serverOptions, logger);
+  webhook::registerWebhookEndpoints(server, handler, metrics, readiness, logger);
+  if (auto started = server.start(); !started) return fail(logger, "Failed to listen", started.error());
+
+  certificates->watch(flags.reloadInterval);
+  policies.watch(flags.reloadInterval);
+  logger.info("Started admission webhook", {{"listen", server.localUrl()},
+                                            {"metricsListen", flags.metricsListen},
+                                            {"policies", flags.policies}});
+
+  // Signals were blocked in every thread before any was created; wait for them here, refreshing the
+  // cache gauge meanwhile.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  const timespec tick{1, 0};
+  int received = -1;
+  while (received < 0) {
+    metrics.setNetworkPolicyCacheSynced(!networkPolicies.unavailableReason());
+    received = sigtimedwait(&signals, nullptr, &tick);
+  }
+  logger.info("Received signal; shutting down", {{"signal", received == SIGTERM ? "SIGTERM" : "SIGINT"}});
+  server.stop();
+  certificates->stop();
+  policies.stop();
+  informer->stop();
+  logger.info("Stopped admission webhook");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Block the shutdown signals before any thread starts, so only the main thread's wait takes them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  auto flags = agentguard::webhook::parseWebhookFlags(std::vector<std::string>(argv + 1, argv + argc));
+  if (!flags) {
+    std::cerr << "agentguard-webhook: " << flags.error().message << "\n\n" << agentguard::webhook::webhookUsage();
+    return 2;
+  }
+  if (flags->help) {
+    std::cout << agentguard::webhook::webhookUsage();
+    return 0;
+  }
+  return run(*flags);
+}

@@ -1,0 +1,113 @@
+#include "webhook/options/webhook_flags.h"
+
+#include <charconv>
+#include <map>
+#include <set>
+
+namespace agentguard::webhook {
+namespace {
+
+Error badFlag(const std::string& flag, const std::string& problem) {
+  return makeError(ErrorCode::kInvalidArgument, "--" + flag + ": " + problem);
+}
+
+}  // namespace
+
+Result<std::chrono::milliseconds> parseDuration(const std::string& text) {
+  static const std::map<std::string, int64_t> kUnits = {{"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}};
+  int64_t value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  const std::string unit(end, text.data() + text.size());
+  const auto found = kUnits.find(unit);
+  if (text.empty() || error != std::errc() || value < 0 || found == kUnits.end()) {
+    return makeError(ErrorCode::kInvalidArgument, "\"" + text + "\" is not a duration like 500ms, 60s, 5m or 1h");
+  }
+  return std::chrono::milliseconds(value * found->second);
+}
+
+std::string webhookUsage() {
+  return R"(Usage: agentguard-webhook [FLAGS]
+
+The agentguard validating admission webhook: POST /validate (admission.k8s.io/v1 AdmissionReview),
+GET /healthz, GET /readyz over HTTPS; Prometheus metrics on a separate plain HTTP port.
+
+Flags:
+  --listen ADDR:PORT              HTTPS address (default :8443)
+  --tls-cert-file FILE            serving certificate (PEM, leaf first); reloaded when it changes
+  --tls-private-key-file FILE     its private key (PEM); reloaded when it changes
+  --policies DIR                  policy directory or file; recompiled when it changes
+  --kubeconfig FILE               kubeconfig for the NetworkPolicy watch (default: $KUBECONFIG,
+                                  in-cluster service account, then ~/.kube/config)
+  --metrics-listen ADDR:PORT      Prometheus /metrics address (default :9090; 0 disables)
+  --log-level LEVEL               debug | info | warn | error (default info)
+  --max-request-bytes N           larger request bodies are refused with 413 (default 3145728)
+  --cache-staleness DURATION      refuse pod-creating objects once the NetworkPolicy watch has been
+                                  down this long (default 60s)
+  --reload-interval DURATION      how often certificate and policy files are checked (default 2s)
+  --help                          print this help
+)";
+}
+
+Result<WebhookFlags> parseWebhookFlags(const std::vector<std::string>& args) {
+  WebhookFlags flags;
+  for (size_t i = 0; i < args.size(); ++i) {
+    std::string arg = args[i];
+    if (arg == "--help" || arg == "-h") {
+      flags.help = true;
+      continue;
+    }
+    if (arg.rfind("--", 0) != 0) return makeError(ErrorCode::kInvalidArgument, "unexpected argument \"" + arg + "\"");
+    std::string name = arg.substr(2);
+    std::string value;
+    const auto equals = name.find('=');
+    if (equals != std::string::npos) {
+      value = name.substr(equals + 1);
+      name = name.substr(0, equals);
+    }
+    static const std::set<std::string> kKnown = {"listen", "tls-cert-file", "tls-private-key-file", "policies",
+                                                 "kubeconfig", "metrics-listen", "log-level", "max-request-bytes",
+                                                 "cache-staleness", "reload-interval"};
+    if (kKnown.count(name) == 0) return makeError(ErrorCode::kInvalidArgument, "unknown flag --" + name);
+    if (equals == std::string::npos) {
+      if (i + 1 >= args.size()) return badFlag(name, "needs a value");
+      value = args[++i];
+    }
+    if (name == "listen") {
+      flags.listen = value;
+    } else if (name == "tls-cert-file") {
+      flags.tlsCertFile = value;
+    } else if (name == "tls-private-key-file") {
+      flags.tlsPrivateKeyFile = value;
+    } else if (name == "policies") {
+      flags.policies = value;
+    } else if (name == "kubeconfig") {
+      flags.kubeconfig = value;
+    } else if (name == "metrics-listen") {
+      flags.metricsListen = value;
+    } else if (name == "log-level") {
+      if (!log::parseLevel(value, flags.logLevel)) return badFlag(name, "expected debug, info, warn or error");
+    } else if (name == "max-request-bytes") {
+      size_t bytes = 0;
+      const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), bytes);
+      if (error != std::errc() || end != value.data() + value.size() || bytes < 1024) {
+        return badFlag(name, "expected a number of bytes, at least 1024");
+      }
+      flags.maxRequestBytes = bytes;
+    } else if (name == "cache-staleness" || name == "reload-interval") {
+      auto duration = parseDuration(value);
+      if (!duration) return badFlag(name, duration.error().message);
+      (name == "cache-staleness" ? flags.cacheStaleness : flags.reloadInterval) = *duration;
+    } else {
+      return makeError(ErrorCode::kInvalidArgument, "unknown flag --" + name);
+    }
+  }
+  if (flags.help) return flags;
+  if (flags.tlsCertFile.empty() || flags.tlsPrivateKeyFile.empty()) {
+    return makeError(ErrorCode::kInvalidArgument, "--tls-cert-file and --tls-private-key-file are required");
+  }
+  if (flags.policies.empty()) return makeError(ErrorCode::kInvalidArgument, "--policies is required");
+  if (flags.reloadInterval.count() == 0) return badFlag("reload-interval", "must be more than 0");
+  return flags;
+}
+
+}  // namespace agentguard::webhook

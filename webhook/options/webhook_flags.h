@@ -1,0 +1,34 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "common/log/logger.h"
+#include "common/result/result.h"
+
+namespace agentguard::webhook {
+
+// agentguard-webhook's command line.
+struct WebhookFlags {
+  std::string listen = ":8443";
+  std::string tlsCertFile;
+  std::string tlsPrivateKeyFile;
+  std::string policies;
+  std::string kubeconfig;  // empty: $KUBECONFIG, in-cluster, then ~/.kube/config
+  std::string metricsListen = ":9090";  // "0" disables the metrics endpoint
+  log::Level logLevel = log::Level::kInfo;
+  size_t maxRequestBytes = 3u * 1024u * 1024u;
+  std::chrono::milliseconds cacheStaleness = std::chrono::seconds(60);
+  std::chrono::milliseconds reloadInterval = std::chrono::seconds(2);
+  bool help = false;
+};
+
+// Parses `--name value` and `--name=value`. InvalidArgument names the flag and what is wrong.
+Result<WebhookFlags> parseWebhookFlags(const std::vector<std::string>& args);
+// "90s", "2m", "1h", "500ms".
+Result<std::chrono::milliseconds> parseDuration(const std::string& text);
+std::string webhookUsage();
+
+}  // namespace agentguard::webhook
