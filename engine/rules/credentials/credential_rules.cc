@@ -1,7 +1,191 @@
+// Credentials: secrets belong in Secret objects, never in env literals, args, ConfigMaps or annotations.
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "engine/policy/parameter_reader.h"
+#include "engine/rules/check_rule.h"
+#include "engine/rules/credentials/char_classes.h"
+#include "engine/rules/credentials/entropy.h"
+#include "engine/rules/credentials/secret_scanner.h"
+#include "engine/rules/credentials/sensitive_names.h"
+#include "engine/rules/credentials/token_patterns.h"
 #include "engine/rules/rule_catalog.h"
 
 namespace agentguard::engine {
+namespace {
 
-void addCredentialRules(RuleCatalog& /*catalog*/) {}
+using credentials::PlaceKind;
+using credentials::TextPlace;
+
+// How to get a credential out of a place, in the words of that place.
+std::string fixFor(const TextPlace& place) {
+  switch (place.kind) {
+    case PlaceKind::kEnvValue:
+      return "store it in a Secret and reference it with env[].valueFrom.secretKeyRef";
+    case PlaceKind::kArgument:
+    case PlaceKind::kCommand:
+      return "store it in a Secret, set an env var from it with env[].valueFrom.secretKeyRef and refer to that "
+             "variable as $(NAME) in args or command";
+    case PlaceKind::kHookCommand:
+      return "store it in a Secret and let the command read it from a mounted file or from an env var set with "
+             "env[].valueFrom.secretKeyRef";
+    case PlaceKind::kHttpHeader:
+      return "probe headers cannot reference Secrets: probe an endpoint that needs no credential, or use an exec "
+             "probe that reads the credential from a mounted Secret";
+    case PlaceKind::kConfigMapValue:
+      return "move the key to a Secret and mount it, or load it with envFrom[].secretRef, instead of the ConfigMap";
+    case PlaceKind::kAnnotation:
+    case PlaceKind::kPodAnnotation:
+      if (place.isLastAppliedConfiguration()) {
+        return "move the credential out of the manifest into a Secret and apply again; kubectl apply copies the "
+               "whole manifest into this annotation";
+      }
+      return "remove it from the annotation and keep it in a Secret";
+  }
+  return "store it in a Secret";
+}
+
+std::string joinTypes(const std::vector<credentials::TokenMatch>& matches) {
+  std::vector<std::string_view> types;
+  for (const auto& match : matches) {
+    bool seen = false;
+    for (const auto type : types) seen = seen || type == match.type;
+    if (!seen) types.push_back(match.type);
+  }
+  std::string text;
+  for (size_t i = 0; i < types.size(); ++i) {
+    if (i > 0) text += i + 1 == types.size() ? " and " : ", ";
+    text += types[i];
+  }
+  return text;
+}
+
+// UPPER_SNAKE keys are the ones meant for envFrom; lower-case keys such as "credentials" are file names,
+// whose contents credentials.known-token and credentials.high-entropy look into.
+bool isUpperSnakeName(std::string_view key) {
+  if (key.empty() || credentials::isDigit(key.front())) return false;
+  for (const char c : key) {
+    if (!credentials::isUpper(c) && !credentials::isDigit(c) && c != '_') return false;
+  }
+  return true;
+}
+
+// An env var, or a ConfigMap key that envFrom would turn into one, named for a secret and set to a literal.
+bool isSensitiveLiteral(const TextPlace& place) {
+  const bool envLike = place.kind == PlaceKind::kEnvValue ||
+                       (place.kind == PlaceKind::kConfigMapValue && isUpperSnakeName(place.key));
+  return envLike && credentials::isSensitiveName(place.key) && !credentials::isNonSecretLiteral(place.text);
+}
+
+std::string oneDecimal(double value) {
+  char buffer[16];
+  std::snprintf(buffer, sizeof buffer, "%.1f", value);
+  return buffer;
+}
+
+RuleDefinition knownTokenRule() {
+  RuleDefinition d;
+  d.info = {"credentials.known-token", "credentials", "Credentials of known formats in plain text",
+            "Cloud keys, API tokens and private keys in a recognisable format (AWS, Google, GitHub, GitLab, "
+            "Slack, Stripe, OpenAI, Anthropic, Hugging Face, npm, SendGrid, Twilio, JWTs, PEM private keys, "
+            "passwords in URLs) written into container env values, args, commands, probes, ConfigMap data or "
+            "annotations, including kubectl's last-applied-configuration. Anyone who can read the object, its "
+            "audit log or its Git history can use them. Secret objects are not checked.",
+            Severity::kCritical, Action::kDeny};
+  d.create = [](ParameterReader&) -> RulePtr {
+    return makeCheckRule([](const ObjectView& object, const RuleContext&, std::vector<Violation>& out) {
+      std::vector<credentials::TokenMatch> matches;
+      credentials::forEachTextPlace(object, [&](const TextPlace& place) {
+        matches.clear();
+        credentials::findKnownTokens(place.text, place.key, matches);
+        if (matches.empty()) return;
+        const bool several = matches.size() > 1;
+        out.push_back({place.path(),
+                       place.describe() + " holds " + (several ? "credentials of known formats: " : "a credential of a known format: ") +
+                           joinTypes(matches),
+                       fixFor(place) + "; then revoke the credential and issue a new one, since anyone who could "
+                                       "read this object has seen it"});
+      });
+    });
+  };
+  return d;
+}
+
+RuleDefinition sensitiveEnvLiteralRule() {
+  RuleDefinition d;
+  d.info = {"credentials.sensitive-env-literal", "credentials", "Secrets set as literal env values",
+            "An env var whose name says it holds a secret (PASSWORD, SECRET, TOKEN, API_KEY, ACCESS_KEY, "
+            "PRIVATE_KEY, CREDENTIALS, AUTH, ... as whole words) set with a literal value instead of "
+            "valueFrom.secretKeyRef, in any container or in a ConfigMap key that envFrom loads as an env var. "
+            "Names about a secret rather than of one (TOKEN_FILE, PASSWORD_MIN_LENGTH, MAX_TOKENS) and $(VAR) "
+            "references, booleans and mounted file paths are allowed.",
+            Severity::kHigh, Action::kDeny};
+  d.create = [](ParameterReader&) -> RulePtr {
+    return makeCheckRule([](const ObjectView& object, const RuleContext&, std::vector<Violation>& out) {
+      credentials::forEachTextPlace(object, [&](const TextPlace& place) {
+        if (!isSensitiveLiteral(place)) return;
+        if (place.kind == PlaceKind::kEnvValue) {
+          out.push_back({place.path(), place.describe() + " is named for a secret and set to a literal value",
+                         fixFor(place)});
+        } else {
+          out.push_back({place.path(),
+                         place.describe() + " is named for a secret and holds a literal value; ConfigMaps are "
+                                            "readable by anyone who may read configuration",
+                         fixFor(place)});
+        }
+      });
+    });
+  };
+  return d;
+}
+
+RuleDefinition highEntropyRule() {
+  RuleDefinition d;
+  d.info = {"credentials.high-entropy", "credentials", "Random-looking strings that may be secrets",
+            "Strings of minLength characters or more with high Shannon entropy, several character classes and "
+            "few pronounceable words, in the places credentials.known-token checks. Image digests, hex "
+            "checksums and git SHAs, UUIDs, versions, Kubernetes names, paths, URLs without credentials, "
+            "certificates and public keys are not reported; neither are values the other credentials rules "
+            "already report (known formats, literal values of secret-named env vars).",
+            Severity::kMedium, Action::kWarn};
+  d.parametersHelp =
+      "minLength: shortest string considered, in characters (20)\n"
+      "minEntropy: least Shannon entropy reported, in bits per character (4.0)\n"
+      "ignoreValues: exact strings never reported, for known non-secret values ([])";
+  d.create = [](ParameterReader& params) -> RulePtr {
+    credentials::EntropyOptions options;
+    options.minLength = static_cast<size_t>(params.integer("minLength", 20, 8, 4096));
+    options.minEntropy = params.number("minEntropy", 4.0, 1.0, 8.0);
+    for (auto& value : params.stringList("ignoreValues", {})) options.ignoreValues.insert(std::move(value));
+    return makeCheckRule([options](const ObjectView& object, const RuleContext&, std::vector<Violation>& out) {
+      std::vector<credentials::EntropyHit> hits;
+      credentials::forEachTextPlace(object, [&](const TextPlace& place) {
+        if (isSensitiveLiteral(place)) return;
+        hits.clear();
+        credentials::findHighEntropyStrings(place.text, options, hits);
+        if (hits.empty()) return;
+        const auto& first = hits.front();
+        std::string what = std::to_string(first.length) + "-character string with " + oneDecimal(first.entropy) +
+                           " bits of entropy per character";
+        if (first.length < place.text.size()) what += " at offset " + std::to_string(first.offset);
+        if (hits.size() > 1) what = std::to_string(hits.size()) + " random-looking strings, the first a " + what;
+        else what = "a random-looking " + what;
+        out.push_back({place.path(), place.describe() + " holds " + what + ", which may be a secret",
+                       "if it is a credential, " + fixFor(place) +
+                           "; if it is not, add the exact value to this rule's ignoreValues parameter"});
+      });
+    });
+  };
+  return d;
+}
+
+}  // namespace
+
+void addCredentialRules(RuleCatalog& catalog) {
+  catalog.add(knownTokenRule());
+  catalog.add(sensitiveEnvLiteralRule());
+  catalog.add(highEntropyRule());
+}
 
 }  // namespace agentguard::engine

@@ -1,0 +1,39 @@
+#pragma once
+
+#include <cstddef>
+#include <string_view>
+
+// ASCII character classes of the credential scanners. Locale-free on purpose: tokens are ASCII, and the
+// <cctype> functions are slower and undefined for negative chars.
+namespace agentguard::engine::credentials {
+
+constexpr bool isDigit(char c) { return c >= '0' && c <= '9'; }
+constexpr bool isUpper(char c) { return c >= 'A' && c <= 'Z'; }
+constexpr bool isLower(char c) { return c >= 'a' && c <= 'z'; }
+constexpr bool isLetter(char c) { return isUpper(c) || isLower(c); }
+constexpr bool isAlnum(char c) { return isLetter(c) || isDigit(c); }
+constexpr bool isHexDigit(char c) { return isDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+constexpr bool isBase64Char(char c) { return isAlnum(c) || c == '+' || c == '/'; }
+constexpr bool isBase64UrlChar(char c) { return isAlnum(c) || c == '-' || c == '_'; }
+constexpr char toLower(char c) { return isUpper(c) ? static_cast<char>(c - 'A' + 'a') : c; }
+
+// Number of characters from `pos` on that satisfy `pred`, counting at most `limit`.
+template <typename Pred>
+size_t runLength(std::string_view text, size_t pos, Pred pred, size_t limit = std::string_view::npos) {
+  size_t n = 0;
+  while (pos + n < text.size() && n < limit && pred(text[pos + n])) ++n;
+  return n;
+}
+
+// Case-insensitive search for an ASCII `needle` written in lower case.
+inline size_t findIgnoreCase(std::string_view text, std::string_view needle, size_t from = 0) {
+  if (needle.empty() || text.size() < needle.size()) return std::string_view::npos;
+  for (size_t i = from; i + needle.size() <= text.size(); ++i) {
+    size_t k = 0;
+    while (k < needle.size() && toLower(text[i + k]) == needle[k]) ++k;
+    if (k == needle.size()) return i;
+  }
+  return std::string_view::npos;
+}
+
+}  // namespace agentguard::engine::credentials

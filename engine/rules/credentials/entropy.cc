@@ -1,0 +1,274 @@
+#include "engine/rules/credentials/entropy.h"
+
+#include <array>
+#include <cmath>
+#include <cstdint>
+
+#include "engine/rules/credentials/char_classes.h"
+#include "engine/rules/credentials/key_material.h"
+#include "engine/rules/credentials/token_patterns.h"
+
+namespace agentguard::engine::credentials {
+namespace {
+
+constexpr double kMaxWordShare = 0.5;  // at or above: mostly words, not a random token
+constexpr size_t kShortPart = 8;       // parts of a name shorter than this are never random enough
+constexpr std::string_view kPemEnd = "-----END ";
+
+bool isVowel(char c) {
+  switch (toLower(c)) {
+    case 'a': case 'e': case 'i': case 'o': case 'u': case 'y': return true;
+    default: return false;
+  }
+}
+
+bool isPronounceable(std::string_view word) {
+  if (word.size() < 4) return false;
+  size_t vowels = 0;
+  size_t consonantRun = 0;
+  for (const char c : word) {
+    if (isVowel(c)) {
+      ++vowels;
+      consonantRun = 0;
+    } else if (++consonantRun > 4) {
+      return false;
+    }
+  }
+  return vowels * 4 >= word.size();
+}
+
+template <typename Pred>
+bool all(std::string_view text, Pred pred) {
+  for (const char c : text) {
+    if (!pred(c)) return false;
+  }
+  return true;
+}
+
+bool isUuid(std::string_view text) {
+  if (text.size() != 36) return false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash ? text[i] != '-' : !isHexDigit(text[i])) return false;
+  }
+  return true;
+}
+
+// [v]MAJOR.MINOR[.PATCH][-prerelease][+build]
+bool isVersion(std::string_view text) {
+  size_t at = (!text.empty() && (text[0] == 'v' || text[0] == 'V')) ? 1 : 0;
+  int numbers = 0;
+  while (true) {
+    const size_t digits = runLength(text, at, isDigit);
+    if (digits == 0) return false;
+    at += digits;
+    ++numbers;
+    if (at == text.size() || text[at] != '.' || numbers == 3) break;
+    ++at;
+  }
+  if (numbers < 2) return false;
+  if (at == text.size()) return true;
+  if (text[at] != '-' && text[at] != '+') return false;
+  return all(text.substr(at + 1), [](char c) { return isAlnum(c) || c == '.' || c == '-' || c == '+'; });
+}
+
+// A DNS-1123 subdomain with at least one '-' or '.': the shape of Kubernetes object names.
+bool isKubernetesName(std::string_view text) {
+  if (!isLower(text.front()) && !isDigit(text.front())) return false;
+  if (!isLower(text.back()) && !isDigit(text.back())) return false;
+  bool separated = false;
+  for (const char c : text) {
+    if (c == '-' || c == '.') separated = true;
+    else if (!isLower(c) && !isDigit(c)) return false;
+  }
+  return separated;
+}
+
+int characterClasses(std::string_view text) {
+  bool lower = false, upper = false, digit = false;
+  for (const char c : text) {
+    lower = lower || isLower(c);
+    upper = upper || isUpper(c);
+    digit = digit || isDigit(c);
+  }
+  return int(lower) + int(upper) + int(digit);
+}
+
+bool isNameSeparator(char c) { return c == '/' || c == '-' || c == '_' || c == '.'; }
+
+bool isNamePart(std::string_view part) {
+  return part.size() < kShortPart || all(part, isHexDigit) || wordShare(part) >= kMaxWordShare;
+}
+
+bool isWordDelimiter(char c) {
+  switch (c) {
+    case ' ': case '\t': case '\n': case '\r': case '"': case '\'': case '`': case ',': case ';': case '(':
+    case ')': case '[': case ']': case '{': case '}': case '<': case '>': case '|': case '&': case '\\':
+      return true;
+    default:
+      return false;
+  }
+}
+
+// The value of "name=value" (the part after the last '=' that is not base64 padding), else the word.
+std::string_view assignedValue(std::string_view word) {
+  for (size_t k = word.size(); k-- > 1;) {
+    if (word[k - 1] == '=' && word[k] != '=') return word.substr(k);
+  }
+  return word;
+}
+
+std::string_view trimPunctuation(std::string_view piece) {
+  while (!piece.empty() && (piece.front() == '-' || piece.front() == '.')) piece.remove_prefix(1);
+  while (!piece.empty() && (piece.back() == '.' || piece.back() == '=')) piece.remove_suffix(1);
+  return piece;
+}
+
+void examineWord(std::string_view text, std::string_view word, const EntropyOptions& options,
+                 std::vector<EntropyHit>& out) {
+  if (options.ignoreValues.count(word) > 0) return;
+  const std::string_view value = assignedValue(word);
+  if (value.find("://") != std::string_view::npos) return;
+  size_t start = 0;
+  for (size_t i = 0; i <= value.size(); ++i) {
+    if (i < value.size() && value[i] != ':' && value[i] != '@') continue;
+    const std::string_view piece = trimPunctuation(value.substr(start, i - start));
+    start = i + 1;
+    if (classifyCandidate(piece, options) != Exclusion::kNone) continue;
+    const size_t offset = static_cast<size_t>(piece.data() - text.data());
+    out.push_back({offset, piece.size(), shannonEntropy(piece)});
+  }
+}
+
+}  // namespace
+
+double shannonEntropy(std::string_view text) {
+  if (text.empty()) return 0;
+  std::array<uint32_t, 256> counts{};
+  for (const char c : text) ++counts[static_cast<unsigned char>(c)];
+  const double n = static_cast<double>(text.size());
+  double sum = 0;
+  for (const uint32_t count : counts) {
+    if (count > 0) sum += count * std::log2(static_cast<double>(count));
+  }
+  return std::log2(n) - sum / n;
+}
+
+double wordShare(std::string_view text) {
+  if (text.empty()) return 0;
+  size_t inWords = 0;
+  size_t start = 0;
+  bool inWord = false;
+  const auto close = [&](size_t end) {
+    if (inWord && isPronounceable(text.substr(start, end - start))) inWords += end - start;
+    inWord = false;
+  };
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (!isLetter(c)) {
+      close(i);
+      continue;
+    }
+    if (inWord) {
+      const char previous = text[i - 1];
+      const bool camelStart = isLower(previous) && isUpper(c);
+      const bool acronymEnd = isUpper(previous) && isUpper(c) && i + 1 < text.size() && isLower(text[i + 1]);
+      if (camelStart || acronymEnd) close(i);
+    }
+    if (!inWord) {
+      inWord = true;
+      start = i;
+    }
+  }
+  close(text.size());
+  return static_cast<double>(inWords) / static_cast<double>(text.size());
+}
+
+bool isNameOrPath(std::string_view text) {
+  bool separated = false;
+  size_t start = 0;
+  for (size_t i = 0; i <= text.size(); ++i) {
+    if (i < text.size() && !isNameSeparator(text[i])) continue;
+    if (i < text.size()) separated = true;
+    if (!isNamePart(text.substr(start, i - start))) return false;
+    start = i + 1;
+  }
+  return separated;
+}
+
+std::string_view exclusionName(Exclusion exclusion) {
+  switch (exclusion) {
+    case Exclusion::kNone: return "none";
+    case Exclusion::kTooShort: return "too short";
+    case Exclusion::kIgnored: return "ignored";
+    case Exclusion::kHex: return "hex";
+    case Exclusion::kUuid: return "UUID";
+    case Exclusion::kVersion: return "version";
+    case Exclusion::kKubernetesName: return "Kubernetes name";
+    case Exclusion::kKeyMaterial: return "public key material";
+    case Exclusion::kKnownToken: return "known token";
+    case Exclusion::kReference: return "reference";
+    case Exclusion::kSingleClass: return "single character class";
+    case Exclusion::kNamePath: return "name or path";
+    case Exclusion::kLowEntropy: return "low entropy";
+    case Exclusion::kWords: return "words";
+  }
+  return "?";
+}
+
+Exclusion classifyCandidate(std::string_view candidate, const EntropyOptions& options) {
+  if (candidate.size() < options.minLength || candidate.empty()) return Exclusion::kTooShort;
+  if (options.ignoreValues.count(candidate) > 0) return Exclusion::kIgnored;
+  if (candidate.substr(0, 2) == "$(" || candidate.substr(0, 2) == "${") return Exclusion::kReference;
+  if (candidate.size() >= 7 && candidate.size() <= 128 && all(candidate, isHexDigit)) return Exclusion::kHex;
+  if (isUuid(candidate)) return Exclusion::kUuid;
+  if (isVersion(candidate)) return Exclusion::kVersion;
+  if (isKubernetesName(candidate)) return Exclusion::kKubernetesName;
+  if (classifyBase64KeyMaterial(candidate) == KeyMaterial::kPublic) return Exclusion::kKeyMaterial;
+  if (containsKnownToken(candidate)) return Exclusion::kKnownToken;
+  if (characterClasses(candidate) < 2) return Exclusion::kSingleClass;
+  if (isNameOrPath(candidate)) return Exclusion::kNamePath;
+  if (shannonEntropy(candidate) < options.minEntropy) return Exclusion::kLowEntropy;
+  if (wordShare(candidate) >= kMaxWordShare) return Exclusion::kWords;
+  return Exclusion::kNone;
+}
+
+void findHighEntropyStrings(std::string_view text, const EntropyOptions& options, std::vector<EntropyHit>& out) {
+  if (text.size() < options.minLength || options.ignoreValues.count(text) > 0) return;
+  // Where the next "-----END " line starts (npos: there is none), found once and reused until passed.
+  size_t nextPemEnd = 0;
+  bool pemEndKnown = false;
+  size_t i = 0;
+  while (i < text.size()) {
+    const char c = text[i];
+    size_t headerEnd = i;
+    if (c == '-' && !pemLabelAt(text, i, headerEnd).empty()) {
+      // Skip the whole PEM block: certificates are public, private keys are credentials.known-token's.
+      // The END search is remembered so that many headers without an END line stay linear.
+      if (!pemEndKnown || (nextPemEnd != std::string_view::npos && nextPemEnd < headerEnd)) {
+        nextPemEnd = text.find(kPemEnd, headerEnd);
+        pemEndKnown = true;
+      }
+      if (nextPemEnd == std::string_view::npos) {
+        i = headerEnd;
+      } else {
+        const size_t close = text.find("-----", nextPemEnd + kPemEnd.size());
+        i = close == std::string_view::npos ? text.size() : close + 5;
+      }
+      continue;
+    }
+    if (c == '\\') {
+      i += (i + 1 < text.size() && text[i + 1] == 'u') ? 6 : 2;  // a JSON escape: \n, \", \u00e9
+      continue;
+    }
+    if (isWordDelimiter(c)) {
+      ++i;
+      continue;
+    }
+    const size_t start = i;
+    while (i < text.size() && !isWordDelimiter(text[i])) ++i;
+    examineWord(text, text.substr(start, i - start), options, out);
+  }
+}
+
+}  // namespace agentguard::engine::credentials

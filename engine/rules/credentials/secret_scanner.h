@@ -1,0 +1,57 @@
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "engine/workload/object_view.h"
+
+// The places of an object where a credential does not belong, each with its field path and a phrase
+// that names it for messages. Shared by every credentials rule so they agree on what they look at.
+namespace agentguard::engine::credentials {
+
+enum class PlaceKind {
+  kEnvValue,          // env[].value of a container
+  kArgument,          // args[i] of a container
+  kCommand,           // command[i] of a container
+  kHookCommand,       // exec.command[i] of a probe or lifecycle hook
+  kHttpHeader,        // httpGet.httpHeaders[i].value of a probe or lifecycle hook
+  kConfigMapValue,    // data[key] of a ConfigMap
+  kAnnotation,        // metadata.annotations[key] of the object
+  kPodAnnotation,     // annotations of a workload's pod template
+};
+
+// A place is only valid during the visit; its path is built on demand, since most places are fine.
+struct TextPlace {
+  PlaceKind kind = PlaceKind::kEnvValue;
+  std::string_view text;       // the text itself; never put it in a message
+  std::string_view key;        // env var name, ConfigMap key, annotation key or header name
+  std::string_view container;  // container name for places inside a container, else ""
+  std::string_view hook;       // "livenessProbe", "lifecycle.postStart", ... for hook places
+  size_t index = 0;            // position in env, args, command, exec.command or httpHeaders
+  std::string_view base;       // path of the container, or of the metadata holding the annotations
+
+  // Field path of the text, e.g. spec.template.spec.containers[0].env[2].value.
+  std::string path() const;
+  // "env var \"DB_PASSWORD\" of container \"api\"", "args[2] of container \"agent\"",
+  // "ConfigMap key \"settings.json\"", "annotation \"example.com/token\"".
+  std::string describe() const;
+  // Whether this is kubectl's last-applied-configuration annotation, which holds the whole manifest.
+  bool isLastAppliedConfiguration() const;
+};
+
+constexpr std::string_view kLastAppliedAnnotation = "kubectl.kubernetes.io/last-applied-configuration";
+
+// Calls `visit` for every text of the object where a credential does not belong:
+//  - metadata.annotations of every object, and the annotations of a workload's pod template;
+//  - for pod-embedding kinds, each container's (init and ephemeral too) env[].value, args, command,
+//    probe and lifecycle exec commands and HTTP header values; env[].valueFrom is a reference, never a
+//    value, and is not visited;
+//  - for other kinds (custom resources that embed containers), the same container fields wherever an
+//    object with an "image" or an "env" list appears under the object (not metadata or status);
+//  - for ConfigMaps, every data value (binaryData is skipped).
+// Secrets are not visited at all: that is where credentials belong.
+void forEachTextPlace(const ObjectView& object, const std::function<void(const TextPlace&)>& visit);
+
+}  // namespace agentguard::engine::credentials

@@ -1,0 +1,395 @@
+#include "engine/rules/credentials/token_patterns.h"
+
+#include <algorithm>
+#include <array>
+#include <optional>
+
+#include "engine/rules/credentials/char_classes.h"
+#include "engine/rules/credentials/key_material.h"
+
+namespace agentguard::engine::credentials {
+namespace {
+
+constexpr size_t kUnbounded = std::string_view::npos;
+
+constexpr bool isUpperOrDigit(char c) { return isUpper(c) || isDigit(c); }
+constexpr bool isAlnumOrUnderscore(char c) { return isAlnum(c) || c == '_'; }
+constexpr bool isAlnumOrDash(char c) { return isAlnum(c) || c == '-'; }
+constexpr bool isWebhookPathChar(char c) { return isAlnum(c) || c == '/'; }
+
+// A format that is a fixed prefix followed by a run of body characters.
+struct PrefixFormat {
+  std::string_view prefix;
+  std::string_view type;
+  bool (*bodyChar)(char);
+  size_t minBody;
+  size_t maxBody;  // == minBody for fixed-length formats; kUnbounded when open-ended
+  bool needsDigit = false;
+};
+
+// Longer prefixes come before shorter ones that share their start (sk-ant- before sk-).
+constexpr std::array<PrefixFormat, 32> kPrefixFormats = {{
+    {"AKIA", "AWS access key ID", isUpperOrDigit, 16, 16},
+    {"ASIA", "AWS temporary access key ID", isUpperOrDigit, 16, 16},
+    {"AGPA", "AWS IAM group ID", isUpperOrDigit, 16, 16},
+    {"AIDA", "AWS IAM user ID", isUpperOrDigit, 16, 16},
+    {"AROA", "AWS IAM role ID", isUpperOrDigit, 16, 16},
+    {"ANPA", "AWS managed policy ID", isUpperOrDigit, 16, 16},
+    {"ANVA", "AWS managed policy version ID", isUpperOrDigit, 16, 16},
+    {"AIPA", "AWS instance profile ID", isUpperOrDigit, 16, 16},
+    {"AIza", "Google API key", isBase64UrlChar, 35, 35},
+    {"ghp_", "GitHub personal access token", isAlnum, 36, 36},
+    {"gho_", "GitHub OAuth access token", isAlnum, 36, 36},
+    {"ghu_", "GitHub user-to-server token", isAlnum, 36, 36},
+    {"ghs_", "GitHub server-to-server token", isAlnum, 36, 36},
+    {"ghr_", "GitHub refresh token", isAlnum, 36, 36},
+    {"github_pat_", "GitHub fine-grained personal access token", isAlnumOrUnderscore, 82, 82},
+    {"glpat-", "GitLab personal access token", isBase64UrlChar, 20, kUnbounded},
+    {"xoxb-", "Slack bot token", isAlnumOrDash, 10, kUnbounded},
+    {"xoxp-", "Slack user token", isAlnumOrDash, 10, kUnbounded},
+    {"xoxa-", "Slack app token", isAlnumOrDash, 10, kUnbounded},
+    {"xoxr-", "Slack refresh token", isAlnumOrDash, 10, kUnbounded},
+    {"xoxs-", "Slack session token", isAlnumOrDash, 10, kUnbounded},
+    {"sk_live_", "Stripe live secret key", isAlnum, 16, kUnbounded},
+    {"rk_live_", "Stripe live restricted key", isAlnum, 16, kUnbounded},
+    {"sk-ant-", "Anthropic API key", isBase64UrlChar, 20, kUnbounded},
+    {"sk-proj-", "OpenAI project API key", isBase64UrlChar, 20, kUnbounded},
+    {"sk-svcacct-", "OpenAI service account key", isBase64UrlChar, 20, kUnbounded},
+    {"sk-admin-", "OpenAI admin key", isBase64UrlChar, 20, kUnbounded},
+    {"sk-", "OpenAI API key", isAlnum, 32, kUnbounded, true},
+    {"hf_", "Hugging Face access token", isAlnum, 34, 34},
+    {"npm_", "npm access token", isAlnum, 36, 36},
+    {"SG.", "SendGrid API key", nullptr, 0, 0},  // two dot-separated parts; see matchSendGrid
+    {"SK", "Twilio API key", nullptr, 0, 0},     // only next to the word "twilio"; see matchTwilio
+}};
+
+constexpr std::string_view kSlackWebhook = "hooks.slack.com/services/";
+constexpr std::string_view kBase64Pem = "LS0tLS1CRUdJTi";  // "-----BEGIN" in base64
+
+constexpr std::array<bool, 256> startCharacters() {
+  std::array<bool, 256> starts{};
+  for (const auto& format : kPrefixFormats) starts[static_cast<unsigned char>(format.prefix[0])] = true;
+  starts[static_cast<unsigned char>('e')] = true;  // JWT
+  starts[static_cast<unsigned char>('-')] = true;  // PEM header
+  starts[static_cast<unsigned char>('L')] = true;  // base64 PEM
+  starts[static_cast<unsigned char>('h')] = true;  // Slack webhook
+  return starts;
+}
+constexpr std::array<bool, 256> kStartCharacters = startCharacters();
+
+// A token starts where no letter, digit, '-' or '_' precedes it; an escaped newline or tab ("\n" inside a
+// JSON string, as in kubectl's last-applied-configuration) counts as a separator too. Because a body
+// never starts inside a run of body characters, every character is scanned a bounded number of times.
+bool startsAtBoundary(std::string_view text, size_t pos) {
+  if (pos == 0 || !isBase64UrlChar(text[pos - 1])) return true;
+  const char escaped = text[pos - 1];
+  return pos >= 2 && text[pos - 2] == '\\' && (escaped == 'n' || escaped == 't' || escaped == 'r');
+}
+
+bool endsAtBoundary(std::string_view text, size_t end) { return end >= text.size() || !isAlnum(text[end]); }
+
+bool hasDigit(std::string_view text) {
+  for (const char c : text) {
+    if (isDigit(c)) return true;
+  }
+  return false;
+}
+
+size_t matchPrefixFormat(std::string_view text, size_t pos, const PrefixFormat& format) {
+  const size_t bodyStart = pos + format.prefix.size();
+  const size_t limit = format.maxBody == kUnbounded ? kUnbounded : format.maxBody + 1;
+  const size_t body = runLength(text, bodyStart, format.bodyChar, limit);
+  if (body < format.minBody || body > format.maxBody) return 0;
+  if (!endsAtBoundary(text, bodyStart + body)) return 0;
+  if (format.needsDigit && !hasDigit(text.substr(bodyStart, body))) return 0;
+  return format.prefix.size() + body;
+}
+
+// SG.<22 base64url>.<43 base64url>
+size_t matchSendGrid(std::string_view text, size_t pos) {
+  size_t at = pos + 3;
+  if (runLength(text, at, isBase64UrlChar, 23) != 22) return 0;
+  at += 22;
+  if (at >= text.size() || text[at] != '.') return 0;
+  ++at;
+  if (runLength(text, at, isBase64UrlChar, 44) != 43) return 0;
+  at += 43;
+  return endsAtBoundary(text, at) ? at - pos : 0;
+}
+
+// SK<32 hex>: far too generic on its own, so only where the text or its name mentions Twilio.
+size_t matchTwilio(std::string_view text, size_t pos) {
+  if (runLength(text, pos + 2, isHexDigit, 33) != 32) return 0;
+  return endsAtBoundary(text, pos + 34) ? 34 : 0;
+}
+
+// eyJ<header>.ey<payload>.<signature>: a signed JSON Web Token (the header and payload are base64url JSON).
+size_t matchJwt(std::string_view text, size_t pos) {
+  if (text.compare(pos, 3, "eyJ") != 0) return 0;
+  const size_t header = runLength(text, pos, isBase64UrlChar);
+  if (header < 13) return 0;
+  size_t at = pos + header;
+  if (at >= text.size() || text[at] != '.') return 0;
+  ++at;
+  if (text.compare(at, 2, "ey") != 0) return 0;
+  const size_t payload = runLength(text, at, isBase64UrlChar);
+  if (payload < 10) return 0;
+  at += payload;
+  if (at >= text.size() || text[at] != '.') return 0;
+  ++at;
+  const size_t signature = runLength(text, at, isBase64UrlChar);
+  if (signature < 10) return 0;
+  return at + signature - pos;
+}
+
+size_t matchPemPrivateKey(std::string_view text, size_t pos) {
+  size_t headerEnd = pos;
+  const std::string_view label = pemLabelAt(text, pos, headerEnd);
+  return classifyPemLabel(label) == KeyMaterial::kPrivateKey ? headerEnd - pos : 0;
+}
+
+size_t matchBase64PemPrivateKey(std::string_view text, size_t pos) {
+  if (text.compare(pos, kBase64Pem.size(), kBase64Pem) != 0) return 0;
+  // The label lies within the first 80 characters; only a private key's run is measured in full.
+  if (classifyBase64KeyMaterial(text.substr(pos, 80)) != KeyMaterial::kPrivateKey) return 0;
+  const size_t run = runLength(text, pos, [](char c) { return isBase64Char(c) || c == '='; });
+  return run >= 40 ? run : 0;
+}
+
+size_t matchSlackWebhook(std::string_view text, size_t pos) {
+  if (text.compare(pos, kSlackWebhook.size(), kSlackWebhook) != 0) return 0;
+  const size_t path = runLength(text, pos + kSlackWebhook.size(), isWebhookPathChar);
+  return path >= 20 ? kSlackWebhook.size() + path : 0;
+}
+
+// The first format that matches at `pos`, if any.
+bool matchAt(std::string_view text, size_t pos, const std::optional<bool>& twilioContext, TokenMatch& match) {
+  const char first = text[pos];
+  if (first == '-') {
+    match = {"PEM private key", pos, matchPemPrivateKey(text, pos)};
+    return match.length > 0;
+  }
+  if (first == 'h' && text.compare(pos, kSlackWebhook.size(), kSlackWebhook) == 0) {
+    match = {"Slack webhook URL", pos, matchSlackWebhook(text, pos)};
+    return match.length > 0;
+  }
+  if (!startsAtBoundary(text, pos)) return false;
+  if (first == 'e') {
+    match = {"JSON Web Token", pos, matchJwt(text, pos)};
+    return match.length > 0;
+  }
+  if (first == 'L') {
+    match = {"base64-encoded PEM private key", pos, matchBase64PemPrivateKey(text, pos)};
+    if (match.length > 0) return true;
+  }
+  for (const auto& format : kPrefixFormats) {
+    if (format.prefix[0] != first || text.compare(pos, format.prefix.size(), format.prefix) != 0) continue;
+    size_t length = 0;
+    if (format.prefix == "SG.") length = matchSendGrid(text, pos);
+    else if (format.prefix == "SK") length = twilioContext.value_or(false) ? matchTwilio(text, pos) : 0;
+    else length = matchPrefixFormat(text, pos, format);
+    if (length > 0) {
+      match = {format.type, pos, length};
+      return true;
+    }
+  }
+  return false;
+}
+
+// "AWS_SECRET_ACCESS_KEY", "aws_secret_key", "SecretAccessKey": letters of the name, lower case, without
+// separators, contain one of these.
+bool namesAwsSecretKey(std::string_view name) {
+  std::string squeezed;
+  squeezed.reserve(name.size());
+  for (const char c : name) {
+    if (isAlnum(c)) squeezed.push_back(toLower(c));
+  }
+  return squeezed.find("secretaccesskey") != std::string::npos || squeezed.find("awssecretkey") != std::string::npos;
+}
+
+// Skips `word` case-insensitively at `pos`, then one optional '_' or '-'.
+bool skipWord(std::string_view text, size_t& pos, std::string_view word) {
+  if (text.size() - pos < word.size()) return false;
+  for (size_t k = 0; k < word.size(); ++k) {
+    if (toLower(text[pos + k]) != word[k]) return false;
+  }
+  pos += word.size();
+  return true;
+}
+
+void skipSeparator(std::string_view text, size_t& pos) {
+  if (pos < text.size() && (text[pos] == '_' || text[pos] == '-')) ++pos;
+}
+
+bool isQuoteOrSpace(char c) { return c == ' ' || c == '\t' || c == '"' || c == '\'' || c == '\\'; }
+
+// Finds "secret", "SECRET" and "Secret" in order with the library's fast search, remembering where each
+// spelling occurs next so that the text is searched once per spelling.
+class SecretWordFinder {
+ public:
+  explicit SecretWordFinder(std::string_view text) : text_(text) {}
+
+  size_t next(size_t from) {
+    size_t best = std::string_view::npos;
+    for (size_t i = 0; i < kSpellings.size(); ++i) {
+      if (next_[i] != std::string_view::npos && (!searched_[i] || next_[i] < from)) {
+        next_[i] = text_.find(kSpellings[i], from);
+        searched_[i] = true;
+      }
+      best = std::min(best, next_[i]);
+    }
+    return best;
+  }
+
+ private:
+  static constexpr std::array<std::string_view, 3> kSpellings = {"secret", "SECRET", "Secret"};
+  std::string_view text_;
+  std::array<size_t, 3> next_{0, 0, 0};
+  std::array<bool, 3> searched_{};
+};
+
+// aws_secret_access_key = <40 base64 characters>, as in ~/.aws/credentials, env files and JSON.
+void findAwsSecretAssignments(std::string_view text, std::vector<TokenMatch>& out) {
+  SecretWordFinder finder(text);
+  size_t from = 0;
+  while (true) {
+    const size_t secret = finder.next(from);
+    if (secret == std::string_view::npos) return;
+    from = secret + 6;
+    size_t at = from;
+    skipSeparator(text, at);
+    bool named = false;
+    size_t afterAccess = at;
+    if (skipWord(text, afterAccess, "access")) {
+      skipSeparator(text, afterAccess);
+      named = skipWord(text, afterAccess, "key");
+      at = afterAccess;
+    } else {
+      size_t before = secret;
+      if (before > 0 && (text[before - 1] == '_' || text[before - 1] == '-')) --before;
+      size_t awsStart = before >= 3 ? before - 3 : 0;
+      named = before >= 3 && skipWord(text, awsStart, "aws") && skipWord(text, at, "key");
+    }
+    if (!named) continue;
+    size_t skipped = 0;
+    while (at < text.size() && isQuoteOrSpace(text[at]) && skipped++ < 4) ++at;
+    if (at >= text.size() || (text[at] != '=' && text[at] != ':')) continue;
+    ++at;
+    skipped = 0;
+    while (at < text.size() && isQuoteOrSpace(text[at]) && skipped++ < 4) ++at;
+    const size_t value = runLength(text, at, isBase64Char, 41);
+    if (value != 40 || (at + value < text.size() && text[at + value] == '=')) continue;
+    out.push_back({"AWS secret access key", at, value});
+    from = at + value;
+  }
+}
+
+// A Google service account key file: JSON with "private_key_id" and "private_key" fields.
+void findServiceAccountKey(std::string_view text, std::vector<TokenMatch>& out) {
+  constexpr std::string_view kKeyId = "private_key_id";
+  const size_t keyId = text.find(kKeyId);
+  if (keyId == std::string_view::npos || keyId == 0 || (text[keyId - 1] != '"')) return;
+  size_t from = 0;
+  while (true) {
+    const size_t key = text.find("private_key", from);
+    if (key == std::string_view::npos) return;
+    from = key + 11;
+    if (from < text.size() && (text[from] == '"' || (text[from] == '\\' && from + 1 < text.size() && text[from + 1] == '"'))) {
+      out.push_back({"Google service account key", keyId, kKeyId.size()});
+      return;
+    }
+  }
+}
+
+bool endsAuthority(char c) {
+  return c == '/' || c == '?' || c == '#' || c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '"' ||
+         c == '\'' || c == '\\' || c == '<' || c == '>' || c == '`';
+}
+
+// scheme://user:password@host
+void findUrlPasswords(std::string_view text, std::vector<TokenMatch>& out) {
+  size_t pos = 0;
+  while ((pos = text.find("://", pos)) != std::string_view::npos) {
+    size_t scheme = pos;
+    while (scheme > 0 && (isAlnum(text[scheme - 1]) || text[scheme - 1] == '+' || text[scheme - 1] == '.' ||
+                          text[scheme - 1] == '-')) {
+      --scheme;
+    }
+    while (scheme < pos && !isLetter(text[scheme])) ++scheme;
+    const size_t authorityStart = pos + 3;
+    size_t end = authorityStart;
+    while (end < text.size() && !endsAuthority(text[end])) ++end;
+    const bool hasScheme = pos - scheme >= 2;
+    pos = authorityStart;
+    if (!hasScheme) continue;
+    const std::string_view authority = text.substr(authorityStart, end - authorityStart);
+    const size_t at = authority.rfind('@');
+    if (at == std::string_view::npos || at + 1 >= authority.size()) continue;
+    const std::string_view userinfo = authority.substr(0, at);
+    const size_t colon = userinfo.find(':');
+    if (colon == std::string_view::npos) continue;
+    const std::string_view password = userinfo.substr(colon + 1);
+    if (password.empty() || isPlaceholderPassword(password)) continue;
+    out.push_back({"password in a URL", scheme, end - scheme});
+  }
+}
+
+}  // namespace
+
+bool isPlaceholderPassword(std::string_view password) {
+  if (password.find("$(") != std::string_view::npos || password.find("${") != std::string_view::npos) return true;
+  if (password.find("{{") != std::string_view::npos) return true;
+  if (password.size() >= 2 && password.front() == '$' && (isLetter(password[1]) || password[1] == '_') &&
+      runLength(password, 1, isAlnumOrUnderscore) == password.size() - 1) {
+    return true;
+  }
+  if (password.size() >= 2 && password.front() == '<' && password.back() == '>') return true;
+  if (password == "%s" || password == "%v") return true;
+  const char mask = password.front();
+  if (mask == '*' || mask == 'x' || mask == 'X') {
+    return runLength(password, 0, [mask](char c) { return c == mask; }) == password.size();
+  }
+  return false;
+}
+
+void findKnownTokens(std::string_view text, std::string_view context, std::vector<TokenMatch>& out) {
+  std::optional<bool> twilioContext;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    if (!kStartCharacters[static_cast<unsigned char>(text[pos])]) {
+      ++pos;
+      continue;
+    }
+    if (text[pos] == 'S' && !twilioContext && text.compare(pos, 2, "SK") == 0) {
+      twilioContext = findIgnoreCase(text, "twilio") != std::string_view::npos ||
+                      findIgnoreCase(context, "twilio") != std::string_view::npos;
+    }
+    TokenMatch match;
+    if (matchAt(text, pos, twilioContext, match)) {
+      out.push_back(match);
+      pos += match.length;
+      continue;
+    }
+    ++pos;
+  }
+  findAwsSecretAssignments(text, out);
+  if (!context.empty() && namesAwsSecretKey(context)) {
+    size_t begin = 0;
+    size_t end = text.size();
+    while (begin < end && isQuoteOrSpace(text[begin])) ++begin;
+    while (end > begin && (isQuoteOrSpace(text[end - 1]) || text[end - 1] == '\n')) --end;
+    if (end - begin == 40 && runLength(text, begin, isBase64Char) == 40) {
+      out.push_back({"AWS secret access key", begin, 40});
+    }
+  }
+  findServiceAccountKey(text, out);
+  findUrlPasswords(text, out);
+}
+
+bool containsKnownToken(std::string_view text) {
+  std::vector<TokenMatch> matches;
+  findKnownTokens(text, {}, matches);
+  return !matches.empty();
+}
+
+}  // namespace agentguard::engine::credentials

@@ -1,0 +1,197 @@
+#include "engine/rules/credentials/entropy.h"
+
+#include <chrono>
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+namespace agentguard::engine::credentials {
+namespace {
+
+template <typename Case>
+std::string caseName(const ::testing::TestParamInfo<Case>& param) {
+  return param.param.name;
+}
+
+// Random-looking but made up for these tests.
+constexpr std::string_view kRandom20 = "Xk9mP2vL8qR4tW7yZ1nB";
+constexpr std::string_view kRandom32 = "q7Rz2LmX9vKp4WtY8bNc3HsJ6dFg1QaE";
+constexpr std::string_view kRandomBase64 = "Zm9vYmFyQk5xMzJ4K2Rk/T1hVk8wcWpQ+e7GhLsA9nRw";
+
+TEST(ShannonEntropyTest, KnownValues) {
+  EXPECT_DOUBLE_EQ(shannonEntropy(""), 0.0);
+  EXPECT_DOUBLE_EQ(shannonEntropy("aaaaaaaa"), 0.0);
+  EXPECT_DOUBLE_EQ(shannonEntropy("abababab"), 1.0);
+  EXPECT_DOUBLE_EQ(shannonEntropy("abcd"), 2.0);
+  EXPECT_DOUBLE_EQ(shannonEntropy("0123456789abcdef"), 4.0);
+  EXPECT_NEAR(shannonEntropy("aab"), 0.9183, 1e-4);
+  EXPECT_NEAR(shannonEntropy(kRandom20), std::log2(20.0), 1e-9);  // 20 distinct characters
+}
+
+struct ShareCase {
+  std::string name;
+  std::string text;
+  double low;
+  double high;
+};
+
+void PrintTo(const ShareCase& c, std::ostream* os) { *os << c.name; }
+
+class WordShareTest : public ::testing::TestWithParam<ShareCase> {};
+
+TEST_P(WordShareTest, InRange) {
+  const auto& c = GetParam();
+  const double share = wordShare(c.text);
+  EXPECT_GE(share, c.low) << c.text;
+  EXPECT_LE(share, c.high) << c.text;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Shapes, WordShareTest,
+    ::testing::Values(ShareCase{"empty", "", 0, 0}, ShareCase{"one_word", "instruct", 1, 1},
+                      ShareCase{"camel_case", "ThisIsAVeryLongCamelCaseIdentifierName", 0.8, 1},
+                      ShareCase{"acronym_then_word", "HTTPServer", 0.55, 0.65},
+                      ShareCase{"model_name", "Meta-Llama-3-8B-Instruct", 0.65, 0.75},
+                      ShareCase{"no_vowels", "GPTQ", 0, 0}, ShareCase{"consonant_cluster", "xkcdqrst", 0, 0},
+                      ShareCase{"random", std::string(kRandom20), 0, 0.2},
+                      ShareCase{"random_long", std::string(kRandom32), 0, 0.3}),
+    caseName<ShareCase>);
+
+struct CandidateCase {
+  std::string name;
+  std::string candidate;
+  Exclusion expected;
+};
+
+void PrintTo(const CandidateCase& c, std::ostream* os) { *os << c.name; }
+
+class ClassifyCandidateTest : public ::testing::TestWithParam<CandidateCase> {};
+
+TEST_P(ClassifyCandidateTest, Classifies) {
+  EntropyOptions options;
+  options.ignoreValues.insert("IgnoredButRandomLooking9x7Q2");
+  const auto& c = GetParam();
+  EXPECT_EQ(exclusionName(classifyCandidate(c.candidate, options)), exclusionName(c.expected)) << c.candidate;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Candidates, ClassifyCandidateTest,
+    ::testing::Values(
+        CandidateCase{"random_alnum", std::string(kRandom20), Exclusion::kNone},
+        CandidateCase{"random_alnum_32", std::string(kRandom32), Exclusion::kNone},
+        CandidateCase{"random_base64", std::string(kRandomBase64), Exclusion::kNone},
+        CandidateCase{"random_lower_and_digits", "k3x9m2p7q8r4t1w6z5y0v2b8", Exclusion::kNone},
+        CandidateCase{"path_with_random_segment", "/run/secrets/" + std::string(kRandom32), Exclusion::kNone},
+        CandidateCase{"too_short", "Xk9mP2vL8qR4tW7", Exclusion::kTooShort},
+        CandidateCase{"ignored", "IgnoredButRandomLooking9x7Q2", Exclusion::kIgnored},
+        CandidateCase{"git_sha", "4ae479d6d143f5a45b4dffa6ed618eb7b58ede34", Exclusion::kHex},
+        CandidateCase{"sha256_checksum", "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+                      Exclusion::kHex},
+        CandidateCase{"sha512_checksum", std::string(128, 'a').replace(0, 16, "0123456789ABCDEF"), Exclusion::kHex},
+        CandidateCase{"uuid", "123e4567-e89b-12d3-a456-426614174000", Exclusion::kUuid},
+        CandidateCase{"uuid_upper", "123E4567-E89B-12D3-A456-426614174000", Exclusion::kUuid},
+        CandidateCase{"semver", "v1.22.3-rc.1+build.20240115", Exclusion::kVersion},
+        CandidateCase{"semver_plain", "10.200.3000-alpha.7.x86", Exclusion::kVersion},
+        CandidateCase{"pod_name", "agent-worker-7d9f8b6c5-x2k4p", Exclusion::kKubernetesName},
+        CandidateCase{"service_host", "research-agent.agents.svc.cluster.local", Exclusion::kKubernetesName},
+        CandidateCase{"model_id", "claude-3-5-sonnet-20241022", Exclusion::kKubernetesName},
+        CandidateCase{"ssh_public_key", "AAAAC3NzaC1lZDI1NTE5AAAAIEXAMPLEexampleEXAMPLEexample0123456789",
+                      Exclusion::kKeyMaterial},
+        CandidateCase{"base64_certificate",
+                      "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCkVYQU1QTEUKLS0tLS1FTkQgQ0VSVElGSUNBVEUtLS0tLQo",
+                      Exclusion::kKeyMaterial},
+        CandidateCase{"known_token", "ghp_EXAMPLE0123456789ABCDEFGHIJabcdefghi", Exclusion::kKnownToken},
+        CandidateCase{"reference", "$(OPENAI_API_KEY_FROM_SECRET)", Exclusion::kReference},
+        CandidateCase{"single_class", "ABCDEFGHIJKLMNOPQRSTUVWXYZ", Exclusion::kSingleClass},
+        CandidateCase{"lower_case_path", "/var/run/secrets/kubernetes.io/serviceaccount/token", Exclusion::kSingleClass},
+        CandidateCase{"absolute_path", "/mnt/models/Meta-Llama-3.1-8B-Instruct/config.json", Exclusion::kNamePath},
+        CandidateCase{"relative_model_path", "meta-llama/Meta-Llama-3-8B-Instruct", Exclusion::kNamePath},
+        CandidateCase{"hf_repo", "TheBloke/Llama-2-13B-chat-GPTQ", Exclusion::kNamePath},
+        CandidateCase{"mixtral", "mistralai/Mixtral-8x7B-Instruct-v0.1", Exclusion::kNamePath},
+        CandidateCase{"azure_vm_size", "Standard_NC24ads_A100_v4", Exclusion::kNamePath},
+        CandidateCase{"java_class", "org.springframework.boot.autoconfigure.SpringBootApplication",
+                      Exclusion::kNamePath},
+        CandidateCase{"gcp_resource", "projects/my-proj-123/locations/us-central1/models/gemini-1.5-pro-002",
+                      Exclusion::kNamePath},
+        CandidateCase{"timestamp", "2024-01-15T10:30:00.000Z", Exclusion::kLowEntropy},
+        CandidateCase{"camel_case", "ThisIsAVeryLongCamelCaseIdentifierName1", Exclusion::kWords}),
+    caseName<CandidateCase>);
+
+std::vector<std::string> hitsIn(std::string_view text, EntropyOptions options = {}) {
+  std::vector<EntropyHit> hits;
+  findHighEntropyStrings(text, options, hits);
+  std::vector<std::string> found;
+  for (const auto& hit : hits) found.emplace_back(text.substr(hit.offset, hit.length));
+  return found;
+}
+
+TEST(FindHighEntropyStringsTest, CutsWordsAndAssignments) {
+  const std::string text = "curl -H \"X-Api-Key: " + std::string(kRandom32) + "\" --data token=" +
+                           std::string(kRandom20) + " https://api.example.com/v1";
+  EXPECT_EQ(hitsIn(text), (std::vector<std::string>{std::string(kRandom32), std::string(kRandom20)}));
+}
+
+TEST(FindHighEntropyStringsTest, KeepsBase64Padding) {
+  const std::string token = std::string(kRandomBase64) + "==";
+  EXPECT_EQ(hitsIn("secret: " + token), (std::vector<std::string>{std::string(kRandomBase64)}));
+}
+
+TEST(FindHighEntropyStringsTest, SkipsDigestsOfImageReferences) {
+  EXPECT_TRUE(hitsIn("registry.example.com/agents/research-agent:1.4.2@sha256:"
+                     "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08")
+                  .empty());
+  EXPECT_TRUE(hitsIn("sha512:" + std::string(128, 'e')).empty());
+}
+
+TEST(FindHighEntropyStringsTest, SkipsUrlsWithoutCredentials) {
+  EXPECT_TRUE(hitsIn("https://storage.example.com/models/Xk9mP2vL8qR4tW7yZ1nBq7Rz2LmX9vKp/weights.bin").empty());
+  // A query parameter's value is a word of its own.
+  EXPECT_EQ(hitsIn("https://example.com/hook?sig=" + std::string(kRandom32)),
+            (std::vector<std::string>{std::string(kRandom32)}));
+}
+
+TEST(FindHighEntropyStringsTest, SkipsPemBlocksAndSshKeys) {
+  const std::string certificate = "-----BEGIN CERTIFICATE-----\nMIIDdzCCAl+gAwIBAgIEAgAAuTANBgkqhkiG9w0BAQUFADBa\n"
+                                  "MQswCQYDVQQGEwJJRTESMBAGA1UEChMJQmFsdGltb3JlMRMwEQYDVQQLEwpDeWJlclRy\n"
+                                  "-----END CERTIFICATE-----\n";
+  EXPECT_TRUE(hitsIn(certificate + certificate).empty());
+  EXPECT_TRUE(hitsIn("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEXAMPLEexampleEXAMPLEexample0123456789 ops@example").empty());
+  // Only the header is skipped when the END line is missing, so a block cannot hide what follows.
+  EXPECT_EQ(hitsIn("-----BEGIN CERTIFICATE----- " + std::string(kRandom32)),
+            (std::vector<std::string>{std::string(kRandom32)}));
+}
+
+TEST(FindHighEntropyStringsTest, JsonEscapesSeparateWords) {
+  const std::string json = "{\\\"key\\\":\\\"" + std::string(kRandom20) + "\\\"}\\n" + std::string(kRandom32);
+  EXPECT_EQ(hitsIn(json), (std::vector<std::string>{std::string(kRandom20), std::string(kRandom32)}));
+}
+
+TEST(FindHighEntropyStringsTest, ParametersChangeTheOutcome) {
+  EntropyOptions longer;
+  longer.minLength = 24;
+  EXPECT_TRUE(hitsIn(kRandom20, longer).empty());
+  EntropyOptions stricter;
+  stricter.minEntropy = 4.5;
+  EXPECT_TRUE(hitsIn(kRandom20, stricter).empty());  // log2(20) = 4.32 bits per character
+  EXPECT_EQ(hitsIn(kRandom32, stricter).size(), 1u);
+  EntropyOptions ignoring;
+  ignoring.ignoreValues.insert(std::string(kRandom20));
+  EXPECT_TRUE(hitsIn(kRandom20, ignoring).empty());
+  EXPECT_TRUE(hitsIn("--key=" + std::string(kRandom20), ignoring).empty());
+}
+
+TEST(FindHighEntropyStringsTest, AdversarialInputsAreLinear) {
+  for (const std::string unit : {"-----BEGIN A----- ", "a/", "Xk9mP2vL8q-", "a=", "\\\\u", "x:"}) {
+    std::string text;
+    while (text.size() < (1u << 20)) text += unit;
+    const auto start = std::chrono::steady_clock::now();
+    std::vector<EntropyHit> hits;
+    findHighEntropyStrings(text, EntropyOptions{}, hits);
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2)) << "1 MiB of \"" << unit << "\"";
+  }
+}
+
+}  // namespace
+}  // namespace agentguard::engine::credentials

@@ -1,0 +1,168 @@
+#include "engine/rules/credentials/secret_scanner.h"
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "common/manifest/manifest_object.h"
+
+namespace agentguard::engine::credentials {
+namespace {
+
+struct Visited {
+  std::string path;
+  std::string text;
+  std::string described;
+};
+
+std::vector<Visited> places(std::string_view yaml) {
+  auto objects = manifest::loadManifests(yaml, "test.yaml");
+  EXPECT_TRUE(objects.ok());
+  if (!objects.ok() || objects->empty()) return {};
+  const ObjectView view(objects->front().body, "default");
+  std::vector<Visited> visited;
+  forEachTextPlace(view, [&](const TextPlace& place) {
+    visited.push_back({place.path(), std::string(place.text), place.describe()});
+  });
+  return visited;
+}
+
+std::vector<std::string> paths(const std::vector<Visited>& visited) {
+  std::vector<std::string> out;
+  for (const auto& v : visited) out.push_back(v.path);
+  return out;
+}
+
+TEST(SecretScannerTest, VisitsEveryContainerTextOfAWorkload) {
+  const auto visited = places(R"(
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: agent
+  annotations: {example.com/owner: team-a}
+spec:
+  template:
+    metadata:
+      annotations: {example.com/note: hello}
+    spec:
+      initContainers:
+        - name: fetch
+          image: busybox:1.36
+          command: [sh, -c, "wget https://example.com"]
+      containers:
+        - name: agent
+          image: agent:1.0.0
+          args: [--verbose]
+          env:
+            - {name: LOG_LEVEL, value: info}
+            - name: API_KEY
+              valueFrom: {secretKeyRef: {name: keys, key: api}}
+          livenessProbe:
+            httpGet:
+              path: /healthz
+              port: 8080
+              httpHeaders: [{name: Authorization, value: Bearer x}]
+          lifecycle:
+            preStop:
+              exec: {command: [sh, -c, "sleep 5"]}
+)");
+  EXPECT_EQ(paths(visited), (std::vector<std::string>{
+                                "metadata.annotations[\"example.com/owner\"]",
+                                "spec.template.metadata.annotations[\"example.com/note\"]",
+                                "spec.template.spec.containers[0].env[0].value",
+                                "spec.template.spec.containers[0].args[0]",
+                                "spec.template.spec.containers[0].livenessProbe.httpGet.httpHeaders[0].value",
+                                "spec.template.spec.containers[0].lifecycle.preStop.exec.command[0]",
+                                "spec.template.spec.containers[0].lifecycle.preStop.exec.command[1]",
+                                "spec.template.spec.containers[0].lifecycle.preStop.exec.command[2]",
+                                "spec.template.spec.initContainers[0].command[0]",
+                                "spec.template.spec.initContainers[0].command[1]",
+                                "spec.template.spec.initContainers[0].command[2]",
+                            }));
+  ASSERT_EQ(visited.size(), 11u);
+  EXPECT_EQ(visited[0].described, "annotation \"example.com/owner\"");
+  EXPECT_EQ(visited[1].described, "pod template annotation \"example.com/note\"");
+  EXPECT_EQ(visited[2].described, "env var \"LOG_LEVEL\" of container \"agent\"");
+  EXPECT_EQ(visited[3].described, "args[0] of container \"agent\"");
+  EXPECT_EQ(visited[4].described, "livenessProbe HTTP header \"Authorization\" of container \"agent\"");
+  EXPECT_EQ(visited[5].described, "lifecycle.preStop exec.command[0] of container \"agent\"");
+  EXPECT_EQ(visited[10].described, "command[2] of container \"fetch\"");
+  EXPECT_EQ(visited[10].text, "wget https://example.com");
+}
+
+TEST(SecretScannerTest, PodAnnotationsAreVisitedOnce) {
+  const auto visited = places(R"(
+apiVersion: v1
+kind: Pod
+metadata:
+  name: agent
+  annotations: {example.com/a: "1"}
+spec:
+  containers: [{name: agent, image: agent:1.0.0}]
+)");
+  EXPECT_EQ(paths(visited), (std::vector<std::string>{"metadata.annotations[\"example.com/a\"]"}));
+}
+
+TEST(SecretScannerTest, ConfigMapDataButNotBinaryData) {
+  const auto visited = places(R"(
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: settings}
+data:
+  api.key: value
+  LOG_LEVEL: info
+binaryData:
+  blob: AAAA
+)");
+  EXPECT_EQ(paths(visited), (std::vector<std::string>{"data.LOG_LEVEL", "data[\"api.key\"]"}));
+  EXPECT_EQ(visited[1].described, "ConfigMap key \"api.key\"");
+}
+
+TEST(SecretScannerTest, SecretsAreNotVisited) {
+  EXPECT_TRUE(places(R"(
+apiVersion: v1
+kind: Secret
+metadata:
+  name: keys
+  annotations: {example.com/a: "1"}
+stringData: {token: value}
+)").empty());
+}
+
+TEST(SecretScannerTest, ContainersInsideCustomResources) {
+  const auto visited = places(R"(
+apiVersion: agents.example.com/v1
+kind: AgentSandbox
+metadata: {name: analyst}
+spec:
+  runtime:
+    image: analyst:2.0.0
+    env: [{name: MODE, value: fast}]
+  steps:
+    - name: prepare
+      env: [{name: STEP, value: one}]
+      args: [--x]
+  schema:
+    env: {type: object}
+status:
+  env: [{name: IGNORED, value: status}]
+)");
+  EXPECT_EQ(paths(visited), (std::vector<std::string>{"spec.runtime.env[0].value", "spec.steps[0].env[0].value",
+                                                      "spec.steps[0].args[0]"}));
+  EXPECT_EQ(visited[1].described, "env var \"STEP\" of container \"prepare\"");
+  EXPECT_EQ(visited[0].described, "env var \"MODE\" of a container");
+}
+
+TEST(SecretScannerTest, LastAppliedConfiguration) {
+  TextPlace place;
+  place.kind = PlaceKind::kAnnotation;
+  place.key = kLastAppliedAnnotation;
+  EXPECT_TRUE(place.isLastAppliedConfiguration());
+  place.key = "example.com/other";
+  EXPECT_FALSE(place.isLastAppliedConfiguration());
+}
+
+}  // namespace
+}  // namespace agentguard::engine::credentials
