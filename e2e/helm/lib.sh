@@ -129,6 +129,22 @@ lib_create_release_namespace() {
   kubectl label namespace "$RELEASE_NAMESPACE" agentguard.io/exempt=true >/dev/null
 }
 
+# Creates the namespaces the examples/ manifests name (those that do not exist yet).
+lib_create_example_namespaces() {
+  local ns
+  for ns in $(python3 -c '
+import glob, sys, yaml
+names = set()
+for path in glob.glob(sys.argv[1] + "/examples/**/*.yaml", recursive=True):
+    for d in yaml.safe_load_all(open(path)):
+        if isinstance(d, dict) and d.get("metadata", {}).get("namespace"):
+            names.add(d["metadata"]["namespace"])
+print("\n".join(sorted(names)))
+' "$REPO"); do
+    kubectl get namespace "$ns" >/dev/null 2>&1 || kubectl create namespace "$ns" >/dev/null
+  done
+}
+
 # ---------------------------------------------------------------------------
 # Credentials of the chart's ServiceAccounts
 

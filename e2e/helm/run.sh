@@ -465,23 +465,33 @@ apply_denied() {
     fail "admitted ${file#"${REPO}/"}, expected a denial"
     return
   fi
-  if [[ "$out" == *'admission webhook "workloads.agentguard.io" denied the request'* ]]; then
-    pass "refused ${file#"${REPO}/"}: $(grep -o 'denied the request: .*' <<<"$out" | head -n 1 | cut -c 25-160)"
-  else
+  if [[ "$out" != *'admission webhook "workloads.agentguard.io" denied the request'* ]]; then
     fail "${file#"${REPO}/"} failed, but not by an agentguard denial: ${out}"
+    return
   fi
+  local created
+  created="$(kubectl get -f "$file" -o name 2>/dev/null || true)"
+  if [[ -n "$created" ]]; then
+    fail "${file#"${REPO}/"} was refused, but these exist: ${created}"
+  else
+    pass "refused ${file#"${REPO}/"}: $(reason <<<"$out")"
+  fi
+}
+
+# The first denial reason in kubectl's error output, shortened to a line.
+reason() {
+  grep -m 1 'denied the request' | sed 's/.*denied the request: //' | cut -c 1-150
 }
 
 step_examples() {
   section "The examples through the API server"
-  kubectl create namespace agents >/dev/null
-  kubectl create namespace research >/dev/null
+  lib_create_example_namespaces
   local file
   for file in "${REPO}"/examples/unsafe/*.yaml; do
     apply_denied "$file"
   done
   # The webhook's NetworkPolicy cache sees a new NetworkPolicy through its watch a moment after it is
-  # created: apply the bundle's NetworkPolicies first, then retry the rest briefly.
+  # created, so a workload applied with it may be refused once: retry briefly.
   local out deadline=$((SECONDS + 20))
   for file in "${REPO}"/examples/hardened/*.yaml; do
     until out="$(kubectl apply -f "$file" 2>&1)"; do
@@ -590,6 +600,7 @@ print("\n".join(problems))
 step_exempt_label_guarded() {
   section "The exemption label guards itself"
   # An agent that may patch namespaces (RBAC is not what stops it) tries to exempt its own namespace.
+  kubectl get namespace agents >/dev/null 2>&1 || kubectl create namespace agents >/dev/null
   kubectl apply -f - >/dev/null <<'EOF'
 apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRole
@@ -618,7 +629,7 @@ EOF
     fail "an agent labelled its own namespace agentguard.io/exempt=true"
     kubectl label namespace agents agentguard.io/exempt- >/dev/null 2>&1 || true
   elif [[ "$out" == *'admission webhook "namespaces.agentguard.io" denied the request'* ]]; then
-    pass "agent refused the exemption label: $(grep -o 'denied the request: .*' <<<"$out" | cut -c 25-160)"
+    pass "agent refused the exemption label: $(reason <<<"$out")"
   else
     fail "labelling refused, but not by agentguard: ${out}"
   fi
@@ -685,7 +696,12 @@ step_rotation() {
     fail "webhook still serves $(served_serial) after rotation to ${new_serial}"
   fi
   expect "webhook process ${pid_before} kept running" lib_owns_process webhook
-  apply_denied "${REPO}/examples/unsafe/loadbalancer-service.yaml"
+  # The API server picks up the new caBundle from the updated registration within moments.
+  denied_by_agentguard() {
+    kubectl apply -f "${REPO}/examples/unsafe/loadbalancer-service.yaml" 2>&1 | grep -q 'denied the request'
+  }
+  expect "the API server trusts the rotated certificate (requests are decided again)" \
+    lib_wait_for 30 "an agentguard decision after rotation" denied_by_agentguard
 }
 
 step_uninstall() {

@@ -203,8 +203,7 @@ describe() {
 
 step_unsafe() {
   heading "1. An agent's unsafe manifests are refused"
-  kubectl create namespace agents >/dev/null
-  kubectl create namespace research >/dev/null
+  lib_create_example_namespaces
   local file out
   for file in "${REPO}"/examples/unsafe/*.yaml; do
     printf '\n%s%s%s\n' "$BOLD" "$(describe "$file")" "$RESET"
