@@ -1,10 +1,17 @@
 #include "common/manifest/yaml_stream.h"
 
+#include <sstream>
 #include <string>
 #include <unordered_map>
 #include <utility>
+#include <vector>
 
-#include <yaml-cpp/yaml.h>
+#include <yaml-cpp/anchor.h>
+#include <yaml-cpp/emitterstyle.h>
+#include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/exceptions.h>
+#include <yaml-cpp/mark.h>
+#include <yaml-cpp/parser.h>
 
 #include "common/manifest/field_path.h"
 #include "common/manifest/yaml_scalar.h"
@@ -22,20 +29,128 @@ std::string where(const YAML::Mark& mark) {
   return "line " + std::to_string(mark.line + 1) + ", column " + std::to_string(mark.column + 1) + ": ";
 }
 
-bool isQuotedOrString(const YAML::Node& node) { return node.Tag() == "!" || node.Tag() == kStrTag; }
+// A node of a YAML document as the parser reported it, with where it was written. An alias shares the
+// node its anchor names, so a tree is only as large as its text.
+struct YamlNode {
+  enum class Kind { kNull, kScalar, kSequence, kMap };
+  Kind kind = Kind::kNull;
+  std::string tag;  // "?" for plain scalars, "!" for quoted ones, else the explicit tag
+  std::string value;
+  YAML::Mark mark;
+  std::vector<std::shared_ptr<YamlNode>> items;                                            // a sequence's
+  std::vector<std::pair<std::shared_ptr<YamlNode>, std::shared_ptr<YamlNode>>> entries;  // a mapping's, in order
+};
+using YamlNodePtr = std::shared_ptr<YamlNode>;
 
-bool isMergeKey(const YAML::Node& key) {
-  return key.IsScalar() && key.Scalar() == "<<" && (key.Tag() == "?" || key.Tag() == kMergeTag);
+// Builds the nodes of one document from the parser's events. yaml-cpp's own YAML::LoadAll cannot be
+// used: on some malformed input (a ',' where a document should start, as in "[a],") its parser reports
+// an empty document without consuming anything, and LoadAll asks for the next one forever, allocating
+// until memory runs out. Driving the parser here lets parseYamlStream notice that no progress is made.
+class DocumentBuilder final : public YAML::EventHandler {
+ public:
+  void OnDocumentStart(const YAML::Mark& mark) override {
+    start_ = mark;
+    root_.reset();
+    stack_.clear();
+    anchors_.clear();
+  }
+  void OnDocumentEnd() override {}
+
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+    add(makeNode(YamlNode::Kind::kNull, mark, "?"), anchor);
+  }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+    const auto it = anchors_.find(anchor);
+    if (it == anchors_.end()) throw YAML::ParserException(mark, "alias of an unknown anchor");
+    for (const Frame& frame : stack_) {
+      if (frame.node == it->second) throw YAML::ParserException(mark, "an alias may not refer to a node that contains it");
+    }
+    add(it->second, YAML::NullAnchor);
+  }
+  void OnScalar(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor, const std::string& value) override {
+    YamlNodePtr node = makeNode(YamlNode::Kind::kScalar, mark, tag);
+    node->value = value;
+    add(std::move(node), anchor);
+  }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
+                       YAML::EmitterStyle::value /*style*/) override {
+    open(makeNode(YamlNode::Kind::kSequence, mark, tag), anchor);
+  }
+  void OnSequenceEnd() override { close(); }
+  void OnMapStart(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
+                  YAML::EmitterStyle::value /*style*/) override {
+    open(makeNode(YamlNode::Kind::kMap, mark, tag), anchor);
+  }
+  void OnMapEnd() override { close(); }
+
+  const YAML::Mark& start() const { return start_; }
+  const YamlNodePtr& root() const { return root_; }
+
+ private:
+  struct Frame {
+    YamlNodePtr node;
+    YamlNodePtr pendingKey;  // a mapping's key waiting for its value
+  };
+
+  static YamlNodePtr makeNode(YamlNode::Kind kind, const YAML::Mark& mark, const std::string& tag) {
+    auto node = std::make_shared<YamlNode>();
+    node->kind = kind;
+    node->mark = mark;
+    node->tag = tag;
+    return node;
+  }
+
+  // Places a finished node into the collection being built, or makes it the document's root.
+  void add(YamlNodePtr node, YAML::anchor_t anchor) {
+    if (anchor != YAML::NullAnchor) anchors_[anchor] = node;
+    if (stack_.empty()) {
+      root_ = std::move(node);
+      return;
+    }
+    Frame& parent = stack_.back();
+    if (parent.node->kind == YamlNode::Kind::kSequence) {
+      parent.node->items.push_back(std::move(node));
+    } else if (!parent.pendingKey) {
+      parent.pendingKey = std::move(node);
+    } else {
+      parent.node->entries.emplace_back(std::move(parent.pendingKey), std::move(node));
+      parent.pendingKey.reset();
+    }
+  }
+
+  void open(YamlNodePtr node, YAML::anchor_t anchor) {
+    if (anchor != YAML::NullAnchor) anchors_[anchor] = node;
+    stack_.push_back(Frame{std::move(node), nullptr});
+  }
+
+  void close() {
+    if (stack_.empty()) throw YAML::ParserException(start_, "unbalanced collection events");
+    Frame frame = std::move(stack_.back());
+    stack_.pop_back();
+    if (frame.pendingKey) throw YAML::ParserException(frame.pendingKey->mark, "mapping key without a value");
+    add(std::move(frame.node), YAML::NullAnchor);
+  }
+
+  YAML::Mark start_ = YAML::Mark::null_mark();
+  YamlNodePtr root_;
+  std::vector<Frame> stack_;
+  std::unordered_map<YAML::anchor_t, YamlNodePtr> anchors_;
+};
+
+bool isQuotedOrString(const YamlNode& node) { return node.tag == "!" || node.tag == kStrTag; }
+
+bool isMergeKey(const YamlNode& key) {
+  return key.kind == YamlNode::Kind::kScalar && key.value == "<<" && (key.tag == "?" || key.tag == kMergeTag);
 }
 
 // The JSON key Kubernetes derives from a YAML mapping key; false for keys that cannot be one.
-bool keyText(const YAML::Node& key, std::string& out) {
-  if (key.IsNull()) {
+bool keyText(const YamlNode& key, std::string& out) {
+  if (key.kind == YamlNode::Kind::kNull) {
     out = "null";
     return true;
   }
-  if (!key.IsScalar()) return false;
-  out = isQuotedOrString(key) ? key.Scalar() : plainScalarKey(key.Scalar());
+  if (key.kind != YamlNode::Kind::kScalar) return false;
+  out = isQuotedOrString(key) ? key.value : plainScalarKey(key.value);
   return true;
 }
 
@@ -43,64 +158,63 @@ class Converter {
  public:
   explicit Converter(const ParseLimits& limits) : limits_(limits) {}
 
-  Status convert(const YAML::Node& node, Json& out, int depth) {
+  Status convert(const YamlNode& node, Json& out, int depth) {
     if (++nodes_ > limits_.maxNodes) {
       return makeError(ErrorCode::kInvalidArgument,
-                       where(node.Mark()) + "document expands to more than " + std::to_string(limits_.maxNodes) +
+                       where(node.mark) + "document expands to more than " + std::to_string(limits_.maxNodes) +
                            " values (aliases expanded); refusing a possible alias bomb");
     }
     // Depth counts mappings and sequences, as in parseStrictJson: a scalar adds no level.
-    if ((node.IsMap() || node.IsSequence()) && depth > limits_.maxDepth) {
-      return makeError(ErrorCode::kInvalidArgument, where(node.Mark()) + "nesting deeper than " +
+    const bool collection = node.kind == YamlNode::Kind::kSequence || node.kind == YamlNode::Kind::kMap;
+    if (collection && depth > limits_.maxDepth) {
+      return makeError(ErrorCode::kInvalidArgument, where(node.mark) + "nesting deeper than " +
                                                         std::to_string(limits_.maxDepth) + " levels");
     }
-    switch (node.Type()) {
-      case YAML::NodeType::Undefined:
-      case YAML::NodeType::Null:
+    switch (node.kind) {
+      case YamlNode::Kind::kNull:
         out = nullptr;
         return okStatus();
-      case YAML::NodeType::Scalar:
-        out = isQuotedOrString(node) ? Json(node.Scalar()) : resolvePlainScalar(node.Scalar());
+      case YamlNode::Kind::kScalar:
+        out = isQuotedOrString(node) ? Json(node.value) : resolvePlainScalar(node.value);
         return okStatus();
-      case YAML::NodeType::Sequence: {
+      case YamlNode::Kind::kSequence: {
         out = Json::array();
-        for (const auto& item : node) {
+        for (const auto& item : node.items) {
           Json element;
-          if (Status status = convert(item, element, depth + 1); !status) return status;
+          if (Status status = convert(*item, element, depth + 1); !status) return status;
           out.push_back(std::move(element));
         }
         return okStatus();
       }
-      case YAML::NodeType::Map:
+      case YamlNode::Kind::kMap:
         return convertMap(node, out, depth);
     }
-    return makeError(ErrorCode::kInternal, "unknown YAML node type");
+    return makeError(ErrorCode::kInternal, "unknown YAML node kind");
   }
 
  private:
-  Status convertMap(const YAML::Node& node, Json& out, int depth) {
+  Status convertMap(const YamlNode& node, Json& out, int depth) {
     out = Json::object();
     // Keys written explicitly so far, to detect a later merge that would override one of them.
     std::unordered_map<std::string, bool> explicitKeys;
-    for (const auto& entry : node) {
-      const YAML::Node& key = entry.first;
-      if (isMergeKey(key)) {
-        if (Status status = applyMerge(entry.second, out, explicitKeys, depth); !status) return status;
+    for (const auto& [key, value] : node.entries) {
+      if (isMergeKey(*key)) {
+        if (Status status = applyMerge(*value, out, explicitKeys, depth); !status) return status;
         continue;
       }
       std::string name;
-      if (!keyText(key, name)) {
+      if (!keyText(*key, name)) {
         return makeError(ErrorCode::kInvalidArgument,
-                         where(key.Mark()) + "mapping keys must be scalars (strings or numbers)");
+                         where(key->mark) + "mapping keys must be scalars (strings or numbers)");
       }
       if (explicitKeys.count(name) != 0) {
         return makeError(ErrorCode::kInvalidArgument,
-                         where(key.Mark()) + "duplicate key \"" + name + "\"; each key may appear once per mapping");
+                         where(key->mark) + "duplicate key \"" + name + "\"; each key may appear once per mapping");
       }
-      Json value;
-      if (Status status = convert(entry.second, value, depth + 1); !status) return status;
+      Json converted;
+      if (Status status = convert(*value, converted, depth + 1); !status) return status;
       explicitKeys.emplace(name, true);
-      out[name] = std::move(value);
+      out[name] = std::move(converted);
     }
     return okStatus();
   }
@@ -108,33 +222,33 @@ class Converter {
   // go-yaml v2 applies a merge where it appears: a merged key overrides an earlier explicit key and is
   // overridden by a later one, while the YAML merge spec says explicit keys always win. Where those two
   // readings give different values the document is ambiguous, so it is rejected.
-  Status applyMerge(const YAML::Node& source, Json& out, const std::unordered_map<std::string, bool>& explicitKeys,
+  Status applyMerge(const YamlNode& source, Json& out, const std::unordered_map<std::string, bool>& explicitKeys,
                     int depth) {
-    if (source.IsMap()) return mergeOne(source, out, explicitKeys, depth);
-    if (source.IsSequence()) {
+    if (source.kind == YamlNode::Kind::kMap) return mergeOne(source, out, explicitKeys, depth);
+    if (source.kind == YamlNode::Kind::kSequence) {
       // Earlier maps in the list take precedence, so apply them last-to-first.
-      for (size_t i = source.size(); i-- > 0;) {
-        const YAML::Node item = source[i];
-        if (!item.IsMap()) {
+      for (size_t i = source.items.size(); i-- > 0;) {
+        const YamlNode& item = *source.items[i];
+        if (item.kind != YamlNode::Kind::kMap) {
           return makeError(ErrorCode::kInvalidArgument,
-                           where(item.Mark()) + "a merge key (<<) list may contain only mappings");
+                           where(item.mark) + "a merge key (<<) list may contain only mappings");
         }
         if (Status status = mergeOne(item, out, explicitKeys, depth); !status) return status;
       }
       return okStatus();
     }
     return makeError(ErrorCode::kInvalidArgument,
-                     where(source.Mark()) + "a merge key (<<) must refer to a mapping or a list of mappings");
+                     where(source.mark) + "a merge key (<<) must refer to a mapping or a list of mappings");
   }
 
-  Status mergeOne(const YAML::Node& source, Json& out, const std::unordered_map<std::string, bool>& explicitKeys,
+  Status mergeOne(const YamlNode& source, Json& out, const std::unordered_map<std::string, bool>& explicitKeys,
                   int depth) {
     Json merged;
     if (Status status = convert(source, merged, depth + 1); !status) return status;
     for (auto& [name, value] : merged.items()) {
       if (explicitKeys.count(name) != 0 && out[name] != value) {
         return makeError(ErrorCode::kInvalidArgument,
-                         where(source.Mark()) + "key \"" + name +
+                         where(source.mark) + "key \"" + name +
                              "\" is set explicitly and again by a later merge key (<<) with a different value; "
                              "YAML readers disagree on which wins, so write it once");
       }
@@ -149,62 +263,94 @@ class Converter {
 
 class YamlSourceMap final : public SourceMap {
  public:
-  explicit YamlSourceMap(YAML::Node root) : root_(std::move(root)) {}
+  explicit YamlSourceMap(YamlNodePtr root) : root_(std::move(root)) {}
 
   int lineOf(std::string_view path) const override {
     std::vector<PathSegment> segments;
-    YAML::Node current = root_;
+    const YamlNode* current = root_.get();
     int line = lineOfNode(current, 1);
     if (!parseFieldPath(path, segments)) return line;
     for (const PathSegment& segment : segments) {
-      const Entry next = step(current, segment, 0);
-      if (!next.value.IsDefined()) break;
+      const Entry next = step(*current, segment, 0);
+      if (next.value == nullptr) break;
       // A mapping key's line is where the field is written; a sequence item's is where it starts.
-      line = lineOfNode(next.key.IsDefined() ? next.key : next.value, line);
-      current.reset(next.value);  // rebind; operator= would rewrite the tree
+      line = lineOfNode(next.key != nullptr ? next.key : next.value, line);
+      current = next.value;
     }
     return line;
   }
 
  private:
   struct Entry {
-    YAML::Node key{YAML::NodeType::Undefined};
-    YAML::Node value{YAML::NodeType::Undefined};
+    const YamlNode* key = nullptr;
+    const YamlNode* value = nullptr;
   };
 
-  static int lineOfNode(const YAML::Node& node, int fallback) {
-    const YAML::Mark mark = node.Mark();
-    return mark.is_null() ? fallback : mark.line + 1;
+  static int lineOfNode(const YamlNode* node, int fallback) {
+    return node == nullptr || node->mark.is_null() ? fallback : node->mark.line + 1;
   }
 
-  static Entry step(const YAML::Node& node, const PathSegment& segment, int mergeDepth) {
+  static Entry step(const YamlNode& node, const PathSegment& segment, int mergeDepth) {
     if (segment.isIndex) {
-      if (node.IsSequence() && segment.index < node.size()) return Entry{YAML::Node(YAML::NodeType::Undefined), node[segment.index]};
+      if (node.kind == YamlNode::Kind::kSequence && segment.index < node.items.size()) {
+        return Entry{nullptr, node.items[segment.index].get()};
+      }
       return {};
     }
-    if (!node.IsMap() || mergeDepth > 8) return {};
-    YAML::Node merged(YAML::NodeType::Undefined);
-    for (const auto& entry : node) {
+    if (node.kind != YamlNode::Kind::kMap || mergeDepth > 8) return {};
+    const YamlNode* merged = nullptr;
+    for (const auto& [key, value] : node.entries) {
       std::string name;
-      if (isMergeKey(entry.first)) {
-        if (!merged.IsDefined()) merged.reset(entry.second);
+      if (isMergeKey(*key)) {
+        if (merged == nullptr) merged = value.get();
         continue;
       }
-      if (keyText(entry.first, name) && name == segment.key) return Entry{entry.first, entry.second};
+      if (keyText(*key, name) && name == segment.key) return Entry{key.get(), value.get()};
     }
-    if (!merged.IsDefined()) return {};
-    if (merged.IsSequence()) {
-      for (const auto& item : merged) {
-        Entry found = step(item, segment, mergeDepth + 1);
-        if (found.value.IsDefined()) return found;
+    if (merged == nullptr) return {};
+    if (merged->kind == YamlNode::Kind::kSequence) {
+      for (const auto& item : merged->items) {
+        Entry found = step(*item, segment, mergeDepth + 1);
+        if (found.value != nullptr) return found;
       }
       return {};
     }
-    return step(merged, segment, mergeDepth + 1);
+    return step(*merged, segment, mergeDepth + 1);
   }
 
-  YAML::Node root_;
+  YamlNodePtr root_;
 };
+
+// A document's root node and the mark where the parser started it.
+struct RawDocument {
+  YamlNodePtr root;
+  YAML::Mark start;
+};
+
+Result<std::vector<RawDocument>> readDocuments(const std::string& input, const ParseLimits& limits) {
+  std::vector<RawDocument> documents;
+  std::istringstream stream(input);
+  YAML::Parser parser(stream);
+  DocumentBuilder builder;
+  while (parser.HandleNextDocument(builder)) {
+    const YAML::Mark start = builder.start();
+    // A document starting where the previous one did means the parser consumed nothing: it is stuck
+    // on a token that cannot begin a document.
+    if (!documents.empty() && !start.is_null() && start.pos == documents.back().start.pos) {
+      const size_t at = static_cast<size_t>(start.pos);
+      const std::string found = at < input.size() ? "'" + input.substr(at, 1) + "'" : "content";
+      return makeError(ErrorCode::kInvalidArgument,
+                       "malformed YAML: " + where(start) + "unexpected " + found + " where a document should start");
+    }
+    if (documents.size() >= limits.maxDocuments) {
+      return makeError(ErrorCode::kInvalidArgument, "stream has at least " + std::to_string(documents.size() + 1) +
+                                                        " documents, more than the limit of " +
+                                                        std::to_string(limits.maxDocuments));
+    }
+    documents.push_back(RawDocument{builder.root(), start});
+  }
+  return documents;
+}
 
 }  // namespace
 
@@ -220,29 +366,25 @@ Result<std::vector<ParsedDocument>> parseYamlStream(std::string_view text, const
   // end of the input inside the scalar, where it reports the error; it changes no valid document.
   std::string input(text);
   if (!input.empty() && (input.back() == '\n' || input.back() == '\r')) input += '#';
-  std::vector<YAML::Node> roots;
+  Result<std::vector<RawDocument>> raw = std::vector<RawDocument>{};
   try {
-    roots = YAML::LoadAll(input);
+    raw = readDocuments(input, limits);
   } catch (const YAML::Exception& ex) {
     return makeError(ErrorCode::kInvalidArgument, "malformed YAML: " + where(ex.mark) + ex.msg);
   } catch (const std::exception& ex) {
     return makeError(ErrorCode::kInvalidArgument, std::string("malformed YAML: ") + ex.what());
   }
-  if (roots.size() > limits.maxDocuments) {
-    return makeError(ErrorCode::kInvalidArgument, "stream has " + std::to_string(roots.size()) +
-                                                      " documents, more than the limit of " +
-                                                      std::to_string(limits.maxDocuments));
-  }
+  if (!raw) return std::move(raw).error();
+  const std::vector<RawDocument>& roots = *raw;
   std::vector<ParsedDocument> documents;
   documents.reserve(roots.size());
   for (size_t i = 0; i < roots.size(); ++i) {
-    const YAML::Node& root = roots[i];
-    if (root.IsNull() || !root.IsDefined()) continue;
-    const YAML::Mark start = root.Mark();
+    const YamlNodePtr& root = roots[i].root;
+    if (root == nullptr || root->kind == YamlNode::Kind::kNull) continue;
+    const YAML::Mark start = root->mark;
     if (!start.is_null()) {
-      const size_t end = (i + 1 < roots.size() && !roots[i + 1].Mark().is_null())
-                             ? static_cast<size_t>(roots[i + 1].Mark().pos)
-                             : text.size();
+      const YamlNodePtr& next = i + 1 < roots.size() ? roots[i + 1].root : nullptr;
+      const size_t end = (next != nullptr && !next->mark.is_null()) ? static_cast<size_t>(next->mark.pos) : text.size();
       const size_t begin = static_cast<size_t>(start.pos);
       if (end > begin && end - begin > limits.maxDocumentBytes) {
         return makeError(ErrorCode::kInvalidArgument,
@@ -253,7 +395,7 @@ Result<std::vector<ParsedDocument>> parseYamlStream(std::string_view text, const
     ParsedDocument document;
     try {
       Converter converter(limits);
-      if (Status status = converter.convert(root, document.value, 1); !status) return status.error();
+      if (Status status = converter.convert(*root, document.value, 1); !status) return status.error();
     } catch (const std::exception& ex) {
       return makeError(ErrorCode::kInvalidArgument, where(start) + "malformed YAML: " + ex.what());
     }

@@ -203,6 +203,38 @@ TEST(YamlStreamTest, MalformedYamlNamesLineAndColumn) {
   }
 }
 
+// yaml-cpp's parser reports an empty document without consuming anything when a ',' stands where a
+// document should start; its YAML::LoadAll then looped forever, allocating until memory ran out.
+TEST(YamlStreamTest, CommaWhereADocumentShouldStartIsAnErrorNotAHang) {
+  struct Case {
+    std::string name;
+    std::string text;
+    std::string where;
+  };
+  const std::vector<Case> cases = {
+      {"AfterFlowSequence", "[a],", "line 1, column 4"},
+      {"AfterFlowMapping", "{a: 1}, b", "line 1, column 7"},
+      {"AfterQuotedScalar", "\"a\",", "line 1, column 4"},
+      {"AtTheStart", ",a", "line 1, column 1"},
+      {"AfterAnAnchor", "&x ,", "line 1, column 4"},
+      {"AfterATag", "!t ,", "line 1, column 4"},
+      {"AfterABlockScalar", "|\n  text\n,", "line 3, column 1"},
+      {"AfterAComment", "[a] # note\n,", "line 2, column 1"},
+      {"InALaterDocument", "a: 1\n---\n[b],\n", "line 3, column 4"},
+      {"FoundByTheFuzzer", "# expe{\"a\x01\n[1,23,-.5\xCF" "ct: pri-3vil],true,fe", "line 2"},
+  };
+  for (const auto& c : cases) {
+    const std::string message = rejection(c.text);
+    EXPECT_THAT(message, HasSubstr("malformed YAML: " + c.where)) << c.name << ": " << message;
+  }
+  EXPECT_THAT(rejection("[a],"), HasSubstr("unexpected ','"));
+}
+
+TEST(YamlStreamTest, AnAliasInsideItsOwnAnchorIsRejected) {
+  EXPECT_THAT(rejection("a: &x [1, *x]\n"), HasSubstr("may not refer to a node that contains it"));
+  EXPECT_THAT(rejection("&x {k: *x}\n"), HasSubstr("may not refer to a node that contains it"));
+}
+
 // The classic "billion laughs": nine levels of ten aliases would expand to 10^9 values.
 std::string billionLaughs() {
   std::string text = "l0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n";
