@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets (clang, AddressSanitizer + UndefinedBehaviorSanitizer) into build-fuzz/
+# and runs each for a bounded time, seeded with the policy cases and the examples. Exits non-zero if any
+# target crashes, leaks, times out or runs out of memory; prints one summary line per target.
+#
+# Environment:
+#   FUZZ_SECONDS=30          time per target
+#   FUZZ_TARGETS="a b"       targets to run (default: all)
+#   FUZZ_BUILD_DIR=build-fuzz
+#   FUZZ_JOBS=2              build parallelism
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+seconds=${FUZZ_SECONDS:-30}
+build_dir=${FUZZ_BUILD_DIR:-build-fuzz}
+jobs=${FUZZ_JOBS:-2}
+read -r -a targets <<<"${FUZZ_TARGETS:-manifest_fuzzer strict_json_fuzzer engine_fuzzer}"
+
+# libFuzzer ships with clang in libclang-rt-14-dev on Debian bookworm.
+have_libfuzzer() {
+  command -v clang++ >/dev/null 2>&1 || return 1
+  local probe
+  probe=$(mktemp -d)
+  printf 'extern "C" int LLVMFuzzerTestOneInput(const unsigned char*, unsigned long) { return 0; }\n' >"$probe/probe.cc"
+  local status=0
+  clang++ -fsanitize=fuzzer "$probe/probe.cc" -o "$probe/probe" >/dev/null 2>&1 || status=1
+  rm -rf "$probe"
+  return "$status"
+}
+
+if ! have_libfuzzer; then
+  echo "==> Installing clang and libFuzzer"
+  sudo_cmd=()
+  if [[ $(id -u) -ne 0 ]]; then sudo_cmd=(sudo); fi
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo_cmd[@]}" apt-get update -qq
+  "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends clang libclang-rt-14-dev >/dev/null
+  have_libfuzzer || { echo "fuzz-smoke: clang++ -fsanitize=fuzzer still does not link" >&2; exit 1; }
+fi
+
+if [[ ! -f $build_dir/CMakeCache.txt ]]; then
+  echo "==> Configuring $build_dir"
+  cmake -S . -B "$build_dir" -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DAGENTGUARD_SANITIZE=ON -DAGENTGUARD_BUILD_FUZZERS=ON -DAGENTGUARD_WERROR=OFF \
+    -DAGENTGUARD_BUILD_TESTS=OFF -DAGENTGUARD_BUILD_BENCHMARKS=OFF >"$build_dir.configure.log" 2>&1 || {
+    cat "$build_dir.configure.log"
+    exit 1
+  }
+  rm -f "$build_dir.configure.log"
+fi
+echo "==> Building ${targets[*]}"
+cmake --build "$build_dir" -j "$jobs" --target "${targets[@]}" >"$build_dir/fuzz-build.log" 2>&1 || {
+  tail -50 "$build_dir/fuzz-build.log"
+  exit 1
+}
+
+# Seeds are copied fresh on every run from their sources; what the fuzzer finds accumulates in corpus/.
+work="$build_dir/fuzz"
+rm -rf "$work/seeds"
+mkdir -p "$work/seeds/yaml" "$work/seeds/json"
+seed=0
+while IFS= read -r -d '' file; do
+  seed=$((seed + 1))
+  case $file in
+    *.json) cp "$file" "$work/seeds/json/$seed.json" ;;
+    *) cp "$file" "$work/seeds/yaml/$seed.yaml" ;;
+  esac
+done < <(find policies examples -type f \( -name '*.yaml' -o -name '*.yml' -o -name '*.json' \) -not -path '*/.*' -print0 2>/dev/null)
+# JSON seeds: the examples' and cases' objects have no JSON form in the tree, so a few are written here.
+printf '%s' '{"apiVersion":"v1","kind":"List","items":[{"apiVersion":"v1","kind":"Service","metadata":{"name":"a","namespace":"b"},"spec":{"type":"NodePort","ports":[{"port":80}]}}]}' >"$work/seeds/json/list.json"
+printf '%s' '{"a":[1,-2,3.5e-3,true,false,null,"s\u00e9\n"],"b":{"c":{"d":[]}},"e":18446744073709551615}' >"$work/seeds/json/values.json"
+printf '%s' '{"metadata":{"annotations":{"example.com/x":"y"}},"spec":{"template":{"spec":{"containers":[{"name":"c","securityContext":{"privileged":true}}]}}}}' >"$work/seeds/json/pod.json"
+
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:symbolize=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
+
+failed=()
+for target in "${targets[@]}"; do
+  case $target in
+    strict_json_fuzzer)
+      seeds=("$work/seeds/json")
+      dict=fuzz/json.dict
+      ;;
+    *)
+      seeds=("$work/seeds/yaml" "$work/seeds/json")
+      dict=fuzz/yaml.dict
+      ;;
+  esac
+  corpus="$work/corpus/$target"
+  artifacts="$work/artifacts/$target"
+  log="$work/$target.log"
+  mkdir -p "$corpus" "$artifacts"
+  status=0
+  "$build_dir/bin/$target" "$corpus" "${seeds[@]}" -dict="$dict" -max_total_time="$seconds" -rss_limit_mb=2048 \
+    -timeout=10 -print_final_stats=1 -artifact_prefix="$artifacts/" >"$log" 2>&1 || status=$?
+
+  execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
+  rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
+  rss=$(sed -n 's/^stat::peak_rss_mb: *//p' "$log" | tail -1)
+  last=$(grep -E '^#[0-9]+' "$log" | tail -1 || true)
+  cov=$(sed -n 's/.* cov: \([0-9]*\).*/\1/p' <<<"$last")
+  ft=$(sed -n 's/.* ft: \([0-9]*\).*/\1/p' <<<"$last")
+  units=$(sed -n 's/.* corp: \([0-9]*\).*/\1/p' <<<"$last")
+  if ((status == 0)); then
+    printf '%-20s ok    %s execs (%s/s), coverage %s edges / %s features, corpus %s, peak %s MB\n' \
+      "$target" "${execs:-?}" "${rate:-?}" "${cov:-?}" "${ft:-?}" "${units:-?}" "${rss:-?}"
+  else
+    printf '%-20s FAIL  exit %s after %s execs; reproducer in %s, log %s\n' \
+      "$target" "$status" "${execs:-?}" "$artifacts" "$log"
+    grep -E 'ERROR: |SUMMARY: |runtime error|Test unit written' "$log" | head -5 | sed 's/^/    /'
+    failed+=("$target")
+  fi
+done
+
+if ((${#failed[@]} > 0)); then
+  echo "fuzz-smoke: ${#failed[@]} target(s) failed: ${failed[*]}" >&2
+  exit 1
+fi
