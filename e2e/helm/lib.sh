@@ -110,8 +110,13 @@ lib_wait_for() {
 # ---------------------------------------------------------------------------
 # Chart
 
+# The chart's name prefix for RELEASE (its agentguard.fullname helper with no overrides).
 lib_fullname() {
-  printf '%s-agentguard\n' "$RELEASE"
+  if [[ "$RELEASE" == *agentguard* ]]; then
+    printf '%s\n' "$RELEASE"
+  else
+    printf '%s-agentguard\n' "$RELEASE"
+  fi
 }
 
 # Values used for a chart installed on the local control plane, where the webhook runs as a local

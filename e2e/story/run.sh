@@ -15,6 +15,7 @@
 #
 # Logs: build/story-build.log, and the state directory's logs/ (printed at the end).
 # Environment: AGENTGUARD_STORY_DIR  state directory (default ${TMPDIR:-/tmp}/agentguard-story-$USER)
+#              AGENTGUARD_BUILD_DIR  build directory (default build)
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -27,9 +28,12 @@ readonly STATE_DIR
 readonly CLUSTER_DIR="${STATE_DIR}/cluster"
 readonly RELEASE=agentguard
 readonly RELEASE_NAMESPACE=agentguard-system
+BUILD_DIR="${AGENTGUARD_BUILD_DIR:-build}"
+[[ "$BUILD_DIR" == /* ]] || BUILD_DIR="${REPO}/${BUILD_DIR}"
+readonly BUILD_DIR
 # shellcheck disable=SC2034  # read by lib.sh
-readonly BIN_DIR="${REPO}/build/bin"
-readonly BUILD_LOG="${REPO}/build/story-build.log"
+readonly BIN_DIR="${BUILD_DIR}/bin"
+readonly BUILD_LOG="${BUILD_DIR}/story-build.log"
 HELM=""
 
 if [[ -t 1 ]]; then
@@ -72,7 +76,8 @@ CHILD_PID=""
 run_with_progress() {
   local title="$1" log="$2" pattern="$3"
   shift 3
-  local from_line=$(($(wc -l <"$log" 2>/dev/null || echo 0) + 1))
+  local from_line=1
+  [[ ! -f "$log" ]] || from_line=$(($(wc -l <"$log") + 1))
   "$@" >>"$log" 2>&1 &
   CHILD_PID=$!
   local frames='⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏' i=0 started=$SECONDS progress="" last_printed=""
@@ -140,14 +145,14 @@ cmd_status() {
 step_build() {
   heading "Building agentguard"
   note "Build log: ${BUILD_LOG#"${REPO}/"}"
-  mkdir -p "${REPO}/build"
+  mkdir -p "$BUILD_DIR"
   : >"$BUILD_LOG"
   # The same configuration as scripts/build.sh, building only the three executables.
   run_with_progress "Build dependencies (Debian packages)" "$BUILD_LOG" '^==>' "${REPO}/scripts/install-deps.sh"
   run_with_progress "Configuring" "${BUILD_LOG}" '^-- ' \
-    cmake -S "$REPO" -B "${REPO}/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo
+    cmake -S "$REPO" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo
   run_with_progress "Compiling agentguard, agentguard-webhook, agentguard-operator" "$BUILD_LOG" '^\[ *[0-9]+%\]' \
-    cmake --build "${REPO}/build" -j "$(nproc 2>/dev/null || echo 2)" --target agentguard agentguard-webhook agentguard-operator
+    cmake --build "$BUILD_DIR" -j "$(nproc 2>/dev/null || echo 2)" --target agentguard agentguard-webhook agentguard-operator
   lib_require_binaries || die "the build did not produce agentguard-webhook and agentguard-operator"
   HELM="$("${REPO}/e2e/tools/install-helm.sh" 2>>"$BUILD_LOG")" || die "could not install Helm (see ${BUILD_LOG})"
   say "  ${GREEN}✓${RESET} Helm $("$HELM" version --short)"
@@ -211,9 +216,38 @@ step_unsafe() {
     if out="$(kubectl apply -f "$file" 2>&1)"; then
       die "the API server admitted ${file#"${REPO}/"}"
     fi
-    # "Error from server: error when creating ...: admission webhook "..." denied the request: REASONS"
-    printf '%s\n' "$out" | sed -E 's/.*denied the request: //' | sed "s/^/  ${RED}✗${RESET} /"
+    printf '%s\n' "$out" | show_findings
   done
+}
+
+# Reads kubectl's answer to a refused apply and prints each agentguard finding as "rule: message" with
+# its fix beneath, the first few only.
+show_findings() {
+  python3 -c '
+import re, sys
+red, yellow, dim, reset = sys.argv[1:5]
+findings, other = [], []
+for line in sys.stdin.read().splitlines():
+    found = re.search(r"\[([a-z0-9.-]+)\] (?:[A-Za-z]+ [^ ]+: )?(.*)", line)
+    if not found:
+        other.append(line)
+        continue
+    rule, text = found.groups()
+    text = re.sub(r"^[^ ]*: ", "", text, count=1)  # the field path; the message names the field
+    message, _, fix = text.partition("; fix: ")
+    findings.append((line.startswith("Warning:"), rule, message, fix))
+findings.sort(key=lambda f: f[0])  # denials first
+limit = 5
+for warn, rule, message, fix in findings[:limit]:
+    mark = yellow + "⚠ warn " if warn else red + "✗ deny "
+    print("  %s%s%s: %s" % (mark, rule, reset, message))
+    if fix:
+        print("  %s         fix: %s%s" % (dim, fix, reset))
+if len(findings) > limit:
+    print("  %s… and %d more%s" % (dim, len(findings) - limit, reset))
+if not findings:
+    print("\n".join("  " + l for l in other))
+' "$RED" "$YELLOW" "$DIM" "$RESET"
 }
 
 step_hardened() {
@@ -237,13 +271,13 @@ step_hardened() {
 
 step_sandbox() {
   heading "3. An AgentSandbox becomes an isolated pod"
-  local file="${REPO}/examples/agentsandbox.yaml" ns name
-  [[ -f "$file" ]] || die "examples/agentsandbox.yaml is missing"
+  local file="${AGENTGUARD_SANDBOX_EXAMPLE:-${REPO}/examples/agentsandbox.yaml}" ns name
+  [[ -f "$file" ]] || die "${file#"${REPO}/"} is missing"
   ns="$(python3 -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1]))["metadata"].get("namespace", "agents"))' "$file")"
   name="$(python3 -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1]))["metadata"]["name"])' "$file")"
   kubectl get namespace "$ns" >/dev/null 2>&1 || kubectl create namespace "$ns" >/dev/null
   printf '%s%s%s\n' "$BOLD" "$(describe "$file")" "$RESET"
-  show_command "kubectl apply -f examples/agentsandbox.yaml"
+  show_command "kubectl apply -f ${file#"${REPO}/"}"
   kubectl apply -f "$file" | sed "s/^/  /"
   local has_phase="kubectl -n ${ns} get agentsandbox ${name} -o jsonpath={.status.podName} | grep -q ."
   lib_wait_for 60 "the operator to create the sandbox's pod" bash -c "$has_phase" ||
@@ -285,14 +319,16 @@ step_finish() {
   say "agentguard is running against a local control plane. Try it:"
   echo
   say "  ${BOLD}export KUBECONFIG=${CLUSTER_DIR}/kubeconfig${RESET}"
-  say "  kubectl -n agents create service loadbalancer demo --tcp=80:8080      # refused"
+  say "  kubectl -n agents create service loadbalancer demo --tcp=80:8080   # refused"
   say "  kubectl get agentsandboxes -A"
-  say "  build/bin/agentguard check examples/unsafe                            # the same checks, offline"
+  say "  ${BIN_DIR#"${REPO}/"}/agentguard check examples/unsafe   # the same checks, offline"
   echo
   say "Logs: ${STATE_DIR}/logs/ (webhook.log, operator.log) and ${CLUSTER_DIR}/logs/"
   say "Stop everything (webhook, operator, control plane) and remove its files:"
   echo
-  say "  ${BOLD}e2e/story/run.sh down${RESET}"
+  local env_prefix=""
+  [[ -z "${AGENTGUARD_STORY_DIR:-}" ]] || env_prefix="AGENTGUARD_STORY_DIR=${STATE_DIR} "
+  say "  ${BOLD}${env_prefix}e2e/story/run.sh down${RESET}"
 }
 
 cmd_run() {
