@@ -507,6 +507,24 @@ step_examples() {
   done
 }
 
+# The metrics ports the chart gives both components serve Prometheus text with agentguard's series.
+step_metrics() {
+  section "Metrics"
+  local body
+  body="$(curl -sS --max-time 5 "http://127.0.0.1:${WEBHOOK_METRICS_PORT}/metrics" 2>/dev/null || true)"
+  if grep -q '^agentguard_admission_requests_total' <<<"$body" && grep -q 'agentguard_admission_denials_total' <<<"$body"; then
+    pass "webhook /metrics counts admission requests and denials"
+  else
+    fail "webhook /metrics on 127.0.0.1:${WEBHOOK_METRICS_PORT} lacks agentguard_admission_requests_total/denials_total"
+  fi
+  body="$(curl -sS --max-time 5 "http://127.0.0.1:${OPERATOR_METRICS_PORT}/metrics" 2>/dev/null || true)"
+  if grep -q '^agentguard_' <<<"$body"; then
+    pass "operator /metrics serves agentguard_* series"
+  else
+    fail "operator /metrics on 127.0.0.1:${OPERATOR_METRICS_PORT} serves no agentguard_* series"
+  fi
+}
+
 step_sandbox() {
   section "AgentSandbox"
   local file="${AGENTGUARD_SANDBOX_EXAMPLE:-${REPO}/examples/agentsandbox.yaml}"
@@ -723,9 +741,18 @@ step_uninstall() {
   fi
   pass "helm uninstall ${RELEASE}"
   # Every resource type the server lists, in every namespace and cluster-wide: nothing with the label.
+  # ReplicaSets, Pods and EndpointSlices made from the chart's objects carry it too; the garbage
+  # collector removes them moments after their owners, so poll.
   local types left
   types="$(kubectl api-resources --verbs=list -o name | grep -v '^events' | paste -sd, -)"
-  left="$(kubectl get "$types" --all-namespaces -l "$INSTANCE_LABEL" -o name 2>/dev/null || true)"
+  labelled_objects() {
+    kubectl get "$types" --all-namespaces -l "$INSTANCE_LABEL" -o name 2>/dev/null || true
+  }
+  none_left() {
+    [[ -z "$(labelled_objects)" ]]
+  }
+  lib_wait_for 60 "garbage collection of the release's objects" none_left || true
+  left="$(labelled_objects)"
   if [[ -z "$left" ]]; then pass "no object of any type left with label ${INSTANCE_LABEL}"; else
     fail "left after uninstall:"
     printf '    %s\n' "$left"
@@ -761,6 +788,7 @@ main() {
     step_components
     step_examples
     step_sandbox
+    step_metrics
     step_exempt_label_guarded
     step_fail_closed
     step_upgrade
