@@ -89,6 +89,7 @@ json buildNetworkPolicy(const SandboxMeta& sandbox, const NetworkSpec& network) 
            {{"name", networkPolicyName(sandbox)},
             {"namespace", sandbox.ns},
             {"labels", sandboxLabels(sandbox)},
+            {"finalizers", json::array({std::string(kFinalizer)})},
             {"ownerReferences", json::array({controllerReference(sandbox)})}}},
           {"spec", std::move(spec)}};
 }

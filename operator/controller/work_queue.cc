@@ -42,8 +42,8 @@ std::chrono::milliseconds WorkQueue::nextBackoff(const std::string& key) const {
   return std::min<std::chrono::milliseconds>(delay, options_.maxDelay);
 }
 
-void WorkQueue::addRateLimited(const std::string& key) {
-  const auto delay = nextBackoff(key);
+void WorkQueue::addRateLimited(const std::string& key, std::chrono::milliseconds atLeast) {
+  const auto delay = std::max(nextBackoff(key), atLeast);
   {
     std::lock_guard<std::mutex> lock(mutex_);
     ++failures_[key];

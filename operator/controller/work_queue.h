@@ -33,7 +33,8 @@ class WorkQueue {
 
   void add(const std::string& key);
   void addAfter(const std::string& key, std::chrono::milliseconds delay);
-  void addRateLimited(const std::string& key);
+  // Holds the key for its backoff, or `atLeast` when longer (a server's Retry-After).
+  void addRateLimited(const std::string& key, std::chrono::milliseconds atLeast = std::chrono::milliseconds(0));
   // The delay addRateLimited() would use next, counting this failure.
   std::chrono::milliseconds nextBackoff(const std::string& key) const;
   void forget(const std::string& key);

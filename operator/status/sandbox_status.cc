@@ -181,7 +181,9 @@ SandboxStatus computeStatus(const StatusInputs& in, const SandboxStatus& previou
   switch (in.network) {
     case NetworkState::kApplied:
       set(kConditionNetworkIsolated, true, "NetworkPolicyApplied",
-          "NetworkPolicy " + in.networkPolicyName + " denies all traffic but the allow-lists (" + in.egressSummary + ")");
+          !in.networkMessage.empty() ? in.networkMessage
+                                     : "NetworkPolicy " + in.networkPolicyName +
+                                           " denies all traffic but the allow-lists (" + in.egressSummary + ")");
       break;
     case NetworkState::kPending:
       set(kConditionNetworkIsolated, false, "NetworkPolicyPending",

@@ -33,6 +33,8 @@ TEST(NetworkPolicyBuilderTest, DefaultDeniesAllButClusterDns) {
   EXPECT_EQ(policy["metadata"]["namespace"], "agents");
   EXPECT_EQ(policy["metadata"]["labels"]["agentguard.io/sandbox"], "analyst");
   EXPECT_EQ(policy["metadata"]["labels"]["app.kubernetes.io/managed-by"], "agentguard-operator");
+  EXPECT_EQ(policy["metadata"]["finalizers"], json::array({"agentguard.io/isolation-teardown"}))
+      << "the policy stays in force until the operator has seen the Pod gone";
   const json& owner = policy["metadata"]["ownerReferences"][0];
   EXPECT_EQ(owner["kind"], "AgentSandbox");
   EXPECT_EQ(owner["uid"], "uid-1");

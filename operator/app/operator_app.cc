@@ -1,0 +1,102 @@
+#include "operator/app/operator_app.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <random>
+
+namespace agentguard::op {
+
+OperatorApp::OperatorApp(kube::KubeClient& client, const OperatorOptions& options, log::Logger& logger,
+                         const Clock& clock, std::string identity)
+    : options_(options),
+      logger_(logger),
+      clock_(clock),
+      identity_(std::move(identity)),
+      registry_(std::make_shared<prometheus::Registry>()),
+      metrics_(std::make_unique<OperatorMetrics>(registry_)),
+      throttled_(std::make_unique<ThrottledClient>(client, options.kubeApiQps, options.kubeApiBurst)) {
+  if (options_.leaderElect) {
+    LeaseOptions lease;
+    lease.ns = options_.leaderElectionNamespace;
+    lease.name = options_.leaderElectionId;
+    lease.identity = identity_;
+    lease.leaseDuration = options_.leaseDuration;
+    lease.renewDeadline = options_.renewDeadline;
+    lease.retryPeriod = options_.retryPeriod;
+    // Lease renewals bypass the rate limit: a busy operator must not lose its lease to its own queue.
+    elector_ = std::make_unique<LeaseElector>(client, clock_, logger_, lease);
+    leadership_ = elector_.get();
+  } else {
+    soleLeader_ = std::make_unique<SoleLeader>();
+    leadership_ = soleLeader_.get();
+  }
+  guarded_ = std::make_unique<LeaderGuardedClient>(*throttled_, *leadership_);
+  EventRecorderOptions eventOptions;
+  eventOptions.instance = identity_;
+  // Events have their own, lower budget: they never delay the writes that isolate and start sandboxes.
+  eventsThrottled_ = std::make_unique<ThrottledClient>(client, std::max(1.0, options_.kubeApiQps / 4),
+                                                       std::max(1, options_.kubeApiBurst / 4));
+  eventsGuarded_ = std::make_unique<LeaderGuardedClient>(*eventsThrottled_, *leadership_);
+  events_ = std::make_unique<EventRecorder>(*eventsGuarded_, clock_, logger_, eventOptions);
+
+  ControllerOptions controllerOptions;
+  controllerOptions.ns = options_.ns;
+  controllerOptions.workers = options_.workers;
+  controllerOptions.resyncPeriod = options_.resyncPeriod;
+  controllerOptions.reconciler.defaultRuntimeClass = options_.defaultRuntimeClass;
+  controllerOptions.reconciler.allowedRuntimeClasses = options_.allowedRuntimeClasses;
+  controller_ = std::make_unique<Controller>(client, *guarded_, *events_, metrics_.get(), clock_, logger_,
+                                             controllerOptions);
+  metrics_->setPhaseSource([controller = controller_.get()] { return controller->countByPhase(); });
+}
+
+OperatorApp::~OperatorApp() { stop(); }
+
+void OperatorApp::start() {
+  if (started_) return;
+  started_ = true;
+  controller_->start();
+  logger_.info("Started agentguard-operator", {{"identity", identity_},
+                                               {"namespace", options_.ns.empty() ? "*" : options_.ns},
+                                               {"leaderElect", options_.leaderElect}});
+  if (elector_) {
+    elector_->start(
+        [this] {
+          controller_->waitForSync(std::chrono::seconds(30));
+          metrics_->setLeader(true);
+          controller_->setLeading(true);
+        },
+        [this] {
+          controller_->setLeading(false);
+          metrics_->setLeader(false);
+        });
+  } else {
+    controller_->waitForSync(std::chrono::seconds(30));
+    metrics_->setLeader(true);
+    controller_->setLeading(true);
+  }
+}
+
+void OperatorApp::stop() {
+  if (!started_ || stopped_) return;
+  stopped_ = true;
+  if (elector_) elector_->stop();
+  controller_->setLeading(false);
+  controller_->stop();
+  events_->stop();
+  logger_.info("Stopped agentguard-operator", {{"identity", identity_}});
+}
+
+std::string makeIdentity() {
+  char host[256] = {0};
+  if (gethostname(host, sizeof(host) - 1) != 0) host[0] = '\0';
+  std::random_device random;
+  std::mt19937_64 generator(random());
+  const uint64_t suffix = generator();
+  char hex[17];
+  std::snprintf(hex, sizeof(hex), "%016llx", static_cast<unsigned long long>(suffix));
+  return std::string(host[0] != '\0' ? host : "agentguard-operator") + "_" + hex;
+}
+
+}  // namespace agentguard::op

@@ -1,0 +1,160 @@
+#include "operator/app/options.h"
+
+#include <cstdlib>
+#include <map>
+#include <sstream>
+
+#include "operator/api/time_format.h"
+
+namespace agentguard::op {
+namespace {
+
+Error flagError(const std::string& flag, const std::string& what) {
+  return makeError(ErrorCode::kInvalidArgument, "--" + flag + ": " + what + " (see --help)");
+}
+
+bool parseInt(const std::string& text, int64_t min, int64_t max, int64_t& out) {
+  if (text.empty()) return false;
+  char* end = nullptr;
+  const long long value = std::strtoll(text.c_str(), &end, 10);
+  if (end == nullptr || *end != '\0' || value < min || value > max) return false;
+  out = value;
+  return true;
+}
+
+bool parseBool(const std::string& text, bool& out) {
+  if (text == "true" || text == "1") {
+    out = true;
+  } else if (text == "false" || text == "0") {
+    out = false;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+std::set<std::string> splitList(const std::string& text) {
+  std::set<std::string> out;
+  std::stringstream stream(text);
+  std::string item;
+  while (std::getline(stream, item, ',')) {
+    const auto first = item.find_first_not_of(' ');
+    const auto last = item.find_last_not_of(' ');
+    if (first != std::string::npos) out.insert(item.substr(first, last - first + 1));
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<OperatorOptions> parseOptions(const std::vector<std::string>& args) {
+  OperatorOptions options;
+  bool allowedGiven = false;
+  const std::set<std::string> switches = {"leader-elect", "help"};
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (arg.rfind("--", 0) != 0) return makeError(ErrorCode::kInvalidArgument, "unexpected argument '" + arg + "' (see --help)");
+    std::string name = arg.substr(2);
+    std::string value;
+    bool hasValue = false;
+    if (const auto eq = name.find('='); eq != std::string::npos) {
+      value = name.substr(eq + 1);
+      name = name.substr(0, eq);
+      hasValue = true;
+    }
+    if (switches.count(name) != 0) {
+      bool on = true;
+      if (hasValue && !parseBool(value, on)) return flagError(name, "expected true or false");
+      if (name == "help") options.help = on;
+      if (name == "leader-elect") options.leaderElect = on;
+      continue;
+    }
+    if (!hasValue) {
+      if (i + 1 >= args.size()) return flagError(name, "needs a value");
+      value = args[++i];
+    }
+    int64_t number = 0;
+    if (name == "kubeconfig") {
+      options.kubeconfig = value;
+    } else if (name == "namespace") {
+      options.ns = value;
+    } else if (name == "default-runtime-class") {
+      if (value.empty()) return flagError(name, "needs a RuntimeClass name");
+      options.defaultRuntimeClass = value;
+    } else if (name == "allowed-runtime-classes") {
+      options.allowedRuntimeClasses = splitList(value);
+      if (options.allowedRuntimeClasses.empty()) return flagError(name, "needs at least one RuntimeClass name");
+      allowedGiven = true;
+    } else if (name == "workers") {
+      if (!parseInt(value, 1, 64, number)) return flagError(name, "expected a number from 1 to 64");
+      options.workers = static_cast<int>(number);
+    } else if (name == "leader-election-namespace") {
+      options.leaderElectionNamespace = value;
+    } else if (name == "leader-election-id") {
+      options.leaderElectionId = value;
+    } else if (name == "leader-election-lease-duration" || name == "leader-election-renew-deadline" ||
+               name == "leader-election-retry-period") {
+      const auto duration = parseDuration(value);
+      if (!duration || duration->count() <= 0) return flagError(name, "expected a duration such as 15s");
+      (name == "leader-election-lease-duration"   ? options.leaseDuration
+       : name == "leader-election-renew-deadline" ? options.renewDeadline
+                                                  : options.retryPeriod) = *duration;
+    } else if (name == "metrics-listen") {
+      options.metricsListen = value;
+    } else if (name == "health-listen") {
+      options.healthListen = value;
+    } else if (name == "resync-period") {
+      const auto duration = parseDuration(value);
+      if (!duration) return flagError(name, "expected a duration such as 5m (0s turns resync off)");
+      options.resyncPeriod = std::chrono::duration_cast<std::chrono::seconds>(*duration);
+    } else if (name == "kube-api-qps") {
+      const double qps = std::strtod(value.c_str(), nullptr);
+      if (!(qps > 0)) return flagError(name, "expected a positive number");
+      options.kubeApiQps = qps;
+    } else if (name == "kube-api-burst") {
+      if (!parseInt(value, 1, 100000, number)) return flagError(name, "expected a positive number");
+      options.kubeApiBurst = static_cast<int>(number);
+    } else if (name == "log-level") {
+      if (!log::parseLevel(value, options.logLevel)) return flagError(name, "expected debug, info, warn or error");
+    } else {
+      return makeError(ErrorCode::kInvalidArgument, "unknown flag --" + name + " (see --help)");
+    }
+  }
+  if (!allowedGiven) options.allowedRuntimeClasses = {options.defaultRuntimeClass};
+  if (options.allowedRuntimeClasses.count(options.defaultRuntimeClass) == 0) {
+    return flagError("default-runtime-class", "'" + options.defaultRuntimeClass + "' is not in --allowed-runtime-classes");
+  }
+  if (options.leaderElect && !(options.retryPeriod < options.renewDeadline && options.renewDeadline < options.leaseDuration)) {
+    return flagError("leader-election-renew-deadline",
+                     "leader election needs retry-period < renew-deadline < lease-duration");
+  }
+  return options;
+}
+
+std::string usage() {
+  return R"(Usage: agentguard-operator [flags]
+
+Reconciles AgentSandbox resources (agentguard.io/v1alpha1) into a NetworkPolicy that denies all traffic but
+an allow-list, then a Pod pinned to a sandboxed RuntimeClass.
+
+Flags:
+  --kubeconfig PATH                   kubeconfig (default: $KUBECONFIG, in-cluster, ~/.kube/config)
+  --namespace NS                      watch one namespace (default: all)
+  --default-runtime-class NAME        RuntimeClass for sandboxes that name none (default gvisor)
+  --allowed-runtime-classes A,B       RuntimeClasses sandboxes may ask for (default: the default class)
+  --workers N                         concurrent reconciles (default 8)
+  --leader-elect                      elect one active replica through a Lease
+  --leader-election-namespace NS      the Lease's namespace (default agentguard-system)
+  --leader-election-id NAME           the Lease's name (default agentguard-operator)
+  --leader-election-lease-duration D  (default 15s)
+  --leader-election-renew-deadline D  (default 10s)
+  --leader-election-retry-period D    (default 2s)
+  --metrics-listen HOST:PORT          Prometheus /metrics ("" turns it off; default :9090)
+  --health-listen HOST:PORT           /healthz and /readyz ("" turns it off; default :8081)
+  --resync-period D                   re-reconcile every sandbox this often (default 5m)
+  --kube-api-qps N, --kube-api-burst N  client-side limit on API requests (default 300, 600)
+  --log-level LEVEL                   debug, info, warn or error (default info)
+)";
+}
+
+}  // namespace agentguard::op

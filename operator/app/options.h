@@ -1,0 +1,41 @@
+#pragma once
+
+#include <chrono>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "common/log/logger.h"
+#include "common/result/result.h"
+
+namespace agentguard::op {
+
+// The operator's command line.
+struct OperatorOptions {
+  std::string kubeconfig;                                  // --kubeconfig ("" = $KUBECONFIG, in-cluster, ~/.kube/config)
+  std::string ns;                                          // --namespace ("" = all namespaces)
+  std::string defaultRuntimeClass = "gvisor";              // --default-runtime-class
+  std::set<std::string> allowedRuntimeClasses{"gvisor"};   // --allowed-runtime-classes a,b (default: the default class)
+  int workers = 8;                                         // --workers
+  bool leaderElect = false;                                // --leader-elect
+  std::string leaderElectionNamespace = "agentguard-system";  // --leader-election-namespace
+  std::string leaderElectionId = "agentguard-operator";       // --leader-election-id
+  std::chrono::milliseconds leaseDuration{15'000};            // --leader-election-lease-duration
+  std::chrono::milliseconds renewDeadline{10'000};            // --leader-election-renew-deadline
+  std::chrono::milliseconds retryPeriod{2'000};               // --leader-election-retry-period
+  std::string metricsListen = ":9090";                     // --metrics-listen ("" = off)
+  std::string healthListen = ":8081";                      // --health-listen ("" = off)
+  std::chrono::seconds resyncPeriod{300};                  // --resync-period
+  double kubeApiQps = 300;                                 // --kube-api-qps
+  int kubeApiBurst = 600;                                  // --kube-api-burst
+  log::Level logLevel = log::Level::kInfo;                 // --log-level
+  bool help = false;                                       // --help
+};
+
+// Parses flags as "--name value" or "--name=value"; --leader-elect and --help take no value (or =true/false).
+// Durations take Go syntax (15s, 1m). InvalidArgument names the flag and what it accepts.
+Result<OperatorOptions> parseOptions(const std::vector<std::string>& args);
+
+std::string usage();
+
+}  // namespace agentguard::op

@@ -1,0 +1,21 @@
+#pragma once
+
+#include <string>
+
+#include "common/kube/informer.h"
+
+namespace agentguard::op {
+
+// The reconciler's read side: the informers' caches. What the caches say may lag the API server; the reconciler
+// confirms with a GET before any decision that a stale cache could make wrong (a Pod believed gone, a
+// NetworkPolicy believed in place).
+class ClusterView {
+ public:
+  virtual ~ClusterView() = default;
+  virtual kube::SharedObject sandbox(const std::string& ns, const std::string& name) const = 0;
+  virtual kube::SharedObject pod(const std::string& ns, const std::string& name) const = 0;
+  virtual kube::SharedObject networkPolicy(const std::string& ns, const std::string& name) const = 0;
+  virtual kube::SharedObject runtimeClass(const std::string& name) const = 0;
+};
+
+}  // namespace agentguard::op
