@@ -80,14 +80,16 @@ run_with_progress() {
   [[ ! -f "$log" ]] || from_line=$(($(wc -l <"$log") + 1))
   "$@" >>"$log" 2>&1 &
   CHILD_PID=$!
-  local frames='⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏' i=0 started=$SECONDS progress="" last_printed=""
+  local frames='⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏' i=0 started=$SECONDS progress="" last_printed="" printed_at=$SECONDS
   while kill -0 "$CHILD_PID" 2>/dev/null; do
     progress="$(tail -n +"$from_line" "$log" 2>/dev/null | grep -E "$pattern" | tail -n 1 | cut -c 1-90 || true)"
     if ((TTY)); then
       printf '\r\033[K  %s %s %s(%ss)%s %s' "${frames:i++%${#frames}:1}" "$title" "$DIM" "$((SECONDS - started))" "$RESET" "$progress"
-    elif [[ -n "$progress" && "$progress" != "$last_printed" ]]; then
-      printf '  %s\n' "$progress"
+    elif [[ -n "$progress" && "$progress" != "$last_printed" ]] && ((SECONDS - printed_at >= 10)); then
+      # Not a terminal: a progress line every 10 s at most.
+      printf '  … %s\n' "$progress"
       last_printed="$progress"
+      printed_at=$SECONDS
     fi
     sleep 0.2
   done
@@ -152,9 +154,10 @@ step_build() {
   run_with_progress "Configuring" "${BUILD_LOG}" '^-- ' \
     cmake -S "$REPO" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo
   # Only the executables this checkout defines (agentguard-operator may not be part of it yet).
-  local targets=(agentguard) target
+  local targets=(agentguard) target defined
+  defined="$(cmake --build "$BUILD_DIR" --target help 2>/dev/null || true)"
   for target in agentguard-webhook agentguard-operator; do
-    if cmake --build "$BUILD_DIR" --target help 2>/dev/null | grep -q "\.\.\. ${target}\$"; then
+    if grep -q "^\.\.\. ${target}\$" <<<"$defined"; then
       targets+=("$target")
     fi
   done
