@@ -17,7 +17,6 @@ namespace {
 using Json = nlohmann::ordered_json;
 
 constexpr std::string_view kSchema = "https://json.schemastore.org/sarif-2.1.0.json";
-constexpr std::string_view kInformationUri = "https://github.com/agentguard/agentguard";
 constexpr std::string_view kSourceRoot = "%SRCROOT%";
 constexpr std::string_view kFingerprintKey = "agentguardFinding/v1";
 
@@ -216,7 +215,6 @@ void renderSarif(const CheckReport& report, std::ostream& out) {
 
   Json driver;
   driver["name"] = "agentguard";
-  driver["informationUri"] = kInformationUri;
   driver["version"] = AGENTGUARD_VERSION;
   driver["semanticVersion"] = AGENTGUARD_VERSION;
   driver["rules"] = std::move(rules);
