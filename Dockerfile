@@ -64,6 +64,8 @@ RUN apt-get update \
 
 COPY --from=build /out/bin/ /usr/local/bin/
 COPY --from=build /out/policies/ /etc/agentguard/policies/
+# agentguard check reads its default policies from here (its built-in default is the source tree's).
+ENV AGENTGUARD_POLICIES=/etc/agentguard/policies
 
 # The distroless "nonroot" user; the chart's securityContext runs as the same ids.
 USER 65532:65532
