@@ -164,6 +164,43 @@ step_static() {
     printf '%s\n' "$out"
   fi
 
+  # Every key of values.yaml has a comment right above it (free-form resource maps aside), and every
+  # key is described by values.schema.json.
+  local undocumented
+  undocumented="$(python3 - "${CHART_DIR}" <<'PY'
+import json, re, sys
+chart = sys.argv[1]
+lines = open(chart + "/values.yaml").read().splitlines()
+schema = json.load(open(chart + "/values.schema.json"))
+stack, problems = [], []
+for i, line in enumerate(lines):
+    m = re.match(r"^( *)([A-Za-z][A-Za-z0-9]*):", line)
+    if not m:
+        continue
+    indent, key = len(m.group(1)), m.group(2)
+    while stack and stack[-1][0] >= indent:
+        stack.pop()
+    parents = [k for _, k in stack]
+    stack.append((indent, key))
+    if "resources" in parents:
+        continue
+    path = ".".join(parents + [key])
+    if i == 0 or not lines[i - 1].strip().startswith("#"):
+        problems.append(path + ": no comment")
+    node = schema
+    for part in parents + [key]:
+        node = (node.get("properties") or {}).get(part)
+        if node is None:
+            problems.append(path + ": not in values.schema.json")
+            break
+print("\n".join(problems))
+PY
+)"
+  if [[ -z "$undocumented" ]]; then pass "every value in values.yaml is commented and in values.schema.json"; else
+    fail "values.yaml:"
+    printf '    %s\n' "$undocumented"
+  fi
+
   # values.schema.json: each of these must make lint and template fail, naming the value.
   local bad
   for bad in webhook.failurePolicy=Sometimes webhook.timeoutSeconds=60 webhook.tls.mode=vault \
