@@ -17,6 +17,29 @@ CHART_DIR="$(cd "${E2E_HELM_DIR}/../../charts/agentguard" && pwd)"
 # shellcheck disable=SC2034  # used by the scripts that source this
 readonly CHART_DIR
 
+# A Python 3 with PyYAML, for reading manifests and JSON: python3 on PATH if it has it, else Debian's
+# (installing python3-yaml when missing and allowed).
+lib_find_python() {
+  local candidate
+  for candidate in python3 /usr/bin/python3; do
+    if command -v "$candidate" >/dev/null 2>&1 && "$candidate" -c 'import yaml' 2>/dev/null; then
+      command -v "$candidate"
+      return 0
+    fi
+  done
+  local sudo_cmd=()
+  [[ "$(id -u)" == 0 ]] || sudo_cmd=(sudo -n)
+  if DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends python3-yaml >&2 &&
+    /usr/bin/python3 -c 'import yaml' 2>/dev/null; then
+    printf '/usr/bin/python3\n'
+    return 0
+  fi
+  echo "a Python 3 with PyYAML is needed (Debian package: python3-yaml)" >&2
+  return 1
+}
+PYTHON="$(lib_find_python)" || exit 1
+readonly PYTHON
+
 # ---------------------------------------------------------------------------
 # Local processes. Each is recorded as "pid starttime" in STATE_DIR/run/NAME.pid and is only signalled
 # while both still match, so a reused pid is never touched.
@@ -79,7 +102,7 @@ lib_stop_process() {
 
 # Prints COUNT free loopback ports.
 lib_free_ports() {
-  python3 - "$1" <<'PY'
+  "$PYTHON" - "$1" <<'PY'
 import socket, sys
 socks = []
 for _ in range(int(sys.argv[1])):
@@ -137,7 +160,7 @@ lib_create_release_namespace() {
 # Creates the namespaces the examples/ manifests name (those that do not exist yet).
 lib_create_example_namespaces() {
   local ns
-  for ns in $(python3 -c '
+  for ns in $("$PYTHON" -c '
 import glob, sys, yaml
 names = set()
 for path in glob.glob(sys.argv[1] + "/examples/**/*.yaml", recursive=True):
@@ -216,7 +239,7 @@ lib_extract_policies() {
   rm -rf "$dir"
   mkdir -p "$dir"
   kubectl -n "$RELEASE_NAMESPACE" get configmap "$(lib_fullname)-policies" -o json |
-    python3 -c '
+    "$PYTHON" -c '
 import json, os, sys
 data = json.load(sys.stdin).get("data") or {}
 for name, text in data.items():
@@ -229,13 +252,13 @@ print(len(data))
 # lib_deployment_args NAME: the container args of Deployment RELEASE_NAMESPACE/NAME, one a line.
 lib_deployment_args() {
   kubectl -n "$RELEASE_NAMESPACE" get deployment "$1" -o json |
-    python3 -c 'import json, sys; print("\n".join(json.load(sys.stdin)["spec"]["template"]["spec"]["containers"][0].get("args", [])))'
+    "$PYTHON" -c 'import json, sys; print("\n".join(json.load(sys.stdin)["spec"]["template"]["spec"]["containers"][0].get("args", [])))'
 }
 
 # lib_localize_args FROM=TO...: reads args (one a line) on stdin and rewrites each that equals FROM or
 # starts with FROM followed by "/" (a path) to TO; prints them one a line.
 lib_localize_args() {
-  python3 -c '
+  "$PYTHON" -c '
 import sys
 pairs = [a.split("=", 1) for a in sys.argv[1:]]
 for line in sys.stdin.read().splitlines():

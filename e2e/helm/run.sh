@@ -135,7 +135,7 @@ helm_() {
 
 # The names of the CRDs the chart carries in crds/.
 chart_crd_names() {
-  python3 -c '
+  "$PYTHON" -c '
 import glob, sys, yaml
 for path in sorted(glob.glob(sys.argv[1] + "/crds/*.yaml")):
     for d in yaml.safe_load_all(open(path)):
@@ -147,7 +147,7 @@ for path in sorted(glob.glob(sys.argv[1] + "/crds/*.yaml")):
 # Rendered chart as JSON documents (a list), for client-side checks.
 render_json() {
   helm_ template "$RELEASE" "$CHART_DIR" --namespace "$RELEASE_NAMESPACE" "$@" |
-    python3 -c 'import json, sys, yaml; print(json.dumps([d for d in yaml.safe_load_all(sys.stdin) if d]))'
+    "$PYTHON" -c 'import json, sys, yaml; print(json.dumps([d for d in yaml.safe_load_all(sys.stdin) if d]))'
 }
 
 step_static() {
@@ -167,7 +167,7 @@ step_static() {
   # Every key of values.yaml has a comment right above it (free-form resource maps aside), and every
   # key is described by values.schema.json.
   local undocumented
-  undocumented="$(python3 - "${CHART_DIR}" <<'PY'
+  undocumented="$("$PYTHON" - "${CHART_DIR}" <<'PY'
 import json, re, sys
 chart = sys.argv[1]
 lines = open(chart + "/values.yaml").read().splitlines()
@@ -226,7 +226,7 @@ PY
   # read-only root filesystem, no privilege escalation, all capabilities dropped, seccomp
   # RuntimeDefault, resources and probes.
   local problems
-  problems="$(render_json | python3 -c '
+  problems="$(render_json | "$PYTHON" -c '
 import json, sys
 docs = json.load(sys.stdin)
 problems = []
@@ -262,7 +262,7 @@ print("\n".join(problems))
   fi
 
   # The ValidatingWebhookConfiguration's registration settings.
-  problems="$(render_json | python3 -c '
+  problems="$(render_json | "$PYTHON" -c '
 import json, sys
 docs = json.load(sys.stdin)
 vwc = next(d for d in docs if d["kind"] == "ValidatingWebhookConfiguration")
@@ -332,7 +332,7 @@ step_dry_run() {
   local docs
   docs="$(render_json --set webhook.tls.mode=cert-manager --kube-version "${AGENTGUARD_KUBE_VERSION#v}")"
   local problems
-  problems="$(python3 -c '
+  problems="$("$PYTHON" -c '
 import json, sys
 docs = json.loads(sys.argv[1])
 fullname = "'"$(lib_fullname)"'"
@@ -375,7 +375,7 @@ print("\n".join(problems))
     fail "tls.mode=cert-manager:"
     printf '    %s\n' "$problems"
   fi
-  if out="$(python3 -c '
+  if out="$("$PYTHON" -c '
 import json, sys, yaml
 docs = [d for d in json.loads(sys.argv[1]) if not d["apiVersion"].startswith("cert-manager.io/")]
 print(yaml.safe_dump_all(docs))' "$docs" | kubectl apply --dry-run=server -f - 2>&1)"; then
@@ -567,14 +567,14 @@ step_sandbox() {
   local file="${AGENTGUARD_SANDBOX_EXAMPLE:-${REPO}/examples/agentsandbox.yaml}"
   [[ -f "$file" ]] || fatal "${file#"${REPO}/"} is missing"
   local ns name
-  ns="$(python3 -c 'import sys, yaml; d = yaml.safe_load(open(sys.argv[1])); print(d["metadata"].get("namespace", "agents"))' "$file")"
-  name="$(python3 -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1]))["metadata"]["name"])' "$file")"
+  ns="$("$PYTHON" -c 'import sys, yaml; d = yaml.safe_load(open(sys.argv[1])); print(d["metadata"].get("namespace", "agents"))' "$file")"
+  name="$("$PYTHON" -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1]))["metadata"]["name"])' "$file")"
   kubectl get namespace "$ns" >/dev/null 2>&1 || kubectl create namespace "$ns" >/dev/null
   kubectl apply -f "$file" >/dev/null || fatal "kubectl apply -f examples/agentsandbox.yaml"
   pass "applied AgentSandbox ${ns}/${name}"
 
   sandbox_pod() {
-    kubectl -n "$ns" get pods -o json | python3 -c '
+    kubectl -n "$ns" get pods -o json | "$PYTHON" -c '
 import json, sys
 for p in json.load(sys.stdin)["items"]:
     for o in p["metadata"].get("ownerReferences", []):
@@ -583,7 +583,7 @@ for p in json.load(sys.stdin)["items"]:
 ' "$name" | grep .
   }
   sandbox_netpol() {
-    kubectl -n "$ns" get networkpolicies -o json | python3 -c '
+    kubectl -n "$ns" get networkpolicies -o json | "$PYTHON" -c '
 import json, sys
 for p in json.load(sys.stdin)["items"]:
     for o in p["metadata"].get("ownerReferences", []):
@@ -599,7 +599,7 @@ for p in json.load(sys.stdin)["items"]:
   pass "operator created NetworkPolicy ${netpol} and Pod ${pod} (Pending: no kubelet here)"
 
   local problems
-  problems="$(python3 -c '
+  problems="$("$PYTHON" -c '
 import json, sys
 pod = json.loads(sys.argv[1]); np = json.loads(sys.argv[2])
 spec = pod["spec"]; problems = []

@@ -238,7 +238,7 @@ step_unsafe() {
 # Reads kubectl's answer to a refused apply and prints each agentguard finding as "rule: message" with
 # its fix beneath, the first few only.
 show_findings() {
-  python3 -c '
+  "$PYTHON" -c '
 import re, sys
 red, yellow, dim, reset = sys.argv[1:5]
 findings, other = [], []
@@ -291,8 +291,8 @@ step_sandbox() {
     note "(left out: this checkout has no agentguard-operator or no ${file#"${REPO}/"} yet)"
     return 0
   fi
-  ns="$(python3 -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1]))["metadata"].get("namespace", "agents"))' "$file")"
-  name="$(python3 -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1]))["metadata"]["name"])' "$file")"
+  ns="$("$PYTHON" -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1]))["metadata"].get("namespace", "agents"))' "$file")"
+  name="$("$PYTHON" -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1]))["metadata"]["name"])' "$file")"
   kubectl get namespace "$ns" >/dev/null 2>&1 || kubectl create namespace "$ns" >/dev/null
   printf '%s%s%s\n' "$BOLD" "$(describe "$file")" "$RESET"
   show_command "kubectl apply -f ${file#"${REPO}/"}"
@@ -309,7 +309,7 @@ step_sandbox() {
   echo
   say "${BOLD}The NetworkPolicy the operator created first: all ingress and egress denied but the allow-list${RESET}"
   show_command "kubectl -n ${ns} get networkpolicy -o yaml   # spec only"
-  kubectl -n "$ns" get networkpolicies -o json | python3 -c '
+  kubectl -n "$ns" get networkpolicies -o json | "$PYTHON" -c '
 import json, sys, yaml
 for np in json.load(sys.stdin)["items"]:
     if any(o.get("kind") == "AgentSandbox" for o in np["metadata"].get("ownerReferences", [])):
@@ -320,7 +320,7 @@ for np in json.load(sys.stdin)["items"]:
   echo
   say "${BOLD}The pod, with the fields the operator enforces (whatever the AgentSandbox asked for)${RESET}"
   show_command "kubectl -n ${ns} get pod ${pod} -o yaml   # enforced fields"
-  kubectl -n "$ns" get pod "$pod" -o json | python3 -c '
+  kubectl -n "$ns" get pod "$pod" -o json | "$PYTHON" -c '
 import json, sys, yaml
 pod = json.load(sys.stdin); spec = pod["spec"]
 keep = {k: spec[k] for k in ("runtimeClassName", "automountServiceAccountToken", "hostNetwork", "hostPID",
