@@ -70,6 +70,19 @@ TEST_F(ClusterReconcilerTest, CreatesNetworkPolicyThenPodWithEveryEnforcedField)
   EXPECT_EQ(status["runtimeClassName"], "gvisor");
   EXPECT_EQ(status["egress"], "1 destination");
   EXPECT_EQ(status["observedGeneration"], 1);
+
+  // And an Event on the sandbox says what was made.
+  EXPECT_TRUE(waitUntil([&] {
+    auto events = client_->list(kube::resources::events(), ns_);
+    if (!events.ok()) return false;
+    for (const json& event : events->items) {
+      if (event["involvedObject"].value("name", "") == "analyst" && event.value("reason", "") == "Created" &&
+          event.value("message", "").find("analyst-isolation") != std::string::npos) {
+        return true;
+      }
+    }
+    return false;
+  })) << "no Created event";
 }
 
 TEST_F(ClusterReconcilerTest, StatusIsWrittenOnlyWhenItChanges) {
