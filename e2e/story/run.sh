@@ -216,9 +216,9 @@ step_install() {
   say "  ${GREEN}✓${RESET} agentguard-operator  health :${OPERATOR_HEALTH_PORT}     as ${RELEASE_NAMESPACE}/$(lib_fullname)-operator"
 }
 
-# The first comment lines of a manifest: what the example is about.
+# The first paragraph of a manifest's opening comment: what the example is about.
 describe() {
-  sed -n '/^#/!q; s/^# \{0,1\}//p' "$1"
+  sed -n '/^#[[:space:]]*$/q; /^#/!q; s/^# \{0,1\}//p' "$1"
 }
 
 step_unsafe() {
