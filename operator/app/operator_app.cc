@@ -60,10 +60,14 @@ void OperatorApp::start() {
   logger_.info("Started agentguard-operator", {{"identity", identity_},
                                                {"namespace", options_.ns.empty() ? "*" : options_.ns},
                                                {"leaderElect", options_.leaderElect}});
+  // Warm caches first: a replica that starts leading acts on what it knows at once, and the election thread
+  // must never stall in a callback (its renewals would stop).
+  if (!controller_->waitForSync(std::chrono::seconds(30))) {
+    logger_.warn("Caches not synced after 30s; starting anyway", {{"identity", identity_}});
+  }
   if (elector_) {
     elector_->start(
         [this] {
-          controller_->waitForSync(std::chrono::seconds(30));
           metrics_->setLeader(true);
           controller_->setLeading(true);
         },
@@ -72,7 +76,6 @@ void OperatorApp::start() {
           metrics_->setLeader(false);
         });
   } else {
-    controller_->waitForSync(std::chrono::seconds(30));
     metrics_->setLeader(true);
     controller_->setLeading(true);
   }
