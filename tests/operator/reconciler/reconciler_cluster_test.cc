@@ -17,6 +17,8 @@ class ClusterReconcilerTest : public OperatorClusterTest {};
 
 std::string uidOf(const json& object) { return object["metadata"].value("uid", ""); }
 
+const kube::Resource kResourceQuotas{"", "v1", "resourcequotas", true};
+
 TEST_F(ClusterReconcilerTest, CreatesNetworkPolicyThenPodWithEveryEnforcedField) {
   startOperator();
   createSandbox("analyst", json::parse(R"({
@@ -158,6 +160,24 @@ TEST_F(ClusterReconcilerTest, RuntimeClassOutsideTheAllowListIsRefused) {
   ASSERT_TRUE(waitUntil([&] { return phase("plain") == "Blocked"; }));
   EXPECT_EQ(condition("plain", "Blocked")["reason"], "RuntimeClassNotAllowed");
   EXPECT_FALSE(pod("plain").has_value());
+}
+
+TEST_F(ClusterReconcilerTest, ExceededQuotaIsReportedAndRetried) {
+  const json quota = json::parse(R"({"apiVersion": "v1", "kind": "ResourceQuota", "metadata": {"name": "no-pods"},
+                                     "spec": {"hard": {"pods": "0"}}})");
+  ASSERT_TRUE(client_->create(kResourceQuotas, ns_, quota).ok());
+  // The quota controller fills in status.used; until then admission refuses every Pod anyway.
+  startOperator();
+  createSandbox("squeezed");
+  ASSERT_TRUE(waitUntil([&] { return condition("squeezed", "Failed").value("reason", "") == "QuotaExceeded"; }))
+      << condition("squeezed", "Failed").dump();
+  EXPECT_EQ(condition("squeezed", "Failed")["status"], "True");
+  EXPECT_EQ(phase("squeezed"), "Pending");
+  EXPECT_FALSE(pod("squeezed").has_value());
+
+  ASSERT_TRUE(client_->remove(kResourceQuotas, ns_, "no-pods").ok());
+  ASSERT_TRUE(waitUntil([&] { return pod("squeezed").has_value(); }, 90s)) << "not retried after the quota went";
+  EXPECT_TRUE(waitUntil([&] { return condition("squeezed", "Failed").value("status", "") == "False"; }));
 }
 
 TEST_F(ClusterReconcilerTest, DeletedNetworkPolicyStaysInForceThenIsRestored) {
