@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "common/kube/resource.h"
+#include "operator/leader/leader_guarded_client.h"
 #include "operator/leader/lease_elector.h"
 #include "tests/operator/support/operator_cluster_fixture.h"
 
@@ -85,6 +86,22 @@ TEST_F(ClusterLeaderElectionTest, LeaderThatCannotRenewStopsActingAtOnce) {
   clock.advance(2'001ms);
   EXPECT_FALSE(elector.isLeader());
   elector.stop();
+}
+
+class Follower final : public Leadership {
+ public:
+  bool isLeader() const override { return false; }
+};
+
+TEST_F(ClusterLeaderElectionTest, GuardRefusesWritesWithoutLeadership) {
+  Follower follower;
+  LeaderGuardedClient guarded(*client_, follower);
+  const json configMap = {{"apiVersion", "v1"}, {"kind", "ConfigMap"}, {"metadata", {{"name", "unwritten"}}}};
+  auto created = guarded.create(kube::resources::configMaps(), ns_, configMap);
+  ASSERT_FALSE(created.ok());
+  EXPECT_EQ(created.error().code, ErrorCode::kUnavailable);
+  EXPECT_FALSE(client_->get(kube::resources::configMaps(), ns_, "unwritten").ok()) << "nothing reached the API";
+  EXPECT_TRUE(guarded.list(kube::resources::configMaps(), ns_).ok()) << "reads pass";
 }
 
 }  // namespace
