@@ -5,9 +5,9 @@ cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh
 jobs=$(nproc 2>/dev/null || echo 2)
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >build-configure.log 2>&1 || {
-  cat build-configure.log
+mkdir -p build
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >build/configure.log 2>&1 || {
+  cat build/configure.log
   exit 1
 }
-rm -f build-configure.log
 cmake --build build -j "$jobs"
