@@ -68,12 +68,19 @@ lib_recorded_pid() {
   printf '%s\n' "$pid"
 }
 
-# lib_start_process NAME COMMAND...: runs COMMAND in its own session, output to STATE_DIR/logs/NAME.log.
+# lib_start_process NAME COMMAND...: runs COMMAND in the background, output to STATE_DIR/logs/NAME.log.
+# With LIB_DETACH=1 it gets a session of its own and outlives the caller (the story leaves it running);
+# otherwise it stays in the caller's process group, so whatever kills a test run (ctest's timeout)
+# kills it too.
 lib_start_process() {
   local name="$1"
   shift
   mkdir -p "${STATE_DIR}/run" "${STATE_DIR}/logs"
-  setsid "$@" </dev/null >>"${STATE_DIR}/logs/${name}.log" 2>&1 &
+  if [[ "${LIB_DETACH:-0}" == 1 ]]; then
+    setsid "$@" </dev/null >>"${STATE_DIR}/logs/${name}.log" 2>&1 &
+  else
+    "$@" </dev/null >>"${STATE_DIR}/logs/${name}.log" 2>&1 &
+  fi
   local pid=$! start
   start="$(lib_proc_start_time "$pid")" || start=gone
   printf '%s %s\n' "$pid" "$start" >"${STATE_DIR}/run/${name}.pid"

@@ -35,6 +35,8 @@ readonly BUILD_DIR
 readonly BIN_DIR="${BUILD_DIR}/bin"
 readonly BUILD_LOG="${BUILD_DIR}/story-build.log"
 HELM=""
+# The webhook and the operator stay up after this script ends (until "run.sh down").
+LIB_DETACH=1
 
 if [[ -t 1 ]]; then
   BOLD=$'\033[1m' DIM=$'\033[2m' RED=$'\033[31m' GREEN=$'\033[32m' YELLOW=$'\033[33m' CYAN=$'\033[36m' RESET=$'\033[0m'
