@@ -80,6 +80,21 @@ double percentile(std::vector<double> values, double p) {
   return values[index];
 }
 
+// User + system CPU seconds the process has used.
+double cpuSeconds(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string text;
+  std::getline(in, text);
+  const size_t close = text.rfind(')');
+  if (close == std::string::npos) return -1;
+  std::istringstream fields(text.substr(close + 2));
+  std::string skip;
+  for (int i = 0; i < 11; ++i) fields >> skip;  // state .. cmajflt
+  long utime = 0, stime = 0;
+  fields >> utime >> stime;
+  return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
 long statusKiB(pid_t pid, const std::string& field) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/status");
   std::string line;
@@ -331,6 +346,7 @@ int main(int argc, char** argv) {
   const long peak = statusKiB(operatorPid, "VmHWM");
   std::printf("memory  %zu sandboxes with Pods and NetworkPolicies: operator RSS %.1f MiB (peak %.1f MiB)%s\n",
               pods.count(), rss / 1024.0, peak / 1024.0, fillDone ? "" : " (INCOMPLETE)");
+  std::printf("cpu     the operator used %.1f s of CPU for the whole run\n", cpuSeconds(operatorPid));
 
   kill(operatorPid, SIGTERM);
   waitpid(operatorPid, nullptr, 0);
