@@ -137,8 +137,9 @@ void LeaseElector::run() {
       std::lock_guard<std::mutex> lock(mutex_);
       leading_ = false;
     }
-    logger_.warn(stopping ? "Stopped leading" : "Lost Lease: could not renew it in time; stopped acting",
-                 {lease, {"identity", options_.identity}});
+    logger_.log(stopping ? log::Level::kInfo : log::Level::kWarn,
+                stopping ? "Stopped leading" : "Lost Lease: could not renew it in time; stopped acting",
+                {lease, {"identity", options_.identity}});
     if (onStopped_) onStopped_();
   }
 }
