@@ -1,7 +1,16 @@
 #include "common/manifest/strict_json.h"
 
-#include <string>
-#include <vector>
+#include <charconv>
+#include <clocale>
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <exception>
+#include <utility>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "common/manifest/field_path.h"
 
@@ -10,117 +19,16 @@ namespace {
 
 using Json = nlohmann::json;
 
-// Builds the DOM from SAX events so every key can be checked before it is inserted.
-class StrictDomBuilder {
- public:
-  explicit StrictDomBuilder(const ParseLimits& limits) : limits_(limits) {}
+// An object that is not built keeps its keys in a list until it has this many, then in a hash set, so
+// a hostile object with a million keys costs no quadratic time.
+constexpr size_t kLinearKeyLimit = 16;
+// An integer of at most this many characters (sign included) is within the range of a double, so a
+// skipped one needs no conversion to know it is acceptable.
+constexpr size_t kShortIntegerChars = 20;
 
-  bool null() { return addValue(Json(nullptr)); }
-  bool boolean(bool value) { return addValue(Json(value)); }
-  bool number_integer(Json::number_integer_t value) { return addValue(Json(value)); }
-  bool number_unsigned(Json::number_unsigned_t value) { return addValue(Json(value)); }
-  bool number_float(Json::number_float_t value, const std::string& /*text*/) { return addValue(Json(value)); }
-  bool string(std::string& value) { return addValue(Json(std::move(value))); }
-  bool binary(Json::binary_t& /*value*/) { return fail("binary values are not valid JSON"); }
+bool isDigit(char c) { return c >= '0' && c <= '9'; }
 
-  bool start_object(std::size_t /*elements*/) { return open(Json::object()); }
-  bool start_array(std::size_t /*elements*/) { return open(Json::array()); }
-  bool end_object() { return close(); }
-  bool end_array() { return close(); }
-
-  bool key(std::string& name) {
-    Frame& frame = stack_.back();
-    if (frame.value->contains(name)) {
-      return fail("duplicate key \"" + name + "\" at " + displayPath(frame.path) +
-                  "; each key may appear once per object");
-    }
-    frame.pendingKey = std::move(name);
-    return true;
-  }
-
-  bool parse_error(std::size_t position, const std::string& /*token*/, const nlohmann::detail::exception& ex) {
-    errorPosition_ = position;
-    std::string what = ex.what();
-    // nlohmann prefixes "[json.exception.parse_error.101] parse error at line 1, column 5: "; keep the reason.
-    const size_t colon = what.find(": ");
-    message_ = colon == std::string::npos ? what : what.substr(colon + 2);
-    return false;
-  }
-
-  Json takeRoot() { return std::move(root_); }
-  const std::string& message() const { return message_; }
-  std::size_t errorPosition() const { return errorPosition_; }
-
- private:
-  struct Frame {
-    Json* value;
-    FieldPath path;
-    std::string pendingKey;
-  };
-
-  static std::string displayPath(const FieldPath& path) { return path.empty() ? "the top level" : path.str(); }
-
-  bool fail(std::string message) {
-    message_ = std::move(message);
-    return false;
-  }
-
-  bool countNode() {
-    if (++nodes_ > limits_.maxNodes) {
-      return fail("document has more than " + std::to_string(limits_.maxNodes) + " values");
-    }
-    return true;
-  }
-
-  // Places a value into the current container and returns where it now lives.
-  Json* place(Json&& value, FieldPath& path) {
-    if (stack_.empty()) {
-      root_ = std::move(value);
-      path = FieldPath();
-      return &root_;
-    }
-    Frame& frame = stack_.back();
-    if (frame.value->is_object()) {
-      path = frame.path.key(frame.pendingKey);
-      return &((*frame.value)[frame.pendingKey] = std::move(value));
-    }
-    path = frame.path.index(frame.value->size());
-    frame.value->push_back(std::move(value));
-    return &frame.value->back();
-  }
-
-  bool addValue(Json&& value) {
-    if (!countNode()) return false;
-    FieldPath ignored;
-    place(std::move(value), ignored);
-    return true;
-  }
-
-  bool open(Json&& container) {
-    if (!countNode()) return false;
-    if (static_cast<int>(stack_.size()) >= limits_.maxDepth) {
-      return fail("nesting deeper than " + std::to_string(limits_.maxDepth) + " levels");
-    }
-    FieldPath path;
-    Json* placed = place(std::move(container), path);
-    stack_.push_back(Frame{placed, std::move(path), {}});
-    return true;
-  }
-
-  bool close() {
-    stack_.pop_back();
-    return true;
-  }
-
-  const ParseLimits& limits_;
-  Json root_;
-  std::vector<Frame> stack_;
-  size_t nodes_ = 0;
-  std::string message_;
-  std::size_t errorPosition_ = std::string::npos;
-};
-
-std::string lineAndColumn(std::string_view text, std::size_t position) {
+std::string lineAndColumn(std::string_view text, size_t position) {
   size_t line = 1;
   size_t column = 1;
   for (size_t i = 0; i < position && i < text.size(); ++i) {
@@ -134,30 +42,586 @@ std::string lineAndColumn(std::string_view text, std::size_t position) {
   return "line " + std::to_string(line) + ", column " + std::to_string(column);
 }
 
+int hexDigit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// The four hex digits at `at`, or false.
+bool readHex4(std::string_view text, size_t at, uint32_t& value) {
+  if (at + 4 > text.size()) return false;
+  value = 0;
+  for (size_t i = at; i < at + 4; ++i) {
+    const int digit = hexDigit(text[i]);
+    if (digit < 0) return false;
+    value = value * 16 + static_cast<uint32_t>(digit);
+  }
+  return true;
+}
+
+void appendUtf8(std::string& out, uint32_t point) {
+  if (point < 0x80) {
+    out += static_cast<char>(point);
+  } else if (point < 0x800) {
+    out += static_cast<char>(0xC0 | (point >> 6));
+    out += static_cast<char>(0x80 | (point & 0x3F));
+  } else if (point < 0x10000) {
+    out += static_cast<char>(0xE0 | (point >> 12));
+    out += static_cast<char>(0x80 | ((point >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (point & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (point >> 18));
+    out += static_cast<char>(0x80 | ((point >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((point >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (point & 0x3F));
+  }
+}
+
+// The length of the well-formed UTF-8 sequence (RFC 3629: shortest form, no surrogates, at most
+// U+10FFFF) that starts with the non-ASCII byte at `at`, or 0.
+size_t utf8SequenceLength(std::string_view text, size_t at) {
+  const auto byteIn = [&](size_t offset, unsigned low, unsigned high) {
+    if (at + offset >= text.size()) return false;
+    const auto byte = static_cast<unsigned char>(text[at + offset]);
+    return byte >= low && byte <= high;
+  };
+  const auto lead = static_cast<unsigned char>(text[at]);
+  if (lead >= 0xC2 && lead <= 0xDF) return byteIn(1, 0x80, 0xBF) ? 2 : 0;
+  if (lead == 0xE0) return byteIn(1, 0xA0, 0xBF) && byteIn(2, 0x80, 0xBF) ? 3 : 0;
+  if ((lead >= 0xE1 && lead <= 0xEC) || lead == 0xEE || lead == 0xEF) {
+    return byteIn(1, 0x80, 0xBF) && byteIn(2, 0x80, 0xBF) ? 3 : 0;
+  }
+  if (lead == 0xED) return byteIn(1, 0x80, 0x9F) && byteIn(2, 0x80, 0xBF) ? 3 : 0;
+  if (lead == 0xF0) return byteIn(1, 0x90, 0xBF) && byteIn(2, 0x80, 0xBF) && byteIn(3, 0x80, 0xBF) ? 4 : 0;
+  if (lead >= 0xF1 && lead <= 0xF3) {
+    return byteIn(1, 0x80, 0xBF) && byteIn(2, 0x80, 0xBF) && byteIn(3, 0x80, 0xBF) ? 4 : 0;
+  }
+  if (lead == 0xF4) return byteIn(1, 0x80, 0x8F) && byteIn(2, 0x80, 0xBF) && byteIn(3, 0x80, 0xBF) ? 4 : 0;
+  return 0;
+}
+
+// The first position from `at` that holds a byte a string cannot simply copy: a quote, a backslash,
+// a control character or the start of a multi-byte UTF-8 sequence; text.size() when there is none.
+// Strings are most of a Kubernetes object's bytes, so they are scanned 16 bytes at a time.
+size_t findSpecialStringByte(std::string_view text, size_t at) {
+  const char* data = text.data();
+  const size_t size = text.size();
+#if defined(__SSE2__)
+  const __m128i quote = _mm_set1_epi8('"');
+  const __m128i backslash = _mm_set1_epi8('\\');
+  const __m128i space = _mm_set1_epi8(0x20);
+  while (at + 16 <= size) {
+    const __m128i chunk = _mm_loadu_si128(reinterpret_cast<const __m128i*>(data + at));
+    // As signed bytes, both the control characters and every byte from 0x80 are below 0x20.
+    const __m128i special = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(chunk, quote), _mm_cmpeq_epi8(chunk, backslash)),
+                                         _mm_cmplt_epi8(chunk, space));
+    const int mask = _mm_movemask_epi8(special);
+    if (mask != 0) return at + static_cast<size_t>(__builtin_ctz(static_cast<unsigned>(mask)));
+    at += 16;
+  }
+#endif
+  for (; at < size; ++at) {
+    const auto c = static_cast<unsigned char>(data[at]);
+    if (c == '"' || c == '\\' || c < 0x20 || c >= 0x80) return at;
+  }
+  return size;
+}
+
+// A number token as strtod reads it in the C locale, for what from_chars reports out of range
+// (underflow reads as zero or a subnormal, overflow as infinity).
+double readDoubleLikeStrtod(std::string_view token) {
+  std::string copy(token);
+  const char decimalPoint = *std::localeconv()->decimal_point;
+  for (char& c : copy) {
+    if (c == '.') c = decimalPoint;
+  }
+  return std::strtod(copy.c_str(), nullptr);
+}
+
 }  // namespace
 
-Result<Json> parseStrictJson(std::string_view text, const ParseLimits& limits) {
+StrictJsonReader::StrictJsonReader(std::string_view text, const ParseLimits& limits)
+    : text_(text), limits_(limits) {
   if (text.size() > limits.maxInputBytes) {
-    return makeError(ErrorCode::kInvalidArgument, "input is " + std::to_string(text.size()) +
-                                                      " bytes, more than the limit of " +
-                                                      std::to_string(limits.maxInputBytes));
+    failed_ = true;
+    message_ = "input is " + std::to_string(text.size()) + " bytes, more than the limit of " +
+               std::to_string(limits.maxInputBytes);
+    return;
   }
-  StrictDomBuilder builder(limits);
-  bool accepted = false;
+  // A UTF-8 byte order mark is allowed before the document, as nlohmann::json::parse allows it.
+  if (text_.substr(0, 3) == "\xEF\xBB\xBF") pos_ = 3;
+}
+
+Error StrictJsonReader::error() const { return makeError(ErrorCode::kInvalidArgument, message_); }
+
+bool StrictJsonReader::fail(size_t position, std::string reason) {
+  if (failed_) return false;
+  failed_ = true;
+  message_ = "malformed JSON at " + lineAndColumn(text_, position) + ": " + reason;
+  return false;
+}
+
+bool StrictJsonReader::failWithoutPosition(std::string reason) {
+  if (failed_) return false;
+  failed_ = true;
+  message_ = "malformed JSON: " + reason;
+  return false;
+}
+
+std::string StrictJsonReader::describeAt(size_t position) const {
+  if (position >= text_.size()) return "the end of the input";
+  const auto c = static_cast<unsigned char>(text_[position]);
+  if (c > 0x20 && c < 0x7F) return std::string("'") + static_cast<char>(c) + "'";
+  constexpr std::string_view kHex = "0123456789ABCDEF";
+  return std::string("byte 0x") + kHex[c >> 4] + kHex[c & 0x0F];
+}
+
+std::string StrictJsonReader::currentPath(size_t levels) const {
+  FieldPath path;
+  for (size_t i = 0; i < levels; ++i) {
+    path = levels_[i].isObject ? path.key(levels_[i].key) : path.index(levels_[i].index);
+  }
+  return path.empty() ? "the top level" : path.str();
+}
+
+void StrictJsonReader::skipWhitespace() {
+  while (pos_ < text_.size()) {
+    const char c = text_[pos_];
+    if (c != ' ' && c != '\n' && c != '\r' && c != '\t') return;
+    ++pos_;
+  }
+}
+
+bool StrictJsonReader::expect(char c, std::string_view what) {
+  skipWhitespace();
+  if (pos_ < text_.size() && text_[pos_] == c) {
+    ++pos_;
+    return true;
+  }
+  return fail(pos_, "expected " + std::string(what) + ", found " + describeAt(pos_));
+}
+
+bool StrictJsonReader::countValue() {
+  if (++nodes_ > limits_.maxNodes) {
+    return failWithoutPosition("document has more than " + std::to_string(limits_.maxNodes) + " values");
+  }
+  return true;
+}
+
+StrictJsonReader::Level* StrictJsonReader::enter(bool isObject, Json* container) {
+  if (static_cast<int64_t>(depth_) >= static_cast<int64_t>(limits_.maxDepth)) {
+    failWithoutPosition("nesting deeper than " + std::to_string(limits_.maxDepth) + " levels");
+    return nullptr;
+  }
+  if (levels_.size() == depth_) levels_.emplace_back();
+  Level& level = levels_[depth_++];
+  level.container = container;
+  level.isObject = isObject;
+  level.index = 0;
+  level.key = {};
+  level.keys.clear();
+  if (!level.keyIndex.empty()) level.keyIndex.clear();
+  return &level;
+}
+
+void StrictJsonReader::leave() { --depth_; }
+
+bool StrictJsonReader::rememberKey(Level& level, std::string_view key, bool stable) {
+  if (!stable) key = ownedKeys_.emplace_back(key);
+  bool duplicate = false;
+  if (level.keyIndex.empty() && level.keys.size() < kLinearKeyLimit) {
+    for (const std::string_view seen : level.keys) duplicate = duplicate || seen == key;
+    if (!duplicate) level.keys.push_back(key);
+  } else {
+    if (level.keyIndex.empty()) level.keyIndex.insert(level.keys.begin(), level.keys.end());
+    duplicate = !level.keyIndex.insert(key).second;
+  }
+  if (duplicate) {
+    return failWithoutPosition("duplicate key \"" + std::string(key) + "\" at " + currentPath(depth_ - 1) +
+                               "; each key may appear once per object");
+  }
+  level.key = key;
+  return true;
+}
+
+// Reads `"key":` of the innermost object and points `slot` at where its value goes (null when the
+// object is not built).
+bool StrictJsonReader::readKey(Level& level, Json* container, Json*& slot) {
+  skipWhitespace();
+  if (pos_ >= text_.size() || text_[pos_] != '"') {
+    return fail(pos_, "expected an object key (a string), found " + describeAt(pos_));
+  }
+  std::string_view key;
+  bool stable = false;
+  if (!lexString(key, stable)) return false;
+  if (container == nullptr) {
+    if (!rememberKey(level, key, stable)) return false;
+    slot = nullptr;
+  } else {
+    auto& members = container->get_ref<Json::object_t&>();
+    const size_t before = members.size();
+    // Kubernetes writes map keys sorted, so the end is usually the right place.
+    const auto placed = members.try_emplace(members.end(), std::string(key));
+    if (members.size() == before) {
+      return failWithoutPosition("duplicate key \"" + std::string(key) + "\" at " + currentPath(depth_ - 1) +
+                                 "; each key may appear once per object");
+    }
+    level.key = placed->first;
+    slot = &placed->second;
+  }
+  return expect(':', "':' after an object key");
+}
+
+bool StrictJsonReader::lexString(std::string_view& value, bool& stable) {
+  const char* data = text_.data();
+  const size_t size = text_.size();
+  const size_t start = ++pos_;  // past the opening quote
+  size_t i = start;
+  // Most strings have no escapes: they are returned as a view of the input.
+  while ((i = findSpecialStringByte(text_, i)) < size) {
+    const auto c = static_cast<unsigned char>(data[i]);
+    if (c == '"') {
+      value = text_.substr(start, i - start);
+      stable = true;
+      pos_ = i + 1;
+      return true;
+    }
+    if (c == '\\') break;
+    if (c < 0x20) return fail(i, "control character " + describeAt(i) + " in a string; escape it");
+    const size_t length = utf8SequenceLength(text_, i);
+    if (length == 0) return fail(i, "invalid UTF-8 (" + describeAt(i) + ") in a string");
+    i += length;
+  }
+  if (i >= size) return fail(size, "unterminated string");
+
+  scratch_.assign(data + start, i - start);
+  while (i < size) {
+    const auto c = static_cast<unsigned char>(data[i]);
+    if (c == '"') {
+      value = scratch_;
+      stable = false;
+      pos_ = i + 1;
+      return true;
+    }
+    if (c == '\\') {
+      if (i + 1 >= size) break;
+      const char escape = data[i + 1];
+      const size_t escapeAt = i;
+      i += 2;
+      switch (escape) {
+        case '"': scratch_ += '"'; continue;
+        case '\\': scratch_ += '\\'; continue;
+        case '/': scratch_ += '/'; continue;
+        case 'b': scratch_ += '\b'; continue;
+        case 'f': scratch_ += '\f'; continue;
+        case 'n': scratch_ += '\n'; continue;
+        case 'r': scratch_ += '\r'; continue;
+        case 't': scratch_ += '\t'; continue;
+        case 'u': break;
+        default: return fail(escapeAt, "invalid escape \\" + std::string(1, escape) + " in a string");
+      }
+      uint32_t point = 0;
+      if (!readHex4(text_, i, point)) return fail(escapeAt, "\\u must be followed by four hex digits");
+      i += 4;
+      if (point >= 0xDC00 && point <= 0xDFFF) {
+        return fail(escapeAt, "UTF-16 low surrogate \\u" + std::string(text_.substr(escapeAt + 2, 4)) +
+                                  " without a high surrogate before it");
+      }
+      if (point >= 0xD800 && point <= 0xDBFF) {
+        uint32_t low = 0;
+        if (i + 2 > size || data[i] != '\\' || data[i + 1] != 'u' || !readHex4(text_, i + 2, low) || low < 0xDC00 ||
+            low > 0xDFFF) {
+          return fail(escapeAt, "UTF-16 high surrogate \\u" + std::string(text_.substr(escapeAt + 2, 4)) +
+                                    " must be followed by a low surrogate");
+        }
+        i += 6;
+        point = 0x10000 + ((point - 0xD800) << 10) + (low - 0xDC00);
+      }
+      appendUtf8(scratch_, point);
+      continue;
+    }
+    if (c < 0x20) return fail(i, "control character " + describeAt(i) + " in a string; escape it");
+    if (c < 0x80) {
+      scratch_ += static_cast<char>(c);
+      ++i;
+      continue;
+    }
+    const size_t length = utf8SequenceLength(text_, i);
+    if (length == 0) return fail(i, "invalid UTF-8 (" + describeAt(i) + ") in a string");
+    scratch_.append(data + i, length);
+    i += length;
+  }
+  return fail(size, "unterminated string");
+}
+
+bool StrictJsonReader::lexNumber(Json* out) {
+  const size_t size = text_.size();
+  const size_t start = pos_;
+  size_t i = pos_;
+  const bool negative = text_[i] == '-';
+  if (negative) ++i;
+  if (i >= size || !isDigit(text_[i])) return fail(i, "expected a digit after '-', found " + describeAt(i));
+  if (text_[i] == '0') {
+    ++i;
+  } else {
+    while (i < size && isDigit(text_[i])) ++i;
+  }
+  bool integral = true;
+  if (i < size && text_[i] == '.') {
+    integral = false;
+    ++i;
+    if (i >= size || !isDigit(text_[i])) return fail(i, "expected a digit after '.', found " + describeAt(i));
+    while (i < size && isDigit(text_[i])) ++i;
+  }
+  if (i < size && (text_[i] == 'e' || text_[i] == 'E')) {
+    integral = false;
+    ++i;
+    if (i < size && (text_[i] == '+' || text_[i] == '-')) ++i;
+    if (i >= size || !isDigit(text_[i])) return fail(i, "expected a digit in the exponent, found " + describeAt(i));
+    while (i < size && isDigit(text_[i])) ++i;
+  }
+  pos_ = i;
+  const std::string_view token = text_.substr(start, i - start);
+  const char* first = token.data();
+  const char* last = token.data() + token.size();
+
+  // As nlohmann::json reads numbers: integers that fit stay exact (unsigned unless negative); the
+  // rest are doubles, and a double out of range is an error.
+  if (integral) {
+    if (out == nullptr && token.size() <= kShortIntegerChars) return true;
+    if (negative) {
+      int64_t value = 0;
+      if (std::from_chars(first, last, value).ec == std::errc()) {
+        if (out != nullptr) *out = value;
+        return true;
+      }
+    } else {
+      uint64_t value = 0;
+      if (std::from_chars(first, last, value).ec == std::errc()) {
+        if (out != nullptr) *out = value;
+        return true;
+      }
+    }
+  }
+  double value = 0;
+  const auto converted = std::from_chars(first, last, value);
+  if (converted.ec == std::errc::result_out_of_range) {
+    value = readDoubleLikeStrtod(token);
+  } else if (converted.ec != std::errc() || converted.ptr != last) {
+    return fail(start, "number " + std::string(token) + " cannot be read");
+  }
+  if (!std::isfinite(value)) return fail(start, "number " + std::string(token) + " is out of range");
+  if (out != nullptr) *out = value;
+  return true;
+}
+
+bool StrictJsonReader::lexLiteral(std::string_view literal) {
+  if (text_.substr(pos_, literal.size()) != literal) {
+    return fail(pos_, "invalid literal; expected " + std::string(literal));
+  }
+  pos_ += literal.size();
+  return true;
+}
+
+// A string, number, true, false or null, into `out` unless it is null.
+bool StrictJsonReader::scalar(Json* out) {
+  const char c = pos_ < text_.size() ? text_[pos_] : '\0';
+  switch (c) {
+    case '"': {
+      std::string_view value;
+      bool stable = false;
+      if (!lexString(value, stable)) return false;
+      if (out != nullptr) *out = std::string(value);
+      break;
+    }
+    case 't':
+      if (!lexLiteral("true")) return false;
+      if (out != nullptr) *out = true;
+      break;
+    case 'f':
+      if (!lexLiteral("false")) return false;
+      if (out != nullptr) *out = false;
+      break;
+    case 'n':
+      if (!lexLiteral("null")) return false;
+      if (out != nullptr) *out = nullptr;
+      break;
+    default:
+      if (c != '-' && !isDigit(c)) return fail(pos_, "expected a value, found " + describeAt(pos_));
+      if (!lexNumber(out)) return false;
+      break;
+  }
+  return countValue();
+}
+
+// Reads one complete value, building it into `out` unless that is null. Iterative, so the depth
+// limit alone bounds the memory a deep document costs.
+bool StrictJsonReader::walk(Json* out) {
+  if (failed_) return false;
+  const size_t base = depth_;
+  Json* slot = out;
+  for (;;) {
+    skipWhitespace();
+    const char c = pos_ < text_.size() ? text_[pos_] : '\0';
+    bool opened = false;
+    if (c == '{' || c == '[') {
+      const bool isObject = c == '{';
+      if (!countValue()) return false;
+      if (slot != nullptr) *slot = isObject ? Json(Json::value_t::object) : Json(Json::value_t::array);
+      if (enter(isObject, slot) == nullptr) return false;
+      ++pos_;
+      skipWhitespace();
+      if (pos_ < text_.size() && text_[pos_] == (isObject ? '}' : ']')) {
+        ++pos_;
+        leave();
+      } else {
+        opened = true;
+      }
+    } else if (!scalar(slot)) {
+      return false;
+    }
+
+    // After a value: either the first member of a container just opened, or the next member of the
+    // innermost open one, or the end of containers until the value read by this call is complete.
+    bool next = opened;
+    while (!next) {
+      lastValueEnd_ = pos_;
+      if (depth_ == base) return true;
+      skipWhitespace();
+      Level& level = levels_[depth_ - 1];
+      const char closer = level.isObject ? '}' : ']';
+      const char found = pos_ < text_.size() ? text_[pos_] : '\0';
+      if (found == ',') {
+        ++pos_;
+        ++level.index;
+        next = true;
+      } else if (found == closer) {
+        ++pos_;
+        leave();
+      } else {
+        return fail(pos_, std::string("expected ',' or '") + closer + "', found " + describeAt(pos_));
+      }
+    }
+    Level& level = levels_[depth_ - 1];
+    if (level.isObject) {
+      if (!readKey(level, level.container, slot)) return false;
+    } else {
+      slot = level.container == nullptr ? nullptr : &level.container->get_ref<Json::array_t&>().emplace_back();
+    }
+  }
+}
+
+StrictJsonReader::Type StrictJsonReader::peek() {
+  if (failed_) return Type::kInvalid;
+  skipWhitespace();
+  if (pos_ >= text_.size()) return Type::kInvalid;
+  switch (text_[pos_]) {
+    case '{': return Type::kObject;
+    case '[': return Type::kArray;
+    case '"': return Type::kString;
+    case 't':
+    case 'f': return Type::kBoolean;
+    case 'n': return Type::kNull;
+    default: return text_[pos_] == '-' || isDigit(text_[pos_]) ? Type::kNumber : Type::kInvalid;
+  }
+}
+
+bool StrictJsonReader::closeLevel(char closer) {
+  skipWhitespace();
+  if (pos_ < text_.size() && text_[pos_] == closer) {
+    ++pos_;
+    leave();
+    lastValueEnd_ = pos_;
+    return true;
+  }
+  return false;
+}
+
+bool StrictJsonReader::readObject(const MemberVisitor& member) {
+  if (peek() != Type::kObject) return fail(pos_, "expected an object, found " + describeAt(pos_));
+  if (!countValue() || enter(true, nullptr) == nullptr) return false;
+  const size_t level = depth_ - 1;
+  ++pos_;
+  if (closeLevel('}')) return true;
+  for (;;) {
+    Json* unused = nullptr;
+    if (!readKey(levels_[level], nullptr, unused)) return false;
+    const size_t valueStart = pos_;
+    member(levels_[level].key);
+    if (failed_) return false;
+    if (lastValueEnd_ <= valueStart && !skipValue()) return false;
+    if (closeLevel('}')) return true;
+    if (!expect(',', "',' or '}'")) return false;
+  }
+}
+
+bool StrictJsonReader::readArray(const ElementVisitor& element) {
+  if (peek() != Type::kArray) return fail(pos_, "expected an array, found " + describeAt(pos_));
+  if (!countValue() || enter(false, nullptr) == nullptr) return false;
+  const size_t level = depth_ - 1;
+  ++pos_;
+  if (closeLevel(']')) return true;
+  for (size_t index = 0;; ++index) {
+    levels_[level].index = index;
+    skipWhitespace();
+    const size_t valueStart = pos_;
+    element(index);
+    if (failed_) return false;
+    if (lastValueEnd_ <= valueStart && !skipValue()) return false;
+    if (closeLevel(']')) return true;
+    if (!expect(',', "',' or ']'")) return false;
+  }
+}
+
+bool StrictJsonReader::readString(std::string& out) {
+  if (peek() != Type::kString) return fail(pos_, "expected a string, found " + describeAt(pos_));
+  std::string_view value;
+  bool stable = false;
+  if (!lexString(value, stable) || !countValue()) return false;
+  out.assign(value);
+  lastValueEnd_ = pos_;
+  return true;
+}
+
+bool StrictJsonReader::readBoolean(bool& out) {
+  if (peek() != Type::kBoolean) return fail(pos_, "expected true or false, found " + describeAt(pos_));
+  out = text_[pos_] == 't';
+  if (!lexLiteral(out ? "true" : "false") || !countValue()) return false;
+  lastValueEnd_ = pos_;
+  return true;
+}
+
+bool StrictJsonReader::readValue(Json& out) {
+  out = Json();
+  return walk(&out);
+}
+
+bool StrictJsonReader::skipValue(std::string_view* raw) {
+  skipWhitespace();
+  const size_t start = pos_;
+  if (!walk(nullptr)) return false;
+  if (raw != nullptr) *raw = text_.substr(start, pos_ - start);
+  return true;
+}
+
+bool StrictJsonReader::finish() {
+  if (failed_) return false;
+  skipWhitespace();
+  if (pos_ != text_.size()) return fail(pos_, "expected the end of the input, found " + describeAt(pos_));
+  return true;
+}
+
+Result<Json> parseStrictJson(std::string_view text, const ParseLimits& limits) {
+  StrictJsonReader reader(text, limits);
+  Json document;
   try {
-    accepted = Json::sax_parse(text.begin(), text.end(), &builder, Json::input_format_t::json, true);
-  } catch (const std::exception& ex) {
+    if (reader.readValue(document) && reader.finish()) return document;
+  } catch (const std::exception& ex) {  // std::bad_alloc: the document does not fit in memory
     return makeError(ErrorCode::kInvalidArgument, std::string("malformed JSON: ") + ex.what());
   }
-  if (!accepted) {
-    std::string message = "malformed JSON";
-    if (builder.errorPosition() != std::string::npos) {
-      message += " at " + lineAndColumn(text, builder.errorPosition() > 0 ? builder.errorPosition() - 1 : 0);
-    }
-    message += ": " + builder.message();
-    return makeError(ErrorCode::kInvalidArgument, std::move(message));
-  }
-  return builder.takeRoot();
+  return reader.error();
 }
 
 }  // namespace agentguard::manifest

@@ -118,5 +118,112 @@ TEST(StrictJsonTest, WhitespaceAfterTheValueIsFine) {
   EXPECT_TRUE(parseStrictJson("{\"a\": 1}\n\n\t \r\n").ok());
 }
 
+TEST(StrictJsonTest, DecodesEscapesAndKeepsUtf8) {
+  EXPECT_EQ(*parseStrictJson(R"("a\"b\\c\/d\b\f\n\r\t\u00e9\ud83d\ude00")"), "a\"b\\c/d\b\f\n\r\t\u00e9\U0001F600");
+  EXPECT_EQ(*parseStrictJson("\"caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80\""), "caf\u00e9 \u20ac \U0001F600");
+  EXPECT_EQ(*parseStrictJson("\xEF\xBB\xBF[1]"), Json::array({1}));  // a byte order mark, as nlohmann allows
+  for (const std::string text : {R"("\ud800")", R"("\udc00")", R"("\ud800\u0041")", R"("\x")", R"("\u12")",
+                                  "\"\xED\xA0\x80\"", "\"\xC0\xAF\"", "\"\xF4\x90\x80\x80\""}) {
+    EXPECT_THAT(rejection(text), HasSubstr("malformed JSON at line 1")) << text;
+  }
+}
+
+TEST(StrictJsonTest, ReadsNumbersAsNlohmannDoes) {
+  for (const std::string text : {"0", "-0", "12", "-12", "1.5", "-1.5e3", "1E+2", "2e-3", "1e-400", "123456789012345678901234"}) {
+    EXPECT_EQ(*parseStrictJson(text), Json::parse(text)) << text;
+  }
+  EXPECT_TRUE(parseStrictJson("7")->is_number_unsigned());
+  EXPECT_TRUE(parseStrictJson("-7")->is_number_integer());
+  for (const std::string text : {"01", "-", "1.", ".5", "1e", "+1", "1e400", "-1e400", "0x10"}) {
+    EXPECT_FALSE(parseStrictJson(text).ok()) << text;
+  }
+}
+
+// The reader a caller drives to build only what it needs.
+TEST(StrictJsonReaderTest, HandsOverMembersAndBuildsOnlyWhatIsRead) {
+  const std::string text =
+      R"({"kind": "Pod", "skipped": {"deep": [1, {"x": true}]}, "spec": {"a": 1}, "list": ["x", 2, "y"], "on": true})";
+  StrictJsonReader reader(text);
+  std::string kind;
+  Json spec;
+  std::vector<std::string> list;
+  bool on = false;
+  std::string_view raw;
+  ASSERT_TRUE(reader.readObject([&](std::string_view key) {
+    if (key == "kind") reader.readString(kind);
+    if (key == "spec") reader.readValue(spec);
+    if (key == "on") reader.readBoolean(on);
+    if (key == "list") {
+      reader.readArray([&](size_t) {
+        if (reader.peek() == StrictJsonReader::Type::kString) reader.readString(list.emplace_back());
+      });
+    }
+    if (key == "skipped") reader.skipValue(&raw);
+  })) << reader.error().message;
+  ASSERT_TRUE(reader.finish()) << reader.error().message;
+  EXPECT_EQ(kind, "Pod");
+  EXPECT_EQ(spec, Json::parse(R"({"a": 1})"));
+  EXPECT_EQ(list, (std::vector<std::string>{"x", "y"}));
+  EXPECT_TRUE(on);
+  EXPECT_EQ(raw, R"({"deep": [1, {"x": true}]})");
+}
+
+TEST(StrictJsonReaderTest, ChecksWhatItSkipsAsIfItWereBuilt) {
+  struct Case {
+    std::string name;
+    std::string text;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {"DuplicateKeyInAnUnreadMember", R"({"kind": "Pod", "spec": {"a": {"x": 1, "x": 2}}})",
+       "duplicate key \"x\" at spec.a"},
+      {"DuplicateKeyOfTheReadObject", R"({"kind": "Pod", "kind": "Service"})", "duplicate key \"kind\" at the top level"},
+      {"EscapedDuplicate", R"({"spec": {"ab": 1, "a\u0062": 2}})", "duplicate key \"ab\" at spec"},
+      {"DuplicateAmongManyKeys", [] {
+         std::string text = R"({"spec": {)";
+         for (int i = 0; i < 100; ++i) text += "\"k" + std::to_string(i) + "\": 1, ";
+         return text + R"("k57": 2}})";
+       }(),
+       "duplicate key \"k57\" at spec"},
+      {"InvalidUtf8", "{\"spec\": [\"\xFF\"]}", "malformed JSON at line 1, column 12"},
+      {"Syntax", R"({"spec": [1 2]})", "malformed JSON at line 1, column 13: expected ',' or ']'"},
+      {"TrailingContent", R"({"kind": "Pod"} x)", "malformed JSON at line 1, column 17"},
+  };
+  for (const auto& c : cases) {
+    StrictJsonReader reader(c.text);
+    std::string kind;
+    const bool ok = reader.readObject([&](std::string_view key) {
+      if (key == "kind") reader.readString(kind);
+    }) && reader.finish();
+    EXPECT_FALSE(ok) << c.name;
+    EXPECT_THAT(reader.error().message, HasSubstr(c.message)) << c.name;
+    EXPECT_EQ(reader.error().message, parseStrictJson(c.text).error().message) << c.name;
+  }
+}
+
+TEST(StrictJsonReaderTest, CountsSkippedValuesTowardTheLimits) {
+  ParseLimits limits;
+  limits.maxNodes = 5;
+  StrictJsonReader counted(R"({"a": [1, 2, 3, 4, 5]})", limits);
+  EXPECT_FALSE(counted.readObject([](std::string_view) {}));
+  EXPECT_THAT(counted.error().message, HasSubstr("more than 5 values"));
+
+  limits = {};
+  limits.maxDepth = 3;
+  StrictJsonReader deep(R"({"a": [[{}]]})", limits);
+  EXPECT_FALSE(deep.readObject([](std::string_view) {}));
+  EXPECT_THAT(deep.error().message, HasSubstr("nesting deeper than 3 levels"));
+}
+
+TEST(StrictJsonReaderTest, StopsAtTheFirstProblem) {
+  StrictJsonReader reader(R"({"a": tru})");
+  EXPECT_EQ(reader.peek(), StrictJsonReader::Type::kObject);
+  EXPECT_FALSE(reader.readObject([](std::string_view) {}));
+  EXPECT_TRUE(reader.failed());
+  EXPECT_EQ(reader.peek(), StrictJsonReader::Type::kInvalid);
+  EXPECT_FALSE(reader.finish());
+  EXPECT_THAT(reader.error().message, HasSubstr("line 1, column 7"));
+}
+
 }  // namespace
 }  // namespace agentguard::manifest
