@@ -244,7 +244,14 @@ TEST_F(ClusterReconcilerTest, DeletedPodFinishesSandboxWhenRestartPolicyIsNever)
   ASSERT_TRUE(waitUntil([&] { return phase("oneshot") == "Failed"; }));
   EXPECT_EQ(condition("oneshot", "Failed")["reason"], "PodDeleted");
   EXPECT_FALSE((*sandbox("oneshot"))["status"].value("finishTime", "").empty());
-  std::this_thread::sleep_for(500ms);  // a negative check: a wrong recreate would come within this time
+  // Nudge every sandbox through the reconciler once more: a finished sandbox must still make no Pod.
+  OperatorMetrics& metrics = operators_[0]->metrics();
+  const double reconciles = metrics.reconcileCount("success") + metrics.reconcileCount("requeue");
+  operators_[0]->controller().setLeading(true);
+  ASSERT_TRUE(waitUntil([&] {
+    return metrics.reconcileCount("success") + metrics.reconcileCount("requeue") > reconciles &&
+           operators_[0]->controller().queueDepth() == 0;
+  }));
   EXPECT_FALSE(pod("oneshot").has_value());
   EXPECT_EQ(checker_->podCreations("oneshot"), 1);
 }
