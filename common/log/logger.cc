@@ -1,5 +1,6 @@
 #include "common/log/logger.h"
 
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 
@@ -31,6 +32,32 @@ std::string timestamp() {
   return std::string(buffer, length) + suffix;
 }
 
+void appendMember(std::string& line, std::string_view key, const nlohmann::json& value) {
+  constexpr auto kReplace = nlohmann::json::error_handler_t::replace;
+  const bool plain = std::all_of(key.begin(), key.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
+  });
+  if (line.size() > 1) line += ',';
+  if (plain) {
+    line += '"';
+    line += key;
+    line += '"';
+  } else {
+    line += nlohmann::json(key).dump(-1, ' ', false, kReplace);
+  }
+  line += ':';
+  line += value.dump(-1, ' ', false, kReplace);
+}
+
+// The last field named `key`: as in a JSON object, a later field replaces an earlier one of that name.
+const Field* lastField(std::initializer_list<Field> fields, std::string_view key) {
+  const Field* found = nullptr;
+  for (const Field& field : fields) {
+    if (field.first == key) found = &field;
+  }
+  return found;
+}
+
 }  // namespace
 
 Logger::Logger(std::ostream& out, Level minimum, std::string component)
@@ -38,16 +65,31 @@ Logger::Logger(std::ostream& out, Level minimum, std::string component)
 
 void Logger::log(Level level, std::string_view msg, std::initializer_list<Field> fields) {
   if (!enabled(level)) return;
-  nlohmann::ordered_json line;
-  line["ts"] = timestamp();
-  line["level"] = levelName(level);
-  if (!component_.empty()) line["component"] = component_;
-  line["msg"] = msg;
-  for (const auto& [key, value] : fields) line[std::string(key)] = value;
-  // Replace invalid UTF-8 rather than throw: a log line must never take the process down.
-  const std::string text = line.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+  // The line is written directly rather than built as a JSON object first: the webhook logs one per
+  // request. Each key appears once, where it first appears, with its last value (ts, level, component
+  // and msg first). Values go through nlohmann's serializer, which replaces invalid UTF-8 rather than
+  // throw: a log line must never take the process down.
+  std::string line;
+  line.reserve(256);
+  line += '{';
+  const auto header = [&](std::string_view key, nlohmann::json value) {
+    const Field* field = lastField(fields, key);
+    appendMember(line, key, field != nullptr ? field->second : value);
+  };
+  header("ts", timestamp());
+  header("level", levelName(level));
+  if (!component_.empty()) header("component", component_);
+  header("msg", msg);
+  for (auto field = fields.begin(); field != fields.end(); ++field) {
+    const std::string_view key = field->first;
+    const bool written = key == "ts" || key == "level" || key == "msg" || (key == "component" && !component_.empty()) ||
+                         std::any_of(fields.begin(), field, [key](const Field& earlier) { return earlier.first == key; });
+    if (!written) appendMember(line, key, lastField(fields, key)->second);
+  }
+  line += "}\n";
+  // One write per line, flushed: a line the process has logged is not lost if it then crashes.
   std::lock_guard<std::mutex> lock(mutex_);
-  out_ << text << '\n';
+  out_.write(line.data(), static_cast<std::streamsize>(line.size()));
   out_.flush();
 }
 

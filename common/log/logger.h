@@ -16,8 +16,9 @@ enum class Level { kDebug = 0, kInfo = 1, kWarn = 2, kError = 3 };
 // One key/value pair of a structured log line. Values are JSON so numbers stay numbers.
 using Field = std::pair<std::string_view, nlohmann::json>;
 
-// Writes one JSON object per line: {"ts":"...","level":"info","msg":"Created NetworkPolicy",...}.
-// Thread-safe. Messages follow the Kubernetes style: capital first letter, past tense, kind named.
+// Writes one JSON object per line: {"ts":"...","level":"info","msg":"Created NetworkPolicy",...},
+// flushed as it is written. Thread-safe. Messages follow the Kubernetes style: capital first letter,
+// past tense, kind named.
 // Never pass object bodies, tokens or secret values as fields.
 class Logger {
  public:
