@@ -384,6 +384,28 @@ print(yaml.safe_dump_all(docs))' "$docs" | kubectl apply --dry-run=server -f - 2
     fail "tls.mode=cert-manager server-side dry run:"
     printf '%s\n' "$out"
   fi
+
+  # Other value combinations, each rendered and dry-run on the server (ServiceMonitor, whose CRD is
+  # absent here too, left out).
+  local combination
+  kubectl get namespace agents >/dev/null 2>&1 || kubectl create namespace agents >/dev/null
+  for combination in \
+    "operator.watchNamespace=agents,operator.leaderElection.enabled=false,runtimeClass.create=false" \
+    "operator.enabled=false,webhook.replicas=1,webhook.podAntiAffinity=none,webhook.networkPolicy.enabled=false" \
+    "webhook.podAntiAffinity=hard,webhook.networkPolicy.apiServerCIDRs={10.0.0.0/28,fd00::/64},metrics.podAnnotations=true,metrics.serviceMonitor.enabled=true,image.digest=sha256:$(printf '%064d' 0)" \
+    "webhook.tls.mode=cert-manager,webhook.tls.certManager.issuerRef.name=corp-ca,webhook.tls.certManager.issuerRef.kind=ClusterIssuer,webhook.url=https://webhook.example.test:9443/validate"; do
+    if out="$(helm_ template "$RELEASE" "$CHART_DIR" --namespace "$RELEASE_NAMESPACE" --kube-version "${AGENTGUARD_KUBE_VERSION#v}" \
+      --set "$combination" 2>&1 | "$PYTHON" -c '
+import sys, yaml
+docs = [d for d in yaml.safe_load_all(sys.stdin) if d]
+print(yaml.safe_dump_all([d for d in docs if not d["apiVersion"].startswith(("cert-manager.io/", "monitoring.coreos.com/"))]))
+' | kubectl apply --dry-run=server -f - 2>&1)"; then
+      pass "server-side dry run with ${combination}"
+    else
+      fail "server-side dry run with ${combination}:"
+      printf '%s\n' "$out"
+    fi
+  done
 }
 
 # Values of the installed release: the webhook by URL (a local process), self-signed certificates.
