@@ -1,6 +1,9 @@
 #include "webhook/metrics/webhook_metrics.h"
 
+#include <map>
+#include <mutex>
 #include <sstream>
+#include <utility>
 
 #include <prometheus/text_serializer.h>
 
@@ -14,16 +17,42 @@ prometheus::Histogram::BucketBoundaries durationBuckets() {
 
 }  // namespace
 
+WebhookMetrics::CounterChildren::CounterChildren(prometheus::Family<prometheus::Counter>& family,
+                                                 std::vector<std::string> labelNames)
+    : family_(family), labelNames_(std::move(labelNames)) {}
+
+prometheus::Counter& WebhookMetrics::CounterChildren::at(std::initializer_list<std::string_view> values) {
+  thread_local std::string key;
+  key.clear();
+  for (const std::string_view value : values) {
+    key += value;
+    key += '\0';
+  }
+  {
+    std::shared_lock<std::shared_mutex> lock(mutex_);
+    if (const auto found = children_.find(key); found != children_.end()) return *found->second;
+  }
+  std::map<std::string, std::string> labels;
+  auto name = labelNames_.begin();
+  for (const std::string_view value : values) labels.emplace(*name++, std::string(value));
+  std::unique_lock<std::shared_mutex> lock(mutex_);
+  prometheus::Counter& child = family_.Add(labels);
+  children_.emplace(key, &child);
+  return child;
+}
+
 WebhookMetrics::WebhookMetrics()
     : registry_(std::make_shared<prometheus::Registry>()),
       requests_(prometheus::BuildCounter()
                     .Name("agentguard_admission_requests_total")
                     .Help("Admission requests answered, by kind, operation and decision")
-                    .Register(*registry_)),
+                    .Register(*registry_),
+                {"kind", "operation", "decision"}),
       denials_(prometheus::BuildCounter()
                    .Name("agentguard_admission_denials_total")
                    .Help("Admission requests refused, by violated rule")
-                   .Register(*registry_)),
+                   .Register(*registry_),
+               {"rule"}),
       duration_(prometheus::BuildHistogram()
                     .Name("agentguard_admission_duration_seconds")
                     .Help("Time from a complete request body to the response, in seconds")
@@ -33,6 +62,8 @@ WebhookMetrics::WebhookMetrics()
                   .Name("agentguard_admission_errors_total")
                   .Help("Admission requests that failed inside the webhook and were refused")
                   .Register(*registry_)),
+      evaluationErrors_(errors_.Add({{"stage", "evaluation"}})),
+      handlerErrors_(errors_.Add({{"stage", "handler"}})),
       handshakeFailures_(prometheus::BuildCounter()
                              .Name("agentguard_tls_handshake_failures_total")
                              .Help("TLS handshakes that ended with a fatal alert")
@@ -56,21 +87,19 @@ WebhookMetrics::WebhookMetrics()
   // Both results exist from the start, so a rate() over them never starts from nothing.
   reloads_.Add({{"result", "success"}});
   reloads_.Add({{"result", "failure"}});
-  errors_.Add({{"stage", "handler"}});
 }
 
 void WebhookMetrics::observeReview(const ReviewOutcome& outcome, double seconds) {
   requests_
-      .Add({{"kind", outcome.kind.empty() ? "unknown" : outcome.kind},
-            {"operation", outcome.operation.empty() ? "unknown" : outcome.operation},
-            {"decision", std::string(decisionName(outcome.decision))}})
+      .at({outcome.kind.empty() ? "unknown" : outcome.kind, outcome.operation.empty() ? "unknown" : outcome.operation,
+           decisionName(outcome.decision)})
       .Increment();
-  for (const auto& rule : outcome.deniedRules) denials_.Add({{"rule", rule}}).Increment();
-  if (outcome.decision == Decision::kError) errors_.Add({{"stage", "evaluation"}}).Increment();
+  for (const auto& rule : outcome.deniedRules) denials_.at({rule}).Increment();
+  if (outcome.decision == Decision::kError) evaluationErrors_.Increment();
   duration_.Observe(seconds);
 }
 
-void WebhookMetrics::handlerError() { errors_.Add({{"stage", "handler"}}).Increment(); }
+void WebhookMetrics::handlerError() { handlerErrors_.Increment(); }
 
 void WebhookMetrics::handshakeFailed() { handshakeFailures_.Increment(); }
 

@@ -1,7 +1,12 @@
 #pragma once
 
+#include <initializer_list>
 #include <memory>
+#include <shared_mutex>
 #include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
 
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
@@ -35,11 +40,29 @@ class WebhookMetrics {
   std::string render() const;
 
  private:
+  // The children of a counter family by label values, created on first use and kept: counting a
+  // request then costs a shared lock and one hash lookup instead of a label map built, hashed and
+  // looked up under prometheus-cpp's family lock.
+  class CounterChildren {
+   public:
+    CounterChildren(prometheus::Family<prometheus::Counter>& family, std::vector<std::string> labelNames);
+    // One value per label name, in order.
+    prometheus::Counter& at(std::initializer_list<std::string_view> values);
+
+   private:
+    prometheus::Family<prometheus::Counter>& family_;
+    std::vector<std::string> labelNames_;
+    std::shared_mutex mutex_;
+    std::unordered_map<std::string, prometheus::Counter*> children_;
+  };
+
   std::shared_ptr<prometheus::Registry> registry_;
-  prometheus::Family<prometheus::Counter>& requests_;
-  prometheus::Family<prometheus::Counter>& denials_;
+  CounterChildren requests_;
+  CounterChildren denials_;
   prometheus::Histogram& duration_;
   prometheus::Family<prometheus::Counter>& errors_;
+  prometheus::Counter& evaluationErrors_;
+  prometheus::Counter& handlerErrors_;
   prometheus::Counter& handshakeFailures_;
   prometheus::Family<prometheus::Counter>& reloads_;
   prometheus::Gauge& lastReloadSuccess_;

@@ -1,0 +1,77 @@
+#include "webhook/metrics/webhook_metrics.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <thread>
+#include <vector>
+
+namespace agentguard::webhook {
+namespace {
+
+using ::testing::HasSubstr;
+
+ReviewOutcome outcome(std::string kind, std::string operation, Decision decision,
+                      std::vector<std::string> denied = {}) {
+  ReviewOutcome result;
+  result.kind = std::move(kind);
+  result.operation = std::move(operation);
+  result.decision = decision;
+  result.deniedRules = std::move(denied);
+  return result;
+}
+
+TEST(WebhookMetricsTest, CountsEachLabelSetInItsOwnSeries) {
+  WebhookMetrics metrics;
+  metrics.observeReview(outcome("Deployment", "CREATE", Decision::kAllow), 0.001);
+  metrics.observeReview(outcome("Deployment", "CREATE", Decision::kAllow), 0.001);
+  metrics.observeReview(outcome("Deployment", "UPDATE", Decision::kDeny, {"privilege.privileged-container"}), 0.002);
+  metrics.observeReview(outcome("Pod", "CREATE", Decision::kDeny, {"privilege.privileged-container", "exposure.x"}),
+                        0.002);
+  metrics.observeReview(outcome("", "", Decision::kInvalid), 0.0001);
+  metrics.observeReview(outcome("Pod", "CREATE", Decision::kError), 0.003);
+  metrics.handlerError();
+
+  const std::string text = metrics.render();
+  EXPECT_THAT(
+      text,
+      HasSubstr(R"(agentguard_admission_requests_total{decision="allow",kind="Deployment",operation="CREATE"} 2)"));
+  EXPECT_THAT(
+      text,
+      HasSubstr(R"(agentguard_admission_requests_total{decision="deny",kind="Deployment",operation="UPDATE"} 1)"));
+  EXPECT_THAT(text,
+              HasSubstr(R"(agentguard_admission_requests_total{decision="deny",kind="Pod",operation="CREATE"} 1)"));
+  EXPECT_THAT(
+      text,
+      HasSubstr(R"(agentguard_admission_requests_total{decision="invalid",kind="unknown",operation="unknown"} 1)"));
+  EXPECT_THAT(text, HasSubstr(R"(agentguard_admission_denials_total{rule="privilege.privileged-container"} 2)"));
+  EXPECT_THAT(text, HasSubstr(R"(agentguard_admission_denials_total{rule="exposure.x"} 1)"));
+  EXPECT_THAT(text, HasSubstr(R"(agentguard_admission_errors_total{stage="evaluation"} 1)"));
+  EXPECT_THAT(text, HasSubstr(R"(agentguard_admission_errors_total{stage="handler"} 1)"));
+  EXPECT_THAT(text, HasSubstr("agentguard_admission_duration_seconds_count 6"));
+}
+
+TEST(WebhookMetricsTest, CountsEveryRequestFromConcurrentThreads) {
+  WebhookMetrics metrics;
+  constexpr int kThreads = 4;
+  constexpr int kPerThread = 500;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&metrics, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        // Two kinds shared by every thread, so the first uses race to create the same series.
+        metrics.observeReview(outcome(i % 2 == 0 ? "Pod" : "Service", "CREATE", Decision::kAllow), 0.001 * t);
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  const std::string text = metrics.render();
+  EXPECT_THAT(text,
+              HasSubstr(R"(agentguard_admission_requests_total{decision="allow",kind="Pod",operation="CREATE"} 1000)"));
+  EXPECT_THAT(
+      text,
+      HasSubstr(R"(agentguard_admission_requests_total{decision="allow",kind="Service",operation="CREATE"} 1000)"));
+}
+
+}  // namespace
+}  // namespace agentguard::webhook
