@@ -34,6 +34,10 @@ int fail(log::Logger& logger, std::string_view what, const Error& error) {
 
 int run(const webhook::WebhookFlags& flags) {
   log::Logger logger(std::cout, flags.logLevel, "webhook");
+  // Before anything uses cpprestsdk (the Kubernetes client included).
+  if (auto sized = http::configureWorkerThreads(flags.workerThreads); !sized) {
+    return fail(logger, "Failed to size the worker thread pool", sized.error());
+  }
   webhook::WebhookMetrics metrics;
 
   webhook::PolicyReloader policies(flags.policies, logger);
@@ -95,7 +99,8 @@ int run(const webhook::WebhookFlags& flags) {
   policies.watch(flags.reloadInterval);
   logger.info("Started admission webhook", {{"listen", server.localUrl()},
                                             {"metricsListen", flags.metricsListen},
-                                            {"policies", flags.policies}});
+                                            {"policies", flags.policies},
+                                            {"workerThreads", flags.workerThreads}});
 
   // Signals were blocked in every thread before any was created; wait for them here, refreshing the
   // cache gauge meanwhile.

@@ -6,10 +6,12 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <string>
 
 #include "common/http/server.h"
 #include "webhook/cache/network_policy_cache.h"
 #include "webhook/metrics/webhook_metrics.h"
+#include "webhook/options/webhook_flags.h"
 #include "webhook/policy/policy_reloader.h"
 #include "webhook/server/webhook_endpoints.h"
 #include "webhook/tls/certificate_store.h"
@@ -17,8 +19,14 @@
 using namespace agentguard;
 
 int main(int argc, char** argv) {
-  if (argc != 6) {
-    std::cerr << "usage: webhook_bench_server LISTEN CERT KEY POLICIES NETWORKPOLICY_JSON\n";
+  if (argc != 6 && argc != 7) {
+    std::cerr << "usage: webhook_bench_server LISTEN CERT KEY POLICIES NETWORKPOLICY_JSON [WORKER_THREADS]\n";
+    return 2;
+  }
+  // As agentguard-webhook sizes it, unless the benchmark compares pool sizes.
+  const size_t workerThreads = argc == 7 ? std::stoul(argv[6]) : webhook::WebhookFlags().workerThreads;
+  if (auto sized = http::configureWorkerThreads(workerThreads); !sized) {
+    std::cerr << sized.error().message << "\n";
     return 2;
   }
   sigset_t signals;

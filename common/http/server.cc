@@ -15,6 +15,7 @@
 
 #include <boost/asio/ssl.hpp>
 #include <cpprest/http_listener.h>
+#include <pplx/threadpool.h>
 
 namespace agentguard::http {
 
@@ -38,6 +39,22 @@ Response Response::text(int status, std::string body) {
   response.contentType = "text/plain; charset=utf-8";
   response.body = std::move(body);
   return response;
+}
+
+Status configureWorkerThreads(size_t threads) {
+  if (threads < 2) {
+    return makeError(ErrorCode::kInvalidArgument,
+                     "at least 2 worker threads are needed (closing the listener blocks one), not " +
+                         std::to_string(threads));
+  }
+  try {
+    crossplat::threadpool::initialize_with_threads(threads);
+  } catch (const std::exception& error) {
+    return makeError(ErrorCode::kInternal,
+                     std::string("the worker thread pool already exists; size it before any server or client: ") +
+                         error.what());
+  }
+  return okStatus();
 }
 
 Result<ListenAddress> parseListenAddress(const std::string& text) {

@@ -103,6 +103,14 @@ class Server {
   std::shared_ptr<State> state_;
 };
 
+// Sizes cpprestsdk's shared thread pool, which runs every listener's accepts, TLS, HTTP parsing and
+// handlers, and every cpprestsdk client. Left alone, the pool has 40 threads, and a request hops
+// between them at each step (about 30 context switches per request measured on one core). Call once,
+// before any Server or client exists. At least 2: closing a listener blocks one pool thread until
+// another has closed its connections, so with 1 the process never stops. InvalidArgument below 2;
+// Internal when the pool already exists.
+Status configureWorkerThreads(size_t threads);
+
 // Splits "host:port" (also "[::1]:port" and ":port"); InvalidArgument when malformed.
 struct ListenAddress {
   std::string host;  // "0.0.0.0" for ":port"

@@ -44,6 +44,8 @@ Flags:
   --cache-staleness DURATION      refuse pod-creating objects once the NetworkPolicy watch has been
                                   down this long (default 60s)
   --reload-interval DURATION      how often certificate and policy files are checked (default 2s)
+  --worker-threads N              threads serving HTTPS: TLS, parsing and evaluation (default 4,
+                                  at least 2)
   --help                          print this help
 )";
 }
@@ -66,7 +68,7 @@ Result<WebhookFlags> parseWebhookFlags(const std::vector<std::string>& args) {
     }
     static const std::set<std::string> kKnown = {"listen", "tls-cert-file", "tls-private-key-file", "policies",
                                                  "kubeconfig", "metrics-listen", "log-level", "max-request-bytes",
-                                                 "cache-staleness", "reload-interval"};
+                                                 "cache-staleness", "reload-interval", "worker-threads"};
     if (kKnown.count(name) == 0) return makeError(ErrorCode::kInvalidArgument, "unknown flag --" + name);
     if (equals == std::string::npos) {
       if (i + 1 >= args.size()) return badFlag(name, "needs a value");
@@ -93,6 +95,13 @@ Result<WebhookFlags> parseWebhookFlags(const std::vector<std::string>& args) {
         return badFlag(name, "expected a number of bytes, at least 1024");
       }
       flags.maxRequestBytes = bytes;
+    } else if (name == "worker-threads") {
+      size_t threads = 0;
+      const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), threads);
+      if (error != std::errc() || end != value.data() + value.size() || threads < 2 || threads > 256) {
+        return badFlag(name, "expected a number of threads from 2 to 256");
+      }
+      flags.workerThreads = threads;
     } else if (name == "cache-staleness" || name == "reload-interval") {
       auto duration = parseDuration(value);
       if (!duration) return badFlag(name, duration.error().message);

@@ -22,6 +22,8 @@ struct WebhookFlags {
   size_t maxRequestBytes = 3u * 1024u * 1024u;
   std::chrono::milliseconds cacheStaleness = std::chrono::seconds(60);
   std::chrono::milliseconds reloadInterval = std::chrono::seconds(2);
+  // Threads that serve HTTPS: accepts, TLS, parsing and evaluation (see http::configureWorkerThreads).
+  size_t workerThreads = 4;
   bool help = false;
 };
 

@@ -20,6 +20,11 @@ TEST(WebhookFlagsTest, ParsesTheChartsCommandLine) {
   EXPECT_EQ(flags->cacheStaleness, 120s);
   EXPECT_EQ(flags->maxRequestBytes, 1048576u);
   EXPECT_EQ(flags->reloadInterval, 2s);
+  EXPECT_EQ(flags->workerThreads, 4u);
+  EXPECT_EQ(parseWebhookFlags({"--tls-cert-file", "c", "--tls-private-key-file", "k", "--policies", "/p",
+                               "--worker-threads", "8"})
+                ->workerThreads,
+            8u);
 }
 
 TEST(WebhookFlagsTest, RefusesWhatItCannotUse) {
@@ -31,6 +36,8 @@ TEST(WebhookFlagsTest, RefusesWhatItCannotUse) {
       {{"--log-level", "chatty"}, "--log-level: expected"},
       {{"--cache-staleness", "soon"}, "--cache-staleness: \"soon\" is not a duration"},
       {{"--max-request-bytes", "12"}, "at least 1024"},
+      {{"--worker-threads", "1"}, "--worker-threads: expected a number of threads from 2 to 256"},
+      {{"--worker-threads", "many"}, "--worker-threads: expected"},
       {{"stray"}, "unexpected argument"},
   };
   for (const auto& [args, message] : cases) {

@@ -115,3 +115,28 @@ TEST(ListenAddressTest, ParsesTheUsualForms) {
 
 }  // namespace
 }  // namespace agentguard::http
+
+namespace agentguard::http {
+namespace {
+
+TEST(WorkerThreadsTest, RefusesFewerThanTwoAndAPoolThatAlreadyExists) {
+  // One thread would deadlock the listener's close (it blocks a pool thread until another has closed
+  // the connections).
+  EXPECT_EQ(configureWorkerThreads(1).error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(configureWorkerThreads(0).error().code, ErrorCode::kInvalidArgument);
+
+  // A started server has created the pool, so it can no longer be sized.
+  std::ostringstream discard;
+  log::Logger logger(discard);
+  ServerOptions options;
+  options.listen = "127.0.0.1:0";
+  Server server(options, logger);
+  ASSERT_TRUE(server.start().ok());
+  const Status late = configureWorkerThreads(4);
+  ASSERT_FALSE(late.ok());
+  EXPECT_EQ(late.error().code, ErrorCode::kInternal);
+  EXPECT_NE(late.error().message.find("before any server or client"), std::string::npos) << late.error().message;
+}
+
+}  // namespace
+}  // namespace agentguard::http
