@@ -1,5 +1,7 @@
 #include "webhook/admission/admission_request.h"
 
+#include <exception>
+#include <initializer_list>
 #include <utility>
 
 #include "common/manifest/strict_json.h"
@@ -7,66 +9,141 @@
 namespace agentguard::webhook {
 namespace {
 
-// The string at `key` of `object`, or "" when absent or not a string.
-std::string stringAt(const nlohmann::json& object, std::string_view key) {
-  if (!object.is_object()) return "";
-  const auto found = object.find(key);
-  if (found == object.end() || !found->is_string()) return "";
-  return found->get<std::string>();
-}
+using manifest::StrictJsonReader;
+using Type = StrictJsonReader::Type;
 
 Error notAReview(std::string reason) {
   return makeError(ErrorCode::kInvalidArgument, "body is not an admission.k8s.io/v1 AdmissionReview: " + reason);
 }
 
+// One pass over the body: the request's fields are read as they come, in any order; every other
+// value is checked and skipped. A field of the wrong type reads as absent, and the checks after the
+// pass say what is missing.
+class ReviewDecoder {
+ public:
+  ReviewDecoder(std::string_view body, const manifest::ParseLimits& limits) : reader_(body, limits) {}
+
+  Result<AdmissionRequest> decode() {
+    const bool isObject = reader_.peek() == Type::kObject;
+    if (isObject) {
+      reader_.readObject([this](std::string_view key) { review(key); });
+    } else {
+      reader_.skipValue();
+    }
+    if (!reader_.finish()) {
+      return makeError(ErrorCode::kInvalidArgument, "body is not valid JSON: " + reader_.error().message);
+    }
+
+    if (!isObject) return notAReview("the document is not a JSON object");
+    if (apiVersion_ != kAdmissionApiVersion) {
+      return notAReview("apiVersion is \"" + apiVersion_ + "\", expected \"" + std::string(kAdmissionApiVersion) +
+                        "\"");
+    }
+    if (kind_ != kAdmissionReviewKind) return notAReview("kind is \"" + kind_ + "\", expected \"AdmissionReview\"");
+    if (!hasRequest_) return notAReview("request is missing");
+    if (request_.uid.empty()) return notAReview("request.uid is missing");
+    if (!hasKind_) return notAReview("request.kind is missing");
+    if (request_.kind.empty()) return notAReview("request.kind.kind is missing");
+    if (request_.operation.empty()) return notAReview("request.operation is missing");
+    if (objectProblem_) return notAReview("request.object is not an object");
+    if (oldObjectProblem_) return notAReview("request.oldObject is not an object");
+    return std::move(request_);
+  }
+
+ private:
+  void stringIfString(std::string& out) {
+    if (reader_.peek() == Type::kString) reader_.readString(out);
+  }
+
+  // Reads `{field: string}` members of an object into the matching outputs.
+  void stringsOf(std::initializer_list<std::pair<std::string_view, std::string*>> fields) {
+    if (reader_.peek() != Type::kObject) return;
+    reader_.readObject([this, &fields](std::string_view key) {
+      for (const auto& [name, out] : fields) {
+        if (key == name) stringIfString(*out);
+      }
+    });
+  }
+
+  void review(std::string_view key) {
+    if (key == "apiVersion") {
+      stringIfString(apiVersion_);
+    } else if (key == "kind") {
+      stringIfString(kind_);
+    } else if (key == "request" && reader_.peek() == Type::kObject) {
+      hasRequest_ = true;
+      reader_.readObject([this](std::string_view field) { request(field); });
+    }
+  }
+
+  void request(std::string_view key) {
+    if (key == "uid") {
+      stringIfString(request_.uid);
+    } else if (key == "kind") {
+      hasKind_ = reader_.peek() == Type::kObject;
+      stringsOf({{"group", &request_.group}, {"version", &request_.version}, {"kind", &request_.kind}});
+    } else if (key == "resource") {
+      stringsOf({{"resource", &request_.resource}});
+    } else if (key == "subResource") {
+      stringIfString(request_.subResource);
+    } else if (key == "operation") {
+      stringIfString(request_.operation);
+    } else if (key == "namespace") {
+      stringIfString(request_.namespace_);
+    } else if (key == "name") {
+      stringIfString(request_.name);
+    } else if (key == "dryRun") {
+      if (reader_.peek() == Type::kBoolean) reader_.readBoolean(request_.dryRun);
+    } else if (key == "userInfo") {
+      userInfo();
+    } else if (key == "object") {
+      const Type type = reader_.peek();
+      if (type == Type::kObject) reader_.readValue(request_.object);
+      objectProblem_ = type != Type::kObject && type != Type::kNull;
+    } else if (key == "oldObject") {
+      const Type type = reader_.peek();
+      std::string_view raw;
+      if (type == Type::kObject && reader_.skipValue(&raw)) request_.oldObjectJson = raw;
+      oldObjectProblem_ = type != Type::kObject && type != Type::kNull;
+    }
+  }
+
+  void userInfo() {
+    if (reader_.peek() != Type::kObject) return;
+    reader_.readObject([this](std::string_view key) {
+      if (key == "username") {
+        stringIfString(request_.username);
+      } else if (key == "groups" && reader_.peek() == Type::kArray) {
+        reader_.readArray([this](size_t) {
+          if (reader_.peek() == Type::kString) reader_.readString(request_.groups.emplace_back());
+        });
+      }
+    });
+  }
+
+  StrictJsonReader reader_;
+  AdmissionRequest request_;
+  std::string apiVersion_;
+  std::string kind_;
+  bool hasRequest_ = false;
+  bool hasKind_ = false;
+  bool objectProblem_ = false;
+  bool oldObjectProblem_ = false;
+};
+
 }  // namespace
 
-Result<AdmissionRequest> decodeAdmissionReview(nlohmann::json&& review) {
-  if (!review.is_object()) return notAReview("the document is not a JSON object");
-  const std::string apiVersion = stringAt(review, "apiVersion");
-  if (apiVersion != kAdmissionApiVersion) {
-    return notAReview("apiVersion is \"" + apiVersion + "\", expected \"" + std::string(kAdmissionApiVersion) + "\"");
+Result<AdmissionRequest> decodeAdmissionReview(std::string_view body, const manifest::ParseLimits& limits) {
+  try {
+    return ReviewDecoder(body, limits).decode();
+  } catch (const std::exception& error) {  // std::bad_alloc: the body does not fit in memory
+    return makeError(ErrorCode::kInvalidArgument, std::string("body is not valid JSON: ") + error.what());
   }
-  const std::string kind = stringAt(review, "kind");
-  if (kind != kAdmissionReviewKind) return notAReview("kind is \"" + kind + "\", expected \"AdmissionReview\"");
-  const auto requestField = review.find("request");
-  if (requestField == review.end() || !requestField->is_object()) return notAReview("request is missing");
-  nlohmann::json& request = *requestField;
-
-  AdmissionRequest decoded;
-  decoded.uid = stringAt(request, "uid");
-  if (decoded.uid.empty()) return notAReview("request.uid is missing");
-  const auto kindField = request.find("kind");
-  if (kindField == request.end() || !kindField->is_object()) return notAReview("request.kind is missing");
-  decoded.group = stringAt(*kindField, "group");
-  decoded.version = stringAt(*kindField, "version");
-  decoded.kind = stringAt(*kindField, "kind");
-  if (decoded.kind.empty()) return notAReview("request.kind.kind is missing");
-  const auto resourceField = request.find("resource");
-  if (resourceField != request.end()) decoded.resource = stringAt(*resourceField, "resource");
-  decoded.subResource = stringAt(request, "subResource");
-  decoded.operation = stringAt(request, "operation");
-  if (decoded.operation.empty()) return notAReview("request.operation is missing");
-  decoded.namespace_ = stringAt(request, "namespace");
-  decoded.name = stringAt(request, "name");
-  const auto dryRun = request.find("dryRun");
-  decoded.dryRun = dryRun != request.end() && dryRun->is_boolean() && dryRun->get<bool>();
-
-  for (auto [key, target] : {std::pair{"object", &decoded.object}, std::pair{"oldObject", &decoded.oldObject}}) {
-    const auto found = request.find(key);
-    if (found == request.end() || found->is_null()) continue;
-    if (!found->is_object()) return notAReview(std::string("request.") + key + " is not an object");
-    *target = std::move(*found);
-  }
-  return decoded;
 }
 
-Result<AdmissionRequest> decodeAdmissionReview(std::string_view body, const manifest::ParseLimits& limits) {
-  auto document = manifest::parseStrictJson(body, limits);
-  if (!document) {
-    return makeError(ErrorCode::kInvalidArgument, "body is not valid JSON: " + document.error().message);
-  }
-  return decodeAdmissionReview(std::move(*document));
+Result<nlohmann::json> parseOldObject(const AdmissionRequest& request, const manifest::ParseLimits& limits) {
+  if (request.oldObjectJson.empty()) return nlohmann::json();
+  return manifest::parseStrictJson(request.oldObjectJson, limits);
 }
 
 }  // namespace agentguard::webhook

@@ -2,6 +2,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -25,16 +26,21 @@ struct AdmissionRequest {
   std::string namespace_;   // "" for cluster-scoped objects
   std::string name;         // "" on CREATE with generateName
   bool dryRun = false;
-  nlohmann::json object;     // null when absent (DELETE)
-  nlohmann::json oldObject;  // null when absent (CREATE)
+  std::string username;             // request.userInfo.username
+  std::vector<std::string> groups;  // request.userInfo.groups
+  nlohmann::json object;  // null when absent (DELETE)
+  // request.oldObject as sent, already checked like the rest of the body but not built, since most
+  // requests never look at it (parseOldObject builds it); "" when absent or null (CREATE).
+  std::string oldObjectJson;
 };
 
 // Decodes an AdmissionReview from the body of POST /validate. InvalidArgument when the body is not
-// JSON within `limits` (duplicate keys, depth, size) or not an admission.k8s.io/v1 AdmissionReview
-// with a request and a request.uid.
+// JSON within `limits` (duplicate keys anywhere, depth, number of values, size) or not an
+// admission.k8s.io/v1 AdmissionReview with a request and a request.uid. Only the request's fields
+// above are built; everything else is checked and skipped. Never throws.
 Result<AdmissionRequest> decodeAdmissionReview(std::string_view body, const manifest::ParseLimits& limits);
 
-// The same, from an already parsed document (moved from).
-Result<AdmissionRequest> decodeAdmissionReview(nlohmann::json&& review);
+// request.oldObject as a JSON object; null when the request has none.
+Result<nlohmann::json> parseOldObject(const AdmissionRequest& request, const manifest::ParseLimits& limits);
 
 }  // namespace agentguard::webhook

@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <exception>
+#include <iterator>
+#include <optional>
 #include <set>
+#include <stdexcept>
 #include <utility>
 
 namespace agentguard::webhook {
@@ -47,15 +50,15 @@ nlohmann::json objectToEvaluate(const AdmissionRequest& request) {
 }
 
 // Whether an UPDATE changes nothing but metadata (say, a controller removing its finalizer).
-bool onlyMetadataChanges(const AdmissionRequest& request) {
-  if (!request.object.is_object() || !request.oldObject.is_object()) return false;
-  for (const auto& [key, value] : request.object.items()) {
+bool onlyMetadataChanges(const nlohmann::json& object, const nlohmann::json& oldObject) {
+  if (!object.is_object() || !oldObject.is_object()) return false;
+  for (const auto& [key, value] : object.items()) {
     if (key == "metadata") continue;
-    const auto old = request.oldObject.find(key);
-    if (old == request.oldObject.end() || *old != value) return false;
+    const auto old = oldObject.find(key);
+    if (old == oldObject.end() || *old != value) return false;
   }
-  for (const auto& [key, value] : request.oldObject.items()) {
-    if (key != "metadata" && !request.object.contains(key)) return false;
+  for (const auto& [key, value] : oldObject.items()) {
+    if (key != "metadata" && !object.contains(key)) return false;
   }
   return true;
 }
@@ -92,41 +95,48 @@ ReviewHandler::ReviewHandler(const EngineSource& engines, const engine::NetworkP
     : engines_(engines), networkPolicies_(networkPolicies), options_(std::move(options)) {}
 
 AdmissionResponse ReviewHandler::evaluate(const AdmissionRequest& request, ReviewOutcome& outcome) const {
-  const Scope scope = scopeOf(request);
-  if (scope == Scope::kSkip || !request.object.is_object()) {
-    outcome.decision = Decision::kAllow;
-    AdmissionResponse response;
-    response.uid = request.uid;
-    return response;
-  }
+  // Built at most once, and only for the few requests that read it.
+  std::optional<nlohmann::json> parsedOldObject;
+  const auto oldObject = [&]() -> const nlohmann::json& {
+    if (!parsedOldObject) {
+      auto parsed = parseOldObject(request, options_.limits);
+      // The text was checked with the rest of the body, so this is a bug; review() refuses the request.
+      if (!parsed) throw std::runtime_error("request.oldObject could not be read again: " + parsed.error().message);
+      parsedOldObject = std::move(*parsed);
+    }
+    return *parsedOldObject;
+  };
+
+  engine::Findings findings;
+
   // An object on its way out stays checked, but a change to its metadata alone (a finalizer being
   // removed) is let through: refusing it would leave the object stuck in deletion.
-  if (request.operation == "UPDATE" && beingDeleted(request.object) && onlyMetadataChanges(request)) {
-    outcome.decision = Decision::kAllow;
-    AdmissionResponse response;
-    response.uid = request.uid;
-    return response;
-  }
-
-  const auto engine = engines_.engine();
-  if (!engine) {
-    outcome.decision = Decision::kError;
-    outcome.error = "no policy set is loaded";
-    return internalErrorResponse(request.uid, requestObjectName(request));
-  }
-
-  nlohmann::json adapted;
-  if (!evaluableAsIs(request)) adapted = objectToEvaluate(request);
-  const nlohmann::json& object = evaluableAsIs(request) ? request.object : adapted;
-  engine::EvaluationContext context;
-  context.networkPolicies = networkPolicies_;
-  context.defaultNamespace = request.namespace_.empty() ? std::string_view("default") : request.namespace_;
-  context.now = options_.now();
-  engine::Findings findings = engine->evaluate(object, context);
-  if (scope == Scope::kEphemeralContainers) {
-    std::erase_if(findings, [](const engine::Finding& finding) {
-      return finding.path.rfind(kEphemeralContainersPath, 0) != 0;
-    });
+  const Scope scope = scopeOf(request);
+  const bool checked = scope != Scope::kSkip && request.object.is_object() &&
+                       !(request.operation == "UPDATE" && beingDeleted(request.object) &&
+                         onlyMetadataChanges(request.object, oldObject()));
+  if (checked) {
+    const auto engine = engines_.engine();
+    if (!engine) {
+      outcome.decision = Decision::kError;
+      outcome.error = "no policy set is loaded";
+      return internalErrorResponse(request.uid, requestObjectName(request));
+    }
+    nlohmann::json adapted;
+    if (!evaluableAsIs(request)) adapted = objectToEvaluate(request);
+    const nlohmann::json& object = evaluableAsIs(request) ? request.object : adapted;
+    engine::EvaluationContext context;
+    context.networkPolicies = networkPolicies_;
+    context.defaultNamespace = request.namespace_.empty() ? std::string_view("default") : request.namespace_;
+    context.now = options_.now();
+    engine::Findings evaluated = engine->evaluate(object, context);
+    if (scope == Scope::kEphemeralContainers) {
+      std::erase_if(evaluated, [](const engine::Finding& finding) {
+        return finding.path.rfind(kEphemeralContainersPath, 0) != 0;
+      });
+    }
+    findings.insert(findings.end(), std::make_move_iterator(evaluated.begin()),
+                    std::make_move_iterator(evaluated.end()));
   }
 
   std::set<std::string> denied;
@@ -152,14 +162,7 @@ ReviewOutcome ReviewHandler::review(std::string_view body) const {
     outcome.body = decoded.error().message + "\n";
     return outcome;
   }
-  const AdmissionRequest& request = *decoded;
-  outcome.uid = request.uid;
-  outcome.kind = request.kind;
-  outcome.namespace_ = request.namespace_;
-  outcome.name = request.name;
-  outcome.operation = request.operation;
-  outcome.subResource = request.subResource;
-  outcome.dryRun = request.dryRun;
+  AdmissionRequest& request = *decoded;
   try {
     outcome.body = serializeAdmissionReview(evaluate(request, outcome));
   } catch (const std::exception& error) {
@@ -171,8 +174,17 @@ ReviewOutcome ReviewHandler::review(std::string_view body) const {
   } catch (...) {
     outcome.decision = Decision::kError;
     outcome.error = "unknown exception";
+    outcome.deniedRules.clear();
+    outcome.warnedRules.clear();
     outcome.body = serializeAdmissionReview(internalErrorResponse(request.uid, requestObjectName(request)));
   }
+  outcome.uid = std::move(request.uid);
+  outcome.kind = std::move(request.kind);
+  outcome.namespace_ = std::move(request.namespace_);
+  outcome.name = std::move(request.name);
+  outcome.operation = std::move(request.operation);
+  outcome.subResource = std::move(request.subResource);
+  outcome.dryRun = request.dryRun;
   return outcome;
 }
 

@@ -309,6 +309,30 @@ TEST_F(ReviewHandlerBodyTest, RefusesBodiesThatAreNotAdmissionReviews) {
   }
 }
 
+// The decoder builds only the fields it uses; the rest of the body must be refused all the same when it
+// is not strict JSON, or a second reader (the API server's audit log, a later webhook) could see
+// another document than the one that was checked.
+TEST_F(ReviewHandlerBodyTest, ChecksThePartsItDoesNotBuild) {
+  const std::string head = R"({"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"1",)"
+                           R"("kind":{"kind":"Pod"},"operation":"UPDATE","object":{"kind":"Pod"},)";
+  const std::vector<std::pair<std::string, std::string>> bodies = {
+      {head + R"("options":{"dryRun":[],"dryRun":["All"]}}})", "duplicate key \"dryRun\" at request.options"},
+      {head + R"("oldObject":{"metadata":{"name":"a","name":"b"}}}})",
+       "duplicate key \"name\" at request.oldObject.metadata"},
+      {head + "\"userInfo\":{\"extra\":{\"k\":[\"\xFF\"]}}}}", "not valid JSON"},
+      {head + R"("oldObject":"{}"}})", "request.oldObject is not an object"},
+      {head + R"("oldObject":{}}} trailing)", "not valid JSON"},
+  };
+  for (const auto& [body, reason] : bodies) {
+    const auto outcome = handler_.review(body);
+    EXPECT_EQ(outcome.httpStatus, 400) << body;
+    EXPECT_THAT(outcome.error, HasSubstr(reason)) << body;
+  }
+  // The same body without the problem is an ordinary review.
+  const auto fine = handler_.review(head + R"("options":{"dryRun":["All"]},"oldObject":{"kind":"Pod"}}})");
+  EXPECT_EQ(fine.httpStatus, 200) << fine.body;
+}
+
 TEST_F(ReviewHandlerBodyTest, RefusesDocumentsBeyondTheDepthLimit) {
   ReviewOptions options;
   options.limits.maxDepth = 10;
