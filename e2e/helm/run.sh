@@ -486,7 +486,7 @@ step_credentials() {
   expect_can no "$webhook" list pods --all-namespaces
   expect_can no "$webhook" get secrets -n "$RELEASE_NAMESPACE"
   local verb
-  for verb in get list watch update patch; do
+  for verb in get list watch update patch delete; do
     expect_can yes "$operator" "$verb" agentsandboxes.agentguard.io -n agents
   done
   expect_can no "$operator" create agentsandboxes.agentguard.io -n agents
