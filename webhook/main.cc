@@ -85,6 +85,8 @@ int run(const webhook::WebhookFlags& flags) {
   webhook::ReviewOptions reviewOptions;
   reviewOptions.limits.maxInputBytes = flags.maxRequestBytes;
   reviewOptions.limits.maxDocumentBytes = flags.maxRequestBytes;
+  reviewOptions.exemptionAdmins.groups = flags.exemptionAdminGroups;
+  reviewOptions.exemptionAdmins.users = flags.exemptionAdminUsers;
   webhook::ReviewHandler handler(policies, &networkPolicies, reviewOptions);
 
   http::ServerOptions serverOptions;
@@ -100,7 +102,8 @@ int run(const webhook::WebhookFlags& flags) {
   logger.info("Started admission webhook", {{"listen", server.localUrl()},
                                             {"metricsListen", flags.metricsListen},
                                             {"policies", flags.policies},
-                                            {"workerThreads", flags.workerThreads}});
+                                            {"workerThreads", flags.workerThreads},
+                                            {"exemptionAdmins", reviewOptions.exemptionAdmins.describe()}});
 
   // Signals were blocked in every thread before any was created; wait for them here, refreshing the
   // cache gauge meanwhile.

@@ -108,6 +108,12 @@ AdmissionResponse ReviewHandler::evaluate(const AdmissionRequest& request, Revie
   };
 
   engine::Findings findings;
+  if (guardsExemptLabel(request)) {
+    const nlohmann::json none;
+    auto refusal = exemptLabelRefusal(request, request.operation == "UPDATE" ? oldObject() : none,
+                                      options_.exemptionAdmins);
+    if (refusal) findings.push_back(std::move(*refusal));
+  }
 
   // An object on its way out stays checked, but a change to its metadata alone (a finalizer being
   // removed) is let through: refusing it would leave the object stuck in deletion.

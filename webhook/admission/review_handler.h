@@ -11,6 +11,7 @@
 #include "engine/engine.h"
 #include "engine/network/network_policy_source.h"
 #include "webhook/admission/admission_request.h"
+#include "webhook/admission/exemption_guard.h"
 #include "webhook/admission/response_builder.h"
 
 namespace agentguard::webhook {
@@ -57,11 +58,13 @@ struct ReviewOutcome {
 
 struct ReviewOptions {
   manifest::ParseLimits limits;  // applied to the request body
+  ExemptionAdmins exemptionAdmins;  // who may change the namespace exemption label
   std::function<std::chrono::system_clock::time_point()> now = [] { return std::chrono::system_clock::now(); };
 };
 
 // POST /validate: AdmissionReview in, AdmissionReview out. Pure apart from the engine source and the
 // NetworkPolicy source it reads; no side effects, so dry-run requests are evaluated like any other.
+// Besides the policies, it guards the namespace exemption label (see exemption_guard.h).
 class ReviewHandler {
  public:
   ReviewHandler(const EngineSource& engines, const engine::NetworkPolicySource* networkPolicies,

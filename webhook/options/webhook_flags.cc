@@ -1,5 +1,6 @@
 #include "webhook/options/webhook_flags.h"
 
+#include <algorithm>
 #include <charconv>
 #include <map>
 #include <set>
@@ -9,6 +10,21 @@ namespace {
 
 Error badFlag(const std::string& flag, const std::string& problem) {
   return makeError(ErrorCode::kInvalidArgument, "--" + flag + ": " + problem);
+}
+
+// "a,b, c" -> {"a", "b", "c"}; empty items are dropped, so "" is the empty list.
+std::vector<std::string> commaList(const std::string& text) {
+  std::vector<std::string> items;
+  size_t start = 0;
+  while (start <= text.size()) {
+    const size_t comma = std::min(text.find(',', start), text.size());
+    std::string item = text.substr(start, comma - start);
+    const auto first = item.find_first_not_of(' ');
+    const auto last = item.find_last_not_of(' ');
+    if (first != std::string::npos) items.push_back(item.substr(first, last - first + 1));
+    start = comma + 1;
+  }
+  return items;
 }
 
 }  // namespace
@@ -46,6 +62,9 @@ Flags:
   --reload-interval DURATION      how often certificate and policy files are checked (default 2s)
   --worker-threads N              threads serving HTTPS: TLS, parsing and evaluation (default 4,
                                   at least 2)
+  --exemption-admin-groups LIST   comma-separated groups whose members may add, change or remove
+                                  the agentguard.io/exempt namespace label (default system:masters)
+  --exemption-admin-users LIST    comma-separated users who may do the same (default none)
   --help                          print this help
 )";
 }
@@ -68,7 +87,8 @@ Result<WebhookFlags> parseWebhookFlags(const std::vector<std::string>& args) {
     }
     static const std::set<std::string> kKnown = {"listen", "tls-cert-file", "tls-private-key-file", "policies",
                                                  "kubeconfig", "metrics-listen", "log-level", "max-request-bytes",
-                                                 "cache-staleness", "reload-interval", "worker-threads"};
+                                                 "cache-staleness", "reload-interval", "worker-threads",
+                                                 "exemption-admin-groups", "exemption-admin-users"};
     if (kKnown.count(name) == 0) return makeError(ErrorCode::kInvalidArgument, "unknown flag --" + name);
     if (equals == std::string::npos) {
       if (i + 1 >= args.size()) return badFlag(name, "needs a value");
@@ -102,6 +122,10 @@ Result<WebhookFlags> parseWebhookFlags(const std::vector<std::string>& args) {
         return badFlag(name, "expected a number of threads from 2 to 256");
       }
       flags.workerThreads = threads;
+    } else if (name == "exemption-admin-groups") {
+      flags.exemptionAdminGroups = commaList(value);
+    } else if (name == "exemption-admin-users") {
+      flags.exemptionAdminUsers = commaList(value);
     } else if (name == "cache-staleness" || name == "reload-interval") {
       auto duration = parseDuration(value);
       if (!duration) return badFlag(name, duration.error().message);

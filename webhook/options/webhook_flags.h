@@ -24,6 +24,9 @@ struct WebhookFlags {
   std::chrono::milliseconds reloadInterval = std::chrono::seconds(2);
   // Threads that serve HTTPS: accepts, TLS, parsing and evaluation (see http::configureWorkerThreads).
   size_t workerThreads = 4;
+  // Who may add, change or remove the agentguard.io/exempt namespace label.
+  std::vector<std::string> exemptionAdminGroups = {"system:masters"};
+  std::vector<std::string> exemptionAdminUsers;
   bool help = false;
 };
 

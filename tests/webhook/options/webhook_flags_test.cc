@@ -21,10 +21,26 @@ TEST(WebhookFlagsTest, ParsesTheChartsCommandLine) {
   EXPECT_EQ(flags->maxRequestBytes, 1048576u);
   EXPECT_EQ(flags->reloadInterval, 2s);
   EXPECT_EQ(flags->workerThreads, 4u);
+  EXPECT_EQ(flags->exemptionAdminGroups, std::vector<std::string>{"system:masters"});
+  EXPECT_TRUE(flags->exemptionAdminUsers.empty());
   EXPECT_EQ(parseWebhookFlags({"--tls-cert-file", "c", "--tls-private-key-file", "k", "--policies", "/p",
                                "--worker-threads", "8"})
                 ->workerThreads,
             8u);
+}
+
+TEST(WebhookFlagsTest, ReadsWhoMaySetTheExemptionLabel) {
+  auto flags = parseWebhookFlags({"--tls-cert-file", "c", "--tls-private-key-file", "k", "--policies", "/p",
+                                  "--exemption-admin-groups", "system:masters, platform-admins",
+                                  "--exemption-admin-users=system:serviceaccount:agentguard:agentguard"});
+  ASSERT_TRUE(flags.ok()) << flags.error().message;
+  EXPECT_EQ(flags->exemptionAdminGroups, (std::vector<std::string>{"system:masters", "platform-admins"}));
+  EXPECT_EQ(flags->exemptionAdminUsers, std::vector<std::string>{"system:serviceaccount:agentguard:agentguard"});
+  // An empty list leaves only the users.
+  flags = parseWebhookFlags(
+      {"--tls-cert-file", "c", "--tls-private-key-file", "k", "--policies", "/p", "--exemption-admin-groups="});
+  ASSERT_TRUE(flags.ok()) << flags.error().message;
+  EXPECT_TRUE(flags->exemptionAdminGroups.empty());
 }
 
 TEST(WebhookFlagsTest, RefusesWhatItCannotUse) {
