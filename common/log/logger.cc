@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <ctime>
 
 namespace agentguard::log {
@@ -32,21 +33,51 @@ std::string timestamp() {
   return std::string(buffer, length) + suffix;
 }
 
+// Printable ASCII other than the quote and the backslash: written as it is, as nlohmann writes it.
+bool plainText(std::string_view text) {
+  return std::all_of(text.begin(), text.end(), [](char c) { return c >= 0x20 && c < 0x7F && c != '"' && c != '\\'; });
+}
+
+// `value` as nlohmann's dump(-1) writes it: the common cases (plain strings, integers, booleans, null
+// and arrays of them) directly, anything else through the serializer.
+void appendJson(std::string& line, const nlohmann::json& value) {
+  switch (value.type()) {
+    case nlohmann::json::value_t::string: {
+      const auto& text = value.get_ref<const std::string&>();
+      if (!plainText(text)) break;
+      line += '"';
+      line += text;
+      line += '"';
+      return;
+    }
+    case nlohmann::json::value_t::number_integer: line += std::to_string(value.get<int64_t>()); return;
+    case nlohmann::json::value_t::number_unsigned: line += std::to_string(value.get<uint64_t>()); return;
+    case nlohmann::json::value_t::boolean: line += value.get<bool>() ? "true" : "false"; return;
+    case nlohmann::json::value_t::null: line += "null"; return;
+    case nlohmann::json::value_t::array:
+      line += '[';
+      for (size_t i = 0; i < value.size(); ++i) {
+        if (i > 0) line += ',';
+        appendJson(line, value[i]);
+      }
+      line += ']';
+      return;
+    default: break;
+  }
+  line += value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 void appendMember(std::string& line, std::string_view key, const nlohmann::json& value) {
-  constexpr auto kReplace = nlohmann::json::error_handler_t::replace;
-  const bool plain = std::all_of(key.begin(), key.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
-  });
   if (line.size() > 1) line += ',';
-  if (plain) {
+  if (plainText(key)) {
     line += '"';
     line += key;
     line += '"';
   } else {
-    line += nlohmann::json(key).dump(-1, ' ', false, kReplace);
+    line += nlohmann::json(key).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   }
   line += ':';
-  line += value.dump(-1, ' ', false, kReplace);
+  appendJson(line, value);
 }
 
 // The last field named `key`: as in a JSON object, a later field replaces an earlier one of that name.
@@ -67,8 +98,8 @@ void Logger::log(Level level, std::string_view msg, std::initializer_list<Field>
   if (!enabled(level)) return;
   // The line is written directly rather than built as a JSON object first: the webhook logs one per
   // request. Each key appears once, where it first appears, with its last value (ts, level, component
-  // and msg first). Values go through nlohmann's serializer, which replaces invalid UTF-8 rather than
-  // throw: a log line must never take the process down.
+  // and msg first). Text that needs escaping goes through nlohmann's serializer, which replaces invalid
+  // UTF-8 rather than throw: a log line must never take the process down.
   std::string line;
   line.reserve(256);
   line += '{';
@@ -82,8 +113,9 @@ void Logger::log(Level level, std::string_view msg, std::initializer_list<Field>
   header("msg", msg);
   for (auto field = fields.begin(); field != fields.end(); ++field) {
     const std::string_view key = field->first;
-    const bool written = key == "ts" || key == "level" || key == "msg" || (key == "component" && !component_.empty()) ||
-                         std::any_of(fields.begin(), field, [key](const Field& earlier) { return earlier.first == key; });
+    const bool inHeader = key == "ts" || key == "level" || key == "msg" || (key == "component" && !component_.empty());
+    const bool written =
+        inHeader || std::any_of(fields.begin(), field, [key](const Field& earlier) { return earlier.first == key; });
     if (!written) appendMember(line, key, lastField(fields, key)->second);
   }
   line += "}\n";

@@ -4,6 +4,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <limits>
 #include <regex>
 #include <sstream>
 #include <thread>
@@ -131,6 +133,50 @@ TEST(ParseLevelTest, AcceptsTheFourNames) {
     EXPECT_FALSE(parseLevel(bad, level)) << bad;
     EXPECT_EQ(level, Level::kInfo) << bad;
   }
+}
+
+}  // namespace
+}  // namespace agentguard::log
+
+namespace agentguard::log {
+namespace {
+
+// Lines are written without building a JSON object; each value must read back as it was given and be
+// spelled as nlohmann spells it.
+TEST(LoggerTest, WritesValuesAsNlohmannDoes) {
+  const std::vector<std::pair<std::string, nlohmann::json>> values = {
+      {"plain", "agents/analyst"},
+      {"escaped", "quote \" backslash \\ tab \t"},
+      {"utf8", "caf\xC3\xA9"},
+      {"negative", -42},
+      {"unsigned", std::numeric_limits<uint64_t>::max()},
+      {"float", 0.25},
+      {"flag", false},
+      {"none", nullptr},
+      {"list", std::vector<std::string>{"a", "b\"c", ""}},
+      {"object", {{"k", "v"}, {"n", 1}}},
+  };
+  std::ostringstream out;
+  Logger logger(out);
+  logger.info("Wrote values", {{"plain", values[0].second}, {"escaped", values[1].second}, {"utf8", values[2].second},
+                               {"negative", values[3].second}, {"unsigned", values[4].second},
+                               {"float", values[5].second}, {"flag", values[6].second}, {"none", values[7].second},
+                               {"list", values[8].second}, {"object", values[9].second}});
+  const std::string text = out.str();
+  const nlohmann::json line = nlohmann::json::parse(text);
+  for (const auto& [key, value] : values) {
+    EXPECT_EQ(line[key], value) << key;
+    EXPECT_NE(text.find("\"" + key + "\":" + value.dump()), std::string::npos) << key << " in " << text;
+  }
+}
+
+// As in a JSON object, a repeated key keeps its first place and takes its last value.
+TEST(LoggerTest, ARepeatedFieldAppearsOnceWithItsLastValue) {
+  std::ostringstream out;
+  Logger logger(out, Level::kInfo, "webhook");
+  logger.info("Hello", {{"x", 1}, {"y", 2}, {"x", 3}, {"msg", "replaced"}});
+  const std::string text = out.str();
+  EXPECT_NE(text.find(R"("component":"webhook","msg":"replaced","x":3,"y":2})"), std::string::npos) << text;
 }
 
 }  // namespace
