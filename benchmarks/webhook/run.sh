@@ -5,13 +5,20 @@
 #   benchmarks/webhook/run.sh [BUILD_DIR]     (default: build; needs webhook_bench_server and
 #                                              webhook_fixed_rate, e.g. cmake --build BUILD_DIR
 #                                              --target webhook_bench_server webhook_fixed_rate)
-# Environment: DURATION (seconds per run, default 10), RATE (fixed-rate run, default 5000).
+# Environment: DURATION (seconds per run, default 10), RATE (fixed-rate run, default 5000), REPEAT
+# (runs of each kind per server, medians reported, default 3), WORKER_THREADS (the webhook's, default
+# agentguard-webhook's own).
+#
+# The machine may be shared: besides req/s and latency, each server's CPU time per request (from
+# /proc, whatever else runs) is reported, and the load average before and after.
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 BUILD="$(cd "${1:-${REPO}/build}" && pwd)"
 DURATION="${DURATION:-10}"
 RATE="${RATE:-5000}"
+REPEAT="${REPEAT:-3}"
+WORKER_THREADS="${WORKER_THREADS:-}"
 SERVER_BIN="${BUILD}/benchmarks/webhook_bench_server"
 RATE_BIN="${BUILD}/benchmarks/webhook_fixed_rate"
 for tool in "$SERVER_BIN" "$RATE_BIN" wrk nginx taskset openssl python3; do
@@ -29,49 +36,8 @@ trap cleanup EXIT
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
-# Certificates: a CA and a P-256 serving certificate for 127.0.0.1.
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=bench-ca \
-  -keyout "$WORK/ca.key" -out "$WORK/ca.crt" 2>/dev/null
-openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=bench \
-  -keyout "$WORK/tls.key" -out "$WORK/tls.csr" 2>/dev/null
-printf 'subjectAltName=IP:127.0.0.1\n' >"$WORK/ext"
-openssl x509 -req -days 1 -in "$WORK/tls.csr" -CA "$WORK/ca.crt" -CAkey "$WORK/ca.key" -set_serial 1 \
-  -extfile "$WORK/ext" -out "$WORK/tls.crt" 2>/dev/null
-
-# A ~10 KB AdmissionReview: a hardened Deployment (admitted: the usual case) padded with labels,
-# annotations and environment variables; and the namespace's default-deny egress NetworkPolicy.
-python3 - "$WORK" <<'PY'
-import json, sys
-work = sys.argv[1]
-env = [{"name": "SETTING_%03d" % i, "value": "value-%03d-%s" % (i, "x" * 40)} for i in range(90)]
-deployment = {
-  "apiVersion": "apps/v1", "kind": "Deployment",
-  "metadata": {"name": "research-agent", "namespace": "agents",
-               "labels": {"app": "research-agent", "team": "research", "tier": "agent"},
-               "annotations": {"example.com/note-%02d" % i: "n" * 40 for i in range(20)}},
-  "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "research-agent"}},
-    "template": {"metadata": {"labels": {"app": "research-agent"}},
-      "spec": {"automountServiceAccountToken": False,
-        "securityContext": {"runAsNonRoot": True, "runAsUser": 10001, "seccompProfile": {"type": "RuntimeDefault"}},
-        "containers": [{"name": "agent",
-          "image": "registry.example.com/agents/research-agent:1.4.2@sha256:" + "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
-          "env": env,
-          "resources": {"limits": {"cpu": "1", "memory": "512Mi"}, "requests": {"cpu": "100m", "memory": "128Mi"}},
-          "securityContext": {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True, "privileged": False,
-                              "capabilities": {"drop": ["ALL"]}}}]}}}}
-review = {"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "request": {
-  "uid": "705ab4f5-6393-11e8-b7cc-42010a800002",
-  "kind": {"group": "apps", "version": "v1", "kind": "Deployment"},
-  "resource": {"group": "apps", "version": "v1", "resource": "deployments"},
-  "namespace": "agents", "name": "research-agent", "operation": "CREATE",
-  "userInfo": {"username": "system:serviceaccount:agents:builder"}, "object": deployment, "oldObject": None,
-  "dryRun": False}}
-open(work + "/review.json", "w").write(json.dumps(review))
-policy = {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
-          "metadata": {"name": "default-deny-egress", "namespace": "agents"},
-          "spec": {"podSelector": {}, "policyTypes": ["Egress"], "egress": [{"ports": [{"protocol": "UDP", "port": 53}]}]}}
-open(work + "/networkpolicy.json", "w").write(json.dumps(policy))
-PY
+source "$(dirname "${BASH_SOURCE[0]}")/fixtures.sh"
+make_fixtures "$WORK"
 BODY_BYTES=$(wc -c <"$WORK/review.json")
 
 cat >"$WORK/post.lua" <<LUA
@@ -96,34 +62,60 @@ wait_ready() {  # PORT
 
 rss_kib() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
 hwm_kib() { awk '/VmHWM/ {print $2}' "/proc/$1/status"; }
-
-# measure NAME PORT PID -> appends a result line
-RESULTS=()
-measure() {
-  local name="$1" port="$2" pid="$3" out fixed rss
-  out="$(taskset -c 1 wrk -t 1 -c 8 -d "${DURATION}s" --latency -s "$WORK/post.lua" "https://127.0.0.1:${port}/validate")"
-  local rps p50 p99
-  rps="$(awk '/Requests\/sec/ {print $2}' <<<"$out")"
-  p50="$(awk '$1=="50%" {print $2}' <<<"$out")"
-  p99="$(awk '$1=="99%" {print $2}' <<<"$out")"
-  rss="$(rss_kib "$pid")"
-  fixed="$(taskset -c 1 "$RATE_BIN" "$port" "$WORK/ca.crt" "$WORK/review.json" "$RATE" "$DURATION" 8 || true)"
-  local fp50 fp99 fachieved ffail
-  fp50="$(sed -n 's/.*p50_us=\([0-9]*\).*/\1/p' <<<"$fixed")"
-  fp99="$(sed -n 's/.*p99_us=\([0-9]*\).*/\1/p' <<<"$fixed")"
-  fachieved="$(sed -n 's/.*achieved_rps=\([0-9]*\).*/\1/p' <<<"$fixed")"
-  ffail="$(sed -n 's/.*failures=\([0-9]*\).*/\1/p' <<<"$fixed")"
-  RESULTS+=("$(printf '%-8s %10s %9s %9s | %7s %9s %9s %6s | %8s %8s' "$name" "$rps" "$p50" "$p99" \
-    "$fachieved" "${fp50}us" "${fp99}us" "$ffail" "$((rss / 1024))MiB" "$(($(hwm_kib "$pid") / 1024))MiB")")
-  echo "$name: $(grep -E 'Requests/sec|Non-2xx' <<<"$out" | tr -s ' ' | tr '\n' ' ') | fixed rate: $fixed" >&2
-  WRK_RPS["$name"]="$rps"
+# CPU time (user + system) of a process and its children threads/processes, in microseconds.
+cpu_us() {
+  local total=0 pid
+  for pid in "$1" $(pgrep -P "$1" || true); do
+    total=$((total + $(awk '{print $14 + $15}' "/proc/$pid/stat")))
+  done
+  echo $((total * 1000000 / $(getconf CLK_TCK)))
 }
+median() { sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
+
+# measure NAME PORT PID -> appends a result line (medians of REPEAT runs of each kind)
+RESULTS=()
 declare -A WRK_RPS
+measure() {
+  local name="$1" port="$2" pid="$3" run out fixed before after requests
+  local -a rps=() p50=() p99=() cpu=() fp50=() fp99=() fachieved=() ffail=()
+  for run in $(seq "$REPEAT"); do
+    before="$(cpu_us "$pid")"
+    out="$(taskset -c 1 wrk -t 1 -c 8 -d "${DURATION}s" --latency -s "$WORK/post.lua" "https://127.0.0.1:${port}/validate")"
+    after="$(cpu_us "$pid")"
+    requests="$(awk '/requests in/ {print $1}' <<<"$out")"
+    rps+=("$(awk '/Requests\/sec/ {print $2}' <<<"$out")")
+    p50+=("$(awk '$1=="50%" {print $2}' <<<"$out" | to_us)")
+    p99+=("$(awk '$1=="99%" {print $2}' <<<"$out" | to_us)")
+    cpu+=("$(( (after - before) / requests ))")
+    fixed="$(taskset -c 1 "$RATE_BIN" "$port" "$WORK/ca.crt" "$WORK/review.json" "$RATE" "$DURATION" 8 || true)"
+    fp50+=("$(sed -n 's/.*p50_us=\([0-9]*\).*/\1/p' <<<"$fixed")")
+    fp99+=("$(sed -n 's/.*p99_us=\([0-9]*\).*/\1/p' <<<"$fixed")")
+    fachieved+=("$(sed -n 's/.*achieved_rps=\([0-9]*\).*/\1/p' <<<"$fixed")")
+    ffail+=("$(sed -n 's/.*failures=\([0-9]*\).*/\1/p' <<<"$fixed")")
+    echo "$name run $run: wrk ${rps[-1]} req/s p50 ${p50[-1]}us p99 ${p99[-1]}us cpu ${cpu[-1]}us/req" \
+      "$(grep -E 'Non-2xx' <<<"$out" | tr -s ' ')| fixed rate: $fixed | load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+  done
+  local m_rps
+  m_rps="$(printf '%s\n' "${rps[@]}" | median)"
+  RESULTS+=("$(printf '%-8s %10s %9s %9s %8s | %7s %9s %9s %6s | %8s %8s' "$name" "$m_rps" \
+    "$(printf '%s\n' "${p50[@]}" | median)us" "$(printf '%s\n' "${p99[@]}" | median)us" \
+    "$(printf '%s\n' "${cpu[@]}" | median)us" "$(printf '%s\n' "${fachieved[@]}" | median)" \
+    "$(printf '%s\n' "${fp50[@]}" | median)us" "$(printf '%s\n' "${fp99[@]}" | median)us" \
+    "$(printf '%s\n' "${ffail[@]}" | awk '{s += $1} END {print s}')" \
+    "$(($(rss_kib "$pid") / 1024))MiB" "$(($(hwm_kib "$pid") / 1024))MiB")")
+  WRK_RPS["$name"]="$m_rps"
+}
+# wrk prints 850.00us, 1.20ms or 2.01s; in microseconds.
+to_us() {
+  awk '{v = $1 + 0; if ($1 ~ /ms$/) v *= 1000; else if ($1 ~ /us$/) v *= 1; else if ($1 ~ /s$/) v *= 1000000; printf "%.0f\n", v}'
+}
+
+LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
 
 # The webhook.
 WEBHOOK_PORT="$(free_port)"
 taskset -c 0 "$SERVER_BIN" "127.0.0.1:${WEBHOOK_PORT}" "$WORK/tls.crt" "$WORK/tls.key" "$REPO/policies" \
-  "$WORK/networkpolicy.json" >"$WORK/server.out" 2>&1 &
+  "$WORK/networkpolicy.json" ${WORKER_THREADS} >"$WORK/server.out" 2>&1 &
 SERVER_PID=$!
 wait_ready "$WEBHOOK_PORT"
 if ! curl -s --cacert "$WORK/ca.crt" -H 'Content-Type: application/json' --data-binary @"$WORK/review.json" \
@@ -170,9 +162,10 @@ measure nginx "$NGINX_PORT" "$(cat "$WORK/nginx/nginx.pid")"
 kill "$NGINX_PID"; wait "$NGINX_PID" 2>/dev/null || true; NGINX_PID=""
 
 echo
-echo "AdmissionReview ${BODY_BYTES} bytes, all bundled policies, TLS keep-alive; server on CPU 0, load on CPU 1"
-printf '%-8s %10s %9s %9s | %7s %9s %9s %6s | %8s %8s\n' server "wrk req/s" "wrk p50" "wrk p99" \
+echo "AdmissionReview ${BODY_BYTES} bytes, all bundled policies, TLS keep-alive; server on CPU 0, load on CPU 1;"
+echo "medians of ${REPEAT} runs of ${DURATION}s each; load average before: ${LOAD_BEFORE}, after: $(cut -d' ' -f1-3 /proc/loadavg)"
+printf '%-8s %10s %9s %9s %8s | %7s %9s %9s %6s | %8s %8s\n' server "wrk req/s" "wrk p50" "wrk p99" "CPU/req" \
   "rate" "p50" "p99" "fail" "RSS" "peak RSS"
-printf '%-8s %10s %9s %9s | %7s %9s %9s %6s | %8s %8s\n' "" "(-c8 -t1)" "" "" "(${RATE}/s)" "" "" "" "" ""
+printf '%-8s %10s %9s %9s %8s | %7s %9s %9s %6s | %8s %8s\n' "" "(-c8 -t1)" "" "" "" "(${RATE}/s)" "" "" "" "" ""
 for line in "${RESULTS[@]}"; do echo "$line"; done
 python3 -c "w=float('${WRK_RPS[webhook]}'); n=float('${WRK_RPS[nginx]}'); print('webhook/nginx throughput: %.1f %%' % (100*w/n))"
