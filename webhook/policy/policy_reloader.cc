@@ -5,7 +5,7 @@
 namespace agentguard::webhook {
 
 PolicyReloader::PolicyReloader(std::filesystem::path path, log::Logger& logger, const engine::RuleCatalog& catalog)
-    : path_(std::move(path)), logger_(logger), catalog_(catalog) {}
+    : path_(std::move(path)), logger_(logger), catalog_(catalog), watcher_(logger, "Failed to check the policy files") {}
 
 PolicyReloader::~PolicyReloader() { stop(); }
 
@@ -66,33 +66,10 @@ bool PolicyReloader::reloadIfChanged() {
 }
 
 void PolicyReloader::watch(std::chrono::milliseconds interval) {
-  stop();
-  {
-    std::lock_guard<std::mutex> lock(watchMutex_);
-    stopping_ = false;
-  }
-  watcher_ = std::thread([this, interval] {
-    std::unique_lock<std::mutex> lock(watchMutex_);
-    while (!watchWake_.wait_for(lock, interval, [this] { return stopping_; })) {
-      lock.unlock();
-      try {
-        reloadIfChanged();
-      } catch (const std::exception& error) {
-        logger_.error("Failed to check the policy files", {{"error", error.what()}});
-      }
-      lock.lock();
-    }
-  });
+  watcher_.start(interval, [this] { reloadIfChanged(); });
 }
 
-void PolicyReloader::stop() {
-  {
-    std::lock_guard<std::mutex> lock(watchMutex_);
-    stopping_ = true;
-  }
-  watchWake_.notify_all();
-  if (watcher_.joinable()) watcher_.join();
-}
+void PolicyReloader::stop() { watcher_.stop(); }
 
 std::shared_ptr<const engine::Engine> PolicyReloader::engine() const {
   std::lock_guard<std::mutex> lock(mutex_);

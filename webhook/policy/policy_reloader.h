@@ -1,18 +1,17 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <filesystem>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
-#include <thread>
 
 #include "common/log/logger.h"
 #include "common/result/result.h"
 #include "engine/rules/rule_catalog.h"
 #include "webhook/admission/review_handler.h"
+#include "webhook/reload/periodic_check.h"
 
 namespace agentguard::webhook {
 
@@ -56,10 +55,7 @@ class PolicyReloader final : public EngineSource {
   bool lastSucceeded_ = false;
   std::string lastError_;
 
-  std::mutex watchMutex_;
-  std::condition_variable watchWake_;
-  bool stopping_ = false;
-  std::thread watcher_;
+  PeriodicCheck watcher_;
 };
 
 }  // namespace agentguard::webhook

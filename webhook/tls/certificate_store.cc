@@ -76,7 +76,8 @@ struct CertificateStore::Material {
 };
 
 CertificateStore::CertificateStore(std::string certFile, std::string keyFile, log::Logger& logger)
-    : certFile_(std::move(certFile)), keyFile_(std::move(keyFile)), logger_(logger) {}
+    : certFile_(std::move(certFile)), keyFile_(std::move(keyFile)), logger_(logger),
+      watcher_(logger, "Failed to check the serving certificate files") {}
 
 CertificateStore::~CertificateStore() { stop(); }
 
@@ -204,33 +205,10 @@ bool CertificateStore::reloadIfChanged() {
 }
 
 void CertificateStore::watch(std::chrono::milliseconds interval) {
-  stop();
-  {
-    std::lock_guard<std::mutex> lock(watchMutex_);
-    stopping_ = false;
-  }
-  watcher_ = std::thread([this, interval] {
-    std::unique_lock<std::mutex> lock(watchMutex_);
-    while (!watchWake_.wait_for(lock, interval, [this] { return stopping_; })) {
-      lock.unlock();
-      try {
-        reloadIfChanged();
-      } catch (const std::exception& error) {
-        logger_.error("Failed to check the serving certificate files", {{"error", error.what()}});
-      }
-      lock.lock();
-    }
-  });
+  watcher_.start(interval, [this] { reloadIfChanged(); });
 }
 
-void CertificateStore::stop() {
-  {
-    std::lock_guard<std::mutex> lock(watchMutex_);
-    stopping_ = true;
-  }
-  watchWake_.notify_all();
-  if (watcher_.joinable()) watcher_.join();
-}
+void CertificateStore::stop() { watcher_.stop(); }
 
 std::shared_ptr<const CertificateStore::Material> CertificateStore::material() const {
   std::lock_guard<std::mutex> lock(mutex_);

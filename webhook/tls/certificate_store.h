@@ -2,17 +2,16 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
-#include <thread>
 
 #include "common/http/server.h"
 #include "common/log/logger.h"
 #include "common/result/result.h"
+#include "webhook/reload/periodic_check.h"
 
 struct ssl_st;  // OpenSSL's connection type
 struct stat;
@@ -87,10 +86,7 @@ class CertificateStore final : public http::TlsContextProvider {
   std::atomic<uint64_t> reloads_{0};
   std::function<void()> handshakeFailureListener_;
 
-  std::mutex watchMutex_;
-  std::condition_variable watchWake_;
-  bool stopping_ = false;
-  std::thread watcher_;
+  PeriodicCheck watcher_;
 };
 
 }  // namespace agentguard::webhook
