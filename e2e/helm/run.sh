@@ -292,7 +292,7 @@ if names.get("operator") != "NotIn" or not {"kube-system", "kube-node-lease", "'
 if exprs.get("agentguard.io/exempt", {}).get("operator") != "NotIn":
     problems.append("workloads namespaceSelector does not exclude agentguard.io/exempt=true")
 ns = hooks["namespaces.agentguard.io"]
-if ns.get("namespaceSelector") or [r["resources"] for r in ns["rules"]] != [["namespaces"]]:
+if ns.get("namespaceSelector") or [r["resources"] for r in ns["rules"]] != [["namespaces", "namespaces/status", "namespaces/finalize"]]:
     problems.append("namespaces webhook must cover namespaces with no namespaceSelector")
 print("\n".join(problems))
 ')"
