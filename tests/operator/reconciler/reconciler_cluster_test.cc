@@ -166,7 +166,13 @@ TEST_F(ClusterReconcilerTest, ExceededQuotaIsReportedAndRetried) {
   const json quota = json::parse(R"({"apiVersion": "v1", "kind": "ResourceQuota", "metadata": {"name": "no-pods"},
                                      "spec": {"hard": {"pods": "0"}}})");
   ASSERT_TRUE(client_->create(kResourceQuotas, ns_, quota).ok());
-  // The quota controller fills in status.used; until then admission refuses every Pod anyway.
+  // The API server's quota admission reads quotas from its own cache: a Pod created the instant after the
+  // quota can still slip through. Once the quota controller has written status.hard, the API server has
+  // seen the quota and enforces it.
+  ASSERT_TRUE(waitUntil([&] {
+    const auto current = client_->get(kResourceQuotas, ns_, "no-pods");
+    return current.ok() && current->contains("status") && (*current)["status"].contains("hard");
+  })) << "the quota controller never processed the ResourceQuota";
   startOperator();
   createSandbox("squeezed");
   ASSERT_TRUE(waitUntil([&] { return condition("squeezed", "Failed").value("reason", "") == "QuotaExceeded"; }))
