@@ -45,13 +45,7 @@ int runCheck(const CheckOptions& options, std::istream& in, std::ostream& out, s
     }
     for (auto& object : *parsed) objects.push_back(std::move(object));
   }
-  std::vector<engine::SharedObject> shared;
-  shared.reserve(objects.size());
-  for (const auto& object : objects) {
-    // Aliasing pointers: the source only reads the objects while `objects` is alive.
-    shared.emplace_back(std::shared_ptr<const nlohmann::json>(), &object.body);
-  }
-  const engine::DocumentNetworkPolicySource networkPolicies(shared, options.defaultNamespace);
+  const engine::DocumentNetworkPolicySource networkPolicies(objects, options.defaultNamespace);
 
   CheckReport report;
   report.catalog = &engine::RuleCatalog::builtin();

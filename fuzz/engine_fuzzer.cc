@@ -48,10 +48,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto objects = manifest::loadManifests(text, "fuzz.yaml");
   if (!objects) return 0;
 
-  std::vector<engine::SharedObject> shared;
-  for (const auto& object : *objects) shared.emplace_back(std::shared_ptr<const nlohmann::json>(), &object.body);
   const std::string_view defaultNamespace = "default";
-  const engine::DocumentNetworkPolicySource networkPolicies(shared, defaultNamespace);
+  const engine::DocumentNetworkPolicySource networkPolicies(*objects, defaultNamespace);
   engine::EvaluationContext context;
   context.networkPolicies = &networkPolicies;
   context.defaultNamespace = defaultNamespace;

@@ -492,13 +492,6 @@ const Corpus& generatedCorpus(size_t count) {
 
 // ---- the work ----------------------------------------------------------------------------------
 
-std::vector<SharedObject> sharedView(const std::vector<ManifestObject>& objects) {
-  std::vector<SharedObject> shared;
-  shared.reserve(objects.size());
-  for (const auto& object : objects) shared.emplace_back(std::shared_ptr<const nlohmann::json>(), &object.body);
-  return shared;
-}
-
 // One object checked as check_command does: evaluated, and each finding located.
 size_t checkObject(const Engine& engine, const ManifestObject& object, const EvaluationContext& context) {
   const auto findings = engine.evaluate(object.body, context);
@@ -508,7 +501,7 @@ size_t checkObject(const Engine& engine, const ManifestObject& object, const Eva
 
 // Every object of a parsed file checked against the file's own NetworkPolicies.
 size_t checkObjects(const Engine& engine, const std::vector<ManifestObject>& objects) {
-  const DocumentNetworkPolicySource networkPolicies(sharedView(objects), "default");
+  const DocumentNetworkPolicySource networkPolicies(objects, "default");
   EvaluationContext context;
   context.networkPolicies = &networkPolicies;
   size_t findings = 0;
@@ -599,7 +592,7 @@ BENCHMARK(BM_EvaluateOnly)->Arg(100)->Arg(1000)->Arg(10000)->Unit(benchmark::kMi
 void BM_RulesOnly(benchmark::State& state) {
   const Corpus& corpus = generatedCorpus(static_cast<size_t>(state.range(0)));
   const Engine& engine = *engineSetup().engine;
-  const DocumentNetworkPolicySource networkPolicies(sharedView(corpus.objects), "default");
+  const DocumentNetworkPolicySource networkPolicies(corpus.objects, "default");
   EvaluationContext context;
   context.networkPolicies = &networkPolicies;
   size_t findings = 0;
@@ -657,7 +650,7 @@ void measureEach(benchmark::State& state, size_t count, const CheckOne& checkOne
 void BM_Latency_Evaluate(benchmark::State& state) {
   const Corpus& corpus = generatedCorpus(1000);
   const Engine& engine = *engineSetup().engine;
-  const DocumentNetworkPolicySource networkPolicies(sharedView(corpus.objects), "default");
+  const DocumentNetworkPolicySource networkPolicies(corpus.objects, "default");
   EvaluationContext context;
   context.networkPolicies = &networkPolicies;
   measureEach(state, corpus.objects.size(), [&](size_t i) {
@@ -671,7 +664,7 @@ BENCHMARK(BM_Latency_Evaluate)->Name("Latency/evaluate")->Iterations(50)->Unit(b
 void latencyParseEvaluate(benchmark::State& state, const std::vector<std::string>& texts) {
   const Corpus& corpus = generatedCorpus(1000);
   const Engine& engine = *engineSetup().engine;
-  const DocumentNetworkPolicySource networkPolicies(sharedView(corpus.objects), "default");
+  const DocumentNetworkPolicySource networkPolicies(corpus.objects, "default");
   EvaluationContext context;
   context.networkPolicies = &networkPolicies;
   measureEach(state, texts.size(), [&](size_t i) {

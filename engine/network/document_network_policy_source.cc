@@ -15,6 +15,22 @@ DocumentNetworkPolicySource::DocumentNetworkPolicySource(const std::vector<Share
   }
 }
 
+namespace {
+
+// Non-owning pointers to the manifests' bodies (aliasing shared_ptrs with no control block).
+std::vector<SharedObject> bodiesOf(const std::vector<manifest::ManifestObject>& objects) {
+  std::vector<SharedObject> bodies;
+  bodies.reserve(objects.size());
+  for (const auto& object : objects) bodies.emplace_back(std::shared_ptr<const nlohmann::json>(), &object.body);
+  return bodies;
+}
+
+}  // namespace
+
+DocumentNetworkPolicySource::DocumentNetworkPolicySource(const std::vector<manifest::ManifestObject>& objects,
+                                                         std::string_view defaultNamespace)
+    : DocumentNetworkPolicySource(bodiesOf(objects), defaultNamespace) {}
+
 Result<std::vector<SharedObject>> DocumentNetworkPolicySource::policiesIn(std::string_view ns) const {
   const auto it = byNamespace_.find(ns);
   if (it == byNamespace_.end()) return std::vector<SharedObject>{};

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "common/manifest/manifest_object.h"
 #include "engine/network/network_policy_source.h"
 
 namespace agentguard::engine {
@@ -15,6 +16,8 @@ class DocumentNetworkPolicySource final : public NetworkPolicySource {
   // Keeps every networking.k8s.io/v1 NetworkPolicy among `objects`; those naming no namespace belong
   // to `defaultNamespace`.
   DocumentNetworkPolicySource(const std::vector<SharedObject>& objects, std::string_view defaultNamespace);
+  // The same over parsed manifests, without copying them: `objects` must outlive this source.
+  DocumentNetworkPolicySource(const std::vector<manifest::ManifestObject>& objects, std::string_view defaultNamespace);
 
   Result<std::vector<SharedObject>> policiesIn(std::string_view ns) const override;
 

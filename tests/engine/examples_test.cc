@@ -27,9 +27,7 @@ Findings checkFile(const fs::path& path) {
   EXPECT_TRUE(policies.ok());
   if (!policies.ok()) return {};
   const Engine engine(std::make_shared<const PolicySet>(std::move(policies).value()));
-  std::vector<SharedObject> shared;
-  for (const auto& object : *objects) shared.emplace_back(std::shared_ptr<const nlohmann::json>(), &object.body);
-  const DocumentNetworkPolicySource source(shared, "default");
+  const DocumentNetworkPolicySource source(*objects, "default");
   EvaluationContext context;
   context.networkPolicies = &source;
   Findings all;

@@ -74,9 +74,7 @@ TEST_P(PolicyCaseTest, MatchesExpectations) {
   ASSERT_TRUE(objects.ok()) << objects.error().describe();
   ASSERT_FALSE(objects->empty()) << file << " holds no object";
 
-  std::vector<SharedObject> shared;
-  for (const auto& object : *objects) shared.emplace_back(std::shared_ptr<const nlohmann::json>(), &object.body);
-  const DocumentNetworkPolicySource source(shared, "default");
+  const DocumentNetworkPolicySource source(*objects, "default");
   const Engine engine(bundledPolicies());
   EvaluationContext context;
   context.networkPolicies = &source;
