@@ -144,13 +144,36 @@ owns_process() {
   [[ -n "$pid" && -n "$start" ]] || return 1
   now="$(proc_start_time "$pid")" || return 1
   [[ "$now" == "$start" ]] || return 1
-  cmdline="$(tr '\0' ' ' <"/proc/${pid}/cmdline" 2>/dev/null)" || return 1
+  cmdline="$({ tr '\0' ' ' <"/proc/${pid}/cmdline"; } 2>/dev/null)" || return 1
+  # The command line reads empty while the process is inside execve (between
+  # setsid and the component): the pid and start time already match, so it is
+  # still the process we started.
+  [[ -n "$cmdline" ]] || return 0
   [[ "$cmdline " == *"${STATE_DIR}/"* || "$cmdline " == *" ${STATE_DIR} "* ]]
+}
+
+# Sets EXIT_DESCRIPTION to how the process recorded under NAME ended if this
+# shell started it (e.g. "exit status 1", "killed by signal TERM"), else to "".
+# Not for use in a command substitution: a subshell cannot wait for it.
+describe_exit() {
+  EXIT_DESCRIPTION=""
+  local pid status
+  pid="$(recorded_pid "$1")" || return 0
+  kill -0 "$pid" 2>/dev/null && return 0
+  wait "$pid" 2>/dev/null && status=0 || status=$?
+  # 127: not a child of this shell.
+  if ((status == 127)); then
+    return 0
+  elif ((status > 128)); then
+    EXIT_DESCRIPTION="killed by signal $(kill -l "$((status - 128))" 2>/dev/null || echo "$((status - 128))")"
+  else
+    EXIT_DESCRIPTION="exit status ${status}"
+  fi
 }
 
 recorded_pid() {
   local pid _start
-  read -r pid _start <"${RUN}/$1.pid" 2>/dev/null || return 1
+  { read -r pid _start <"${RUN}/$1.pid"; } 2>/dev/null || return 1
   printf '%s\n' "$pid"
 }
 
@@ -479,7 +502,8 @@ wait_until() {
     for name in "$@"; do
       if ! owns_process "$name"; then
         FAILED_COMPONENT="$name"
-        log "${name} exited while waiting for: ${what}"
+        describe_exit "$name"
+        log "${name} exited${EXIT_DESCRIPTION:+ (${EXIT_DESCRIPTION})} while waiting for: ${what}"
         return 1
       fi
     done
