@@ -27,6 +27,8 @@ namespace {
 
 using namespace agentguard;
 
+constexpr size_t kKubeClientThreads = 4;
+
 int fail(log::Logger& logger, std::string_view what, const Error& error) {
   logger.error(what, {{"error", error.message}, {"problems", error.causes}});
   return 1;
@@ -34,8 +36,8 @@ int fail(log::Logger& logger, std::string_view what, const Error& error) {
 
 int run(const webhook::WebhookFlags& flags) {
   log::Logger logger(std::cout, flags.logLevel, "webhook");
-  // Before anything uses cpprestsdk (the Kubernetes client included).
-  if (auto sized = http::configureWorkerThreads(flags.workerThreads); !sized) {
+  // Before the Kubernetes client (cpprestsdk) exists; its pool only runs the NetworkPolicy watch.
+  if (auto sized = http::configureWorkerThreads(kKubeClientThreads); !sized) {
     return fail(logger, "Failed to size the worker thread pool", sized.error());
   }
   webhook::WebhookMetrics metrics;
@@ -93,6 +95,7 @@ int run(const webhook::WebhookFlags& flags) {
   serverOptions.listen = flags.listen;
   serverOptions.tls = certificates;
   serverOptions.maxRequestBytes = flags.maxRequestBytes;
+  serverOptions.threads = flags.workerThreads;
   http::Server server(serverOptions, logger);
   webhook::registerWebhookEndpoints(server, handler, metrics, readiness, logger);
   if (auto started = server.start(); !started) return fail(logger, "Failed to listen", started.error());

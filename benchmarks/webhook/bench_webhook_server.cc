@@ -23,12 +23,8 @@ int main(int argc, char** argv) {
     std::cerr << "usage: webhook_bench_server LISTEN CERT KEY POLICIES NETWORKPOLICY_JSON [WORKER_THREADS]\n";
     return 2;
   }
-  // As agentguard-webhook sizes it, unless the benchmark compares pool sizes.
+  // As agentguard-webhook runs it, unless the benchmark compares thread counts.
   const size_t workerThreads = argc == 7 ? std::stoul(argv[6]) : webhook::WebhookFlags().workerThreads;
-  if (auto sized = http::configureWorkerThreads(workerThreads); !sized) {
-    std::cerr << sized.error().message << "\n";
-    return 2;
-  }
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
@@ -52,6 +48,7 @@ int main(int argc, char** argv) {
   http::ServerOptions options;
   options.listen = argv[1];
   options.tls = certificates;
+  options.threads = workerThreads;
   http::Server server(options, logger);
   webhook::registerWebhookEndpoints(server, handler, metrics, readiness, logger);
   if (!server.start().ok()) return 1;

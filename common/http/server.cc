@@ -1,21 +1,23 @@
 #include "common/http/server.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <array>
 #include <atomic>
-#include <cctype>
 #include <charconv>
 #include <exception>
 #include <mutex>
+#include <optional>
+#include <thread>
+#include <unordered_map>
 
-#include <boost/asio/ssl.hpp>
-#include <cpprest/http_listener.h>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/strand.hpp>
 #include <pplx/threadpool.h>
+
+#include "common/http/connection.h"
 
 namespace agentguard::http {
 
@@ -51,7 +53,7 @@ Status configureWorkerThreads(size_t threads) {
     crossplat::threadpool::initialize_with_threads(threads);
   } catch (const std::exception& error) {
     return makeError(ErrorCode::kInternal,
-                     std::string("the worker thread pool already exists; size it before any server or client: ") +
+                     std::string("the worker thread pool already exists; size it before any client is used: ") +
                          error.what());
   }
   return okStatus();
@@ -80,92 +82,44 @@ Result<ListenAddress> parseListenAddress(const std::string& text) {
 
 namespace {
 
-using web::http::experimental::listener::http_listener;
-using web::http::experimental::listener::http_listener_config;
+namespace asio = boost::asio;
+using asio::ip::tcp;
 
-constexpr size_t kReadChunk = 64u * 1024u;
-constexpr int kFreePortAttempts = 20;
+// How long stop() waits for open connections to wind down before abandoning them.
+constexpr auto kStopGrace = std::chrono::seconds(5);
 
-// Asks the kernel for a free TCP port on `host` (the listener cannot bind port 0 and report it).
-Result<uint16_t> findFreePort(const std::string& host) {
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  if (inet_pton(AF_INET, host.c_str(), &address.sin_addr) != 1) {
-    return makeError(ErrorCode::kInvalidArgument, "port 0 needs an IPv4 address, not \"" + host + "\"");
+Result<asio::ip::address> resolveHost(const std::string& host) {
+  boost::system::error_code error;
+  auto address = asio::ip::make_address(host, error);
+  if (!error) return address;
+  asio::io_context context;
+  tcp::resolver resolver(context);
+  auto results = resolver.resolve(host, "", error);
+  if (error || results.empty()) {
+    return makeError(ErrorCode::kInvalidArgument, "cannot resolve listen host \"" + host + "\": " + error.message());
   }
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return makeError(ErrorCode::kUnavailable, "could not open a socket");
-  socklen_t length = sizeof(address);
-  const bool bound = ::bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof(address)) == 0 &&
-                     ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0;
-  ::close(fd);
-  if (!bound) return makeError(ErrorCode::kUnavailable, "could not find a free port on " + host);
-  return static_cast<uint16_t>(ntohs(address.sin_port));
-}
-
-std::string lowerCase(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return text;
-}
-
-// Sends `response` and observes the outcome: a client that went away is not an error worth a crash.
-void send(web::http::http_request& request, Response&& response) {
-  web::http::http_response reply(static_cast<web::http::status_code>(response.status));
-  for (auto& [name, value] : response.headers) reply.headers().add(name, value);
-  reply.set_body(std::move(response.body), response.contentType);
-  request.reply(reply).then([](const pplx::task<void>& sent) {
-    try {
-      sent.get();
-    } catch (...) {  // NOLINT(bugprone-empty-catch): the connection is gone; nothing to answer
-    }
-  });
-}
-
-// A body arriving in pieces (chunked, or larger than the limit): reads every piece as it comes, keeping
-// at most `limit` bytes so an oversized body costs no memory.
-struct BodyReader {
-  concurrency::streams::streambuf<uint8_t> buffer;
-  size_t limit = 0;
-  std::string body;
-  size_t total = 0;
-  std::array<uint8_t, kReadChunk> chunk{};
-  pplx::task_completion_event<void> done;
-};
-
-void readNext(const std::shared_ptr<BodyReader>& reader) {
-  reader->buffer.getn(reader->chunk.data(), reader->chunk.size())
-      .then([reader](const pplx::task<size_t>& read) {
-        size_t count = 0;
-        try {
-          count = read.get();
-        } catch (...) {
-          reader->done.set_exception(std::current_exception());
-          return;
-        }
-        if (count == 0) {
-          reader->done.set();
-          return;
-        }
-        reader->total += count;
-        if (reader->total <= reader->limit) {
-          reader->body.append(reinterpret_cast<const char*>(reader->chunk.data()), count);
-        } else if (!reader->body.empty()) {
-          std::string().swap(reader->body);
-        }
-        readNext(reader);
-      });
+  return results.begin()->endpoint().address();
 }
 
 }  // namespace
 
-struct Server::State : std::enable_shared_from_this<Server::State> {
-  State(ServerOptions serverOptions, log::Logger& log) : options(std::move(serverOptions)), logger(log) {}
+struct Server::State final : detail::ConnectionHost {
+  State(ServerOptions serverOptions, log::Logger& log) : settings(std::move(serverOptions)), log_(log) {}
 
-  ServerOptions options;
-  log::Logger& logger;
+  const ServerOptions& options() const override { return settings; }
+  log::Logger& logger() override { return log_; }
+  Response handle(const Request& request) override;
+  void record(detail::Outcome outcome) override;
+  void remember(const void* key, std::weak_ptr<detail::Connection> connection) override;
+  void forget(const void* key) override;
+
+  void accept();
+  Response invoke(const Handler& handler, const Request& request);
+  size_t openConnections();
+
+  ServerOptions settings;
+  log::Logger& log_;
   std::map<std::string, std::map<std::string, Handler>> routes;  // path -> method -> handler
-  std::unique_ptr<http_listener> listener;
   std::string host;
   std::atomic<uint16_t> port{0};
   std::atomic<bool> running{false};
@@ -173,76 +127,66 @@ struct Server::State : std::enable_shared_from_this<Server::State> {
 
   std::atomic<uint64_t> requests{0};
   std::atomic<uint64_t> tooLarge{0};
+  std::atomic<uint64_t> malformed{0};
   std::atomic<uint64_t> handlerErrors{0};
+  std::atomic<uint64_t> timedOut{0};
+  std::atomic<uint64_t> refusedConnections{0};
 
-  void accept(web::http::http_request request);
-  void dispatch(web::http::http_request& request, std::string&& body);
-  Response invoke(const Handler& handler, const Request& request);
+  std::mutex connectionsMutex;
+  std::unordered_map<const void*, std::weak_ptr<detail::Connection>> connections;
+
+  std::vector<std::thread> threads;
+  // Declared last, destroyed first: pending operations still hold connections, whose destructors call
+  // forget() on the members above.
+  std::unique_ptr<asio::ssl::context> tls;
+  std::unique_ptr<asio::io_context> io;
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
+  std::unique_ptr<tcp::acceptor> acceptor;
 };
 
-void Server::State::accept(web::http::http_request request) {
-  auto self = shared_from_this();
-  const auto& headers = request.headers();
-  uint64_t declared = 0;
-  const bool hasLength = headers.has(web::http::header_names::content_length);
-  if (hasLength) {
-    try {
-      declared = headers.content_length();
-    } catch (...) {
-      send(request, Response::text(400, "invalid Content-Length\n"));
-      return;
-    }
-  }
+void Server::State::remember(const void* key, std::weak_ptr<detail::Connection> connection) {
+  std::lock_guard<std::mutex> lock(connectionsMutex);
+  connections[key] = std::move(connection);
+}
 
-  if (hasLength && declared <= options.maxRequestBytes) {
-    // The usual case: wait until the whole (bounded) body is buffered, then take it in one piece.
-    request.content_ready().then([self](const pplx::task<web::http::http_request>& ready) {
-      web::http::http_request complete;
-      try {
-        complete = ready.get();
-      } catch (...) {
-        return;  // the connection broke while the body was arriving; nobody is left to answer
-      }
-      std::string body;
-      try {
-        auto buffer = complete.body().streambuf();
-        body.resize(static_cast<size_t>(buffer.in_avail()));
-        const size_t read = buffer.getn(reinterpret_cast<uint8_t*>(body.data()), body.size()).get();
-        body.resize(read);
-      } catch (const std::exception& error) {
-        self->logger.warn("Failed to read request body", {{"error", error.what()}});
-        send(complete, Response::text(400, "unreadable request body\n"));
-        return;
-      }
-      self->dispatch(complete, std::move(body));
-    });
-    return;
-  }
+void Server::State::forget(const void* key) {
+  std::lock_guard<std::mutex> lock(connectionsMutex);
+  connections.erase(key);
+}
 
-  auto reader = std::make_shared<BodyReader>();
-  reader->buffer = request.body().streambuf();
-  reader->limit = options.maxRequestBytes;
-  pplx::create_task(reader->done).then([self, reader, request](const pplx::task<void>& finished) mutable {
-    try {
-      finished.get();
-    } catch (...) {
-      return;  // the connection broke while the body was arriving
+size_t Server::State::openConnections() {
+  std::lock_guard<std::mutex> lock(connectionsMutex);
+  return connections.size();
+}
+
+void Server::State::record(detail::Outcome outcome) {
+  switch (outcome) {
+    case detail::Outcome::kTooLarge:
+      tooLarge.fetch_add(1, std::memory_order_relaxed);
+      break;
+    case detail::Outcome::kMalformed:
+      malformed.fetch_add(1, std::memory_order_relaxed);
+      break;
+    case detail::Outcome::kTimedOut:
+      timedOut.fetch_add(1, std::memory_order_relaxed);
+      break;
+  }
+}
+
+void Server::State::accept() {
+  acceptor->async_accept(asio::make_strand(*io), [this](const boost::system::error_code& error, tcp::socket socket) {
+    if (error) {
+      if (error == asio::error::operation_aborted || !running) return;  // stopping
+      log_.warn("Failed to accept a connection", {{"error", error.message()}});
+    } else if (openConnections() >= settings.maxConnections) {
+      refusedConnections.fetch_add(1, std::memory_order_relaxed);
+      boost::system::error_code ignored;
+      socket.close(ignored);
+    } else {
+      detail::startConnection(std::move(socket), tls.get(), *this);
     }
-    if (reader->total > self->options.maxRequestBytes) {
-      self->tooLarge.fetch_add(1, std::memory_order_relaxed);
-      self->logger.warn("Rejected request body over the size limit",
-                        {{"path", request.relative_uri().path()},
-                         {"bytes", reader->total},
-                         {"limit", self->options.maxRequestBytes}});
-      Response response = Response::text(413, "request body is larger than " +
-                                                   std::to_string(self->options.maxRequestBytes) + " bytes\n");
-      response.headers.emplace_back("Connection", "close");
-      send(request, std::move(response));
-      return;
-    }
-    self->dispatch(request, std::move(reader->body));
+    if (running) accept();
   });
-  readNext(reader);
 }
 
 Response Server::State::invoke(const Handler& handler, const Request& request) {
@@ -250,47 +194,31 @@ Response Server::State::invoke(const Handler& handler, const Request& request) {
     return handler(request);
   } catch (const std::exception& error) {
     handlerErrors.fetch_add(1, std::memory_order_relaxed);
-    logger.error("Handler failed", {{"path", request.path}, {"error", error.what()}});
+    log_.error("Handler failed", {{"path", request.path}, {"error", error.what()}});
   } catch (...) {
     handlerErrors.fetch_add(1, std::memory_order_relaxed);
-    logger.error("Handler failed", {{"path", request.path}, {"error", "unknown exception"}});
+    log_.error("Handler failed", {{"path", request.path}, {"error", "unknown exception"}});
   }
   return Response::text(500, "internal error\n");
 }
 
-void Server::State::dispatch(web::http::http_request& request, std::string&& body) {
-  Request incoming;
-  try {
-    incoming.method = request.method();
-    incoming.path = web::uri::decode(request.relative_uri().path());
-    incoming.query = request.relative_uri().query();
-    for (const auto& [name, value] : request.headers()) incoming.headers.emplace(lowerCase(name), value);
-  } catch (const std::exception&) {
-    send(request, Response::text(400, "malformed request line\n"));
-    return;
-  }
-  incoming.body = std::move(body);
-
-  const auto route = routes.find(incoming.path);
-  if (route == routes.end()) {
-    send(request, Response::text(404, "not found\n"));
-    return;
-  }
-  const auto method = route->second.find(incoming.method);
+Response Server::State::handle(const Request& request) {
+  const auto route = routes.find(request.path);
+  if (route == routes.end()) return Response::text(404, "not found\n");
+  const auto method = route->second.find(request.method);
   if (method == route->second.end()) {
     std::string allowed;
     for (const auto& [name, handler] : route->second) allowed += (allowed.empty() ? "" : ", ") + name;
     Response response = Response::text(405, "method not allowed\n");
     response.headers.emplace_back("Allow", allowed);
-    send(request, std::move(response));
-    return;
+    return response;
   }
   requests.fetch_add(1, std::memory_order_relaxed);
-  send(request, invoke(method->second, incoming));
+  return invoke(method->second, request);
 }
 
 Server::Server(ServerOptions options, log::Logger& logger)
-    : state_(std::make_shared<State>(std::move(options), logger)) {}
+    : state_(std::make_unique<State>(std::move(options), logger)) {}
 
 Server::~Server() { stop(); }
 
@@ -299,69 +227,87 @@ void Server::route(std::string method, std::string path, Handler handler) {
 }
 
 Status Server::start() {
-  std::lock_guard<std::mutex> lock(state_->lifecycle);
-  if (state_->running) return okStatus();
-  auto address = parseListenAddress(state_->options.listen);
+  State& state = *state_;
+  std::lock_guard<std::mutex> lock(state.lifecycle);
+  if (state.running) return okStatus();
+  auto address = parseListenAddress(state.settings.listen);
   if (!address) return address.error();
-  state_->host = address->host;
+  auto ip = resolveHost(address->host);
+  if (!ip) return ip.error();
+  if (state.settings.threads == 0) return makeError(ErrorCode::kInvalidArgument, "the server needs at least 1 thread");
 
-  http_listener_config config;
-  if (state_->options.tls) {
-    std::shared_ptr<TlsContextProvider> tls = state_->options.tls;
-    config.set_ssl_context_callback([tls](boost::asio::ssl::context& context) {
-      // The listener drops the connection when this throws boost's system_error, and only then.
-      if (!tls->configure(context.native_handle())) {
-        throw boost::system::system_error(boost::asio::error::access_denied);
+  if (state.settings.tls) {
+    auto context = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
+    if (!state.settings.tls->configure(context->native_handle())) {
+      return makeError(ErrorCode::kUnavailable, "could not configure TLS for " + state.settings.listen);
+    }
+    state.tls = std::move(context);
+  }
+
+  state.io = std::make_unique<asio::io_context>(static_cast<int>(state.settings.threads));
+  // On a strand: stop() closes it while an accept may be completing.
+  auto acceptor = std::make_unique<tcp::acceptor>(asio::make_strand(*state.io));
+  boost::system::error_code error;
+  const tcp::endpoint endpoint(*ip, address->port);
+  acceptor->open(endpoint.protocol(), error);
+  if (!error) acceptor->set_option(asio::socket_base::reuse_address(true), error);
+  if (!error) acceptor->bind(endpoint, error);
+  if (!error) acceptor->listen(asio::socket_base::max_listen_connections, error);
+  if (error) {
+    state.io.reset();
+    state.tls.reset();
+    return makeError(ErrorCode::kUnavailable, "could not listen on " + state.settings.listen + ": " + error.message());
+  }
+  state.host = address->host;
+  state.port = acceptor->local_endpoint().port();
+  state.acceptor = std::move(acceptor);
+  state.running = true;
+  state.work.emplace(state.io->get_executor());
+  state.accept();
+  for (size_t i = 0; i < state.settings.threads; ++i) {
+    state.threads.emplace_back([&state] {
+      for (;;) {
+        try {
+          state.io->run();
+          return;
+        } catch (const std::exception& failure) {
+          state.log_.error("HTTP server thread failed; continuing", {{"error", failure.what()}});
+        }
       }
     });
   }
-
-  const std::string scheme = state_->options.tls ? "https" : "http";
-  std::string lastError;
-  const int attempts = address->port == 0 ? kFreePortAttempts : 1;
-  for (int attempt = 0; attempt < attempts; ++attempt) {
-    uint16_t port = address->port;
-    if (port == 0) {
-      auto free = findFreePort(address->host);
-      if (!free) return free.error();
-      port = *free;
-    }
-    try {
-      auto listener = std::make_unique<http_listener>(
-          scheme + "://" + address->host + ":" + std::to_string(port) + "/", config);
-      std::weak_ptr<State> weak = state_;
-      listener->support([weak](web::http::http_request request) {
-        if (auto state = weak.lock()) {
-          state->accept(std::move(request));
-        } else {
-          send(request, Response::text(503, "shutting down\n"));
-        }
-      });
-      listener->open().wait();
-      state_->listener = std::move(listener);
-      state_->port = port;
-      state_->running = true;
-      return okStatus();
-    } catch (const std::exception& error) {
-      lastError = error.what();
-    }
-  }
-  return makeError(ErrorCode::kUnavailable, "could not listen on " + state_->options.listen + ": " + lastError);
+  return okStatus();
 }
 
 void Server::stop() {
-  std::unique_ptr<http_listener> listener;
+  State& state = *state_;
+  std::lock_guard<std::mutex> lock(state.lifecycle);
+  if (!state.running) return;
+  state.running = false;
+  asio::post(state.acceptor->get_executor(), [&state] {
+    boost::system::error_code ignored;
+    state.acceptor->close(ignored);
+  });
+  std::vector<std::shared_ptr<detail::Connection>> open;
   {
-    std::lock_guard<std::mutex> lock(state_->lifecycle);
-    if (!state_->running) return;
-    state_->running = false;
-    listener = std::move(state_->listener);
+    std::lock_guard<std::mutex> connectionsLock(state.connectionsMutex);
+    for (auto& [key, weak] : state.connections) {
+      if (auto connection = weak.lock()) open.push_back(std::move(connection));
+    }
   }
-  try {
-    listener->close().wait();
-  } catch (const std::exception& error) {
-    state_->logger.warn("Failed to close the listener cleanly", {{"error", error.what()}});
+  for (auto& connection : open) connection->close();
+  open.clear();
+  state.work.reset();
+  const auto deadline = std::chrono::steady_clock::now() + kStopGrace;
+  while (state.openConnections() > 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
+  state.io->stop();
+  for (auto& thread : state.threads) thread.join();
+  state.threads.clear();
+  state.acceptor.reset();
+  state.io.reset();
+  state.tls.reset();
 }
 
 bool Server::running() const { return state_->running; }
@@ -369,15 +315,19 @@ bool Server::running() const { return state_->running; }
 uint16_t Server::port() const { return state_->port; }
 
 std::string Server::localUrl() const {
-  const std::string host = state_->host == "0.0.0.0" ? "127.0.0.1" : state_->host;
-  return std::string(state_->options.tls ? "https" : "http") + "://" + host + ":" + std::to_string(port());
+  std::string host = state_->host == "0.0.0.0" ? "127.0.0.1" : state_->host == "::" ? "::1" : state_->host;
+  if (host.find(':') != std::string::npos) host = "[" + host + "]";
+  return std::string(state_->settings.tls ? "https" : "http") + "://" + host + ":" + std::to_string(port());
 }
 
 ServerStats Server::stats() const {
   ServerStats stats;
   stats.requests = state_->requests.load();
   stats.rejectedTooLarge = state_->tooLarge.load();
+  stats.rejectedMalformed = state_->malformed.load();
   stats.handlerErrors = state_->handlerErrors.load();
+  stats.timedOut = state_->timedOut.load();
+  stats.rejectedConnections = state_->refusedConnections.load();
   return stats;
 }
 

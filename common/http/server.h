@@ -46,10 +46,10 @@ struct Response {
 // escaping a handler is caught by the server, logged and answered with 500.
 using Handler = std::function<Response(const Request&)>;
 
-// Configures the TLS context of each accepted connection (certificate, key, protocol versions). Called
-// on a worker thread before the handshake of every new connection, so a provider that switches to a new
-// certificate affects new connections only; established keep-alive connections keep theirs. Must not
-// throw; returning false refuses the connection.
+// Configures the server's TLS context (certificate, key, protocol versions). Called once, when the server
+// starts; every connection's handshake uses that context, so a provider that rotates certificates does
+// it per handshake through the context's callbacks (e.g. SSL_CTX_set_cert_cb). Must not throw; returning
+// false makes Server::start() fail.
 class TlsContextProvider {
  public:
   virtual ~TlsContextProvider() = default;
@@ -62,19 +62,39 @@ struct ServerOptions {
   std::string listen = ":8443";
   // Plain HTTP when null. Shared with the caller, which may keep rotating certificates through it.
   std::shared_ptr<TlsContextProvider> tls;
-  // Larger bodies are answered 413; their bytes are read and dropped, never kept in memory.
+  // Larger bodies are answered 413 and the connection is closed; their bytes are never kept in memory.
   size_t maxRequestBytes = 3u * 1024u * 1024u;
+  // Request line and headers together; more is answered 431 and the connection is closed.
+  size_t maxHeaderBytes = 64u * 1024u;
+  // Connections open at once; more are closed as soon as they are accepted.
+  size_t maxConnections = 1024;
+  // Threads that run accepts, TLS, HTTP parsing and the handlers.
+  size_t threads = 2;
+  // Deadlines. A connection that misses one is closed:
+  //   handshake   from accept to the end of the TLS handshake;
+  //   idle        between requests on a keep-alive connection (and before the first one);
+  //   request     from the first byte of a request to its last (a slow or stalled sender);
+  //   write       for sending a response to a client that does not read it.
+  std::chrono::milliseconds handshakeTimeout{10'000};
+  std::chrono::milliseconds idleTimeout{90'000};
+  std::chrono::milliseconds requestTimeout{30'000};
+  std::chrono::milliseconds writeTimeout{30'000};
 };
 
 // Server-wide counters, for metrics.
 struct ServerStats {
-  uint64_t requests = 0;          // answered by a handler
-  uint64_t rejectedTooLarge = 0;  // 413
-  uint64_t handlerErrors = 0;     // exceptions escaping a handler (answered 500)
+  uint64_t requests = 0;             // answered by a handler
+  uint64_t rejectedTooLarge = 0;     // 413
+  uint64_t rejectedMalformed = 0;    // 400 or 431: not HTTP/1.x, bad framing, headers over the limit
+  uint64_t handlerErrors = 0;        // exceptions escaping a handler (answered 500)
+  uint64_t timedOut = 0;             // connections closed for missing a deadline
+  uint64_t rejectedConnections = 0;  // closed on accept: maxConnections were open
 };
 
-// An HTTP/1.1 server (keep-alive, plain or TLS) with exact-path routing. Every route answers only the
-// methods registered for it (405 otherwise); unknown paths answer 404.
+// An HTTP/1.1 server (keep-alive, plain or TLS) with exact-path routing, on Boost.Beast. Every route
+// answers only the methods registered for it (405 otherwise); unknown paths answer 404. Every stage of a
+// connection has a deadline and a size limit (see ServerOptions), so a slow or hostile client costs a
+// bounded amount of memory and time.
 class Server {
  public:
   Server(ServerOptions options, log::Logger& logger);
@@ -100,15 +120,13 @@ class Server {
 
  private:
   struct State;
-  std::shared_ptr<State> state_;
+  std::unique_ptr<State> state_;
 };
 
-// Sizes cpprestsdk's shared thread pool, which runs every listener's accepts, TLS, HTTP parsing and
-// handlers, and every cpprestsdk client. Left alone, the pool has 40 threads, and a request hops
-// between them at each step (about 30 context switches per request measured on one core). Call once,
-// before any Server or client exists. At least 2: closing a listener blocks one pool thread until
-// another has closed its connections, so with 1 the process never stops. InvalidArgument below 2;
-// Internal when the pool already exists.
+// Sizes cpprestsdk's shared thread pool, which runs every cpprestsdk client (the Kubernetes client).
+// Left alone, the pool has 40 threads. Call once, before any client exists. At least 2: a closing
+// client blocks one pool thread until another has finished its work. InvalidArgument below 2; Internal
+// when the pool already exists.
 Status configureWorkerThreads(size_t threads);
 
 // Splits "host:port" (also "[::1]:port" and ":port"); InvalidArgument when malformed.

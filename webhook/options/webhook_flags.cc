@@ -60,8 +60,8 @@ Flags:
   --cache-staleness DURATION      refuse pod-creating objects once the NetworkPolicy watch has been
                                   down this long (default 60s)
   --reload-interval DURATION      how often certificate and policy files are checked (default 2s)
-  --worker-threads N              threads serving HTTPS: TLS, parsing and evaluation (default 4,
-                                  at least 2)
+  --worker-threads N              threads serving HTTPS: accepts, TLS, parsing and evaluation
+                                  (default 4)
   --exemption-admin-groups LIST   comma-separated groups whose members may add, change or remove
                                   the agentguard.io/exempt namespace label (default system:masters)
   --exemption-admin-users LIST    comma-separated users who may do the same (default none)
@@ -118,8 +118,8 @@ Result<WebhookFlags> parseWebhookFlags(const std::vector<std::string>& args) {
     } else if (name == "worker-threads") {
       size_t threads = 0;
       const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), threads);
-      if (error != std::errc() || end != value.data() + value.size() || threads < 2 || threads > 256) {
-        return badFlag(name, "expected a number of threads from 2 to 256");
+      if (error != std::errc() || end != value.data() + value.size() || threads < 1 || threads > 256) {
+        return badFlag(name, "expected a number of threads from 1 to 256");
       }
       flags.workerThreads = threads;
     } else if (name == "exemption-admin-groups") {

@@ -22,7 +22,7 @@ struct WebhookFlags {
   size_t maxRequestBytes = 3u * 1024u * 1024u;
   std::chrono::milliseconds cacheStaleness = std::chrono::seconds(60);
   std::chrono::milliseconds reloadInterval = std::chrono::seconds(2);
-  // Threads that serve HTTPS: accepts, TLS, parsing and evaluation (see http::configureWorkerThreads).
+  // Threads that serve HTTPS: accepts, TLS, parsing and evaluation (http::ServerOptions::threads).
   size_t workerThreads = 4;
   // Who may add, change or remove the agentguard.io/exempt namespace label.
   std::vector<std::string> exemptionAdminGroups = {"system:masters"};

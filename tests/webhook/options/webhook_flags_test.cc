@@ -52,7 +52,7 @@ TEST(WebhookFlagsTest, RefusesWhatItCannotUse) {
       {{"--log-level", "chatty"}, "--log-level: expected"},
       {{"--cache-staleness", "soon"}, "--cache-staleness: \"soon\" is not a duration"},
       {{"--max-request-bytes", "12"}, "at least 1024"},
-      {{"--worker-threads", "1"}, "--worker-threads: expected a number of threads from 2 to 256"},
+      {{"--worker-threads", "0"}, "--worker-threads: expected a number of threads from 1 to 256"},
       {{"--worker-threads", "many"}, "--worker-threads: expected"},
       {{"stray"}, "unexpected argument"},
   };

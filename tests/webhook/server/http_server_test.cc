@@ -120,22 +120,24 @@ namespace agentguard::http {
 namespace {
 
 TEST(WorkerThreadsTest, RefusesFewerThanTwoAndAPoolThatAlreadyExists) {
-  // One thread would deadlock the listener's close (it blocks a pool thread until another has closed
-  // the connections).
+  // One thread would deadlock a closing client (it blocks a pool thread until another has finished).
   EXPECT_EQ(configureWorkerThreads(1).error().code, ErrorCode::kInvalidArgument);
   EXPECT_EQ(configureWorkerThreads(0).error().code, ErrorCode::kInvalidArgument);
 
-  // A started server has created the pool, so it can no longer be sized.
+  // A client that has made a request has created the pool, so it can no longer be sized.
   std::ostringstream discard;
   log::Logger logger(discard);
   ServerOptions options;
   options.listen = "127.0.0.1:0";
   Server server(options, logger);
+  server.route("GET", "/ping", [](const Request&) { return Response::text(200, "pong"); });
   ASSERT_TRUE(server.start().ok());
+  http_client client(server.localUrl());
+  ASSERT_EQ(client.request("GET", "/ping").get().status_code(), 200);
   const Status late = configureWorkerThreads(4);
   ASSERT_FALSE(late.ok());
   EXPECT_EQ(late.error().code, ErrorCode::kInternal);
-  EXPECT_NE(late.error().message.find("before any server or client"), std::string::npos) << late.error().message;
+  EXPECT_NE(late.error().message.find("before any client is used"), std::string::npos) << late.error().message;
 }
 
 }  // namespace
