@@ -12,6 +12,13 @@
 //                            max in microseconds, by steady_clock (wall) and by the thread's CPU clock
 //                            (cpu_*: what the object costs, without the time other processes took the core).
 //                            The _json case parses each object from JSON, as the webhook receives it.
+//   Object/<workload>, CredentialsObject/<workload>, CredentialRules/<workload>
+//                            already parsed typical objects evaluated on their own: by every enabled rule; by
+//                            the credentials policy alone (policies/credentials); and by the credentials rules
+//                            alone, without the engine's per-object work (ObjectView, exemptions). Workloads:
+//                            the bundle's Deployment; the same as kubectl apply sends it, with its JSON copy in
+//                            the last-applied-configuration annotation (the bulk of a ~10 KB AdmissionReview);
+//                            a generated Deployment and Pod; every object of examples/hardened/agent-bundle.yaml.
 //
 // us_per_object is CPU time per object; wall_us_per_object includes waiting for a shared core.
 // "Checked" means what check_command does: the input's NetworkPolicies feed the network-isolation rule,
@@ -24,9 +31,11 @@
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
 #include <map>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -35,6 +44,8 @@
 #include "engine/engine.h"
 #include "engine/network/document_network_policy_source.h"
 #include "engine/policy/policy_loader.h"
+#include "engine/rules/rule.h"
+#include "engine/workload/object_view.h"
 
 namespace {
 
@@ -85,6 +96,28 @@ const EngineSetup& engineSetup() {
     }
     for (const auto& binding : policies->rules) s.rules.push_back(binding.definition->info.id);
     s.engine = std::make_unique<Engine>(std::make_shared<const agentguard::engine::PolicySet>(std::move(policies).value()));
+    return s;
+  }();
+  return setup;
+}
+
+// The credentials policy alone, from the same policies folder: its rules, and an engine running them.
+struct CredentialsSetup {
+  std::shared_ptr<const agentguard::engine::PolicySet> policies;
+  std::unique_ptr<Engine> engine;
+};
+
+const CredentialsSetup& credentialsSetup() {
+  static const CredentialsSetup setup = [] {
+    const std::string path = engineSetup().policiesPath + "/credentials";
+    auto policies = agentguard::engine::loadPolicies(path);
+    if (!policies) {
+      std::cerr << "engine_benchmark: cannot load policies from " << path << ": " << policies.error().describe() << '\n';
+      std::exit(2);
+    }
+    CredentialsSetup s;
+    s.policies = std::make_shared<const agentguard::engine::PolicySet>(std::move(policies).value());
+    s.engine = std::make_unique<Engine>(s.policies);
     return s;
   }();
   return setup;
@@ -490,6 +523,60 @@ const Corpus& generatedCorpus(size_t count) {
   return corpus;
 }
 
+// Typical objects, parsed once, for the per-object benchmarks.
+enum class Workload { kDeployment, kDeploymentApplied, kGeneratedDeployment, kGeneratedPod, kHardenedBundle };
+
+std::vector<ManifestObject> parsedOrExit(std::string_view text, std::string_view name) {
+  auto parsed = agentguard::manifest::loadManifests(text, std::string(name));
+  if (!parsed || parsed->empty()) {
+    std::cerr << "engine_benchmark: " << name << " does not parse\n";
+    std::exit(2);
+  }
+  return std::move(parsed).value();
+}
+
+std::string readFileOrExit(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  if (!in) {
+    std::cerr << "engine_benchmark: cannot read " << path << '\n';
+    std::exit(2);
+  }
+  return text.str();
+}
+
+std::vector<ManifestObject> bundleDeployment() {
+  auto objects = parsedOrExit(kAgentBundle, "bundle.yaml");
+  for (auto& object : objects) {
+    if (object.body.value("kind", "") == "Deployment") return {std::move(object)};
+  }
+  std::cerr << "engine_benchmark: the bundle has no Deployment\n";
+  std::exit(2);
+}
+
+// What kubectl apply sends: the object with its own JSON in the last-applied-configuration annotation.
+std::vector<ManifestObject> appliedDeployment() {
+  auto objects = bundleDeployment();
+  auto& body = objects.front().body;
+  body["metadata"]["annotations"]["kubectl.kubernetes.io/last-applied-configuration"] = body.dump() + "\n";
+  return objects;
+}
+
+const std::vector<ManifestObject>& workloadObjects(Workload workload) {
+  static const std::map<Workload, std::vector<ManifestObject>> workloads = [] {
+    std::map<Workload, std::vector<ManifestObject>> w;
+    w[Workload::kDeployment] = bundleDeployment();
+    w[Workload::kDeploymentApplied] = appliedDeployment();
+    w[Workload::kGeneratedDeployment] = parsedOrExit(generatedObject(0), "generated-deployment.yaml");
+    w[Workload::kGeneratedPod] = parsedOrExit(generatedObject(17), "generated-pod.yaml");
+    w[Workload::kHardenedBundle] =
+        parsedOrExit(readFileOrExit(AGENTGUARD_BENCH_EXAMPLES "/hardened/agent-bundle.yaml"), "agent-bundle.yaml");
+    return w;
+  }();
+  return workloads.at(workload);
+}
+
 // ---- the work ----------------------------------------------------------------------------------
 
 // One object checked as check_command does: evaluated, and each finding located.
@@ -605,6 +692,74 @@ void BM_RulesOnly(benchmark::State& state) {
   reportPerObject(state, corpus.objects.size(), corpus.text.size(), elapsed, findings);
 }
 BENCHMARK(BM_RulesOnly)->Arg(100)->Arg(1000)->Arg(10000)->Unit(benchmark::kMillisecond);
+
+// Each object of a typical workload evaluated on its own, already parsed, as the webhook does per request.
+void evaluateWorkload(benchmark::State& state, const Engine& engine, Workload workload) {
+  const auto& objects = workloadObjects(workload);
+  const DocumentNetworkPolicySource networkPolicies(objects, "default");
+  EvaluationContext context;
+  context.networkPolicies = &networkPolicies;
+  size_t findings = 0;
+  size_t bytes = 0;
+  for (const auto& object : objects) bytes += object.body.dump().size();
+  const Stopwatch elapsed;
+  for (auto _ : state) {
+    findings = 0;
+    for (const auto& object : objects) findings += engine.evaluate(object.body, context).size();
+    benchmark::DoNotOptimize(findings);
+  }
+  reportPerObject(state, objects.size(), bytes, elapsed, findings);
+}
+
+void BM_Object(benchmark::State& state, Workload workload) { evaluateWorkload(state, *engineSetup().engine, workload); }
+void BM_CredentialsObject(benchmark::State& state, Workload workload) {
+  evaluateWorkload(state, *credentialsSetup().engine, workload);
+}
+
+// The credentials rules alone on objects whose ObjectView is already built: what the text scanners cost.
+void BM_CredentialRules(benchmark::State& state, Workload workload) {
+  const auto& objects = workloadObjects(workload);
+  std::vector<agentguard::engine::ObjectView> views;
+  for (const auto& object : objects) views.emplace_back(object.body, "default");
+  const agentguard::engine::RuleContext context;
+  std::vector<agentguard::engine::Violation> violations;
+  size_t findings = 0;
+  const Stopwatch elapsed;
+  for (auto _ : state) {
+    findings = 0;
+    for (const auto& view : views) {
+      for (const auto& binding : credentialsSetup().policies->rules) {
+        violations.clear();
+        binding.rule->evaluate(view, context, violations);
+        findings += violations.size();
+      }
+    }
+    benchmark::DoNotOptimize(findings);
+  }
+  reportPerObject(state, objects.size(), 0, elapsed, findings);
+}
+
+BENCHMARK_CAPTURE(BM_Object, deployment, Workload::kDeployment)->Name("Object/deployment");
+BENCHMARK_CAPTURE(BM_Object, deployment_applied, Workload::kDeploymentApplied)->Name("Object/deployment_applied");
+BENCHMARK_CAPTURE(BM_Object, generated_deployment, Workload::kGeneratedDeployment)->Name("Object/generated_deployment");
+BENCHMARK_CAPTURE(BM_Object, generated_pod, Workload::kGeneratedPod)->Name("Object/generated_pod");
+BENCHMARK_CAPTURE(BM_Object, hardened_bundle, Workload::kHardenedBundle)->Name("Object/hardened_bundle");
+BENCHMARK_CAPTURE(BM_CredentialsObject, deployment, Workload::kDeployment)->Name("CredentialsObject/deployment");
+BENCHMARK_CAPTURE(BM_CredentialsObject, deployment_applied, Workload::kDeploymentApplied)
+    ->Name("CredentialsObject/deployment_applied");
+BENCHMARK_CAPTURE(BM_CredentialsObject, generated_deployment, Workload::kGeneratedDeployment)
+    ->Name("CredentialsObject/generated_deployment");
+BENCHMARK_CAPTURE(BM_CredentialsObject, generated_pod, Workload::kGeneratedPod)->Name("CredentialsObject/generated_pod");
+BENCHMARK_CAPTURE(BM_CredentialsObject, hardened_bundle, Workload::kHardenedBundle)
+    ->Name("CredentialsObject/hardened_bundle");
+BENCHMARK_CAPTURE(BM_CredentialRules, deployment, Workload::kDeployment)->Name("CredentialRules/deployment");
+BENCHMARK_CAPTURE(BM_CredentialRules, deployment_applied, Workload::kDeploymentApplied)
+    ->Name("CredentialRules/deployment_applied");
+BENCHMARK_CAPTURE(BM_CredentialRules, generated_deployment, Workload::kGeneratedDeployment)
+    ->Name("CredentialRules/generated_deployment");
+BENCHMARK_CAPTURE(BM_CredentialRules, generated_pod, Workload::kGeneratedPod)->Name("CredentialRules/generated_pod");
+BENCHMARK_CAPTURE(BM_CredentialRules, hardened_bundle, Workload::kHardenedBundle)
+    ->Name("CredentialRules/hardened_bundle");
 
 // Per-object samples in microseconds, by the wall clock and by the thread's CPU clock.
 struct LatencySamples {

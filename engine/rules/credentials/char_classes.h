@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <string_view>
 
@@ -16,6 +17,19 @@ constexpr bool isHexDigit(char c) { return isDigit(c) || (c >= 'a' && c <= 'f') 
 constexpr bool isBase64Char(char c) { return isAlnum(c) || c == '+' || c == '/'; }
 constexpr bool isBase64UrlChar(char c) { return isAlnum(c) || c == '-' || c == '_'; }
 constexpr char toLower(char c) { return isUpper(c) ? static_cast<char>(c - 'A' + 'a') : c; }
+
+// A 256-entry table of `pred` over all byte values, for hot loops that test one class per character:
+// one load instead of a chain of comparisons.
+using CharTable = std::array<bool, 256>;
+
+template <typename Pred>
+constexpr CharTable charTable(Pred pred) {
+  CharTable table{};
+  for (size_t c = 0; c < table.size(); ++c) table[c] = pred(static_cast<char>(c));
+  return table;
+}
+
+constexpr bool inTable(const CharTable& table, char c) { return table[static_cast<unsigned char>(c)]; }
 
 // Number of characters from `pos` on that satisfy `pred`, counting at most `limit`.
 template <typename Pred>

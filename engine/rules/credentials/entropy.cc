@@ -1,6 +1,7 @@
 #include "engine/rules/credentials/entropy.h"
 
 #include <array>
+#include <bit>
 #include <cmath>
 #include <cstdint>
 
@@ -100,7 +101,7 @@ bool isNamePart(std::string_view part) {
   return part.size() < kShortPart || all(part, isHexDigit) || wordShare(part) >= kMaxWordShare;
 }
 
-bool isWordDelimiter(char c) {
+constexpr bool isWordDelimiter(char c) {
   switch (c) {
     case ' ': case '\t': case '\n': case '\r': case '"': case '\'': case '`': case ',': case ';': case '(':
     case ')': case '[': case ']': case '{': case '}': case '<': case '>': case '|': case '&': case '\\':
@@ -109,6 +110,8 @@ bool isWordDelimiter(char c) {
       return false;
   }
 }
+
+constexpr CharTable kWordDelimiters = charTable(isWordDelimiter);
 
 // The value of "name=value" (the part after the last '=' that is not base64 padding), else the word.
 std::string_view assignedValue(std::string_view word) {
@@ -134,7 +137,7 @@ void examineWord(std::string_view text, std::string_view word, const EntropyOpti
     if (i < value.size() && value[i] != ':' && value[i] != '@') continue;
     const std::string_view piece = trimPunctuation(value.substr(start, i - start));
     start = i + 1;
-    if (classifyCandidate(piece, options) != Exclusion::kNone) continue;
+    if (!isReportedCandidate(piece, options)) continue;
     const size_t offset = static_cast<size_t>(piece.data() - text.data());
     out.push_back({offset, piece.size(), shannonEntropy(piece)});
   }
@@ -145,11 +148,20 @@ void examineWord(std::string_view text, std::string_view word, const EntropyOpti
 double shannonEntropy(std::string_view text) {
   if (text.empty()) return 0;
   std::array<uint32_t, 256> counts{};
-  for (const char c : text) ++counts[static_cast<unsigned char>(c)];
+  std::array<uint64_t, 4> present{};  // bit c: byte c occurs, so that only those counts are visited
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    ++counts[byte];
+    present[byte / 64] |= uint64_t{1} << (byte % 64);
+  }
   const double n = static_cast<double>(text.size());
   double sum = 0;
-  for (const uint32_t count : counts) {
-    if (count > 0) sum += count * std::log2(static_cast<double>(count));
+  // In increasing byte order, as a loop over all 256 counts would add them: the sum is the same to the bit.
+  for (size_t word = 0; word < present.size(); ++word) {
+    for (uint64_t bits = present[word]; bits != 0; bits &= bits - 1) {
+      const uint32_t count = counts[word * 64 + static_cast<size_t>(std::countr_zero(bits))];
+      sum += count * std::log2(static_cast<double>(count));
+    }
   }
   return std::log2(n) - sum / n;
 }
@@ -233,6 +245,22 @@ Exclusion classifyCandidate(std::string_view candidate, const EntropyOptions& op
   return Exclusion::kNone;
 }
 
+bool isReportedCandidate(std::string_view candidate, const EntropyOptions& options) {
+  // Every check of classifyCandidate, cheapest and most often decisive first: most candidates are
+  // identifiers, names and paths that fail on character classes or entropy, long before the scan for
+  // known tokens.
+  if (candidate.size() < options.minLength || candidate.empty()) return false;
+  if (candidate.substr(0, 2) == "$(" || candidate.substr(0, 2) == "${") return false;
+  if (characterClasses(candidate) < 2) return false;
+  if (candidate.size() >= 7 && candidate.size() <= 128 && all(candidate, isHexDigit)) return false;
+  if (isUuid(candidate) || isVersion(candidate) || isKubernetesName(candidate)) return false;
+  if (!options.ignoreValues.empty() && options.ignoreValues.count(candidate) > 0) return false;
+  if (shannonEntropy(candidate) < options.minEntropy) return false;
+  if (isNameOrPath(candidate) || wordShare(candidate) >= kMaxWordShare) return false;
+  if (classifyBase64KeyMaterial(candidate) == KeyMaterial::kPublic) return false;
+  return !containsKnownToken(candidate);
+}
+
 void findHighEntropyStrings(std::string_view text, const EntropyOptions& options, std::vector<EntropyHit>& out) {
   if (text.size() < options.minLength || options.ignoreValues.count(text) > 0) return;
   // Where the next "-----END " line starts (npos: there is none), found once and reused until passed.
@@ -261,13 +289,14 @@ void findHighEntropyStrings(std::string_view text, const EntropyOptions& options
       i += (i + 1 < text.size() && text[i + 1] == 'u') ? 6 : 2;  // a JSON escape: \n, \", \u00e9
       continue;
     }
-    if (isWordDelimiter(c)) {
+    if (inTable(kWordDelimiters, c)) {
       ++i;
       continue;
     }
     const size_t start = i;
-    while (i < text.size() && !isWordDelimiter(text[i])) ++i;
-    examineWord(text, text.substr(start, i - start), options, out);
+    while (i < text.size() && !inTable(kWordDelimiters, text[i])) ++i;
+    // Every candidate is a piece of its word: a word shorter than minLength has none worth classifying.
+    if (i - start >= options.minLength) examineWord(text, text.substr(start, i - start), options, out);
   }
 }
 

@@ -55,6 +55,10 @@ struct EntropyOptions {
 // Decides about one candidate string, already cut out of its text.
 Exclusion classifyCandidate(std::string_view candidate, const EntropyOptions& options);
 
+// Whether classifyCandidate reports the candidate (returns kNone). The same checks in another order,
+// cheapest first, for the scan of whole texts.
+bool isReportedCandidate(std::string_view candidate, const EntropyOptions& options);
+
 // A random-looking string inside a text.
 struct EntropyHit {
   size_t offset = 0;

@@ -32,47 +32,105 @@ void visitStrings(const Json* list, PlaceKind kind, TextPlace& place, const Visi
   }
 }
 
+// The "name" and the literal "value" of an env entry or an HTTP header, found in one pass over its members
+// (an entry has two or three of them; looking each up in the map costs more than walking them).
+struct NamedValue {
+  std::string_view name;
+  const Json* value = nullptr;  // null when there is no string "value" (env[].valueFrom: a reference)
+};
+
+NamedValue namedValue(const Json& entry) {
+  NamedValue result;
+  if (!entry.is_object()) return result;
+  for (const auto& [key, member] : entry.get_ref<const Json::object_t&>()) {
+    if (!member.is_string()) continue;
+    if (key == "name") result.name = stringRef(member);
+    else if (key == "value") result.value = &member;
+  }
+  return result;
+}
+
+// Lists of entries whose string "value" is visited, with the entry's "name" as the key.
+void visitNamedValues(const Json* list, PlaceKind kind, TextPlace& place, const Visit& visit) {
+  if (list == nullptr) return;
+  for (size_t i = 0; i < list->size(); ++i) {
+    const NamedValue entry = namedValue((*list)[i]);
+    if (entry.value == nullptr) continue;
+    place.kind = kind;
+    place.text = stringRef(*entry.value);
+    place.key = entry.name;
+    place.index = i;
+    visit(place);
+  }
+}
+
+// The member named `key` of an object, if it is of the type `is` checks, found by walking the members:
+// the objects here (handlers, httpGet) have a handful of them.
+template <typename TypeCheck>
+const Json* memberOf(const Json* object, std::string_view key, TypeCheck is) {
+  if (object == nullptr || !object->is_object()) return nullptr;
+  for (const auto& [name, member] : object->get_ref<const Json::object_t&>()) {
+    if (name == key) return is(member) ? &member : nullptr;
+  }
+  return nullptr;
+}
+
+bool isArray(const Json& value) { return value.is_array(); }
+bool isObject(const Json& value) { return value.is_object(); }
+
 // exec.command and httpGet.httpHeaders of a probe or lifecycle handler.
 void visitHandler(const Json* handler, std::string_view hook, TextPlace& place, const Visit& visit) {
   if (handler == nullptr) return;
   place.hook = hook;
-  visitStrings(arrayField(objectField(handler, "exec"), "command"), PlaceKind::kHookCommand, place, visit);
-  const Json* headers = arrayField(objectField(handler, "httpGet"), "httpHeaders");
-  if (headers != nullptr) {
-    for (size_t i = 0; i < headers->size(); ++i) {
-      const auto value = stringField(&(*headers)[i], "value");
-      if (!value) continue;
-      place.kind = PlaceKind::kHttpHeader;
-      place.text = *value;
-      place.key = stringField(&(*headers)[i], "name").value_or("");
-      place.index = i;
-      visit(place);
-    }
-  }
+  visitStrings(memberOf(memberOf(handler, "exec", isObject), "command", isArray), PlaceKind::kHookCommand, place,
+               visit);
+  visitNamedValues(memberOf(memberOf(handler, "httpGet", isObject), "httpHeaders", isArray), PlaceKind::kHttpHeader,
+                   place, visit);
   place.hook = {};
 }
 
-void visitContainer(const Json& container, std::string_view path, const Visit& visit) {
-  TextPlace place;
-  place.base = path;
-  place.container = stringField(&container, "name").value_or("");
-  if (const Json* env = arrayField(&container, "env")) {
-    for (size_t i = 0; i < env->size(); ++i) {
-      const auto value = stringField(&(*env)[i], "value");
-      if (!value) continue;  // valueFrom: a reference to a Secret or ConfigMap, never a value
-      place.kind = PlaceKind::kEnvValue;
-      place.text = *value;
-      place.key = stringField(&(*env)[i], "name").value_or("");
-      place.index = i;
-      visit(place);
+// The members of a container that hold text, found in one pass over the container's members instead of
+// one map lookup per field name.
+struct ContainerFields {
+  std::string_view name;
+  const Json* env = nullptr;
+  const Json* args = nullptr;
+  const Json* command = nullptr;
+  std::array<const Json*, kProbes.size()> probes{};  // in kProbes order
+  const Json* lifecycle = nullptr;
+};
+
+ContainerFields containerFields(const Json& container) {
+  ContainerFields fields;
+  for (const auto& [key, member] : container.get_ref<const Json::object_t&>()) {
+    if (member.is_string()) {
+      if (key == "name") fields.name = stringRef(member);
+    } else if (member.is_array()) {
+      if (key == "env") fields.env = &member;
+      else if (key == "args") fields.args = &member;
+      else if (key == "command") fields.command = &member;
+    } else if (member.is_object()) {
+      if (key == "lifecycle") fields.lifecycle = &member;
+      for (size_t i = 0; i < kProbes.size(); ++i) {
+        if (key == kProbes[i]) fields.probes[i] = &member;
+      }
     }
   }
-  visitStrings(arrayField(&container, "args"), PlaceKind::kArgument, place, visit);
-  visitStrings(arrayField(&container, "command"), PlaceKind::kCommand, place, visit);
-  for (const auto probe : kProbes) visitHandler(objectField(&container, probe), probe, place, visit);
-  const Json* lifecycle = objectField(&container, "lifecycle");
+  return fields;
+}
+
+// `container` is a JSON object (ObjectView and walkForContainers only hand over objects).
+void visitContainer(const Json& container, std::string_view path, const Visit& visit) {
+  const ContainerFields fields = containerFields(container);
+  TextPlace place;
+  place.base = path;
+  place.container = fields.name;
+  visitNamedValues(fields.env, PlaceKind::kEnvValue, place, visit);
+  visitStrings(fields.args, PlaceKind::kArgument, place, visit);
+  visitStrings(fields.command, PlaceKind::kCommand, place, visit);
+  for (size_t i = 0; i < kProbes.size(); ++i) visitHandler(fields.probes[i], kProbes[i], place, visit);
   for (size_t i = 0; i < kLifecycleHooks.size(); ++i) {
-    visitHandler(objectField(lifecycle, kLifecycleHooks[i]), kLifecycleHookPaths[i], place, visit);
+    visitHandler(memberOf(fields.lifecycle, kLifecycleHooks[i], isObject), kLifecycleHookPaths[i], place, visit);
   }
 }
 
@@ -82,10 +140,10 @@ void visitAnnotations(const Json* metadata, std::string_view metadataPath, Place
   TextPlace place;
   place.kind = kind;
   place.base = metadataPath;
-  for (auto it = annotations->begin(); it != annotations->end(); ++it) {
-    if (!it->is_string()) continue;
-    place.text = stringRef(*it);
-    place.key = it.key();
+  for (const auto& [key, value] : annotations->get_ref<const Json::object_t&>()) {
+    if (!value.is_string()) continue;
+    place.text = stringRef(value);
+    place.key = key;
     visit(place);
   }
 }
@@ -95,10 +153,10 @@ void visitConfigMapData(const Json& body, const Visit& visit) {
   if (data == nullptr) return;
   TextPlace place;
   place.kind = PlaceKind::kConfigMapValue;
-  for (auto it = data->begin(); it != data->end(); ++it) {
-    if (!it->is_string()) continue;
-    place.text = stringRef(*it);
-    place.key = it.key();
+  for (const auto& [key, value] : data->get_ref<const Json::object_t&>()) {
+    if (!value.is_string()) continue;
+    place.text = stringRef(value);
+    place.key = key;
     visit(place);
   }
 }
@@ -125,15 +183,23 @@ bool isContainerField(std::string_view key) {
 
 // Containers embedded in custom resources (agent sandboxes, Knative Services, workflow steps): any
 // object with a string "image" or an "env" list.
+bool looksLikeContainer(const Json::object_t& members) {
+  for (const auto& [key, member] : members) {
+    if ((key == "image" && member.is_string()) || (key == "env" && member.is_array())) return true;
+  }
+  return false;
+}
+
 void walkForContainers(const Json& node, const PathStep* step, int depth, const Visit& visit) {
   if (depth > kMaxDepth) return;
   if (node.is_object()) {
-    const bool container = stringField(&node, "image").has_value() || arrayField(&node, "env") != nullptr;
+    const auto& members = node.get_ref<const Json::object_t&>();
+    const bool container = looksLikeContainer(members);
     if (container) visitContainer(node, render(step).str(), visit);
-    for (auto it = node.begin(); it != node.end(); ++it) {
-      if (!it->is_structured() || (container && isContainerField(it.key()))) continue;
-      const PathStep child{step, it.key(), 0, false};
-      walkForContainers(*it, &child, depth + 1, visit);
+    for (const auto& [key, member] : members) {
+      if (!member.is_structured() || (container && isContainerField(key))) continue;
+      const PathStep child{step, key, 0, false};
+      walkForContainers(member, &child, depth + 1, visit);
     }
   } else if (node.is_array()) {
     for (size_t i = 0; i < node.size(); ++i) {
@@ -182,8 +248,8 @@ bool TextPlace::isLastAppliedConfiguration() const {
 }
 
 void forEachTextPlace(const ObjectView& object, const Visit& visit) {
-  if (object.kind() == "Secret") return;
   const Json& body = object.body();
+  if (object.kind() == "Secret" || !body.is_object()) return;
   const Json* metadata = objectField(&body, "metadata");
   visitAnnotations(metadata, "metadata", PlaceKind::kAnnotation, visit);
   if (object.kind() == "ConfigMap") {
@@ -197,10 +263,10 @@ void forEachTextPlace(const ObjectView& object, const Visit& visit) {
     for (const auto& container : pod->containers) visitContainer(*container.container, container.path, visit);
     return;
   }
-  for (auto it = body.begin(); it != body.end(); ++it) {
-    if (!it->is_structured() || it.key() == "metadata" || it.key() == "status") continue;
-    const PathStep step{nullptr, it.key(), 0, false};
-    walkForContainers(*it, &step, 1, visit);
+  for (const auto& [key, member] : body.get_ref<const Json::object_t&>()) {
+    if (!member.is_structured() || key == "metadata" || key == "status") continue;
+    const PathStep step{nullptr, key, 0, false};
+    walkForContainers(member, &step, 1, visit);
   }
 }
 

@@ -27,7 +27,9 @@ struct PrefixFormat {
   bool needsDigit = false;
 };
 
-// Longer prefixes come before shorter ones that share their start (sk-ant- before sk-).
+// Longer prefixes come before shorter ones that share their start (sk-ant- before sk-), and formats with
+// the same first character are next to each other (checked below), so that a character finds its
+// candidates as one slice.
 constexpr std::array<PrefixFormat, 32> kPrefixFormats = {{
     {"AKIA", "AWS access key ID", isUpperOrDigit, 16, 16},
     {"ASIA", "AWS temporary access key ID", isUpperOrDigit, 16, 16},
@@ -50,8 +52,8 @@ constexpr std::array<PrefixFormat, 32> kPrefixFormats = {{
     {"xoxa-", "Slack app token", isAlnumOrDash, 10, kUnbounded},
     {"xoxr-", "Slack refresh token", isAlnumOrDash, 10, kUnbounded},
     {"xoxs-", "Slack session token", isAlnumOrDash, 10, kUnbounded},
-    {"sk_live_", "Stripe live secret key", isAlnum, 16, kUnbounded},
     {"rk_live_", "Stripe live restricted key", isAlnum, 16, kUnbounded},
+    {"sk_live_", "Stripe live secret key", isAlnum, 16, kUnbounded},
     {"sk-ant-", "Anthropic API key", isBase64UrlChar, 20, kUnbounded},
     {"sk-proj-", "OpenAI project API key", isBase64UrlChar, 20, kUnbounded},
     {"sk-svcacct-", "OpenAI service account key", isBase64UrlChar, 20, kUnbounded},
@@ -66,24 +68,88 @@ constexpr std::array<PrefixFormat, 32> kPrefixFormats = {{
 constexpr std::string_view kSlackWebhook = "hooks.slack.com/services/";
 constexpr std::string_view kBase64Pem = "LS0tLS1CRUdJTi";  // "-----BEGIN" in base64
 
-constexpr std::array<bool, 256> startCharacters() {
-  std::array<bool, 256> starts{};
-  for (const auto& format : kPrefixFormats) starts[static_cast<unsigned char>(format.prefix[0])] = true;
-  starts[static_cast<unsigned char>('e')] = true;  // JWT
-  starts[static_cast<unsigned char>('-')] = true;  // PEM header
-  starts[static_cast<unsigned char>('L')] = true;  // base64 PEM
-  starts[static_cast<unsigned char>('h')] = true;  // Slack webhook
-  return starts;
+// What a character may begin, as bit flags in one table, so that the scan of a text loads one byte per
+// character and learns at the same time which of the searches after it can be skipped.
+enum CharRole : unsigned char {
+  kStartsAnywhere = 1,       // '-' (PEM header), 'h' (Slack webhook URL)
+  kStartsToken = 2,          // first character of a format that starts at a token boundary
+  kMaySpellSecret = 4,       // 's', 'S': "secret", "SECRET" or "Secret" of an AWS secret key assignment
+  kMayNamePrivateKeyId = 8,  // 'p': "private_key_id" of a Google service account key
+  kMaySeparateScheme = 16,   // ':' of the "://" of a URL with a password
+  kNotTokenChar = 32,        // not a base64url character: a token may start after it
+  kEscapeLetter = 64,        // 'n', 't', 'r': after a backslash, an escaped separator (see startsAtBoundary)
+};
+
+constexpr std::array<unsigned char, 256> charRoles() {
+  std::array<unsigned char, 256> roles{};
+  const auto add = [&roles](char c, CharRole role) { roles[static_cast<unsigned char>(c)] |= role; };
+  for (const auto& format : kPrefixFormats) add(format.prefix[0], kStartsToken);
+  add('e', kStartsToken);  // JWT
+  add('L', kStartsToken);  // base64 PEM
+  add('-', kStartsAnywhere);
+  add('h', kStartsAnywhere);  // hf_ is only matched at a boundary, which matchAt checks
+  add('s', kMaySpellSecret);
+  add('S', kMaySpellSecret);
+  add('p', kMayNamePrivateKeyId);
+  add(':', kMaySeparateScheme);
+  for (size_t c = 0; c < roles.size(); ++c) {
+    if (!isBase64UrlChar(static_cast<char>(c))) roles[c] |= kNotTokenChar;
+  }
+  add('n', kEscapeLetter);
+  add('t', kEscapeLetter);
+  add('r', kEscapeLetter);
+  return roles;
 }
-constexpr std::array<bool, 256> kStartCharacters = startCharacters();
+constexpr std::array<unsigned char, 256> kCharRoles = charRoles();
+
+// The slice of kPrefixFormats whose prefixes start with each character.
+struct FormatRange {
+  unsigned char begin = 0;
+  unsigned char end = 0;
+};
+
+constexpr std::array<FormatRange, 256> formatRanges() {
+  std::array<FormatRange, 256> ranges{};
+  for (size_t i = 0; i < kPrefixFormats.size(); ++i) {
+    FormatRange& range = ranges[static_cast<unsigned char>(kPrefixFormats[i].prefix[0])];
+    if (range.begin == range.end) range.begin = static_cast<unsigned char>(i);
+    range.end = static_cast<unsigned char>(i + 1);
+  }
+  return ranges;
+}
+constexpr std::array<FormatRange, 256> kFormatRanges = formatRanges();
+
+constexpr bool formatsSharingAFirstCharacterAreAdjacent() {
+  for (size_t i = 0; i < kPrefixFormats.size(); ++i) {
+    const FormatRange range = kFormatRanges[static_cast<unsigned char>(kPrefixFormats[i].prefix[0])];
+    if (i < range.begin || i >= range.end) return false;
+    for (size_t k = range.begin; k < range.end; ++k) {
+      if (kPrefixFormats[k].prefix[0] != kPrefixFormats[i].prefix[0]) return false;
+    }
+  }
+  return true;
+}
+static_assert(formatsSharingAFirstCharacterAreAdjacent(), "keep formats with the same first character together");
+
+constexpr CharTable kBase64UrlChars = charTable(isBase64UrlChar);
 
 // A token starts where no letter, digit, '-' or '_' precedes it; an escaped newline or tab ("\n" inside a
 // JSON string, as in kubectl's last-applied-configuration) counts as a separator too. Because a body
 // never starts inside a run of body characters, every character is scanned a bounded number of times.
 bool startsAtBoundary(std::string_view text, size_t pos) {
-  if (pos == 0 || !isBase64UrlChar(text[pos - 1])) return true;
+  if (pos == 0 || !inTable(kBase64UrlChars, text[pos - 1])) return true;
   const char escaped = text[pos - 1];
   return pos >= 2 && text[pos - 2] == '\\' && (escaped == 'n' || escaped == 't' || escaped == 'r');
+}
+
+// Whether `prefix` starts at `pos`. Compared inline: most candidates differ in their second character, and
+// a library call per candidate costs more than that.
+bool hasPrefixAt(std::string_view text, size_t pos, std::string_view prefix) {
+  if (text.size() - pos < prefix.size()) return false;
+  for (size_t i = 0; i < prefix.size(); ++i) {
+    if (text[pos + i] != prefix[i]) return false;
+  }
+  return true;
 }
 
 bool endsAtBoundary(std::string_view text, size_t end) { return end >= text.size() || !isAlnum(text[end]); }
@@ -166,10 +232,11 @@ size_t matchSlackWebhook(std::string_view text, size_t pos) {
 bool matchAt(std::string_view text, size_t pos, const std::optional<bool>& twilioContext, TokenMatch& match) {
   const char first = text[pos];
   if (first == '-') {
+    if (!hasPrefixAt(text, pos, "-----")) return false;
     match = {"PEM private key", pos, matchPemPrivateKey(text, pos)};
     return match.length > 0;
   }
-  if (first == 'h' && text.compare(pos, kSlackWebhook.size(), kSlackWebhook) == 0) {
+  if (first == 'h' && hasPrefixAt(text, pos, kSlackWebhook)) {
     match = {"Slack webhook URL", pos, matchSlackWebhook(text, pos)};
     return match.length > 0;
   }
@@ -182,8 +249,10 @@ bool matchAt(std::string_view text, size_t pos, const std::optional<bool>& twili
     match = {"base64-encoded PEM private key", pos, matchBase64PemPrivateKey(text, pos)};
     if (match.length > 0) return true;
   }
-  for (const auto& format : kPrefixFormats) {
-    if (format.prefix[0] != first || text.compare(pos, format.prefix.size(), format.prefix) != 0) continue;
+  const FormatRange range = kFormatRanges[static_cast<unsigned char>(first)];
+  for (size_t i = range.begin; i < range.end; ++i) {
+    const PrefixFormat& format = kPrefixFormats[i];
+    if (!hasPrefixAt(text, pos, format.prefix)) continue;
     size_t length = 0;
     if (format.prefix == "SG.") length = matchSendGrid(text, pos);
     else if (format.prefix == "SK") length = twilioContext.value_or(false) ? matchTwilio(text, pos) : 0;
@@ -196,15 +265,26 @@ bool matchAt(std::string_view text, size_t pos, const std::optional<bool>& twili
   return false;
 }
 
+// Whether the letters and digits of `name`, lower-cased and with everything else left out, contain
+// `needle` (lower case, alphanumeric). No copy of the name is made: this runs for every named place.
+bool containsSqueezed(std::string_view name, std::string_view needle) {
+  for (size_t start = 0; start < name.size(); ++start) {
+    if (toLower(name[start]) != needle[0]) continue;
+    size_t matched = 0;
+    for (size_t i = start; i < name.size() && matched < needle.size(); ++i) {
+      if (!isAlnum(name[i])) continue;
+      if (toLower(name[i]) != needle[matched]) break;
+      ++matched;
+    }
+    if (matched == needle.size()) return true;
+  }
+  return false;
+}
+
 // "AWS_SECRET_ACCESS_KEY", "aws_secret_key", "SecretAccessKey": letters of the name, lower case, without
 // separators, contain one of these.
 bool namesAwsSecretKey(std::string_view name) {
-  std::string squeezed;
-  squeezed.reserve(name.size());
-  for (const char c : name) {
-    if (isAlnum(c)) squeezed.push_back(toLower(c));
-  }
-  return squeezed.find("secretaccesskey") != std::string::npos || squeezed.find("awssecretkey") != std::string::npos;
+  return containsSqueezed(name, "secretaccesskey") || containsSqueezed(name, "awssecretkey");
 }
 
 // Skips `word` case-insensitively at `pos`, then one optional '_' or '-'.
@@ -354,26 +434,35 @@ bool isPlaceholderPassword(std::string_view password) {
 
 void findKnownTokens(std::string_view text, std::string_view context, std::vector<TokenMatch>& out) {
   std::optional<bool> twilioContext;
+  unsigned char seen = 0;   // roles of the characters scanned
+  bool skipped = false;     // whether a match was stepped over, leaving characters unscanned
+  bool atBoundary = true;   // startsAtBoundary(text, pos), kept up to date as the scan moves on
   size_t pos = 0;
   while (pos < text.size()) {
-    if (!kStartCharacters[static_cast<unsigned char>(text[pos])]) {
-      ++pos;
-      continue;
+    const unsigned char role = kCharRoles[static_cast<unsigned char>(text[pos])];
+    seen |= role;
+    if ((role & kStartsAnywhere) != 0 || ((role & kStartsToken) != 0 && atBoundary)) {
+      if (text[pos] == 'S' && !twilioContext && text.compare(pos, 2, "SK") == 0) {
+        twilioContext = findIgnoreCase(text, "twilio") != std::string_view::npos ||
+                        findIgnoreCase(context, "twilio") != std::string_view::npos;
+      }
+      TokenMatch match;
+      if (matchAt(text, pos, twilioContext, match)) {
+        out.push_back(match);
+        pos += match.length;
+        skipped = true;
+        atBoundary = pos < text.size() && startsAtBoundary(text, pos);
+        continue;
+      }
     }
-    if (text[pos] == 'S' && !twilioContext && text.compare(pos, 2, "SK") == 0) {
-      twilioContext = findIgnoreCase(text, "twilio") != std::string_view::npos ||
-                      findIgnoreCase(context, "twilio") != std::string_view::npos;
-    }
-    TokenMatch match;
-    if (matchAt(text, pos, twilioContext, match)) {
-      out.push_back(match);
-      pos += match.length;
-      continue;
-    }
+    atBoundary = (role & kNotTokenChar) != 0 || ((role & kEscapeLetter) != 0 && pos > 0 && text[pos - 1] == '\\');
     ++pos;
   }
-  findAwsSecretAssignments(text, out);
-  if (!context.empty() && namesAwsSecretKey(context)) {
+  // The searches below need a character the scan would have seen; when it saw every character and none
+  // of them, the search cannot find anything.
+  const auto mayHold = [&](CharRole role) { return skipped || (seen & role) != 0; };
+  if (mayHold(kMaySpellSecret)) findAwsSecretAssignments(text, out);
+  if (text.size() >= 40 && !context.empty() && namesAwsSecretKey(context)) {
     size_t begin = 0;
     size_t end = text.size();
     while (begin < end && isQuoteOrSpace(text[begin])) ++begin;
@@ -382,8 +471,8 @@ void findKnownTokens(std::string_view text, std::string_view context, std::vecto
       out.push_back({"AWS secret access key", begin, 40});
     }
   }
-  findServiceAccountKey(text, out);
-  findUrlPasswords(text, out);
+  if (mayHold(kMayNamePrivateKeyId)) findServiceAccountKey(text, out);
+  if (mayHold(kMaySeparateScheme)) findUrlPasswords(text, out);
 }
 
 bool containsKnownToken(std::string_view text) {

@@ -1,7 +1,9 @@
 #include "engine/rules/credentials/entropy.h"
 
+#include <array>
 #include <chrono>
 #include <cmath>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -74,6 +76,8 @@ TEST_P(ClassifyCandidateTest, Classifies) {
   options.ignoreValues.insert("IgnoredButRandomLooking9x7Q2");
   const auto& c = GetParam();
   EXPECT_EQ(exclusionName(classifyCandidate(c.candidate, options)), exclusionName(c.expected)) << c.candidate;
+  // The reordered checks the text scan uses decide the same.
+  EXPECT_EQ(isReportedCandidate(c.candidate, options), c.expected == Exclusion::kNone) << c.candidate;
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -119,6 +123,55 @@ INSTANTIATE_TEST_SUITE_P(
         CandidateCase{"camel_case", "ThisIsAVeryLongCamelCaseIdentifierName1", Exclusion::kWords}),
     caseName<CandidateCase>);
 
+// The sum over all 256 byte counts, in byte order: what shannonEntropy must equal to the last bit, so that
+// no value moves across minEntropy or changes its printed figure.
+double entropyOverAllBytes(std::string_view text) {
+  if (text.empty()) return 0;
+  std::array<uint32_t, 256> counts{};
+  for (const char c : text) ++counts[static_cast<unsigned char>(c)];
+  const double n = static_cast<double>(text.size());
+  double sum = 0;
+  for (const uint32_t count : counts) {
+    if (count > 0) sum += count * std::log2(static_cast<double>(count));
+  }
+  return std::log2(n) - sum / n;
+}
+
+TEST(ShannonEntropyTest, EqualsTheSumOverAllBytesExactly) {
+  std::string everyByte;
+  for (int c = 0; c < 256; ++c) everyByte += std::string(static_cast<size_t>(c % 7 + 1), static_cast<char>(c));
+  const std::vector<std::string> texts = {std::string(kRandom32), std::string(kRandomBase64), everyByte,
+                                          "\xc3\xa9t\xc3\xa9 \xe2\x82\xac 100", std::string(1000, 'z') + "A",
+                                          "aab", "Meta-Llama-3-8B-Instruct"};
+  for (const auto& text : texts) EXPECT_EQ(shannonEntropy(text), entropyOverAllBytes(text)) << text;
+}
+
+// isReportedCandidate runs classifyCandidate's checks in another order; over many generated candidates
+// (random mixes of the shapes each check looks for) both must decide alike.
+TEST(IsReportedCandidateTest, AgreesWithClassifyCandidateOnGeneratedCandidates) {
+  const std::vector<std::string> parts = {"ghp_", "AKIA", "eyJ", "LS0tLS1CRUdJTi", "AAAAB3NzaC1yc2E", "$(", "${",
+                                          "v1.", "-", ".", "/", "_", "Meta", "Llama", "Instruct", "0123",
+                                          "abcdef", "ABCDEF", "xQ9", "Zk7", "=", "+", "\xc3\xa9"};
+  EntropyOptions options;
+  options.minLength = 12;
+  options.ignoreValues.insert("ghp_ghp_ghp_xQ9Zk7");
+  uint32_t state = 12345;
+  const auto next = [&state] {
+    state = state * 1664525u + 1013904223u;
+    return state >> 8;
+  };
+  size_t reported = 0;
+  for (int i = 0; i < 20000; ++i) {
+    std::string candidate;
+    const size_t count = next() % 12;
+    for (size_t k = 0; k < count; ++k) candidate += parts[next() % parts.size()];
+    const bool expected = classifyCandidate(candidate, options) == Exclusion::kNone;
+    ASSERT_EQ(isReportedCandidate(candidate, options), expected) << candidate;
+    reported += expected ? 1 : 0;
+  }
+  EXPECT_GT(reported, 100u);  // the generator reaches both outcomes
+}
+
 std::vector<std::string> hitsIn(std::string_view text, EntropyOptions options = {}) {
   std::vector<EntropyHit> hits;
   findHighEntropyStrings(text, options, hits);
@@ -131,6 +184,16 @@ TEST(FindHighEntropyStringsTest, CutsWordsAndAssignments) {
   const std::string text = "curl -H \"X-Api-Key: " + std::string(kRandom32) + "\" --data token=" +
                            std::string(kRandom20) + " https://api.example.com/v1";
   EXPECT_EQ(hitsIn(text), (std::vector<std::string>{std::string(kRandom32), std::string(kRandom20)}));
+}
+
+TEST(FindHighEntropyStringsTest, WordsOfExactlyMinLengthAreExamined) {
+  // Words shorter than minLength are passed over without being cut; one of exactly minLength is not.
+  EntropyOptions options;
+  options.minLength = kRandom20.size();
+  EXPECT_EQ(hitsIn("x " + std::string(kRandom20) + " y", options), std::vector<std::string>{std::string(kRandom20)});
+  EXPECT_TRUE(hitsIn("x " + std::string(kRandom20.substr(1)) + " y", options).empty());
+  options.minLength = kRandom20.size() + 1;
+  EXPECT_TRUE(hitsIn("x " + std::string(kRandom20) + " y", options).empty());
 }
 
 TEST(FindHighEntropyStringsTest, KeepsBase64Padding) {

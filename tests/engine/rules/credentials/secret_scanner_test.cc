@@ -155,6 +155,94 @@ status:
   EXPECT_EQ(visited[0].described, "env var \"MODE\" of a container");
 }
 
+// Containers are read in one pass over their members; fields of the wrong type are skipped as before,
+// and the texts come in the fixed order env, args, command, probes, lifecycle hooks.
+TEST(SecretScannerTest, ContainerFieldsOfEveryListAndOfWrongTypes) {
+  const auto visited = places(R"(
+apiVersion: v1
+kind: Pod
+metadata: {name: agent}
+spec:
+  containers:
+    - name: 7
+      image: agent:1.0.0
+      startupProbe: {exec: {command: [start]}}
+      lifecycle:
+        postStart: {exec: {command: [post]}}
+        preStop: {httpGet: {port: 80, httpHeaders: [{value: v0}, {name: X-Key, value: v1}, {name: X-Ref}]}}
+      readinessProbe: {exec: {command: [ready, 3, ""]}}
+      livenessProbe: {exec: "not an object", httpGet: {httpHeaders: {name: X, value: not-a-list}}}
+      command: cmd
+      args: [a0, {x: 1}, "é ∑ 日本"]
+      env:
+        - {name: EMPTY, value: ""}
+        - {name: NUMBER, value: 5}
+        - {value: nameless}
+        - "not an entry"
+  initContainers:
+    - name: init
+      env: {name: NOT_A_LIST, value: x}
+      command: [init-cmd]
+  ephemeralContainers:
+    - name: debug
+      args: [--debug]
+)");
+  EXPECT_EQ(paths(visited), (std::vector<std::string>{
+                                "spec.containers[0].env[0].value",
+                                "spec.containers[0].env[2].value",
+                                "spec.containers[0].args[0]",
+                                "spec.containers[0].args[2]",
+                                "spec.containers[0].readinessProbe.exec.command[0]",
+                                "spec.containers[0].readinessProbe.exec.command[2]",
+                                "spec.containers[0].startupProbe.exec.command[0]",
+                                "spec.containers[0].lifecycle.postStart.exec.command[0]",
+                                "spec.containers[0].lifecycle.preStop.httpGet.httpHeaders[0].value",
+                                "spec.containers[0].lifecycle.preStop.httpGet.httpHeaders[1].value",
+                                "spec.initContainers[0].command[0]",
+                                "spec.ephemeralContainers[0].args[0]",
+                            }));
+  // Numbers (env value 5, command 3) are not text; a name that is not a string names no container.
+  ASSERT_EQ(visited.size(), 12u);
+  EXPECT_EQ(visited[0].text, "");
+  EXPECT_EQ(visited[1].described, "env var \"\" of a container");
+  EXPECT_EQ(visited[1].text, "nameless");
+  EXPECT_EQ(visited[3].text, "é ∑ 日本");
+  EXPECT_EQ(visited[8].described, "lifecycle.preStop HTTP header \"\" of a container");
+  EXPECT_EQ(visited[9].described, "lifecycle.preStop HTTP header \"X-Key\" of a container");
+  EXPECT_EQ(visited[11].described, "args[0] of container \"debug\"");
+}
+
+TEST(SecretScannerTest, NestedContainersOfCustomResources) {
+  const auto visited = places(R"(
+apiVersion: workflows.example.com/v1
+kind: Pipeline
+metadata:
+  name: nightly
+  annotations: {example.com/a: "1", example.com/b: 2}
+spec:
+  image: 5
+  stages:
+    - name: build
+      steps:
+        - name: compile
+          image: builder:1.0.0
+          args: [make]
+          env: [{name: TOKEN, value: abc}]
+          sidecars: [{name: cache, image: cache:1.0.0, command: [serve]}]
+          livenessProbe: {exec: {command: [check]}, nested: {image: not-a-container-field-walk}}
+  template: {env: "not a list", args: [ignored]}
+)");
+  EXPECT_EQ(paths(visited), (std::vector<std::string>{
+                                "metadata.annotations[\"example.com/a\"]",
+                                "spec.stages[0].steps[0].env[0].value",
+                                "spec.stages[0].steps[0].args[0]",
+                                "spec.stages[0].steps[0].livenessProbe.exec.command[0]",
+                                "spec.stages[0].steps[0].sidecars[0].command[0]",
+                            }));
+  ASSERT_EQ(visited.size(), 5u);
+  EXPECT_EQ(visited[4].described, "command[0] of container \"cache\"");
+}
+
 TEST(SecretScannerTest, LastAppliedConfiguration) {
   TextPlace place;
   place.kind = PlaceKind::kAnnotation;

@@ -194,6 +194,55 @@ TEST(KnownTokenTest, ReportsOffsetsAndEveryToken) {
   EXPECT_EQ(matches[1].length, 40u);
 }
 
+std::vector<std::string_view> typesIn(std::string_view text, std::string_view context = {}) {
+  std::vector<std::string_view> types;
+  for (const auto& match : scan(text, context)) types.push_back(match.type);
+  return types;
+}
+
+// The scan learns from the characters it passes which later searches (AWS assignments, service account
+// keys, URL passwords) can find something; after stepping over a token it must still run all of them.
+TEST(KnownTokenTest, SearchesAfterTheScanStillRunWhenATokenWasSteppedOver) {
+  const std::string github = "ghp_" + fakeBody(36);
+  EXPECT_EQ(typesIn(github + " postgres://app:hunter2-example@db:5432/app"),
+            (std::vector<std::string_view>{"GitHub personal access token", "password in a URL"}));
+  EXPECT_EQ(typesIn("postgres://app:hunter2-example@db:5432/app"),
+            std::vector<std::string_view>{"password in a URL"});
+  EXPECT_EQ(typesIn("aws_secret_access_key = " + fakeBody(40, "abcdefghijABCDEFGHIJ0123456789+/")),
+            std::vector<std::string_view>{"AWS secret access key"});
+  EXPECT_EQ(typesIn(R"({"type": "service_account", "private_key_id": "abc", "private_key": "x"})"),
+            std::vector<std::string_view>{"Google service account key"});
+  EXPECT_TRUE(typesIn("no url, no secret, no key id: just text").empty());
+}
+
+// A token starts at a boundary: after a character outside base64url, or after an escaped separator in
+// JSON ("\n"); a dash that is no PEM header does not hide a token after it.
+TEST(KnownTokenTest, TokenBoundariesAcrossEscapesAndDashes) {
+  const std::string github = "ghp_" + fakeBody(36);
+  EXPECT_EQ(typesIn("line one\\n" + github), std::vector<std::string_view>{"GitHub personal access token"});
+  EXPECT_EQ(typesIn("{\\\"t\\\":\\\"" + github + "\\\"}"),
+            std::vector<std::string_view>{"GitHub personal access token"});
+  EXPECT_EQ(typesIn("--token=" + github), std::vector<std::string_view>{"GitHub personal access token"});
+  EXPECT_EQ(typesIn("----- " + github), std::vector<std::string_view>{"GitHub personal access token"});
+  EXPECT_TRUE(typesIn("x" + github).empty());
+  EXPECT_TRUE(typesIn("\\x" + github).empty());
+}
+
+// The context names an AWS secret key when its letters, lower case and without separators, contain
+// "secretaccesskey" or "awssecretkey".
+TEST(KnownTokenTest, AwsSecretKeyNamedByContext) {
+  const std::string key = fakeBody(40, "abcdefghijABCDEFGHIJ0123456789+/");
+  for (const char* context : {"AWS_SECRET_ACCESS_KEY", "aws-secret-key", "SecretAccessKey", "my.secret_access.key",
+                              "S-e-c-r-e-t-A-c-c-e-s-s-K-e-y", "prefix_ssecretaccesskey"}) {
+    EXPECT_EQ(typesIn(key, context), std::vector<std::string_view>{"AWS secret access key"}) << context;
+  }
+  for (const char* context : {"AWS_ACCESS_KEY_ID", "SECRET_KEY", "secretaccesske", "awssecret", "", "key"}) {
+    EXPECT_TRUE(typesIn(key, context).empty()) << context;
+  }
+  EXPECT_TRUE(typesIn(key.substr(0, 39), "AWS_SECRET_ACCESS_KEY").empty());
+  EXPECT_EQ(typesIn("\"" + key + "\"\n", "AWS_SECRET_ACCESS_KEY"), std::vector<std::string_view>{"AWS secret access key"});
+}
+
 TEST(KnownTokenTest, PlaceholderPasswords) {
   for (const char* password : {"$(DB_PASSWORD)", "${DB_PASSWORD}", "$PGPASSWORD", "{{ .password }}", "<password>",
                                "%s", "****", "xxxx"}) {
