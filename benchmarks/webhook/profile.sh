@@ -67,16 +67,17 @@ def cost(pattern):
     return best
 
 total = cost(r"PROGRAM TOTALS")
-handler = cost(r"http::Server::State::accept\(web::http::http_request\)::\{lambda")
+# A request from its parsed header on: body read, Request built, routing, handler, response queued.
+handler = cost(r"Session<.*>::respond\(\)")
 review = cost(r"ReviewHandler::review\(")
 decode = cost(r"decodeAdmissionReview\(")
 engine = cost(r"engine::Engine::evaluate\(")
 serialize = cost(r"serializeAdmissionReview")
 stages = [
     ("total per request", total),
-    ("  cpprestsdk listener, asio, TLS (outside our handler)", total - handler),
+    ("  Beast/Asio: TLS reads, HTTP parsing (before respond())", total - handler),
     ("    of which SSL_read + SSL_write", cost(r"\?\?\?:SSL_read ") + cost(r"\?\?\?:SSL_write ")),
-    ("  body extraction and routing", handler - cost(r"Server::State::invoke\(")),
+    ("  Request building, routing, response write", handler - cost(r"Server::State::invoke\(")),
     ("  POST /validate handler", cost(r"Server::State::invoke\(")),
     ("    AdmissionReview decode (JSON)", decode),
     ("    engine evaluate", engine),
