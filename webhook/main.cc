@@ -109,7 +109,7 @@ int run(const webhook::WebhookFlags& flags) {
                                             {"exemptionAdmins", reviewOptions.exemptionAdmins.describe()}});
 
   // Signals were blocked in every thread before any was created; wait for them here, refreshing the
-  // cache gauge meanwhile.
+  // cache gauge and the HTTP server counters meanwhile.
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
@@ -118,6 +118,7 @@ int run(const webhook::WebhookFlags& flags) {
   int received = -1;
   while (received < 0) {
     metrics.setNetworkPolicyCacheSynced(!networkPolicies.unavailableReason());
+    metrics.observeServer(server.stats());
     received = sigtimedwait(&signals, nullptr, &tick);
   }
   logger.info("Received signal; shutting down", {{"signal", received == SIGTERM ? "SIGTERM" : "SIGINT"}});

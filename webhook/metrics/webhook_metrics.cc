@@ -83,7 +83,19 @@ WebhookMetrics::WebhookMetrics()
                        .Name("agentguard_networkpolicy_cache_synced")
                        .Help("1 when the NetworkPolicy cache is synced and fresh enough to answer")
                        .Register(*registry_)
-                       .Add({})) {
+                       .Add({})),
+      httpRejected_(prometheus::BuildCounter()
+                        .Name("agentguard_http_rejected_total")
+                        .Help("Requests and connections the HTTPS server refused before any handler ran, by reason")
+                        .Register(*registry_)),
+      httpTooLarge_(httpRejected_.Add({{"reason", "body_too_large"}})),
+      httpMalformed_(httpRejected_.Add({{"reason", "malformed"}})),
+      httpConnectionLimit_(httpRejected_.Add({{"reason", "connection_limit"}})),
+      httpTimeouts_(prometheus::BuildCounter()
+                        .Name("agentguard_http_timeouts_total")
+                        .Help("Connections closed for missing a deadline (TLS handshake, request, response write)")
+                        .Register(*registry_)
+                        .Add({})) {
   // Both results exist from the start, so a rate() over them never starts from nothing.
   reloads_.Add({{"result", "success"}});
   reloads_.Add({{"result", "failure"}});
@@ -109,6 +121,18 @@ void WebhookMetrics::policyReloaded(bool success) {
 }
 
 void WebhookMetrics::setNetworkPolicyCacheSynced(bool synced) { cacheSynced_.Set(synced ? 1 : 0); }
+
+void WebhookMetrics::observeServer(const http::ServerStats& stats) {
+  std::lock_guard<std::mutex> lock(serverMutex_);
+  const auto add = [](prometheus::Counter& counter, uint64_t now, uint64_t& counted) {
+    if (now > counted) counter.Increment(static_cast<double>(now - counted));
+    counted = now;
+  };
+  add(httpTooLarge_, stats.rejectedTooLarge, lastServer_.rejectedTooLarge);
+  add(httpMalformed_, stats.rejectedMalformed, lastServer_.rejectedMalformed);
+  add(httpConnectionLimit_, stats.rejectedConnections, lastServer_.rejectedConnections);
+  add(httpTimeouts_, stats.timedOut, lastServer_.timedOut);
+}
 
 std::string WebhookMetrics::render() const {
   std::ostringstream out;

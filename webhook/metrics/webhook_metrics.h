@@ -2,6 +2,7 @@
 
 #include <initializer_list>
 #include <memory>
+#include <mutex>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
@@ -14,6 +15,7 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
+#include "common/http/server.h"
 #include "webhook/admission/review_handler.h"
 
 namespace agentguard::webhook {
@@ -35,6 +37,9 @@ class WebhookMetrics {
   // agentguard_policy_reload_total{result="success|failure"}, agentguard_policy_last_reload_success.
   void policyReloaded(bool success);
   void setNetworkPolicyCacheSynced(bool synced);
+  // agentguard_http_rejected_total{reason="body_too_large|malformed|connection_limit"} and
+  // agentguard_http_timeouts_total from the server's running totals (call with the latest, e.g. each second).
+  void observeServer(const http::ServerStats& stats);
 
   // The text exposition format, for tests and debugging.
   std::string render() const;
@@ -67,6 +72,13 @@ class WebhookMetrics {
   prometheus::Family<prometheus::Counter>& reloads_;
   prometheus::Gauge& lastReloadSuccess_;
   prometheus::Gauge& cacheSynced_;
+  prometheus::Family<prometheus::Counter>& httpRejected_;
+  prometheus::Counter& httpTooLarge_;
+  prometheus::Counter& httpMalformed_;
+  prometheus::Counter& httpConnectionLimit_;
+  prometheus::Counter& httpTimeouts_;
+  std::mutex serverMutex_;
+  http::ServerStats lastServer_;  // the totals already counted
 };
 
 }  // namespace agentguard::webhook

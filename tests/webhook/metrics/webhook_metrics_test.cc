@@ -75,3 +75,27 @@ TEST(WebhookMetricsTest, CountsEveryRequestFromConcurrentThreads) {
 
 }  // namespace
 }  // namespace agentguard::webhook
+
+namespace agentguard::webhook {
+namespace {
+
+TEST(WebhookMetricsTest, CountsServerRejectionsFromRunningTotals) {
+  WebhookMetrics metrics;
+  http::ServerStats stats;
+  stats.rejectedTooLarge = 2;
+  stats.rejectedMalformed = 3;
+  stats.timedOut = 1;
+  metrics.observeServer(stats);
+  stats.rejectedMalformed = 5;  // two more since the last look
+  stats.rejectedConnections = 4;
+  metrics.observeServer(stats);
+  metrics.observeServer(stats);  // nothing new: nothing added
+  const std::string text = metrics.render();
+  EXPECT_THAT(text, HasSubstr(R"(agentguard_http_rejected_total{reason="body_too_large"} 2)"));
+  EXPECT_THAT(text, HasSubstr(R"(agentguard_http_rejected_total{reason="malformed"} 5)"));
+  EXPECT_THAT(text, HasSubstr(R"(agentguard_http_rejected_total{reason="connection_limit"} 4)"));
+  EXPECT_THAT(text, HasSubstr("agentguard_http_timeouts_total 1"));
+}
+
+}  // namespace
+}  // namespace agentguard::webhook
