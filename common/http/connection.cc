@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cctype>
 #include <optional>
 #include <string>
@@ -93,8 +94,12 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
     }
   }
 
+  // A request being answered is finished first; the connection closes after its response.
   void close() override {
-    asio::post(tcp().get_executor(), [self = this->shared_from_this()] { self->tcp().close(); });
+    closing_ = true;  // read by a handler's response, which may be under way on another thread
+    asio::post(tcp().get_executor(), [self = this->shared_from_this()] {
+      if (!self->busy_) self->tcp().close();
+    });
   }
 
  private:
@@ -147,6 +152,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
       refuse(error);
       return;
     }
+    busy_ = true;
     const auto expect = parser_->get().find(bhttp::field::expect);
     if (expect != parser_->get().end() && lowerCase(view(expect->value())) == "100-continue" && !parser_->is_done()) {
       auto interim = std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_, 11);
@@ -236,6 +242,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
       if (lowerCase(name) == "connection" && lowerCase(value) == "close") keepAlive = false;
     }
     reply->body() = std::move(response.body);
+    if (closing_) keepAlive = false;
     reply->keep_alive(keepAlive);
     reply->prepare_payload();
     tcp().expires_after(options_.writeTimeout);
@@ -246,11 +253,13 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   }
 
   void onWritten(const ErrorCode& error, bool keepAlive, bool drain) {
+    busy_ = false;
     if (error) {
       if (isTimeout(error)) host_.record(Outcome::kTimedOut);
       return;
     }
-    if (keepAlive) {
+    // closing_ may have been set after the response went out saying keep-alive.
+    if (keepAlive && !closing_) {
       awaitRequest();
     } else if (drain) {
       linger();
@@ -297,6 +306,8 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   bool lingering_ = false;
+  bool busy_ = false;     // from a complete header until its response is written
+  std::atomic<bool> closing_{false};  // the server is stopping: no further request on this connection
   size_t lingered_ = 0;
   std::array<char, 16 * 1024> scratch_{};
 };

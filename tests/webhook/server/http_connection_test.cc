@@ -244,6 +244,24 @@ TEST_F(HttpConnectionTest, ConnectionsOverTheLimitAreClosedOnAccept) {
   EXPECT_NE(first.readUntil("<again>").find("<again>"), std::string::npos);
 }
 
+TEST_F(HttpConnectionTest, StopFinishesTheRequestInFlight) {
+  ServerOptions options = defaults();
+  options.listen = "127.0.0.1:0";
+  server_ = std::make_unique<Server>(options, logger_);
+  server_->route("POST", "/slow", [](const Request&) {
+    std::this_thread::sleep_for(300ms);
+    return Response::text(200, "finished");
+  });
+  ASSERT_TRUE(server_->start().ok());
+  RawClient client(server_->port());
+  ASSERT_TRUE(client.send("POST /slow HTTP/1.1\r\nHost: test\r\nContent-Length: 0\r\n\r\n"));
+  std::this_thread::sleep_for(100ms);  // the handler is running
+  server_->stop();
+  EXPECT_NE(client.readUntil("finished").find("HTTP/1.1 200 OK"), std::string::npos) << client.received();
+  EXPECT_NE(client.received().find("Connection: close"), std::string::npos) << client.received();
+  EXPECT_TRUE(client.closedByPeer());
+}
+
 TEST_F(HttpConnectionTest, StopClosesOpenConnections) {
   start(defaults());
   RawClient client(server_->port());
