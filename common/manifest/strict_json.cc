@@ -6,7 +6,10 @@
 #include <cstdint>
 #include <cstdlib>
 #include <exception>
+#include <iterator>
+#include <tuple>
 #include <utility>
+#include <vector>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -140,6 +143,144 @@ double readDoubleLikeStrtod(std::string_view token) {
   return std::strtod(copy.c_str(), nullptr);
 }
 
+// Like std::string::assign, without its general path for overlapping text.
+void assignKeepingCapacity(std::string& out, std::string_view value) {
+  out.clear();
+  out.append(value);
+}
+
+// What recycleJson keeps per thread. Bounded so that one huge document leaves no huge pool behind:
+// at most this many of each part, and no string or array longer than these; about 2 MB at worst.
+constexpr size_t kKeptMembers = 4096;
+constexpr size_t kKeptStrings = 4096;
+constexpr size_t kKeptObjects = 1024;
+constexpr size_t kKeptArrays = 128;
+constexpr size_t kKeptStringCapacity = 128;
+constexpr size_t kKeptArrayCapacity = 256;
+
+// The parts of DOMs let go on this thread (object members with their key, strings, empty objects
+// and arrays), handed to the next DOM built here. With nlohmann::json each of them is a separate
+// allocation, and a DOM of a few hundred values spends more on malloc and free than on reading.
+class DomPool {
+ public:
+  using Member = Json::object_t::node_type;
+
+  static DomPool& local() {
+    thread_local DomPool pool;
+    return pool;
+  }
+
+  // A kept member re-keyed as `key`, its value null; an empty handle when none is kept.
+  Member member(std::string_view key) {
+    if (members_.empty()) return {};
+    Member node = std::move(members_.back());
+    members_.pop_back();
+    assignKeepingCapacity(node.key(), key);
+    return node;
+  }
+
+  // Sets the null `slot` to the string `value`.
+  void setString(Json& slot, std::string_view value) {
+    if (strings_.empty()) {
+      Json::json_serializer<std::string_view, void>::to_json(slot, value);
+      return;
+    }
+    slot.swap(strings_.back());
+    strings_.pop_back();
+    assignKeepingCapacity(slot.get_ref<Json::string_t&>(), value);
+  }
+
+  // Sets the null `slot` to an empty object or array.
+  void setContainer(Json& slot, bool isObject) {
+    std::vector<Json>& kept = isObject ? objects_ : arrays_;
+    if (kept.empty()) {
+      slot = isObject ? Json(Json::value_t::object) : Json(Json::value_t::array);
+      return;
+    }
+    slot.swap(kept.back());
+    kept.pop_back();
+  }
+
+  // Takes `value` apart into the pool, last member first and each container's insides before the
+  // member that holds it, so the next document of the same shape is handed its parts in reading
+  // order (a long key or string gets back a buffer that fits it). What the pool has no room for is
+  // freed. Iterative: the DOM's depth costs a list of pointers, not stack frames.
+  void recycle(Json& value) {
+    if (value.is_structured()) open_.assign(1, &value);
+    while (!open_.empty()) {
+      Json& container = *open_.back();
+      Json* inner = nullptr;
+      if (container.is_object()) {
+        auto& members = container.get_ref<Json::object_t&>();
+        if (members.empty()) {
+          open_.pop_back();
+          continue;
+        }
+        const auto last = std::prev(members.end());
+        if (!isEmptied(last->second)) {
+          inner = &last->second;
+        } else {
+          Member node = members.extract(last);
+          keep(node.mapped());
+          if (members_.size() < kKeptMembers && node.key().capacity() <= kKeptStringCapacity) {
+            members_.push_back(std::move(node));
+          }
+        }
+      } else {
+        auto& elements = container.get_ref<Json::array_t&>();
+        if (elements.empty()) {
+          open_.pop_back();
+          continue;
+        }
+        if (!isEmptied(elements.back())) {
+          inner = &elements.back();
+        } else {
+          keep(elements.back());
+          elements.pop_back();
+        }
+      }
+      if (inner != nullptr) open_.push_back(inner);
+    }
+    keep(value);
+  }
+
+ private:
+  static bool isEmptied(const Json& value) { return !value.is_structured() || value.empty(); }
+
+  // Keeps a scalar or an empty container if there is room, and leaves `value` null either way.
+  void keep(Json& value) {
+    std::vector<Json>* kept = nullptr;
+    switch (value.type()) {
+      case Json::value_t::string:
+        if (strings_.size() < kKeptStrings && value.get_ref<Json::string_t&>().capacity() <= kKeptStringCapacity) {
+          kept = &strings_;
+        }
+        break;
+      case Json::value_t::object:
+        if (objects_.size() < kKeptObjects) kept = &objects_;
+        break;
+      case Json::value_t::array:
+        if (arrays_.size() < kKeptArrays && value.get_ref<Json::array_t&>().capacity() <= kKeptArrayCapacity) {
+          kept = &arrays_;
+        }
+        break;
+      default:
+        break;
+    }
+    if (kept == nullptr) {
+      value = nullptr;
+      return;
+    }
+    kept->emplace_back().swap(value);
+  }
+
+  std::vector<Member> members_;
+  std::vector<Json> strings_;
+  std::vector<Json> objects_;
+  std::vector<Json> arrays_;
+  std::vector<Json*> open_;  // recycle(): the containers being emptied, outermost first
+};
+
 }  // namespace
 
 StrictJsonReader::StrictJsonReader(std::string_view text, const ParseLimits& limits)
@@ -186,7 +327,7 @@ std::string StrictJsonReader::currentPath(size_t levels) const {
   return path.empty() ? "the top level" : path.str();
 }
 
-void StrictJsonReader::skipWhitespace() {
+void StrictJsonReader::skipWhitespaceRun() {
   while (pos_ < text_.size()) {
     const char c = text_[pos_];
     if (c != ' ' && c != '\n' && c != '\r' && c != '\t') return;
@@ -194,12 +335,7 @@ void StrictJsonReader::skipWhitespace() {
   }
 }
 
-bool StrictJsonReader::expect(char c, std::string_view what) {
-  skipWhitespace();
-  if (pos_ < text_.size() && text_[pos_] == c) {
-    ++pos_;
-    return true;
-  }
+bool StrictJsonReader::failExpecting(std::string_view what) {
   return fail(pos_, "expected " + std::string(what) + ", found " + describeAt(pos_));
 }
 
@@ -229,7 +365,7 @@ StrictJsonReader::Level* StrictJsonReader::enter(bool isObject, Json* container)
 void StrictJsonReader::leave() { --depth_; }
 
 bool StrictJsonReader::rememberKey(Level& level, std::string_view key, bool stable) {
-  if (!stable) key = ownedKeys_.emplace_back(key);
+  if (!stable) key = ownedKeys_.emplace_front(key);
   bool duplicate = false;
   if (level.keyIndex.empty() && level.keys.size() < kLinearKeyLimit) {
     for (const std::string_view seen : level.keys) duplicate = duplicate || seen == key;
@@ -262,8 +398,15 @@ bool StrictJsonReader::readKey(Level& level, Json* container, Json*& slot) {
   } else {
     auto& members = container->get_ref<Json::object_t&>();
     const size_t before = members.size();
-    // Kubernetes writes map keys sorted, so the end is usually the right place.
-    const auto placed = members.try_emplace(members.end(), std::string(key));
+    // Kubernetes writes map keys sorted, so the end is usually the right place. On a duplicate the
+    // new member is dropped and the map is unchanged.
+    Json::object_t::iterator placed;
+    if (auto node = DomPool::local().member(key); !node.empty()) {
+      placed = members.insert(members.end(), std::move(node));
+    } else {
+      placed = members.emplace_hint(members.end(), std::piecewise_construct, std::forward_as_tuple(key),
+                                    std::forward_as_tuple());
+    }
     if (members.size() == before) {
       return failWithoutPosition("duplicate key \"" + std::string(key) + "\" at " + currentPath(depth_ - 1) +
                                  "; each key may appear once per object");
@@ -433,7 +576,7 @@ bool StrictJsonReader::scalar(Json* out) {
       std::string_view value;
       bool stable = false;
       if (!lexString(value, stable)) return false;
-      if (out != nullptr) *out = std::string(value);
+      if (out != nullptr) DomPool::local().setString(*out, value);
       break;
     }
     case 't':
@@ -469,7 +612,7 @@ bool StrictJsonReader::walk(Json* out) {
     if (c == '{' || c == '[') {
       const bool isObject = c == '{';
       if (!countValue()) return false;
-      if (slot != nullptr) *slot = isObject ? Json(Json::value_t::object) : Json(Json::value_t::array);
+      if (slot != nullptr) DomPool::local().setContainer(*slot, isObject);
       if (enter(isObject, slot) == nullptr) return false;
       ++pos_;
       skipWhitespace();
@@ -623,5 +766,7 @@ Result<Json> parseStrictJson(std::string_view text, const ParseLimits& limits) {
   }
   return reader.error();
 }
+
+void recycleJson(Json& value) { DomPool::local().recycle(value); }
 
 }  // namespace agentguard::manifest

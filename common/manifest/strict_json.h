@@ -1,7 +1,7 @@
 #pragma once
 
 #include <cstddef>
-#include <deque>
+#include <forward_list>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -20,6 +20,13 @@ namespace agentguard::manifest {
 // nesting depth and the number of values, and never throws: every problem is an InvalidArgument
 // naming the line, column or field path. What it accepts, nlohmann::json::parse reads the same way.
 Result<nlohmann::json> parseStrictJson(std::string_view text, const ParseLimits& limits = {});
+
+// Lets go of a DOM, leaving `value` null. Instead of returning every key, string and container to
+// malloc, this thread keeps up to a bounded number of them and the next DOM it reads
+// (parseStrictJson, StrictJsonReader::readValue) reuses them: a webhook that reads and drops an
+// object of much the same shape per request then spends little on allocation. Cheaper than the
+// DOM's destructor, which first moves every value onto a heap stack.
+void recycleJson(nlohmann::json& value);
 
 // Reads one JSON document front to back under the rules of parseStrictJson, so a caller that needs a
 // few fields builds only those: an object's members are handed over one at a time, and each value is
@@ -75,8 +82,22 @@ class StrictJsonReader {
   std::string describeAt(size_t position) const;
   std::string currentPath(size_t levels) const;
 
-  void skipWhitespace();
-  bool expect(char c, std::string_view what);
+  // Most calls find no whitespace or one space, so that much is checked inline.
+  void skipWhitespace() {
+    if (pos_ < text_.size() && text_[pos_] == ' ') ++pos_;
+    if (pos_ >= text_.size() || static_cast<unsigned char>(text_[pos_]) > ' ') return;
+    skipWhitespaceRun();
+  }
+  void skipWhitespaceRun();
+  bool expect(char c, std::string_view what) {
+    skipWhitespace();
+    if (pos_ < text_.size() && text_[pos_] == c) {
+      ++pos_;
+      return true;
+    }
+    return failExpecting(what);
+  }
+  bool failExpecting(std::string_view what);
   bool countValue();
   Level* enter(bool isObject, nlohmann::json* container);
   void leave();
@@ -97,7 +118,7 @@ class StrictJsonReader {
   size_t lastValueEnd_ = 0;  // where the most recent complete value ended
   std::vector<Level> levels_;  // [0, depth_) in use; the rest kept for reuse
   std::string scratch_;        // a string with escapes, decoded
-  std::deque<std::string> ownedKeys_;  // decoded keys of objects that are not built
+  std::forward_list<std::string> ownedKeys_;  // decoded keys of objects that are not built
   bool failed_ = false;
   std::string message_;
 };

@@ -8,6 +8,8 @@
 #include <stdexcept>
 #include <utility>
 
+#include "common/manifest/strict_json.h"
+
 namespace agentguard::webhook {
 namespace {
 
@@ -191,6 +193,8 @@ ReviewOutcome ReviewHandler::review(std::string_view body) const {
   outcome.operation = std::move(request.operation);
   outcome.subResource = std::move(request.subResource);
   outcome.dryRun = request.dryRun;
+  // The next request read on this thread reuses the object's parts.
+  manifest::recycleJson(request.object);
   return outcome;
 }
 

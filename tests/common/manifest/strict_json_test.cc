@@ -6,6 +6,9 @@
 
 #include <cstdint>
 #include <limits>
+#include <string>
+#include <utility>
+#include <vector>
 
 namespace agentguard::manifest {
 namespace {
@@ -54,6 +57,26 @@ TEST(StrictJsonTest, RejectsDuplicateKeysNamingThePath) {
   for (const auto& c : cases) EXPECT_THAT(rejection(c.text), HasSubstr(c.where)) << c.name;
 }
 
+// A duplicate is refused at whatever depth it sits, in objects and in arrays of objects.
+TEST(StrictJsonTest, RejectsDuplicateKeysAtEveryDepth) {
+  std::string object = R"({"k": 1, "k": 2})";
+  std::string inArray = R"({"k": 1, "k": 2})";
+  std::string objectPath;
+  std::string arrayPath;
+  for (int depth = 1; depth <= 12; ++depth) {
+    object = R"({"a": 0, "m": )" + object + "}";
+    objectPath = objectPath.empty() ? "m" : "m." + objectPath;
+    inArray = "[" + inArray + "]";
+    arrayPath = "[0]" + arrayPath;
+    EXPECT_EQ(rejection(object), "malformed JSON: duplicate key \"k\" at " + objectPath +
+                                     "; each key may appear once per object")
+        << depth;
+    EXPECT_EQ(rejection(inArray), "malformed JSON: duplicate key \"k\" at " + arrayPath +
+                                      "; each key may appear once per object")
+        << depth;
+  }
+}
+
 TEST(StrictJsonTest, SameKeyInDifferentObjectsIsFine) {
   EXPECT_TRUE(parseStrictJson(R"({"a": {"x": 1}, "b": {"x": 2}, "c": [{"x": 3}, {"x": 4}]})").ok());
 }
@@ -85,6 +108,25 @@ TEST(StrictJsonTest, BoundsInputSize) {
   ParseLimits limits;
   limits.maxInputBytes = 8;
   EXPECT_THAT(rejection("[1,2,3,4,5]", limits), HasSubstr("more than the limit of 8"));
+}
+
+// The limits hold at exactly their value, and their messages stay word for word what callers show.
+TEST(StrictJsonTest, LimitsAtTheirExactBoundaries) {
+  ParseLimits limits;
+  limits.maxInputBytes = 11;
+  EXPECT_TRUE(parseStrictJson("[1,2,3,4,5]", limits).ok());
+  limits.maxInputBytes = 10;
+  EXPECT_EQ(rejection("[1,2,3,4,5]", limits), "input is 11 bytes, more than the limit of 10");
+
+  limits = {};
+  limits.maxDepth = 3;
+  EXPECT_TRUE(parseStrictJson(R"({"a":[{"b":1}]})", limits).ok());
+  EXPECT_EQ(rejection(R"({"a":[{"b":[]}]})", limits), "malformed JSON: nesting deeper than 3 levels");
+
+  limits = {};
+  limits.maxNodes = 4;  // the object, the array and its two strings
+  EXPECT_TRUE(parseStrictJson(R"({"a":["x","y"]})", limits).ok());
+  EXPECT_EQ(rejection(R"({"a":["x","y",{}]})", limits), "malformed JSON: document has more than 4 values");
 }
 
 TEST(StrictJsonTest, MalformedInputNamesLineAndColumn) {
@@ -137,6 +179,74 @@ TEST(StrictJsonTest, ReadsNumbersAsNlohmannDoes) {
   for (const std::string text : {"01", "-", "1.", ".5", "1e", "+1", "1e400", "-1e400", "0x10"}) {
     EXPECT_FALSE(parseStrictJson(text).ok()) << text;
   }
+}
+
+// recycleJson hands the parts of a DOM to the next one read on the thread: whatever shape, keys and
+// strings the next document has, it must read exactly as a fresh parse would.
+TEST(StrictJsonRecycleTest, ReusedPartsReadLikeFreshOnes) {
+  const std::vector<std::string> documents = {
+      R"({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "a", "labels": {"app": "x"}}})",
+      R"({"a-key-longer-than-the-short-string-buffer": "a value longer than the short string buffer",
+          "k": ["x", "y", {"z": null, "n": -1.5}], "e": {}, "f": [], "b": true})",
+      R"([[["deep"]], {"m": [{"n": [{"o": "p"}]}]}, "s", 1, 18446744073709551615, false, null])",
+      "{\"esc\\u0061ped \\ud83d\\ude00 key\": \"tab\\tquote\\\"slash\\/ \\u00e9\", \"caf\xC3\xA9\": \"\xE2\x82\xAC\"}",
+      R"({"z": 1, "y": 2, "x": {"c": "3", "b": "2", "a": "1"}})",  // keys out of order
+      R"("just a string")",
+      R"({})",
+  };
+  for (const auto& before : documents) {
+    for (const auto& after : documents) {
+      auto first = parseStrictJson(before);
+      ASSERT_TRUE(first.ok()) << first.error().message;
+      recycleJson(*first);
+      EXPECT_TRUE(first->is_null());
+      const auto second = parseStrictJson(after);
+      ASSERT_TRUE(second.ok()) << second.error().message;
+      EXPECT_EQ(*second, Json::parse(after)) << before << " then " << after;
+      EXPECT_EQ(second->dump(), Json::parse(after).dump()) << before << " then " << after;
+    }
+  }
+}
+
+TEST(StrictJsonRecycleTest, TakesAnyValueApart) {
+  std::vector<Json> values = {Json(), Json(1), Json(-2.5), Json(true), Json("text"), Json::object(), Json::array(),
+                              Json::binary({1, 2, 3}), Json::parse(R"({"a": [1, {"b": "c"}, []], "d": {}})")};
+  // Deeper than any parse limit: taking it apart must not recurse.
+  Json deep = "bottom";
+  for (int i = 0; i < 100000; ++i) {
+    Json outer = i % 2 == 0 ? Json::array() : Json::object();
+    if (outer.is_array()) {
+      outer.push_back(std::move(deep));
+    } else {
+      outer["k"] = std::move(deep);
+    }
+    deep = std::move(outer);
+  }
+  values.push_back(std::move(deep));
+  // More parts, and longer ones, than a thread keeps.
+  Json wide = Json::object();
+  for (int i = 0; i < 20000; ++i) wide["key-" + std::to_string(i)] = std::string(static_cast<size_t>(i % 300), 'v');
+  values.push_back(std::move(wide));
+  for (Json& value : values) {
+    recycleJson(value);
+    EXPECT_TRUE(value.is_null());
+  }
+  const std::string text = R"({"key-1": "v", "key-2": ["vv", {"key-3": "vvv"}]})";
+  EXPECT_EQ(*parseStrictJson(text), Json::parse(text));
+}
+
+// Members handed over by recycleJson still refuse duplicates, with the same message.
+TEST(StrictJsonRecycleTest, RefusesDuplicatesWithReusedMembers) {
+  auto filler = parseStrictJson(R"({"a": {"b": {"c": 1, "d": 2}}, "e": [{"f": 1}, {"g": "h"}]})");
+  ASSERT_TRUE(filler.ok());
+  for (const std::string text : {R"({"a": {"x": 1, "x": 2}})", R"({"e": [{"f": 1, "f": 1}]})"}) {
+    const std::string fresh = rejection(text);
+    recycleJson(*filler);
+    EXPECT_EQ(rejection(text), fresh) << text;
+    filler = parseStrictJson(R"({"a": {"b": {"c": 1, "d": 2}}, "e": [{"f": 1}, {"g": "h"}]})");
+    ASSERT_TRUE(filler.ok());
+  }
+  EXPECT_THAT(rejection(R"({"a": {"x": 1, "x": 2}})"), HasSubstr("duplicate key \"x\" at a;"));
 }
 
 // The reader a caller drives to build only what it needs.

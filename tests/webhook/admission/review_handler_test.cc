@@ -333,6 +333,45 @@ TEST_F(ReviewHandlerBodyTest, ChecksThePartsItDoesNotBuild) {
   EXPECT_EQ(fine.httpStatus, 200) << fine.body;
 }
 
+// Each review hands its object's parts to the next one on the thread: decisions, answers and the
+// refusal of duplicate keys must not depend on what came before.
+TEST_F(ReviewHandlerBodyTest, AnswersAlikeWhateverWasReviewedBefore) {
+  auto annotated = fx::deployment("agents", "annotated");
+  for (int i = 0; i < 30; ++i) {
+    annotated["metadata"]["annotations"]["example.com/a-long-annotation-key-" + std::to_string(i)] =
+        std::string(static_cast<size_t>(i * 7), 'n');
+  }
+  const std::vector<std::string> bodies = {
+      fx::admissionReviewFor(fx::privilegedDeployment("agents", "scraper")).dump(),
+      fx::admissionReviewFor(annotated).dump(),
+      fx::admissionReviewFor(fx::service("agents", "api", "ClusterIP")).dump(),
+      fx::admissionReviewFor(fx::podWithApiKey("agents", "worker")).dump(),
+      withStatusIngress().dump(),
+  };
+  std::vector<ReviewOutcome> first;
+  for (const auto& body : bodies) first.push_back(handler_.review(body));
+  for (size_t round = 0; round < 3; ++round) {
+    for (size_t i = 0; i < bodies.size(); ++i) {
+      const size_t at = (i * (round + 2)) % bodies.size();  // another order each round
+      const auto outcome = handler_.review(bodies[at]);
+      EXPECT_EQ(outcome.httpStatus, first[at].httpStatus) << at;
+      EXPECT_EQ(outcome.decision, first[at].decision) << at;
+      EXPECT_EQ(outcome.body, first[at].body) << at;
+      EXPECT_EQ(outcome.deniedRules, first[at].deniedRules) << at;
+    }
+  }
+  EXPECT_EQ(first[0].decision, Decision::kDeny);
+
+  auto review = fx::admissionReviewFor(fx::deployment("agents", "twice"));
+  std::string body = review.dump();
+  const std::string metadata = R"("metadata":{)";
+  ASSERT_NE(body.find(metadata), std::string::npos);
+  body.insert(body.find(metadata) + metadata.size(), R"("name":"other",)");
+  const auto refused = handler_.review(body);
+  EXPECT_EQ(refused.httpStatus, 400);
+  EXPECT_THAT(refused.error, HasSubstr("duplicate key \"name\" at request.object.metadata;"));
+}
+
 TEST_F(ReviewHandlerBodyTest, RefusesDocumentsBeyondTheDepthLimit) {
   ReviewOptions options;
   options.limits.maxDepth = 10;
