@@ -15,7 +15,7 @@
 //   Object/<workload>, CredentialsObject/<workload>, CredentialRules/<workload>
 //                            already parsed typical objects evaluated on their own: by every enabled rule; by
 //                            the credentials policy alone (policies/credentials); and by the credentials rules
-//                            alone, without the engine's per-object work (ObjectView, exemptions). Workloads:
+//                            alone, without the engine's other per-object work (exemptions, findings). Workloads:
 //                            the bundle's Deployment; the same as kubectl apply sends it, with its JSON copy in
 //                            the last-applied-configuration annotation (the bulk of a ~10 KB AdmissionReview);
 //                            a generated Deployment and Pod; every object of examples/hardened/agent-bundle.yaml.
@@ -716,18 +716,18 @@ void BM_CredentialsObject(benchmark::State& state, Workload workload) {
   evaluateWorkload(state, *credentialsSetup().engine, workload);
 }
 
-// The credentials rules alone on objects whose ObjectView is already built: what the text scanners cost.
+// The credentials rules alone: what the text scanners cost. Each pass builds the ObjectViews afresh, as the
+// engine does per evaluation, since a view keeps what its rules derive (the shared list of texts) in its memo.
 void BM_CredentialRules(benchmark::State& state, Workload workload) {
   const auto& objects = workloadObjects(workload);
-  std::vector<agentguard::engine::ObjectView> views;
-  for (const auto& object : objects) views.emplace_back(object.body, "default");
   const agentguard::engine::RuleContext context;
   std::vector<agentguard::engine::Violation> violations;
   size_t findings = 0;
   const Stopwatch elapsed;
   for (auto _ : state) {
     findings = 0;
-    for (const auto& view : views) {
+    for (const auto& object : objects) {
+      const agentguard::engine::ObjectView view(object.body, "default");
       for (const auto& binding : credentialsSetup().policies->rules) {
         violations.clear();
         binding.rule->evaluate(view, context, violations);

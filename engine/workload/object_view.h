@@ -7,6 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/workload/object_memo.h"
+
 namespace agentguard::engine {
 
 // Which list of a pod spec a container comes from.
@@ -31,7 +33,7 @@ struct PodTemplateRef {
 // An object prepared once for every rule: identity fields and, for pod-embedding kinds, where the pod
 // spec lives. Pod-embedding kinds: Pod, Deployment, ReplicaSet, StatefulSet, DaemonSet, Job, CronJob,
 // ReplicationController, PodTemplate. Fields of the wrong JSON type are treated as absent; the API
-// server rejects such objects on its own.
+// server rejects such objects on its own. A view, like its memo, is used by one thread at a time.
 class ObjectView {
  public:
   // `body` must outlive the view. `defaultNamespace` is used when a namespaced object names none.
@@ -47,6 +49,10 @@ class ObjectView {
 
   const PodTemplateRef* podTemplate() const { return pod_ ? &*pod_ : nullptr; }
 
+  // Results derived from this object that several rules use, computed once (see ObjectMemo). Like the
+  // view itself, for one evaluation on one thread.
+  const ObjectMemo& memo() const { return memo_; }
+
  private:
   const nlohmann::json* body_;
   std::string apiVersion_;
@@ -56,6 +62,7 @@ class ObjectView {
   const nlohmann::json* labels_ = nullptr;
   const nlohmann::json* annotations_ = nullptr;
   std::optional<PodTemplateRef> pod_;
+  ObjectMemo memo_;
 };
 
 // Typed accessors that treat a missing field or a field of the wrong type as absent.

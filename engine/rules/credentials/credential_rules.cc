@@ -5,16 +5,15 @@
 
 #include "engine/policy/parameter_reader.h"
 #include "engine/rules/check_rule.h"
-#include "engine/rules/credentials/char_classes.h"
 #include "engine/rules/credentials/entropy.h"
-#include "engine/rules/credentials/secret_scanner.h"
-#include "engine/rules/credentials/sensitive_names.h"
+#include "engine/rules/credentials/object_texts.h"
 #include "engine/rules/credentials/token_patterns.h"
 #include "engine/rules/rule_catalog.h"
 
 namespace agentguard::engine {
 namespace {
 
+using credentials::ObjectText;
 using credentials::PlaceKind;
 using credentials::TextPlace;
 
@@ -61,23 +60,6 @@ std::string joinTypes(const std::vector<credentials::TokenMatch>& matches) {
   return text;
 }
 
-// UPPER_SNAKE keys are the ones meant for envFrom; lower-case keys such as "credentials" are file names,
-// whose contents credentials.known-token and credentials.high-entropy look into.
-bool isUpperSnakeName(std::string_view key) {
-  if (key.empty() || credentials::isDigit(key.front())) return false;
-  for (const char c : key) {
-    if (!credentials::isUpper(c) && !credentials::isDigit(c) && c != '_') return false;
-  }
-  return true;
-}
-
-// An env var, or a ConfigMap key that envFrom would turn into one, named for a secret and set to a literal.
-bool isSensitiveLiteral(const TextPlace& place) {
-  const bool envLike = place.kind == PlaceKind::kEnvValue ||
-                       (place.kind == PlaceKind::kConfigMapValue && isUpperSnakeName(place.key));
-  return envLike && credentials::isSensitiveName(place.key) && !credentials::isNonSecretLiteral(place.text);
-}
-
 std::string oneDecimal(double value) {
   char buffer[16];
   std::snprintf(buffer, sizeof buffer, "%.1f", value);
@@ -96,17 +78,18 @@ RuleDefinition knownTokenRule() {
   d.create = [](ParameterReader&) -> RulePtr {
     return makeCheckRule([](const ObjectView& object, const RuleContext&, std::vector<Violation>& out) {
       std::vector<credentials::TokenMatch> matches;
-      credentials::forEachTextPlace(object, [&](const TextPlace& place) {
+      for (const ObjectText& text : credentials::objectTexts(object).texts) {
+        const TextPlace& place = text.place;
         matches.clear();
         credentials::findKnownTokens(place.text, place.key, matches);
-        if (matches.empty()) return;
+        if (matches.empty()) continue;
         const bool several = matches.size() > 1;
         out.push_back({place.path(),
                        place.describe() + " holds " + (several ? "credentials of known formats: " : "a credential of a known format: ") +
                            joinTypes(matches),
                        fixFor(place) + "; then revoke the credential and issue a new one, since anyone who could "
                                        "read this object has seen it"});
-      });
+      }
     });
   };
   return d;
@@ -123,8 +106,9 @@ RuleDefinition sensitiveEnvLiteralRule() {
             Severity::kHigh, Action::kDeny};
   d.create = [](ParameterReader&) -> RulePtr {
     return makeCheckRule([](const ObjectView& object, const RuleContext&, std::vector<Violation>& out) {
-      credentials::forEachTextPlace(object, [&](const TextPlace& place) {
-        if (!isSensitiveLiteral(place)) return;
+      for (const ObjectText& text : credentials::objectTexts(object).texts) {
+        if (!text.sensitiveLiteral) continue;
+        const TextPlace& place = text.place;
         if (place.kind == PlaceKind::kEnvValue) {
           out.push_back({place.path(), place.describe() + " is named for a secret and set to a literal value",
                          fixFor(place)});
@@ -134,7 +118,7 @@ RuleDefinition sensitiveEnvLiteralRule() {
                                             "readable by anyone who may read configuration",
                          fixFor(place)});
         }
-      });
+      }
     });
   };
   return d;
@@ -160,11 +144,12 @@ RuleDefinition highEntropyRule() {
     for (auto& value : params.stringList("ignoreValues", {})) options.ignoreValues.insert(std::move(value));
     return makeCheckRule([options](const ObjectView& object, const RuleContext&, std::vector<Violation>& out) {
       std::vector<credentials::EntropyHit> hits;
-      credentials::forEachTextPlace(object, [&](const TextPlace& place) {
-        if (isSensitiveLiteral(place)) return;
+      for (const ObjectText& text : credentials::objectTexts(object).texts) {
+        if (text.sensitiveLiteral) continue;  // credentials.sensitive-env-literal reports it
+        const TextPlace& place = text.place;
         hits.clear();
         credentials::findHighEntropyStrings(place.text, options, hits);
-        if (hits.empty()) return;
+        if (hits.empty()) continue;
         const auto& first = hits.front();
         std::string what = std::to_string(first.length) + "-character string with " + oneDecimal(first.entropy) +
                            " bits of entropy per character";
@@ -174,7 +159,7 @@ RuleDefinition highEntropyRule() {
         out.push_back({place.path(), place.describe() + " holds " + what + ", which may be a secret",
                        "if it is a credential, " + fixFor(place) +
                            "; if it is not, add the exact value to this rule's ignoreValues parameter"});
-      });
+      }
     });
   };
   return d;

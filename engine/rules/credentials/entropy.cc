@@ -4,6 +4,7 @@
 #include <bit>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 
 #include "engine/rules/credentials/char_classes.h"
 #include "engine/rules/credentials/key_material.h"
@@ -127,6 +128,42 @@ std::string_view trimPunctuation(std::string_view piece) {
   return piece;
 }
 
+// The different characters of a text. A candidate is a piece of the text, so it has no more different
+// characters and no more character classes than the text.
+class CharacterSet {
+ public:
+  explicit CharacterSet(std::string_view text) {
+    for (const char c : text) present_[static_cast<unsigned char>(c)] = 1;
+  }
+
+  size_t distinct() const {
+    // The flags (0 or 1) added eight at a time into byte lanes of at most 32 each; then pairs of lanes into
+    // 16-bit lanes of at most 64, which a multiplication sums into the top 16 bits (at most 256).
+    uint64_t lanes = 0;
+    for (size_t i = 0; i < present_.size(); i += 8) {
+      uint64_t flags = 0;
+      std::memcpy(&flags, &present_[i], sizeof flags);
+      lanes += flags;
+    }
+    constexpr uint64_t kEvenBytes = 0x00FF00FF00FF00FFu;
+    const uint64_t pairs = (lanes & kEvenBytes) + ((lanes >> 8) & kEvenBytes);
+    return static_cast<size_t>((pairs * 0x0001000100010001u) >> 48);
+  }
+
+  // How many of lower case, upper case and digits occur, as characterClasses counts them.
+  int classes() const { return int(hasAny('a', 'z')) + int(hasAny('A', 'Z')) + int(hasAny('0', '9')); }
+
+ private:
+  bool hasAny(char from, char to) const {
+    for (auto c = static_cast<unsigned char>(from); c <= static_cast<unsigned char>(to); ++c) {
+      if (present_[c] != 0) return true;
+    }
+    return false;
+  }
+
+  alignas(8) std::array<uint8_t, 256> present_{};
+};
+
 void examineWord(std::string_view text, std::string_view word, const EntropyOptions& options,
                  std::vector<EntropyHit>& out) {
   if (options.ignoreValues.count(word) > 0) return;
@@ -245,6 +282,14 @@ Exclusion classifyCandidate(std::string_view candidate, const EntropyOptions& op
   return Exclusion::kNone;
 }
 
+bool mayHoldReportedCandidate(std::string_view text, const EntropyOptions& options) {
+  // A string over k different characters has at most log2(k) bits of entropy per character, when all are
+  // equally frequent; the margin covers rounding in shannonEntropy.
+  const CharacterSet characters(text);
+  return std::log2(static_cast<double>(characters.distinct())) + 1e-9 >= options.minEntropy &&
+         characters.classes() >= 2;
+}
+
 bool isReportedCandidate(std::string_view candidate, const EntropyOptions& options) {
   // Every check of classifyCandidate, cheapest and most often decisive first: most candidates are
   // identifiers, names and paths that fail on character classes or entropy, long before the scan for
@@ -262,7 +307,8 @@ bool isReportedCandidate(std::string_view candidate, const EntropyOptions& optio
 }
 
 void findHighEntropyStrings(std::string_view text, const EntropyOptions& options, std::vector<EntropyHit>& out) {
-  if (text.size() < options.minLength || options.ignoreValues.count(text) > 0) return;
+  if (text.size() < options.minLength || !mayHoldReportedCandidate(text, options)) return;
+  if (options.ignoreValues.count(text) > 0) return;
   // Where the next "-----END " line starts (npos: there is none), found once and reused until passed.
   size_t nextPemEnd = 0;
   bool pemEndKnown = false;
@@ -296,7 +342,10 @@ void findHighEntropyStrings(std::string_view text, const EntropyOptions& options
     const size_t start = i;
     while (i < text.size() && !inTable(kWordDelimiters, text[i])) ++i;
     // Every candidate is a piece of its word: a word shorter than minLength has none worth classifying.
-    if (i - start >= options.minLength) examineWord(text, text.substr(start, i - start), options, out);
+    const std::string_view word = text.substr(start, i - start);
+    if (word.size() >= options.minLength && mayHoldReportedCandidate(word, options)) {
+      examineWord(text, word, options, out);
+    }
   }
 }
 

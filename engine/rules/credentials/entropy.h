@@ -59,6 +59,11 @@ Exclusion classifyCandidate(std::string_view candidate, const EntropyOptions& op
 // cheapest first, for the scan of whole texts.
 bool isReportedCandidate(std::string_view candidate, const EntropyOptions& options);
 
+// False when no piece of `text` can be reported, judged by its character classes and the entropy its
+// different characters allow (k different characters give at most log2(k) bits per character). Cheaper
+// than cutting the text, and decisive for most texts: names, settings and prose use too few characters.
+bool mayHoldReportedCandidate(std::string_view text, const EntropyOptions& options);
+
 // A random-looking string inside a text.
 struct EntropyHit {
   size_t offset = 0;

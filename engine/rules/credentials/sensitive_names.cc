@@ -1,6 +1,8 @@
 #include "engine/rules/credentials/sensitive_names.h"
 
+#include <algorithm>
 #include <array>
+#include <cstdint>
 
 #include "engine/rules/credentials/char_classes.h"
 #include "engine/rules/credentials/entropy.h"
@@ -26,38 +28,54 @@ constexpr std::array<std::string_view, 45> kAboutWords = {
 
 constexpr std::array<std::string_view, 3> kLimitWords = {"MAX", "MIN", "NUM"};
 
-// The words of a name, at most kMaxWords of them, as views into the name: "dbPassword" -> db Password,
-// "OPENAI_API_KEY" -> OPENAI API KEY, "APIKey" -> API Key. No allocation: this runs for every env var.
+// Calls `visit` with each word of a name, at most kMaxWords of them, as views into the name: "dbPassword"
+// -> db Password, "OPENAI_API_KEY" -> OPENAI API KEY, "APIKey" -> API Key. No allocation: this runs for
+// every env var.
 constexpr size_t kMaxWords = 16;
 
-struct NameWords {
-  std::array<std::string_view, kMaxWords> words;
-  size_t count = 0;
-};
+// What a character is to the word splitting, from one table lookup.
+enum class CharKind : uint8_t { kSeparator, kLower, kUpper, kDigit };
 
-NameWords nameWords(std::string_view name) {
-  NameWords result;
+constexpr std::array<CharKind, 256> charKinds() {
+  std::array<CharKind, 256> kinds{};
+  for (size_t c = 0; c < kinds.size(); ++c) {
+    const auto ch = static_cast<char>(c);
+    kinds[c] = isLower(ch) ? CharKind::kLower : isUpper(ch) ? CharKind::kUpper : isDigit(ch) ? CharKind::kDigit
+                                                                                           : CharKind::kSeparator;
+  }
+  return kinds;
+}
+constexpr std::array<CharKind, 256> kCharKinds = charKinds();
+
+CharKind kindOf(char c) { return kCharKinds[static_cast<unsigned char>(c)]; }
+
+template <typename Visit>
+void forEachWord(std::string_view name, Visit visit) {
   size_t start = 0;
+  size_t count = 0;
   const auto close = [&](size_t end) {
-    if (end > start && result.count < kMaxWords) result.words[result.count++] = name.substr(start, end - start);
+    if (end > start && count < kMaxWords) {
+      visit(name.substr(start, end - start));
+      ++count;
+    }
     start = end;
   };
+  CharKind previous = CharKind::kSeparator;
   for (size_t i = 0; i < name.size(); ++i) {
-    const char c = name[i];
-    if (!isAlnum(c)) {
+    const CharKind kind = kindOf(name[i]);
+    if (kind == CharKind::kSeparator) {
       close(i);
       start = i + 1;
-      continue;
-    }
-    if (i > start) {
-      const char previous = name[i - 1];
-      const bool camelStart = isLower(previous) && isUpper(c);
-      const bool acronymEnd = isUpper(previous) && isUpper(c) && i + 1 < name.size() && isLower(name[i + 1]);
+    } else if (kind == CharKind::kUpper && i > start) {
+      // "dbPassword": a capital after a lower-case letter; "APIKey": the last capital of an acronym.
+      const bool camelStart = previous == CharKind::kLower;
+      const bool acronymEnd =
+          previous == CharKind::kUpper && i + 1 < name.size() && kindOf(name[i + 1]) == CharKind::kLower;
       if (camelStart || acronymEnd) close(i);
     }
+    previous = kind;
   }
   close(name.size());
-  return result;
 }
 
 // Case-insensitive comparison with an upper-case word.
@@ -70,12 +88,90 @@ bool sameWord(std::string_view word, std::string_view upper) {
   return true;
 }
 
-template <size_t N>
-bool contains(const std::array<std::string_view, N>& list, std::string_view word) {
-  for (const auto candidate : list) {
-    if (sameWord(word, candidate)) return true;
+// What a word of a name may say, as bit flags: the lists above merged into one table, so that each word of
+// a name is looked up once, among the few listed words with its first letter.
+enum WordRole : uint8_t {
+  kSecretWord = 1,    // kSecretWords
+  kAboutWord = 2,     // kAboutWords, as the last word
+  kLimitWord = 4,     // kLimitWords, as the first word
+  kKeyQualifier = 8,  // kSecretKeyQualifiers, before KEY
+  kKey = 16,          // "KEY"
+};
+
+struct RoleWord {
+  std::string_view word;
+  uint8_t roles = 0;
+};
+
+constexpr size_t kRoleWordCount =
+    kSecretWords.size() + kAboutWords.size() + kLimitWords.size() + kSecretKeyQualifiers.size() + 1;
+
+// Every listed word with its roles, sorted by first letter, then length.
+constexpr std::array<RoleWord, kRoleWordCount> roleWords() {
+  std::array<RoleWord, kRoleWordCount> words{};
+  size_t n = 0;
+  const auto add = [&](const auto& list, uint8_t role) {
+    for (const auto word : list) words[n++] = {word, role};
+  };
+  add(kSecretWords, kSecretWord);
+  add(kAboutWords, kAboutWord);
+  add(kLimitWords, kLimitWord);
+  add(kSecretKeyQualifiers, kKeyQualifier);
+  words[n++] = {"KEY", kKey};
+  std::sort(words.begin(), words.end(), [](const RoleWord& a, const RoleWord& b) {
+    if (a.word[0] != b.word[0]) return a.word[0] < b.word[0];
+    if (a.word.size() != b.word.size()) return a.word.size() < b.word.size();
+    return a.word < b.word;
+  });
+  return words;
+}
+constexpr std::array<RoleWord, kRoleWordCount> kRoleWords = roleWords();
+
+constexpr bool listedOnce() {
+  for (size_t i = 0; i < kRoleWords.size(); ++i) {
+    for (const char c : kRoleWords[i].word) {
+      if (!isUpper(c)) return false;
+    }
+    if (kRoleWords[i].word.empty() || (i > 0 && kRoleWords[i - 1].word == kRoleWords[i].word)) return false;
   }
-  return false;
+  return true;
+}
+static_assert(listedOnce(), "every listed word is upper case and in one list only");
+
+constexpr size_t longestWord() {
+  size_t longest = 0;
+  for (const auto& entry : kRoleWords) longest = std::max(longest, entry.word.size());
+  return longest;
+}
+constexpr size_t kLongestWord = longestWord();
+
+// The slice of kRoleWords with each first letter (A..Z) and length (0..kLongestWord): a word is compared
+// with at most a few listed words, and most words of a name with none.
+struct WordRange {
+  uint8_t begin = 0;
+  uint8_t end = 0;
+};
+using WordIndex = std::array<std::array<WordRange, kLongestWord + 1>, 26>;
+
+constexpr WordIndex wordIndex() {
+  WordIndex index{};
+  for (size_t i = 0; i < kRoleWords.size(); ++i) {
+    WordRange& range = index[static_cast<size_t>(kRoleWords[i].word[0] - 'A')][kRoleWords[i].word.size()];
+    if (range.begin == range.end) range.begin = static_cast<uint8_t>(i);
+    range.end = static_cast<uint8_t>(i + 1);
+  }
+  return index;
+}
+constexpr WordIndex kWordIndex = wordIndex();
+
+// The roles of one word of a name; 0 for the words no list holds (most of them).
+uint8_t rolesOf(std::string_view word) {
+  if (word.size() > kLongestWord || !isLetter(word.front())) return 0;
+  const WordRange range = kWordIndex[static_cast<size_t>(toLower(word.front()) - 'a')][word.size()];
+  for (size_t i = range.begin; i < range.end; ++i) {
+    if (sameWord(word, kRoleWords[i].word)) return kRoleWords[i].roles;
+  }
+  return 0;
 }
 
 bool isBlank(std::string_view value) {
@@ -102,18 +198,58 @@ bool isMountedFilePath(std::string_view value) {
   return isNameOrPath(value);
 }
 
+// The letters of a text as bits 0..25, upper and lower case alike.
+constexpr std::array<uint32_t, 256> letterBits() {
+  std::array<uint32_t, 256> bits{};
+  for (char c = 'a'; c <= 'z'; ++c) {
+    bits[static_cast<unsigned char>(c)] = uint32_t{1} << (c - 'a');
+    bits[static_cast<unsigned char>(c - 'a' + 'A')] = uint32_t{1} << (c - 'a');
+  }
+  return bits;
+}
+constexpr std::array<uint32_t, 256> kLetterBits = letterBits();
+
+constexpr uint32_t lettersOf(std::string_view text) {
+  uint32_t letters = 0;
+  for (const char c : text) letters |= kLetterBits[static_cast<unsigned char>(c)];
+  return letters;
+}
+
+// The letters of each word that can make a name sensitive: the secret words, and KEY.
+constexpr std::array<uint32_t, kSecretWords.size() + 1> secretWordLetters() {
+  std::array<uint32_t, kSecretWords.size() + 1> letters{};
+  for (size_t i = 0; i < kSecretWords.size(); ++i) letters[i] = lettersOf(kSecretWords[i]);
+  letters[kSecretWords.size()] = lettersOf("KEY");
+  return letters;
+}
+constexpr std::array<uint32_t, kSecretWords.size() + 1> kSecretWordLetters = secretWordLetters();
+
+// False when the name lacks a letter of every word that could make it sensitive, so that it cannot hold
+// one of them: a quicker answer than splitting the name, and the usual one.
+bool mayHoldSecretWord(std::string_view name) {
+  const uint32_t letters = lettersOf(name);
+  for (const uint32_t word : kSecretWordLetters) {
+    if ((letters & word) == word) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 bool isSensitiveName(std::string_view name) {
-  const NameWords parts = nameWords(name);
-  if (parts.count == 0) return false;
-  const auto& words = parts.words;
-  if (contains(kAboutWords, words[parts.count - 1]) || contains(kLimitWords, words[0])) return false;
-  for (size_t i = 0; i < parts.count; ++i) {
-    if (contains(kSecretWords, words[i])) return true;
-    if (sameWord(words[i], "KEY") && i > 0 && contains(kSecretKeyQualifiers, words[i - 1])) return true;
-  }
-  return false;
+  if (!mayHoldSecretWord(name)) return false;
+  bool secret = false;
+  size_t words = 0;
+  uint8_t first = 0;
+  uint8_t previous = 0;
+  forEachWord(name, [&](std::string_view word) {
+    const uint8_t roles = rolesOf(word);
+    if (words++ == 0) first = roles;
+    secret = secret || (roles & kSecretWord) != 0 || ((roles & kKey) != 0 && (previous & kKeyQualifier) != 0);
+    previous = roles;
+  });
+  // `previous` now holds the last word's roles.
+  return secret && (previous & kAboutWord) == 0 && (first & kLimitWord) == 0;
 }
 
 bool isNonSecretLiteral(std::string_view value) {

@@ -284,6 +284,8 @@ bool containsSqueezed(std::string_view name, std::string_view needle) {
 // "AWS_SECRET_ACCESS_KEY", "aws_secret_key", "SecretAccessKey": letters of the name, lower case, without
 // separators, contain one of these.
 bool namesAwsSecretKey(std::string_view name) {
+  // Both spellings end in "key": a name without a 'k' names neither, and that is quicker to find out.
+  if (name.find('k') == std::string_view::npos && name.find('K') == std::string_view::npos) return false;
   return containsSqueezed(name, "secretaccesskey") || containsSqueezed(name, "awssecretkey");
 }
 
@@ -414,6 +416,42 @@ void findUrlPasswords(std::string_view text, std::vector<TokenMatch>& out) {
   }
 }
 
+// Whether a token of the characters before `pos` ends there, so that a format starting at a token boundary
+// may start at `pos`: startsAtBoundary, told the role of the character before (0 at the start).
+bool followsTokenEnd(std::string_view text, size_t pos, unsigned char previousRole) {
+  if (pos == 0 || (previousRole & kNotTokenChar) != 0) return true;
+  return (previousRole & kEscapeLetter) != 0 && pos >= 2 && text[pos - 2] == '\\';
+}
+
+// Inside a run of token characters, from `pos` on, no format that starts at a boundary can start before
+// the run ends (nor at an escape: a backslash ends the run). Returns where the run ends or where a
+// character that starts a format anywhere ('-', 'h') lies, adding the roles of the characters passed to
+// `seen` and setting `previousRole` to the last one's. Most characters of a text are passed over here.
+size_t skipTokenRun(std::string_view text, size_t pos, unsigned char& seen, unsigned char& previousRole) {
+  const size_t start = pos;
+  while (pos < text.size()) {
+    const unsigned char role = kCharRoles[static_cast<unsigned char>(text[pos])];
+    if ((role & (kNotTokenChar | kStartsAnywhere)) != 0) break;
+    seen |= role;
+    ++pos;
+  }
+  if (pos > start) previousRole = kCharRoles[static_cast<unsigned char>(text[pos - 1])];
+  return pos;
+}
+
+// A bare 40-character AWS secret key as the whole text, recognised by the name it is stored under.
+void findNamedAwsSecretKey(std::string_view text, std::string_view context, std::vector<TokenMatch>& out) {
+  if (text.size() < 40 || context.empty()) return;
+  size_t begin = 0;
+  size_t end = text.size();
+  while (begin < end && isQuoteOrSpace(text[begin])) ++begin;
+  while (end > begin && (isQuoteOrSpace(text[end - 1]) || text[end - 1] == '\n')) --end;
+  // The shape first: it is cheaper to check than the name, and few texts have it.
+  if (end - begin == 40 && runLength(text, begin, isBase64Char) == 40 && namesAwsSecretKey(context)) {
+    out.push_back({"AWS secret access key", begin, 40});
+  }
+}
+
 }  // namespace
 
 bool isPlaceholderPassword(std::string_view password) {
@@ -434,14 +472,17 @@ bool isPlaceholderPassword(std::string_view password) {
 
 void findKnownTokens(std::string_view text, std::string_view context, std::vector<TokenMatch>& out) {
   std::optional<bool> twilioContext;
-  unsigned char seen = 0;   // roles of the characters scanned
-  bool skipped = false;     // whether a match was stepped over, leaving characters unscanned
-  bool atBoundary = true;   // startsAtBoundary(text, pos), kept up to date as the scan moves on
+  unsigned char seen = 0;          // roles of the characters scanned
+  bool skipped = false;            // whether a match was stepped over, leaving characters unscanned
+  unsigned char previousRole = 0;  // role of text[pos - 1]; only read when pos > 0
   size_t pos = 0;
   while (pos < text.size()) {
     const unsigned char role = kCharRoles[static_cast<unsigned char>(text[pos])];
     seen |= role;
-    if ((role & kStartsAnywhere) != 0 || ((role & kStartsToken) != 0 && atBoundary)) {
+    // Most characters start nothing; the boundary is only looked at for those that may start a token.
+    const bool mayStart = (role & kStartsAnywhere) != 0 ||
+                          ((role & kStartsToken) != 0 && followsTokenEnd(text, pos, previousRole));
+    if (mayStart) {
       if (text[pos] == 'S' && !twilioContext && text.compare(pos, 2, "SK") == 0) {
         twilioContext = findIgnoreCase(text, "twilio") != std::string_view::npos ||
                         findIgnoreCase(context, "twilio") != std::string_view::npos;
@@ -451,26 +492,19 @@ void findKnownTokens(std::string_view text, std::string_view context, std::vecto
         out.push_back(match);
         pos += match.length;
         skipped = true;
-        atBoundary = pos < text.size() && startsAtBoundary(text, pos);
+        previousRole = kCharRoles[static_cast<unsigned char>(text[pos - 1])];
         continue;
       }
     }
-    atBoundary = (role & kNotTokenChar) != 0 || ((role & kEscapeLetter) != 0 && pos > 0 && text[pos - 1] == '\\');
     ++pos;
+    previousRole = role;
+    if (!followsTokenEnd(text, pos, role)) pos = skipTokenRun(text, pos, seen, previousRole);
   }
   // The searches below need a character the scan would have seen; when it saw every character and none
   // of them, the search cannot find anything.
   const auto mayHold = [&](CharRole role) { return skipped || (seen & role) != 0; };
   if (mayHold(kMaySpellSecret)) findAwsSecretAssignments(text, out);
-  if (text.size() >= 40 && !context.empty() && namesAwsSecretKey(context)) {
-    size_t begin = 0;
-    size_t end = text.size();
-    while (begin < end && isQuoteOrSpace(text[begin])) ++begin;
-    while (end > begin && (isQuoteOrSpace(text[end - 1]) || text[end - 1] == '\n')) --end;
-    if (end - begin == 40 && runLength(text, begin, isBase64Char) == 40) {
-      out.push_back({"AWS secret access key", begin, 40});
-    }
-  }
+  findNamedAwsSecretKey(text, context, out);
   if (mayHold(kMayNamePrivateKeyId)) findServiceAccountKey(text, out);
   if (mayHold(kMaySeparateScheme)) findUrlPasswords(text, out);
 }

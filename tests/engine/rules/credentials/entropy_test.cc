@@ -172,6 +172,66 @@ TEST(IsReportedCandidateTest, AgreesWithClassifyCandidateOnGeneratedCandidates) 
   EXPECT_GT(reported, 100u);  // the generator reaches both outcomes
 }
 
+// The quick test findHighEntropyStrings applies to texts and words before cutting them must never turn
+// away a candidate classifyCandidate reports.
+TEST(MayHoldReportedCandidateTest, HoldsForEveryReportedGeneratedCandidate) {
+  const std::vector<std::string> parts = {"ghp_", "Meta", "Llama", "0123", "abcdef", "ABCDEF", "xQ9", "Zk7", "=",
+                                          "+", "/", "-", "Vt6", "Ys1", "Ur4", "Tp7", "\xc3\xa9"};
+  EntropyOptions options;
+  options.minLength = 12;
+  uint32_t state = 54321;
+  const auto next = [&state] {
+    state = state * 1664525u + 1013904223u;
+    return state >> 8;
+  };
+  size_t reported = 0;
+  size_t turnedAway = 0;
+  for (int i = 0; i < 20000; ++i) {
+    std::string candidate;
+    const size_t count = next() % 10;
+    for (size_t k = 0; k < count; ++k) candidate += parts[next() % parts.size()];
+    options.minEntropy = 3.0 + static_cast<double>(next() % 5) * 0.25;
+    const bool mayHold = mayHoldReportedCandidate(candidate, options);
+    if (classifyCandidate(candidate, options) == Exclusion::kNone) {
+      ASSERT_TRUE(mayHold) << candidate;
+      ++reported;
+    }
+    turnedAway += mayHold ? 0 : 1;
+  }
+  EXPECT_GT(reported, 100u);
+  EXPECT_GT(turnedAway, 1000u);  // and it does turn texts away
+}
+
+// 16 different characters, each twice: exactly 4 bits per character, the default minEntropy. One
+// character fewer cannot reach it.
+TEST(MayHoldReportedCandidateTest, ExactlyAtTheEntropyBound) {
+  const std::string sixteen = "Zq8Xw3Vt6Ys1Ur4T";
+  const std::string fifteen = sixteen.substr(0, 15);
+  EntropyOptions options;
+  EXPECT_EQ(shannonEntropy(sixteen + sixteen), 4.0);
+  EXPECT_TRUE(mayHoldReportedCandidate(sixteen + sixteen, options));
+  EXPECT_EQ(classifyCandidate(sixteen + sixteen, options), Exclusion::kNone);
+  std::vector<EntropyHit> hits;
+  findHighEntropyStrings("seed=" + sixteen + sixteen, options, hits);
+  EXPECT_EQ(hits.size(), 1u);
+  EXPECT_FALSE(mayHoldReportedCandidate(fifteen + fifteen, options));
+  EXPECT_EQ(classifyCandidate(fifteen + fifteen, options), Exclusion::kLowEntropy);
+  options.minEntropy = std::log2(15.0);
+  EXPECT_TRUE(mayHoldReportedCandidate(fifteen + fifteen, options));
+  EXPECT_FALSE(mayHoldReportedCandidate(std::string(40, 'n'), options));          // one class
+  EXPECT_FALSE(mayHoldReportedCandidate("value-001-" + std::string(40, 'x'), options));  // 9 characters
+}
+
+// Counting different characters must not overflow when every byte value occurs.
+TEST(MayHoldReportedCandidateTest, EveryByteValue) {
+  std::string everyByte;
+  for (int c = 0; c < 256; ++c) everyByte += static_cast<char>(c);
+  EntropyOptions options;
+  options.minEntropy = 8.0;
+  EXPECT_TRUE(mayHoldReportedCandidate(everyByte, options));
+  EXPECT_FALSE(mayHoldReportedCandidate(everyByte.substr(1), options));
+}
+
 std::vector<std::string> hitsIn(std::string_view text, EntropyOptions options = {}) {
   std::vector<EntropyHit> hits;
   findHighEntropyStrings(text, options, hits);

@@ -1,5 +1,8 @@
 #include "engine/rules/credentials/sensitive_names.h"
 
+#include <string>
+#include <vector>
+
 #include <gtest/gtest.h>
 
 namespace agentguard::engine::credentials {
@@ -21,6 +24,51 @@ TEST(SensitiveNameTest, NamesAboutSecretsOrWithoutSecretWords) {
         "TOKEN_FILE", "PASSWORD_FILE", "AWS_WEB_IDENTITY_TOKEN_FILE", "DB_PASSWORD_SECRET_NAME", "PASSWORD_MIN_LENGTH",
         "AUTH_ENABLED", "AUTH_MODE", "AUTH_URL", "OAUTH_ISSUER", "TOKEN_TTL", "SECRET_DIR", "AWS_ACCESS_KEY_ID", "TWILIO_API_KEY_SID",
         "SECRETARY", "PASSWORDLESS", "KEY", "PRIMARY_KEY", "ACCESS_LOG", "AUTHOR", "AUTHORITY", "", "_"}) {
+    EXPECT_FALSE(isSensitiveName(name)) << name;
+  }
+}
+
+// Every listed word in each of its roles, in upper, lower and camel case, so that a word lost from the
+// lookup table (or found under the wrong role) fails here.
+TEST(SensitiveNameTest, EveryListedWordInItsRole) {
+  const auto spellings = [](const std::string& upper) {
+    std::string lower;
+    for (const char c : upper) lower += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+    std::string camel = lower;
+    camel[0] = static_cast<char>(camel[0] - 'a' + 'A');
+    return std::vector<std::string>{"APP_" + upper, "app-" + lower, "app" + camel};
+  };
+  for (const std::string word : {"PASSWORD", "PASSWD", "PASSPHRASE", "SECRET", "SECRETS", "TOKEN", "APIKEY",
+                                 "CREDENTIAL", "CREDENTIALS", "AUTH", "PRIVATEKEY", "ACCESSKEY", "SECRETKEY"}) {
+    for (const auto& name : spellings(word)) EXPECT_TRUE(isSensitiveName(name)) << name;
+    EXPECT_FALSE(isSensitiveName("APP_" + word + "X")) << word;
+  }
+  for (const std::string qualifier : {"API", "ACCESS", "PRIVATE", "SIGNING", "ENCRYPTION", "MASTER"}) {
+    for (const auto& name : spellings(qualifier + "_KEY")) EXPECT_TRUE(isSensitiveName(name)) << name;
+    EXPECT_FALSE(isSensitiveName("APP_" + qualifier)) << qualifier;
+    EXPECT_FALSE(isSensitiveName(qualifier + "_LOG_KEY")) << qualifier;
+  }
+  for (const std::string about :
+       {"FILE", "FILES", "PATH", "DIR", "DIRECTORY", "LOCATION", "MOUNT", "NAME", "REF", "ID", "SID", "URL", "URI",
+        "ENDPOINT", "HOST", "PORT", "TYPE", "MODE", "METHOD", "ENABLED", "DISABLED", "ENABLE", "DISABLE",
+        "REQUIRED", "PROVIDER", "ISSUER", "AUDIENCE", "TTL", "EXPIRY", "EXPIRATION", "TIMEOUT", "LENGTH", "SIZE",
+        "LIMIT", "COUNT", "VERSION", "USER", "USERNAME", "ALGORITHM", "SCOPE", "SCOPES", "KIND", "HEADER",
+        "PREFIX", "INTERVAL"}) {
+    for (const auto& name : spellings("TOKEN_" + about)) EXPECT_FALSE(isSensitiveName(name)) << name;
+    EXPECT_TRUE(isSensitiveName(about + "_TOKEN")) << about;
+  }
+  for (const std::string limit : {"MAX", "MIN", "NUM"}) {
+    EXPECT_FALSE(isSensitiveName(limit + "_TOKEN")) << limit;
+    EXPECT_FALSE(isSensitiveName(limit + "Password")) << limit;
+    EXPECT_TRUE(isSensitiveName("TOKEN_" + limit)) << limit;
+  }
+}
+
+TEST(SensitiveNameTest, WordsThatOnlyShareALetterOrALengthWithAListedWord) {
+  for (const char* name : {"1PASSWORD_TOKEN", "_TOKEN_", "x-TOKEN", "9_API_KEY"}) {
+    EXPECT_TRUE(isSensitiveName(name)) << name;
+  }
+  for (const char* name : {"T", "TOKENTOKEN", "SECRE", "KEYS", "TOKEN9", "APIS_KEY", "9"}) {
     EXPECT_FALSE(isSensitiveName(name)) << name;
   }
 }
