@@ -61,7 +61,7 @@ Flags:
                                   down this long (default 60s)
   --reload-interval DURATION      how often certificate and policy files are checked (default 2s)
   --worker-threads N              threads serving HTTPS: accepts, TLS, parsing and evaluation
-                                  (default 4)
+                                  (default 2; about one per CPU the pod may use)
   --exemption-admin-groups LIST   comma-separated groups whose members may add, change or remove
                                   the agentguard.io/exempt namespace label (default system:masters)
   --exemption-admin-users LIST    comma-separated users who may do the same (default none)

@@ -23,7 +23,7 @@ struct WebhookFlags {
   std::chrono::milliseconds cacheStaleness = std::chrono::seconds(60);
   std::chrono::milliseconds reloadInterval = std::chrono::seconds(2);
   // Threads that serve HTTPS: accepts, TLS, parsing and evaluation (http::ServerOptions::threads).
-  size_t workerThreads = 4;
+  size_t workerThreads = 2;
   // Who may add, change or remove the agentguard.io/exempt namespace label.
   std::vector<std::string> exemptionAdminGroups = {"system:masters"};
   std::vector<std::string> exemptionAdminUsers;

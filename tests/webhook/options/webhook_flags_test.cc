@@ -20,7 +20,7 @@ TEST(WebhookFlagsTest, ParsesTheChartsCommandLine) {
   EXPECT_EQ(flags->cacheStaleness, 120s);
   EXPECT_EQ(flags->maxRequestBytes, 1048576u);
   EXPECT_EQ(flags->reloadInterval, 2s);
-  EXPECT_EQ(flags->workerThreads, 4u);
+  EXPECT_EQ(flags->workerThreads, 2u);
   EXPECT_EQ(flags->exemptionAdminGroups, std::vector<std::string>{"system:masters"});
   EXPECT_TRUE(flags->exemptionAdminUsers.empty());
   EXPECT_EQ(parseWebhookFlags({"--tls-cert-file", "c", "--tls-private-key-file", "k", "--policies", "/p",
