@@ -166,8 +166,8 @@ lib_create_release_namespace() {
 
 # Creates the namespaces the examples/ manifests name (those that do not exist yet).
 lib_create_example_namespaces() {
-  local ns
-  for ns in $("$PYTHON" -c '
+  local ns namespaces
+  mapfile -t namespaces < <("$PYTHON" -c '
 import glob, sys, yaml
 names = set()
 for path in glob.glob(sys.argv[1] + "/examples/**/*.yaml", recursive=True):
@@ -175,9 +175,22 @@ for path in glob.glob(sys.argv[1] + "/examples/**/*.yaml", recursive=True):
         if isinstance(d, dict) and d.get("metadata", {}).get("namespace"):
             names.add(d["metadata"]["namespace"])
 print("\n".join(sorted(names)))
-' "$REPO"); do
+' "$REPO")
+  for ns in "${namespaces[@]}"; do
+    [[ -n "$ns" ]] || continue
     kubectl get namespace "$ns" >/dev/null 2>&1 || kubectl create namespace "$ns" >/dev/null
   done
+  for ns in "${namespaces[@]}"; do
+    [[ -n "$ns" ]] || continue
+    lib_wait_for 60 "ServiceAccount ${ns}/default and its token" lib_default_service_account_ready "$ns" || return 1
+  done
+}
+
+# lib_default_service_account_ready NS: the namespace's default ServiceAccount has its token Secret.
+# Until then (Kubernetes 1.20) the ServiceAccount admission plugin refuses every Pod in the namespace
+# before any webhook sees it.
+lib_default_service_account_ready() {
+  [[ -n "$(kubectl -n "$1" get serviceaccount default -o jsonpath='{.secrets[0].name}' 2>/dev/null)" ]]
 }
 
 # ---------------------------------------------------------------------------

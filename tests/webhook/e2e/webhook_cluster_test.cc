@@ -110,6 +110,10 @@ class WebhookClusterTest : public agentguard::testing::LocalClusterTest {
       ASSERT_EQ(kubectl({"create", "namespace", ns}).exitCode, 0);
       ASSERT_EQ(kubectl({"label", "namespace", ns, "agentguard-e2e=" + run_}).exitCode, 0);
     }
+    // Without it the ServiceAccount admission plugin refuses a Pod before the webhook sees it.
+    for (const auto& ns : {isolated_, open_}) {
+      ASSERT_TRUE(cluster().waitForDefaultServiceAccount(ns)) << "ServiceAccount default never appeared in " << ns;
+    }
     registerWebhook();
   }
 
