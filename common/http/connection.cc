@@ -1,9 +1,9 @@
 #include "common/http/connection.h"
 
 #include <algorithm>
-#include <array>
 #include <atomic>
 #include <cctype>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -27,6 +27,7 @@ using ErrorCode = boost::system::error_code;
 // this much before closing, so the client sees the answer instead of a reset.
 constexpr auto kLingerTime = std::chrono::seconds(2);
 constexpr size_t kLingerBytes = 16u * 1024u * 1024u;
+constexpr size_t kLingerChunk = 16u * 1024u;
 constexpr size_t kFirstReadBytes = 4096;
 
 std::string_view view(beast::string_view text) { return {text.data(), text.size()}; }
@@ -276,8 +277,9 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
       ErrorCode ignored;
       tcp().socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
       tcp().expires_after(kLingerTime);
+      scratch_ = std::make_unique<char[]>(kLingerChunk);
     }
-    stream_.async_read_some(asio::buffer(scratch_), [self = this->shared_from_this()](const ErrorCode& error,
+    stream_.async_read_some(asio::buffer(scratch_.get(), kLingerChunk), [self = this->shared_from_this()](const ErrorCode& error,
                                                                                        size_t bytes) {
       self->lingered_ += bytes;
       if (error || self->lingered_ > kLingerBytes) {
@@ -309,7 +311,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   bool busy_ = false;     // from a complete header until its response is written
   std::atomic<bool> closing_{false};  // the server is stopping: no further request on this connection
   size_t lingered_ = 0;
-  std::array<char, 16 * 1024> scratch_{};
+  std::unique_ptr<char[]> scratch_;  // only while lingering: idle connections stay small
 };
 
 }  // namespace
