@@ -21,7 +21,7 @@ FROM debian:${DEBIAN_RELEASE} AS build
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       build-essential cmake pkg-config g++ ca-certificates \
-      libcpprest-dev libyaml-cpp-dev nlohmann-json3-dev prometheus-cpp-dev libssl-dev \
+      libcpprest-dev libyaml-cpp-dev nlohmann-json3-dev prometheus-cpp-dev libssl-dev libboost1.74-dev \
       libgtest-dev libgmock-dev \
  && rm -rf /var/lib/apt/lists/*
 
@@ -53,8 +53,8 @@ RUN set -eux; \
 # ---------------------------------------------------------------------------------------------------
 FROM debian:${DEBIAN_RELEASE}-slim AS runtime
 
-# Only the shared libraries the binaries link, and CA certificates. Debian's cpprestsdk 2.10.18
-# uses standalone Asio, so no Boost library is needed; libbrotli1 and zlib1g come as its
+# Only the shared libraries the binaries link, and CA certificates. The HTTPS server uses Boost.Asio
+# and Beast as headers only and links no Boost library; libbrotli1 and zlib1g come as cpprestsdk's
 # dependencies, libcivetweb1 as prometheus-cpp-pull's.
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \

@@ -5,6 +5,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config g++
   libcpprest-dev libyaml-cpp-dev nlohmann-json3-dev prometheus-cpp-dev libssl-dev
+  libboost1.74-dev # Boost.Asio/Beast headers of the HTTPS server (also a dependency of libcpprest-dev)
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
   openssl curl ca-certificates python3
