@@ -291,19 +291,7 @@ bool mayHoldReportedCandidate(std::string_view text, const EntropyOptions& optio
 }
 
 bool isReportedCandidate(std::string_view candidate, const EntropyOptions& options) {
-  // Every check of classifyCandidate, cheapest and most often decisive first: most candidates are
-  // identifiers, names and paths that fail on character classes or entropy, long before the scan for
-  // known tokens.
-  if (candidate.size() < options.minLength || candidate.empty()) return false;
-  if (candidate.substr(0, 2) == "$(" || candidate.substr(0, 2) == "${") return false;
-  if (characterClasses(candidate) < 2) return false;
-  if (candidate.size() >= 7 && candidate.size() <= 128 && all(candidate, isHexDigit)) return false;
-  if (isUuid(candidate) || isVersion(candidate) || isKubernetesName(candidate)) return false;
-  if (!options.ignoreValues.empty() && options.ignoreValues.count(candidate) > 0) return false;
-  if (shannonEntropy(candidate) < options.minEntropy) return false;
-  if (isNameOrPath(candidate) || wordShare(candidate) >= kMaxWordShare) return false;
-  if (classifyBase64KeyMaterial(candidate) == KeyMaterial::kPublic) return false;
-  return !containsKnownToken(candidate);
+  return classifyCandidate(candidate, options) == Exclusion::kNone;
 }
 
 void findHighEntropyStrings(std::string_view text, const EntropyOptions& options, std::vector<EntropyHit>& out) {

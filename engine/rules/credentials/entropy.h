@@ -55,8 +55,7 @@ struct EntropyOptions {
 // Decides about one candidate string, already cut out of its text.
 Exclusion classifyCandidate(std::string_view candidate, const EntropyOptions& options);
 
-// Whether classifyCandidate reports the candidate (returns kNone). The same checks in another order,
-// cheapest first, for the scan of whole texts.
+// Whether classifyCandidate reports the candidate (returns kNone).
 bool isReportedCandidate(std::string_view candidate, const EntropyOptions& options);
 
 // False when no piece of `text` can be reported, judged by its character classes and the entropy its

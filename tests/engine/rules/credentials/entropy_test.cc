@@ -146,8 +146,8 @@ TEST(ShannonEntropyTest, EqualsTheSumOverAllBytesExactly) {
   for (const auto& text : texts) EXPECT_EQ(shannonEntropy(text), entropyOverAllBytes(text)) << text;
 }
 
-// isReportedCandidate runs classifyCandidate's checks in another order; over many generated candidates
-// (random mixes of the shapes each check looks for) both must decide alike.
+// The scan of whole texts asks isReportedCandidate; over many generated candidates (random mixes of the
+// shapes each check looks for) it must decide as classifyCandidate does.
 TEST(IsReportedCandidateTest, AgreesWithClassifyCandidateOnGeneratedCandidates) {
   const std::vector<std::string> parts = {"ghp_", "AKIA", "eyJ", "LS0tLS1CRUdJTi", "AAAAB3NzaC1yc2E", "$(", "${",
                                           "v1.", "-", ".", "/", "_", "Meta", "Llama", "Instruct", "0123",
