@@ -226,7 +226,8 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
     request.path = std::move(*path);
     if (question != std::string_view::npos) request.query = std::string(target.substr(question + 1));
     for (const auto& field : message) {
-      auto [entry, inserted] = request.headers.emplace(lowerCase(view(field.name_string())), std::string(field.value()));
+      auto [entry, inserted] =
+          request.headers.emplace(lowerCase(view(field.name_string())), std::string(field.value()));
       if (!inserted) entry->second += ", " + std::string(field.value());
     }
     request.body = std::move(message.body());
@@ -272,22 +273,21 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   // Half-closes, then reads and drops what the client is still sending until it closes or the linger
   // limits pass: closing with unread bytes would reset the connection and could destroy the answer.
   void linger() {
-    if (!lingering_) {
-      lingering_ = true;
+    if (!scratch_) {  // the first call
       ErrorCode ignored;
       tcp().socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
       tcp().expires_after(kLingerTime);
       scratch_ = std::make_unique<char[]>(kLingerChunk);
     }
-    stream_.async_read_some(asio::buffer(scratch_.get(), kLingerChunk), [self = this->shared_from_this()](const ErrorCode& error,
-                                                                                       size_t bytes) {
-      self->lingered_ += bytes;
-      if (error || self->lingered_ > kLingerBytes) {
-        self->tcp().close();
-        return;
-      }
-      self->linger();
-    });
+    stream_.async_read_some(asio::buffer(scratch_.get(), kLingerChunk),
+                            [self = this->shared_from_this()](const ErrorCode& error, size_t bytes) {
+                              self->lingered_ += bytes;
+                              if (error || self->lingered_ > kLingerBytes) {
+                                self->tcp().close();
+                                return;
+                              }
+                              self->linger();
+                            });
   }
 
   // Ends a connection that asked for `Connection: close`: TLS close_notify, then the socket.
@@ -307,11 +307,10 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
-  bool lingering_ = false;
   bool busy_ = false;     // from a complete header until its response is written
   std::atomic<bool> closing_{false};  // the server is stopping: no further request on this connection
   size_t lingered_ = 0;
-  std::unique_ptr<char[]> scratch_;  // only while lingering: idle connections stay small
+  std::unique_ptr<char[]> scratch_;  // allocated when lingering starts: idle connections stay small
 };
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "common/http/server.h"
 
@@ -99,7 +100,8 @@ class HttpConnectionTest : public ::testing::Test {
   void start(ServerOptions options) {
     options.listen = "127.0.0.1:0";
     server_ = std::make_unique<Server>(options, logger_);
-    server_->route("POST", "/echo", [](const Request& request) { return Response::text(200, "<" + request.body + ">"); });
+    server_->route("POST", "/echo",
+                   [](const Request& request) { return Response::text(200, "<" + request.body + ">"); });
     ASSERT_TRUE(server_->start().ok());
   }
 
@@ -187,14 +189,17 @@ TEST_F(HttpConnectionTest, HeadersOverTheLimitAre431) {
 
 TEST_F(HttpConnectionTest, MalformedFramingIs400AndNeverReachesAHandler) {
   start(defaults());
-  for (const std::string& garbage : {std::string("NOT HTTP AT ALL\r\n\r\n"),
-                                     std::string("POST /echo HTTP/1.1\r\nContent-Length: 12x\r\n\r\n"),
-                                     std::string("POST /echo HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n"),
-                                     std::string("POST /%zz HTTP/1.1\r\nContent-Length: 0\r\n\r\n")}) {
+  const std::vector<std::string> garbage = {
+      "NOT HTTP AT ALL\r\n\r\n",
+      "POST /echo HTTP/1.1\r\nContent-Length: 12x\r\n\r\n",
+      "POST /echo HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
+      "POST /%zz HTTP/1.1\r\nContent-Length: 0\r\n\r\n",
+  };
+  for (const std::string& request : garbage) {
     RawClient client(server_->port());
-    ASSERT_TRUE(client.send(garbage));
-    EXPECT_NE(client.readUntil("\r\n").find("HTTP/1.1 400"), std::string::npos) << garbage << client.received();
-    EXPECT_TRUE(client.closedByPeer()) << garbage;
+    ASSERT_TRUE(client.send(request));
+    EXPECT_NE(client.readUntil("\r\n").find("HTTP/1.1 400"), std::string::npos) << request << client.received();
+    EXPECT_TRUE(client.closedByPeer()) << request;
   }
   EXPECT_EQ(server_->stats().rejectedMalformed, 4u);
   EXPECT_EQ(server_->stats().requests, 0u);
