@@ -94,13 +94,7 @@ TEST_F(ClusterReconcilerTest, StatusIsWrittenOnlyWhenItChanges) {
   ASSERT_TRUE(waitUntil([&] { return operators_[0]->controller().queueDepth() == 0; }));
   const std::string before = (*sandbox("quiet"))["metadata"]["resourceVersion"];
   // A resync-like nudge: reconciling the same inputs again must not write.
-  OperatorMetrics& metrics = operators_[0]->metrics();
-  const double reconciles = metrics.reconcileCount("success") + metrics.reconcileCount("requeue");
-  operators_[0]->controller().setLeading(true);
-  ASSERT_TRUE(waitUntil([&] {
-    return metrics.reconcileCount("success") + metrics.reconcileCount("requeue") > reconciles &&
-           operators_[0]->controller().queueDepth() == 0;
-  }));
+  ASSERT_TRUE(reconcileEverySandboxAgain());
   EXPECT_EQ((*sandbox("quiet"))["metadata"]["resourceVersion"], before);
 }
 
@@ -251,13 +245,7 @@ TEST_F(ClusterReconcilerTest, DeletedPodFinishesSandboxWhenRestartPolicyIsNever)
   EXPECT_EQ(condition("oneshot", "Failed")["reason"], "PodDeleted");
   EXPECT_FALSE((*sandbox("oneshot"))["status"].value("finishTime", "").empty());
   // Nudge every sandbox through the reconciler once more: a finished sandbox must still make no Pod.
-  OperatorMetrics& metrics = operators_[0]->metrics();
-  const double reconciles = metrics.reconcileCount("success") + metrics.reconcileCount("requeue");
-  operators_[0]->controller().setLeading(true);
-  ASSERT_TRUE(waitUntil([&] {
-    return metrics.reconcileCount("success") + metrics.reconcileCount("requeue") > reconciles &&
-           operators_[0]->controller().queueDepth() == 0;
-  }));
+  ASSERT_TRUE(reconcileEverySandboxAgain());
   EXPECT_FALSE(pod("oneshot").has_value());
   EXPECT_EQ(checker_->podCreations("oneshot"), 1);
 }

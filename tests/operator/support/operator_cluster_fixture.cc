@@ -296,6 +296,17 @@ bool OperatorClusterTest::waitUntil(const std::function<bool()>& predicate, std:
   return agentguard::testing::waitFor(predicate, deadline, std::chrono::milliseconds(50));
 }
 
+bool OperatorClusterTest::reconcileEverySandboxAgain() {
+  OperatorApp& app = *operators_.at(0);
+  OperatorMetrics& metrics = app.metrics();
+  const double reconciles = metrics.reconcileCount("success") + metrics.reconcileCount("requeue");
+  app.controller().setLeading(true);  // leading again enqueues every sandbox
+  return waitUntil([&] {
+    return metrics.reconcileCount("success") + metrics.reconcileCount("requeue") > reconciles &&
+           app.controller().queueDepth() == 0;
+  });
+}
+
 void OperatorClusterTest::ensureRuntimeClass(const std::string& name) {
   const json body = {{"apiVersion", "node.k8s.io/v1"},
                      {"kind", "RuntimeClass"},

@@ -93,6 +93,9 @@ class OperatorClusterTest : public agentguard::testing::LocalClusterTest {
   std::string phase(const std::string& sandboxName) const;
   static bool waitUntil(const std::function<bool()>& predicate,
                         std::chrono::milliseconds deadline = std::chrono::seconds(30));
+  // Sends every sandbox through the first operator's reconciler once more (as a resync does) and waits
+  // until it has reconciled and its queue is empty; false if that does not happen in time.
+  bool reconcileEverySandboxAgain();
   void ensureRuntimeClass(const std::string& name);
   void deleteRuntimeClass(const std::string& name);
 
