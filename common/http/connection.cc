@@ -155,7 +155,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
     }
     busy_ = true;
     const auto expect = parser_->get().find(bhttp::field::expect);
-    if (expect != parser_->get().end() && lowerCase(view(expect->value())) == "100-continue" && !parser_->is_done()) {
+    if (expect != parser_->get().end() && beast::iequals(expect->value(), "100-continue") && !parser_->is_done()) {
       auto interim = std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_, 11);
       bhttp::async_write(stream_, *interim,
                          [self = this->shared_from_this(), interim](const ErrorCode& written, size_t) {
@@ -241,7 +241,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
     reply->set(bhttp::field::content_type, response.contentType);
     for (auto& [name, value] : response.headers) {
       reply->set(name, value);
-      if (lowerCase(name) == "connection" && lowerCase(value) == "close") keepAlive = false;
+      if (beast::iequals(name, "connection") && beast::iequals(value, "close")) keepAlive = false;
     }
     reply->body() = std::move(response.body);
     if (closing_) keepAlive = false;
