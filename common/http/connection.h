@@ -41,8 +41,8 @@ class Connection {
   virtual void close() = 0;
 };
 
-// Starts serving `socket` (whose executor must be a strand) over TLS when `tls` is given, plain HTTP
-// otherwise. The connection keeps itself alive while it has work in flight.
+// Starts serving `socket` over TLS when `tls` is given, plain HTTP otherwise. The socket's executor
+// must run one handler at a time (an io_context run by one thread, or a strand). The connection keeps itself alive while it has work in flight.
 std::shared_ptr<Connection> startConnection(boost::asio::ip::tcp::socket socket, boost::asio::ssl::context* tls,
                                             ConnectionHost& host);
 

@@ -14,7 +14,6 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl/context.hpp>
-#include <boost/asio/strand.hpp>
 #include <pplx/threadpool.h>
 
 #include "common/http/connection.h"
@@ -136,11 +135,16 @@ struct Server::State final : detail::ConnectionHost {
   std::unordered_map<const void*, std::weak_ptr<detail::Connection>> connections;
 
   std::vector<std::thread> threads;
+  size_t nextLoop = 0;  // the loop the next accepted connection goes to; touched by loop 0 only
+  std::atomic<size_t> starting{0};  // accepted, handed to their loop, not yet started
   // Declared last, destroyed first: pending operations still hold connections, whose destructors call
   // forget() on the members above.
   std::unique_ptr<asio::ssl::context> tls;
-  std::unique_ptr<asio::io_context> io;
-  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
+  // One event loop per thread, each run by its thread alone: a connection lives on one loop, so its
+  // handlers never run at once and need no strand, and the threads share no queue or lock. The
+  // acceptor lives on loop 0 and hands connections out in turn.
+  std::vector<std::unique_ptr<asio::io_context>> loops;
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> work;
   std::unique_ptr<tcp::acceptor> acceptor;
 };
 
@@ -174,16 +178,24 @@ void Server::State::record(detail::Outcome outcome) {
 }
 
 void Server::State::accept() {
-  acceptor->async_accept(asio::make_strand(*io), [this](const boost::system::error_code& error, tcp::socket socket) {
+  asio::io_context& loop = *loops[nextLoop];
+  nextLoop = (nextLoop + 1) % loops.size();
+  acceptor->async_accept(loop, [this](const boost::system::error_code& error, tcp::socket socket) {
     if (error) {
       if (error == asio::error::operation_aborted || !running) return;  // stopping
       log_.warn("Failed to accept a connection", {{"error", error.message()}});
-    } else if (openConnections() >= settings.maxConnections) {
+    } else if (openConnections() + starting.load() >= settings.maxConnections) {
       refusedConnections.fetch_add(1, std::memory_order_relaxed);
       boost::system::error_code ignored;
       socket.close(ignored);
     } else {
-      detail::startConnection(std::move(socket), tls.get(), *this);
+      // Started on its own loop, whose thread alone touches it from then on.
+      auto executor = socket.get_executor();
+      starting.fetch_add(1);
+      asio::post(executor, [this, socket = std::move(socket)]() mutable {
+        detail::startConnection(std::move(socket), tls.get(), *this);
+        starting.fetch_sub(1);
+      });
     }
     if (running) accept();
   });
@@ -244,9 +256,9 @@ Status Server::start() {
     state.tls = std::move(context);
   }
 
-  state.io = std::make_unique<asio::io_context>(static_cast<int>(state.settings.threads));
-  // On a strand: stop() closes it while an accept may be completing.
-  auto acceptor = std::make_unique<tcp::acceptor>(asio::make_strand(*state.io));
+  for (size_t i = 0; i < state.settings.threads; ++i) state.loops.push_back(std::make_unique<asio::io_context>(1));
+  // On loop 0, which alone runs its handlers: stop() closes it there while an accept may be completing.
+  auto acceptor = std::make_unique<tcp::acceptor>(*state.loops.front());
   boost::system::error_code error;
   const tcp::endpoint endpoint(*ip, address->port);
   acceptor->open(endpoint.protocol(), error);
@@ -254,7 +266,7 @@ Status Server::start() {
   if (!error) acceptor->bind(endpoint, error);
   if (!error) acceptor->listen(asio::socket_base::max_listen_connections, error);
   if (error) {
-    state.io.reset();
+    state.loops.clear();
     state.tls.reset();
     return makeError(ErrorCode::kUnavailable, "could not listen on " + state.settings.listen + ": " + error.message());
   }
@@ -262,13 +274,13 @@ Status Server::start() {
   state.port = acceptor->local_endpoint().port();
   state.acceptor = std::move(acceptor);
   state.running = true;
-  state.work.emplace(state.io->get_executor());
+  for (auto& loop : state.loops) state.work.push_back(asio::make_work_guard(*loop));
   state.accept();
-  for (size_t i = 0; i < state.settings.threads; ++i) {
-    state.threads.emplace_back([&state] {
+  for (auto& loop : state.loops) {
+    state.threads.emplace_back([&state, io = loop.get()] {
       for (;;) {
         try {
-          state.io->run();
+          io->run();
           return;
         } catch (const std::exception& failure) {
           state.log_.error("HTTP server thread failed; continuing", {{"error", failure.what()}});
@@ -297,16 +309,18 @@ void Server::stop() {
   }
   for (auto& connection : open) connection->close();
   open.clear();
-  state.work.reset();
+  state.work.clear();
   const auto deadline = std::chrono::steady_clock::now() + kStopGrace;
   while (state.openConnections() > 0 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
-  state.io->stop();
+  for (auto& loop : state.loops) loop->stop();
   for (auto& thread : state.threads) thread.join();
   state.threads.clear();
   state.acceptor.reset();
-  state.io.reset();
+  state.loops.clear();
+  state.nextLoop = 0;
+  state.starting = 0;
   state.tls.reset();
 }
 

@@ -8,7 +8,9 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -265,6 +267,50 @@ TEST_F(HttpConnectionTest, StopFinishesTheRequestInFlight) {
   EXPECT_NE(client.readUntil("finished").find("HTTP/1.1 200 OK"), std::string::npos) << client.received();
   EXPECT_NE(client.received().find("Connection: close"), std::string::npos) << client.received();
   EXPECT_TRUE(client.closedByPeer());
+}
+
+// Each thread runs its own loop and connections are handed to the loops in turn: a handler that takes
+// long holds up the connections of its own loop only.
+TEST_F(HttpConnectionTest, ASlowHandlerHoldsUpOnlyItsOwnLoop) {
+  ServerOptions options = defaults();
+  options.listen = "127.0.0.1:0";
+  options.threads = 2;
+  server_ = std::make_unique<Server>(options, logger_);
+  std::atomic<bool> release{false};
+  server_->route("POST", "/slow", [&release](const Request&) {
+    const auto deadline = std::chrono::steady_clock::now() + 5s;
+    while (!release && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(1ms);
+    return Response::text(200, "slow done");
+  });
+  server_->route("POST", "/echo", [](const Request& request) { return Response::text(200, "<" + request.body + ">"); });
+  ASSERT_TRUE(server_->start().ok());
+  RawClient slow(server_->port());
+  ASSERT_TRUE(slow.send("POST /slow HTTP/1.1\r\nHost: test\r\nContent-Length: 0\r\n\r\n"));
+  RawClient fast(server_->port());
+  const auto begun = std::chrono::steady_clock::now();
+  ASSERT_TRUE(fast.send(post("quick")));
+  EXPECT_NE(fast.readUntil("<quick>").find("<quick>"), std::string::npos) << fast.received();
+  EXPECT_LT(std::chrono::steady_clock::now() - begun, 2s);
+  EXPECT_TRUE(slow.received().empty());  // still held
+  release = true;
+  EXPECT_NE(slow.readUntil("slow done").find("slow done"), std::string::npos);
+}
+
+// One thread: one loop serves every connection, one request at a time, each answered in turn.
+TEST_F(HttpConnectionTest, OneThreadServesManyConnections) {
+  ServerOptions options = defaults();
+  options.threads = 1;
+  start(options);
+  std::vector<std::unique_ptr<RawClient>> clients;
+  for (int i = 0; i < 8; ++i) {
+    clients.push_back(std::make_unique<RawClient>(server_->port()));
+    ASSERT_TRUE(clients.back()->send(post("c" + std::to_string(i))));
+  }
+  for (int i = 0; i < 8; ++i) {
+    const std::string expected = "<c" + std::to_string(i) + ">";
+    EXPECT_NE(clients[static_cast<size_t>(i)]->readUntil(expected).find(expected), std::string::npos);
+  }
+  EXPECT_EQ(server_->stats().requests, 8u);
 }
 
 TEST_F(HttpConnectionTest, StopClosesOpenConnections) {
