@@ -95,7 +95,7 @@ int run(const webhook::WebhookFlags& flags) {
   serverOptions.listen = flags.listen;
   serverOptions.tls = certificates;
   serverOptions.maxRequestBytes = flags.maxRequestBytes;
-  serverOptions.threads = flags.workerThreads;
+  serverOptions.threads = webhook::workerThreadsToRun(flags);
   http::Server server(serverOptions, logger);
   webhook::registerWebhookEndpoints(server, handler, metrics, readiness, logger);
   if (auto started = server.start(); !started) return fail(logger, "Failed to listen", started.error());
@@ -105,7 +105,7 @@ int run(const webhook::WebhookFlags& flags) {
   logger.info("Started admission webhook", {{"listen", server.localUrl()},
                                             {"metricsListen", flags.metricsListen},
                                             {"policies", flags.policies},
-                                            {"workerThreads", flags.workerThreads},
+                                            {"workerThreads", serverOptions.threads},
                                             {"exemptionAdmins", reviewOptions.exemptionAdmins.describe()}});
 
   // Signals were blocked in every thread before any was created; wait for them here, refreshing the

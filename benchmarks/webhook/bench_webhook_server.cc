@@ -24,7 +24,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   // As agentguard-webhook runs it, unless the benchmark compares thread counts.
-  const size_t workerThreads = argc == 7 ? std::stoul(argv[6]) : webhook::WebhookFlags().workerThreads;
+  const size_t workerThreads = argc == 7 ? std::stoul(argv[6]) : webhook::workerThreadsToRun(webhook::WebhookFlags());
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
@@ -52,7 +52,7 @@ int main(int argc, char** argv) {
   http::Server server(options, logger);
   webhook::registerWebhookEndpoints(server, handler, metrics, readiness, logger);
   if (!server.start().ok()) return 1;
-  std::cout << "ready " << server.localUrl() << std::endl;
+  std::cout << "ready " << server.localUrl() << " worker-threads " << workerThreads << std::endl;
   int received = 0;
   sigwait(&signals, &received);
   server.stop();

@@ -163,6 +163,7 @@ kill "$NGINX_PID"; wait "$NGINX_PID" 2>/dev/null || true; NGINX_PID=""
 
 echo
 echo "AdmissionReview ${BODY_BYTES} bytes, all bundled policies, TLS keep-alive; server on CPU 0, load on CPU 1;"
+echo "webhook $(grep -o 'worker-threads [0-9]*' "$WORK/server.out" || echo 'worker-threads ?')"
 echo "medians of ${REPEAT} runs of ${DURATION}s each; load average before: ${LOAD_BEFORE}, after: $(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-8s %10s %9s %9s %8s | %7s %9s %9s %6s | %8s %8s\n' server "wrk req/s" "wrk p50" "wrk p99" "CPU/req" \
   "rate" "p50" "p99" "fail" "RSS" "peak RSS"

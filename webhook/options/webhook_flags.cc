@@ -5,6 +5,8 @@
 #include <map>
 #include <set>
 
+#include "common/process/cpu_budget.h"
+
 namespace agentguard::webhook {
 namespace {
 
@@ -60,8 +62,9 @@ Flags:
   --cache-staleness DURATION      refuse pod-creating objects once the NetworkPolicy watch has been
                                   down this long (default 60s)
   --reload-interval DURATION      how often certificate and policy files are checked (default 2s)
-  --worker-threads N              threads serving HTTPS: accepts, TLS, parsing and evaluation
-                                  (default 2; about one per CPU the pod may use)
+  --worker-threads N|auto         threads serving HTTPS: accepts, TLS, parsing and evaluation
+                                  (default auto: one per CPU the process may use, from its CPU
+                                  affinity and cgroup CPU limit)
   --exemption-admin-groups LIST   comma-separated groups whose members may add, change or remove
                                   the agentguard.io/exempt namespace label (default system:masters)
   --exemption-admin-users LIST    comma-separated users who may do the same (default none)
@@ -116,10 +119,14 @@ Result<WebhookFlags> parseWebhookFlags(const std::vector<std::string>& args) {
       }
       flags.maxRequestBytes = bytes;
     } else if (name == "worker-threads") {
+      if (value == "auto") {
+        flags.workerThreads = 0;
+        continue;
+      }
       size_t threads = 0;
       const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), threads);
       if (error != std::errc() || end != value.data() + value.size() || threads < 1 || threads > 256) {
-        return badFlag(name, "expected a number of threads from 1 to 256");
+        return badFlag(name, "expected auto or a number of threads from 1 to 256");
       }
       flags.workerThreads = threads;
     } else if (name == "exemption-admin-groups") {
@@ -141,6 +148,10 @@ Result<WebhookFlags> parseWebhookFlags(const std::vector<std::string>& args) {
   if (flags.policies.empty()) return makeError(ErrorCode::kInvalidArgument, "--policies is required");
   if (flags.reloadInterval.count() == 0) return badFlag("reload-interval", "must be more than 0");
   return flags;
+}
+
+size_t workerThreadsToRun(const WebhookFlags& flags) {
+  return flags.workerThreads > 0 ? flags.workerThreads : process::cpuBudget();
 }
 
 }  // namespace agentguard::webhook

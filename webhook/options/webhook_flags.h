@@ -22,8 +22,9 @@ struct WebhookFlags {
   size_t maxRequestBytes = 3u * 1024u * 1024u;
   std::chrono::milliseconds cacheStaleness = std::chrono::seconds(60);
   std::chrono::milliseconds reloadInterval = std::chrono::seconds(2);
-  // Threads that serve HTTPS: accepts, TLS, parsing and evaluation (http::ServerOptions::threads).
-  size_t workerThreads = 2;
+  // Threads that serve HTTPS: accepts, TLS, parsing and evaluation (http::ServerOptions::threads);
+  // 0 for one per CPU the process may use (process::cpuBudget). See workerThreadsToRun.
+  size_t workerThreads = 0;
   // Who may add, change or remove the agentguard.io/exempt namespace label.
   std::vector<std::string> exemptionAdminGroups = {"system:masters"};
   std::vector<std::string> exemptionAdminUsers;
@@ -35,5 +36,7 @@ Result<WebhookFlags> parseWebhookFlags(const std::vector<std::string>& args);
 // "90s", "2m", "1h", "500ms".
 Result<std::chrono::milliseconds> parseDuration(const std::string& text);
 std::string webhookUsage();
+// The number of worker threads to start: flags.workerThreads, or the process's CPU budget for auto.
+size_t workerThreadsToRun(const WebhookFlags& flags);
 
 }  // namespace agentguard::webhook

@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "common/process/cpu_budget.h"
+
 namespace agentguard::webhook {
 namespace {
 
@@ -20,13 +22,22 @@ TEST(WebhookFlagsTest, ParsesTheChartsCommandLine) {
   EXPECT_EQ(flags->cacheStaleness, 120s);
   EXPECT_EQ(flags->maxRequestBytes, 1048576u);
   EXPECT_EQ(flags->reloadInterval, 2s);
-  EXPECT_EQ(flags->workerThreads, 2u);
+  EXPECT_EQ(flags->workerThreads, 0u);  // auto
+  EXPECT_EQ(workerThreadsToRun(*flags), process::cpuBudget());
   EXPECT_EQ(flags->exemptionAdminGroups, std::vector<std::string>{"system:masters"});
   EXPECT_TRUE(flags->exemptionAdminUsers.empty());
   EXPECT_EQ(parseWebhookFlags({"--tls-cert-file", "c", "--tls-private-key-file", "k", "--policies", "/p",
                                "--worker-threads", "8"})
                 ->workerThreads,
             8u);
+  auto eight = parseWebhookFlags({"--tls-cert-file", "c", "--tls-private-key-file", "k", "--policies", "/p",
+                                  "--worker-threads=8"});
+  ASSERT_TRUE(eight.ok()) << eight.error().message;
+  EXPECT_EQ(workerThreadsToRun(*eight), 8u);
+  EXPECT_EQ(parseWebhookFlags({"--tls-cert-file", "c", "--tls-private-key-file", "k", "--policies", "/p",
+                               "--worker-threads", "8", "--worker-threads", "auto"})
+                ->workerThreads,
+            0u);
 }
 
 TEST(WebhookFlagsTest, ReadsWhoMaySetTheExemptionLabel) {
@@ -52,7 +63,7 @@ TEST(WebhookFlagsTest, RefusesWhatItCannotUse) {
       {{"--log-level", "chatty"}, "--log-level: expected"},
       {{"--cache-staleness", "soon"}, "--cache-staleness: \"soon\" is not a duration"},
       {{"--max-request-bytes", "12"}, "at least 1024"},
-      {{"--worker-threads", "0"}, "--worker-threads: expected a number of threads from 1 to 256"},
+      {{"--worker-threads", "0"}, "--worker-threads: expected auto or a number of threads from 1 to 256"},
       {{"--worker-threads", "many"}, "--worker-threads: expected"},
       {{"stray"}, "unexpected argument"},
   };
