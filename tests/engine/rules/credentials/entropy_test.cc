@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdint>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -230,6 +231,34 @@ TEST(MayHoldReportedCandidateTest, EveryByteValue) {
   options.minEntropy = 8.0;
   EXPECT_TRUE(mayHoldReportedCandidate(everyByte, options));
   EXPECT_FALSE(mayHoldReportedCandidate(everyByte.substr(1), options));
+}
+
+// Against the definition: at least 2^minEntropy different bytes and two of lower case, upper case and
+// digits; over ASCII texts and texts with bytes above 127, whose bits are kept apart from ASCII's.
+TEST(MayHoldReportedCandidateTest, AgreesWithItsDefinition) {
+  uint32_t state = 777;
+  const auto next = [&state] {
+    state = state * 1664525u + 1013904223u;
+    return state >> 8;
+  };
+  EntropyOptions options;
+  size_t held = 0;
+  for (int i = 0; i < 20000; ++i) {
+    const bool ascii = i % 2 == 0;
+    const size_t alphabet = 1 + next() % (ascii ? 128 : 256);
+    std::string text;
+    for (size_t k = 0, length = next() % 64; k < length; ++k) text += static_cast<char>(next() % alphabet);
+    options.minEntropy = 2.0 + static_cast<double>(next() % 9) * 0.5;
+    std::set<unsigned char> distinct(text.begin(), text.end());
+    const auto any = [&](unsigned char from, unsigned char to) {
+      return distinct.lower_bound(from) != distinct.upper_bound(to);
+    };
+    const int classes = int(any('a', 'z')) + int(any('A', 'Z')) + int(any('0', '9'));
+    const bool expected = std::log2(static_cast<double>(distinct.size())) + 1e-9 >= options.minEntropy && classes >= 2;
+    ASSERT_EQ(mayHoldReportedCandidate(text, options), expected) << "text #" << i << " minEntropy " << options.minEntropy;
+    held += expected ? 1 : 0;
+  }
+  EXPECT_GT(held, 1000u);
 }
 
 std::vector<std::string> hitsIn(std::string_view text, EntropyOptions options = {}) {
