@@ -15,6 +15,7 @@
 #include "common/kube/cluster_config.h"
 #include "common/kube/kube_client.h"
 #include "common/log/logger.h"
+#include "operator/app/health_endpoints.h"
 #include "operator/app/operator_app.h"
 #include "operator/app/options.h"
 
@@ -71,10 +72,7 @@ int main(int argc, char** argv) {
     http::ServerOptions serverOptions;
     serverOptions.listen = options.healthListen;
     health = std::make_unique<http::Server>(serverOptions, logger);
-    health->route("GET", "/healthz", [](const http::Request&) { return http::Response::text(200, "ok\n"); });
-    health->route("GET", "/readyz", [&app](const http::Request&) {
-      return app.ready() ? http::Response::text(200, "ok\n") : http::Response::text(503, "caches not synced\n");
-    });
+    op::registerHealthEndpoints(*health, [&app] { return app.ready(); });
     if (Status started = health->start(); !started.ok()) {
       logger.error("Failed to listen for health checks",
                    {{"address", options.healthListen}, {"error", started.error().describe()}});

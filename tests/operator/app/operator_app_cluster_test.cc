@@ -1,0 +1,60 @@
+// The operator's readiness against the real local API server, and against one it cannot reach.
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include "common/kube/cluster_config.h"
+#include "common/kube/kube_client.h"
+#include "tests/operator/support/operator_cluster_fixture.h"
+
+namespace agentguard::op::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+class ClusterOperatorAppTest : public OperatorClusterTest {};
+
+// A loopback port nothing listens on: bound, read and closed again.
+uint16_t closedPort() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address);
+  socklen_t length = sizeof address;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  ::close(fd);
+  return ntohs(address.sin_port);
+}
+
+TEST_F(ClusterOperatorAppTest, ReadyOnlyOnceItsCachesHaveSynced) {
+  OperatorApp app(*client_, defaultOptions(), logger_, clock_, makeIdentity());
+  EXPECT_FALSE(app.ready()) << "ready before it has listed anything";
+  app.start();
+  EXPECT_TRUE(waitUntil([&] { return app.ready(); }, 20s)) << "the caches never synced";
+  app.stop();
+}
+
+TEST_F(ClusterOperatorAppTest, NotReadyWhileTheApiServerCannotBeReached) {
+  auto config = kube::loadKubeconfig(cluster().kubeconfigPath());
+  ASSERT_TRUE(config.ok()) << config.error().describe();
+  config->server = "https://127.0.0.1:" + std::to_string(closedPort());
+  auto unreachable = kube::makeKubeClient(*config);
+  ASSERT_TRUE(unreachable.ok()) << unreachable.error().describe();
+  OperatorApp app(**unreachable, defaultOptions(), logger_, clock_, makeIdentity());
+  // start() gives the caches 30 s to sync (a new leader should act on what it knows), then goes on
+  // without them: it must not hang on a server that never answers, and must not claim readiness.
+  const auto starting = std::chrono::steady_clock::now();
+  app.start();
+  EXPECT_LT(std::chrono::steady_clock::now() - starting, 40s) << "start() hung on the unreachable server";
+  EXPECT_FALSE(app.ready()) << "ready without ever reaching the API server";
+  EXPECT_FALSE(waitUntil([&] { return app.ready(); }, 1s));
+  const auto stopping = std::chrono::steady_clock::now();
+  app.stop();
+  EXPECT_LT(std::chrono::steady_clock::now() - stopping, 10s) << "stopping waited on the unreachable server";
+}
+
+}  // namespace
+}  // namespace agentguard::op::testing
