@@ -100,6 +100,19 @@ Result<asio::ip::address> resolveHost(const std::string& host) {
   return results.begin()->endpoint().address();
 }
 
+// Runs an event loop until it runs out of work or is stopped. A handler that throws is logged and the
+// loop goes on: one request's failure must not stop the connections that share its thread.
+void runLoop(asio::io_context& loop, log::Logger& logger) {
+  for (;;) {
+    try {
+      loop.run();
+      return;
+    } catch (const std::exception& failure) {
+      logger.error("HTTP server thread failed; continuing", {{"error", failure.what()}});
+    }
+  }
+}
+
 }  // namespace
 
 struct Server::State final : detail::ConnectionHost {
@@ -135,16 +148,19 @@ struct Server::State final : detail::ConnectionHost {
   std::unordered_map<const void*, std::weak_ptr<detail::Connection>> connections;
 
   std::vector<std::thread> threads;
-  size_t nextLoop = 0;  // the loop the next accepted connection goes to; touched by loop 0 only
+  size_t nextLoop = 0;  // the loop the next accepted connection goes to; touched by the accept thread only
   std::atomic<size_t> starting{0};  // accepted, handed to their loop, not yet started
   // Declared last, destroyed first: pending operations still hold connections, whose destructors call
   // forget() on the members above.
   std::unique_ptr<asio::ssl::context> tls;
   // One event loop per thread, each run by its thread alone: a connection lives on one loop, so its
-  // handlers never run at once and need no strand, and the threads share no queue or lock. The
-  // acceptor lives on loop 0 and hands connections out in turn.
+  // handlers never run at once and need no strand, and the threads share no queue or lock.
   std::vector<std::unique_ptr<asio::io_context>> loops;
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> work;
+  // The acceptor has a loop and a thread of its own, idle but for accepts, so that a worker loop busy
+  // with a long request never delays new connections; it hands them to the worker loops in turn.
+  std::unique_ptr<asio::io_context> acceptLoop;
+  std::thread acceptThread;
   std::unique_ptr<tcp::acceptor> acceptor;
 };
 
@@ -193,7 +209,7 @@ void Server::State::accept() {
       auto executor = socket.get_executor();
       starting.fetch_add(1);
       asio::post(executor, [this, socket = std::move(socket)]() mutable {
-        detail::startConnection(std::move(socket), tls.get(), *this);
+        if (running) detail::startConnection(std::move(socket), tls.get(), *this);  // else closed unserved
         starting.fetch_sub(1);
       });
     }
@@ -257,8 +273,9 @@ Status Server::start() {
   }
 
   for (size_t i = 0; i < state.settings.threads; ++i) state.loops.push_back(std::make_unique<asio::io_context>(1));
-  // On loop 0, which alone runs its handlers: stop() closes it there while an accept may be completing.
-  auto acceptor = std::make_unique<tcp::acceptor>(*state.loops.front());
+  state.acceptLoop = std::make_unique<asio::io_context>(1);
+  // Only the accept thread touches it: stop() closes it there while an accept may be completing.
+  auto acceptor = std::make_unique<tcp::acceptor>(*state.acceptLoop);
   boost::system::error_code error;
   const tcp::endpoint endpoint(*ip, address->port);
   acceptor->open(endpoint.protocol(), error);
@@ -267,6 +284,7 @@ Status Server::start() {
   if (!error) acceptor->listen(asio::socket_base::max_listen_connections, error);
   if (error) {
     state.loops.clear();
+    state.acceptLoop.reset();
     state.tls.reset();
     return makeError(ErrorCode::kUnavailable, "could not listen on " + state.settings.listen + ": " + error.message());
   }
@@ -276,18 +294,9 @@ Status Server::start() {
   state.running = true;
   for (auto& loop : state.loops) state.work.push_back(asio::make_work_guard(*loop));
   state.accept();
-  for (auto& loop : state.loops) {
-    state.threads.emplace_back([&state, io = loop.get()] {
-      for (;;) {
-        try {
-          io->run();
-          return;
-        } catch (const std::exception& failure) {
-          state.log_.error("HTTP server thread failed; continuing", {{"error", failure.what()}});
-        }
-      }
-    });
-  }
+  for (auto& loop : state.loops) state.threads.emplace_back([&state, io = loop.get()] { runLoop(*io, state.log_); });
+  // Runs until the acceptor is closed and its last accept has finished.
+  state.acceptThread = std::thread([&state] { runLoop(*state.acceptLoop, state.log_); });
   return okStatus();
 }
 
@@ -300,6 +309,7 @@ void Server::stop() {
     boost::system::error_code ignored;
     state.acceptor->close(ignored);
   });
+  state.acceptThread.join();  // no connection is accepted from here on
   std::vector<std::shared_ptr<detail::Connection>> open;
   {
     std::lock_guard<std::mutex> connectionsLock(state.connectionsMutex);
@@ -318,6 +328,7 @@ void Server::stop() {
   for (auto& thread : state.threads) thread.join();
   state.threads.clear();
   state.acceptor.reset();
+  state.acceptLoop.reset();
   state.loops.clear();
   state.nextLoop = 0;
   state.starting = 0;

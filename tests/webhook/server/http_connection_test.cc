@@ -270,14 +270,16 @@ TEST_F(HttpConnectionTest, StopFinishesTheRequestInFlight) {
 }
 
 // Each thread runs its own loop and connections are handed to the loops in turn: a handler that takes
-// long holds up the connections of its own loop only.
+// long holds up the connections of its own loop only, and new connections are still accepted.
 TEST_F(HttpConnectionTest, ASlowHandlerHoldsUpOnlyItsOwnLoop) {
   ServerOptions options = defaults();
   options.listen = "127.0.0.1:0";
   options.threads = 2;
   server_ = std::make_unique<Server>(options, logger_);
   std::atomic<bool> release{false};
-  server_->route("POST", "/slow", [&release](const Request&) {
+  std::atomic<bool> entered{false};
+  server_->route("POST", "/slow", [&release, &entered](const Request&) {
+    entered = true;
     const auto deadline = std::chrono::steady_clock::now() + 5s;
     while (!release && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(1ms);
     return Response::text(200, "slow done");
@@ -286,6 +288,7 @@ TEST_F(HttpConnectionTest, ASlowHandlerHoldsUpOnlyItsOwnLoop) {
   ASSERT_TRUE(server_->start().ok());
   RawClient slow(server_->port());
   ASSERT_TRUE(slow.send("POST /slow HTTP/1.1\r\nHost: test\r\nContent-Length: 0\r\n\r\n"));
+  ASSERT_TRUE(eventually([&entered] { return entered.load(); }));  // its loop is busy from here on
   RawClient fast(server_->port());
   const auto begun = std::chrono::steady_clock::now();
   ASSERT_TRUE(fast.send(post("quick")));
