@@ -68,7 +68,8 @@ struct ServerOptions {
   size_t maxHeaderBytes = 64u * 1024u;
   // Connections open at once; more are closed as soon as they are accepted.
   size_t maxConnections = 1024;
-  // Threads that run accepts, TLS, HTTP parsing and the handlers.
+  // Worker threads, each running an event loop of its own for TLS, HTTP parsing and the handlers of
+  // the connections handed to it; accepts run on one more thread, which is idle otherwise.
   size_t threads = 2;
   // Deadlines. A connection that misses one is closed:
   //   handshake   from accept to the end of the TLS handshake;
