@@ -2,9 +2,7 @@
 // of a ServiceAccount without RBAC), client certificates, untrusted CAs and an unreachable server.
 
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <stdlib.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -203,18 +201,11 @@ TEST_F(AuthTest, SkippingVerificationWorksOnlyWhenAsked) {
 
 TEST_F(AuthTest, UnreachableServerIsUnavailable) {
   // A port that was free a moment ago: nothing listens there.
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  ASSERT_GE(fd, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
-  socklen_t length = sizeof address;
-  ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length), 0);
-  ::close(fd);
+  const uint16_t port = agentguard::testing::freeLoopbackPort();
+  ASSERT_NE(port, 0);
 
   ClusterConfig config = this->config();
-  config.server = "https://127.0.0.1:" + std::to_string(ntohs(address.sin_port));
+  config.server = "https://127.0.0.1:" + std::to_string(port);
   auto made = makeKubeClient(config);
   ASSERT_TRUE(made.ok()) << made.error().describe();
   const auto begun = std::chrono::steady_clock::now();

@@ -25,6 +25,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <string>
@@ -103,6 +104,10 @@ class LocalCluster {
 // kubectl against the shared cluster; if the cluster could not start, returns
 // exitCode -1 with the reason in err.
 CommandResult runKubectl(const std::vector<std::string>& args, const CommandOptions& options = {});
+
+// A loopback TCP port that was free a moment ago (bound, read and closed again): for a server a test
+// starts, or as a port where nothing listens. 0 when the kernel gave none.
+uint16_t freeLoopbackPort();
 
 // Polls predicate until it returns true or the deadline passes; returns the
 // predicate's last answer. Use instead of fixed sleeps.

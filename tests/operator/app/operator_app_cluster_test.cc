@@ -1,8 +1,4 @@
 // The operator's readiness against the real local API server, and against one it cannot reach.
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <gtest/gtest.h>
 
 #include "common/kube/cluster_config.h"
@@ -16,19 +12,6 @@ using namespace std::chrono_literals;
 
 class ClusterOperatorAppTest : public OperatorClusterTest {};
 
-// A loopback port nothing listens on: bound, read and closed again.
-uint16_t closedPort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address);
-  socklen_t length = sizeof address;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  ::close(fd);
-  return ntohs(address.sin_port);
-}
-
 TEST_F(ClusterOperatorAppTest, ReadyOnlyOnceItsCachesHaveSynced) {
   OperatorApp app(*client_, defaultOptions(), logger_, clock_, makeIdentity());
   EXPECT_FALSE(app.ready()) << "ready before it has listed anything";
@@ -40,7 +23,9 @@ TEST_F(ClusterOperatorAppTest, ReadyOnlyOnceItsCachesHaveSynced) {
 TEST_F(ClusterOperatorAppTest, NotReadyWhileTheApiServerCannotBeReached) {
   auto config = kube::loadKubeconfig(cluster().kubeconfigPath());
   ASSERT_TRUE(config.ok()) << config.error().describe();
-  config->server = "https://127.0.0.1:" + std::to_string(closedPort());
+  const uint16_t closed = agentguard::testing::freeLoopbackPort();  // nothing listens there
+  ASSERT_NE(closed, 0);
+  config->server = "https://127.0.0.1:" + std::to_string(closed);
   auto unreachable = kube::makeKubeClient(*config);
   ASSERT_TRUE(unreachable.ok()) << unreachable.error().describe();
   OperatorApp app(**unreachable, defaultOptions(), logger_, clock_, makeIdentity());

@@ -2,12 +2,9 @@
 // kubectl. The webhook configuration only selects this test's namespaces (by a label), so other tests
 // sharing the cluster never reach it, and it is deleted at the end whatever happens.
 
-#include <arpa/inet.h>
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -37,18 +34,6 @@ using agentguard::testing::CommandResult;
 namespace fs = std::filesystem;
 
 constexpr const char* kWebhookName = "workloads.agentguard.io";
-
-int freePort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof(address);
-  ::bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof(address));
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  ::close(fd);
-  return ntohs(address.sin_port);
-}
 
 std::string base64(const std::string& text) {
   static const char* kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -101,7 +86,7 @@ class WebhookClusterTest : public agentguard::testing::LocalClusterTest {
     certFile_ = pki_.dir() + "/tls.crt";
     keyFile_ = pki_.dir() + "/tls.key";
     pki_.issue(certFile_, keyFile_, "5005");
-    port_ = freePort();
+    port_ = agentguard::testing::freeLoopbackPort();
     startWebhook();
     ASSERT_TRUE(agentguard::testing::waitFor([this] { return ready(); }, std::chrono::seconds(60)))
         << "agentguard-webhook did not become ready:\n" << readFile(logFile());
@@ -152,7 +137,7 @@ class WebhookClusterTest : public agentguard::testing::LocalClusterTest {
                                      "--kubeconfig",
                                      cluster().kubeconfigPath(),
                                      "--metrics-listen",
-                                     "127.0.0.1:" + std::to_string(freePort()),
+                                     "127.0.0.1:" + std::to_string(agentguard::testing::freeLoopbackPort()),
                                      "--reload-interval",
                                      "200ms"};
     std::vector<char*> argv;
