@@ -9,8 +9,8 @@
 #include <string_view>
 #include <utility>
 
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/defer.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>

@@ -1,13 +1,12 @@
 #include "common/http/server.h"
 
-#include <algorithm>
 #include <atomic>
 #include <charconv>
 #include <exception>
 #include <mutex>
-#include <optional>
 #include <thread>
 #include <unordered_map>
+#include <vector>
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
