@@ -164,21 +164,6 @@ class CharacterSet {
   alignas(8) std::array<uint8_t, 256> present_{};
 };
 
-// The fewest different characters whose log2 reaches `minEntropy` (with the margin that covers rounding
-// in shannonEntropy): a string over fewer cannot have that much entropy per character. Remembered per
-// thread for the last threshold asked, as every text of an evaluation asks the same.
-size_t fewestCharactersFor(double minEntropy) {
-  thread_local double lastEntropy = -1;
-  thread_local size_t lastCount = 0;
-  if (minEntropy != lastEntropy) {
-    size_t count = 1;
-    while (count <= 256 && std::log2(static_cast<double>(count)) + 1e-9 < minEntropy) ++count;
-    lastEntropy = minEntropy;
-    lastCount = count;
-  }
-  return lastCount;
-}
-
 void examineWord(std::string_view text, std::string_view word, const EntropyOptions& options,
                  std::vector<EntropyHit>& out) {
   if (options.ignoreValues.count(word) > 0) return;
@@ -299,9 +284,10 @@ Exclusion classifyCandidate(std::string_view candidate, const EntropyOptions& op
 
 bool mayHoldReportedCandidate(std::string_view text, const EntropyOptions& options) {
   // A string over k different characters has at most log2(k) bits of entropy per character, when all are
-  // equally frequent.
+  // equally frequent; the margin covers rounding in shannonEntropy.
   const CharacterSet characters(text);
-  return characters.distinct() >= fewestCharactersFor(options.minEntropy) && characters.classes() >= 2;
+  return std::log2(static_cast<double>(characters.distinct())) + 1e-9 >= options.minEntropy &&
+         characters.classes() >= 2;
 }
 
 bool isReportedCandidate(std::string_view candidate, const EntropyOptions& options) {
