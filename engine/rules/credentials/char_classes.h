@@ -39,6 +39,15 @@ size_t runLength(std::string_view text, size_t pos, Pred pred, size_t limit = st
   return n;
 }
 
+// Whether `value` is `lower` (ASCII, written in lower case) but for the case of its letters.
+constexpr bool equalsIgnoreCase(std::string_view value, std::string_view lower) {
+  if (value.size() != lower.size()) return false;
+  for (size_t i = 0; i < value.size(); ++i) {
+    if (toLower(value[i]) != lower[i]) return false;
+  }
+  return true;
+}
+
 // Case-insensitive search for an ASCII `needle` written in lower case.
 inline size_t findIgnoreCase(std::string_view text, std::string_view needle, size_t from = 0) {
   if (needle.empty() || text.size() < needle.size()) return std::string_view::npos;

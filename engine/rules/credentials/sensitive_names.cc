@@ -181,14 +181,6 @@ bool isBlank(std::string_view value) {
   return true;
 }
 
-bool equalsIgnoreCase(std::string_view value, std::string_view lower) {
-  if (value.size() != lower.size()) return false;
-  for (size_t i = 0; i < value.size(); ++i) {
-    if (toLower(value[i]) != lower[i]) return false;
-  }
-  return true;
-}
-
 // An absolute path of plain name characters: /var/run/secrets/google/key.json.
 bool isMountedFilePath(std::string_view value) {
   if (value.size() < 2 || value.front() != '/') return false;

@@ -289,12 +289,9 @@ bool namesAwsSecretKey(std::string_view name) {
   return containsSqueezed(name, "secretaccesskey") || containsSqueezed(name, "awssecretkey");
 }
 
-// Skips `word` case-insensitively at `pos`, then one optional '_' or '-'.
+// Skips `word` (lower case) at `pos` when the text has it there in any case.
 bool skipWord(std::string_view text, size_t& pos, std::string_view word) {
-  if (text.size() - pos < word.size()) return false;
-  for (size_t k = 0; k < word.size(); ++k) {
-    if (toLower(text[pos + k]) != word[k]) return false;
-  }
+  if (pos > text.size() || !equalsIgnoreCase(text.substr(pos, word.size()), word)) return false;
   pos += word.size();
   return true;
 }
