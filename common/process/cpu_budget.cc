@@ -55,15 +55,16 @@ size_t affinityCpus() {
 std::optional<double> cgroupCpuLimit(std::string_view procSelfCgroup, const std::filesystem::path& cgroupRoot) {
   const auto path = unifiedPath(procSelfCgroup);
   if (!path) return std::nullopt;
+  // A path that leaves the root (".." in a hostile /proc text) is not followed.
+  const std::filesystem::path own = std::filesystem::path(*path).lexically_normal();
+  if (own.string().rfind("..", 0) == 0) return std::nullopt;
   std::optional<double> tightest;
-  // From the process's own cgroup up to the root; a path that leaves the root (".." in a hostile
-  // /proc text) is not followed.
-  for (std::filesystem::path relative(*path);; relative = relative.parent_path()) {
-    if (relative.lexically_normal().string().rfind("..", 0) == 0) return std::nullopt;
+  // From the process's own cgroup up to the root.
+  for (std::filesystem::path relative = own;; relative = relative.parent_path()) {
     if (const auto limit = readCpuMax(cgroupRoot / relative / "cpu.max")) {
       tightest = tightest ? std::min(*tightest, *limit) : *limit;
     }
-    if (relative.empty() || relative == relative.parent_path()) break;
+    if (relative.empty()) break;
   }
   return tightest;
 }
