@@ -128,6 +128,25 @@ std::string_view trimPunctuation(std::string_view piece) {
   return piece;
 }
 
+// For each 8-byte word of a 256-entry byte table, the bytes of the characters `pred` accepts set to
+// 0xFF: ANDed with a word of CharacterSet's flags, it keeps the flags of those characters.
+template <typename Pred>
+constexpr std::array<uint64_t, 32> byteMasks(Pred pred) {
+  std::array<uint64_t, 32> masks{};
+  for (size_t word = 0; word < masks.size(); ++word) {
+    std::array<uint8_t, 8> bytes{};
+    for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = pred(static_cast<char>(word * 8 + i)) ? 0xFF : 0;
+    masks[word] = std::bit_cast<uint64_t>(bytes);
+  }
+  return masks;
+}
+constexpr std::array<uint64_t, 32> kLowerMasks = byteMasks(isLower);
+constexpr std::array<uint64_t, 32> kUpperMasks = byteMasks(isUpper);
+constexpr std::array<uint64_t, 32> kDigitMasks = byteMasks(isDigit);
+// Digits and letters lie in bytes 48 to 122: words 6 to 15.
+constexpr size_t kFirstAlnumWord = '0' / 8;
+constexpr size_t kLastAlnumWord = 'z' / 8;
+
 // The different characters of a text. A candidate is a piece of the text, so it has no more different
 // characters and no more character classes than the text.
 class CharacterSet {
@@ -140,29 +159,48 @@ class CharacterSet {
     // The flags (0 or 1) added eight at a time into byte lanes of at most 32 each; then pairs of lanes into
     // 16-bit lanes of at most 64, which a multiplication sums into the top 16 bits (at most 256).
     uint64_t lanes = 0;
-    for (size_t i = 0; i < present_.size(); i += 8) {
-      uint64_t flags = 0;
-      std::memcpy(&flags, &present_[i], sizeof flags);
-      lanes += flags;
-    }
+    for (size_t i = 0; i < present_.size(); i += 8) lanes += word(i / 8);
     constexpr uint64_t kEvenBytes = 0x00FF00FF00FF00FFu;
     const uint64_t pairs = (lanes & kEvenBytes) + ((lanes >> 8) & kEvenBytes);
     return static_cast<size_t>((pairs * 0x0001000100010001u) >> 48);
   }
 
   // How many of lower case, upper case and digits occur, as characterClasses counts them.
-  int classes() const { return int(hasAny('a', 'z')) + int(hasAny('A', 'Z')) + int(hasAny('0', '9')); }
+  int classes() const {
+    uint64_t lower = 0, upper = 0, digit = 0;
+    for (size_t i = kFirstAlnumWord; i <= kLastAlnumWord; ++i) {
+      const uint64_t flags = word(i);
+      lower |= flags & kLowerMasks[i];
+      upper |= flags & kUpperMasks[i];
+      digit |= flags & kDigitMasks[i];
+    }
+    return int(lower != 0) + int(upper != 0) + int(digit != 0);
+  }
 
  private:
-  bool hasAny(char from, char to) const {
-    for (auto c = static_cast<unsigned char>(from); c <= static_cast<unsigned char>(to); ++c) {
-      if (present_[c] != 0) return true;
-    }
-    return false;
+  uint64_t word(size_t index) const {
+    uint64_t flags = 0;
+    std::memcpy(&flags, &present_[index * 8], sizeof flags);
+    return flags;
   }
 
   alignas(8) std::array<uint8_t, 256> present_{};
 };
+
+// The fewest different characters a text needs for the entropy `minEntropy` to be possible: the least k
+// with log2(k) + 1e-9 >= minEntropy (the margin covers rounding in shannonEntropy); 257 when no count of
+// byte values reaches it. The rule's threshold does not change between calls, so the last one is kept.
+size_t minDistinctCharacters(double minEntropy) {
+  thread_local double cachedEntropy = -1;
+  thread_local size_t cachedCount = 0;
+  if (minEntropy == cachedEntropy) return cachedCount;
+  const auto reaches = [minEntropy](size_t k) { return std::log2(static_cast<double>(k)) + 1e-9 >= minEntropy; };
+  size_t k = 1;
+  while (k <= 256 && !reaches(k)) ++k;
+  cachedEntropy = minEntropy;
+  cachedCount = k;
+  return k;
+}
 
 void examineWord(std::string_view text, std::string_view word, const EntropyOptions& options,
                  std::vector<EntropyHit>& out) {
@@ -286,8 +324,7 @@ bool mayHoldReportedCandidate(std::string_view text, const EntropyOptions& optio
   // A string over k different characters has at most log2(k) bits of entropy per character, when all are
   // equally frequent; the margin covers rounding in shannonEntropy.
   const CharacterSet characters(text);
-  return std::log2(static_cast<double>(characters.distinct())) + 1e-9 >= options.minEntropy &&
-         characters.classes() >= 2;
+  return characters.classes() >= 2 && characters.distinct() >= minDistinctCharacters(options.minEntropy);
 }
 
 bool isReportedCandidate(std::string_view candidate, const EntropyOptions& options) {
@@ -330,8 +367,10 @@ void findHighEntropyStrings(std::string_view text, const EntropyOptions& options
     const size_t start = i;
     while (i < text.size() && !inTable(kWordDelimiters, text[i])) ++i;
     // Every candidate is a piece of its word: a word shorter than minLength has none worth classifying.
+    // A word that is the whole text passed the check above already.
     const std::string_view word = text.substr(start, i - start);
-    if (word.size() >= options.minLength && mayHoldReportedCandidate(word, options)) {
+    const bool wholeText = word.size() == text.size();
+    if (word.size() >= options.minLength && (wholeText || mayHoldReportedCandidate(word, options))) {
       examineWord(text, word, options, out);
     }
   }

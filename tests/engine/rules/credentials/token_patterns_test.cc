@@ -228,6 +228,32 @@ TEST(KnownTokenTest, TokenBoundariesAcrossEscapesAndDashes) {
   EXPECT_TRUE(typesIn("\\x" + github).empty());
 }
 
+// Runs of letters, digits and '_' are passed over sixteen characters at a time. Whatever lane of such a
+// step a run ends in, the token after it is found where it starts, and the letters the later searches
+// look for ('s' of "secret", 'p' of "private_key_id") count wherever in the run they lie.
+TEST(KnownTokenTest, FindsTokensWhereverARunOfWordCharactersEnds) {
+  const std::string github = "ghp_" + fakeBody(36);
+  const std::string slack = "hooks.slack.com/services/T00000000/B00000000/" + fakeBody(24);
+  const std::string awsKey = fakeBody(40, "abcdefghijABCDEFGHIJ0123456789+/");
+  for (size_t length = 0; length <= 40; ++length) {
+    std::string run;
+    for (size_t i = 0; i < length; ++i) run += "Ab9_zZ0xq"[i % 9];
+    const auto only = [](std::string_view type) { return std::vector<std::string_view>{type}; };
+    const auto matches = scan(run + " " + github);
+    ASSERT_EQ(matches.size(), 1u) << length;
+    EXPECT_EQ(matches[0].offset, length + 1) << length;
+    EXPECT_EQ(typesIn(run + slack), only("Slack webhook URL")) << length;
+    EXPECT_EQ(typesIn(run + "-----BEGIN RSA PRIVATE KEY-----\nMIIEow"), only("PEM private key")) << length;
+    EXPECT_EQ(typesIn(run + "aws_secret_access_key=" + awsKey), only("AWS secret access key")) << length;
+    EXPECT_EQ(typesIn(run + "_SECRET_ACCESS_KEY=" + awsKey), only("AWS secret access key")) << length;
+    EXPECT_EQ(typesIn("{\"private_key_id\": \"" + run + "\", \"private_key\": \"k\"}"),
+              only("Google service account key")) << length;
+    if (length > 0) {
+      EXPECT_TRUE(typesIn(run + github).empty()) << length;
+    }
+  }
+}
+
 // The context names an AWS secret key when its letters, lower case and without separators, contain
 // "secretaccesskey" or "awssecretkey".
 TEST(KnownTokenTest, AwsSecretKeyNamedByContext) {
