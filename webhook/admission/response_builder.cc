@@ -1,5 +1,6 @@
 #include "webhook/admission/response_builder.h"
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -90,7 +91,11 @@ AdmissionResponse internalErrorResponse(std::string uid, std::string_view object
   return response;
 }
 
-std::string serializeAdmissionReview(const AdmissionResponse& response) {
+namespace {
+
+// The review built as a DOM and dumped: any text, invalid UTF-8 from a manifest replaced rather than
+// thrown on.
+std::string serializeThroughDom(const AdmissionResponse& response) {
   nlohmann::json body = {{"uid", response.uid}, {"allowed", response.allowed}};
   if (!response.allowed) {
     body["status"] = {{"status", "Failure"},
@@ -106,8 +111,74 @@ std::string serializeAdmissionReview(const AdmissionResponse& response) {
   }
   const nlohmann::json review = {
       {"apiVersion", "admission.k8s.io/v1"}, {"kind", "AdmissionReview"}, {"response", std::move(body)}};
-  // Invalid UTF-8 from a manifest is replaced rather than thrown on.
   return review.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+bool isAscii(std::string_view text) {
+  return std::all_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+}
+
+// `text` (ASCII) as a JSON string, escaped as nlohmann's dump escapes it.
+void appendString(std::string& out, std::string_view text) {
+  out += '"';
+  for (const char c : text) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          constexpr std::string_view kHex = "0123456789abcdef";
+          out += "\\u00";
+          out += kHex[static_cast<unsigned char>(c) >> 4];
+          out += kHex[static_cast<unsigned char>(c) & 0x0F];
+        } else {
+          out += c;
+        }
+    }
+  }
+  out += '"';
+}
+
+}  // namespace
+
+std::string serializeAdmissionReview(const AdmissionResponse& response) {
+  // The usual answer is written directly, members in the order the DOM's sorted keys give; text that is
+  // not ASCII (which may be invalid UTF-8) and audit annotations (whose keys need sorting and merging)
+  // go through the DOM.
+  const bool ascii = isAscii(response.uid) && isAscii(response.reason) && isAscii(response.message) &&
+                     std::all_of(response.warnings.begin(), response.warnings.end(),
+                                 [](const std::string& warning) { return isAscii(warning); });
+  if (!ascii || !response.auditAnnotations.empty()) return serializeThroughDom(response);
+  std::string out;
+  out.reserve(128 + response.uid.size() + response.message.size());
+  out += R"({"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","response":{"allowed":)";
+  out += response.allowed ? "true" : "false";
+  if (!response.allowed) {
+    out += R"(,"status":{"code":)";
+    out += std::to_string(response.code);
+    out += R"(,"message":)";
+    appendString(out, response.message);
+    out += R"(,"reason":)";
+    appendString(out, response.reason);
+    out += R"(,"status":"Failure"})";
+  }
+  out += R"(,"uid":)";
+  appendString(out, response.uid);
+  if (!response.warnings.empty()) {
+    out += R"(,"warnings":[)";
+    for (size_t i = 0; i < response.warnings.size(); ++i) {
+      if (i > 0) out += ',';
+      appendString(out, response.warnings[i]);
+    }
+    out += ']';
+  }
+  out += "}}";
+  return out;
 }
 
 }  // namespace agentguard::webhook

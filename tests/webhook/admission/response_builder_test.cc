@@ -1,5 +1,7 @@
 #include "webhook/admission/response_builder.h"
 
+#include <random>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -82,6 +84,48 @@ TEST(ResponseBuilderTest, SerializesAnAdmissionReview) {
   const auto refused = nlohmann::json::parse(serializeAdmissionReview(internalErrorResponse("u", "Pod a/b")));
   EXPECT_EQ(refused["response"]["status"]["code"], 500);
   EXPECT_EQ(refused["response"]["status"]["reason"], "InternalError");
+}
+
+// What nlohmann's dump writes for the response: the answer the API server has always been sent.
+std::string dumpedByNlohmann(const AdmissionResponse& response) {
+  nlohmann::json body = {{"uid", response.uid}, {"allowed", response.allowed}};
+  if (!response.allowed) {
+    body["status"] = {
+        {"status", "Failure"}, {"code", response.code}, {"reason", response.reason}, {"message", response.message}};
+  }
+  if (!response.warnings.empty()) body["warnings"] = response.warnings;
+  for (const auto& [key, value] : response.auditAnnotations) body["auditAnnotations"][key] = value;
+  const nlohmann::json review = {
+      {"apiVersion", "admission.k8s.io/v1"}, {"kind", "AdmissionReview"}, {"response", std::move(body)}};
+  return review.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+// The answer is written without a DOM when its text is ASCII; byte for byte it is what the DOM gave,
+// for every ASCII character (control characters, quotes and backslashes included), and text that is not
+// ASCII, invalid UTF-8 included, still comes out as valid JSON with the bad bytes replaced.
+TEST(ResponseBuilderTest, SerializesByteForByteAsTheDomDid) {
+  std::mt19937 random(7);
+  const auto text = [&random](bool ascii) {
+    std::string out(random() % 40, ' ');
+    for (char& c : out) c = static_cast<char>(ascii ? random() % 128 : random() % 256);
+    return out;
+  };
+  for (int i = 0; i < 2000; ++i) {
+    const bool ascii = i % 4 != 0;
+    AdmissionResponse response;
+    response.uid = text(ascii);
+    response.allowed = i % 3 != 0;
+    if (!response.allowed) {
+      response.code = i % 2 == 0 ? 403 : 500;
+      response.reason = text(ascii);
+      response.message = text(ascii);
+    }
+    for (unsigned w = random() % 3; w > 0; --w) response.warnings.push_back(text(ascii));
+    if (i % 5 == 0) response.auditAnnotations = {{"b.rule", text(ascii)}, {"a.rule", text(ascii)}, {"b.rule", "last"}};
+    const std::string written = serializeAdmissionReview(response);
+    ASSERT_EQ(written, dumpedByNlohmann(response)) << "response " << i;
+    ASSERT_TRUE(nlohmann::json::accept(written)) << "response " << i;
+  }
 }
 
 }  // namespace
