@@ -157,13 +157,62 @@ constexpr size_t kKeptObjects = 1024;
 constexpr size_t kKeptArrays = 128;
 constexpr size_t kKeptStringCapacity = 128;
 constexpr size_t kKeptArrayCapacity = 256;
+// A DOM let go whole is kept as the thread's template when it has at most this many values and this
+// many bytes of string capacity (keys included).
+constexpr size_t kTemplateValues = 16384;
+constexpr size_t kTemplateStringBytes = size_t{1} << 20;
 
 // The parts of DOMs let go on this thread (object members with their key, strings, empty objects
 // and arrays), handed to the next DOM built here. With nlohmann::json each of them is a separate
 // allocation, and a DOM of a few hundred values spends more on malloc and free than on reading.
+//
+// The last DOM let go whole is kept as it is, as a template: the next document read here is read
+// into it, and where both have the same shape (an object's members, in key order, or an array's
+// elements) the members and strings stay where they are instead of being taken apart and put back.
 class DomPool {
  public:
   using Member = Json::object_t::node_type;
+
+  // Moves the template, if there is one, into the null `out`.
+  void takeTemplate(Json& out) {
+    if (!template_.is_null()) out.swap(template_);
+  }
+
+  // Lets go of `value`: kept whole as the template when there is none and it is small enough, taken
+  // apart otherwise. Leaves `value` null.
+  void recycle(Json& value) {
+    if (template_.is_null() && value.is_structured() && fitsTemplate(value)) {
+      template_.swap(value);
+      return;
+    }
+    takeApart(value);
+  }
+
+  // Empties a slot about to be read into: a string, array or object goes to the pool.
+  void clear(Json& slot) {
+    if (slot.is_string() || slot.is_structured()) {
+      takeApart(slot);
+    } else if (!slot.is_null()) {
+      slot = nullptr;
+    }
+  }
+
+  // Keeps a member taken out of an object, with its value taken apart, if there is room. (Inside
+  // takeApart the value is already emptied, so takeApart is not entered again.)
+  void keepMember(Member node) {
+    if (!isEmptied(node.mapped())) takeApart(node.mapped());
+    keep(node.mapped());
+    if (members_.size() < kKeptMembers && node.key().capacity() <= kKeptStringCapacity) {
+      members_.push_back(std::move(node));
+    }
+  }
+
+  // Removes the member at `at` (its parts go to the pool) and returns the one after it.
+  Json::object_t::iterator erase(Json::object_t& members, Json::object_t::iterator at) {
+    const auto next = std::next(at);
+    keepMember(members.extract(at));
+    return next;
+  }
 
   static DomPool& local() {
     thread_local DomPool pool;
@@ -205,7 +254,7 @@ class DomPool {
   // member that holds it, so the next document of the same shape is handed its parts in reading
   // order (a long key or string gets back a buffer that fits it). What the pool has no room for is
   // freed. Iterative: the DOM's depth costs a list of pointers, not stack frames.
-  void recycle(Json& value) {
+  void takeApart(Json& value) {
     if (value.is_structured()) open_.assign(1, &value);
     while (!open_.empty()) {
       Json& container = *open_.back();
@@ -220,11 +269,7 @@ class DomPool {
         if (!isEmptied(last->second)) {
           inner = &last->second;
         } else {
-          Member node = members.extract(last);
-          keep(node.mapped());
-          if (members_.size() < kKeptMembers && node.key().capacity() <= kKeptStringCapacity) {
-            members_.push_back(std::move(node));
-          }
+          keepMember(members.extract(last));
         }
       } else {
         auto& elements = container.get_ref<Json::array_t&>();
@@ -246,6 +291,31 @@ class DomPool {
 
  private:
   static bool isEmptied(const Json& value) { return !value.is_structured() || value.empty(); }
+
+  // Whether `value` is small enough to be kept whole; counts only as far as the limits.
+  bool fitsTemplate(const Json& value) {
+    size_t values = 0;
+    size_t bytes = 0;
+    counting_.assign(1, &value);
+    while (!counting_.empty()) {
+      const Json& next = *counting_.back();
+      counting_.pop_back();
+      if (++values > kTemplateValues) return false;
+      if (next.is_string()) {
+        bytes += next.get_ref<const Json::string_t&>().capacity();
+      } else if (next.is_object()) {
+        for (const auto& [key, member] : next.get_ref<const Json::object_t&>()) {
+          bytes += key.capacity();
+          counting_.push_back(&member);
+        }
+      } else if (next.is_array()) {
+        for (const Json& element : next.get_ref<const Json::array_t&>()) counting_.push_back(&element);
+      }
+      if (bytes > kTemplateStringBytes || counting_.size() > kTemplateValues) return false;
+    }
+    return true;
+  }
+
 
   // Keeps a scalar or an empty container if there is room, and leaves `value` null either way.
   void keep(Json& value) {
@@ -278,7 +348,9 @@ class DomPool {
   std::vector<Json> strings_;
   std::vector<Json> objects_;
   std::vector<Json> arrays_;
-  std::vector<Json*> open_;  // recycle(): the containers being emptied, outermost first
+  std::vector<Json*> open_;  // takeApart(): the containers being emptied, outermost first
+  std::vector<const Json*> counting_;  // fitsTemplate(): values still to count
+  Json template_;
 };
 
 }  // namespace
@@ -357,12 +429,30 @@ StrictJsonReader::Level* StrictJsonReader::enter(bool isObject, Json* container)
   level.isObject = isObject;
   level.index = 0;
   level.key = {};
+  level.reusing = false;
+  level.spare.clear();
   level.keys.clear();
   if (!level.keyIndex.empty()) level.keyIndex.clear();
   return &level;
 }
 
 void StrictJsonReader::leave() { --depth_; }
+
+namespace {
+
+// The member set aside under `key`, if there is one; an empty handle otherwise.
+Json::object_t::node_type takeSpare(std::vector<Json::object_t::node_type>& spare, std::string_view key) {
+  for (auto& node : spare) {
+    if (node.key() != key) continue;
+    Json::object_t::node_type found = std::move(node);
+    node = std::move(spare.back());
+    spare.pop_back();
+    return found;
+  }
+  return {};
+}
+
+}  // namespace
 
 bool StrictJsonReader::rememberKey(Level& level, std::string_view key, bool stable) {
   if (!stable) key = ownedKeys_.emplace_front(key);
@@ -396,12 +486,15 @@ bool StrictJsonReader::readKey(Level& level, Json* container, Json*& slot) {
     if (!rememberKey(level, key, stable)) return false;
     slot = nullptr;
   } else {
+    if (level.reusing && reuseMember(level, key, slot)) return expect(':', "':' after an object key");
     auto& members = container->get_ref<Json::object_t&>();
     const size_t before = members.size();
     // Kubernetes writes map keys sorted, so the end is usually the right place. On a duplicate the
     // new member is dropped and the map is unchanged.
     Json::object_t::iterator placed;
-    if (auto node = DomPool::local().member(key); !node.empty()) {
+    if (auto spare = takeSpare(level.spare, key); !spare.empty()) {
+      placed = members.insert(members.end(), std::move(spare));
+    } else if (auto node = DomPool::local().member(key); !node.empty()) {
       placed = members.insert(members.end(), std::move(node));
     } else {
       placed = members.emplace_hint(members.end(), std::piecewise_construct, std::forward_as_tuple(key),
@@ -415,6 +508,62 @@ bool StrictJsonReader::readKey(Level& level, Json* container, Json*& slot) {
     slot = &placed->second;
   }
   return expect(':', "':' after an object key");
+}
+
+// In an object read into the template's object: a key that is the next member's is read into in
+// place. On the first that is not, the members not matched yet are set aside (returns false) and the
+// object is read on like a new one, whose map refuses duplicates; readKey looks in `spare` first.
+bool StrictJsonReader::reuseMember(Level& level, std::string_view key, Json*& slot) {
+  auto& members = level.container->get_ref<Json::object_t&>();
+  if (level.cursor != members.end() && level.cursor->first == key) {
+    level.key = level.cursor->first;
+    slot = &level.cursor->second;
+    ++level.cursor;
+    return true;
+  }
+  while (level.cursor != members.end()) {
+    const auto next = std::next(level.cursor);
+    level.spare.push_back(members.extract(level.cursor));
+    level.cursor = next;
+  }
+  level.reusing = false;
+  return false;
+}
+
+// Makes `slot` an empty object or array to read into, or, when it holds a non-empty one of that kind
+// from the template, keeps it for the innermost level to read into in place.
+void StrictJsonReader::openContainer(Json& slot, bool isObject) {
+  DomPool& pool = DomPool::local();
+  if (isObject ? slot.is_object() : slot.is_array()) {
+    if (slot.empty()) return;
+    Level& level = levels_[depth_ - 1];
+    level.reusing = true;
+    if (isObject) level.cursor = slot.get_ref<Json::object_t&>().begin();
+    return;
+  }
+  pool.clear(slot);
+  pool.setContainer(slot, isObject);
+}
+
+// Closes the innermost level. A container read into in place loses what the document did not have:
+// object members not matched, array elements past `elements`.
+void StrictJsonReader::closeContainer(Level& level, size_t elements) {
+  DomPool& pool = DomPool::local();
+  for (auto& node : level.spare) pool.keepMember(std::move(node));
+  level.spare.clear();
+  if (level.reusing) {
+    if (level.isObject) {
+      auto& members = level.container->get_ref<Json::object_t&>();
+      while (level.cursor != members.end()) level.cursor = pool.erase(members, level.cursor);
+    } else {
+      auto& array = level.container->get_ref<Json::array_t&>();
+      while (array.size() > elements) {
+        pool.clear(array.back());
+        array.pop_back();
+      }
+    }
+  }
+  leave();
 }
 
 bool StrictJsonReader::lexString(std::string_view& value, bool& stable) {
@@ -568,15 +717,23 @@ bool StrictJsonReader::lexLiteral(std::string_view literal) {
   return true;
 }
 
-// A string, number, true, false or null, into `out` unless it is null.
+// A string, number, true, false or null, into `out` unless it is null. `out` may hold a value of the
+// template, which is replaced.
 bool StrictJsonReader::scalar(Json* out) {
   const char c = pos_ < text_.size() ? text_[pos_] : '\0';
+  if (out != nullptr && c != '"') DomPool::local().clear(*out);
   switch (c) {
     case '"': {
       std::string_view value;
       bool stable = false;
       if (!lexString(value, stable)) return false;
-      if (out != nullptr) DomPool::local().setString(*out, value);
+      if (out == nullptr) break;
+      if (out->is_string()) {
+        assignKeepingCapacity(out->get_ref<Json::string_t&>(), value);
+      } else {
+        DomPool::local().clear(*out);
+        DomPool::local().setString(*out, value);
+      }
       break;
     }
     case 't':
@@ -612,13 +769,13 @@ bool StrictJsonReader::walk(Json* out) {
     if (c == '{' || c == '[') {
       const bool isObject = c == '{';
       if (!countValue()) return false;
-      if (slot != nullptr) DomPool::local().setContainer(*slot, isObject);
       if (enter(isObject, slot) == nullptr) return false;
+      if (slot != nullptr) openContainer(*slot, isObject);
       ++pos_;
       skipWhitespace();
       if (pos_ < text_.size() && text_[pos_] == (isObject ? '}' : ']')) {
         ++pos_;
-        leave();
+        closeContainer(levels_[depth_ - 1], 0);
       } else {
         opened = true;
       }
@@ -642,7 +799,7 @@ bool StrictJsonReader::walk(Json* out) {
         next = true;
       } else if (found == closer) {
         ++pos_;
-        leave();
+        closeContainer(level, level.index + 1);
       } else {
         return fail(pos_, std::string("expected ',' or '") + closer + "', found " + describeAt(pos_));
       }
@@ -650,8 +807,11 @@ bool StrictJsonReader::walk(Json* out) {
     Level& level = levels_[depth_ - 1];
     if (level.isObject) {
       if (!readKey(level, level.container, slot)) return false;
+    } else if (level.container == nullptr) {
+      slot = nullptr;
     } else {
-      slot = level.container == nullptr ? nullptr : &level.container->get_ref<Json::array_t&>().emplace_back();
+      auto& elements = level.container->get_ref<Json::array_t&>();
+      slot = level.reusing && level.index < elements.size() ? &elements[level.index] : &elements.emplace_back();
     }
   }
 }
@@ -737,7 +897,9 @@ bool StrictJsonReader::readBoolean(bool& out) {
 }
 
 bool StrictJsonReader::readValue(Json& out) {
-  out = Json();
+  DomPool& pool = DomPool::local();
+  pool.clear(out);
+  pool.takeTemplate(out);
   return walk(&out);
 }
 

@@ -4,9 +4,12 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <limits>
+#include <random>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -247,6 +250,125 @@ TEST(StrictJsonRecycleTest, RefusesDuplicatesWithReusedMembers) {
     ASSERT_TRUE(filler.ok());
   }
   EXPECT_THAT(rejection(R"({"a": {"x": 1, "x": 2}})"), HasSubstr("duplicate key \"x\" at a;"));
+}
+
+// Random documents over a few keys, mostly in key order (so that the next document is read into the
+// last one in place), some out of order and a few with a repeated key, read one after the other on one
+// thread with each let go before the next: every one reads exactly as nlohmann reads it, and every
+// repeated key is refused as a fresh reader refuses it, whatever the document before left behind.
+class RandomDocument {
+ public:
+  explicit RandomDocument(uint32_t seed) : random_(seed) {}
+
+  std::string next(bool& repeatsAKey) {
+    repeats_ = false;
+    std::string text;
+    write(text, 0);
+    repeatsAKey = repeats_;
+    return text;
+  }
+
+ private:
+  uint32_t pick(uint32_t n) { return static_cast<uint32_t>(random_() % n); }
+
+  void write(std::string& out, int depth) {
+    const uint32_t kind = depth >= 4 ? 2 + pick(5) : pick(7);
+    switch (kind) {
+      case 0: case 1: {  // objects are the likeliest containers, as in Kubernetes
+        static const std::vector<std::string> keys = {"a", "b", "env", "name", "value", "x-long-key-name-here"};
+        std::vector<std::string> chosen;
+        for (const auto& key : keys) {
+          if (pick(3) != 0) chosen.push_back(key);
+        }
+        if (pick(4) == 0) std::shuffle(chosen.begin(), chosen.end(), random_);
+        if (!chosen.empty() && pick(20) == 0) {
+          chosen.push_back(chosen[pick(static_cast<uint32_t>(chosen.size()))]);
+          repeats_ = true;
+        }
+        out += '{';
+        for (size_t i = 0; i < chosen.size(); ++i) {
+          if (i > 0) out += ',';
+          out += '"' + chosen[i] + "\":";
+          write(out, depth + 1);
+        }
+        out += '}';
+        return;
+      }
+      case 2: {
+        out += '[';
+        for (uint32_t i = 0, n = pick(4); i < n; ++i) {
+          if (i > 0) out += ',';
+          write(out, depth + 1);
+        }
+        out += ']';
+        return;
+      }
+      case 3: out += '"' + std::string(pick(40), static_cast<char>('a' + pick(3))) + '"'; return;
+      case 4: out += std::to_string(static_cast<int>(pick(2000)) - 1000); return;
+      case 5: out += pick(2) == 0 ? "true" : "null"; return;
+      default: out += "2.5"; return;
+    }
+  }
+
+  std::mt19937 random_;
+  bool repeats_ = false;
+};
+
+TEST(StrictJsonRecycleTest, ReadsEachDocumentIntoTheLastAsAFreshParseWould) {
+  RandomDocument documents(11);
+  std::vector<std::string> texts;
+  std::vector<bool> repeated;
+  for (int i = 0; i < 3000; ++i) {
+    bool repeatsAKey = false;
+    texts.push_back(documents.next(repeatsAKey));
+    repeated.push_back(repeatsAKey);
+  }
+  // What a reader with nothing to reuse says about each, on a thread of its own.
+  std::vector<std::string> freshRejections(texts.size());
+  std::thread([&] {
+    for (size_t i = 0; i < texts.size(); ++i) {
+      if (repeated[i]) freshRejections[i] = rejection(texts[i]);
+    }
+  }).join();
+  size_t refused = 0;
+  for (size_t i = 0; i < texts.size(); ++i) {
+    auto parsed = parseStrictJson(texts[i]);
+    if (repeated[i]) {
+      ASSERT_FALSE(parsed.ok()) << texts[i];
+      EXPECT_EQ(parsed.error().message, freshRejections[i]) << texts[i];
+      ++refused;
+      continue;
+    }
+    ASSERT_TRUE(parsed.ok()) << parsed.error().message << "\n" << texts[i];
+    const Json expected = Json::parse(texts[i]);
+    ASSERT_EQ(*parsed, expected) << "after " << (i > 0 ? texts[i - 1] : "") << "\nread " << texts[i];
+    ASSERT_EQ(parsed->dump(), expected.dump()) << texts[i];
+    recycleJson(*parsed);
+  }
+  EXPECT_GT(refused, 10u);
+}
+
+// A document refused halfway through leaves a DOM of old and new parts behind; what is read next, into
+// that DOM or the template, is still exactly the next document.
+TEST(StrictJsonRecycleTest, ReadsCorrectlyAfterARefusedDocument) {
+  const std::string good = R"({"a": {"b": [1, 2, {"c": "d"}], "e": "f"}, "g": [true, null]})";
+  const std::string other = R"({"a": {"b": [], "z": {"y": "x"}}, "h": "i"})";
+  for (const std::string bad : {R"({"a": {"b": [1, 2, {"c": "d"}], "e": "f"}, "g": [true, nul)",
+                                R"({"a": {"b": [7, 8, {"c": "d", "c": 1})", R"({"a": {"e": 1, "b": 2, "b": 3}})"}) {
+    auto first = parseStrictJson(good);
+    ASSERT_TRUE(first.ok());
+    recycleJson(*first);
+    StrictJsonReader reader(bad);
+    Json partial;
+    EXPECT_FALSE(reader.readValue(partial) && reader.finish()) << bad;
+    recycleJson(partial);
+    for (const auto& text : {other, good}) {
+      auto next = parseStrictJson(text);
+      ASSERT_TRUE(next.ok()) << next.error().message;
+      EXPECT_EQ(next->dump(), Json::parse(text).dump()) << bad << " then " << text;
+      recycleJson(*next);
+    }
+  }
 }
 
 // The reader a caller drives to build only what it needs.
