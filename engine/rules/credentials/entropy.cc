@@ -5,6 +5,11 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <utility>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "engine/rules/credentials/char_classes.h"
 #include "engine/rules/credentials/key_material.h"
@@ -152,6 +157,13 @@ constexpr size_t kLastAlnumWord = 'z' / 8;
 class CharacterSet {
  public:
   explicit CharacterSet(std::string_view text) {
+    // Cleared with sixteen-byte stores: the compiler's choice for 256 bytes, `rep stos`, takes longer to
+    // start than the whole table takes to fill for a typical text.
+#if defined(__SSE2__)
+    clearLanes(std::make_index_sequence<sizeof present_ / 16>());
+#else
+    present_.fill(0);
+#endif
     for (const char c : text) present_[static_cast<unsigned char>(c)] = 1;
   }
 
@@ -184,7 +196,16 @@ class CharacterSet {
     return flags;
   }
 
-  alignas(8) std::array<uint8_t, 256> present_{};
+#if defined(__SSE2__)
+  // One store per lane written out: as a loop, the compiler turns the stores back into `rep stos`.
+  template <size_t... lane>
+  void clearLanes(std::index_sequence<lane...>) {
+    auto* lanes = reinterpret_cast<__m128i*>(present_.data());
+    ((_mm_store_si128(lanes + lane, _mm_setzero_si128())), ...);
+  }
+#endif
+
+  alignas(16) std::array<uint8_t, 256> present_;
 };
 
 // The fewest different characters a text needs for the entropy `minEntropy` to be possible: the least k
