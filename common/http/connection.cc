@@ -23,6 +23,8 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using ErrorCode = boost::system::error_code;
+// beast::tcp_stream on one io_context's executor (see LoopSocket).
+using LoopStream = beast::basic_stream<asio::ip::tcp, asio::io_context::executor_type>;
 
 // After refusing a request whose body is still arriving, keep reading (and dropping) it this long and
 // this much before closing, so the client sees the answer instead of a reset.
@@ -105,9 +107,9 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   }
 
  private:
-  static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+  static constexpr bool kTls = !std::is_same_v<Stream, LoopStream>;
 
-  beast::tcp_stream& tcp() { return beast::get_lowest_layer(stream_); }
+  LoopStream& tcp() { return beast::get_lowest_layer(stream_); }
 
   void onHandshake(const ErrorCode& error) {
     if (error) {
@@ -321,16 +323,15 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
 
 }  // namespace
 
-std::shared_ptr<Connection> startConnection(asio::ip::tcp::socket socket, asio::ssl::context* tls,
-                                            ConnectionHost& host) {
+std::shared_ptr<Connection> startConnection(LoopSocket socket, asio::ssl::context* tls, ConnectionHost& host) {
   ErrorCode ignored;
   socket.set_option(asio::ip::tcp::no_delay(true), ignored);
   if (tls != nullptr) {
-    auto session = std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(host, std::move(socket), *tls);
+    auto session = std::make_shared<Session<beast::ssl_stream<LoopStream>>>(host, std::move(socket), *tls);
     session->start();
     return session;
   }
-  auto session = std::make_shared<Session<beast::tcp_stream>>(host, std::move(socket));
+  auto session = std::make_shared<Session<LoopStream>>(host, std::move(socket));
   session->start();
   return session;
 }

@@ -41,9 +41,12 @@ class Connection {
   virtual void close() = 0;
 };
 
-// Starts serving `socket` over TLS when `tls` is given, plain HTTP otherwise. The socket's executor
-// must run one handler at a time (an io_context run by one thread, or a strand). The connection keeps itself alive while it has work in flight.
-std::shared_ptr<Connection> startConnection(boost::asio::ip::tcp::socket socket, boost::asio::ssl::context* tls,
-                                            ConnectionHost& host);
+// A socket bound to one io_context's executor. Handlers then call that executor directly instead of
+// through the type-erased any_io_executor, which copies and destroys a wrapped executor per operation.
+using LoopSocket = boost::asio::basic_stream_socket<boost::asio::ip::tcp, boost::asio::io_context::executor_type>;
+
+// Starts serving `socket` over TLS when `tls` is given, plain HTTP otherwise. The socket's io_context
+// must be run by one thread. The connection keeps itself alive while it has work in flight.
+std::shared_ptr<Connection> startConnection(LoopSocket socket, boost::asio::ssl::context* tls, ConnectionHost& host);
 
 }  // namespace agentguard::http::detail

@@ -195,7 +195,7 @@ void Server::State::record(detail::Outcome outcome) {
 void Server::State::accept() {
   asio::io_context& loop = *loops[nextLoop];
   nextLoop = (nextLoop + 1) % loops.size();
-  acceptor->async_accept(loop, [this](const boost::system::error_code& error, tcp::socket socket) {
+  acceptor->async_accept(loop, [this](const boost::system::error_code& error, detail::LoopSocket socket) {
     if (error) {
       if (error == asio::error::operation_aborted || !running) return;  // stopping
       log_.warn("Failed to accept a connection", {{"error", error.message()}});
