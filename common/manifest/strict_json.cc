@@ -355,8 +355,29 @@ class DomPool {
 
 }  // namespace
 
+// A reader is made per document; its stack of levels, each with its own buffers, is handed from one
+// to the next on a thread instead of being grown afresh (a few levels' worth is kept).
+constexpr size_t kKeptLevels = 32;
+
+std::vector<StrictJsonReader::Level>& StrictJsonReader::keptLevels() {
+  thread_local std::vector<Level> levels;
+  return levels;
+}
+
+StrictJsonReader::~StrictJsonReader() {
+  if (levels_.size() > kKeptLevels) levels_.resize(kKeptLevels);
+  for (Level& level : levels_) {
+    level.container = nullptr;
+    level.spare.clear();
+    level.keyIndex = {};  // a hash set sized for a hostile object is not kept
+  }
+  std::vector<Level>& kept = keptLevels();
+  if (levels_.size() > kept.size()) kept.swap(levels_);
+}
+
 StrictJsonReader::StrictJsonReader(std::string_view text, const ParseLimits& limits)
     : text_(text), limits_(limits) {
+  levels_.swap(keptLevels());
   if (text.size() > limits.maxInputBytes) {
     failed_ = true;
     message_ = "input is " + std::to_string(text.size()) + " bytes, more than the limit of " +

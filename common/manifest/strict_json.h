@@ -48,6 +48,9 @@ class StrictJsonReader {
 
   // The text must outlive the reader.
   explicit StrictJsonReader(std::string_view text, const ParseLimits& limits = {});
+  ~StrictJsonReader();
+  StrictJsonReader(const StrictJsonReader&) = delete;
+  StrictJsonReader& operator=(const StrictJsonReader&) = delete;
 
   // The type of the next value, from its first character; kInvalid at the end, on a character that
   // starts no value, and after an error. Consumes nothing but whitespace.
@@ -129,6 +132,9 @@ class StrictJsonReader {
   size_t nodes_ = 0;
   size_t depth_ = 0;
   size_t lastValueEnd_ = 0;  // where the most recent complete value ended
+  // The levels of the last reader destroyed on this thread, with their buffers, for the next one.
+  static std::vector<Level>& keptLevels();
+
   std::vector<Level> levels_;  // [0, depth_) in use; the rest kept for reuse
   std::string scratch_;        // a string with escapes, decoded
   std::forward_list<std::string> ownedKeys_;  // decoded keys of objects that are not built
