@@ -18,19 +18,28 @@ std::string_view levelName(Level level) {
   return "info";
 }
 
-// RFC 3339 UTC timestamp with milliseconds.
+// RFC 3339 UTC timestamp with milliseconds. The date and time to the second are formatted once per
+// second on each thread: a busy webhook logs thousands of lines a second.
 std::string timestamp() {
   const auto now = std::chrono::system_clock::now();
   const auto seconds = std::chrono::system_clock::to_time_t(now);
   const auto millis =
       std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char buffer[40];
-  const size_t length = std::strftime(buffer, sizeof(buffer), "%Y-%m-%dT%H:%M:%S", &utc);
-  char suffix[8];
-  std::snprintf(suffix, sizeof(suffix), ".%03dZ", static_cast<int>(millis));
-  return std::string(buffer, length) + suffix;
+  thread_local std::time_t formattedSecond = -1;
+  thread_local char formatted[40];
+  thread_local size_t formattedLength = 0;
+  if (seconds != formattedSecond) {
+    std::tm utc{};
+    gmtime_r(&seconds, &utc);
+    formattedLength = std::strftime(formatted, sizeof(formatted), "%Y-%m-%dT%H:%M:%S", &utc);
+    formattedSecond = seconds;
+  }
+  const auto milli = static_cast<int>(millis < 0 ? millis + 1000 : millis);
+  const char suffix[] = {'.', static_cast<char>('0' + milli / 100), static_cast<char>('0' + milli / 10 % 10),
+                         static_cast<char>('0' + milli % 10), 'Z'};
+  std::string stamp(formatted, formattedLength);
+  stamp.append(suffix, sizeof suffix);
+  return stamp;
 }
 
 // Printable ASCII other than the quote and the backslash: written as it is, as nlohmann writes it.

@@ -4,7 +4,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstdint>
+#include <ctime>
+#include <iomanip>
 #include <limits>
 #include <regex>
 #include <sstream>
@@ -46,6 +49,34 @@ TEST(LoggerTest, WritesOneJsonObjectPerCall) {
   EXPECT_LT(written[0].find("\"level\""), written[0].find("\"msg\""));
 
   EXPECT_EQ(Json::parse(written[1])["level"], "warn");
+}
+
+// The time of day is formatted once a second and kept: each line's timestamp is still the clock's,
+// to the millisecond, on either side of a second's change.
+TEST(LoggerTest, TimestampsFollowTheClockAcrossSeconds) {
+  const auto millisecondsOf = [](const std::string& line) {
+    const std::string ts = Json::parse(line)["ts"];
+    std::tm utc{};
+    std::istringstream in(ts);
+    in >> std::get_time(&utc, "%Y-%m-%dT%H:%M:%S");
+    EXPECT_FALSE(in.fail()) << ts;
+    return static_cast<int64_t>(timegm(&utc)) * 1000 + std::stoi(ts.substr(20, 3));
+  };
+  const auto now = [] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  };
+  std::ostringstream out;
+  Logger logger(out);
+  for (int i = 0; i < 6; ++i) {
+    const int64_t before = now();
+    logger.info("Ticked");
+    const int64_t after = now();
+    const int64_t stamped = millisecondsOf(lines(out.str()).back());
+    EXPECT_GE(stamped, before) << i;
+    EXPECT_LE(stamped, after) << i;
+    std::this_thread::sleep_for(std::chrono::milliseconds(230));
+  }
 }
 
 TEST(LoggerTest, NamesTheComponentWhenGiven) {
