@@ -7,7 +7,8 @@
 #                                              --target webhook_bench_server webhook_fixed_rate)
 # Environment: DURATION (seconds per run, default 10), RATE (fixed-rate run, default 5000), REPEAT
 # (runs of each kind per server, medians reported, default 3), WORKER_THREADS (the webhook's, default
-# agentguard-webhook's own).
+# agentguard-webhook's own). The two servers are measured in turn, run by run, and the throughput
+# ratio is the median of the ratios of each pair of runs.
 #
 # The machine may be shared: besides req/s and latency, each server's CPU time per request (from
 # /proc, whatever else runs) is reported, and the load average before and after.
@@ -72,38 +73,37 @@ cpu_us() {
 }
 median() { sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
 
-# measure NAME PORT PID -> appends a result line (medians of REPEAT runs of each kind)
-RESULTS=()
-declare -A WRK_RPS
-measure() {
-  local name="$1" port="$2" pid="$3" run out fixed before after requests
-  local -a rps=() p50=() p99=() cpu=() fp50=() fp99=() fachieved=() ffail=()
-  for run in $(seq "$REPEAT"); do
-    before="$(cpu_us "$pid")"
-    out="$(taskset -c 1 wrk -t 1 -c 8 -d "${DURATION}s" --latency -s "$WORK/post.lua" "https://127.0.0.1:${port}/validate")"
-    after="$(cpu_us "$pid")"
-    requests="$(awk '/requests in/ {print $1}' <<<"$out")"
-    rps+=("$(awk '/Requests\/sec/ {print $2}' <<<"$out")")
-    p50+=("$(awk '$1=="50%" {print $2}' <<<"$out" | to_us)")
-    p99+=("$(awk '$1=="99%" {print $2}' <<<"$out" | to_us)")
-    cpu+=("$(( (after - before) / requests ))")
-    fixed="$(taskset -c 1 "$RATE_BIN" "$port" "$WORK/ca.crt" "$WORK/review.json" "$RATE" "$DURATION" 8 || true)"
-    fp50+=("$(sed -n 's/.*p50_us=\([0-9]*\).*/\1/p' <<<"$fixed")")
-    fp99+=("$(sed -n 's/.*p99_us=\([0-9]*\).*/\1/p' <<<"$fixed")")
-    fachieved+=("$(sed -n 's/.*achieved_rps=\([0-9]*\).*/\1/p' <<<"$fixed")")
-    ffail+=("$(sed -n 's/.*failures=\([0-9]*\).*/\1/p' <<<"$fixed")")
-    echo "$name run $run: wrk ${rps[-1]} req/s p50 ${p50[-1]}us p99 ${p99[-1]}us cpu ${cpu[-1]}us/req" \
-      "$(grep -E 'Non-2xx' <<<"$out" | tr -s ' ')| fixed rate: $fixed | load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
-  done
-  local m_rps
-  m_rps="$(printf '%s\n' "${rps[@]}" | median)"
-  RESULTS+=("$(printf '%-8s %10s %9s %9s %8s | %7s %9s %9s %6s | %8s %8s' "$name" "$m_rps" \
-    "$(printf '%s\n' "${p50[@]}" | median)us" "$(printf '%s\n' "${p99[@]}" | median)us" \
-    "$(printf '%s\n' "${cpu[@]}" | median)us" "$(printf '%s\n' "${fachieved[@]}" | median)" \
-    "$(printf '%s\n' "${fp50[@]}" | median)us" "$(printf '%s\n' "${fp99[@]}" | median)us" \
-    "$(printf '%s\n' "${ffail[@]}" | awk '{s += $1} END {print s}')" \
-    "$(($(rss_kib "$pid") / 1024))MiB" "$(($(hwm_kib "$pid") / 1024))MiB")")
-  WRK_RPS["$name"]="$m_rps"
+# run_once NAME PORT PID -> one wrk run and one fixed-rate run against a server, appended to the
+# per-server lists below (space-separated values, one per run).
+declare -A RPS P50 P99 CPU FP50 FP99 FACHIEVED FFAIL
+run_once() {
+  local name="$1" port="$2" pid="$3" out fixed before after requests rps p50 p99 cpu
+  before="$(cpu_us "$pid")"
+  out="$(taskset -c 1 wrk -t 1 -c 8 -d "${DURATION}s" --latency -s "$WORK/post.lua" "https://127.0.0.1:${port}/validate")"
+  after="$(cpu_us "$pid")"
+  requests="$(awk '/requests in/ {print $1}' <<<"$out")"
+  rps="$(awk '/Requests\/sec/ {print $2}' <<<"$out")"
+  p50="$(awk '$1=="50%" {print $2}' <<<"$out" | to_us)"
+  p99="$(awk '$1=="99%" {print $2}' <<<"$out" | to_us)"
+  cpu="$(( (after - before) / requests ))"
+  fixed="$(taskset -c 1 "$RATE_BIN" "$port" "$WORK/ca.crt" "$WORK/review.json" "$RATE" "$DURATION" 8 || true)"
+  RPS[$name]+="$rps " P50[$name]+="$p50 " P99[$name]+="$p99 " CPU[$name]+="$cpu "
+  FP50[$name]+="$(sed -n 's/.*p50_us=\([0-9]*\).*/\1/p' <<<"$fixed") "
+  FP99[$name]+="$(sed -n 's/.*p99_us=\([0-9]*\).*/\1/p' <<<"$fixed") "
+  FACHIEVED[$name]+="$(sed -n 's/.*achieved_rps=\([0-9]*\).*/\1/p' <<<"$fixed") "
+  FFAIL[$name]+="$(sed -n 's/.*failures=\([0-9]*\).*/\1/p' <<<"$fixed") "
+  echo "$name: wrk ${rps} req/s p50 ${p50}us p99 ${p99}us cpu ${cpu}us/req" \
+    "$(grep -E 'Non-2xx' <<<"$out" | tr -s ' ')| fixed rate: $fixed | load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+}
+values() { tr ' ' '\n' <<<"$1" | sed '/^$/d'; }
+result_line() {  # NAME PID
+  local name="$1" pid="$2"
+  printf '%-8s %10s %9s %9s %8s | %7s %9s %9s %6s | %8s %8s\n' "$name" "$(values "${RPS[$name]}" | median)" \
+    "$(values "${P50[$name]}" | median)us" "$(values "${P99[$name]}" | median)us" \
+    "$(values "${CPU[$name]}" | median)us" "$(values "${FACHIEVED[$name]}" | median)" \
+    "$(values "${FP50[$name]}" | median)us" "$(values "${FP99[$name]}" | median)us" \
+    "$(values "${FFAIL[$name]}" | awk '{s += $1} END {print s}')" \
+    "$(($(rss_kib "$pid") / 1024))MiB" "$(($(hwm_kib "$pid") / 1024))MiB"
 }
 # wrk prints 850.00us, 1.20ms or 2.01s; in microseconds.
 to_us() {
@@ -124,8 +124,6 @@ if ! curl -s --cacert "$WORK/ca.crt" -H 'Content-Type: application/json' --data-
   curl -s --cacert "$WORK/ca.crt" --data-binary @"$WORK/review.json" "https://127.0.0.1:${WEBHOOK_PORT}/validate" >&2
   exit 1
 fi
-measure webhook "$WEBHOOK_PORT" "$SERVER_PID"
-kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""
 
 # nginx, one worker, same certificate and TLS settings, fixed answer.
 NGINX_PORT="$(free_port)"
@@ -158,15 +156,25 @@ CONF
 taskset -c 0 nginx -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" -e "$WORK/nginx/logs/error.log" &
 NGINX_PID=$!
 wait_ready "$NGINX_PORT"
-measure nginx "$NGINX_PORT" "$(cat "$WORK/nginx/nginx.pid")"
-kill "$NGINX_PID"; wait "$NGINX_PID" 2>/dev/null || true; NGINX_PID=""
+NGINX_WORKER="$(cat "$WORK/nginx/nginx.pid")"
+
+# Both servers wait on CPU 0 (an idle one takes no time) and are measured in turn, so that the ratio
+# of each pair of runs is taken under the same conditions even when the machine's speed drifts.
+RATIOS=()
+for run in $(seq "$REPEAT"); do
+  run_once webhook "$WEBHOOK_PORT" "$SERVER_PID"
+  run_once nginx "$NGINX_PORT" "$NGINX_WORKER"
+  RATIOS+=("$(python3 -c "print('%.1f' % (100 * $(values "${RPS[webhook]}" | tail -1) / $(values "${RPS[nginx]}" | tail -1)))")")
+done
 
 echo
 echo "AdmissionReview ${BODY_BYTES} bytes, all bundled policies, TLS keep-alive; server on CPU 0, load on CPU 1;"
 echo "webhook $(grep -o 'worker-threads [0-9]*' "$WORK/server.out" || echo 'worker-threads ?')"
-echo "medians of ${REPEAT} runs of ${DURATION}s each; load average before: ${LOAD_BEFORE}, after: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "medians of ${REPEAT} runs of ${DURATION}s each, the servers in turn; load average before: ${LOAD_BEFORE}, after: $(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-8s %10s %9s %9s %8s | %7s %9s %9s %6s | %8s %8s\n' server "wrk req/s" "wrk p50" "wrk p99" "CPU/req" \
   "rate" "p50" "p99" "fail" "RSS" "peak RSS"
 printf '%-8s %10s %9s %9s %8s | %7s %9s %9s %6s | %8s %8s\n' "" "(-c8 -t1)" "" "" "" "(${RATE}/s)" "" "" "" "" ""
-for line in "${RESULTS[@]}"; do echo "$line"; done
-python3 -c "w=float('${WRK_RPS[webhook]}'); n=float('${WRK_RPS[nginx]}'); print('webhook/nginx throughput: %.1f %%' % (100*w/n))"
+result_line webhook "$SERVER_PID"
+result_line nginx "$NGINX_WORKER"
+echo "webhook/nginx throughput, each pair of runs: ${RATIOS[*]} (%)"
+echo "webhook/nginx throughput: $(printf '%s\n' "${RATIOS[@]}" | median) % (median of the pairs)"
