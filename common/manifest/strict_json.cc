@@ -1,5 +1,6 @@
 #include "common/manifest/strict_json.h"
 
+#include <array>
 #include <charconv>
 #include <clocale>
 #include <cmath>
@@ -179,13 +180,30 @@ class DomPool {
   }
 
   // Lets go of `value`: kept whole as the template when there is none and it is small enough, taken
-  // apart otherwise. Leaves `value` null.
+  // apart otherwise. Leaves `value` null. A DOM a reader on this thread has just built is measured by
+  // what the reader counted (see noteRead); any other is counted here.
   void recycle(Json& value) {
-    if (template_.is_null() && value.is_structured() && fitsTemplate(value)) {
-      template_.swap(value);
-      return;
+    if (template_.is_null() && value.is_structured()) {
+      bool fits = false;
+      if (const Read* read = recentRead(value)) {
+        fits = read->values <= kTemplateValues && read->bytes <= kTemplateStringBytes;
+      } else {
+        fits = fitsTemplate(value);
+      }
+      recent_ = {};
+      if (fits) {
+        template_.swap(value);
+        return;
+      }
     }
     takeApart(value);
+  }
+
+  // Records that a reader built `dom` with `values` values and `bytes` of string and key capacity.
+  void noteRead(const Json& dom, size_t values, size_t bytes) {
+    if (!dom.is_structured()) return;
+    recent_[next_] = {containerOf(dom), dom.size(), values, bytes};
+    next_ = (next_ + 1) % recent_.size();
   }
 
   // Empties a slot about to be read into: a string, array or object goes to the pool.
@@ -351,6 +369,27 @@ class DomPool {
   std::vector<Json*> open_;  // takeApart(): the containers being emptied, outermost first
   std::vector<const Json*> counting_;  // fitsTemplate(): values still to count
   Json template_;
+
+  // The last DOMs readers built on this thread (an AdmissionReview has two objects), known by their
+  // top-level container, which stays where it is when the DOM is moved.
+  struct Read {
+    const void* container = nullptr;
+    size_t members = 0;
+    size_t values = 0;
+    size_t bytes = 0;
+  };
+  static const void* containerOf(const Json& dom) {
+    if (dom.is_object()) return &dom.get_ref<const Json::object_t&>();
+    return &dom.get_ref<const Json::array_t&>();
+  }
+  const Read* recentRead(const Json& dom) const {
+    for (const Read& read : recent_) {
+      if (read.container == containerOf(dom) && read.members == dom.size()) return &read;
+    }
+    return nullptr;
+  }
+  std::array<Read, 2> recent_{};
+  size_t next_ = 0;
 };
 
 }  // namespace
@@ -526,6 +565,7 @@ bool StrictJsonReader::readKey(Level& level, Json* container, Json*& slot) {
                                  "; each key may appear once per object");
     }
     level.key = placed->first;
+    heldBytes_ += placed->first.capacity();
     slot = &placed->second;
   }
   return expect(':', "':' after an object key");
@@ -538,6 +578,7 @@ bool StrictJsonReader::reuseMember(Level& level, std::string_view key, Json*& sl
   auto& members = level.container->get_ref<Json::object_t&>();
   if (level.cursor != members.end() && level.cursor->first == key) {
     level.key = level.cursor->first;
+    heldBytes_ += level.cursor->first.capacity();
     slot = &level.cursor->second;
     ++level.cursor;
     return true;
@@ -755,6 +796,7 @@ bool StrictJsonReader::scalar(Json* out) {
         DomPool::local().clear(*out);
         DomPool::local().setString(*out, value);
       }
+      heldBytes_ += out->get_ref<const Json::string_t&>().capacity();
       break;
     }
     case 't':
@@ -921,7 +963,11 @@ bool StrictJsonReader::readValue(Json& out) {
   DomPool& pool = DomPool::local();
   pool.clear(out);
   pool.takeTemplate(out);
-  return walk(&out);
+  const size_t valuesBefore = nodes_;
+  heldBytes_ = 0;
+  if (!walk(&out)) return false;
+  pool.noteRead(out, nodes_ - valuesBefore, heldBytes_);
+  return true;
 }
 
 bool StrictJsonReader::skipValue(std::string_view* raw) {

@@ -130,6 +130,7 @@ class StrictJsonReader {
   ParseLimits limits_;
   size_t pos_ = 0;
   size_t nodes_ = 0;
+  size_t heldBytes_ = 0;  // readValue(): capacity of the strings and keys it has put in the DOM
   size_t depth_ = 0;
   size_t lastValueEnd_ = 0;  // where the most recent complete value ended
   // The levels of the last reader destroyed on this thread, with their buffers, for the next one.
