@@ -202,7 +202,12 @@ class DomPool {
   // Records that a reader built `dom` with `values` values and `bytes` of string and key capacity.
   void noteRead(const Json& dom, size_t values, size_t bytes) {
     if (!dom.is_structured()) return;
-    recent_[next_] = {containerOf(dom), dom.size(), values, bytes};
+    const void* container = containerOf(dom);
+    // A DOM read into the template has the container an earlier read had: that record is stale.
+    for (Read& read : recent_) {
+      if (read.container == container) read = {};
+    }
+    recent_[next_] = {container, dom.size(), values, bytes};
     next_ = (next_ + 1) % recent_.size();
   }
 
