@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <ctime>
 
+#include "common/manifest/json_string.h"
+
 namespace agentguard::log {
 namespace {
 
@@ -42,23 +44,13 @@ std::string timestamp() {
   return stamp;
 }
 
-// Printable ASCII other than the quote and the backslash: written as it is, as nlohmann writes it.
-bool plainText(std::string_view text) {
-  return std::all_of(text.begin(), text.end(), [](char c) { return c >= 0x20 && c < 0x7F && c != '"' && c != '\\'; });
-}
-
 // `value` as nlohmann's dump(-1) writes it: the common cases (plain strings, integers, booleans, null
 // and arrays of them) directly, anything else through the serializer.
 void appendJson(std::string& line, const nlohmann::json& value) {
   switch (value.type()) {
-    case nlohmann::json::value_t::string: {
-      const auto& text = value.get_ref<const std::string&>();
-      if (!plainText(text)) break;
-      line += '"';
-      line += text;
-      line += '"';
-      return;
-    }
+    case nlohmann::json::value_t::string:
+      if (manifest::appendAsciiJsonString(line, value.get_ref<const std::string&>())) return;
+      break;
     case nlohmann::json::value_t::number_integer: line += std::to_string(value.get<int64_t>()); return;
     case nlohmann::json::value_t::number_unsigned: line += std::to_string(value.get<uint64_t>()); return;
     case nlohmann::json::value_t::boolean: line += value.get<bool>() ? "true" : "false"; return;
@@ -78,11 +70,7 @@ void appendJson(std::string& line, const nlohmann::json& value) {
 
 void appendMember(std::string& line, std::string_view key, const nlohmann::json& value) {
   if (line.size() > 1) line += ',';
-  if (plainText(key)) {
-    line += '"';
-    line += key;
-    line += '"';
-  } else {
+  if (!manifest::appendAsciiJsonString(line, key)) {
     line += nlohmann::json(key).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   }
   line += ':';
@@ -107,7 +95,7 @@ void Logger::log(Level level, std::string_view msg, std::initializer_list<Field>
   if (!enabled(level)) return;
   // The line is written directly rather than built as a JSON object first: the webhook logs one per
   // request. Each key appears once, where it first appears, with its last value (ts, level, component
-  // and msg first). Text that needs escaping goes through nlohmann's serializer, which replaces invalid
+  // and msg first). Text that is not ASCII goes through nlohmann's serializer, which replaces invalid
   // UTF-8 rather than throw: a log line must never take the process down.
   std::string line;
   line.reserve(256);

@@ -1,10 +1,11 @@
 #include "webhook/admission/response_builder.h"
 
-#include <algorithm>
 #include <map>
 #include <set>
 
 #include <nlohmann/json.hpp>
+
+#include "common/manifest/json_string.h"
 
 namespace agentguard::webhook {
 
@@ -114,46 +115,13 @@ std::string serializeThroughDom(const AdmissionResponse& response) {
   return review.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-bool isAscii(std::string_view text) {
-  return std::all_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
-}
-
-// `text` (ASCII) as a JSON string, escaped as nlohmann's dump escapes it.
-void appendString(std::string& out, std::string_view text) {
-  out += '"';
-  for (const char c : text) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          constexpr std::string_view kHex = "0123456789abcdef";
-          out += "\\u00";
-          out += kHex[static_cast<unsigned char>(c) >> 4];
-          out += kHex[static_cast<unsigned char>(c) & 0x0F];
-        } else {
-          out += c;
-        }
-    }
-  }
-  out += '"';
-}
-
 }  // namespace
 
 std::string serializeAdmissionReview(const AdmissionResponse& response) {
   // The usual answer is written directly, members in the order the DOM's sorted keys give; text that is
   // not ASCII (which may be invalid UTF-8) and audit annotations (whose keys need sorting and merging)
   // go through the DOM.
-  const bool ascii = isAscii(response.uid) && isAscii(response.reason) && isAscii(response.message) &&
-                     std::all_of(response.warnings.begin(), response.warnings.end(),
-                                 [](const std::string& warning) { return isAscii(warning); });
-  if (!ascii || !response.auditAnnotations.empty()) return serializeThroughDom(response);
+  if (!response.auditAnnotations.empty()) return serializeThroughDom(response);
   std::string out;
   out.reserve(128 + response.uid.size() + response.message.size());
   out += R"({"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","response":{"allowed":)";
@@ -162,18 +130,18 @@ std::string serializeAdmissionReview(const AdmissionResponse& response) {
     out += R"(,"status":{"code":)";
     out += std::to_string(response.code);
     out += R"(,"message":)";
-    appendString(out, response.message);
+    if (!manifest::appendAsciiJsonString(out, response.message)) return serializeThroughDom(response);
     out += R"(,"reason":)";
-    appendString(out, response.reason);
+    if (!manifest::appendAsciiJsonString(out, response.reason)) return serializeThroughDom(response);
     out += R"(,"status":"Failure"})";
   }
   out += R"(,"uid":)";
-  appendString(out, response.uid);
+  if (!manifest::appendAsciiJsonString(out, response.uid)) return serializeThroughDom(response);
   if (!response.warnings.empty()) {
     out += R"(,"warnings":[)";
     for (size_t i = 0; i < response.warnings.size(); ++i) {
       if (i > 0) out += ',';
-      appendString(out, response.warnings[i]);
+      if (!manifest::appendAsciiJsonString(out, response.warnings[i])) return serializeThroughDom(response);
     }
     out += ']';
   }
