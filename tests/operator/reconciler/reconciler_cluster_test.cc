@@ -254,7 +254,11 @@ TEST_F(ClusterReconcilerTest, ExpiryDeletesThePod) {
   startOperator();
   createSandbox("brief", json::parse(R"({"lifecycle": {"maxLifetime": "4s"}})"));
   ASSERT_TRUE(waitUntil([&] { return pod("brief").has_value(); }));
-  EXPECT_FALSE((*sandbox("brief"))["status"].value("expiresAt", "").empty());
+  // The Pod is created before the status that records the expiry is written.
+  EXPECT_TRUE(waitUntil([&] {
+    const auto object = sandbox("brief");
+    return object && !object->value("status", json::object()).value("expiresAt", "").empty();
+  }));
   ASSERT_TRUE(waitUntil([&] { return phase("brief") == "Expired"; }, 20s));
   EXPECT_TRUE(waitUntil([&] { return !pod("brief").has_value(); }));
   EXPECT_EQ(condition("brief", "Failed")["reason"], "Expired");
