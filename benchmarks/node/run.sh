@@ -172,7 +172,7 @@ main() {
     k apply -f "${REPO}/crds/agentguard.io_agentsandboxes.yaml" >/dev/null
     k wait --for=condition=Established crd/agentsandboxes.agentguard.io --timeout=60s >/dev/null
     "${REPO}/build/bin/agentguard-operator" --kubeconfig "$KUBECONFIG" \
-      --metrics-listen 127.0.0.1:0 --health-listen 127.0.0.1:0 \
+      --metrics-listen "" --health-listen "" \
       >"${STATE_DIR}/logs/operator.log" 2>&1 &
     OPERATOR_PID=$!
   else

@@ -236,7 +236,11 @@ EOF
 # table below sends that address to the loopback listener before kube-proxy's rules see it
 # (priority -150 < dstnat -100), from pods on the bridge (route_localnet) and from host
 # network pods. The API server listens on loopback only.
+# IP forwarding (Service traffic between pods is routed by the host) is switched on for the
+# cluster's life and restored by down; the forward chain keeps pod traffic on the bridge, so no
+# pod packet leaves the machine.
 setup_host_network() {
+  sysctl -n net.ipv4.ip_forward >"${STATE_DIR}/ip_forward.saved"
   ip link add "$BRIDGE" type bridge
   ip addr add "${GATEWAY_IP}/24" dev "$BRIDGE"
   ip link set "$BRIDGE" up
@@ -251,6 +255,10 @@ table ip ${NFT_TABLE} {
   chain output {
     type nat hook output priority -150; policy accept;
     ip daddr ${KUBERNETES_SERVICE_IP} tcp dport 443 dnat to 127.0.0.1:${APISERVER_PORT}
+  }
+  chain forward {
+    type filter hook forward priority -10; policy accept;
+    iifname "${BRIDGE}" oifname != "${BRIDGE}" drop
   }
 }
 EOF
@@ -366,6 +374,7 @@ state = "${dir}/state"
 [plugins."io.containerd.grpc.v1.cri"]
   sandbox_image = "agentguard.local/pause:1"
   enable_selinux = false
+  netns_mounts_under_state_dir = true
   [plugins."io.containerd.grpc.v1.cri".cni]
     bin_dir = "/usr/lib/cni"
     conf_dir = "${STATE_DIR}/cni/net.d"
@@ -432,6 +441,7 @@ EOF
   start_process kube-proxy "$(kube_bin kube-proxy)" \
     --kubeconfig="${STATE_DIR}/kubeconfig-system-kube-proxy" --hostname-override="${NODE_NAME}" \
     --proxy-mode=iptables --cluster-cidr="${POD_CIDR}" --conntrack-max-per-core=0 \
+    --iptables-localhost-nodeports=false \
     --healthz-bind-address="127.0.0.1:${PROXY_HEALTHZ_PORT}" \
     --metrics-bind-address="127.0.0.1:${PROXY_METRICS_PORT}" --v=1
 }
@@ -597,6 +607,8 @@ clean_kernel_state() {
   done
   ip link delete "$BRIDGE" 2>/dev/null || true
   nft delete table ip "$NFT_TABLE" 2>/dev/null || true
+  [[ ! -s "${STATE_DIR}/ip_forward.saved" ]] ||
+    sysctl -qw "net.ipv4.ip_forward=$(cat "${STATE_DIR}/ip_forward.saved")" || true
   nft delete table inet "$KNP_NFT_TABLE" 2>/dev/null || true
   [[ -x "$(kube_bin kube-proxy)" ]] && "$(kube_bin kube-proxy)" --cleanup >/dev/null 2>&1 || true
   clean_iptables
@@ -616,7 +628,7 @@ clean_iptables() {
     command -v "$tool" >/dev/null 2>&1 || continue
     for table in nat filter mangle; do
       "${tool}-save" -t "$table" 2>/dev/null | grep -E '^-A [A-Z]+ .*-j (KUBE|CNI)-' | sed 's/^-A/-D/' |
-        while read -r rule; do eval "${tool} -t ${table} ${rule}" 2>/dev/null || true; done
+        while read -r rule; do eval "${tool} -t ${table} ${rule}" 2>/dev/null || true; done || true
       for chain in $("${tool}-save" -t "$table" 2>/dev/null | sed -n 's/^:\(\(KUBE\|CNI\)-[^ ]*\) .*/\1/p'); do
         "$tool" -t "$table" -F "$chain" 2>/dev/null || true
       done

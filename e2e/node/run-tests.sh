@@ -47,11 +47,9 @@ start_operator() {
   source "$AGENTGUARD_CLUSTER_ENV"
   "$AGENTGUARD_KUBECTL" apply -f "${REPO}/crds/agentguard.io_agentsandboxes.yaml" >/dev/null
   "$AGENTGUARD_KUBECTL" wait --for=condition=Established crd/agentsandboxes.agentguard.io --timeout=60s >/dev/null
-  local ports
-  read -r -a ports < <(python3 -c 'import random; print(*random.sample(range(15000, 30000), 2))')
   "${REPO}/build/bin/agentguard-operator" --kubeconfig "$KUBECONFIG" \
     --allowed-runtime-classes gvisor,nohandler \
-    --metrics-listen "127.0.0.1:${ports[0]}" --health-listen "127.0.0.1:${ports[1]}" \
+    --metrics-listen "" --health-listen "" \
     >"${AGENTGUARD_CLUSTER_STATE_DIR}/logs/operator.log" 2>&1 &
   OPERATOR_PID=$!
 }
