@@ -404,6 +404,11 @@ start_kubelet() {
     [[ -d "$cg" && ! -L "${cg%/}" && "$cg" != */unified/ ]] || continue
     mkdir -p "${cg}${CGROUP_ROOT}"
   done
+  # A new cpuset cgroup starts with no CPUs and no memory nodes: give it its parent's.
+  if [[ -f /sys/fs/cgroup/cpuset/cpuset.cpus ]]; then
+    cat /sys/fs/cgroup/cpuset/cpuset.cpus >"/sys/fs/cgroup/cpuset/${CGROUP_ROOT}/cpuset.cpus"
+    cat /sys/fs/cgroup/cpuset/cpuset.mems >"/sys/fs/cgroup/cpuset/${CGROUP_ROOT}/cpuset.mems"
+  fi
   cat >"${dir}/config.yaml" <<EOF
 apiVersion: kubelet.config.k8s.io/v1beta1
 kind: KubeletConfiguration
