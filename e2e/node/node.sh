@@ -130,6 +130,12 @@ processes_in_state_dir() {
   done
 }
 
+# Every process in the kubelet's cgroup root (containers whose shim is already gone).
+processes_in_cgroup_root() {
+  [[ -d "/sys/fs/cgroup/pids/${CGROUP_ROOT}" ]] || return 0
+  find "/sys/fs/cgroup/pids/${CGROUP_ROOT}" -name cgroup.procs -exec cat {} + 2>/dev/null | sort -u
+}
+
 # wait_until DESCRIPTION COMMAND...: polls COMMAND until it succeeds or TIMEOUT passes.
 wait_until() {
   local what="$1" deadline=$((SECONDS + TIMEOUT)) started=$SECONDS
@@ -566,13 +572,13 @@ cmd_up() {
 
 up_steps() {
   generate_pki
-  setup_host_network
+  setup_host_network || return 1
   write_cni_config
   start_control_plane || return 1
   start_containerd || return 1
   start_kubelet
   wait_until "node ${NODE_NAME} registered" kubectl_node get node "$NODE_NAME" || return 1
-  apply_addons
+  apply_addons || return 1
   wait_until "node ${NODE_NAME} Ready" node_ready || return 1
   wait_until "CoreDNS answers" coredns_answers || return 1
   wait_until "kube-network-policies enforcing" policy_enforcement_running || return 1
@@ -589,7 +595,7 @@ cmd_down() {
   stop_process kube-proxy
   stop_process containerd
   local pid
-  for pid in $(processes_in_state_dir); do kill -KILL "$pid" 2>/dev/null || true; done
+  for pid in $(processes_in_state_dir) $(processes_in_cgroup_root); do kill -KILL "$pid" 2>/dev/null || true; done
   local name
   for name in "${CONTROL_PLANE[@]}"; do stop_process "$name"; done
   clean_kernel_state
