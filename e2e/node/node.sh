@@ -465,10 +465,10 @@ node_ready() {
 # Nodes, RBAC for kube-proxy and the kubelet API, RuntimeClass, CoreDNS, kube-network-policies.
 apply_addons() {
   kubectl_node create clusterrolebinding agentguard-node-proxier --clusterrole=system:node-proxier \
-    --user=system:kube-proxy >/dev/null
-  kubectl_node apply -f "${SCRIPT_DIR}/manifests/runtimeclass.yaml" >/dev/null
+    --user=system:kube-proxy >/dev/null || return 1
+  kubectl_node apply -f "${SCRIPT_DIR}/manifests/runtimeclass.yaml" >/dev/null || return 1
   sed -e "s/@COREDNS_VERSION@/${NODE_COREDNS_VERSION}/" -e "s/@DNS_SERVICE_IP@/${DNS_SERVICE_IP}/" \
-    "${SCRIPT_DIR}/manifests/coredns.yaml" | kubectl_node apply -f - >/dev/null
+    "${SCRIPT_DIR}/manifests/coredns.yaml" | kubectl_node apply -f - >/dev/null || return 1
   sed -e "s/@KNP_VERSION@/${NODE_KNP_VERSION}/" -e "s/@NODE_NAME@/${NODE_NAME}/" \
     -e "s/@KNP_METRICS_PORT@/${KNP_METRICS_PORT}/" \
     "${SCRIPT_DIR}/manifests/kube-network-policies.yaml" | kubectl_node apply -f - >/dev/null
