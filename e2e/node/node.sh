@@ -345,16 +345,22 @@ apiserver_ready() {
 
 admin_token() { awk -F, '$2 == "agentguard-admin" { print $1 }' "$(pki)/tokens.csv"; }
 
-# gVisor's platform: KVM when /dev/kvm opens, else systrap (ptrace-free seccomp traps).
+# gVisor's platform: KVM when a sandbox actually starts on it here (a nested VM may expose
+# /dev/kvm and still fail), else systrap (seccomp traps, no ptrace).
 gvisor_platform() {
   if [[ -n "${AGENTGUARD_GVISOR_PLATFORM:-}" ]]; then
     printf '%s\n' "$AGENTGUARD_GVISOR_PLATFORM"
-  elif [[ -c /dev/kvm ]] && { exec 3<>/dev/kvm; } 2>/dev/null; then
-    exec 3>&-
+    return 0
+  fi
+  local probe="${STATE_DIR}/runsc/probe"
+  mkdir -p "$probe"
+  if [[ -c /dev/kvm ]] && timeout 60 "$(gvisor_bin_dir)/runsc" --root "$probe" --network=none \
+    --platform=kvm do /bin/true >"$(logs)/runsc-kvm-probe.log" 2>&1; then
     printf 'kvm\n'
   else
     printf 'systrap\n'
   fi
+  rm -rf "$probe"
 }
 
 start_containerd() {
