@@ -2,7 +2,7 @@
 # Builds the node's container images without a registry and imports them into a containerd.
 #
 #   e2e/node/images.sh build [NAME...]             build what is missing (cached)
-#   e2e/node/images.sh import CONTAINERD_SOCKET    import every image into namespace k8s.io
+#   e2e/node/images.sh import SOCKET [NAME...]     import the images (default: all) into namespace k8s.io
 #   e2e/node/images.sh missing                     list the images not built yet
 #
 # Images (all agentguard.local/..., OCI archives cached under ~/.cache/agentguard/images-<recipe>):
@@ -121,9 +121,12 @@ cmd_build() {
   log "images ready in $(images_dir)"
 }
 
+# cmd_import SOCKET [NAME...]: imports the named images (default: all).
 cmd_import() {
   local socket="$1" ref
+  shift
   while read -r ref; do
+    (($# == 0)) || [[ " $* " == *" ${ref%%:*} "* ]] || continue
     [[ -s "$(archive_of "$ref")" ]] || die "$(archive_of "$ref") is missing: run $0 build"
     ctr --address "$socket" --namespace k8s.io images import --base-name "agentguard.local/${ref%%:*}" \
       "$(archive_of "$ref")" >/dev/null
@@ -142,7 +145,7 @@ main() {
   case "${1:-}" in
     missing) cmd_missing ;;
     build) shift; cmd_build "$@" ;;
-    import) (($# == 2)) || die "usage: $0 import CONTAINERD_SOCKET"; cmd_import "$2" ;;
+    import) (($# >= 2)) || die "usage: $0 import CONTAINERD_SOCKET [NAME...]"; shift; cmd_import "$@" ;;
     *) die "usage: $0 build [NAME...] | import CONTAINERD_SOCKET" ;;
   esac
 }

@@ -9,6 +9,7 @@
 #   node.sh down --state-dir DIR    stop and remove everything up created
 #   node.sh leftovers --state-dir DIR   list what a stopped cluster left behind (exit 1 if any)
 #   node.sh installed               exit 0 if install has nothing left to do
+#   node.sh runtime-check --state-dir DIR   containerd + runc + runsc alone: the kernel each one shows
 #
 # One node cluster runs on a machine at a time: containerd's CNI, kube-proxy's rules and the
 # bridge are machine-wide. Every address is loopback or on the bridge this script creates.
@@ -363,6 +364,7 @@ gvisor_platform() {
   rm -rf "$probe"
 }
 
+# start_containerd [IMAGE_NAME...]: also imports the images (default: all).
 start_containerd() {
   local dir="${STATE_DIR}/containerd" platform
   platform="$(gvisor_platform)"
@@ -404,7 +406,7 @@ EOF
   start_process containerd "PATH=$(gvisor_bin_dir):${PATH}" "$(command -v containerd)" --config "${dir}/config.toml"
   wait_until "containerd" ctr --address "$(containerd_socket)" version || return 1
   log "importing images"
-  "${SCRIPT_DIR}/images.sh" import "$(containerd_socket)"
+  "${SCRIPT_DIR}/images.sh" import "$(containerd_socket)" "$@"
 }
 
 start_kubelet() {
@@ -692,6 +694,37 @@ cmd_leftovers() {
   return "$found"
 }
 
+# containerd alone, as up configures it, running the toolbox once under runc and once under
+# runsc: what each container sees as its kernel. Needs runsc and the images, not Kubernetes.
+cmd_runtime_check() {
+  [[ -x "$(gvisor_bin_dir)/runsc" ]] || die "runsc is missing; run: e2e/node/build-go.sh gvisor"
+  [[ -z "$("${SCRIPT_DIR}/images.sh" missing | grep -E 'pause|toolbox' || true)" ]] ||
+    die "images missing; run: e2e/node/images.sh build pause toolbox"
+  [[ ! -e "$STATE_DIR" ]] || die "${STATE_DIR} exists; remove it or pick another --state-dir"
+  mkdir -p "$(logs)" "$(run_dir)"
+  touch "${STATE_DIR}/.agentguard-node"
+  local status=0 runtime out
+  if start_containerd pause toolbox; then
+    log "gVisor platform: $(cat "${STATE_DIR}/gvisor-platform")"
+    for runtime in runc runsc; do
+      local args=(--runtime io.containerd.runc.v2)
+      [[ "$runtime" == runc ]] ||
+        args=(--runtime io.containerd.runsc.v1 --runtime-config-path "${STATE_DIR}/runsc/runsc.toml")
+      if out="$(timeout 120 ctr --address "$(containerd_socket)" --namespace k8s.io run --rm "${args[@]}" \
+        agentguard.local/toolbox:1 "check-${runtime}" sh -c 'cat /proc/version; dmesg 2>&1 | head -n 3' 2>&1)"; then
+        printf '%s:\n%s\n' "$runtime" "$(printf '%s\n' "$out" | sed 's/^/  /')"
+      else
+        printf '%s: failed\n%s\n' "$runtime" "$out"
+        status=1
+      fi
+    done
+  else
+    status=1
+  fi
+  cmd_down
+  return "$status"
+}
+
 cmd_install() {
   "${SCRIPT_DIR}/install.sh"
 }
@@ -707,6 +740,7 @@ main() {
     down) cmd_down ;;
     leftovers) cmd_leftovers ;;
     installed) [[ -z "$(missing_parts)" ]] ;;
+    runtime-check) cmd_runtime_check ;;
     -h | --help | help) usage ;;
     *) die "unknown command: ${command} (see --help)" ;;
   esac
