@@ -83,15 +83,39 @@ build_component() {
   log "${name} ${version}: resolving modules"
   prepare_wrapper "${dest}/src" "$module" "$version" "$extra" "${pkgs[@]}"
   mkdir -p "${dest}/bin.new"
-  local started=$SECONDS
+  local started=$SECONDS src
   for spec in "$@"; do
     log "${name} ${version}: building ${spec%%=*}"
-    (cd "${dest}/src" && nice -n 15 "$go" build -ldflags "$ldflags" -o "${dest}/bin.new/${spec%%=*}" "${spec#*=}")
+    src="${dest}/src"
+    [[ "${spec%%=*}" != containerd-shim-runsc-v1 ]] || src="$(prepare_gvisor_shim_wrapper "$dest")"
+    (cd "$src" && nice -n 15 "$go" build -ldflags "$ldflags" -o "${dest}/bin.new/${spec%%=*}" "${spec#*=}")
   done
   rm -rf "${dest}/bin"
   mv "${dest}/bin.new" "${dest}/bin"
   touch "$stamp"
   log "${name} ${version}: built in $((SECONDS - started)) s into ${dest}/bin"
+}
+
+# gVisor's shim lowers its own OOM score to -999 and fails the pod when the kernel refuses
+# (no CAP_SYS_RESOURCE, as on machines whose capability bounding set lacks it); containerd's own
+# shims ignore that refusal. The shim is built from a copy of the module in which that one
+# condition also lets a permission error pass (the copy lives in the cache, beside the wrapper
+# module that replaces gvisor.dev/gvisor with it). runsc is built from the module as published.
+# Prints the wrapper's directory.
+prepare_gvisor_shim_wrapper() {
+  local dest="$1" copy="${1}/shim-src/gvisor" manager
+  rm -rf "${dest}/shim-src"
+  mkdir -p "${dest}/shim-src"
+  cp -r "${GOMODCACHE}/gvisor.dev/gvisor@${NODE_GVISOR_VERSION}" "$copy"
+  chmod -R u+w "$copy"
+  manager="${copy}/pkg/shim/v1/manager.go"
+  sed -i 's/if err := sys.SetOOMScore(cmd.Process.Pid, oomScoreMax); err != nil {/if err := sys.SetOOMScore(cmd.Process.Pid, oomScoreMax); err != nil \&\& !os.IsPermission(err) {/' \
+    "$manager"
+  grep -q 'oomScoreMax); err != nil && !os.IsPermission(err) {' "$manager" ||
+    die "gVisor's shim no longer sets its OOM score as expected; review prepare_gvisor_shim_wrapper"
+  cp "${dest}/src/go.mod" "${dest}/src/go.sum" "${dest}/shim-src/"
+  printf '\nreplace gvisor.dev/gvisor => ./gvisor\n' >>"${dest}/shim-src/go.mod"
+  printf '%s\n' "${dest}/shim-src"
 }
 
 build_kubernetes() {

@@ -364,6 +364,30 @@ gvisor_platform() {
   rm -rf "$probe"
 }
 
+# containerd 1.6 (Debian bookworm) reads a bare socket address from a shim's "start"; gVisor's
+# shim, built with containerd 2's libraries, prints the bootstrap JSON
+# {"version":2,"address":...,"protocol":"ttrpc"} instead (the task API it serves is the same v2).
+# This adapter, first on containerd's PATH, hands containerd the address; every other call goes
+# straight to gVisor's shim.
+write_runsc_shim_adapter() {
+  local dir="$1"
+  mkdir -p "$dir"
+  cat >"${dir}/containerd-shim-runsc-v1" <<SHIM
+#!/bin/bash
+real='$(gvisor_bin_dir)/containerd-shim-runsc-v1'
+if [[ "\${*: -1}" != start ]]; then
+  exec "\$real" "\$@"
+fi
+out="\$("\$real" "\$@")" || exit
+if [[ "\$out" == "{"* ]]; then
+  python3 -c 'import json, sys; print(json.loads(sys.argv[1])["address"], end="")' "\$out"
+else
+  printf '%s' "\$out"
+fi
+SHIM
+  chmod 755 "${dir}/containerd-shim-runsc-v1"
+}
+
 # start_containerd [IMAGE_NAME...]: also imports the images (default: all).
 start_containerd() {
   local dir="${STATE_DIR}/containerd" platform
@@ -389,6 +413,9 @@ state = "${dir}/state"
   sandbox_image = "agentguard.local/pause:1"
   enable_selinux = false
   netns_mounts_under_state_dir = true
+  # Never ask the kernel for an OOM score below containerd's own: lowering it needs
+  # CAP_SYS_RESOURCE, which a machine may not grant even to root.
+  restrict_oom_score_adj = true
   [plugins."io.containerd.grpc.v1.cri".cni]
     bin_dir = "/usr/lib/cni"
     conf_dir = "${STATE_DIR}/cni/net.d"
@@ -403,7 +430,9 @@ state = "${dir}/state"
         ConfigPath = "${STATE_DIR}/runsc/runsc.toml"
 EOF
   printf '%s\n' "$platform" >"${STATE_DIR}/gvisor-platform"
-  start_process containerd "PATH=$(gvisor_bin_dir):${PATH}" "$(command -v containerd)" --config "${dir}/config.toml"
+  write_runsc_shim_adapter "${STATE_DIR}/shim-bin"
+  start_process containerd "PATH=${STATE_DIR}/shim-bin:$(gvisor_bin_dir):${PATH}" "$(command -v containerd)" \
+    --config "${dir}/config.toml"
   wait_until "containerd" ctr --address "$(containerd_socket)" version || return 1
   log "importing images"
   "${SCRIPT_DIR}/images.sh" import "$(containerd_socket)" "$@"
@@ -665,6 +694,10 @@ clean_host_files() {
     [[ -L "$link" && "$(readlink "$link")" == "${STATE_DIR}/"* ]] && rm -f "$link"
   done
   rmdir /var/log/containers /run/netns 2>/dev/null || true
+  # containerd 1.6 keeps its shims' sockets in /run/containerd/s whatever its state directory;
+  # a shim removes its socket when it exits, so only a killed shim leaves one.
+  find /run/containerd/s -type s -delete 2>/dev/null || true
+  rmdir /run/containerd/s /run/containerd 2>/dev/null || true
   rm -rf /var/lib/cni/results/agentguard-* 2>/dev/null || true
 }
 
@@ -688,6 +721,8 @@ cmd_leftovers() {
   ((what == 0)) || report "${what} iptables/ip6tables chains or rules KUBE-*/CNI-*"
   what="$(nft list tables 2>/dev/null | grep -cE "${NFT_TABLE}|${KNP_NFT_TABLE}|kube-proxy" || true)"
   ((what == 0)) || report "nftables tables: $(nft list tables 2>/dev/null | tr '\n' ' ')"
+  what="$(find /run/containerd/s -type s 2>/dev/null | wc -l)"
+  ((what == 0)) || report "${what} shim sockets in /run/containerd/s"
   compgen -G "/sys/fs/cgroup/*/${CGROUP_ROOT}" >/dev/null && report "cgroups /sys/fs/cgroup/*/${CGROUP_ROOT}"
   [[ ! -s "$OWNER_FILE" ]] || report "owner file ${OWNER_FILE}"
   ((found == 0)) && printf 'nothing left behind\n'

@@ -12,7 +12,7 @@ readonly NODE_KNP_VERSION=v0.8.0
 readonly NODE_COREDNS_VERSION=v1.15.0
 readonly NODE_CRI_TOOLS_VERSION=v1.37.0
 # Bump when a build recipe changes, so binaries built the old way are rebuilt.
-readonly NODE_BUILD_RECIPE=r1
+readonly NODE_BUILD_RECIPE=r2
 
 node_cache_root() {
   printf '%s\n' "${XDG_CACHE_HOME:-${HOME:?HOME is not set}/.cache}/agentguard"
