@@ -423,6 +423,8 @@ state = "${dir}/state"
     default_runtime_name = "runc"
     [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
       runtime_type = "io.containerd.runc.v2"
+      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+        Root = "${STATE_DIR}/runc"
     [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runsc]
       runtime_type = "io.containerd.runsc.v1"
       [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runsc.options]
@@ -696,8 +698,10 @@ clean_host_files() {
   rmdir /var/log/containers /run/netns 2>/dev/null || true
   # containerd 1.6 keeps its shims' sockets in /run/containerd/s whatever its state directory;
   # a shim removes its socket when it exits, so only a killed shim leaves one.
+  # ctr keeps the FIFOs of the containers it ran in /run/containerd/fifo.
   find /run/containerd/s -type s -delete 2>/dev/null || true
-  rmdir /run/containerd/s /run/containerd 2>/dev/null || true
+  find /run/containerd/fifo -type p -delete 2>/dev/null || true
+  find /run/containerd -depth -type d -empty -delete 2>/dev/null || true
   rm -rf /var/lib/cni/results/agentguard-* 2>/dev/null || true
 }
 
@@ -721,7 +725,7 @@ cmd_leftovers() {
   ((what == 0)) || report "${what} iptables/ip6tables chains or rules KUBE-*/CNI-*"
   what="$(nft list tables 2>/dev/null | grep -cE "${NFT_TABLE}|${KNP_NFT_TABLE}|kube-proxy" || true)"
   ((what == 0)) || report "nftables tables: $(nft list tables 2>/dev/null | tr '\n' ' ')"
-  what="$(find /run/containerd/s -type s 2>/dev/null | wc -l)"
+  what="$(find /run/containerd/s -type s 2>/dev/null | wc -l || true)"
   ((what == 0)) || report "${what} shim sockets in /run/containerd/s"
   compgen -G "/sys/fs/cgroup/*/${CGROUP_ROOT}" >/dev/null && report "cgroups /sys/fs/cgroup/*/${CGROUP_ROOT}"
   [[ ! -s "$OWNER_FILE" ]] || report "owner file ${OWNER_FILE}"
@@ -742,10 +746,11 @@ cmd_runtime_check() {
   if start_containerd pause toolbox; then
     log "gVisor platform: $(cat "${STATE_DIR}/gvisor-platform")"
     for runtime in runc runsc; do
-      local args=(--runtime io.containerd.runc.v2)
+      local args=(--runtime io.containerd.runc.v2 --runc-root "${STATE_DIR}/runc")
       [[ "$runtime" == runc ]] ||
         args=(--runtime io.containerd.runsc.v1 --runtime-config-path "${STATE_DIR}/runsc/runsc.toml")
-      if out="$(timeout 120 ctr --address "$(containerd_socket)" --namespace k8s.io run --rm "${args[@]}" \
+      if out="$(timeout 60 ctr --address "$(containerd_socket)" --namespace k8s.io run --rm \
+        --fifo-dir "${STATE_DIR}/fifo" "${args[@]}" \
         agentguard.local/toolbox:1 "check-${runtime}" sh -c 'cat /proc/version; dmesg 2>&1 | head -n 3' 2>&1)"; then
         printf '%s:\n%s\n' "$runtime" "$(printf '%s\n' "$out" | sed 's/^/  /')"
       else
