@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Builds agentguard with warnings as errors and runs every test: unit tests, policy cases, the suites
 # that talk to a real local kube-apiserver (started once for the run and stopped at its end), the
-# end-to-end Helm suite, and a bounded fuzzing session.
+# end-to-end Helm suite, a bounded fuzzing session, and the tests on a real node (kubelet, containerd,
+# gVisor, NetworkPolicy enforcement; e2e/node/run-tests.sh, as root). The node's Go programs take long to
+# build the first time: they run when `e2e/cluster/cluster.sh install --node` has put them in its cache,
+# or always with AGENTGUARD_NODE_TESTS=1 (which installs what is missing first).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,4 +22,14 @@ ctest --test-dir build --output-on-failure --timeout 900 -j 2
 if [[ -x scripts/fuzz-smoke.sh ]]; then
   echo "==> Fuzzing smoke run"
   scripts/fuzz-smoke.sh
+fi
+
+echo "==> Tests on a real node (Kubernetes, containerd, gVisor, kube-network-policies, CoreDNS)"
+if [[ "$(id -u)" != 0 ]]; then
+  echo "node tests skipped: they need root (containerd, CNI, iptables)"
+elif [[ "${AGENTGUARD_NODE_TESTS:-}" == 1 ]] || e2e/node/node.sh installed; then
+  e2e/cluster/cluster.sh install --node
+  e2e/node/run-tests.sh --state-dir build/node-cluster
+else
+  echo "node tests skipped: the node is not installed; run e2e/cluster/cluster.sh install --node (or set AGENTGUARD_NODE_TESTS=1)"
 fi

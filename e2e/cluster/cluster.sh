@@ -14,6 +14,10 @@ usage() {
   cat <<EOF
 Usage: $(basename "$0") COMMAND [OPTIONS]
 
+With --node, every command goes to e2e/node/node.sh: a one-node cluster of a
+current Kubernetes with containerd, gVisor, CNI, kube-network-policies and CoreDNS
+(see e2e/node/README.md). down and status find a node cluster by its DIR.
+
 Commands:
   install             Install missing Debian packages and build (or reuse the
                       cached) kube-apiserver and kube-controller-manager.
@@ -777,6 +781,19 @@ cmd_watch() {
   fi
 }
 
+# True if the --state-dir among the arguments holds a cluster that node.sh started.
+is_node_state_dir() {
+  local dir=""
+  while (($# > 0)); do
+    case "$1" in
+      --state-dir) dir="${2:-}"; shift ;;
+      --state-dir=*) dir="${1#*=}" ;;
+    esac
+    shift
+  done
+  [[ -n "$dir" && -f "${dir}/.agentguard-node" ]]
+}
+
 main() {
   (($# > 0)) || {
     usage >&2
@@ -784,6 +801,10 @@ main() {
   }
   local command="$1"
   shift
+  # A cluster with a node (kubelet, containerd, gVisor, CNI, NetworkPolicy): e2e/node/node.sh.
+  if [[ " $* " == *" --node "* ]] || is_node_state_dir "$@"; then
+    exec "${SCRIPT_DIR}/../node/node.sh" "$command" "$@"
+  fi
   case "$command" in
     install)
       (($# == 0)) || die "install takes no options"

@@ -7,7 +7,9 @@
 #      local processes authenticated as the chart's own ServiceAccounts;
 #   3. shows an agent's unsafe manifests refused with reasons, the hardened bundle admitted, and an
 #      AgentSandbox turned into an isolated pod behind a NetworkPolicy;
-#   4. leaves the cluster up and prints the KUBECONFIG to use and the command that stops everything.
+#   4. on a real node (root, after e2e/cluster/cluster.sh install --node): the same AgentSandbox Running
+#      under gVisor, and from inside it DNS working, the allowed destination answering, the rest refused;
+#   5. leaves the clusters up and prints the KUBECONFIG to use and the command that stops everything.
 #
 # Usage: e2e/story/run.sh          run the story (stops a previous one first)
 #        e2e/story/run.sh down     stop the webhook, the operator and the cluster; remove their files
@@ -125,6 +127,7 @@ cmd_down() {
     lib_stop_process operator
     lib_stop_process webhook
   fi
+  [[ ! -d "${STATE_DIR}/node" ]] || "${REPO}/e2e/node/demo.sh" down "${STATE_DIR}/node"
   "${REPO}/e2e/cluster/cluster.sh" down --state-dir "$CLUSTER_DIR" 2>&1 | sed 's/^/  /' || true
   if [[ -f "${STATE_DIR}/.agentguard-story" ]]; then
     rm -rf "$STATE_DIR"
@@ -334,6 +337,28 @@ print("status.phase: %s   (no kubelet here; on a gVisor node it runs under runsc
 ' | sed 's/^/  /'
 }
 
+# The climax on a real node: needs root and the node's binaries (e2e/cluster/cluster.sh install --node,
+# tens of minutes the first time; later runs take seconds to check).
+step_node() {
+  heading "4. The same sandbox on a real node: gVisor, and its NetworkPolicy enforced"
+  if [[ ! -x "${BIN_DIR}/agentguard-operator" ]]; then
+    note "(left out: this checkout builds no agentguard-operator)"
+    return 0
+  elif [[ "$(id -u)" != 0 ]]; then
+    note "(left out: the node runs containerd, CNI and iptables, which need root)"
+    return 0
+  elif [[ "${AGENTGUARD_STORY_NODE:-}" != 1 ]] && ! "${REPO}/e2e/node/node.sh" installed; then
+    note "(left out: the node is not installed; run e2e/cluster/cluster.sh install --node, or set AGENTGUARD_STORY_NODE=1)"
+    return 0
+  fi
+  run_with_progress "Node binaries and images (first run: builds Kubernetes, gVisor, CoreDNS from Go)" \
+    "${STATE_DIR}/logs/node-install.log" '^node-(build|images|install): ' "${REPO}/e2e/cluster/cluster.sh" install --node
+  run_with_progress "Node cluster up (containerd, kubelet, kube-proxy, CoreDNS, kube-network-policies)" \
+    "${STATE_DIR}/logs/node-up.log" '^node: ' \
+    "${REPO}/e2e/cluster/cluster.sh" up --node --state-dir "${STATE_DIR}/node/cluster"
+  "${REPO}/e2e/node/demo.sh" run "${STATE_DIR}/node" "${BIN_DIR}/agentguard-operator"
+}
+
 step_finish() {
   heading "The cluster is yours"
   say "agentguard is running against a local control plane. Try it:"
@@ -344,6 +369,9 @@ step_finish() {
   say "  ${BIN_DIR#"${REPO}/"}/agentguard check examples/unsafe   # the same checks, offline"
   echo
   say "Logs: ${STATE_DIR}/logs/ (webhook.log, operator.log) and ${CLUSTER_DIR}/logs/"
+  if [[ -f "${STATE_DIR}/node/cluster/env" ]]; then
+    say "The node cluster: ${BOLD}export KUBECONFIG=${STATE_DIR}/node/cluster/kubeconfig${RESET} (kubectl: \$(. ${STATE_DIR}/node/cluster/env; echo \$AGENTGUARD_KUBECTL))"
+  fi
   say "Stop everything (webhook, operator, control plane) and remove its files:"
   echo
   local env_prefix=""
@@ -369,6 +397,7 @@ cmd_run() {
   step_unsafe
   step_hardened
   step_sandbox
+  step_node
   trap - EXIT
   step_finish
   note "(story told in $((SECONDS - started))s)"

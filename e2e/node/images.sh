@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# Builds the node's container images without a registry and imports them into a containerd.
+#
+#   e2e/node/images.sh build [NAME...]             build what is missing (cached)
+#   e2e/node/images.sh import SOCKET [NAME...]     import the images (default: all) into namespace k8s.io
+#   e2e/node/images.sh missing                     list the images not built yet
+#
+# Images (all agentguard.local/..., OCI archives cached under ~/.cache/agentguard/images-<recipe>):
+#   pause:1                      the pod sandbox: e2e/node/images/pause, a static Go program
+#   coredns:<version>            the CoreDNS binary built by build-go.sh, nothing else
+#   kube-network-policies:<ver>  the NetworkPolicy agent built by build-go.sh, nothing else
+#   toolbox:1                    Debian bookworm (mmdebstrap, variant essential) with python3 and
+#                                busybox (sh, wget, nc, nslookup on PATH)
+# umoci writes the OCI layouts from plain directories: it needs no daemon and no registry, unlike
+# buildah or skopeo, and each image here is one layer. ctr imports the layout's tar.
+set -euo pipefail
+
+SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+readonly SCRIPT_DIR
+# shellcheck source=SCRIPTDIR/versions.sh
+source "${SCRIPT_DIR}/versions.sh"
+
+readonly IMAGE_RECIPE=r1
+readonly DEBIAN_SUITE=bookworm
+
+log() { printf 'node-images: %s\n' "$*" >&2; }
+die() { printf 'node-images: error: %s\n' "$*" >&2; exit 1; }
+
+images_dir() { printf '%s/images-%s\n' "$(node_cache_root)" "$IMAGE_RECIPE"; }
+
+# name:tag of every image, and the archive it is built into.
+image_list() {
+  printf '%s\n' "pause:1" "coredns:${NODE_COREDNS_VERSION}" \
+    "kube-network-policies:${NODE_KNP_VERSION}" "toolbox:1"
+}
+
+archive_of() { printf '%s/%s.tar\n' "$(images_dir)" "${1%%:*}"; }
+
+# pack_image NAME:TAG ROOTFS_DIR ENTRYPOINT...: one-layer OCI archive of ROOTFS_DIR.
+pack_image() {
+  local ref="$1" rootfs="$2"
+  shift 2
+  local work
+  work="$(mktemp -d "$(images_dir)/work.XXXXXX")"
+  local layout="${work}/layout" tag="${ref#*:}"
+  umoci init --layout "$layout"
+  umoci new --image "${layout}:${tag}"
+  umoci unpack --image "${layout}:${tag}" "${work}/bundle" >/dev/null
+  cp -a "${rootfs}/." "${work}/bundle/rootfs/"
+  umoci repack --image "${layout}:${tag}" "${work}/bundle"
+  local entrypoint=() arg
+  for arg in "$@"; do entrypoint+=(--config.entrypoint "$arg"); done
+  umoci config --image "${layout}:${tag}" --os linux --architecture amd64 \
+    --config.env PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin "${entrypoint[@]}"
+  umoci gc --layout "$layout"
+  tar -C "$layout" -cf "$(archive_of "$ref").new" .
+  mv -f "$(archive_of "$ref").new" "$(archive_of "$ref")"
+  rm -rf "$work"
+}
+
+# build_binary_image NAME:TAG BINARY PATH_IN_IMAGE: an image holding one static binary.
+build_binary_image() {
+  local ref="$1" binary="$2" path="$3" rootfs
+  [[ -x "$binary" ]] || die "${binary} is missing: run e2e/cluster/cluster.sh install --node"
+  rootfs="$(mktemp -d "$(images_dir)/rootfs.XXXXXX")"
+  install -D -m 0755 "$binary" "${rootfs}${path}"
+  mkdir -p "${rootfs}/etc" "${rootfs}/tmp"
+  chmod 1777 "${rootfs}/tmp"
+  printf 'nobody:x:65534:65534:nobody:/:/sbin/nologin\n' >"${rootfs}/etc/passwd"
+  pack_image "$ref" "$rootfs" "$path"
+  rm -rf "$rootfs"
+}
+
+build_pause() {
+  local out
+  out="$(mktemp -d "$(images_dir)/pause.XXXXXX")"
+  (
+    cd "${SCRIPT_DIR}/images/pause"
+    export GOCACHE GOFLAGS=-trimpath CGO_ENABLED=0 GOTOOLCHAIN=local GOWORK=off
+    GOCACHE="$(node_cache_root)/go/build"
+    "${AGENTGUARD_GO:-/usr/local/go/bin/go}" build -ldflags "-s -w" -o "${out}/pause" .
+  )
+  build_binary_image pause:1 "${out}/pause" /pause
+  rm -rf "$out"
+}
+
+build_toolbox() {
+  local rootfs applet
+  rootfs="$(mktemp -d "$(images_dir)/toolbox.XXXXXX")"
+  log "toolbox: mmdebstrap ${DEBIAN_SUITE} (takes a minute)"
+  nice -n 15 mmdebstrap --quiet --variant=essential --include=busybox-static,python3-minimal \
+    --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/doc/*' \
+    --dpkgopt='path-exclude=/usr/share/locale/*' \
+    "$DEBIAN_SUITE" "$rootfs" >&2
+  for applet in wget nc nslookup; do
+    ln -sf /bin/busybox "${rootfs}/usr/local/bin/${applet}"
+  done
+  rm -rf "${rootfs}/var/cache/apt/"* "${rootfs}/var/lib/apt/lists/"*
+  pack_image toolbox:1 "$rootfs" /bin/sh
+  rm -rf "$rootfs"
+}
+
+# cmd_build [NAME...]: builds the named images (default: all) that are not cached yet.
+cmd_build() {
+  mkdir -p "$(images_dir)"
+  local ref
+  while read -r ref; do
+    (($# == 0)) || [[ " $* " == *" ${ref%%:*} "* ]] || continue
+    [[ -s "$(archive_of "$ref")" ]] && continue
+    log "building agentguard.local/${ref}"
+    case "${ref%%:*}" in
+      pause) build_pause ;;
+      coredns)
+        build_binary_image "$ref" "$(node_component_dir coredns "$NODE_COREDNS_VERSION")/bin/coredns" /coredns ;;
+      kube-network-policies)
+        build_binary_image "$ref" \
+          "$(node_component_dir kube-network-policies "$NODE_KNP_VERSION")/bin/kube-network-policies" /bin/netpol ;;
+      toolbox) build_toolbox ;;
+    esac
+  done < <(image_list)
+  log "images ready in $(images_dir)"
+}
+
+# cmd_import SOCKET [NAME...]: imports the named images (default: all).
+cmd_import() {
+  local socket="$1" ref
+  shift
+  while read -r ref; do
+    (($# == 0)) || [[ " $* " == *" ${ref%%:*} "* ]] || continue
+    [[ -s "$(archive_of "$ref")" ]] || die "$(archive_of "$ref") is missing: run $0 build"
+    ctr --address "$socket" --namespace k8s.io images import --base-name "agentguard.local/${ref%%:*}" \
+      "$(archive_of "$ref")" >/dev/null
+  done < <(image_list)
+}
+
+# Prints the images whose archive is not built yet.
+cmd_missing() {
+  local ref
+  while read -r ref; do
+    [[ -s "$(archive_of "$ref")" ]] || printf 'image %s\n' "$ref"
+  done < <(image_list)
+}
+
+main() {
+  case "${1:-}" in
+    missing) cmd_missing ;;
+    build) shift; cmd_build "$@" ;;
+    import) (($# >= 2)) || die "usage: $0 import CONTAINERD_SOCKET [NAME...]"; shift; cmd_import "$@" ;;
+    *) die "usage: $0 build [NAME...] | import CONTAINERD_SOCKET" ;;
+  esac
+}
+
+main "$@"

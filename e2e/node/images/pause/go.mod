@@ -1,0 +1,3 @@
+module agentguard.local/pause
+
+go 1.26.0

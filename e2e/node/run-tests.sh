@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# The node tests, as scripts/test.sh runs them: starts a node cluster, installs the CRD, runs
+# build/bin/agentguard-operator against it, runs test-isolation.sh and test-lifecycle.sh, stops
+# the cluster and checks that nothing was left behind. Ends with "N passed, N failed".
+#
+# Usage: e2e/node/run-tests.sh [--state-dir DIR]   (root; default DIR: build/node-cluster)
+# AGENTGUARD_CLUSTER_ENV=DIR/env uses a running node cluster instead and leaves it running.
+set -euo pipefail
+NODE_TEST_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+readonly NODE_TEST_DIR
+REPO="$(cd "${NODE_TEST_DIR}/../.." && pwd)"
+readonly REPO
+
+STATE_DIR="${REPO}/build/node-cluster"
+if [[ "${1:-}" == --state-dir ]]; then
+  STATE_DIR="$2"
+fi
+OWN_CLUSTER=0
+OPERATOR_PID=""
+PASSED=0
+FAILED=0
+
+log() { printf 'node-tests: %s\n' "$*" >&2; }
+
+tally() {
+  local line="$1"
+  if [[ "$line" =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
+    PASSED=$((PASSED + BASH_REMATCH[1]))
+    FAILED=$((FAILED + BASH_REMATCH[2]))
+  else
+    FAILED=$((FAILED + 1))
+  fi
+}
+
+# run_suite SCRIPT: runs one suite and adds its counts (a suite that dies counts as a failure).
+run_suite() {
+  local out="${STATE_DIR}.$(basename "$1" .sh).out" started=$SECONDS
+  printf '==> %s\n' "$(basename "$1")"
+  "$1" 2>&1 | tee "$out" || true
+  tally "$(tail -n 1 "$out")"
+  rm -f "$out"
+  log "$(basename "$1") took $((SECONDS - started)) s"
+}
+
+start_operator() {
+  # shellcheck disable=SC1090
+  source "$AGENTGUARD_CLUSTER_ENV"
+  "$AGENTGUARD_KUBECTL" apply -f "${REPO}/crds/agentguard.io_agentsandboxes.yaml" >/dev/null
+  "$AGENTGUARD_KUBECTL" wait --for=condition=Established crd/agentsandboxes.agentguard.io --timeout=60s >/dev/null
+  "${REPO}/build/bin/agentguard-operator" --kubeconfig "$KUBECONFIG" \
+    --allowed-runtime-classes gvisor,nohandler \
+    --metrics-listen "" --health-listen "" \
+    >"${AGENTGUARD_CLUSTER_STATE_DIR}/logs/operator.log" 2>&1 &
+  OPERATOR_PID=$!
+}
+
+stop_operator() {
+  [[ -n "$OPERATOR_PID" ]] || return 0
+  kill "$OPERATOR_PID" 2>/dev/null || true
+  wait "$OPERATOR_PID" 2>/dev/null || true
+  OPERATOR_PID=""
+}
+
+finish() {
+  stop_operator
+  if ((OWN_CLUSTER)); then
+    "${REPO}/e2e/cluster/cluster.sh" down --state-dir "$STATE_DIR" >&2 || true
+  fi
+}
+
+main() {
+  [[ "$(id -u)" == 0 ]] || { log "the node needs root"; printf '0 passed, 1 failed\n'; exit 1; }
+  [[ -x "${REPO}/build/bin/agentguard-operator" ]] || { log "build first: scripts/build.sh"; exit 1; }
+  trap finish EXIT
+  if [[ -z "${AGENTGUARD_CLUSTER_ENV:-}" ]]; then
+    "${REPO}/e2e/cluster/cluster.sh" down --state-dir "$STATE_DIR" >/dev/null 2>&1 || true
+    OWN_CLUSTER=1
+    local started=$SECONDS
+    "${REPO}/e2e/cluster/cluster.sh" up --node --state-dir "$STATE_DIR" >/dev/null
+    log "node cluster up in $((SECONDS - started)) s"
+    export AGENTGUARD_CLUSTER_ENV="${STATE_DIR}/env"
+  fi
+  start_operator
+  run_suite "${NODE_TEST_DIR}/test-isolation.sh"
+  run_suite "${NODE_TEST_DIR}/test-lifecycle.sh"
+  stop_operator
+  if ((OWN_CLUSTER)); then
+    OWN_CLUSTER=0
+    "${REPO}/e2e/cluster/cluster.sh" down --state-dir "$STATE_DIR" >&2
+    printf '==> down leaves nothing behind\n'
+    if "${NODE_TEST_DIR}/node.sh" leftovers --state-dir "$STATE_DIR"; then
+      PASSED=$((PASSED + 1))
+      printf 'ok - cluster.sh down left no state, process, mount, netns, veth, bridge, rule or cgroup\n'
+    else
+      FAILED=$((FAILED + 1))
+      printf 'not ok - cluster.sh down left something behind\n'
+    fi
+  fi
+  printf '%s passed, %s failed\n' "$PASSED" "$FAILED"
+  ((FAILED == 0))
+}
+
+main "$@"
