@@ -64,8 +64,8 @@ RUN apt-get update \
 
 COPY --from=build /out/bin/ /usr/local/bin/
 COPY --from=build /out/policies/ /etc/agentguard/policies/
-# agentguard check reads its default policies from here (its built-in default is the source tree's).
-ENV AGENTGUARD_POLICIES=/etc/agentguard/policies
+# The bundled policies as files, for agentguard-webhook --policies; agentguard check has the same set built in
+# and reads a directory only when --policies or AGENTGUARD_POLICIES names one.
 
 # The distroless "nonroot" user; the chart's securityContext runs as the same ids.
 USER 65532:65532

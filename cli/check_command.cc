@@ -6,6 +6,7 @@
 #include "cli/input_reader.h"
 #include "engine/engine.h"
 #include "engine/network/document_network_policy_source.h"
+#include "engine/policy/bundled_policies.h"
 #include "engine/policy/policy_loader.h"
 
 namespace agentguard::cli {
@@ -19,12 +20,17 @@ void printError(std::ostream& err, const Error& error) {
 }  // namespace
 
 int runCheck(const CheckOptions& options, std::istream& in, std::ostream& out, std::ostream& err) {
-  auto policies = engine::loadPolicies(options.policies);
+  CheckReport report;
+  auto policies = options.policies.empty() ? engine::compilePolicies(engine::bundledPolicyFiles(),
+                                                                     engine::RuleCatalog::builtin())
+                                           : engine::loadPolicies(options.policies);
   if (!policies) {
     printError(err, policies.error());
     return kExitInputError;
   }
   const engine::Engine engine(std::make_shared<const engine::PolicySet>(std::move(policies).value()));
+  report.policySource = options.policies.empty() ? "bundled" : options.policies;
+  report.policyDigest = engine.policies().digest;
 
   const manifest::ParseLimits limits;
   auto inputs = readInputs(options.paths, in, limits.maxInputBytes);
@@ -47,7 +53,6 @@ int runCheck(const CheckOptions& options, std::istream& in, std::ostream& out, s
   }
   const engine::DocumentNetworkPolicySource networkPolicies(objects, options.defaultNamespace);
 
-  CheckReport report;
   report.catalog = &engine::RuleCatalog::builtin();
   for (const auto& input : *inputs) report.sources.push_back(input.name);
   engine::EvaluationContext context;

@@ -10,7 +10,7 @@ namespace agentguard::cli {
 
 struct CheckOptions {
   std::vector<std::string> paths;         // files, directories, "-" for stdin
-  std::string policies;                   // policy file or directory
+  std::string policies;                   // policy file or directory; "" for the bundled policies
   OutputFormat format = OutputFormat::kText;
   std::string defaultNamespace = "default";
   bool color = false;

@@ -1,15 +1,10 @@
 #include "cli/command_line.h"
 
 #include <cstdlib>
-#include <filesystem>
 #include <iostream>
 
 #include "cli/check_command.h"
 #include "cli/rules_command.h"
-
-#ifndef AGENTGUARD_DEFAULT_POLICIES
-#define AGENTGUARD_DEFAULT_POLICIES "/etc/agentguard/policies"
-#endif
 
 namespace agentguard::cli {
 namespace {
@@ -22,7 +17,8 @@ constexpr std::string_view kUsage =
     "  agentguard rules [--output text|json]\n"
     "  agentguard version\n"
     "\n"
-    "check reads files, directories (*.yaml, *.yml, *.json) and - (stdin).\n"
+    "check reads files, directories (*.yaml, *.yml, *.json) and - (stdin). It applies the policies built into\n"
+    "agentguard unless --policies or $AGENTGUARD_POLICIES names a policy file or directory.\n"
     "Exit status: 0 no deny-level finding, 1 at least one, 2 input or usage error.\n";
 
 int usageError(std::ostream& err, const std::string& problem) {
@@ -51,12 +47,9 @@ bool isFlag(const std::string& arg, std::string_view flag) {
 
 }  // namespace
 
-std::string defaultPoliciesPath() {
-  if (const char* fromEnv = std::getenv("AGENTGUARD_POLICIES"); fromEnv != nullptr && *fromEnv != '\0') return fromEnv;
-  std::error_code ec;
-  if (std::filesystem::is_directory("policies", ec)) return "policies";
-  if (std::filesystem::is_directory("/etc/agentguard/policies", ec)) return "/etc/agentguard/policies";
-  return AGENTGUARD_DEFAULT_POLICIES;
+std::string policiesFromEnvironment() {
+  const char* fromEnv = std::getenv(std::string(kPoliciesEnvironmentVariable).c_str());
+  return fromEnv == nullptr ? std::string() : std::string(fromEnv);
 }
 
 int runCommandLine(const std::vector<std::string>& args, std::istream& in, std::ostream& out, std::ostream& err,
@@ -104,7 +97,7 @@ int runCommandLine(const std::vector<std::string>& args, std::istream& in, std::
     return runRules(options.format, out);
   }
   if (options.paths.empty()) return usageError(err, "check needs at least one PATH (use - for stdin)");
-  if (options.policies.empty()) options.policies = defaultPoliciesPath();
+  if (options.policies.empty()) options.policies = policiesFromEnvironment();
   return runCheck(options, in, out, err);
 }
 

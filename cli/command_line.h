@@ -2,6 +2,7 @@
 
 #include <iosfwd>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace agentguard::cli {
@@ -10,8 +11,12 @@ namespace agentguard::cli {
 int runCommandLine(const std::vector<std::string>& args, std::istream& in, std::ostream& out, std::ostream& err,
                    bool stdoutIsTerminal);
 
-// Where policies come from when --policies is not given: $AGENTGUARD_POLICIES, ./policies,
-// /etc/agentguard/policies, then the policies/ folder of the source tree this binary was built from.
-std::string defaultPoliciesPath();
+// The environment variable that names a policy file or directory when --policies is not given.
+constexpr std::string_view kPoliciesEnvironmentVariable = "AGENTGUARD_POLICIES";
+
+// The policy path named by $AGENTGUARD_POLICIES, or "" for the policies bundled in the binary. Never a
+// directory found by looking around (./policies): an agent checking from its own workspace could put a
+// permissive policy there.
+std::string policiesFromEnvironment();
 
 }  // namespace agentguard::cli

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/rules/privilege/allowed_values.h"
 #include "engine/rules/rule_catalog.h"
 
 namespace agentguard::cli {
@@ -19,9 +20,13 @@ int runRules(OutputFormat format, std::ostream& out) {
                        {"defaultAction", engine::actionName(d.info.defaultAction)},
                        {"parameters", d.parametersHelp}});
     }
-    out << rules.dump(2) << '\n';
+    const nlohmann::ordered_json document = {
+        {"podSecurityStandards", std::string(engine::privilege::kPodSecurityStandardsVersion)}, {"rules", rules}};
+    out << document.dump(2) << '\n';
     return 0;
   }
+  out << "Pod Security Standards " << engine::privilege::kPodSecurityStandardsVersion
+      << ": the privilege rules and exposure.host-port implement its baseline and restricted controls\n\n";
   for (const auto& d : catalog.all()) {
     out << d.info.id << "  [" << d.info.category << ", " << engine::severityName(d.info.defaultSeverity) << ", "
         << engine::actionName(d.info.defaultAction) << "]\n  " << d.info.title << ": " << d.info.description << '\n';

@@ -32,6 +32,8 @@ struct CheckReport {
   std::vector<CheckedObject> objects;     // every object checked, in input order
   std::vector<std::string> sources;       // every input read, in order
   size_t objectsChecked = 0;
+  std::string policySource;  // "bundled", or the policy file or directory named by --policies / AGENTGUARD_POLICIES
+  std::string policyDigest;  // PolicySet::digest of the policies the objects were checked against
   const engine::RuleCatalog* catalog = nullptr;  // for rule titles and descriptions
 };
 
@@ -40,7 +42,7 @@ bool parseOutputFormat(std::string_view text, OutputFormat& format);
 
 // Human output, grouped per object; ANSI colour only when `color` is set (a terminal).
 void renderText(const CheckReport& report, std::ostream& out, bool color);
-// {"findings":[...],"summary":{...}}
+// {"findings":[...],"policies":{"source","digest"},"summary":{...}}
 void renderJson(const CheckReport& report, std::ostream& out);
 // SARIF 2.1.0 for GitHub code scanning.
 void renderSarif(const CheckReport& report, std::ostream& out);

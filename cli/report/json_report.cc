@@ -27,6 +27,7 @@ void renderJson(const CheckReport& report, std::ostream& out) {
       case engine::Action::kAudit: ++audit; break;
     }
   }
+  document["policies"] = {{"source", report.policySource}, {"digest", report.policyDigest}};
   document["summary"] = {{"files", report.sources.size()},
                          {"objects", report.objectsChecked},
                          {"findings", report.findings.size()},

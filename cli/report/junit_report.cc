@@ -215,12 +215,11 @@ void renderJunit(const CheckReport& report, std::ostream& out) {
       << "\" errors=\"0\">\n";
   for (const auto& suite : suites) {
     out << "  <testsuite name=\"" << attr(displaySource(suite.source)) << "\" tests=\"" << suite.cases.size()
-        << "\" failures=\"" << suite.failures() << "\" errors=\"0\" skipped=\"0\"";
-    if (suite.cases.empty()) {
-      out << "/>\n";
-      continue;
-    }
-    out << ">\n";
+        << "\" failures=\"" << suite.failures() << "\" errors=\"0\" skipped=\"0\">\n";
+    out << "    <properties>\n"
+        << "      <property name=\"agentguard.policySource\" value=\"" << attr(report.policySource) << "\"/>\n"
+        << "      <property name=\"agentguard.policyDigest\" value=\"" << attr(report.policyDigest) << "\"/>\n"
+        << "    </properties>\n";
     for (const auto& testCase : suite.cases) writeTestCase(testCase, out);
     out << "  </testsuite>\n";
   }

@@ -224,7 +224,9 @@ void renderSarif(const CheckReport& report, std::ostream& out) {
   run["artifacts"] = std::move(artifacts);
   run["results"] = std::move(results);
   run["columnKind"] = "utf16CodeUnits";
-  run["properties"] = {{"objectsChecked", report.objectsChecked}};
+  run["properties"] = {{"objectsChecked", report.objectsChecked},
+                       {"policySource", report.policySource},
+                       {"policyDigest", report.policyDigest}};
 
   Json document;
   document["$schema"] = kSchema;

@@ -58,6 +58,7 @@ void renderText(const CheckReport& report, std::ostream& out, bool color) {
       << (report.objectsChecked == 1 ? "" : "s") << " in " << report.sources.size() << " input"
       << (report.sources.size() == 1 ? "" : "s") << "; " << p.red() << deny << " denied" << p.reset() << ", "
       << p.yellow() << warn << " warning" << (warn == 1 ? "" : "s") << p.reset() << ", " << audit << " audit\n";
+  out << p.dim() << "policies: " << report.policySource << " " << report.policyDigest << p.reset() << '\n';
 }
 
 }  // namespace agentguard::cli

@@ -10,6 +10,7 @@
 #include "common/manifest/field_path.h"
 #include "common/manifest/yaml_stream.h"
 #include "engine/policy/parameter_reader.h"
+#include "engine/policy/policy_digest.h"
 
 namespace agentguard::engine {
 namespace {
@@ -301,6 +302,7 @@ bool matchesPattern(std::string_view pattern, std::string_view value) {
 Result<PolicySet> compilePolicies(const std::vector<PolicyFile>& files, const RuleCatalog& catalog) {
   Compiler compiler(catalog);
   std::vector<std::string> problems;
+  std::vector<Json> policyDocuments;  // every document read, for the digest
   for (const auto& file : files) {
     auto documents = manifest::parseYamlStream(file.text);
     if (!documents) {
@@ -310,6 +312,7 @@ Result<PolicySet> compilePolicies(const std::vector<PolicyFile>& files, const Ru
     for (const auto& document : *documents) {
       ProblemList list(file.name, document.sourceMap, problems);
       compiler.compileDocument(document.value, list);
+      policyDocuments.push_back(document.value);
     }
   }
   if (problems.empty() && compiler.empty()) {
@@ -320,7 +323,9 @@ Result<PolicySet> compilePolicies(const std::vector<PolicyFile>& files, const Ru
     error.causes = std::move(problems);
     return error;
   }
-  return compiler.take();
+  PolicySet set = compiler.take();
+  set.digest = policyDigest(policyDocuments);
+  return set;
 }
 
 Result<std::vector<PolicyFile>> readPolicyFiles(const std::filesystem::path& path) {

@@ -45,6 +45,7 @@ struct RuleBinding {
 struct PolicySet {
   std::vector<Policy> policies;
   std::vector<RuleBinding> rules;
+  std::string digest;  // policyDigest of the documents the set was compiled from ("sha256:...")
 };
 
 // Glob match used by exemptions: "*" matches anything, "prefix*" a prefix, otherwise equality.

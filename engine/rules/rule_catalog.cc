@@ -26,6 +26,7 @@ const RuleCatalog& RuleCatalog::builtin() {
     addExposureRules(c);
     addPrivilegeRules(c);
     addNetworkIsolationRules(c);
+    addAgentSandboxNetworkRules(c);
     addCredentialRules(c);
     addSupplyChainRules(c);
     return c;

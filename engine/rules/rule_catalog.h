@@ -26,6 +26,7 @@ class RuleCatalog {
 void addExposureRules(RuleCatalog& catalog);
 void addPrivilegeRules(RuleCatalog& catalog);
 void addNetworkIsolationRules(RuleCatalog& catalog);
+void addAgentSandboxNetworkRules(RuleCatalog& catalog);  // network-isolation, in agent_sandbox_rules.cc
 void addCredentialRules(RuleCatalog& catalog);
 void addSupplyChainRules(RuleCatalog& catalog);
 

@@ -7,22 +7,31 @@ namespace {
 
 using Json = nlohmann::json;
 
+// Matches the API group of any apiVersion: the built-in kinds are recognised by kind alone, so a custom
+// resource that borrows their kind is still judged as the workload it claims to be.
+constexpr std::string_view kAnyGroup = "*";
+
 struct TemplateLocation {
+  std::string_view group;  // API group of apiVersion ("" for core v1), or kAnyGroup
   std::string_view kind;
   std::array<std::string_view, 4> path;  // keys from the root to the pod template object ("" = root)
 };
 
 // Where each pod-embedding kind keeps its pod: the object holding `metadata` and `spec` of the pod.
-constexpr std::array<TemplateLocation, 9> kTemplateLocations = {{
-    {"Pod", {"", "", "", ""}},
-    {"PodTemplate", {"template", "", "", ""}},
-    {"Deployment", {"spec", "template", "", ""}},
-    {"ReplicaSet", {"spec", "template", "", ""}},
-    {"StatefulSet", {"spec", "template", "", ""}},
-    {"DaemonSet", {"spec", "template", "", ""}},
-    {"ReplicationController", {"spec", "template", "", ""}},
-    {"Job", {"spec", "template", "", ""}},
-    {"CronJob", {"spec", "jobTemplate", "spec", "template"}},
+// kubernetes-sigs/agent-sandbox (k8s/crds/): Sandbox and SandboxTemplate inline a SandboxBlueprint whose
+// podTemplate is {metadata, spec}, the same in v1alpha1 and v1beta1.
+constexpr std::array<TemplateLocation, 11> kTemplateLocations = {{
+    {kAnyGroup, "Pod", {"", "", "", ""}},
+    {kAnyGroup, "PodTemplate", {"template", "", "", ""}},
+    {kAnyGroup, "Deployment", {"spec", "template", "", ""}},
+    {kAnyGroup, "ReplicaSet", {"spec", "template", "", ""}},
+    {kAnyGroup, "StatefulSet", {"spec", "template", "", ""}},
+    {kAnyGroup, "DaemonSet", {"spec", "template", "", ""}},
+    {kAnyGroup, "ReplicationController", {"spec", "template", "", ""}},
+    {kAnyGroup, "Job", {"spec", "template", "", ""}},
+    {kAnyGroup, "CronJob", {"spec", "jobTemplate", "spec", "template"}},
+    {"agents.x-k8s.io", "Sandbox", {"spec", "podTemplate", "", ""}},
+    {"extensions.agents.x-k8s.io", "SandboxTemplate", {"spec", "podTemplate", "", ""}},
 }};
 
 constexpr std::array<std::string_view, 20> kClusterScopedKinds = {
@@ -92,6 +101,11 @@ std::optional<std::string_view> stringField(const Json* object, std::string_view
   return std::string_view(value->get_ref<const std::string&>());
 }
 
+std::string_view apiGroup(std::string_view apiVersion) {
+  const size_t slash = apiVersion.find('/');
+  return slash == std::string_view::npos ? std::string_view() : apiVersion.substr(0, slash);
+}
+
 bool isClusterScopedKind(std::string_view kind) {
   for (const auto scoped : kClusterScopedKinds) {
     if (scoped == kind) return true;
@@ -112,8 +126,9 @@ ObjectView::ObjectView(const Json& body, std::string_view defaultNamespace) : bo
   labels_ = objectField(metadata, "labels");
   annotations_ = objectField(metadata, "annotations");
 
+  const std::string_view group = apiGroup(apiVersion_);
   for (const auto& location : kTemplateLocations) {
-    if (location.kind != kind_) continue;
+    if (location.kind != kind_ || (location.group != kAnyGroup && location.group != group)) continue;
     const Json* holder = &body;
     std::string path;
     for (const auto key : location.path) {

@@ -32,7 +32,8 @@ struct PodTemplateRef {
 
 // An object prepared once for every rule: identity fields and, for pod-embedding kinds, where the pod
 // spec lives. Pod-embedding kinds: Pod, Deployment, ReplicaSet, StatefulSet, DaemonSet, Job, CronJob,
-// ReplicationController, PodTemplate. Fields of the wrong JSON type are treated as absent; the API
+// ReplicationController, PodTemplate (by kind, in any group), and the agent-sandbox kinds Sandbox
+// (agents.x-k8s.io) and SandboxTemplate (extensions.agents.x-k8s.io). Fields of the wrong JSON type are treated as absent; the API
 // server rejects such objects on its own. A view, like its memo, is used by one thread at a time.
 class ObjectView {
  public:
@@ -72,6 +73,9 @@ const nlohmann::json* arrayField(const nlohmann::json* object, std::string_view 
 std::optional<bool> boolField(const nlohmann::json* object, std::string_view key);
 std::optional<int64_t> intField(const nlohmann::json* object, std::string_view key);
 std::optional<std::string_view> stringField(const nlohmann::json* object, std::string_view key);
+
+// The API group of an apiVersion: "apps" for "apps/v1", "" for the core group's "v1".
+std::string_view apiGroup(std::string_view apiVersion);
 
 // Whether a namespaced kind's namespace applies (cluster-scoped kinds have none).
 bool isClusterScopedKind(std::string_view kind);

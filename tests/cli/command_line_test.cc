@@ -108,10 +108,13 @@ TEST(CommandLineTest, RulesListsTheCatalogAsTextAndJson) {
   const auto text = runAgentguard({"rules"});
   EXPECT_EQ(text.exitCode, 0);
   EXPECT_THAT(text.out, HasSubstr("exposure.service-nodeport"));
+  EXPECT_THAT(text.out, HasSubstr("Pod Security Standards v1.34"));
 
   const auto json = runAgentguard({"rules", "--output=json"});
   ASSERT_EQ(json.exitCode, 0);
-  const auto rules = nlohmann::json::parse(json.out);
+  const auto document = nlohmann::json::parse(json.out);
+  EXPECT_EQ(document["podSecurityStandards"], "v1.34");
+  const auto& rules = document["rules"];
   ASSERT_TRUE(rules.is_array());
   bool found = false;
   for (const auto& rule : rules) {

@@ -34,6 +34,7 @@ Status PolicyReloader::load() {
   auto policies = std::make_shared<const engine::PolicySet>(std::move(compiled).value());
   const size_t rules = policies->rules.size();
   const size_t count = policies->policies.size();
+  const std::string digest = policies->digest;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     engine_ = std::make_shared<const engine::Engine>(std::move(policies));
@@ -41,7 +42,8 @@ Status PolicyReloader::load() {
     lastSucceeded_ = true;
     lastError_.clear();
   }
-  logger_.info("Loaded policies", {{"path", path_.string()}, {"policies", count}, {"rules", rules}});
+  logger_.info("Loaded policies",
+               {{"path", path_.string()}, {"policies", count}, {"rules", rules}, {"digest", digest}});
   if (listener_) listener_(true);
   return okStatus();
 }

@@ -66,6 +66,17 @@ std::string oneDecimal(double value) {
   return buffer;
 }
 
+// Each rule that reads the object's texts reports a custom resource too deep to walk, so that no rule
+// passes an object it could not look through (and none relies on a sibling to say so).
+void reportUnwalked(const ObjectView& object, std::vector<Violation>& out) {
+  const std::string& path = credentials::objectTexts(object).unwalkedPath;
+  if (path.empty()) return;
+  out.push_back({path,
+                 "the object nests deeper than " + std::to_string(credentials::kMaxWalkDepth) + " levels at " + path +
+                     ", so agentguard could not check what lies below for credentials",
+                 "flatten the object; keep credentials in a Secret and reference them"});
+}
+
 RuleDefinition knownTokenRule() {
   RuleDefinition d;
   d.info = {"credentials.known-token", "credentials", "Credentials of known formats in plain text",
@@ -78,6 +89,7 @@ RuleDefinition knownTokenRule() {
   d.create = [](ParameterReader&) -> RulePtr {
     return makeCheckRule([](const ObjectView& object, const RuleContext&, std::vector<Violation>& out) {
       std::vector<credentials::TokenMatch> matches;
+      reportUnwalked(object, out);
       for (const ObjectText& text : credentials::objectTexts(object).texts) {
         const TextPlace& place = text.place;
         matches.clear();
@@ -106,6 +118,7 @@ RuleDefinition sensitiveEnvLiteralRule() {
             Severity::kHigh, Action::kDeny};
   d.create = [](ParameterReader&) -> RulePtr {
     return makeCheckRule([](const ObjectView& object, const RuleContext&, std::vector<Violation>& out) {
+      reportUnwalked(object, out);
       for (const ObjectText& text : credentials::objectTexts(object).texts) {
         if (!text.sensitiveLiteral) continue;
         const TextPlace& place = text.place;
@@ -144,6 +157,7 @@ RuleDefinition highEntropyRule() {
     for (auto& value : params.stringList("ignoreValues", {})) options.ignoreValues.insert(std::move(value));
     return makeCheckRule([options](const ObjectView& object, const RuleContext&, std::vector<Violation>& out) {
       std::vector<credentials::EntropyHit> hits;
+      reportUnwalked(object, out);
       for (const ObjectText& text : credentials::objectTexts(object).texts) {
         if (text.sensitiveLiteral) continue;  // credentials.sensitive-env-literal reports it
         const TextPlace& place = text.place;

@@ -38,7 +38,7 @@ bool isSensitiveLiteral(const TextPlace& place) {
 ObjectTexts collectObjectTexts(const ObjectView& object) {
   ObjectTexts result;
   result.texts.reserve(kExpectedTexts);
-  forEachTextPlace(object, [&result](const TextPlace& place) {
+  result.unwalkedPath = forEachTextPlace(object, [&result](const TextPlace& place) {
     ObjectText text{place, isSensitiveLiteral(place)};
     if (!place.base.empty()) text.place.base = keptBase(result, place.base);
     result.texts.push_back(text);

@@ -21,6 +21,8 @@ struct ObjectTexts {
   std::vector<ObjectText> texts;  // in forEachTextPlace's order
   // Copies of the places' base paths: forEachTextPlace renders some of them only for the visit.
   std::forward_list<std::string> bases;
+  // Where the walk of a custom resource stopped, too deep to go on ("" when the whole object was walked).
+  std::string unwalkedPath;
 };
 
 // The object's texts, computed on the first call for this view and shared by every later call.

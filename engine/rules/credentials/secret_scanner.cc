@@ -14,7 +14,6 @@ using Visit = std::function<void(const TextPlace&)>;
 constexpr std::array<std::string_view, 3> kProbes = {"livenessProbe", "readinessProbe", "startupProbe"};
 constexpr std::array<std::string_view, 2> kLifecycleHooks = {"postStart", "preStop"};
 constexpr std::array<std::string_view, 2> kLifecycleHookPaths = {"lifecycle.postStart", "lifecycle.preStop"};
-constexpr int kMaxDepth = 24;
 
 std::string quoted(std::string_view text) { return "\"" + std::string(text) + "\""; }
 
@@ -190,8 +189,12 @@ bool looksLikeContainer(const Json::object_t& members) {
   return false;
 }
 
-void walkForContainers(const Json& node, const PathStep* step, int depth, const Visit& visit) {
-  if (depth > kMaxDepth) return;
+// `unwalked` receives the path of the first subtree too deep to walk.
+void walkForContainers(const Json& node, const PathStep* step, int depth, const Visit& visit, std::string& unwalked) {
+  if (depth > kMaxWalkDepth) {
+    if (unwalked.empty()) unwalked = render(step).str();
+    return;
+  }
   if (node.is_object()) {
     const auto& members = node.get_ref<const Json::object_t&>();
     const bool container = looksLikeContainer(members);
@@ -199,13 +202,13 @@ void walkForContainers(const Json& node, const PathStep* step, int depth, const 
     for (const auto& [key, member] : members) {
       if (!member.is_structured() || (container && isContainerField(key))) continue;
       const PathStep child{step, key, 0, false};
-      walkForContainers(member, &child, depth + 1, visit);
+      walkForContainers(member, &child, depth + 1, visit, unwalked);
     }
   } else if (node.is_array()) {
     for (size_t i = 0; i < node.size(); ++i) {
       if (!node[i].is_structured()) continue;
       const PathStep child{step, {}, i, true};
-      walkForContainers(node[i], &child, depth + 1, visit);
+      walkForContainers(node[i], &child, depth + 1, visit, unwalked);
     }
   }
 }
@@ -247,27 +250,29 @@ bool TextPlace::isLastAppliedConfiguration() const {
   return (kind == PlaceKind::kAnnotation || kind == PlaceKind::kPodAnnotation) && key == kLastAppliedAnnotation;
 }
 
-void forEachTextPlace(const ObjectView& object, const Visit& visit) {
+std::string forEachTextPlace(const ObjectView& object, const Visit& visit) {
   const Json& body = object.body();
-  if (object.kind() == "Secret" || !body.is_object()) return;
+  if ((object.kind() == "Secret" && object.apiVersion() == "v1") || !body.is_object()) return {};
   const Json* metadata = objectField(&body, "metadata");
   visitAnnotations(metadata, "metadata", PlaceKind::kAnnotation, visit);
   if (object.kind() == "ConfigMap") {
     visitConfigMapData(body, visit);
-    return;
+    return {};
   }
   if (const PodTemplateRef* pod = object.podTemplate()) {
     if (pod->metadata != metadata) {
       visitAnnotations(pod->metadata, pod->metadataPath, PlaceKind::kPodAnnotation, visit);
     }
     for (const auto& container : pod->containers) visitContainer(*container.container, container.path, visit);
-    return;
+    return {};
   }
+  std::string unwalked;
   for (const auto& [key, member] : body.get_ref<const Json::object_t&>()) {
     if (!member.is_structured() || key == "metadata" || key == "status") continue;
     const PathStep step{nullptr, key, 0, false};
-    walkForContainers(member, &step, 1, visit);
+    walkForContainers(member, &step, 1, visit, unwalked);
   }
+  return unwalked;
 }
 
 }  // namespace agentguard::engine::credentials

@@ -51,7 +51,14 @@ constexpr std::string_view kLastAppliedAnnotation = "kubectl.kubernetes.io/last-
 //  - for other kinds (custom resources that embed containers), the same container fields wherever an
 //    object with an "image" or an "env" list appears under the object (not metadata or status);
 //  - for ConfigMaps, every data value (binaryData is skipped).
-// Secrets are not visited at all: that is where credentials belong.
-void forEachTextPlace(const ObjectView& object, const std::function<void(const TextPlace&)>& visit);
+// Core v1 Secrets are not visited at all: that is where credentials belong. A custom resource of kind Secret
+// in another group is walked like any custom resource.
+// Returns the path of the first subtree of a custom resource left unwalked because it nests deeper than
+// kMaxWalkDepth, or "" when the whole object was walked. The callers report it: never a silent gap.
+std::string forEachTextPlace(const ObjectView& object, const std::function<void(const TextPlace&)>& visit);
+
+// How deep the walk through a custom resource goes: deeper than the manifest parser allows (100), so a
+// parsed manifest is always walked whole; only objects built some other way can be deeper.
+constexpr int kMaxWalkDepth = 128;
 
 }  // namespace agentguard::engine::credentials

@@ -3,6 +3,7 @@
 
 #include "engine/network/cidr.h"
 #include "engine/policy/parameter_reader.h"
+#include "engine/rules/exposure/internal_load_balancer.h"
 #include "engine/rules/check_rule.h"
 #include "engine/rules/rule_catalog.h"
 
@@ -30,18 +31,6 @@ std::vector<Cidr> parseCidrs(ParameterReader& params, std::string_view key, cons
 bool withinAny(const std::vector<Cidr>& trusted, const Cidr& range) {
   for (const auto& network : trusted) {
     if (network.contains(range)) return true;
-  }
-  return false;
-}
-
-// "key=value" pairs naming annotations that make a cloud load balancer internal-only.
-bool hasInternalAnnotation(const ObjectView& object, const std::vector<std::string>& markers) {
-  for (const auto& marker : markers) {
-    const size_t eq = marker.find('=');
-    const std::string key = marker.substr(0, eq);
-    const auto value = stringField(object.annotations(), key);
-    if (!value) continue;
-    if (eq == std::string::npos || *value == std::string_view(marker).substr(eq + 1)) return true;
   }
   return false;
 }
@@ -82,27 +71,40 @@ const std::vector<std::string> kDefaultInternalAnnotations = {
     "service.beta.kubernetes.io/aws-load-balancer-scheme=internal",
     "service.beta.kubernetes.io/azure-load-balancer-internal=true",
     "service.beta.kubernetes.io/oci-load-balancer-internal=true",
+    "oci-network-load-balancer.oraclecloud.com/internal=true",
 };
 
 RuleDefinition loadBalancerRule() {
   RuleDefinition d;
   d.info = {"exposure.service-loadbalancer", "exposure", "LoadBalancer Services",
             "A Service of type LoadBalancer asks the cloud for an external address and opens the workload to "
-            "the internet. Internal load balancers (cloud annotations) and load balancers whose source ranges all "
-            "lie inside trusted CIDRs are allowed.",
+            "the internet. Load balancers whose source ranges all lie inside trusted CIDRs are allowed, and so are "
+            "internal ones: marked internal by an annotation on every cloud the Service speaks to (by annotation "
+            "prefix and loadBalancerClass), with no annotation of that cloud contradicting it (an explicit "
+            "internet-facing scheme, another load-balancer-type, a public IP) and no loadBalancerClass of another "
+            "controller.",
             Severity::kCritical, Action::kDeny};
   d.parametersHelp =
       "allowInternal: allow load balancers marked internal by a cloud annotation (true)\n"
-      "internalAnnotations: \"key=value\" annotations that mark a load balancer internal (GKE, AWS, Azure, OCI)\n"
+      "internalAnnotations: \"key=value\" annotations that mark a load balancer internal on their cloud (GKE, AWS, "
+      "Azure, OCI); the same key with another value contradicts them\n"
       "trustedCidrs: source ranges that count as private; an LB restricted to them is allowed ([])";
   d.create = [](ParameterReader& params) -> RulePtr {
     const bool allowInternal = params.boolean("allowInternal", true);
-    const auto markers = params.stringList("internalAnnotations", kDefaultInternalAnnotations);
+    std::vector<exposure::InternalMarker> markers;
+    for (const auto& text : params.stringList("internalAnnotations", kDefaultInternalAnnotations)) {
+      markers.push_back(exposure::InternalMarker::parse(text));
+    }
     const auto trusted = parseCidrs(params, "trustedCidrs", params.stringList("trustedCidrs", {}));
     return makeCheckRule([=](const ObjectView& object, const RuleContext&, std::vector<Violation>& out) {
       const Json* spec = serviceSpec(object);
       if (spec == nullptr || serviceType(spec) != "LoadBalancer") return;
-      if (allowInternal && hasInternalAnnotation(object, markers)) return;
+      std::string notInternal;
+      if (allowInternal) {
+        const exposure::InternalVerdict verdict = exposure::judgeInternal(object, markers);
+        if (verdict.internal) return;
+        notInternal = verdict.reason;
+      }
       const auto ranges = sourceRanges(object, spec);
       if (!trusted.empty() && !ranges.empty()) {
         bool allTrusted = true;
@@ -112,10 +114,13 @@ RuleDefinition loadBalancerRule() {
         }
         if (allTrusted) return;
       }
-      out.push_back({"spec.type",
-                     "type LoadBalancer gives Service \"" + object.name() + "\" an external address reachable from the internet",
+      std::string message =
+          "type LoadBalancer gives Service \"" + object.name() + "\" an external address reachable from the internet";
+      if (!notInternal.empty()) message += "; it is not internal: " + notInternal;
+      out.push_back({"spec.type", std::move(message),
                      "use type ClusterIP (reach it through kubectl port-forward or an authenticated ingress), or mark "
-                     "the load balancer internal with your cloud's annotation"});
+                     "the load balancer internal with the annotation of each cloud it names and remove the "
+                     "annotations that contradict it"});
     });
   };
   return d;

@@ -7,6 +7,9 @@
 // The allow-lists of the Pod Security Standards, as rule parameter defaults and as lookups.
 namespace agentguard::engine::privilege {
 
+// The Pod Security Standards release the privilege rules and these lists follow (shown by `agentguard rules`).
+constexpr std::string_view kPodSecurityStandardsVersion = "v1.34";
+
 // A short list of exact, case-sensitive names (capabilities, sysctls, volume types). The lists hold a
 // dozen entries at most, so a linear scan beats hashing and allocates nothing.
 class NameList {

@@ -54,17 +54,6 @@ RuleDefinition hostNamespacesRule() {
   return d;
 }
 
-bool isLoopbackHost(std::string_view host) {
-  if (host.empty() || host == "127.0.0.1" || host == "::1") return true;
-  constexpr std::string_view kLocalhost = "localhost";
-  if (host.size() != kLocalhost.size()) return false;
-  for (size_t i = 0; i < host.size(); ++i) {
-    const char lower = (host[i] >= 'A' && host[i] <= 'Z') ? static_cast<char>(host[i] - 'A' + 'a') : host[i];
-    if (lower != kLocalhost[i]) return false;
-  }
-  return true;
-}
-
 constexpr std::array<std::string_view, 3> kProbes = {"livenessProbe", "readinessProbe", "startupProbe"};
 struct LifecycleHook {
   std::string_view key;   // inside container.lifecycle
@@ -74,20 +63,23 @@ constexpr std::array<LifecycleHook, 2> kLifecycleHooks = {{{"postStart", "lifecy
                                                            {"preStop", "lifecycle.preStop"}}};
 constexpr std::array<std::string_view, 2> kNetworkHandlers = {"httpGet", "tcpSocket"};
 
-// Reports each httpGet/tcpSocket host of one probe or lifecycle handler that points away from the pod.
+// Reports each httpGet/tcpSocket host of one probe or lifecycle handler that is set to anything but "".
+// Pod Security Standards v1.34 allow only unset or "": the kubelet connects from the node, so even a
+// loopback name (localhost, 127.0.0.1, ::1) reaches the node's own loopback services, not the pod's.
 // `relative` is the handler's path inside the container, e.g. "livenessProbe" or "lifecycle.preStop".
 void checkHandlerHosts(const ContainerRef& container, const Json* handler, std::string_view relative,
                        std::vector<Violation>& out) {
   for (const auto action : kNetworkHandlers) {
     const auto host = stringSetting(objectField(handler, action), "host");
-    if (host.unset() || (host.value && isLoopbackHost(*host.value))) continue;
+    if (host.unset() || (host.value && host.value->empty())) continue;
     const std::string field = std::string(relative) + "." + std::string(action) + ".host";
     const std::string who = describeContainer(container);
     out.push_back({container.path + "." + field,
                    host.invalid() ? who + " sets " + field + " to " + describeMistyped(*host.raw, "a string")
                                   : who + " sets " + field + " to " + describeValue(*host.raw) +
-                                        ": the kubelet connects to that address from the node, so the pod can make "
-                                        "the node reach hosts the pod itself cannot",
+                                        ": the kubelet connects to that address from the node (a loopback name "
+                                        "reaches the node's own loopback), so the pod can make the node reach hosts "
+                                        "the pod itself cannot",
                    "remove " + field + " from " + who + " so the kubelet targets the pod's own IP"});
   }
 }
@@ -96,9 +88,9 @@ RuleDefinition hostProbesRule() {
   RuleDefinition d;
   d.info = {"privilege.host-probes", "privilege", "Probe and lifecycle hook hosts",
             "httpGet.host and tcpSocket.host of liveness, readiness and startup probes and of postStart/preStop "
-            "hooks must be unset or a loopback name (localhost, 127.0.0.1, ::1): the kubelet connects from the node, "
-            "so another host turns the kubelet into a proxy (Pod Security Standards baseline: Host Probes / "
-            "Lifecycle Hooks).",
+            "hooks, in containers, init containers and ephemeral containers, must be unset or \"\": the kubelet "
+            "connects from the node, so any host, loopback names included (they are the node's loopback), turns "
+            "the kubelet into a proxy (Pod Security Standards v1.34 baseline: Probes / Lifecycle Hooks).",
             Severity::kHigh, Action::kDeny};
   d.create = [](ParameterReader&) -> RulePtr {
     return makeCheckRule([](const ObjectView& object, const RuleContext&, std::vector<Violation>& out) {
@@ -165,7 +157,8 @@ RuleDefinition sysctlsRule() {
   RuleDefinition d;
   d.info = {"privilege.sysctls", "privilege", "Unsafe sysctls",
             "spec.securityContext.sysctls may set only the safe sysctls, which are isolated per pod; any other can "
-            "change the kernel for the whole node or for other pods (Pod Security Standards baseline: Sysctls).",
+            "change the kernel for the whole node or for other pods (Pod Security Standards v1.34 baseline: "
+            "Sysctls, tcp_rmem and tcp_wmem included since v1.32).",
             Severity::kHigh, Action::kDeny};
   d.parametersHelp = "allowedSysctls: sysctl names a pod may set (the Pod Security Standards safe set)";
   d.create = [](ParameterReader& params) -> RulePtr {

@@ -55,6 +55,18 @@ TEST_F(PolicyReloaderTest, LoadsAndReloadsOnChange) {
   EXPECT_THAT(metrics_.render(), HasSubstr("agentguard_policy_reload_total{result=\"success\"} 2"));
 }
 
+TEST_F(PolicyReloaderTest, LogsTheDigestOfEachLoadedSet) {
+  ASSERT_TRUE(reloader_.load().ok());
+  const std::string first = reloader_.engine()->policies().digest;
+  ASSERT_EQ(first.rfind("sha256:", 0), 0u);
+  EXPECT_THAT(logs_.str(), HasSubstr("\"digest\":\"" + first + "\""));
+  write(std::string(kPolicy) + "    - {id: exposure.service-nodeport, action: warn, severity: high}\n");
+  ASSERT_TRUE(reloader_.reloadIfChanged());
+  const std::string second = reloader_.engine()->policies().digest;
+  EXPECT_NE(second, first);
+  EXPECT_THAT(logs_.str(), HasSubstr("\"digest\":\"" + second + "\""));
+}
+
 TEST_F(PolicyReloaderTest, BrokenFileKeepsTheLastGoodSet) {
   ASSERT_TRUE(reloader_.load().ok());
   const auto good = reloader_.engine();

@@ -10,6 +10,7 @@
 #include "common/manifest/manifest_object.h"
 #include "engine/engine.h"
 #include "engine/policy/policy_loader.h"
+#include "engine/rules/credentials/secret_scanner.h"
 
 namespace agentguard::engine {
 namespace {
@@ -176,6 +177,32 @@ stringData:
   token: ghp_EXAMPLE0123456789abcdefghijklmnopqrs
   DB_PASSWORD: hunter2
 )").empty());
+}
+
+// A custom resource too deep to walk is reported by every credentials rule on its own, so turning one rule
+// off or exempting it never hides the gap from the others.
+TEST(CredentialRulesTest, EachRuleReportsAnObjectTooDeepToWalk) {
+  nlohmann::json inner = {{"image", "x:1"}, {"env", nlohmann::json::array({{{"name", "TOKEN"}, {"value", "abc"}}})}};
+  std::string path = "spec";
+  for (int i = 0; i < credentials::kMaxWalkDepth; ++i) {
+    inner = nlohmann::json{{"a", std::move(inner)}};
+    path += ".a";
+  }
+  const nlohmann::json body = {{"apiVersion", "example.com/v1"},
+                               {"kind", "Nest"},
+                               {"metadata", {{"name", "deep"}, {"namespace", "agents"}}},
+                               {"spec", inner}};
+  for (const std::string rule : {"credentials.known-token", "credentials.sensitive-env-literal",
+                                 "credentials.high-entropy"}) {
+    auto policies = compile("    - id: " + rule + "\n");
+    ASSERT_TRUE(policies.ok());
+    const Engine engine(std::make_shared<const PolicySet>(std::move(policies).value()));
+    const Findings findings = engine.evaluate(body, EvaluationContext{});
+    ASSERT_EQ(findings.size(), 1u) << rule;
+    EXPECT_EQ(findings[0].rule, rule);
+    EXPECT_EQ(findings[0].path, path);
+    EXPECT_NE(findings[0].message.find("deeper than"), std::string::npos) << findings[0].message;
+  }
 }
 
 }  // namespace

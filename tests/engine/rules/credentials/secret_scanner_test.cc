@@ -131,6 +131,43 @@ stringData: {token: value}
 )").empty());
 }
 
+// Only the core group's Secret is where credentials belong; a custom resource that calls itself Secret is
+// walked like any other custom resource.
+TEST(SecretScannerTest, CustomResourceOfKindSecretIsVisited) {
+  for (const std::string apiVersion : {"example.com/v1", "v1beta1", "secrets.example.com/v1", "core/v1"}) {
+    const auto visited = places("apiVersion: " + apiVersion + R"(
+kind: Secret
+metadata: {name: keys, annotations: {example.com/a: "1"}}
+spec:
+  runner: {image: runner:1.0.0, env: [{name: TOKEN, value: abc}]}
+)");
+    EXPECT_EQ(paths(visited), (std::vector<std::string>{"metadata.annotations[\"example.com/a\"]",
+                                                        "spec.runner.env[0].value"}))
+        << apiVersion;
+  }
+}
+
+// A custom resource with a container `levels` objects below spec: spec.a.a...a = {image, env}.
+nlohmann::json nest(int levels) {
+  nlohmann::json container = {{"image", "x:1"}, {"env", nlohmann::json::array({{{"name", "TOKEN"}, {"value", "abc"}}})}};
+  for (int i = 0; i < levels; ++i) container = nlohmann::json{{"a", std::move(container)}};
+  return {{"apiVersion", "example.com/v1"}, {"kind", "Nest"}, {"metadata", {{"name", "deep"}}}, {"spec", container}};
+}
+
+// A custom resource deeper than the walk goes is not passed silently: the walk names where it stopped.
+TEST(SecretScannerTest, TooDeepCustomResourceNamesWhereTheWalkStopped) {
+  const nlohmann::json deep = nest(kMaxWalkDepth);
+  std::string expected = "spec";
+  for (int i = 0; i < kMaxWalkDepth; ++i) expected += ".a";
+  size_t visited = 0;
+  EXPECT_EQ(forEachTextPlace(ObjectView(deep, "default"), [&visited](const TextPlace&) { ++visited; }), expected);
+  EXPECT_EQ(visited, 0u);
+
+  const nlohmann::json deepest = nest(kMaxWalkDepth - 1);  // one level less is walked whole
+  EXPECT_EQ(forEachTextPlace(ObjectView(deepest, "default"), [&visited](const TextPlace&) { ++visited; }), "");
+  EXPECT_EQ(visited, 1u);
+}
+
 TEST(SecretScannerTest, ContainersInsideCustomResources) {
   const auto visited = places(R"(
 apiVersion: agents.example.com/v1

@@ -75,7 +75,7 @@ INSTANTIATE_TEST_SUITE_P(
 TEST(AllowListTest, DefaultListsHaveTheStandardSizes) {
   EXPECT_EQ(baselineCapabilities().size(), 13u);
   EXPECT_EQ(restrictedCapabilities().size(), 1u);
-  EXPECT_EQ(safeSysctls().size(), 10u);
+  EXPECT_EQ(safeSysctls().size(), 12u);  // Pod Security Standards v1.34
   EXPECT_EQ(restrictedVolumeTypes().size(), 8u);
 }
 
