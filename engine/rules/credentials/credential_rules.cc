@@ -22,6 +22,9 @@ std::string fixFor(const TextPlace& place) {
   switch (place.kind) {
     case PlaceKind::kEnvValue:
       return "store it in a Secret and reference it with env[].valueFrom.secretKeyRef";
+    case PlaceKind::kEnvConfigMapRef:
+      return "move the value from the ConfigMap to a Secret and reference it with env[].valueFrom.secretKeyRef "
+             "instead of configMapKeyRef";
     case PlaceKind::kArgument:
     case PlaceKind::kCommand:
       return "store it in a Secret, set an env var from it with env[].valueFrom.secretKeyRef and refer to that "
@@ -109,7 +112,8 @@ RuleDefinition sensitiveEnvLiteralRule() {
   d.info = {"credentials.sensitive-env-literal", "credentials", "Secrets set as literal values of secret-named settings",
             "A setting whose name says it holds a secret (PASSWORD, PASSWD, PWD, PASS, SECRET, TOKEN, API_KEY, "
             "ACCESS_KEY, PRIVATE_KEY, CREDENTIALS, AUTH, ... as whole words or ending a compound such as PGPASSWORD) "
-            "given a literal value: an env var (also through $(VAR) from a literal var), a ConfigMap key that envFrom "
+            "given a literal value: an env var (also through $(VAR) from a literal var, or taken from a ConfigMap "
+            "with configMapKeyRef), a ConfigMap key that envFrom "
             "loads as an env var, a setting inside a config file carried in a ConfigMap (YAML, JSON, INI, "
             "properties, .env, docker config.json auths), a --flag=value or --flag value argument, a query or JDBC "
             "parameter, a probe's Authorization header, a CSI volume attribute or a custom resource's field. Names "
@@ -128,6 +132,9 @@ RuleDefinition sensitiveEnvLiteralRule() {
           message += " sets \"" + std::string(text.secretName) + "\", which is named for a secret, to a literal value";
         } else if (place.kind == PlaceKind::kEnvValue) {
           message += " is named for a secret and set to a literal value";
+        } else if (place.kind == PlaceKind::kEnvConfigMapRef) {
+          message += " is named for a secret and takes its value from a ConfigMap, where it is stored as a literal "
+                     "readable by anyone who may read configuration";
         } else if (place.kind == PlaceKind::kConfigMapValue || place.kind == PlaceKind::kConfigMapBinary) {
           message += " is named for a secret and holds a literal value; ConfigMaps are readable by anyone who may "
                      "read configuration";

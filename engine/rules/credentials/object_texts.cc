@@ -73,6 +73,8 @@ std::string_view keptBase(ObjectTexts& texts, std::string_view base) {
 }  // namespace
 
 std::string_view secretSettingName(const TextPlace& place, const TextPlace* previous) {
+  // A secret-named env var taken from a ConfigMap: the literal lies in the ConfigMap, under any key.
+  if (place.kind == PlaceKind::kEnvConfigMapRef) return isSensitiveName(place.key) ? place.key : std::string_view{};
   const std::string_view own = ownSettingName(place);
   if (!own.empty() && (isSensitiveName(own) || own == "Authorization")) {
     return isNonSecretLiteral(place.text) ? std::string_view{} : own;

@@ -133,11 +133,15 @@ std::vector<EnvValue> visitEnv(const Json* list, TextPlace& place, const Visit& 
   if (list == nullptr) return env;
   for (size_t i = 0; i < list->size(); ++i) {
     const NamedValue entry = namedValue((*list)[i]);
+    place.key = entry.name;
+    place.index = i;
     if (entry.value != nullptr) {
       place.kind = PlaceKind::kEnvValue;
-      place.key = entry.name;
-      place.index = i;
       visitExpanded(*entry.value, env, place, visit);
+    } else if (objectField(objectField(&(*list)[i], "valueFrom"), "configMapKeyRef") != nullptr) {
+      place.kind = PlaceKind::kEnvConfigMapRef;
+      place.text = {};
+      visit(place);
     }
     env.push_back({entry.name, entry.value});
   }
@@ -381,6 +385,7 @@ std::string TextPlace::path() const {
   FieldPath at(std::string{base});
   switch (kind) {
     case PlaceKind::kEnvValue: return at.key("env").index(index).key("value").str();
+    case PlaceKind::kEnvConfigMapRef: return at.key("env").index(index).key("valueFrom").key("configMapKeyRef").str();
     case PlaceKind::kArgument: return at.key("args").index(index).str();
     case PlaceKind::kCommand: return at.key("command").index(index).str();
     case PlaceKind::kHookCommand: return FieldPath(at.str() + "." + std::string(hook)).key("exec").key("command").index(index).str();
@@ -401,6 +406,7 @@ std::string TextPlace::describe() const {
   const std::string of = container.empty() ? " of a container" : " of container " + quoted(container);
   switch (kind) {
     case PlaceKind::kEnvValue: return "env var " + quoted(key) + of;
+    case PlaceKind::kEnvConfigMapRef: return "env var " + quoted(key) + of;
     case PlaceKind::kArgument: return "args[" + std::to_string(index) + "]" + of;
     case PlaceKind::kCommand: return "command[" + std::to_string(index) + "]" + of;
     case PlaceKind::kHookCommand: return std::string(hook) + " exec.command[" + std::to_string(index) + "]" + of;

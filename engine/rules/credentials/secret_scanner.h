@@ -13,6 +13,7 @@ namespace agentguard::engine::credentials {
 
 enum class PlaceKind {
   kEnvValue,          // env[].value of a container
+  kEnvConfigMapRef,   // env[].valueFrom.configMapKeyRef of a container (no text: the value lives in a ConfigMap)
   kArgument,          // args[i] of a container
   kCommand,           // command[i] of a container
   kHookCommand,       // exec.command[i] of a probe or lifecycle hook
@@ -55,7 +56,8 @@ constexpr std::string_view kLastAppliedAnnotation = "kubectl.kubernetes.io/last-
 //    CronJob's spec.jobTemplate.metadata;
 //  - for pod-embedding kinds, each container's (init and ephemeral too) env[].value, args, command,
 //    probe and lifecycle exec commands, HTTP header values and httpGet.path; env[].valueFrom is a
-//    reference, never a value, and is not visited. $(VAR) in env values, args and command is expanded
+//    reference, never a value: only a configMapKeyRef is visited (with no text), since its value lies in a
+//    ConfigMap. $(VAR) in env values, args and command is expanded
 //    as the kubelet does, with the literal values of the container's env vars (a reference to a
 //    valueFrom var stays a reference); the pod's CSI volumes' volumeAttributes;
 //  - for other kinds (custom resources that embed containers), the same container fields wherever an
