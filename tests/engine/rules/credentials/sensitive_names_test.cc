@@ -38,8 +38,8 @@ TEST(SensitiveNameTest, EveryListedWordInItsRole) {
     camel[0] = static_cast<char>(camel[0] - 'a' + 'A');
     return std::vector<std::string>{"APP_" + upper, "app-" + lower, "app" + camel};
   };
-  for (const std::string word : {"PASSWORD", "PASSWD", "PASSPHRASE", "SECRET", "SECRETS", "TOKEN", "APIKEY",
-                                 "CREDENTIAL", "CREDENTIALS", "AUTH", "PRIVATEKEY", "ACCESSKEY", "SECRETKEY"}) {
+  for (const std::string word : {"PASSWORD", "PASSWD", "PASSPHRASE", "PWD", "PASS", "SECRET", "SECRETS", "TOKEN",
+                                 "APIKEY", "CREDENTIAL", "CREDENTIALS", "AUTH", "PRIVATEKEY", "ACCESSKEY", "SECRETKEY"}) {
     for (const auto& name : spellings(word)) EXPECT_TRUE(isSensitiveName(name)) << name;
     EXPECT_FALSE(isSensitiveName("APP_" + word + "X")) << word;
   }
@@ -53,7 +53,8 @@ TEST(SensitiveNameTest, EveryListedWordInItsRole) {
         "ENDPOINT", "HOST", "PORT", "TYPE", "MODE", "METHOD", "ENABLED", "DISABLED", "ENABLE", "DISABLE",
         "REQUIRED", "PROVIDER", "ISSUER", "AUDIENCE", "TTL", "EXPIRY", "EXPIRATION", "TIMEOUT", "LENGTH", "SIZE",
         "LIMIT", "COUNT", "VERSION", "USER", "USERNAME", "ALGORITHM", "SCOPE", "SCOPES", "KIND", "HEADER",
-        "PREFIX", "INTERVAL"}) {
+        "PREFIX", "INTERVAL", "BUDGET", "REALM", "POLICY", "STRATEGY", "BACKEND", "SERVER", "SERVICE", "DOMAIN",
+        "FORMAT", "SECONDS", "MINUTES", "HOURS", "DAYS", "MS", "RATE", "STORE", "ENV", "VAR", "VARIABLE", "CLASS"}) {
     for (const auto& name : spellings("TOKEN_" + about)) EXPECT_FALSE(isSensitiveName(name)) << name;
     EXPECT_TRUE(isSensitiveName(about + "_TOKEN")) << about;
   }
@@ -81,7 +82,8 @@ TEST(SensitiveNameTest, CompoundsAndAbbreviations) {
   }
   for (const char* name : {"TOKEN_BUDGET", "AUTH_REALM", "PASSWORD_MIN_LENGTH", "MAX_TOKENS", "AUTH_STRATEGY",
                            "PASSWORD_POLICY", "SECRET_STORE", "API_KEY_ENV", "secretProviderClass", "PWD_FILE",
-                           "TOKEN_REFRESH_SECONDS", "AUTH_SERVER", "PASSPORT", "COMPASS"}) {
+                           "TOKEN_REFRESH_SECONDS", "AUTH_SERVER", "PASSPORT", "COMPASS", "TOKEN_EXPIRY_HOURS",
+                           "SESSION_TOKEN_TTL_MS", "PASSWORD_MAX_AGE_DAYS"}) {
     EXPECT_FALSE(isSensitiveName(name)) << name;
   }
 }
