@@ -56,7 +56,7 @@ std::string_view nameBefore(std::string_view text, size_t end, bool& quoted) {
 
 // The value that starts at `at` (after the operator), without quotes. `lineValue`: an unquoted value runs
 // to the end of the line (YAML "name: value", INI "name = value"); otherwise to the next space or separator.
-std::string_view valueAt(std::string_view text, size_t at, bool lineValue, bool& quotedValue) {
+std::string_view valueAt(std::string_view text, size_t at, bool lineValue, bool& quotedValue, size_t& lineEnd) {
   quotedValue = false;
   text = text.substr(0, std::min(text.size(), at + kMaxValue));
   for (size_t spaces = 0; at < text.size() && isSpace(text[at]) && spaces < kMaxSpaces; ++spaces) ++at;
@@ -75,11 +75,15 @@ std::string_view valueAt(std::string_view text, size_t at, bool lineValue, bool&
   const size_t start = at;
   size_t end = start;
   if (lineValue) {
+    // Several settings on one line ("a: b: c") end where the line does: the end found for the first is
+    // reused, so that a line is read once however many names it holds.
+    if (lineEnd > start && lineEnd <= text.size()) end = lineEnd;
     while (end < text.size() && text[end] != '\n' && text[end] != '\r' &&
            !(text[end] == '\\' && end + 1 < text.size() && text[end + 1] == 'n') &&
            !(text[end] == '#' && end > start && isSpace(text[end - 1]))) {
       ++end;
     }
+    lineEnd = end;
     while (end > start && (isSpace(text[end - 1]) || text[end - 1] == ',' || text[end - 1] == ';')) --end;
   } else {
     while (end < text.size() && !isSpace(text[end]) && text[end] != '&' && text[end] != ';' && text[end] != ',' &&
@@ -94,7 +98,7 @@ std::string_view valueAt(std::string_view text, size_t at, bool lineValue, bool&
 bool isProse(std::string_view value) {
   constexpr size_t kProseWords = 4;
   size_t words = 1;
-  for (size_t i = 1; i < value.size(); ++i) {
+  for (size_t i = 1; i < value.size() && words < kProseWords; ++i) {
     if (value[i] == ' ' && value[i - 1] != ' ') ++words;
   }
   return words >= kProseWords;
@@ -129,6 +133,7 @@ std::string_view secretFlagName(std::string_view argument) {
 }
 
 std::optional<Assignment> findSecretAssignment(std::string_view text) {
+  size_t lineEnd = 0;  // where the last line value read ends (see valueAt)
   for (size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
     bool quoted = false;
@@ -142,7 +147,7 @@ std::optional<Assignment> findSecretAssignment(std::string_view text) {
       if (name.empty() || !isSensitiveName(name)) continue;
       const bool spaced = i > 0 && isSpace(text[i - 1]) && i + 1 < text.size() && isSpace(text[i + 1]);
       bool quotedValue = false;
-      const std::string_view value = valueAt(text, i + 1, spaced, quotedValue);
+      const std::string_view value = valueAt(text, i + 1, spaced, quotedValue, lineEnd);
       if (spaced && !quotedValue && isProse(value)) continue;
       if (isSecretLiteral(name, value) && !inComment(text, i)) return Assignment{name, value};
     } else if (c == ':') {
@@ -153,7 +158,7 @@ std::optional<Assignment> findSecretAssignment(std::string_view text) {
       const std::string_view name = nameBefore(text, i, quoted);
       if (name.empty() || (!quoted && (i == 0 || isSpace(text[i - 1]))) || !isSensitiveName(name)) continue;
       bool quotedValue = false;
-      const std::string_view value = valueAt(text, i + 1, true, quotedValue);
+      const std::string_view value = valueAt(text, i + 1, true, quotedValue, lineEnd);
       if (!quotedValue && isProse(value)) continue;
       if (isSecretLiteral(name, value) && !inComment(text, i)) return Assignment{name, value};
     } else if (c == '-' && (i == 0 || isSpace(text[i - 1]) || isQuote(text[i - 1]))) {
@@ -170,7 +175,7 @@ std::optional<Assignment> findSecretAssignment(std::string_view text) {
         continue;
       }
       bool quotedValue = false;
-      const std::string_view value = valueAt(text, end, false, quotedValue);
+      const std::string_view value = valueAt(text, end, false, quotedValue, lineEnd);
       if (!value.empty() && value.front() != '-' && isSecretLiteral(name, value)) return Assignment{name, value};
       i = end - 1;
     }
