@@ -20,6 +20,7 @@ using manifest::FieldPath;
 
 constexpr std::string_view kApiVersion = "agentguard.io/v1alpha1";
 constexpr std::string_view kKind = "Policy";
+constexpr std::string_view kCredentialsCategory = "credentials";
 
 // Parses "2027-03-31" (valid through that day, UTC) or "2027-03-31T12:00:00Z".
 std::optional<std::chrono::system_clock::time_point> parseExpiry(const std::string& text) {
@@ -163,6 +164,7 @@ class Compiler {
       compileRules(*spec, specPath, policyIndex, problems);
       if (const Json* exemptions = requireObject(*spec, "exemptions", specPath, problems, false)) {
         compileExemptions(*exemptions, specPath.key("exemptions"), policy, problems);
+        refuseWholesaleCredentialExemptions(policy, policyIndex, specPath.key("exemptions"), problems);
       }
     }
     set_.policies.push_back(std::move(policy));
@@ -274,6 +276,44 @@ class Compiler {
         }
       }
       policy.exemptions.objects.push_back(std::move(exemption));
+    }
+  }
+
+  // Credentials are never exempted wholesale: a namespace holds many objects and is where an agent writes, so
+  // a namespace exemption (or an object exemption whose kind or name is a pattern) would let any credential
+  // written there through. Credentials rules are exempted object by object, with exact kind and name.
+  void refuseWholesaleCredentialExemptions(const Policy& policy, size_t policyIndex, const FieldPath& path,
+                                           ProblemList& problems) const {
+    std::vector<std::string> credentialRules;
+    for (const RuleBinding& binding : set_.rules) {
+      if (binding.policy == policyIndex && binding.definition->info.category == kCredentialsCategory) {
+        credentialRules.push_back(binding.definition->info.id);
+      }
+    }
+    if (!policy.exemptions.namespaces.empty() && !credentialRules.empty()) {
+      problems.add(path.key("namespaces"),
+                   "credentials rules (" + credentialRules.front() + (credentialRules.size() > 1 ? ", ..." : "") +
+                       ") cannot be exempted by namespace; move the namespace exemption to a policy without "
+                       "credentials rules, or exempt single objects under exemptions.objects with exact kind and name");
+    }
+    for (size_t i = 0; i < policy.exemptions.objects.size(); ++i) {
+      const ObjectExemption& exemption = policy.exemptions.objects[i];
+      const bool wholesale = exemption.kind.find('*') != std::string::npos ||
+                             exemption.name.find('*') != std::string::npos;
+      if (!wholesale) continue;
+      const auto covers = [&exemption](const std::string& id) {
+        return exemption.rules.empty() || std::find(exemption.rules.begin(), exemption.rules.end(), id) !=
+                                              exemption.rules.end();
+      };
+      const auto covered = std::find_if(credentialRules.begin(), credentialRules.end(), covers);
+      const bool namesCredentialRule = std::any_of(exemption.rules.begin(), exemption.rules.end(), [this](const auto& id) {
+        const RuleDefinition* definition = catalog_.find(id);
+        return definition != nullptr && definition->info.category == kCredentialsCategory;
+      });
+      if (covered == credentialRules.end() && !namesCredentialRule) continue;
+      problems.add(path.key("objects").index(i),
+                   "an exemption of credentials rules must name one object: give an exact kind and name (no \"*\"), "
+                   "or leave the credentials rules out of its rules list");
     }
   }
 

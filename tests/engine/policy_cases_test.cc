@@ -2,12 +2,16 @@
 //   allow-*.yaml  no rule of that policy may fire on any object of the file
 //   deny-*.yaml / warn-*.yaml / audit-*.yaml
 //                 every "# expect: <rule> <path>" line must be matched by a finding of that rule at that
-//                 path, with the action the file name states; the file must name at least one expectation
+//                 path, and the strongest action of those findings is the one the file name states; every finding of that policy's rules must be
+//                 named by such a line (a case lists all it expects, so an extra finding fails it), except
+//                 findings of the rules a "# unlisted: <rule> ..." line names: rules that fire in that case
+//                 but are not what it tests (each must fire there, and none may also be expected); the file
+//                 must name at least one expectation
 // A new case needs no new code.
-#include <filesystem>
-#include <fstream>
 #include <memory>
+#include <optional>
 #include <set>
+#include <utility>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -18,42 +22,14 @@
 #include "engine/engine.h"
 #include "engine/network/document_network_policy_source.h"
 #include "engine/policy/policy_loader.h"
+#include "tests/engine/policy_case_files.h"
 
 namespace agentguard::engine {
 namespace {
 
-namespace fs = std::filesystem;
-
-const fs::path kPolicies = fs::path(AGENTGUARD_SOURCE_DIR) / "policies";
-
-struct CaseFile {
-  std::string policy;  // folder name == policy name
-  fs::path path;
-};
-
-std::vector<CaseFile> allCases() {
-  std::vector<CaseFile> cases;
-  for (const auto& entry : fs::directory_iterator(kPolicies)) {
-    const fs::path dir = entry.path() / "cases";
-    if (!fs::is_directory(dir)) continue;
-    for (const auto& file : fs::directory_iterator(dir)) {
-      if (file.path().extension() == ".yaml") cases.push_back({entry.path().filename().string(), file.path()});
-    }
-  }
-  std::sort(cases.begin(), cases.end(), [](const CaseFile& a, const CaseFile& b) { return a.path < b.path; });
-  return cases;
-}
-
-std::string readText(const fs::path& path) {
-  std::ifstream in(path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 const std::shared_ptr<const PolicySet>& bundledPolicies() {
   static const std::shared_ptr<const PolicySet> policies = [] {
-    auto loaded = loadPolicies(kPolicies);
+    auto loaded = loadPolicies(bundledPolicyDir());
     if (!loaded) {
       ADD_FAILURE() << loaded.error().describe();
       return std::shared_ptr<const PolicySet>(std::make_shared<PolicySet>());
@@ -67,7 +43,7 @@ class PolicyCaseTest : public ::testing::TestWithParam<CaseFile> {};
 
 TEST_P(PolicyCaseTest, MatchesExpectations) {
   const CaseFile& testCase = GetParam();
-  const std::string text = readText(testCase.path);
+  const std::string text = readCaseText(testCase.path);
   const std::string file = testCase.path.filename().string();
 
   auto objects = manifest::loadManifests(text, file);
@@ -105,18 +81,29 @@ TEST_P(PolicyCaseTest, MatchesExpectations) {
   std::istringstream lines(text);
   std::string line;
   int expectations = 0;
+  std::set<std::pair<std::string, std::string>> expected;
+  std::set<std::string> unlisted;
+  std::optional<Action> strongest;
   while (std::getline(lines, line)) {
+    constexpr std::string_view kUnlisted = "# unlisted: ";
+    if (line.rfind(kUnlisted, 0) == 0) {
+      std::istringstream rules(line.substr(kUnlisted.size()));
+      for (std::string rule; rules >> rule;) unlisted.insert(rule);
+      continue;
+    }
     constexpr std::string_view kMarker = "# expect: ";
     if (line.rfind(kMarker, 0) != 0) continue;
     std::istringstream fields(line.substr(kMarker.size()));
     std::string rule, path;
     fields >> rule >> path;
     ++expectations;
+    expected.emplace(rule, path);
     bool matched = false;
     for (const auto& finding : findings) {
       if (finding.rule == rule && finding.path == path) {
         matched = true;
-        EXPECT_EQ(finding.action, expectedAction) << file << ": " << finding.describe();
+        // deny < warn < audit in Action's order: the strongest action of the expected findings.
+        if (!strongest || finding.action < *strongest) strongest = finding.action;
         EXPECT_FALSE(finding.message.empty());
         EXPECT_FALSE(finding.fix.empty());
       }
@@ -126,6 +113,24 @@ TEST_P(PolicyCaseTest, MatchesExpectations) {
     EXPECT_TRUE(matched) << file << ": expected " << rule << " at " << path << "; findings:" << got;
   }
   EXPECT_GT(expectations, 0) << file << " names no \"# expect: <rule> <path>\" line";
+  if (strongest) {
+    EXPECT_EQ(actionName(*strongest), actionName(expectedAction))
+        << file << ": the file name states the strongest action of its expected findings";
+  }
+  for (const auto& rule : unlisted) {
+    bool fired = false;
+    for (const auto& finding : findings) fired = fired || finding.rule == rule;
+    EXPECT_TRUE(fired) << file << ": \"# unlisted: " << rule << "\" names a rule that does not fire here; remove it";
+    for (const auto& [expectedRule, path] : expected) {
+      EXPECT_NE(expectedRule, rule) << file << ": " << rule << " is both expected and unlisted";
+    }
+  }
+  for (const auto& finding : findings) {
+    if (policyRules.count(finding.rule) == 0 || unlisted.count(finding.rule) > 0) continue;
+    EXPECT_EQ(expected.count({finding.rule, finding.path}), 1u)
+        << file << ": finding not listed as \"# expect: " << finding.rule << " " << finding.path
+        << "\": " << finding.describe();
+  }
 }
 
 std::string caseName(const ::testing::TestParamInfo<CaseFile>& info) {
@@ -136,13 +141,13 @@ std::string caseName(const ::testing::TestParamInfo<CaseFile>& info) {
   return name;
 }
 
-INSTANTIATE_TEST_SUITE_P(Policies, PolicyCaseTest, ::testing::ValuesIn(allCases()), caseName);
+INSTANTIATE_TEST_SUITE_P(Policies, PolicyCaseTest, ::testing::ValuesIn(allCaseFiles()), caseName);
 
 // Every rule that a bundled policy enables is exercised by at least one deny/warn/audit case.
 TEST(PolicyCaseCoverage, EveryEnabledRuleHasAFiringCase) {
   std::set<std::string> expected;
-  for (const auto& testCase : allCases()) {
-    std::istringstream lines(readText(testCase.path));
+  for (const auto& testCase : allCaseFiles()) {
+    std::istringstream lines(readCaseText(testCase.path));
     std::string line;
     while (std::getline(lines, line)) {
       if (line.rfind("# expect: ", 0) == 0) {

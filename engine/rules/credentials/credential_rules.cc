@@ -22,6 +22,9 @@ std::string fixFor(const TextPlace& place) {
   switch (place.kind) {
     case PlaceKind::kEnvValue:
       return "store it in a Secret and reference it with env[].valueFrom.secretKeyRef";
+    case PlaceKind::kEnvConfigMapRef:
+      return "move the value from the ConfigMap to a Secret and reference it with env[].valueFrom.secretKeyRef "
+             "instead of configMapKeyRef";
     case PlaceKind::kArgument:
     case PlaceKind::kCommand:
       return "store it in a Secret, set an env var from it with env[].valueFrom.secretKeyRef and refer to that "
@@ -30,10 +33,17 @@ std::string fixFor(const TextPlace& place) {
       return "store it in a Secret and let the command read it from a mounted file or from an env var set with "
              "env[].valueFrom.secretKeyRef";
     case PlaceKind::kHttpHeader:
-      return "probe headers cannot reference Secrets: probe an endpoint that needs no credential, or use an exec "
+    case PlaceKind::kHttpPath:
+      return "probe requests cannot reference Secrets: probe an endpoint that needs no credential, or use an exec "
              "probe that reads the credential from a mounted Secret";
     case PlaceKind::kConfigMapValue:
+    case PlaceKind::kConfigMapBinary:
       return "move the key to a Secret and mount it, or load it with envFrom[].secretRef, instead of the ConfigMap";
+    case PlaceKind::kVolumeAttribute:
+      return "pass the credential to the CSI driver from a Secret with csi.nodePublishSecretRef instead of a volume "
+             "attribute";
+    case PlaceKind::kField:
+      return "keep the credential in a Secret and let the resource refer to the Secret by name";
     case PlaceKind::kAnnotation:
     case PlaceKind::kPodAnnotation:
       if (place.isLastAppliedConfiguration()) {
@@ -82,9 +92,11 @@ RuleDefinition knownTokenRule() {
   d.info = {"credentials.known-token", "credentials", "Credentials of known formats in plain text",
             "Cloud keys, API tokens and private keys in a recognisable format (AWS, Google, GitHub, GitLab, "
             "Slack, Stripe, OpenAI, Anthropic, Hugging Face, npm, SendGrid, Twilio, JWTs, PEM private keys, "
-            "passwords in URLs) written into container env values, args, commands, probes, ConfigMap data or "
-            "annotations, including kubectl's last-applied-configuration. Anyone who can read the object, its "
-            "audit log or its Git history can use them. Secret objects are not checked.",
+            "passwords, tokens and secret parameters in URLs, also JSON-escaped and JDBC) written into container env "
+            "values, args, commands, probes (headers and paths), ConfigMap data and decoded binaryData, CSI volume "
+            "attributes, custom resources' fields or annotations, including kubectl's last-applied-configuration "
+            "and a CronJob's jobTemplate. Anyone who can read the object, its audit log or its Git history can use "
+            "them. Core v1 Secret objects are not checked.",
             Severity::kCritical, Action::kDeny};
   d.create = [](ParameterReader&) -> RulePtr {
     return makeCheckRule([](const ObjectView& object, const RuleContext&, std::vector<Violation>& out) {
@@ -109,12 +121,17 @@ RuleDefinition knownTokenRule() {
 
 RuleDefinition sensitiveEnvLiteralRule() {
   RuleDefinition d;
-  d.info = {"credentials.sensitive-env-literal", "credentials", "Secrets set as literal env values",
-            "An env var whose name says it holds a secret (PASSWORD, SECRET, TOKEN, API_KEY, ACCESS_KEY, "
-            "PRIVATE_KEY, CREDENTIALS, AUTH, ... as whole words) set with a literal value instead of "
-            "valueFrom.secretKeyRef, in any container or in a ConfigMap key that envFrom loads as an env var. "
-            "Names about a secret rather than of one (TOKEN_FILE, PASSWORD_MIN_LENGTH, MAX_TOKENS) and $(VAR) "
-            "references, booleans and mounted file paths are allowed.",
+  d.info = {"credentials.sensitive-env-literal", "credentials", "Secrets set as literal values of secret-named settings",
+            "A setting whose name says it holds a secret (PASSWORD, PASSWD, PWD, PASS, SECRET, TOKEN, API_KEY, "
+            "ACCESS_KEY, PRIVATE_KEY, CREDENTIALS, AUTH, ... as whole words or ending a compound such as PGPASSWORD) "
+            "given a literal value: an env var (also through $(VAR) from a literal var, or taken from a ConfigMap "
+            "with configMapKeyRef), a ConfigMap key that envFrom "
+            "loads as an env var, a setting inside a config file carried in a ConfigMap (YAML, JSON, INI, "
+            "properties, .env, docker config.json auths), a --flag=value or --flag value argument, a query or JDBC "
+            "parameter, a probe's Authorization header, a CSI volume attribute or a custom resource's field. Names "
+            "about a secret rather than of one (TOKEN_FILE, PASSWORD_MIN_LENGTH, MAX_TOKENS, TOKEN_BUDGET, "
+            "AUTH_REALM), $(VAR) and ${VAR} references, booleans, mounted file paths and placeholders "
+            "(changeme, <your-key>, xxxx) are allowed.",
             Severity::kHigh, Action::kDeny};
   d.create = [](ParameterReader&) -> RulePtr {
     return makeCheckRule([](const ObjectView& object, const RuleContext&, std::vector<Violation>& out) {
@@ -122,15 +139,22 @@ RuleDefinition sensitiveEnvLiteralRule() {
       for (const ObjectText& text : credentials::objectTexts(object).texts) {
         if (!text.sensitiveLiteral) continue;
         const TextPlace& place = text.place;
-        if (place.kind == PlaceKind::kEnvValue) {
-          out.push_back({place.path(), place.describe() + " is named for a secret and set to a literal value",
-                         fixFor(place)});
+        const bool ownName = text.secretName.data() == place.key.data();
+        std::string message = place.describe();
+        if (!ownName) {
+          message += " sets \"" + std::string(text.secretName) + "\", which is named for a secret, to a literal value";
+        } else if (place.kind == PlaceKind::kEnvValue) {
+          message += " is named for a secret and set to a literal value";
+        } else if (place.kind == PlaceKind::kEnvConfigMapRef) {
+          message += " is named for a secret and takes its value from a ConfigMap, where it is stored as a literal "
+                     "readable by anyone who may read configuration";
+        } else if (place.kind == PlaceKind::kConfigMapValue || place.kind == PlaceKind::kConfigMapBinary) {
+          message += " is named for a secret and holds a literal value; ConfigMaps are readable by anyone who may "
+                     "read configuration";
         } else {
-          out.push_back({place.path(),
-                         place.describe() + " is named for a secret and holds a literal value; ConfigMaps are "
-                                            "readable by anyone who may read configuration",
-                         fixFor(place)});
+          message += " is named for a secret and holds a literal value";
         }
+        out.push_back({place.path(), std::move(message), fixFor(place)});
       }
     });
   };
@@ -142,9 +166,9 @@ RuleDefinition highEntropyRule() {
   d.info = {"credentials.high-entropy", "credentials", "Random-looking strings that may be secrets",
             "Strings of minLength characters or more with high Shannon entropy, several character classes and "
             "few pronounceable words, in the places credentials.known-token checks. Image digests, hex "
-            "checksums and git SHAs, UUIDs, versions, Kubernetes names, paths, URLs without credentials, "
-            "certificates and public keys are not reported; neither are values the other credentials rules "
-            "already report (known formats, literal values of secret-named env vars).",
+            "checksums and git SHAs, UUIDs, versions, Kubernetes names, paths, certificates and public keys are "
+            "not reported. It reports on its own: a value another credentials rule also reports (a known format, "
+            "a secret-named literal) is reported here too, so disabling or exempting that rule narrows nothing.",
             Severity::kMedium, Action::kWarn};
   d.parametersHelp =
       "minLength: shortest string considered, in characters (20)\n"
@@ -159,7 +183,6 @@ RuleDefinition highEntropyRule() {
       std::vector<credentials::EntropyHit> hits;
       reportUnwalked(object, out);
       for (const ObjectText& text : credentials::objectTexts(object).texts) {
-        if (text.sensitiveLiteral) continue;  // credentials.sensitive-env-literal reports it
         const TextPlace& place = text.place;
         hits.clear();
         credentials::findHighEntropyStrings(place.text, options, hits);

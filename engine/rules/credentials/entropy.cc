@@ -13,7 +13,6 @@
 
 #include "engine/rules/credentials/char_classes.h"
 #include "engine/rules/credentials/key_material.h"
-#include "engine/rules/credentials/token_patterns.h"
 
 namespace agentguard::engine::credentials {
 namespace {
@@ -223,11 +222,46 @@ size_t minDistinctCharacters(double minEntropy) {
   return k;
 }
 
+void examinePieces(std::string_view text, std::string_view value, const EntropyOptions& options,
+                   std::vector<EntropyHit>& out);
+
+// A URL's host and path name things (hosts, object keys, IDs); what may be a secret is its user info and
+// its query and matrix parameters, which are examined piece by piece.
+void examineUrl(std::string_view text, std::string_view url, size_t scheme, const EntropyOptions& options,
+                std::vector<EntropyHit>& out) {
+  const size_t authorityStart = scheme + 3;
+  size_t authorityEnd = authorityStart;
+  while (authorityEnd < url.size() && url[authorityEnd] != '/' && url[authorityEnd] != '?' &&
+         url[authorityEnd] != '#' && url[authorityEnd] != ';') {
+    ++authorityEnd;
+  }
+  const std::string_view authority = url.substr(authorityStart, authorityEnd - authorityStart);
+  const size_t at = authority.rfind('@');
+  if (at != std::string_view::npos) examinePieces(text, authority.substr(0, at), options, out);
+  size_t parameters = url.find_first_of("?;", authorityEnd);
+  while (parameters != std::string_view::npos) {
+    const size_t next = url.find_first_of("&;#", parameters + 1);
+    const std::string_view parameter =
+        url.substr(parameters + 1, next == std::string_view::npos ? std::string_view::npos : next - parameters - 1);
+    examinePieces(text, assignedValue(parameter), options, out);
+    parameters = next;
+  }
+}
+
 void examineWord(std::string_view text, std::string_view word, const EntropyOptions& options,
                  std::vector<EntropyHit>& out) {
   if (options.ignoreValues.count(word) > 0) return;
-  const std::string_view value = assignedValue(word);
-  if (value.find("://") != std::string_view::npos) return;
+  if (const size_t scheme = word.find("://"); scheme != std::string_view::npos) {
+    examineUrl(text, word, scheme, options, out);
+    return;
+  }
+  examinePieces(text, assignedValue(word), options, out);
+}
+
+// Splits a value at ':' and '@' (host:port, image@sha256:<hex>) and reports the pieces classifyCandidate
+// reports.
+void examinePieces(std::string_view text, std::string_view value, const EntropyOptions& options,
+                   std::vector<EntropyHit>& out) {
   size_t start = 0;
   for (size_t i = 0; i <= value.size(); ++i) {
     if (i < value.size() && value[i] != ':' && value[i] != '@') continue;
@@ -314,7 +348,6 @@ std::string_view exclusionName(Exclusion exclusion) {
     case Exclusion::kVersion: return "version";
     case Exclusion::kKubernetesName: return "Kubernetes name";
     case Exclusion::kKeyMaterial: return "public key material";
-    case Exclusion::kKnownToken: return "known token";
     case Exclusion::kReference: return "reference";
     case Exclusion::kSingleClass: return "single character class";
     case Exclusion::kNamePath: return "name or path";
@@ -333,7 +366,6 @@ Exclusion classifyCandidate(std::string_view candidate, const EntropyOptions& op
   if (isVersion(candidate)) return Exclusion::kVersion;
   if (isKubernetesName(candidate)) return Exclusion::kKubernetesName;
   if (classifyBase64KeyMaterial(candidate) == KeyMaterial::kPublic) return Exclusion::kKeyMaterial;
-  if (containsKnownToken(candidate)) return Exclusion::kKnownToken;
   if (characterClasses(candidate) < 2) return Exclusion::kSingleClass;
   if (isNameOrPath(candidate)) return Exclusion::kNamePath;
   if (shannonEntropy(candidate) < options.minEntropy) return Exclusion::kLowEntropy;
@@ -362,8 +394,9 @@ void findHighEntropyStrings(std::string_view text, const EntropyOptions& options
   while (i < text.size()) {
     const char c = text[i];
     size_t headerEnd = i;
-    if (c == '-' && !pemLabelAt(text, i, headerEnd).empty()) {
-      // Skip the whole PEM block: certificates are public, private keys are credentials.known-token's.
+    if (c == '-' && classifyPemLabel(pemLabelAt(text, i, headerEnd)) == KeyMaterial::kPublic) {
+      // Skip the whole block of a certificate or public key: it is meant to be shared. A private key's block
+      // is examined like any text.
       // The END search is remembered so that many headers without an END line stay linear.
       if (!pemEndKnown || (nextPemEnd != std::string_view::npos && nextPemEnd < headerEnd)) {
         nextPemEnd = text.find(kPemEnd, headerEnd);

@@ -36,7 +36,6 @@ enum class Exclusion {
   kVersion,        // a semantic version such as v1.2.3-rc.1+build.5
   kKubernetesName, // lower-case DNS name with '-' or '.': pod names with hashes, hostnames
   kKeyMaterial,    // a base64 certificate, public key or SSH public key blob
-  kKnownToken,     // a known credential format, reported by credentials.known-token instead
   kReference,      // a $(VAR) or ${VAR} reference
   kSingleClass,    // fewer than two of lower case, upper case and digits
   kNamePath,       // path or dotted/dashed name whose every part is a word, short, hex or a number
@@ -72,8 +71,10 @@ struct EntropyHit {
 
 // Cuts `text` into candidate strings and appends those classifyCandidate reports. Cutting: words end
 // at whitespace, quotes, brackets, ',', ';', '|', '&' and JSON escapes; in a word "name=value" keeps the
-// value; URLs are skipped (credentials in URLs are the known-token rule's); ':' and '@' split the rest
-// (image@sha256:<hex>, host:port). PEM blocks and the key after "ssh-rsa"-style key types are skipped.
+// value; ':' and '@' split the rest (image@sha256:<hex>, host:port). Of a URL only the user info and the
+// query and matrix parameter values are examined: its host and path name things. Certificate and
+// public key PEM blocks and the key after "ssh-rsa"-style key types are skipped. Nothing is skipped because
+// another rule reports it: the rule stands on its own when the others are off or exempted.
 // The whole text is skipped when it is listed in ignoreValues.
 void findHighEntropyStrings(std::string_view text, const EntropyOptions& options, std::vector<EntropyHit>& out);
 

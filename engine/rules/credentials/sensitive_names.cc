@@ -10,21 +10,29 @@
 namespace agentguard::engine::credentials {
 namespace {
 
-constexpr std::array<std::string_view, 13> kSecretWords = {
-    "PASSWORD", "PASSWD", "PASSPHRASE", "SECRET", "SECRETS", "TOKEN", "APIKEY",
+constexpr std::array<std::string_view, 15> kSecretWords = {
+    "PASSWORD", "PASSWD", "PASSPHRASE", "PWD", "PASS", "SECRET", "SECRETS", "TOKEN", "APIKEY",
     "CREDENTIAL", "CREDENTIALS", "AUTH", "PRIVATEKEY", "ACCESSKEY", "SECRETKEY"};
+
+// Secret words that also end compound words written without a separator: PGPASSWORD, GITHUBTOKEN,
+// OPENAIAPIKEY. Short words (PASS, PWD, AUTH) are left out: as endings they are mostly other words (BYPASS,
+// OAUTH).
+constexpr std::array<std::string_view, 8> kGluedSecretEndings = {
+    "PASSWORD", "PASSWD", "PASSPHRASE", "SECRET", "TOKEN", "APIKEY", "ACCESSKEY", "SECRETKEY"};
+constexpr size_t kShortestGluedPrefix = 2;
 
 // "<word> KEY" pairs that name a key meant to stay secret.
 constexpr std::array<std::string_view, 6> kSecretKeyQualifiers = {"API", "ACCESS", "PRIVATE", "SIGNING", "ENCRYPTION",
                                                                   "MASTER"};
 
 // Last words that make the name about a secret (where it is, how it is used) rather than the secret.
-constexpr std::array<std::string_view, 45> kAboutWords = {
+constexpr std::array<std::string_view, 65> kAboutWords = {
     "FILE", "FILES", "PATH", "DIR", "DIRECTORY", "LOCATION", "MOUNT", "NAME", "REF", "ID", "SID", "URL", "URI",
     "ENDPOINT", "HOST", "PORT", "TYPE", "MODE", "METHOD", "ENABLED", "DISABLED", "ENABLE", "DISABLE",
     "REQUIRED", "PROVIDER", "ISSUER", "AUDIENCE", "TTL", "EXPIRY", "EXPIRATION", "TIMEOUT", "LENGTH", "SIZE",
     "LIMIT", "COUNT", "VERSION", "USER", "USERNAME", "ALGORITHM", "SCOPE", "SCOPES", "KIND", "HEADER",
-    "PREFIX", "INTERVAL"};
+    "PREFIX", "INTERVAL", "BUDGET", "REALM", "POLICY", "STRATEGY", "BACKEND", "SERVER", "SERVICE", "DOMAIN",
+    "FORMAT", "SECONDS", "MINUTES", "HOURS", "DAYS", "MS", "RATE", "STORE", "ENV", "VAR", "VARIABLE", "CLASS"};
 
 constexpr std::array<std::string_view, 3> kLimitWords = {"MAX", "MIN", "NUM"};
 
@@ -164,14 +172,27 @@ constexpr WordIndex wordIndex() {
 }
 constexpr WordIndex kWordIndex = wordIndex();
 
+// Whether a word is a compound that ends in a secret word: PGPASSWORD, githubToken's "GITHUBTOKEN" form.
+bool endsInSecretWord(std::string_view word) {
+  for (const auto ending : kGluedSecretEndings) {
+    if (word.size() >= ending.size() + kShortestGluedPrefix &&
+        sameWord(word.substr(word.size() - ending.size()), ending)) {
+      return true;
+    }
+  }
+  return false;
+}
+
 // The roles of one word of a name; 0 for the words no list holds (most of them).
 uint8_t rolesOf(std::string_view word) {
-  if (word.size() > kLongestWord || !isLetter(word.front())) return 0;
-  const WordRange range = kWordIndex[static_cast<size_t>(toLower(word.front()) - 'a')][word.size()];
-  for (size_t i = range.begin; i < range.end; ++i) {
-    if (sameWord(word, kRoleWords[i].word)) return kRoleWords[i].roles;
+  if (!isLetter(word.front())) return 0;
+  if (word.size() <= kLongestWord) {
+    const WordRange range = kWordIndex[static_cast<size_t>(toLower(word.front()) - 'a')][word.size()];
+    for (size_t i = range.begin; i < range.end; ++i) {
+      if (sameWord(word, kRoleWords[i].word)) return kRoleWords[i].roles;
+    }
   }
-  return 0;
+  return endsInSecretWord(word) ? kSecretWord : 0;
 }
 
 bool isBlank(std::string_view value) {
@@ -246,12 +267,96 @@ bool isSensitiveName(std::string_view name) {
 
 bool isNonSecretLiteral(std::string_view value) {
   if (isBlank(value)) return true;
-  if (value.find("$(") != std::string_view::npos) return true;
-  if (value.size() >= 4 && value.substr(0, 2) == "${" && value.back() == '}') return true;
+  if (isReferenceOnly(value)) return true;
   for (const auto word : {"true", "false", "yes", "no", "on", "off", "enabled", "disabled"}) {
     if (equalsIgnoreCase(value, word)) return true;
   }
-  return isMountedFilePath(value);
+  return isPlaceholder(value) || isMountedFilePath(value);
+}
+
+bool isReferenceOnly(std::string_view value) {
+  bool referenced = false;
+  std::string_view literal;  // the current run of literal letters and digits
+  const auto literalIsScheme = [&literal] {
+    if (literal.size() < 3) return true;
+    for (const auto scheme : {"bearer", "basic", "token", "digest"}) {
+      if (equalsIgnoreCase(literal, scheme)) return true;
+    }
+    return false;
+  };
+  for (size_t i = 0; i <= value.size(); ++i) {
+    if (i < value.size() && isAlnum(value[i])) {
+      literal = literal.empty() ? value.substr(i, 1) : std::string_view(literal.data(), literal.size() + 1);
+      continue;
+    }
+    if (!literalIsScheme()) return false;
+    literal = {};
+    if (i == value.size()) break;
+    const size_t end = referenceEnd(value, i);
+    if (end == i) continue;
+    referenced = true;
+    i = end - 1;
+  }
+  return referenced;
+}
+
+size_t referenceEnd(std::string_view text, size_t pos) {
+  if (pos >= text.size() || text[pos] != '$') return pos;
+  if (pos + 1 < text.size() && text[pos + 1] == '$') return pos;  // "$$" escapes: "$$(X)" is the text "$(X)"
+  if (pos > 0 && text[pos - 1] == '$') return pos;
+  const bool parenthesis = text.compare(pos, 2, "$(") == 0;
+  const bool brace = text.compare(pos, 2, "${") == 0;
+  if (parenthesis || brace) {
+    const size_t name = runLength(text, pos + 2, [](char c) { return isAlnum(c) || c == '_' || c == '.' || c == '-'; });
+    const size_t close = pos + 2 + name;
+    if (name == 0 || close >= text.size() || text[close] != (parenthesis ? ')' : '}')) return pos;
+    return close + 1;
+  }
+  // $NAME, as a shell expands it.
+  if (pos + 1 >= text.size() || !(isLetter(text[pos + 1]) || text[pos + 1] == '_')) return pos;
+  return pos + 1 + runLength(text, pos + 1, [](char c) { return isAlnum(c) || c == '_'; });
+}
+
+bool isPlaceholder(std::string_view value) {
+  constexpr size_t kMinMaskRun = 8;
+  while (!value.empty() && (value.front() == ' ' || value.front() == '"' || value.front() == '\'')) value.remove_prefix(1);
+  while (!value.empty() && (value.back() == ' ' || value.back() == '"' || value.back() == '\'')) value.remove_suffix(1);
+  if (value.size() >= 2 && value.front() == '<' && value.back() == '>') return true;
+  if (value.size() >= 4 && value.substr(0, 2) == "{{" && value.substr(value.size() - 2) == "}}") return true;
+  if (value == "%s" || value == "%v") return true;
+  // A mask: xxxx, ****, XXXX-XXXX, ••• written as dots.
+  size_t maskChars = 0;
+  bool onlyMask = !value.empty();
+  for (const char c : value) {
+    if (c == 'x' || c == 'X' || c == '*' || c == '.') ++maskChars;
+    else if (c != '-' && c != '_') onlyMask = false;
+  }
+  if (onlyMask && maskChars >= 3) return true;
+  // A known prefix followed by a mask: ghp_xxxxxxxx..., AKIAXXXXXXXXXXXXXXXX, sk-********.
+  const char last = value.back();
+  if (last == 'x' || last == 'X' || last == '*') {
+    size_t run = 0;
+    while (run < value.size() && value[value.size() - 1 - run] == last) ++run;
+    if (run >= kMinMaskRun && run * 3 >= value.size() * 2) return true;
+  }
+  // The words of a placeholder, squeezed: "change-me", "REPLACE_ME", "your-api-key-here", "<your-key>".
+  std::string squeezed;
+  for (const char c : value) {
+    if (isAlnum(c)) squeezed.push_back(toLower(c));
+    else if (c != '-' && c != '_' && c != ' ' && c != '.') return false;
+  }
+  for (const auto word : {"changeme", "changeit", "replaceme", "example", "placeholder", "redacted", "dummy", "todo",
+                          "tbd", "none", "null", "nil", "notset", "unset"}) {
+    if (squeezed == word) return true;
+  }
+  // "your..." of letters only: your-api-key, YOUR_TOKEN_HERE.
+  if (squeezed.size() > 4 && squeezed.compare(0, 4, "your") == 0) {
+    for (const char c : squeezed) {
+      if (!isLetter(c)) return false;
+    }
+    return true;
+  }
+  return false;
 }
 
 }  // namespace agentguard::engine::credentials

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <string_view>
 
 // Names that say a variable holds a secret, and literal values that plainly do not hold one.
@@ -13,8 +14,21 @@ namespace agentguard::engine::credentials {
 // starts with MAX, MIN or NUM (MAX_TOKENS); TOKENIZER_PATH has no secret word at all.
 bool isSensitiveName(std::string_view name);
 
-// Whether a literal value set under a sensitive name is plainly not a secret: empty or blank, a $(VAR)
-// or ${VAR} reference, a boolean, or the path of a mounted file (GOOGLE_APPLICATION_CREDENTIALS=/var/...).
+// Whether a literal value set under a sensitive name is plainly not a secret: empty or blank, only
+// references (isReferenceOnly), a boolean, a placeholder (isPlaceholder) or the path of a mounted file
+// (GOOGLE_APPLICATION_CREDENTIALS=/var/...).
 bool isNonSecretLiteral(std::string_view value);
+
+// Whether a value is made of $(VAR), ${VAR} or $VAR references and nothing literal beyond punctuation,
+// words of two letters and an auth scheme ("Bearer $(TOKEN)", "$(USER):$(PASS)"). "hunter2$(SUFFIX)"
+// splices a literal into a reference and is not; nor is "$$(VAR)", which Kubernetes unescapes to text.
+bool isReferenceOnly(std::string_view value);
+
+// Where a reference starting at `pos` ends ($(NAME), ${NAME} or $NAME); `pos` when none starts there.
+size_t referenceEnd(std::string_view text, size_t pos);
+
+// Whether a value is an obvious placeholder: <your-key>, {{ .token }}, %s, a mask of x, * or dots, or a
+// word such as changeme, REPLACE_ME, example, placeholder, redacted, your-api-key-here.
+bool isPlaceholder(std::string_view value);
 
 }  // namespace agentguard::engine::credentials

@@ -11,6 +11,7 @@
 
 #include "engine/rules/credentials/char_classes.h"
 #include "engine/rules/credentials/key_material.h"
+#include "engine/rules/credentials/sensitive_names.h"
 
 namespace agentguard::engine::credentials {
 namespace {
@@ -166,6 +167,18 @@ bool hasDigit(std::string_view text) {
   return false;
 }
 
+// A body of one repeated character, or of x, X and 0 only: ghp_xxxx..., AKIAXXXXXXXXXXXXXXXX, placeholders
+// in documentation and templates rather than credentials.
+bool isMaskedBody(std::string_view body) {
+  bool same = true;
+  bool mask = true;
+  for (const char c : body) {
+    same = same && c == body.front();
+    mask = mask && (c == 'x' || c == 'X' || c == '0');
+  }
+  return same || mask;
+}
+
 size_t matchPrefixFormat(std::string_view text, size_t pos, const PrefixFormat& format) {
   const size_t bodyStart = pos + format.prefix.size();
   const size_t limit = format.maxBody == kUnbounded ? kUnbounded : format.maxBody + 1;
@@ -173,6 +186,7 @@ size_t matchPrefixFormat(std::string_view text, size_t pos, const PrefixFormat& 
   if (body < format.minBody || body > format.maxBody) return 0;
   if (!endsAtBoundary(text, bodyStart + body)) return 0;
   if (format.needsDigit && !hasDigit(text.substr(bodyStart, body))) return 0;
+  if (isMaskedBody(text.substr(bodyStart, body))) return 0;
   return format.prefix.size() + body;
 }
 
@@ -213,10 +227,37 @@ size_t matchJwt(std::string_view text, size_t pos) {
   return at + signature - pos;
 }
 
+// Whether key material follows a PEM header ending at `at`: after line breaks (also as the escapes "\n" and
+// "\r" of JSON) and RFC 1421 header lines such as "Proc-Type: 4,ENCRYPTED", a run of base64. A header with
+// nothing after it is text about a key (a script that greps for one), not a key.
+bool pemBodyFollows(std::string_view text, size_t at) {
+  constexpr size_t kMinBody = 32;
+  constexpr int kMaxHeaderLines = 4;
+  int headerLines = 0;
+  while (at < text.size()) {
+    const char c = text[at];
+    if (c == '\n' || c == '\r' || c == ' ' || c == '\t') {
+      ++at;
+    } else if (c == '\\' && at + 1 < text.size() && (text[at + 1] == 'n' || text[at + 1] == 'r')) {
+      at += 2;
+    } else {
+      const size_t run = runLength(text, at, isBase64Char);
+      if (run >= kMinBody) return true;
+      // An RFC 1421 header line: "Name: value" up to the next line break.
+      if (run == 0 || headerLines++ == kMaxHeaderLines) return false;
+      const size_t colon = runLength(text, at, [](char ch) { return isAlnum(ch) || ch == '-'; });
+      if (at + colon >= text.size() || text[at + colon] != ':') return false;
+      while (at < text.size() && text[at] != '\n' && text[at] != '\\') ++at;
+    }
+  }
+  return false;
+}
+
 size_t matchPemPrivateKey(std::string_view text, size_t pos) {
   size_t headerEnd = pos;
   const std::string_view label = pemLabelAt(text, pos, headerEnd);
-  return classifyPemLabel(label) == KeyMaterial::kPrivateKey ? headerEnd - pos : 0;
+  if (classifyPemLabel(label) != KeyMaterial::kPrivateKey || !pemBodyFollows(text, headerEnd)) return 0;
+  return headerEnd - pos;
 }
 
 size_t matchBase64PemPrivateKey(std::string_view text, size_t pos) {
@@ -386,35 +427,105 @@ void findServiceAccountKey(std::string_view text, std::vector<TokenMatch>& out) 
 }
 
 bool endsAuthority(char c) {
-  return c == '/' || c == '?' || c == '#' || c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '"' ||
-         c == '\'' || c == '\\' || c == '<' || c == '>' || c == '`';
+  return c == '/' || c == '?' || c == '#' || c == ';' || c == ' ' || c == '\t' || c == '\n' || c == '\r' ||
+         c == '"' || c == '\'' || c == '\\' || c == '<' || c == '>' || c == '`';
 }
 
-// scheme://user:password@host
+bool endsUrl(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '"' || c == '\'' || c == '<' || c == '>' ||
+         c == '`';
+}
+
+// Where the authority begins when a URL's "://" (or its JSON-escaped form ":\/\/") starts at `colon`.
+size_t authorityStartAt(std::string_view text, size_t colon) {
+  if (text.compare(colon, 3, "://") == 0) return colon + 3;
+  if (text.compare(colon, 5, ":\\/\\/") == 0) return colon + 5;
+  return std::string_view::npos;
+}
+
+// A user name that is a token rather than a name: https://<token>@host, as GitHub and GitLab accept.
+bool isTokenAsUser(std::string_view user) {
+  constexpr size_t kMinTokenLength = 20;
+  if (user.size() < kMinTokenLength || isPlaceholder(user)) return false;
+  bool letter = false;
+  bool digit = false;
+  for (const char c : user) {
+    if (!isBase64UrlChar(c)) return false;
+    letter = letter || isLetter(c);
+    digit = digit || isDigit(c);
+  }
+  return letter && digit;
+}
+
+// A query or JDBC parameter named for a secret, with a literal value: ?password=..., ;password=...,
+// &access_token=...
+bool hasSecretParameter(std::string_view url) {
+  for (size_t i = 0; i < url.size(); ++i) {
+    if (url[i] != '?' && url[i] != '&' && url[i] != ';') continue;
+    const size_t nameStart = i + 1;
+    const size_t name = runLength(url, nameStart, [](char c) { return isAlnum(c) || c == '_' || c == '-' || c == '.'; });
+    if (name == 0 || nameStart + name >= url.size() || url[nameStart + name] != '=') continue;
+    const size_t valueStart = nameStart + name + 1;
+    size_t valueEnd = valueStart;
+    while (valueEnd < url.size() && url[valueEnd] != '&' && url[valueEnd] != ';' && url[valueEnd] != '#' &&
+           url[valueEnd] != '\\') {
+      ++valueEnd;
+    }
+    const std::string_view value = url.substr(valueStart, valueEnd - valueStart);
+    if (isSensitiveName(url.substr(nameStart, name)) && !isNonSecretLiteral(value)) return true;
+  }
+  return false;
+}
+
+// scheme://user:password@host, scheme://<token>@host and scheme://host/path?password=..., also with the
+// slashes escaped as JSON writes them (https:\/\/).
 void findUrlPasswords(std::string_view text, std::vector<TokenMatch>& out) {
   size_t pos = 0;
-  while ((pos = text.find("://", pos)) != std::string_view::npos) {
+  // Where the last URL ends: a URL found inside it (?next=https://...) ends there too, and its parameters
+  // were read with the outer URL's, so that every character is read a bounded number of times.
+  size_t lastUrlEnd = 0;
+  while ((pos = text.find(':', pos)) != std::string_view::npos) {
+    const size_t authorityStart = authorityStartAt(text, pos);
+    if (authorityStart == std::string_view::npos) {
+      ++pos;
+      continue;
+    }
     size_t scheme = pos;
     while (scheme > 0 && (isAlnum(text[scheme - 1]) || text[scheme - 1] == '+' || text[scheme - 1] == '.' ||
-                          text[scheme - 1] == '-')) {
+                          text[scheme - 1] == '-' || text[scheme - 1] == ':')) {
       --scheme;
     }
     while (scheme < pos && !isLetter(text[scheme])) ++scheme;
-    const size_t authorityStart = pos + 3;
     size_t end = authorityStart;
     while (end < text.size() && !endsAuthority(text[end])) ++end;
+    const bool nested = end < lastUrlEnd;
+    size_t urlEnd = nested ? lastUrlEnd : end;
+    while (urlEnd < text.size() && !endsUrl(text[urlEnd])) ++urlEnd;
+    lastUrlEnd = urlEnd;
     const bool hasScheme = pos - scheme >= 2;
     pos = authorityStart;
     if (!hasScheme) continue;
     const std::string_view authority = text.substr(authorityStart, end - authorityStart);
     const size_t at = authority.rfind('@');
-    if (at == std::string_view::npos || at + 1 >= authority.size()) continue;
-    const std::string_view userinfo = authority.substr(0, at);
-    const size_t colon = userinfo.find(':');
-    if (colon == std::string_view::npos) continue;
-    const std::string_view password = userinfo.substr(colon + 1);
-    if (password.empty() || isPlaceholderPassword(password)) continue;
-    out.push_back({"password in a URL", scheme, end - scheme});
+    if (at != std::string_view::npos && at + 1 < authority.size()) {
+      const std::string_view userinfo = authority.substr(0, at);
+      const size_t colon = userinfo.find(':');
+      if (colon == std::string_view::npos) {
+        if (isTokenAsUser(userinfo)) {
+          out.push_back({"token as the user name of a URL", scheme, end - scheme});
+          continue;
+        }
+      } else {
+        const std::string_view password = userinfo.substr(colon + 1);
+        if (!password.empty() && !isPlaceholderPassword(password)) {
+          out.push_back({"password in a URL", scheme, end - scheme});
+          continue;
+        }
+      }
+    }
+    if (!nested && hasSecretParameter(text.substr(end, urlEnd - end))) {
+      out.push_back({"password in a URL", scheme, urlEnd - scheme});
+    }
   }
 }
 
@@ -513,19 +624,7 @@ void findNamedAwsSecretKey(std::string_view text, std::string_view context, std:
 }  // namespace
 
 bool isPlaceholderPassword(std::string_view password) {
-  if (password.find("$(") != std::string_view::npos || password.find("${") != std::string_view::npos) return true;
-  if (password.find("{{") != std::string_view::npos) return true;
-  if (password.size() >= 2 && password.front() == '$' && (isLetter(password[1]) || password[1] == '_') &&
-      runLength(password, 1, isAlnumOrUnderscore) == password.size() - 1) {
-    return true;
-  }
-  if (password.size() >= 2 && password.front() == '<' && password.back() == '>') return true;
-  if (password == "%s" || password == "%v") return true;
-  const char mask = password.front();
-  if (mask == '*' || mask == 'x' || mask == 'X') {
-    return runLength(password, 0, [mask](char c) { return c == mask; }) == password.size();
-  }
-  return false;
+  return isReferenceOnly(password) || isPlaceholder(password);
 }
 
 void findKnownTokens(std::string_view text, std::string_view context, std::vector<TokenMatch>& out) {

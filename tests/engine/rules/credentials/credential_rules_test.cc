@@ -125,9 +125,10 @@ TEST(CredentialRulesTest, MessagesNameThePlaceAndTheFormat) {
       "26-character string with 4.7 bits of entropy per character at offset 7, which may be a secret");
 }
 
-TEST(CredentialRulesTest, SensitiveEnvLiteralsAreNotReportedTwice) {
-  // The password is random-looking too, but the sensitive-env-literal finding already covers it.
-  const Findings findings = check(kAllRules, R"(
+TEST(CredentialRulesTest, EachRuleReportsWhatItRecognisesOnItsOwn) {
+  // The password is named for a secret and random-looking: both rules report it, so that turning one of
+  // them off (or exempting the object from it) leaves the other's finding in place.
+  const std::string_view pod = R"(
 apiVersion: v1
 kind: Pod
 metadata: {name: p, namespace: agents}
@@ -136,9 +137,39 @@ spec:
     - name: c
       image: c:1.0.0
       env: [{name: DB_PASSWORD, value: Zq8Xw3Vt6Ys1Ur4Tp7On2Ml5Kj}]
+)";
+  const Findings findings = check(kAllRules, pod);
+  ASSERT_EQ(findings.size(), 2u);
+  EXPECT_EQ(findings[0].rule, "credentials.sensitive-env-literal");
+  EXPECT_EQ(findings[1].rule, "credentials.high-entropy");
+  ASSERT_EQ(check("    - id: credentials.high-entropy\n", pod).size(), 1u);
+}
+
+TEST(CredentialRulesTest, SettingsInsideTextsNameTheSetting) {
+  const Findings findings = check("    - id: credentials.sensitive-env-literal\n", R"(
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: c, namespace: agents}
+data:
+  app.properties: "spring.datasource.password=hunter2-app\n"
 )");
   ASSERT_EQ(findings.size(), 1u);
-  EXPECT_EQ(findings[0].rule, "credentials.sensitive-env-literal");
+  EXPECT_EQ(findings[0].message,
+            "ConfigMap key \"app.properties\" sets \"spring.datasource.password\", which is named for a secret, to a "
+            "literal value");
+}
+
+TEST(CredentialRulesTest, CustomSecretKindsAreChecked) {
+  // Only the core v1 Secret is where credentials belong; a custom resource of kind Secret is scanned.
+  const Findings findings = check("    - id: credentials.known-token\n", R"(
+apiVersion: example.com/v1
+kind: Secret
+metadata: {name: s, namespace: agents}
+spec:
+  token: ghp_EXAMPLE0123456789abcdefghijklmnopqrs
+)");
+  ASSERT_EQ(findings.size(), 1u);
+  EXPECT_EQ(findings[0].path, "spec.token");
 }
 
 const std::string_view kSeedPod = R"(

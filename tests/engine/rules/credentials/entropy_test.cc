@@ -107,7 +107,8 @@ INSTANTIATE_TEST_SUITE_P(
         CandidateCase{"base64_certificate",
                       "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCkVYQU1QTEUKLS0tLS1FTkQgQ0VSVElGSUNBVEUtLS0tLQo",
                       Exclusion::kKeyMaterial},
-        CandidateCase{"known_token", "ghp_EXAMPLE0123456789ABCDEFGHIJabcdefghi", Exclusion::kKnownToken},
+        // Known formats are reported too: this rule does not leave them to credentials.known-token.
+        CandidateCase{"known_token", "ghp_Zq8Xw3Vt6Ys1Ur4Tp7On2Ml5Kj9Hg0Fa1b2c", Exclusion::kNone},
         CandidateCase{"reference", "$(OPENAI_API_KEY_FROM_SECRET)", Exclusion::kReference},
         CandidateCase{"single_class", "ABCDEFGHIJKLMNOPQRSTUVWXYZ", Exclusion::kSingleClass},
         CandidateCase{"lower_case_path", "/var/run/secrets/kubernetes.io/serviceaccount/token", Exclusion::kSingleClass},
@@ -298,9 +299,20 @@ TEST(FindHighEntropyStringsTest, SkipsDigestsOfImageReferences) {
 }
 
 TEST(FindHighEntropyStringsTest, SkipsUrlsWithoutCredentials) {
+  // A URL's host and path name things; only its user info and parameters are examined.
   EXPECT_TRUE(hitsIn("https://storage.example.com/models/Xk9mP2vL8qR4tW7yZ1nBq7Rz2LmX9vKp/weights.bin").empty());
+  EXPECT_EQ(hitsIn("https://" + std::string(kRandom20) + "@git.example.com/org/repo.git"),
+            (std::vector<std::string>{std::string(kRandom20)}));
   // A query parameter's value is a word of its own.
   EXPECT_EQ(hitsIn("https://example.com/hook?sig=" + std::string(kRandom32)),
+            (std::vector<std::string>{std::string(kRandom32)}));
+}
+
+TEST(FindHighEntropyStringsTest, ExaminesUrlPasswordsAndPrivateKeyBlocks) {
+  // Not left to credentials.known-token: with it disabled or exempted, this rule still reports them.
+  EXPECT_EQ(hitsIn("postgres://agent:" + std::string(kRandom20) + "@db:5432/app"),
+            (std::vector<std::string>{std::string(kRandom20)}));
+  EXPECT_EQ(hitsIn("-----BEGIN PRIVATE KEY-----\n" + std::string(kRandom32) + "\n-----END PRIVATE KEY-----\n"),
             (std::vector<std::string>{std::string(kRandom32)}));
 }
 

@@ -2,6 +2,7 @@
 // object, and the credentials rules report the same whether they share it or each start afresh.
 #include "engine/rules/credentials/object_texts.h"
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -106,9 +107,21 @@ TEST(ObjectTextsTest, HoldsThePlacesForEachTextPlaceVisitsWithTheirSensitiveFlag
     const ObjectView view(object.body, "default");
     std::vector<Place> visited;
     std::vector<bool> sensitive;
+    // The previous place, kept with copies of its texts: a value may be a flag's (--token, then the value).
+    std::string previousText, previousBase, previousHook;
+    std::optional<TextPlace> previous;
     forEachTextPlace(view, [&](const TextPlace& place) {
       visited.push_back(placeOf(place));
-      sensitive.push_back(isSensitiveLiteral(place));
+      sensitive.push_back(!secretSettingName(place, previous ? &*previous : nullptr).empty());
+      previousText = place.text;
+      previousBase = place.base;
+      previousHook = place.hook;
+      previous = place;
+      previous->text = previousText;
+      previous->base = previousBase;
+      previous->hook = previousHook;
+      previous->key = {};
+      previous->container = {};
     });
     // The places are read after the walk, when the paths rendered for the visit are gone.
     const ObjectTexts& texts = objectTexts(view);
@@ -122,7 +135,8 @@ TEST(ObjectTextsTest, HoldsThePlacesForEachTextPlaceVisitsWithTheirSensitiveFlag
     EXPECT_EQ(keptSensitive, sensitive) << view.kind();
     total += kept.size();
   }
-  EXPECT_EQ(total, 24u);
+  // 26: the AgentPipeline's step without a container has a free-form field (its name), and the probe a path.
+  EXPECT_EQ(total, 26u);
 }
 
 TEST(ObjectTextsTest, FlagsOnlySecretNamedLiterals) {
@@ -135,11 +149,17 @@ TEST(ObjectTextsTest, FlagsOnlySecretNamedLiterals) {
       if (text.sensitiveLiteral) flagged.push_back(text.place.path());
     }
     if (view.kind() == "AgentPipeline") {
-      EXPECT_EQ(flagged, std::vector<std::string>{"spec.steps[0].env[0].value"});
+      // The env var, the Authorization header and the value after a --token flag.
+      EXPECT_EQ(flagged, (std::vector<std::string>{
+                             "spec.sidecars[0].command[2]", "spec.steps[0].env[0].value",
+                             "spec.steps[1].template.container.livenessProbe.httpGet.httpHeaders[0].value"}));
     } else if (view.kind() == "Deployment") {
-      EXPECT_EQ(flagged, std::vector<std::string>{"spec.template.spec.containers[0].env[1].value"});
+      // The env var and "X-Token: ..." inside a shell command.
+      EXPECT_EQ(flagged, (std::vector<std::string>{"spec.template.spec.containers[0].env[1].value",
+                                                   "spec.template.spec.containers[0].lifecycle.preStop.exec.command[2]"}));
     } else if (view.kind() == "ConfigMap") {
-      EXPECT_EQ(flagged, std::vector<std::string>{"data.API_TOKEN"});
+      // Both keys are env var names envFrom would load; settings.ini is a file whose "seed" is no secret name.
+      EXPECT_EQ(flagged, (std::vector<std::string>{"data.API_TOKEN", "data.api_token"}));
     } else {
       EXPECT_TRUE(flagged.empty()) << view.kind();
     }

@@ -74,6 +74,7 @@ spec:
                                 "spec.template.spec.containers[0].env[0].value",
                                 "spec.template.spec.containers[0].args[0]",
                                 "spec.template.spec.containers[0].livenessProbe.httpGet.httpHeaders[0].value",
+                                "spec.template.spec.containers[0].livenessProbe.httpGet.path",
                                 "spec.template.spec.containers[0].lifecycle.preStop.exec.command[0]",
                                 "spec.template.spec.containers[0].lifecycle.preStop.exec.command[1]",
                                 "spec.template.spec.containers[0].lifecycle.preStop.exec.command[2]",
@@ -81,15 +82,17 @@ spec:
                                 "spec.template.spec.initContainers[0].command[1]",
                                 "spec.template.spec.initContainers[0].command[2]",
                             }));
-  ASSERT_EQ(visited.size(), 11u);
+  ASSERT_EQ(visited.size(), 12u);
   EXPECT_EQ(visited[0].described, "annotation \"example.com/owner\"");
   EXPECT_EQ(visited[1].described, "pod template annotation \"example.com/note\"");
   EXPECT_EQ(visited[2].described, "env var \"LOG_LEVEL\" of container \"agent\"");
   EXPECT_EQ(visited[3].described, "args[0] of container \"agent\"");
   EXPECT_EQ(visited[4].described, "livenessProbe HTTP header \"Authorization\" of container \"agent\"");
-  EXPECT_EQ(visited[5].described, "lifecycle.preStop exec.command[0] of container \"agent\"");
-  EXPECT_EQ(visited[10].described, "command[2] of container \"fetch\"");
-  EXPECT_EQ(visited[10].text, "wget https://example.com");
+  EXPECT_EQ(visited[5].described, "livenessProbe httpGet.path of container \"agent\"");
+  EXPECT_EQ(visited[5].text, "/healthz");
+  EXPECT_EQ(visited[6].described, "lifecycle.preStop exec.command[0] of container \"agent\"");
+  EXPECT_EQ(visited[11].described, "command[2] of container \"fetch\"");
+  EXPECT_EQ(visited[11].text, "wget https://example.com");
 }
 
 TEST(SecretScannerTest, PodAnnotationsAreVisitedOnce) {
@@ -105,7 +108,7 @@ spec:
   EXPECT_EQ(paths(visited), (std::vector<std::string>{"metadata.annotations[\"example.com/a\"]"}));
 }
 
-TEST(SecretScannerTest, ConfigMapDataButNotBinaryData) {
+TEST(SecretScannerTest, ConfigMapDataAndDecodedBinaryData) {
   const auto visited = places(R"(
 apiVersion: v1
 kind: ConfigMap
@@ -114,10 +117,67 @@ data:
   api.key: value
   LOG_LEVEL: info
 binaryData:
-  blob: AAAA
+  blob: aGVsbG8gd29ybGQ=
 )");
-  EXPECT_EQ(paths(visited), (std::vector<std::string>{"data.LOG_LEVEL", "data[\"api.key\"]"}));
+  EXPECT_EQ(paths(visited), (std::vector<std::string>{"data.LOG_LEVEL", "data[\"api.key\"]", "binaryData.blob"}));
   EXPECT_EQ(visited[1].described, "ConfigMap key \"api.key\"");
+  EXPECT_EQ(visited[2].described, "ConfigMap binaryData key \"blob\" (decoded)");
+  EXPECT_EQ(visited[2].text, "hello world");
+}
+
+TEST(SecretScannerTest, CsiVolumeAttributesJobTemplateAnnotationsAndPersistentVolumes) {
+  EXPECT_EQ(paths(places(R"(
+apiVersion: batch/v1
+kind: CronJob
+metadata: {name: nightly}
+spec:
+  jobTemplate:
+    metadata: {annotations: {example.com/a: x}}
+    spec:
+      template:
+        spec:
+          containers: [{name: c, image: c:1.0.0}]
+          volumes:
+            - {name: plain, emptyDir: {}}
+            - {name: bucket, csi: {driver: d, volumeAttributes: {password: p, bucket: b}}}
+)")),
+            (std::vector<std::string>{"spec.jobTemplate.metadata.annotations[\"example.com/a\"]",
+                                      "spec.jobTemplate.spec.template.spec.volumes[1].csi.volumeAttributes.bucket",
+                                      "spec.jobTemplate.spec.template.spec.volumes[1].csi.volumeAttributes.password"}));
+  const auto volume = places(R"(
+apiVersion: v1
+kind: PersistentVolume
+metadata: {name: pv}
+spec:
+  csi: {driver: d, volumeHandle: h, volumeAttributes: {token: t}}
+)");
+  EXPECT_EQ(paths(volume), (std::vector<std::string>{"spec.csi.volumeAttributes.token"}));
+  EXPECT_EQ(volume[0].described, "CSI volume attribute \"token\"");
+}
+
+// $(VAR) is expanded as the kubelet does: with the literal values of vars defined before (for env) or
+// anywhere in env (for args and command); references to valueFrom vars and undefined vars stay; $$ escapes.
+TEST(SecretScannerTest, ExpandsReferencesToLiteralEnvVars) {
+  const auto visited = places(R"yaml(
+apiVersion: v1
+kind: Pod
+metadata: {name: p}
+spec:
+  containers:
+    - name: c
+      image: c:1.0.0
+      args: ["--token=$(RAW)", "$(LATER)", "$(FROM_SECRET)", "$$(RAW)", "$(MISSING"]
+      env:
+        - {name: RAW, value: hunter2}
+        - {name: COPY, value: "x$(RAW)y$(LATER)"}
+        - {name: LATER, value: later}
+        - name: FROM_SECRET
+          valueFrom: {secretKeyRef: {name: s, key: k}}
+)yaml");
+  std::vector<std::string> texts;
+  for (const auto& place : visited) texts.push_back(place.text);
+  EXPECT_EQ(texts, (std::vector<std::string>{"hunter2", "xhunter2y$(LATER)", "later", "--token=hunter2", "later",
+                                             "$(FROM_SECRET)", "$(RAW)", "$(MISSING"}));
 }
 
 TEST(SecretScannerTest, SecretsAreNotVisited) {
@@ -186,10 +246,12 @@ spec:
 status:
   env: [{name: IGNORED, value: status}]
 )");
-  EXPECT_EQ(paths(visited), (std::vector<std::string>{"spec.runtime.env[0].value", "spec.steps[0].env[0].value",
-                                                      "spec.steps[0].args[0]"}));
-  EXPECT_EQ(visited[1].described, "env var \"STEP\" of container \"prepare\"");
+  // A custom resource's other strings are visited as fields (spec.schema.env.type), status never.
+  EXPECT_EQ(paths(visited), (std::vector<std::string>{"spec.runtime.env[0].value", "spec.schema.env.type",
+                                                      "spec.steps[0].env[0].value", "spec.steps[0].args[0]"}));
+  EXPECT_EQ(visited[2].described, "env var \"STEP\" of container \"prepare\"");
   EXPECT_EQ(visited[0].described, "env var \"MODE\" of a container");
+  EXPECT_EQ(visited[1].described, "field spec.schema.env.type");
 }
 
 // Containers are read in one pass over their members; fields of the wrong type are skipped as before,
@@ -271,13 +333,16 @@ spec:
 )");
   EXPECT_EQ(paths(visited), (std::vector<std::string>{
                                 "metadata.annotations[\"example.com/a\"]",
+                                "spec.stages[0].name",
                                 "spec.stages[0].steps[0].env[0].value",
                                 "spec.stages[0].steps[0].args[0]",
                                 "spec.stages[0].steps[0].livenessProbe.exec.command[0]",
                                 "spec.stages[0].steps[0].sidecars[0].command[0]",
+                                "spec.template.args[0]",
+                                "spec.template.env",
                             }));
-  ASSERT_EQ(visited.size(), 5u);
-  EXPECT_EQ(visited[4].described, "command[0] of container \"cache\"");
+  ASSERT_EQ(visited.size(), 8u);
+  EXPECT_EQ(visited[5].described, "command[0] of container \"cache\"");
 }
 
 TEST(SecretScannerTest, LastAppliedConfiguration) {

@@ -38,8 +38,8 @@ TEST(SensitiveNameTest, EveryListedWordInItsRole) {
     camel[0] = static_cast<char>(camel[0] - 'a' + 'A');
     return std::vector<std::string>{"APP_" + upper, "app-" + lower, "app" + camel};
   };
-  for (const std::string word : {"PASSWORD", "PASSWD", "PASSPHRASE", "SECRET", "SECRETS", "TOKEN", "APIKEY",
-                                 "CREDENTIAL", "CREDENTIALS", "AUTH", "PRIVATEKEY", "ACCESSKEY", "SECRETKEY"}) {
+  for (const std::string word : {"PASSWORD", "PASSWD", "PASSPHRASE", "PWD", "PASS", "SECRET", "SECRETS", "TOKEN",
+                                 "APIKEY", "CREDENTIAL", "CREDENTIALS", "AUTH", "PRIVATEKEY", "ACCESSKEY", "SECRETKEY"}) {
     for (const auto& name : spellings(word)) EXPECT_TRUE(isSensitiveName(name)) << name;
     EXPECT_FALSE(isSensitiveName("APP_" + word + "X")) << word;
   }
@@ -53,7 +53,8 @@ TEST(SensitiveNameTest, EveryListedWordInItsRole) {
         "ENDPOINT", "HOST", "PORT", "TYPE", "MODE", "METHOD", "ENABLED", "DISABLED", "ENABLE", "DISABLE",
         "REQUIRED", "PROVIDER", "ISSUER", "AUDIENCE", "TTL", "EXPIRY", "EXPIRATION", "TIMEOUT", "LENGTH", "SIZE",
         "LIMIT", "COUNT", "VERSION", "USER", "USERNAME", "ALGORITHM", "SCOPE", "SCOPES", "KIND", "HEADER",
-        "PREFIX", "INTERVAL"}) {
+        "PREFIX", "INTERVAL", "BUDGET", "REALM", "POLICY", "STRATEGY", "BACKEND", "SERVER", "SERVICE", "DOMAIN",
+        "FORMAT", "SECONDS", "MINUTES", "HOURS", "DAYS", "MS", "RATE", "STORE", "ENV", "VAR", "VARIABLE", "CLASS"}) {
     for (const auto& name : spellings("TOKEN_" + about)) EXPECT_FALSE(isSensitiveName(name)) << name;
     EXPECT_TRUE(isSensitiveName(about + "_TOKEN")) << about;
   }
@@ -68,19 +69,49 @@ TEST(SensitiveNameTest, WordsThatOnlyShareALetterOrALengthWithAListedWord) {
   for (const char* name : {"1PASSWORD_TOKEN", "_TOKEN_", "x-TOKEN", "9_API_KEY"}) {
     EXPECT_TRUE(isSensitiveName(name)) << name;
   }
-  for (const char* name : {"T", "TOKENTOKEN", "SECRE", "KEYS", "TOKEN9", "APIS_KEY", "9"}) {
+  for (const char* name : {"T", "SECRE", "KEYS", "TOKEN9", "APIS_KEY", "9", "XTOKEN", "BYPASS", "OAUTH"}) {
+    EXPECT_FALSE(isSensitiveName(name)) << name;
+  }
+}
+
+// Compound and abbreviated names: PGPASSWORD, DB_PASS, MYSQL_PWD, REDIS_AUTH, *_APIKEY, glued words.
+TEST(SensitiveNameTest, CompoundsAndAbbreviations) {
+  for (const char* name : {"PGPASSWORD", "DB_PASS", "MYSQL_PWD", "REDIS_AUTH", "OPENAI_APIKEY", "LDAP_PASSWD",
+                           "GITHUBTOKEN", "pgpassword", "smtpPass", "TOKENTOKEN", "BOTAPIKEY", "AWSSECRETKEY"}) {
+    EXPECT_TRUE(isSensitiveName(name)) << name;
+  }
+  for (const char* name : {"TOKEN_BUDGET", "AUTH_REALM", "PASSWORD_MIN_LENGTH", "MAX_TOKENS", "AUTH_STRATEGY",
+                           "PASSWORD_POLICY", "SECRET_STORE", "API_KEY_ENV", "secretProviderClass", "PWD_FILE",
+                           "TOKEN_REFRESH_SECONDS", "AUTH_SERVER", "PASSPORT", "COMPASS", "TOKEN_EXPIRY_HOURS",
+                           "SESSION_TOKEN_TTL_MS", "PASSWORD_MAX_AGE_DAYS"}) {
     EXPECT_FALSE(isSensitiveName(name)) << name;
   }
 }
 
 TEST(NonSecretLiteralTest, References) {
   for (const char* value : {"", "  ", "$(DB_PASSWORD)", "Bearer $(API_TOKEN)", "${API_TOKEN}", "true", "False", "on",
-                            "disabled", "/var/run/secrets/google/key.json", "/etc/agent/token"}) {
+                            "disabled", "/var/run/secrets/google/key.json", "/etc/agent/token", "$(USER):$(PASS)",
+                            "$PGPASSWORD", "Basic ${CREDENTIALS}"}) {
     EXPECT_TRUE(isNonSecretLiteral(value)) << value;
   }
-  for (const char* value : {"hunter2", "changeme", "sk-anything", "Xk9mP2vL8qR4tW7yZ1nB", "${UNCLOSED",
-                            "/Xk9mP2vL8qR4tW7yZ1nBq7Rz2LmX9vKp4WtY8bNc", "relative/path", "12345"}) {
+  for (const char* value : {"hunter2", "sk-anything", "Xk9mP2vL8qR4tW7yZ1nB", "${UNCLOSED",
+                            "/Xk9mP2vL8qR4tW7yZ1nBq7Rz2LmX9vKp4WtY8bNc", "relative/path", "12345",
+                            "hunter2$(SUFFIX)", "$(PREFIX)hunter2", "$$(ESCAPED)", "$(UNCLOSED"}) {
     EXPECT_FALSE(isNonSecretLiteral(value)) << value;
+  }
+}
+
+TEST(NonSecretLiteralTest, Placeholders) {
+  for (const char* value : {"xxxx", "XXXX-XXXX", "****", "<your-key>", "<password>", "{{ .Values.token }}", "%s",
+                            "changeme", "CHANGE_ME", "REPLACE_ME", "replace-me", "example", "placeholder", "redacted",
+                            "your-api-key-here", "YOUR_TOKEN", "ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+                            "AKIAXXXXXXXXXXXXXXXX", "sk-********************"}) {
+    EXPECT_TRUE(isPlaceholder(value)) << value;
+    EXPECT_TRUE(isNonSecretLiteral(value)) << value;
+  }
+  for (const char* value : {"x", "hunter2", "changeme2024", "example-hunter2", "your-key-7", "sk-abc123xxxx",
+                            "password", "secret", "admin"}) {
+    EXPECT_FALSE(isPlaceholder(value)) << value;
   }
 }
 

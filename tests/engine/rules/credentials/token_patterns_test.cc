@@ -107,19 +107,32 @@ INSTANTIATE_TEST_SUITE_P(
         HitCase{"twilio_in_text", "twilio: SK0123456789abcdef0123456789abcdef", "Twilio API key"},
         HitCase{"jwt", "Authorization: Bearer " + kJwt, "JSON Web Token"},
         HitCase{"jwt_after_json_newline", "first\\n" + kJwt, "JSON Web Token"},
-        HitCase{"pem_pkcs8", "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBg\n-----END PRIVATE KEY-----", "PEM private key"},
-        HitCase{"pem_rsa", "-----BEGIN RSA PRIVATE KEY-----\\nMIIEow", "PEM private key"},
-        HitCase{"pem_ec", "-----BEGIN EC PRIVATE KEY-----", "PEM private key"},
-        HitCase{"pem_openssh", "-----BEGIN OPENSSH PRIVATE KEY-----", "PEM private key"},
-        HitCase{"pem_encrypted", "-----BEGIN ENCRYPTED PRIVATE KEY-----", "PEM private key"},
-        HitCase{"pem_pgp", "-----BEGIN PGP PRIVATE KEY BLOCK-----", "PEM private key"},
+        // A PEM header counts when key material follows it (after line breaks, JSON escapes and RFC 1421
+        // header lines).
+        HitCase{"pem_pkcs8", "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7\n-----END PRIVATE KEY-----", "PEM private key"},
+        HitCase{"pem_rsa", "-----BEGIN RSA PRIVATE KEY-----\\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7", "PEM private key"},
+        HitCase{"pem_ec", "-----BEGIN EC PRIVATE KEY-----\r\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7", "PEM private key"},
+        HitCase{"pem_openssh", "-----BEGIN OPENSSH PRIVATE KEY----- MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7", "PEM private key"},
+        HitCase{"pem_encrypted", "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7", "PEM private key"},
+        HitCase{"pem_legacy_encrypted",
+                "-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,0011\n\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7",
+                "PEM private key"},
+        HitCase{"pem_pgp", "-----BEGIN PGP PRIVATE KEY BLOCK-----\n\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7", "PEM private key"},
         // base64 of "-----BEGIN RSA PRIVATE KEY-----\nEXAMPLE\n-----END RSA PRIVATE KEY-----\n"
         HitCase{"base64_pem", "client-key-data: LS0tLS1CRUdJTiBSU0EgUFJJVkFURSBLRVktLS0tLQpFWEFNUExFCi0tLS0tRU5EIFJTQSBQUklWQVRFIEtFWS0tLS0tCg==",
                 "base64-encoded PEM private key"},
         HitCase{"url_postgres", "postgres://agent:hunter2example@db.agents.svc:5432/app", "password in a URL"},
         HitCase{"url_redis_no_user", "redis://:s3cretExample@redis:6379/0", "password in a URL"},
         HitCase{"url_git_token", "git clone https://oauth2:glpat-EXAMPLE@gitlab.example.com/x.git", "password in a URL"},
-        HitCase{"url_in_shell", "curl -u x https://bot:pa55word@api.example.com/v1/run && echo ok", "password in a URL"}),
+        HitCase{"url_in_shell", "curl -u x https://bot:pa55word@api.example.com/v1/run && echo ok", "password in a URL"},
+        HitCase{"url_json_escaped", "{\"url\":\"https:\\/\\/sync:hunter2-sync@api.example.com\\/v1\"}", "password in a URL"},
+        HitCase{"url_token_as_user", "https://Zq8Xw3Vt6Ys1Ur4Tp7On2Ml5Kj9Hg@git.example.com/org/repo.git",
+                "token as the user name of a URL"},
+        HitCase{"url_jdbc_query", "jdbc:postgresql://db:5432/app?user=app&password=hunter2-app", "password in a URL"},
+        HitCase{"url_jdbc_semicolon", "jdbc:sqlserver://db:1433;databaseName=app;password=hunter2-app", "password in a URL"},
+        HitCase{"url_access_token_query", "https://hooks.example.com/x?channel=ops&access_token=hunter2-app",
+                "password in a URL"},
+        HitCase{"url_spliced_reference", "postgres://agent:pre$(SUFFIX)@db:5432/app", "password in a URL"}),
     caseName<HitCase>);
 
 struct MissCase {
@@ -169,6 +182,15 @@ INSTANTIATE_TEST_SUITE_P(
         MissCase{"jwt_short_signature", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.abc"},
         MissCase{"pem_certificate", "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----"},
         MissCase{"pem_public_key", "-----BEGIN PUBLIC KEY-----"},
+        MissCase{"pem_header_in_grep", "grep -q -- \"-----BEGIN RSA PRIVATE KEY-----\" \"$f\" && exit 1"},
+        MissCase{"pem_header_alone", "-----BEGIN OPENSSH PRIVATE KEY-----"},
+        MissCase{"pem_header_then_words", "-----BEGIN EC PRIVATE KEY-----\nnot a key here"},
+        MissCase{"github_mask", "ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"},
+        MissCase{"aws_mask", "AKIAXXXXXXXXXXXXXXXX"},
+        MissCase{"url_escaped_placeholder", "https:\\/\\/agent:<password>@db.example.com"},
+        MissCase{"url_query_reference", "jdbc:postgresql://db/app?user=a&password=$(DB_PASSWORD)"},
+        MissCase{"url_query_about_token", "https://login.example.com/cb?token_type=bearer&scope=read"},
+        MissCase{"url_short_user", "https://oauth2@gitlab.example.com/org/repo.git"},
         // base64 of "-----BEGIN CERTIFICATE-----\nEXAMPLE\n-----END CERTIFICATE-----\n"
         MissCase{"base64_certificate",
                  "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCkVYQU1QTEUKLS0tLS1FTkQgQ0VSVElGSUNBVEUtLS0tLQo="},
@@ -243,7 +265,7 @@ TEST(KnownTokenTest, FindsTokensWhereverARunOfWordCharactersEnds) {
     ASSERT_EQ(matches.size(), 1u) << length;
     EXPECT_EQ(matches[0].offset, length + 1) << length;
     EXPECT_EQ(typesIn(run + slack), only("Slack webhook URL")) << length;
-    EXPECT_EQ(typesIn(run + "-----BEGIN RSA PRIVATE KEY-----\nMIIEow"), only("PEM private key")) << length;
+    EXPECT_EQ(typesIn(run + "-----BEGIN RSA PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7"), only("PEM private key")) << length;
     EXPECT_EQ(typesIn(run + "aws_secret_access_key=" + awsKey), only("AWS secret access key")) << length;
     EXPECT_EQ(typesIn(run + "_SECRET_ACCESS_KEY=" + awsKey), only("AWS secret access key")) << length;
     EXPECT_EQ(typesIn("{\"private_key_id\": \"" + run + "\", \"private_key\": \"k\"}"),
