@@ -102,6 +102,12 @@ Result<Json> resolveTyped(std::string_view name, std::string_view text) {
 }  // namespace
 
 Result<Json> resolveTaggedScalar(std::string_view tag, std::string_view text) {
+  // The text was checked to be UTF-8 before parsing; yaml-cpp alone turns the double-quoted escapes \N
+  // and \_ into the lone bytes 0x85 and 0xA0, where go-yaml writes U+0085 and U+00A0.
+  if (!isWellFormedUtf8(text)) {
+    return makeError(ErrorCode::kInvalidArgument,
+                     "a double-quoted escape \\N or \\_ is not supported; write \\u0085 or \\u00A0 instead");
+  }
   if (tag == "?") return resolvePlainScalar(text);
   if (tag == "!") return Json(std::string(text));
   const std::optional<std::string_view> name = coreName(tag);

@@ -18,6 +18,7 @@ namespace agentguard::manifest {
 //  - any other tag (!!timestamp, !!map on a scalar, !!merge outside a merge key, custom !foo or
 //    !<tag:example.com,2000:x>) is refused: go-yaml reads some as the bare text and fails on others,
 //    and a reader that honours a custom tag could see something else.
+// Text that is not UTF-8 (yaml-cpp's reading of the escapes \N and \_) is refused.
 // Errors name the tag and the value, and say how to write it plainly.
 Result<nlohmann::json> resolveTaggedScalar(std::string_view tag, std::string_view text);
 

@@ -189,6 +189,10 @@ TEST(YamlStreamTest, RefusesLineBreaksOnlyKubernetesSees) {
     EXPECT_THAT(rejection(text), HasSubstr("malformed YAML: line ")) << text;
   }
   EXPECT_THAT(rejection("a: \"x\x01y\"\n"), HasSubstr("control character U+0001"));
+  // yaml-cpp decodes these two escapes to lone Latin-1 bytes; go-yaml to UTF-8.
+  EXPECT_THAT(rejection("a: \"x\\Ny\"\n"), HasSubstr("escape \\N or \\_ is not supported"));
+  EXPECT_THAT(rejection("\"\\_\": x\n"), HasSubstr("escape \\N or \\_ is not supported"));
+  EXPECT_EQ(single("a: \"x\\u0085\\x85\\u00a0y\"\n"), Json({{"a", "x\xc2\x85\xc2\x85\xc2\xa0y"}}));
   EXPECT_EQ(single("a: 1\r\nb: \"x\\u2028y\"\r\n"), Json({{"a", 1}, {"b", "x\xe2\x80\xa8y"}}));
 }
 
