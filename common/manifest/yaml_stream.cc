@@ -162,6 +162,26 @@ Result<std::string> keyText(const YamlNode& key) {
                                      "collection keys and rewrites most floating-point ones); quote the key");
 }
 
+// go-yaml (YAML 1.1) ends a plain scalar at ':' only when a blank follows, so in "{a :, b}" it reads
+// the key "a :"; yaml-cpp (YAML 1.2) ends it before a ':' followed by a flow indicator and reads "a".
+// Refuses a plain scalar written on one line that is followed, after blanks, by ':' and one of ,[]{}?.
+Status checkPlainScalarEnd(std::string_view text, const YamlNode& node) {
+  if (node.kind != YamlNode::Kind::kScalar || node.tag != "?" || node.mark.is_null() || node.mark.pos < 0) {
+    return okStatus();
+  }
+  const size_t begin = static_cast<size_t>(node.mark.pos);
+  if (begin > text.size() || text.substr(begin, node.value.size()) != node.value) return okStatus();
+  size_t at = begin + node.value.size();
+  while (at < text.size() && (text[at] == ' ' || text[at] == '\t')) ++at;
+  if (at + 1 < text.size() && text[at] == ':' && std::string_view(",[]{}?").find(text[at + 1]) != std::string_view::npos) {
+    return makeError(ErrorCode::kInvalidArgument,
+                     where(node.mark) + "':' directly followed by '" + std::string(1, text[at + 1]) +
+                         "' after \"" + node.value +
+                         "\" is read differently by Kubernetes' YAML reader; put a space after ':' or quote the text");
+  }
+  return okStatus();
+}
+
 // What one input may expand to, summed over all its documents: a small stream of documents that each
 // stay under the per-document bound can still expand aliases to gigabytes together.
 struct ExpansionBudget {
@@ -171,7 +191,8 @@ struct ExpansionBudget {
 
 class Converter {
  public:
-  Converter(const ParseLimits& limits, ExpansionBudget& budget) : limits_(limits), budget_(budget) {}
+  Converter(std::string_view text, const ParseLimits& limits, ExpansionBudget& budget)
+      : text_(text), limits_(limits), budget_(budget) {}
 
   Status convert(const YamlNode& node, Json& out, int depth) {
     if (++nodes_ > limits_.maxNodes) {
@@ -191,6 +212,7 @@ class Converter {
         out = nullptr;
         return okStatus();
       case YamlNode::Kind::kScalar: {
+        if (Status status = checkPlainScalarEnd(text_, node); !status) return status;
         Result<Json> value = scalarValue(node);
         if (!value) return std::move(value).error();
         out = std::move(value).value();
@@ -241,6 +263,7 @@ class Converter {
         if (Status status = applyMerge(*value, out, explicitKeys, depth); !status) return status;
         continue;
       }
+      if (Status status = checkPlainScalarEnd(text_, *key); !status) return status;
       Result<std::string> keyName = keyText(*key);
       if (!keyName) return std::move(keyName).error();
       if (Status status = spend(*key, 0, keyName->size()); !status) return status;
@@ -295,6 +318,7 @@ class Converter {
     return okStatus();
   }
 
+  std::string_view text_;
   const ParseLimits& limits_;
   ExpansionBudget& budget_;
   size_t nodes_ = 0;
@@ -437,7 +461,7 @@ Result<std::vector<ParsedDocument>> parseYamlStream(std::string_view text, const
     }
     ParsedDocument document;
     try {
-      Converter converter(limits, budget);
+      Converter converter(text, limits, budget);
       if (Status status = converter.convert(*root, document.value, 1); !status) return status.error();
     } catch (const std::exception& ex) {
       return makeError(ErrorCode::kInvalidArgument, where(start) + "malformed YAML: " + ex.what());

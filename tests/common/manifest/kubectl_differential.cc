@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -153,6 +154,24 @@ std::string caseName(const ::testing::TestParamInfo<fs::path>& info) {
   return name + "_" + std::to_string(info.index);
 }
 
+// How the inputs fell out, printed at the end so a run over a corpus shows how much was compared.
+struct Tally {
+  int refusedByUs = 0;
+  int refusedByKubectl = 0;
+  int compared = 0;
+  int objects = 0;
+};
+Tally tally;
+
+class TallyReport final : public ::testing::Environment {
+ public:
+  void TearDown() override {
+    std::printf("kubectl differential: %d inputs compared (%d objects), %d refused by us, %d refused by kubectl only\n",
+                tally.compared, tally.objects, tally.refusedByUs, tally.refusedByKubectl);
+  }
+};
+[[maybe_unused]] ::testing::Environment* const kTallyReport = ::testing::AddGlobalTestEnvironment(new TallyReport);
+
 class KubectlDifferentialTest : public ::testing::TestWithParam<fs::path> {};
 
 TEST_P(KubectlDifferentialTest, ReadsWhatKubectlApplies) {
@@ -165,17 +184,22 @@ TEST_P(KubectlDifferentialTest, ReadsWhatKubectlApplies) {
   auto ours = loadManifests(text, name);
   if (mustRefuse) {
     EXPECT_FALSE(ours.ok()) << name << " should be refused";
+    ++tally.refusedByUs;
     return;
   }
   if (!ours.ok()) {
     EXPECT_FALSE(mustAccept) << name << ": " << ours.error().message;
+    ++tally.refusedByUs;
     return;  // refused: nothing is judged, nothing is admitted
   }
   const KubectlRead theirs = kubectlRead(text);
   if (!theirs.accepted) {
     EXPECT_FALSE(mustAccept) << name << ": kubectl refused it: " << theirs.error;
+    ++tally.refusedByKubectl;
     return;  // kubectl applies nothing
   }
+  ++tally.compared;
+  tally.objects += static_cast<int>(theirs.objects.size());
   std::vector<Json> bodies;
   for (const auto& object : *ours) bodies.push_back(object.body);
   for (const std::string& disagreement : disagreements(bodies, theirs.objects)) {

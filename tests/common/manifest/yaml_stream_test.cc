@@ -196,6 +196,18 @@ TEST(YamlStreamTest, RefusesLineBreaksOnlyKubernetesSees) {
   EXPECT_EQ(single("a: 1\r\nb: \"x\\u2028y\"\r\n"), Json({{"a", 1}, {"b", "x\xe2\x80\xa8y"}}));
 }
 
+TEST(YamlStreamTest, RefusesAColonBeforeAFlowIndicatorThatTheReadersSplitDifferently) {
+  // go-yaml reads the key "999999 :" (and "a:"), yaml-cpp "999999" (and "a"). Found by the differential
+  // test over the fuzz corpus.
+  for (const std::string text : {"data: {2e3: b, 999999 :, c: d}\n", "{a:, b: c}\n", "[a :]\n", "{a :}\n"}) {
+    EXPECT_THAT(rejection(text), HasSubstr("is read differently by Kubernetes' YAML reader")) << text;
+  }
+  // A blank after ':' is a value indicator to both; a ':' inside a plain scalar is text to both.
+  EXPECT_EQ(single("{a: , b: c}\n"), Json({{"a", nullptr}, {"b", "c"}}));
+  EXPECT_EQ(single("url: http://[::1]:80/x\nj: '{\"a\":{}}'\nk: |\n  {\"a\":[1]}\n"),
+            Json({{"url", "http://[::1]:80/x"}, {"j", "{\"a\":{}}"}, {"k", "{\"a\":[1]}\n"}}));
+}
+
 // ---- expansion bounded per input ---------------------------------------------------------------
 
 // A document whose aliases expand to about `copies` x 10 values from a few hundred bytes.
