@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (clang, AddressSanitizer + UndefinedBehaviorSanitizer) into build-fuzz/
-# and runs each for a bounded time, seeded with the policy cases and the examples. Exits non-zero if any
-# target crashes, leaks, times out or runs out of memory; prints one summary line per target.
+# and runs each for a bounded time, seeded with the policy cases, the examples and the parser cases read
+# against kubectl (tests/common/manifest/kubectl_cases: tags, line breaks, items on any kind, aliases).
+# Exits non-zero if any target crashes, leaks, times out or runs out of memory; prints one summary line
+# per target.
 #
 # Environment:
 #   FUZZ_SECONDS=30          time per target
 #   FUZZ_TARGETS="a b"       targets to run (default: all)
 #   FUZZ_BUILD_DIR=build-fuzz
 #   FUZZ_JOBS=2              build parallelism
+#   FUZZ_DIFFERENTIAL=1      afterwards, read the manifest fuzzer's corpus with kubectl too and fail on any
+#                            object both accept but read differently (needs build/tests/kubectl_differential_test)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -65,7 +69,7 @@ while IFS= read -r -d '' file; do
     *.json) cp "$file" "$work/seeds/json/$seed.json" ;;
     *) cp "$file" "$work/seeds/yaml/$seed.yaml" ;;
   esac
-done < <(find policies examples -type f \( -name '*.yaml' -o -name '*.yml' -o -name '*.json' \) -not -path '*/.*' -print0 2>/dev/null)
+done < <(find policies examples tests/common/manifest/kubectl_cases -type f \( -name '*.yaml' -o -name '*.yml' -o -name '*.json' \) -not -path '*/.*' -print0 2>/dev/null)
 # JSON seeds: the examples' and cases' objects have no JSON form in the tree, so a few are written here.
 printf '%s' '{"apiVersion":"v1","kind":"List","items":[{"apiVersion":"v1","kind":"Service","metadata":{"name":"a","namespace":"b"},"spec":{"type":"NodePort","ports":[{"port":80}]}}]}' >"$work/seeds/json/list.json"
 printf '%s' '{"a":[1,-2,3.5e-3,true,false,null,"s\u00e9\n"],"b":{"c":{"d":[]}},"e":18446744073709551615}' >"$work/seeds/json/values.json"
@@ -111,6 +115,18 @@ for target in "${targets[@]}"; do
     failed+=("$target")
   fi
 done
+
+if [[ ${FUZZ_DIFFERENTIAL:-0} == 1 ]]; then
+  differential=build/tests/kubectl_differential_test
+  [[ -x $differential ]] || { echo "fuzz-smoke: $differential is not built (scripts/build.sh)" >&2; exit 1; }
+  echo "==> Reading the manifest fuzzer's corpus with kubectl"
+  AGENTGUARD_DIFFERENTIAL_CORPUS="$work/corpus/manifest_fuzzer" "$differential" --gtest_brief=1 \
+    --gtest_filter='Inputs/*' >"$work/differential.log" 2>&1 || {
+    grep -E 'Failure|differs|FAILED' "$work/differential.log" | head -20
+    failed+=(kubectl_differential)
+  }
+  grep -E '^\[  PASSED  \]|tests ran' "$work/differential.log" | tail -2 || true
+fi
 
 if ((${#failed[@]} > 0)); then
   echo "fuzz-smoke: ${#failed[@]} target(s) failed: ${failed[*]}" >&2

@@ -22,13 +22,24 @@ bool looksLikeJson(std::string_view text) {
   return false;
 }
 
-bool isListKind(const nlohmann::json& body) {
-  if (!body.is_object()) return false;
-  const auto kind = body.find("kind");
-  const auto items = body.find("items");
-  if (kind == body.end() || !kind->is_string() || items == body.end() || !items->is_array()) return false;
-  const auto& name = kind->get_ref<const std::string&>();
-  return name.size() >= 4 && name.compare(name.size() - 4, 4, "List") == 0;
+// kubectl decodes any object with an `items` field as a list, whatever its kind (the unstructured
+// decoder looks for the field, not the kind), and applies its items instead of the object.
+bool isList(const nlohmann::json& body) { return body.is_object() && body.contains("items"); }
+
+// A string field's text, or "" when it is absent or not a string (as unstructured.GetKind reads it).
+std::string stringField(const nlohmann::json& body, const char* field) {
+  const auto it = body.find(field);
+  return it != body.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+// An item with neither kind nor apiVersion takes the list's apiVersion and its kind without a "List"
+// suffix, as kubectl fills them in (a PodList's bare items are Pods, a Deployment's are Deployments).
+void inheritListType(const nlohmann::json& list, nlohmann::json& item) {
+  if (!item.is_object() || !stringField(item, "kind").empty() || !stringField(item, "apiVersion").empty()) return;
+  std::string kind = stringField(list, "kind");
+  if (kind.size() >= 4 && kind.compare(kind.size() - 4, 4, "List") == 0) kind.resize(kind.size() - 4);
+  item["kind"] = kind;
+  item["apiVersion"] = stringField(list, "apiVersion");
 }
 
 Error objectError(std::string_view source, int line, const std::string& pathPrefix, const std::string& problem) {
@@ -58,14 +69,22 @@ Status validateObject(const ManifestObject& object) {
 }
 
 Status collect(ManifestObject&& object, int nesting, std::vector<ManifestObject>& out) {
-  if (isListKind(object.body)) {
+  if (isList(object.body)) {
     if (nesting >= kMaxListNesting) {
       return objectError(object.source, object.line, object.pathPrefix, "List kinds nested too deeply");
     }
+    if (Status status = validateObject(object); !status) return status;
     auto& items = object.body["items"];
+    if (items.is_null()) return okStatus();  // kubectl applies nothing, neither the object nor any item
+    if (!items.is_array()) {
+      return objectError(object.source, object.line, object.pathPrefix,
+                         "items must be a list of objects: Kubernetes reads any object with an items field as a "
+                         "list; rename or remove the field");
+    }
     for (size_t i = 0; i < items.size(); ++i) {
       ManifestObject item;
       item.pathPrefix = object.pathPrefix + (object.pathPrefix.empty() ? "" : ".") + "items[" + std::to_string(i) + "]";
+      inheritListType(object.body, items[i]);
       item.body = std::move(items[i]);
       item.source = object.source;
       item.sourceMap = object.sourceMap;

@@ -25,10 +25,12 @@ struct ManifestObject {
   int lineOf(std::string_view path) const;
 };
 
-// Reads every Kubernetes object in a YAML stream or a JSON document. `List` kinds (kind: List or any
-// kind ending in "List" with an items array) are flattened into their items. Each object must be a
-// mapping with a non-empty string apiVersion and kind; anything else is an InvalidArgument naming
-// the source and line.
+// Reads every Kubernetes object in a YAML stream or a JSON document. As kubectl does, any object with
+// an `items` field is a list whatever its kind, and stands for its items (flattened, nested lists
+// too): `items: null` gives no object, an items value that is not a sequence is an error, and an item
+// with neither kind nor apiVersion takes the list's apiVersion and its kind less a "List" suffix. Each
+// object must be a mapping with a non-empty string apiVersion and kind; anything else is an
+// InvalidArgument naming the source and line.
 Result<std::vector<ManifestObject>> loadManifests(std::string_view text, std::string_view source,
                                                   const ParseLimits& limits = {});
 

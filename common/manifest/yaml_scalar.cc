@@ -145,11 +145,29 @@ nlohmann::json resolvePlainScalar(std::string_view text) {
   return std::string(text);
 }
 
-std::string plainScalarKey(std::string_view text) {
-  const nlohmann::json value = resolvePlainScalar(text);
+nlohmann::json asKubernetesNumber(nlohmann::json value) {
+  if (!value.is_number_float()) return value;
+  const double number = value.get<double>();
+  // [-2^63, 2^63): the range of int64, both ends exact in a double.
+  constexpr double kInt64Bound = 9223372036854775808.0;
+  if (std::isfinite(number) && std::trunc(number) == number && number >= -kInt64Bound && number < kInt64Bound) {
+    return nlohmann::json(static_cast<int64_t>(number));
+  }
+  return value;
+}
+
+std::optional<std::string> jsonKeyOf(const nlohmann::json& value) {
   if (value.is_string()) return value.get<std::string>();
-  if (value.is_null()) return "null";
-  return value.dump();
+  if (value.is_boolean() || value.is_number_integer()) return value.dump();
+  if (value.is_number_float()) {
+    // strconv.FormatFloat(f, 'g', -1, 32) prints an integral value below 10^6 as its digits (1.0 -> "1");
+    // anything else takes an exponent or float32 rounding, and -0.0 is "-0".
+    const double number = value.get<double>();
+    if (std::trunc(number) == number && std::fabs(number) < 1e6 && !(number == 0 && std::signbit(number))) {
+      return std::to_string(static_cast<int64_t>(number));
+    }
+  }
+  return std::nullopt;
 }
 
 }  // namespace agentguard::manifest

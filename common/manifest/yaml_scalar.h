@@ -1,5 +1,6 @@
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -12,7 +13,15 @@ namespace agentguard::manifest {
 // integers in Go base-0 syntax with underscores (0x1F, 0o17, 0b101, 0777 octal), floats, else a string.
 nlohmann::json resolvePlainScalar(std::string_view text);
 
-// The JSON object key Kubernetes derives from a plain scalar used as a mapping key (true -> "true", 0x10 -> "16").
-std::string plainScalarKey(std::string_view text);
+// A number as the API server receives it: sigs.k8s.io/yaml writes a float through Go's JSON encoder,
+// which prints an integral value below 1e21 without a fraction, and Kubernetes' JSON decoder reads that
+// back as an integer when it fits int64 (`runAsUser: 0.0` arrives as 0). Other values are unchanged.
+nlohmann::json asKubernetesNumber(nlohmann::json value);
+
+// The JSON object key sigs.k8s.io/yaml derives from a resolved mapping key: a string as is, true ->
+// "true", an integer in decimal (0x10 -> "16"), an integral float below 10^6 as its digits (1.0 -> "1").
+// nullopt for a null key (Kubernetes refuses it) and for any other float, which Kubernetes prints in a
+// float32 exponent form this reader does not reproduce.
+std::optional<std::string> jsonKeyOf(const nlohmann::json& value);
 
 }  // namespace agentguard::manifest

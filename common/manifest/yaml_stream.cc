@@ -1,5 +1,6 @@
 #include "common/manifest/yaml_stream.h"
 
+#include <optional>
 #include <sstream>
 #include <string>
 #include <unordered_map>
@@ -15,13 +16,14 @@
 
 #include "common/manifest/field_path.h"
 #include "common/manifest/yaml_scalar.h"
+#include "common/manifest/yaml_tags.h"
+#include "common/manifest/yaml_text.h"
 
 namespace agentguard::manifest {
 namespace {
 
 using Json = nlohmann::json;
 
-constexpr std::string_view kStrTag = "tag:yaml.org,2002:str";
 constexpr std::string_view kMergeTag = "tag:yaml.org,2002:merge";
 
 std::string where(const YAML::Mark& mark) {
@@ -137,26 +139,60 @@ class DocumentBuilder final : public YAML::EventHandler {
   std::unordered_map<YAML::anchor_t, YamlNodePtr> anchors_;
 };
 
-bool isQuotedOrString(const YamlNode& node) { return node.tag == "!" || node.tag == kStrTag; }
-
 bool isMergeKey(const YamlNode& key) {
   return key.kind == YamlNode::Kind::kScalar && key.value == "<<" && (key.tag == "?" || key.tag == kMergeTag);
 }
 
-// The JSON key Kubernetes derives from a YAML mapping key; false for keys that cannot be one.
-bool keyText(const YamlNode& key, std::string& out) {
-  if (key.kind == YamlNode::Kind::kNull) {
-    out = "null";
-    return true;
-  }
-  if (key.kind != YamlNode::Kind::kScalar) return false;
-  out = isQuotedOrString(key) ? key.value : plainScalarKey(key.value);
-  return true;
+// A scalar's value as Kubernetes reads it: its tag applied, numbers as the API server receives them.
+Result<Json> scalarValue(const YamlNode& node) {
+  Result<Json> value = resolveTaggedScalar(node.tag, node.value);
+  if (!value) return makeError(ErrorCode::kInvalidArgument, where(node.mark) + value.error().message);
+  return asKubernetesNumber(std::move(value).value());
 }
+
+// The JSON key Kubernetes derives from a YAML mapping key, or why the key cannot be one.
+Result<std::string> keyText(const YamlNode& key) {
+  if (key.kind == YamlNode::Kind::kScalar) {
+    Result<Json> value = resolveTaggedScalar(key.tag, key.value);
+    if (!value) return makeError(ErrorCode::kInvalidArgument, where(key.mark) + value.error().message);
+    if (std::optional<std::string> text = jsonKeyOf(*value)) return std::move(*text);
+  }
+  return makeError(ErrorCode::kInvalidArgument,
+                   where(key.mark) + "mapping keys must be strings, integers or booleans (Kubernetes refuses null and "
+                                     "collection keys and rewrites most floating-point ones); quote the key");
+}
+
+// go-yaml (YAML 1.1) ends a plain scalar at ':' only when a blank follows, so in "{a :, b}" it reads
+// the key "a :"; yaml-cpp (YAML 1.2) ends it before a ':' followed by a flow indicator and reads "a".
+// Refuses a plain scalar written on one line that is followed, after blanks, by ':' and one of ,[]{}?.
+Status checkPlainScalarEnd(std::string_view text, const YamlNode& node) {
+  if (node.kind != YamlNode::Kind::kScalar || node.tag != "?" || node.mark.is_null() || node.mark.pos < 0) {
+    return okStatus();
+  }
+  const size_t begin = static_cast<size_t>(node.mark.pos);
+  if (begin > text.size() || text.substr(begin, node.value.size()) != node.value) return okStatus();
+  size_t at = begin + node.value.size();
+  while (at < text.size() && (text[at] == ' ' || text[at] == '\t')) ++at;
+  if (at + 1 < text.size() && text[at] == ':' && std::string_view(",[]{}?").find(text[at + 1]) != std::string_view::npos) {
+    return makeError(ErrorCode::kInvalidArgument,
+                     where(node.mark) + "':' directly followed by '" + std::string(1, text[at + 1]) +
+                         "' after \"" + node.value +
+                         "\" is read differently by Kubernetes' YAML reader; put a space after ':' or quote the text");
+  }
+  return okStatus();
+}
+
+// What one input may expand to, summed over all its documents: a small stream of documents that each
+// stay under the per-document bound can still expand aliases to gigabytes together.
+struct ExpansionBudget {
+  size_t nodes = 0;
+  size_t scalarBytes = 0;
+};
 
 class Converter {
  public:
-  explicit Converter(const ParseLimits& limits) : limits_(limits) {}
+  Converter(std::string_view text, const ParseLimits& limits, ExpansionBudget& budget)
+      : text_(text), limits_(limits), budget_(budget) {}
 
   Status convert(const YamlNode& node, Json& out, int depth) {
     if (++nodes_ > limits_.maxNodes) {
@@ -164,6 +200,7 @@ class Converter {
                        where(node.mark) + "document expands to more than " + std::to_string(limits_.maxNodes) +
                            " values (aliases expanded); refusing a possible alias bomb");
     }
+    if (Status status = spend(node, 1, node.value.size()); !status) return status;
     // Depth counts mappings and sequences, as in parseStrictJson: a scalar adds no level.
     const bool collection = node.kind == YamlNode::Kind::kSequence || node.kind == YamlNode::Kind::kMap;
     if (collection && depth > limits_.maxDepth) {
@@ -174,10 +211,17 @@ class Converter {
       case YamlNode::Kind::kNull:
         out = nullptr;
         return okStatus();
-      case YamlNode::Kind::kScalar:
-        out = isQuotedOrString(node) ? Json(node.value) : resolvePlainScalar(node.value);
+      case YamlNode::Kind::kScalar: {
+        if (Status status = checkPlainScalarEnd(text_, node); !status) return status;
+        Result<Json> value = scalarValue(node);
+        if (!value) return std::move(value).error();
+        out = std::move(value).value();
         return okStatus();
+      }
       case YamlNode::Kind::kSequence: {
+        if (Status status = checkCollectionTag(node.tag, false); !status) {
+          return makeError(ErrorCode::kInvalidArgument, where(node.mark) + status.error().message);
+        }
         out = Json::array();
         for (const auto& item : node.items) {
           Json element;
@@ -193,7 +237,24 @@ class Converter {
   }
 
  private:
+  // Counts what converting a node adds to the whole input, and refuses once the input's bound is passed.
+  Status spend(const YamlNode& node, size_t nodes, size_t scalarBytes) {
+    budget_.nodes += nodes;
+    budget_.scalarBytes += scalarBytes;
+    if (budget_.nodes > limits_.maxStreamNodes || budget_.scalarBytes > limits_.maxStreamScalarBytes) {
+      return makeError(ErrorCode::kInvalidArgument,
+                       where(node.mark) + "the input's documents together expand to more than " +
+                           std::to_string(limits_.maxStreamNodes) + " values or " +
+                           std::to_string(limits_.maxStreamScalarBytes) +
+                           " bytes of text (aliases expanded); refusing a possible alias bomb, split the input");
+    }
+    return okStatus();
+  }
+
   Status convertMap(const YamlNode& node, Json& out, int depth) {
+    if (Status status = checkCollectionTag(node.tag, true); !status) {
+      return makeError(ErrorCode::kInvalidArgument, where(node.mark) + status.error().message);
+    }
     out = Json::object();
     // Keys written explicitly so far, to detect a later merge that would override one of them.
     std::unordered_map<std::string, bool> explicitKeys;
@@ -202,11 +263,11 @@ class Converter {
         if (Status status = applyMerge(*value, out, explicitKeys, depth); !status) return status;
         continue;
       }
-      std::string name;
-      if (!keyText(*key, name)) {
-        return makeError(ErrorCode::kInvalidArgument,
-                         where(key->mark) + "mapping keys must be scalars (strings or numbers)");
-      }
+      if (Status status = checkPlainScalarEnd(text_, *key); !status) return status;
+      Result<std::string> keyName = keyText(*key);
+      if (!keyName) return std::move(keyName).error();
+      if (Status status = spend(*key, 0, keyName->size()); !status) return status;
+      const std::string& name = *keyName;
       if (explicitKeys.count(name) != 0) {
         return makeError(ErrorCode::kInvalidArgument,
                          where(key->mark) + "duplicate key \"" + name + "\"; each key may appear once per mapping");
@@ -257,7 +318,9 @@ class Converter {
     return okStatus();
   }
 
+  std::string_view text_;
   const ParseLimits& limits_;
+  ExpansionBudget& budget_;
   size_t nodes_ = 0;
 };
 
@@ -300,12 +363,12 @@ class YamlSourceMap final : public SourceMap {
     if (node.kind != YamlNode::Kind::kMap || mergeDepth > 8) return {};
     const YamlNode* merged = nullptr;
     for (const auto& [key, value] : node.entries) {
-      std::string name;
       if (isMergeKey(*key)) {
         if (merged == nullptr) merged = value.get();
         continue;
       }
-      if (keyText(*key, name) && name == segment.key) return Entry{key.get(), value.get()};
+      const Result<std::string> name = keyText(*key);
+      if (name && *name == segment.key) return Entry{key.get(), value.get()};
     }
     if (merged == nullptr) return {};
     if (merged->kind == YamlNode::Kind::kSequence) {
@@ -364,6 +427,9 @@ Result<std::vector<ParsedDocument>> parseYamlStream(std::string_view text, const
   // break: it stops at the end without noticing the missing quote, and the scalar swallows the rest of
   // the document. go-yaml (kubectl) rejects such a file. A final comment line makes yaml-cpp reach the
   // end of the input inside the scalar, where it reports the error; it changes no valid document.
+  if (Status status = checkYamlText(text); !status) {
+    return makeError(ErrorCode::kInvalidArgument, "malformed YAML: " + status.error().message);
+  }
   std::string input(text);
   if (!input.empty() && (input.back() == '\n' || input.back() == '\r')) input += '#';
   Result<std::vector<RawDocument>> raw = std::vector<RawDocument>{};
@@ -378,6 +444,7 @@ Result<std::vector<ParsedDocument>> parseYamlStream(std::string_view text, const
   const std::vector<RawDocument>& roots = *raw;
   std::vector<ParsedDocument> documents;
   documents.reserve(roots.size());
+  ExpansionBudget budget;
   for (size_t i = 0; i < roots.size(); ++i) {
     const YamlNodePtr& root = roots[i].root;
     if (root == nullptr || root->kind == YamlNode::Kind::kNull) continue;
@@ -394,7 +461,7 @@ Result<std::vector<ParsedDocument>> parseYamlStream(std::string_view text, const
     }
     ParsedDocument document;
     try {
-      Converter converter(limits);
+      Converter converter(text, limits, budget);
       if (Status status = converter.convert(*root, document.value, 1); !status) return status.error();
     } catch (const std::exception& ex) {
       return makeError(ErrorCode::kInvalidArgument, where(start) + "malformed YAML: " + ex.what());

@@ -190,6 +190,69 @@ TEST(LoadManifestsTest, KindListWithoutItemsIsAnOrdinaryObject) {
   EXPECT_EQ(objects[0].body["kind"], "List");
 }
 
+// ---- items on any kind: kubectl applies the items of every object that has them --------------
+
+struct ItemsCase {
+  std::string name;
+  std::string text;
+  std::vector<std::string> objects;  // "apiVersion kind name" of each object read, in order
+};
+
+void PrintTo(const ItemsCase& c, std::ostream* os) { *os << c.name; }
+
+class ItemsOnAnyKindTest : public ::testing::TestWithParam<ItemsCase> {};
+
+TEST_P(ItemsOnAnyKindTest, ReadsTheObjectsKubectlApplies) {
+  std::vector<std::string> read;
+  for (const auto& object : load(GetParam().text)) {
+    const Json& body = object.body;
+    read.push_back(body.value("apiVersion", "") + " " + body.value("kind", "") + " " +
+                   body.value("/metadata/name"_json_pointer, ""));
+  }
+  EXPECT_EQ(read, GetParam().objects);
+}
+
+// What kubectl 1.32 applied for each (kubectl annotate --local -o json).
+INSTANTIATE_TEST_SUITE_P(
+    LoadManifests, ItemsOnAnyKindTest,
+    ::testing::Values(
+        ItemsCase{"ConfigMapCarryingAPod",
+                  "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: decoy}\nitems:\n"
+                  "- {apiVersion: v1, kind: Pod, metadata: {name: miner}, spec: {hostNetwork: true}}\n",
+                  {"v1 Pod miner"}},
+        ItemsCase{"DeploymentItemsInheritItsType",
+                  "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: decoy}\nitems:\n- metadata: {name: hidden}\n",
+                  {"apps/v1 Deployment hidden"}},
+        ItemsCase{"PodListBareItemsArePods",
+                  "apiVersion: v1\nkind: PodList\nitems:\n- metadata: {name: a}\n- {apiVersion: '', kind: '', metadata: {name: b}}\n",
+                  {"v1 Pod a", "v1 Pod b"}},
+        ItemsCase{"ServiceWithItemsAndOwnSpec",
+                  "apiVersion: v1\nkind: Service\nmetadata: {name: decoy}\nspec: {type: ClusterIP}\nitems:\n"
+                  "- {apiVersion: v1, kind: Service, metadata: {name: open}, spec: {type: LoadBalancer}}\n",
+                  {"v1 Service open"}},
+        ItemsCase{"ItemsNullAppliesNothing", "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nitems:\n", {}},
+        ItemsCase{"ItemsEmptyAppliesNothing", "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nitems: []\n", {}},
+        ItemsCase{"JsonObjectWithItems",
+                  R"({"apiVersion":"v1","kind":"Secret","items":[{"apiVersion":"v1","kind":"Pod","metadata":{"name":"j"}}]})",
+                  {"v1 Pod j"}},
+        ItemsCase{"NestedNonListKind",
+                  "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  items:\n"
+                  "  - {apiVersion: v1, kind: Pod, metadata: {name: deep}}\n",
+                  {"v1 Pod deep"}}),
+    [](const ::testing::TestParamInfo<ItemsCase>& param) { return param.param.name; });
+
+TEST(LoadManifestsTest, RefusesItemsKubectlCannotRead) {
+  EXPECT_THAT(rejection("apiVersion: v1\nkind: ConfigMap\nitems: {a: 1}\n", "bad.yaml"),
+              HasSubstr("bad.yaml:1: items must be a list of objects"));
+  EXPECT_THAT(rejection("apiVersion: v1\nkind: ConfigMap\nitems: 5\n"), HasSubstr("items must be a list"));
+  // The list itself needs a kind (kubectl: "Object 'Kind' is missing").
+  EXPECT_THAT(rejection("apiVersion: v1\nmetadata: {name: a}\nitems:\n- {apiVersion: v1, kind: Pod}\n"),
+              HasSubstr("kind is missing"));
+  // An item with a kind but no apiVersion inherits nothing.
+  EXPECT_THAT(rejection("apiVersion: v1\nkind: PodList\nitems:\n- {kind: Pod}\n"),
+              HasSubstr("items[0]: not a Kubernetes object: apiVersion"));
+}
+
 TEST(LoadManifestsTest, ParseLimitsApply) {
   ParseLimits limits;
   limits.maxNodes = 5;

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <optional>
 
 namespace agentguard::manifest {
 namespace {
@@ -100,21 +101,49 @@ INSTANTIATE_TEST_SUITE_P(
 struct KeyCase {
   std::string name;
   std::string text;
-  std::string key;
+  std::optional<std::string> key;  // nullopt: Kubernetes refuses the key or prints it in a form not mirrored
 };
 
-class PlainScalarKeyTest : public ::testing::TestWithParam<KeyCase> {};
+class JsonKeyOfTest : public ::testing::TestWithParam<KeyCase> {};
 
-TEST_P(PlainScalarKeyTest, GivesTheJsonKeyKubernetesUses) {
-  EXPECT_EQ(plainScalarKey(GetParam().text), GetParam().key);
+TEST_P(JsonKeyOfTest, GivesTheJsonKeyKubernetesUses) {
+  EXPECT_EQ(jsonKeyOf(resolvePlainScalar(GetParam().text)), GetParam().key);
 }
 
 INSTANTIATE_TEST_SUITE_P(
-    Keys, PlainScalarKeyTest,
+    Keys, JsonKeyOfTest,
     ::testing::Values(KeyCase{"Text", "name", "name"}, KeyCase{"BooleanWord", "yes", "true"},
-                      KeyCase{"False", "off", "false"}, KeyCase{"Null", "~", "null"}, KeyCase{"Hex", "0x10", "16"},
-                      KeyCase{"Octal", "010", "8"}, KeyCase{"Float", "1.5", "1.5"}),
+                      KeyCase{"False", "off", "false"}, KeyCase{"Hex", "0x10", "16"}, KeyCase{"Octal", "010", "8"},
+                      KeyCase{"IntegralFloat", "1.0", "1"}, KeyCase{"Null", "~", std::nullopt},
+                      KeyCase{"IntegralExponent", "2e3", "2000"}, KeyCase{"NegativeIntegralFloat", "-7.0", "-7"},
+                      KeyCase{"BelowAMillion", "999999.0", "999999"}, KeyCase{"AMillionTakesAnExponent", "1e6", std::nullopt},
+                      KeyCase{"NegativeZeroFloat", "-0.0", std::nullopt}, KeyCase{"IntegerAboveAMillion", "10000000", "10000000"},
+                      KeyCase{"Fraction", "1.5", std::nullopt}, KeyCase{"LargeExponent", "1e30", std::nullopt}),
     [](const ::testing::TestParamInfo<KeyCase>& param) { return param.param.name; });
+
+struct NumberCase {
+  std::string name;
+  Json in;
+  Json out;
+};
+
+class AsKubernetesNumberTest : public ::testing::TestWithParam<NumberCase> {};
+
+TEST_P(AsKubernetesNumberTest, GivesWhatTheApiServerDecodes) {
+  const Json actual = asKubernetesNumber(GetParam().in);
+  EXPECT_EQ(actual.type(), GetParam().out.type()) << actual.dump();
+  EXPECT_EQ(actual, GetParam().out);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Numbers, AsKubernetesNumberTest,
+    ::testing::Values(NumberCase{"ZeroFloatIsInteger", 0.0, 0}, NumberCase{"NegativeZero", -0.0, 0},
+                      NumberCase{"Thousand", 1000.0, 1000}, NumberCase{"Negative", -8.0, -8},
+                      NumberCase{"FractionStays", 0.5, 0.5},
+                      NumberCase{"Int64MinIsInteger", -9223372036854775808.0, std::numeric_limits<int64_t>::min()},
+                      NumberCase{"TwoToThe63Stays", 9223372036854775808.0, 9223372036854775808.0},
+                      NumberCase{"IntegerUnchanged", 7, 7}, NumberCase{"TextUnchanged", "0.0", "0.0"}),
+    [](const ::testing::TestParamInfo<NumberCase>& param) { return param.param.name; });
 
 }  // namespace
 }  // namespace agentguard::manifest

@@ -1,0 +1,155 @@
+#include "common/manifest/yaml_text.h"
+
+#include <cstdint>
+#include <cstdio>
+#include <string>
+
+namespace agentguard::manifest {
+namespace {
+
+constexpr char32_t kInvalid = 0xFFFFFFFF;
+
+// Decodes the character at `at`, setting `length` to its size in bytes; kInvalid (length 1) for a byte
+// that does not start a well-formed sequence.
+char32_t decodeAt(std::string_view text, size_t at, size_t& length) {
+  const auto byte = [&](size_t i) { return static_cast<unsigned char>(text[i]); };
+  const unsigned char lead = byte(at);
+  length = 1;
+  if (lead < 0x80) return lead;
+  size_t size = 0;
+  char32_t point = 0;
+  char32_t minimum = 0;
+  if (lead >= 0xC2 && lead <= 0xDF) {
+    size = 2;
+    point = lead & 0x1F;
+    minimum = 0x80;
+  } else if (lead >= 0xE0 && lead <= 0xEF) {
+    size = 3;
+    point = lead & 0x0F;
+    minimum = 0x800;
+  } else if (lead >= 0xF0 && lead <= 0xF4) {
+    size = 4;
+    point = lead & 0x07;
+    minimum = 0x10000;
+  } else {
+    return kInvalid;
+  }
+  if (text.size() - at < size) return kInvalid;
+  for (size_t i = 1; i < size; ++i) {
+    if ((byte(at + i) & 0xC0) != 0x80) return kInvalid;
+    point = (point << 6) | (byte(at + i) & 0x3F);
+  }
+  if (point < minimum || point > 0x10FFFF || (point >= 0xD800 && point <= 0xDFFF)) return kInvalid;
+  length = size;
+  return point;
+}
+
+// go-yaml's reader accepts tab, LF, CR, printable ASCII, NEL, and U+00A0..U+10FFFF except surrogates
+// and U+FFFE/U+FFFF.
+bool goYamlAccepts(char32_t c) {
+  return c == 0x09 || c == 0x0A || c == 0x0D || (c >= 0x20 && c <= 0x7E) || c == 0x85 ||
+         (c >= 0xA0 && c <= 0xD7FF) || (c >= 0xE000 && c <= 0xFFFD) || (c >= 0x10000 && c <= 0x10FFFF);
+}
+
+std::string codePoint(char32_t c) {
+  char buffer[16];
+  std::snprintf(buffer, sizeof(buffer), "U+%04X", static_cast<unsigned>(c));
+  return buffer;
+}
+
+// What is wrong with character `c` at byte `at`, or "" when it reads the same to both parsers.
+std::string problemWith(char32_t c, std::string_view text, size_t at) {
+  if (c == 0x0D) {
+    if (at + 1 < text.size() && text[at + 1] == '\n') return "";
+    return "a carriage return (CR) not followed by a line feed is a line break to Kubernetes' YAML reader only; "
+           "end lines with LF or CRLF";
+  }
+  if (c == 0x85 || c == 0x2028 || c == 0x2029) {
+    return "character " + codePoint(c) +
+           " is a line break to Kubernetes' YAML reader only; use a newline, or write it as an escape "
+           "inside a double-quoted string";
+  }
+  if (c == 0xFEFF) {
+    if (at == 0) return "";
+    return "a byte order mark (U+FEFF) may only start the file; remove it, or write \\uFEFF inside a "
+           "double-quoted string";
+  }
+  if (!goYamlAccepts(c)) {
+    return "control character " + codePoint(c) +
+           " is refused by Kubernetes' YAML reader; remove it, or write it as an escape inside a double-quoted "
+           "string";
+  }
+  return "";
+}
+
+// kubectl splits a stream at "---" lines and reads only the first YAML document of each part, so text
+// after a "..." document end marker and before the next "---" is ignored by kubectl but read by us.
+Status checkDocumentEnds(std::string_view text) {
+  bool afterEnd = false;
+  int line = 0;
+  for (size_t start = 0; start < text.size();) {
+    size_t end = text.find('\n', start);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view current = text.substr(start, end - start);
+    start = end + 1;
+    ++line;
+    if (!current.empty() && current.back() == '\r') current.remove_suffix(1);
+    const auto isMarker = [&](std::string_view marker) {
+      return current.substr(0, 3) == marker && (current.size() == 3 || current[3] == ' ' || current[3] == '\t');
+    };
+    if (isMarker("---")) {
+      afterEnd = false;
+    } else if (isMarker("...")) {
+      afterEnd = true;
+    } else if (afterEnd) {
+      const size_t first = current.find_first_not_of(" \t");
+      if (first != std::string_view::npos && current[first] != '#' && current[first] != '%') {
+        return makeError(ErrorCode::kInvalidArgument,
+                         "line " + std::to_string(line) +
+                             ": content after a \"...\" document end marker is ignored by kubectl, which reads one "
+                             "document between \"---\" lines; start the next document with \"---\"");
+      }
+    }
+  }
+  return okStatus();
+}
+
+}  // namespace
+
+Status checkYamlText(std::string_view text) {
+  int line = 1;
+  int column = 1;
+  for (size_t at = 0; at < text.size();) {
+    size_t length = 1;
+    const char32_t c = decodeAt(text, at, length);
+    const auto position = [&] { return "line " + std::to_string(line) + ", column " + std::to_string(column) + ": "; };
+    if (c == kInvalid) {
+      char byte[8];
+      std::snprintf(byte, sizeof(byte), "0x%02X", static_cast<unsigned>(static_cast<unsigned char>(text[at])));
+      return makeError(ErrorCode::kInvalidArgument, position() + "byte " + std::string(byte) +
+                                                        " is not valid UTF-8; save the file as UTF-8");
+    }
+    if (std::string problem = problemWith(c, text, at); !problem.empty()) {
+      return makeError(ErrorCode::kInvalidArgument, position() + problem);
+    }
+    if (c == '\n') {
+      ++line;
+      column = 1;
+    } else {
+      ++column;
+    }
+    at += length;
+  }
+  return checkDocumentEnds(text);
+}
+
+bool isWellFormedUtf8(std::string_view text) {
+  for (size_t at = 0; at < text.size();) {
+    size_t length = 1;
+    if (decodeAt(text, at, length) == kInvalid) return false;
+    at += length;
+  }
+  return true;
+}
+
+}  // namespace agentguard::manifest
