@@ -28,6 +28,8 @@ const RuleCatalog& RuleCatalog::builtin() {
     addNetworkIsolationRules(c);
     addCredentialRules(c);
     addSupplyChainRules(c);
+    addNetworkPolicyChangeRules(c);
+    addPersistentVolumeRules(c);
     return c;
   }();
   return catalog;
