@@ -3,6 +3,9 @@
 // loosening or deleting the NetworkPolicy an admitted workload relies on, and reaching the node's
 // filesystem through a PersistentVolume. Every request goes through the real kube-apiserver.
 
+#include <fstream>
+#include <vector>
+
 #include <nlohmann/json.hpp>
 
 #include "tests/webhook/e2e/webhook_cluster_fixture.h"
@@ -95,17 +98,17 @@ class WebhookBypassClusterTest : public WebhookClusterTest {
     return kubectl({"-n", isolated_, "get", resource}).exitCode == 0;
   }
 
-  // Adds `containers` (JSON list) as the Pod's ephemeral containers through the subresource, in the
+  // Adds `containers` as the Pod's ephemeral containers through the subresource, in the
   // form the API server serves it (an EphemeralContainers object before 1.22, the Pod after).
-  CommandResult addEphemeralContainers(const std::string& pod, const nlohmann::json& containers) const {
+  CommandResult addEphemeralContainers(const std::string& pod, const std::vector<nlohmann::json>& containers) const {
     const std::string path = "/api/v1/namespaces/" + isolated_ + "/pods/" + pod + "/ephemeralcontainers";
     const auto current = kubectl({"get", "--raw", path});
     if (current.exitCode != 0) return current;
     nlohmann::json object = nlohmann::json::parse(current.out);
     if (object.value("kind", "") == "EphemeralContainers") {
-      object["ephemeralContainers"] = containers;
+      object["ephemeralContainers"] = nlohmann::json(containers);
     } else {
-      object["spec"]["ephemeralContainers"] = containers;
+      object["spec"]["ephemeralContainers"] = nlohmann::json(containers);
     }
     return kubectl({"replace", "--raw", path, "-f", "-"}, object.dump());
   }
@@ -134,7 +137,7 @@ TEST_F(WebhookBypassClusterTest, TerminatingObjectsAreCheckedUnlessOnlyFinalizer
   startDeleting("deployment/leaving");
   expectDenied(patch("deployment/leaving",
                      R"({"spec":{"template":{"spec":{"containers":[{"name":"app","securityContext":)"
-                     R"({"privileged":true}}]}}}})",
+                     R"({"privileged":true,"allowPrivilegeEscalation":true}}]}}}})",
                      "strategic"),
                "[privilege.privileged-container] spec.template.spec.containers[0].securityContext.privileged");
   // A Service on its way out turned into a LoadBalancer.
@@ -155,55 +158,77 @@ spec: {type: ClusterIP, ports: [{port: 443}]}
   }
 }
 
-TEST_F(WebhookBypassClusterTest, EphemeralContainersAreJudgedWithWhatTheyInherit) {
-  ASSERT_EQ(apply(kRestrictAgent).exitCode, 0);
-  // Every control set on the container; the pod sets none for a debug container to inherit.
-  applyAdmitted(hardenedPod("bare-pod"));
-  const nlohmann::json hardenedDebug = {
-      {"name", "debug"},
-      {"image", "registry.example.com/tools/debug:1.2.0"},
-      {"targetContainerName", "app"},
-      {"terminationMessagePolicy", "File"},
-      {"imagePullPolicy", "IfNotPresent"},
-      {"securityContext",
-       {{"allowPrivilegeEscalation", false},
-        {"readOnlyRootFilesystem", true},
-        {"capabilities", {{"drop", {"ALL"}}}}}}};
-  expectDenied(addEphemeralContainers("bare-pod", {hardenedDebug}),
-               "[privilege.run-as-non-root] spec.ephemeralContainers[0].securityContext.runAsNonRoot");
-  nlohmann::json ownSeccomp = hardenedDebug;
-  ownSeccomp["securityContext"]["seccompProfile"] = {{"type", "RuntimeDefault"}};
-  const auto missingRunAsNonRoot = addEphemeralContainers("bare-pod", {ownSeccomp});
-  expectDenied(missingRunAsNonRoot, "spec.ephemeralContainers[0].securityContext.runAsNonRoot");
-  EXPECT_THAT(missingRunAsNonRoot.err, Not(HasSubstr("seccomp-required")));
-  nlohmann::json complete = ownSeccomp;
-  complete["securityContext"]["runAsNonRoot"] = true;
-  const auto added = addEphemeralContainers("bare-pod", {complete});
-  EXPECT_EQ(added.exitCode, 0) << added.err << "\n" << readFile(logFile());
-
-  // The pod sets runAsNonRoot and seccomp for every container: a debug container inherits them.
-  applyAdmitted(R"(apiVersion: v1
-kind: Pod
-metadata: {name: inheriting-pod, namespace: agents, labels: {app: agent}}
+// Kubernetes 1.20 sends an EphemeralContainers object (the list alone), so the webhook reads the Pod,
+// and forbids securityContext on ephemeral containers: a debug container can only inherit. The
+// bundled policies also require container-only settings (capabilities, allowPrivilegeEscalation)
+// that such a container cannot meet, so this suite serves the controls a container inherits from its
+// pod, an egress rule, and the rule the fixture's probe expects.
+class EphemeralContainersClusterTest : public WebhookBypassClusterTest {
+ protected:
+  std::string policiesPath() const override {
+    const std::string path = pki_.dir() + "/inherited-controls.yaml";
+    std::ofstream(path) << R"(apiVersion: agentguard.io/v1alpha1
+kind: Policy
+metadata: {name: inherited-controls}
 spec:
-  automountServiceAccountToken: false
-  securityContext:
-    runAsNonRoot: true
-    seccompProfile: {type: RuntimeDefault}
+  rules:
+    - {id: privilege.run-as-non-root, action: deny, severity: high}
+    - {id: privilege.run-as-root-user, action: deny, severity: high}
+    - {id: privilege.seccomp-required, action: deny, severity: medium}
+    - {id: network-isolation.egress-unrestricted, action: deny, severity: high}
+    - {id: exposure.service-nodeport, action: deny, severity: high}  # the fixture's probe
+)";
+    return path;
+  }
+
+  // A Pod whose container sets its own controls; `podSecurityContext` is the pod's, for a debug
+  // container to inherit.
+  std::string pod(const std::string& name, const std::string& podSecurityContext) const {
+    return R"(apiVersion: v1
+kind: Pod
+metadata: {name: )" + name + R"(, namespace: agents, labels: {app: agent}}
+spec:
+  securityContext: )" + podSecurityContext + R"(
   containers:
     - name: app
       image: registry.example.com/agents/app:1.0.0
       securityContext:
-        allowPrivilegeEscalation: false
-        readOnlyRootFilesystem: true
-        capabilities: {drop: [ALL]}
-)");
-  nlohmann::json privileged = hardenedDebug;
-  privileged["securityContext"]["privileged"] = true;
-  privileged["securityContext"]["allowPrivilegeEscalation"] = true;
-  expectDenied(addEphemeralContainers("inheriting-pod", {privileged}),
-               "[privilege.privileged-container] spec.ephemeralContainers[0].securityContext.privileged");
-  const auto inherits = addEphemeralContainers("inheriting-pod", {ownSeccomp});
+        runAsNonRoot: true
+        runAsUser: 10001
+        seccompProfile: {type: RuntimeDefault}
+)";
+  }
+};
+
+TEST_F(EphemeralContainersClusterTest, DebugContainersAreJudgedWithWhatTheyInherit) {
+  ASSERT_EQ(apply(kRestrictAgent).exitCode, 0);
+  const nlohmann::json debug = {{"name", "debug"},
+                                {"image", "registry.example.com/tools/debug:1.2.0"},
+                                {"targetContainerName", "app"},
+                                {"terminationMessagePolicy", "File"},
+                                {"imagePullPolicy", "IfNotPresent"}};
+
+  // The pod sets nothing: the debug container would run as root, unconfined.
+  applyAdmitted(pod("bare-pod", "{}"));
+  const auto bare = addEphemeralContainers("bare-pod", {debug});
+  expectDenied(bare, "[privilege.run-as-non-root] spec.ephemeralContainers[0].securityContext.runAsNonRoot: "
+                     "runAsNonRoot is set on neither the pod nor ephemeral container \"debug\"");
+  expectDenied(bare, "[privilege.seccomp-required] spec.ephemeralContainers[0].securityContext.seccompProfile.type");
+
+  // The pod sets runAsNonRoot but the Unconfined seccomp profile its own container overrides.
+  applyAdmitted(pod("unconfined-pod", "{runAsNonRoot: true, seccompProfile: {type: Unconfined}}"));
+  const auto unconfined = addEphemeralContainers("unconfined-pod", {debug});
+  expectDenied(unconfined, "[privilege.seccomp-required] spec.ephemeralContainers[0].securityContext.seccompProfile");
+  EXPECT_THAT(unconfined.err, Not(HasSubstr("run-as-non-root")));
+
+  // The pod runs as UID 0 by default for containers that do not say otherwise.
+  applyAdmitted(pod("root-pod", "{runAsNonRoot: true, runAsUser: 0, seccompProfile: {type: RuntimeDefault}}"));
+  expectDenied(addEphemeralContainers("root-pod", {debug}),
+               "[privilege.run-as-root-user] spec.ephemeralContainers[0].securityContext.runAsUser");
+
+  // The pod's settings are safe: the debug container inherits them.
+  applyAdmitted(pod("inheriting-pod", "{runAsNonRoot: true, seccompProfile: {type: RuntimeDefault}}"));
+  const auto inherits = addEphemeralContainers("inheriting-pod", {debug});
   EXPECT_EQ(inherits.exitCode, 0) << inherits.err << "\n" << readFile(logFile());
 }
 

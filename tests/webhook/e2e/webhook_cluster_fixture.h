@@ -127,6 +127,9 @@ class WebhookClusterTest : public agentguard::testing::LocalClusterTest {
 
   std::string logFile() const { return pki_.dir() + "/webhook.log"; }
 
+  // The policies the webhook serves: the bundled ones unless a suite needs others.
+  virtual std::string policiesPath() const { return std::string(AGENTGUARD_SOURCE_DIR) + "/policies"; }
+
   // Applies `yaml` until it is admitted: the webhook learns of a NetworkPolicy created just before
   // through its watch a moment later.
   void applyAdmitted(const std::string& yaml) const {
@@ -153,7 +156,7 @@ class WebhookClusterTest : public agentguard::testing::LocalClusterTest {
                                      "--tls-private-key-file",
                                      keyFile_,
                                      "--policies",
-                                     std::string(AGENTGUARD_SOURCE_DIR) + "/policies",
+                                     policiesPath(),
                                      "--kubeconfig",
                                      cluster().kubeconfigPath(),
                                      "--metrics-listen",
