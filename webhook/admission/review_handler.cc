@@ -86,7 +86,10 @@ Result<engine::Findings> ReviewHandler::findingsFor(const engine::Engine& engine
       context.removal = true;
       return engine.evaluate(removedObject(request, oldObject), context);
     case Scope::kEphemeralContainers: {
-      if (request.kind != "EphemeralContainers") return judgeEphemeralContainers(engine, request.object, context);
+      if (request.kind != "EphemeralContainers") {
+        if (evaluableAsIs(request.object)) return judgeEphemeralContainers(engine, request.object, context);
+        return judgeEphemeralContainers(engine, withTypeFromRequest(request.object, request), context);
+      }
       // Kubernetes before 1.22 sends only the list: the pod's own settings come from the API server.
       if (options_.pods == nullptr) {
         return makeError(ErrorCode::kUnavailable, "no Pod source to read " + requestObjectName(request) + " from");
