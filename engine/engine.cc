@@ -35,8 +35,11 @@ Findings Engine::evaluate(const nlohmann::json& object, const EvaluationContext&
   const ObjectView view(object, context.defaultNamespace);
   RuleContext ruleContext;
   ruleContext.networkPolicies = context.networkPolicies;
+  ruleContext.workloads = context.workloads;
+  ruleContext.removal = context.removal;
   std::vector<Violation> violations;
   for (const RuleBinding& binding : policies_->rules) {
+    if (context.removal && !binding.definition->info.judgesRemoval) continue;
     if (exempted(binding, view, context)) continue;
     violations.clear();
     binding.rule->evaluate(view, ruleContext, violations);

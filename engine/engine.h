@@ -9,11 +9,14 @@
 #include "engine/finding.h"
 #include "engine/network/network_policy_source.h"
 #include "engine/policy/policy_set.h"
+#include "engine/workload/workload_source.h"
 
 namespace agentguard::engine {
 
 struct EvaluationContext {
   const NetworkPolicySource* networkPolicies = nullptr;  // see RuleContext
+  const WorkloadSource* workloads = nullptr;              // see RuleContext
+  bool removal = false;                                   // see RuleContext
   std::string_view defaultNamespace = "default";          // for objects that name no namespace
   std::chrono::system_clock::time_point now = std::chrono::system_clock::now();  // for exemption expiry
 };

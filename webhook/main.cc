@@ -16,6 +16,7 @@
 #include "common/log/logger.h"
 #include "webhook/admission/review_handler.h"
 #include "webhook/cache/informer_binding.h"
+#include "webhook/cache/live_workloads.h"
 #include "webhook/cache/network_policy_cache.h"
 #include "webhook/metrics/webhook_metrics.h"
 #include "webhook/options/webhook_flags.h"
@@ -89,6 +90,9 @@ int run(const webhook::WebhookFlags& flags) {
   reviewOptions.limits.maxDocumentBytes = flags.maxRequestBytes;
   reviewOptions.exemptionAdmins.groups = flags.exemptionAdminGroups;
   reviewOptions.exemptionAdmins.users = flags.exemptionAdminUsers;
+  webhook::LiveWorkloads liveWorkloads(**client);
+  reviewOptions.workloads = &liveWorkloads;
+  reviewOptions.pods = &liveWorkloads;
   webhook::ReviewHandler handler(policies, &networkPolicies, reviewOptions);
 
   http::ServerOptions serverOptions;

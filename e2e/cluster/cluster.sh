@@ -417,6 +417,10 @@ start_etcd() {
 }
 
 start_apiserver() {
+  # pods/ephemeralcontainers is served only behind this gate before Kubernetes 1.23 (the webhook's
+  # tests add debug containers); later versions refuse the gate's name once it is removed.
+  local gates=()
+  case "$KUBE_VERSION" in v1.1[6-9].* | v1.2[0-2].*) gates=(--feature-gates=EphemeralContainers=true) ;; esac
   start_process kube-apiserver "${BIN_DIR}/kube-apiserver" \
     --etcd-servers="http://127.0.0.1:${ETCD_PORT}" \
     --bind-address=127.0.0.1 \
@@ -437,6 +441,7 @@ start_apiserver() {
     --enable-admission-plugins=NamespaceLifecycle,LimitRanger,ServiceAccount,DefaultTolerationSeconds,DefaultStorageClass,StorageObjectInUseProtection,PersistentVolumeClaimResize,RuntimeClass,CertificateApproval,CertificateSigning,CertificateSubjectRestriction,DefaultIngressClass,Priority,MutatingAdmissionWebhook,ValidatingAdmissionWebhook,ResourceQuota \
     --allow-privileged=true \
     --profiling=false \
+    "${gates[@]}" \
     --v=1
 }
 

@@ -282,10 +282,15 @@ for r in work["rules"]:
 want = {("", "pods"), ("", "pods/ephemeralcontainers"), ("", "services"), ("", "services/status"),
         ("", "replicationcontrollers"), ("", "podtemplates"), ("", "configmaps"),
         ("apps", "deployments"), ("apps", "replicasets"), ("apps", "statefulsets"), ("apps", "daemonsets"),
-        ("batch", "jobs"), ("batch", "cronjobs"), ("networking.k8s.io", "ingresses"),
+        ("batch", "jobs"), ("batch", "cronjobs"), ("networking.k8s.io", "ingresses"), ("", "persistentvolumes"),
         ("agents.x-k8s.io", "sandboxes"), ("extensions.agents.x-k8s.io", "sandboxtemplates")}
 if want - covered:
     problems.append("workloads webhook misses %r" % sorted(want - covered))
+netpol = hooks.get("networkpolicies.agentguard.io", {})
+if [(r["resources"], sorted(r["operations"])) for r in netpol.get("rules", [])] != [(["networkpolicies"], ["CREATE", "DELETE", "UPDATE"])]:
+    problems.append("networkpolicies webhook must cover networkpolicies CREATE, UPDATE and DELETE")
+if netpol.get("namespaceSelector") != work["namespaceSelector"]:
+    problems.append("networkpolicies webhook must check the namespaces the workloads webhook checks")
 exprs = {e["key"]: e for e in work["namespaceSelector"]["matchExpressions"]}
 names = exprs.get("kubernetes.io/metadata.name", {})
 if names.get("operator") != "NotIn" or not {"kube-system", "kube-node-lease", "'"$RELEASE_NAMESPACE"'"} <= set(names.get("values", [])):
@@ -484,7 +489,11 @@ step_credentials() {
   expect_can yes "$webhook" list networkpolicies.networking.k8s.io --all-namespaces
   expect_can yes "$webhook" watch networkpolicies.networking.k8s.io --all-namespaces
   expect_can no "$webhook" create networkpolicies.networking.k8s.io -n agents
-  expect_can no "$webhook" list pods --all-namespaces
+  # Workloads are listed when a NetworkPolicy changes, a Pod read for its ephemeral containers.
+  expect_can yes "$webhook" list pods --all-namespaces
+  expect_can yes "$webhook" list deployments.apps --all-namespaces
+  expect_can yes "$webhook" list cronjobs.batch --all-namespaces
+  expect_can no "$webhook" delete pods -n agents
   expect_can no "$webhook" get secrets -n "$RELEASE_NAMESPACE"
   local verb
   for verb in get list watch update patch delete; do

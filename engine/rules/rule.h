@@ -13,6 +13,7 @@ namespace agentguard::engine {
 
 class NetworkPolicySource;
 class ParameterReader;
+class WorkloadSource;
 
 // What every rule says about itself; shown by `agentguard rules`, SARIF rule metadata and the docs.
 struct RuleInfo {
@@ -22,6 +23,8 @@ struct RuleInfo {
   std::string description;  // what the rule checks and why it matters
   Severity defaultSeverity = Severity::kHigh;
   Action defaultAction = Action::kDeny;
+  // Also evaluated when the object is deleted (RuleContext::removal); other rules are not asked then.
+  bool judgesRemoval = false;
 };
 
 // A violation as a rule reports it; the engine adds rule id, action, severity and the object's identity.
@@ -36,6 +39,12 @@ struct RuleContext {
   // The NetworkPolicies that apply to the object's namespace (the input's documents offline, the
   // cluster's through a cache in the webhook). Null when no source is available.
   const NetworkPolicySource* networkPolicies = nullptr;
+  // The workloads already admitted to the object's namespace (the cluster's, in the webhook). Null
+  // offline, where the input's workloads are judged against the input's NetworkPolicies directly.
+  const WorkloadSource* workloads = nullptr;
+  // The object is being deleted (admission DELETE) and is the object as it was; only rules whose
+  // RuleInfo::judgesRemoval is set run.
+  bool removal = false;
 };
 
 // A check. Pure: no I/O, no clocks, no global state; safe to call from many threads at once.

@@ -29,6 +29,8 @@ const RuleCatalog& RuleCatalog::builtin() {
     addAgentSandboxNetworkRules(c);
     addCredentialRules(c);
     addSupplyChainRules(c);
+    addNetworkPolicyChangeRules(c);
+    addPersistentVolumeRules(c);
     return c;
   }();
   return catalog;

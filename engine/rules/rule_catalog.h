@@ -29,5 +29,9 @@ void addNetworkIsolationRules(RuleCatalog& catalog);
 void addAgentSandboxNetworkRules(RuleCatalog& catalog);  // network-isolation, in agent_sandbox_rules.cc
 void addCredentialRules(RuleCatalog& catalog);
 void addSupplyChainRules(RuleCatalog& catalog);
+// network-isolation.policy-loosening (engine/rules/network_isolation/policy_loosening_rule.cc).
+void addNetworkPolicyChangeRules(RuleCatalog& catalog);
+// privilege.persistent-volume-host-path (engine/rules/privilege/persistent_volume_rules.cc).
+void addPersistentVolumeRules(RuleCatalog& catalog);
 
 }  // namespace agentguard::engine

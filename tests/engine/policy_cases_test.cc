@@ -158,7 +158,11 @@ TEST(PolicyCaseCoverage, EveryEnabledRuleHasAFiringCase) {
       }
     }
   }
+  // Judged against the workloads running in the cluster, so silent offline; its cases run through the
+  // webhook (tests/webhook/admission/policy_loosening_test.cc and the webhook's cluster tests).
+  const std::set<std::string> clusterOnly = {"network-isolation.policy-loosening"};
   for (const auto& binding : bundledPolicies()->rules) {
+    if (clusterOnly.count(binding.definition->info.id) != 0) continue;
     EXPECT_EQ(expected.count(binding.definition->info.id), 1u)
         << "rule " << binding.definition->info.id << " has no deny/warn/audit case under policies/*/cases";
   }

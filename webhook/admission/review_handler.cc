@@ -9,11 +9,10 @@
 #include <utility>
 
 #include "common/manifest/strict_json.h"
+#include "webhook/admission/finalizer_removal.h"
 
 namespace agentguard::webhook {
 namespace {
-
-constexpr std::string_view kEphemeralContainersPath = "spec.ephemeralContainers";
 
 // "Deployment agents/scraper", for messages about a request whose object could not be evaluated.
 std::string requestObjectName(const AdmissionRequest& request) {
@@ -22,53 +21,28 @@ std::string requestObjectName(const AdmissionRequest& request) {
   return text + (request.name.empty() ? "(unnamed)" : request.name);
 }
 
-// Whether the rules can read the request's object as it is (the usual case: no copy needed).
-bool evaluableAsIs(const AdmissionRequest& request) {
-  return request.kind != "EphemeralContainers" && request.object.contains("kind") &&
-         request.object.contains("apiVersion");
+std::string apiVersionOf(const AdmissionRequest& request) {
+  return request.group.empty() ? request.version : request.group + "/" + request.version;
 }
 
-// The object the rules see, when it is not the request's object as it is. The API server sends the
-// object with apiVersion and kind, but a missing one is filled from the request so the engine
-// recognises the kind. Kubernetes before 1.22 sends an EphemeralContainers object for
-// pods/ephemeralcontainers; it is checked as the Pod it changes.
-nlohmann::json objectToEvaluate(const AdmissionRequest& request) {
-  if (request.kind == "EphemeralContainers") {
-    nlohmann::json pod = {{"apiVersion", "v1"}, {"kind", "Pod"}};
-    if (auto metadata = request.object.find("metadata"); metadata != request.object.end()) pod["metadata"] = *metadata;
-    nlohmann::json spec = {{"containers", nlohmann::json::array()}};
-    if (auto list = request.object.find("ephemeralContainers"); list != request.object.end()) {
-      spec["ephemeralContainers"] = *list;
-    }
-    pod["spec"] = std::move(spec);
-    return pod;
-  }
-  nlohmann::json object = request.object;
+// Whether the rules can read the request's object as it is (the usual case: no copy needed).
+bool evaluableAsIs(const nlohmann::json& object) { return object.contains("kind") && object.contains("apiVersion"); }
+
+// The API server sends objects with apiVersion and kind, but a missing one is filled from the request
+// so the engine recognises the kind.
+nlohmann::json withTypeFromRequest(nlohmann::json object, const AdmissionRequest& request) {
+  if (!object.is_object()) object = nlohmann::json::object();
   if (!object.contains("kind")) object["kind"] = request.kind;
-  if (!object.contains("apiVersion")) {
-    object["apiVersion"] = request.group.empty() ? request.version : request.group + "/" + request.version;
-  }
+  if (!object.contains("apiVersion")) object["apiVersion"] = apiVersionOf(request);
   return object;
 }
 
-// Whether an UPDATE changes nothing but metadata (say, a controller removing its finalizer).
-bool onlyMetadataChanges(const nlohmann::json& object, const nlohmann::json& oldObject) {
-  if (!object.is_object() || !oldObject.is_object()) return false;
-  for (const auto& [key, value] : object.items()) {
-    if (key == "metadata") continue;
-    const auto old = oldObject.find(key);
-    if (old == oldObject.end() || *old != value) return false;
-  }
-  for (const auto& [key, value] : oldObject.items()) {
-    if (key != "metadata" && !object.contains(key)) return false;
-  }
-  return true;
-}
-
-bool beingDeleted(const nlohmann::json& object) {
-  const auto metadata = object.find("metadata");
-  return metadata != object.end() && metadata->is_object() && metadata->contains("deletionTimestamp") &&
-         !(*metadata)["deletionTimestamp"].is_null();
+// For a DELETE: the object as it was, or, without request.oldObject, its identity from the request.
+nlohmann::json removedObject(const AdmissionRequest& request, const nlohmann::json& oldObject) {
+  if (oldObject.is_object()) return withTypeFromRequest(oldObject, request);
+  nlohmann::json metadata = {{"name", request.name}};
+  if (!request.namespace_.empty()) metadata["namespace"] = request.namespace_;
+  return withTypeFromRequest(nlohmann::json{{"metadata", std::move(metadata)}}, request);
 }
 
 }  // namespace
@@ -85,6 +59,7 @@ std::string_view decisionName(Decision decision) {
 }
 
 Scope scopeOf(const AdmissionRequest& request) {
+  if (request.operation == "DELETE" && request.subResource.empty()) return Scope::kRemoval;
   if (request.operation != "CREATE" && request.operation != "UPDATE") return Scope::kSkip;
   if (request.subResource.empty()) return Scope::kObject;
   if (request.resource == "pods" && request.subResource == "ephemeralcontainers") return Scope::kEphemeralContainers;
@@ -95,6 +70,40 @@ Scope scopeOf(const AdmissionRequest& request) {
 ReviewHandler::ReviewHandler(const EngineSource& engines, const engine::NetworkPolicySource* networkPolicies,
                              ReviewOptions options)
     : engines_(engines), networkPolicies_(networkPolicies), options_(std::move(options)) {}
+
+Result<engine::Findings> ReviewHandler::findingsFor(const engine::Engine& engine, Scope scope,
+                                                    const AdmissionRequest& request,
+                                                    const nlohmann::json& oldObject) const {
+  engine::EvaluationContext context;
+  context.networkPolicies = networkPolicies_;
+  context.workloads = options_.workloads;
+  context.defaultNamespace = request.namespace_.empty() ? std::string_view("default") : request.namespace_;
+  context.now = options_.now();
+  switch (scope) {
+    case Scope::kSkip:
+      return engine::Findings{};
+    case Scope::kRemoval:
+      context.removal = true;
+      return engine.evaluate(removedObject(request, oldObject), context);
+    case Scope::kEphemeralContainers: {
+      if (request.kind != "EphemeralContainers") {
+        if (evaluableAsIs(request.object)) return judgeEphemeralContainers(engine, request.object, context);
+        return judgeEphemeralContainers(engine, withTypeFromRequest(request.object, request), context);
+      }
+      // Kubernetes before 1.22 sends only the list: the pod's own settings come from the API server.
+      if (options_.pods == nullptr) {
+        return makeError(ErrorCode::kUnavailable, "no Pod source to read " + requestObjectName(request) + " from");
+      }
+      auto pod = options_.pods->pod(request.namespace_, request.name);
+      if (!pod) return makeError(ErrorCode::kUnavailable, "reading the Pod failed: " + pod.error().message);
+      return judgeEphemeralContainers(engine, podWithEphemeralContainers(std::move(*pod), request.object), context);
+    }
+    case Scope::kObject:
+      if (evaluableAsIs(request.object)) return engine.evaluate(request.object, context);
+      return engine.evaluate(withTypeFromRequest(request.object, request), context);
+  }
+  return engine::Findings{};
+}
 
 AdmissionResponse ReviewHandler::evaluate(const AdmissionRequest& request, ReviewOutcome& outcome) const {
   // Built at most once, and only for the few requests that read it.
@@ -117,34 +126,30 @@ AdmissionResponse ReviewHandler::evaluate(const AdmissionRequest& request, Revie
     if (refusal) findings.push_back(std::move(*refusal));
   }
 
-  // An object on its way out stays checked, but a change to its metadata alone (a finalizer being
-  // removed) is let through: refusing it would leave the object stuck in deletion.
-  const Scope scope = scopeOf(request);
-  const bool checked = scope != Scope::kSkip && request.object.is_object() &&
-                       !(request.operation == "UPDATE" && beingDeleted(request.object) &&
-                         onlyMetadataChanges(request.object, oldObject()));
-  if (checked) {
+  // An object on its way out stays checked, but an update that only removes finalizers is let
+  // through: refusing it would leave the object stuck in deletion.
+  Scope scope = scopeOf(request);
+  if (scope != Scope::kRemoval && !request.object.is_object()) scope = Scope::kSkip;
+  if (scope == Scope::kObject && request.operation == "UPDATE" && beingDeleted(request.object) &&
+      onlyRemovesFinalizers(request.object, oldObject())) {
+    scope = Scope::kSkip;
+  }
+  if (scope != Scope::kSkip) {
     const auto engine = engines_.engine();
     if (!engine) {
       outcome.decision = Decision::kError;
       outcome.error = "no policy set is loaded";
       return internalErrorResponse(request.uid, requestObjectName(request));
     }
-    nlohmann::json adapted;
-    if (!evaluableAsIs(request)) adapted = objectToEvaluate(request);
-    const nlohmann::json& object = evaluableAsIs(request) ? request.object : adapted;
-    engine::EvaluationContext context;
-    context.networkPolicies = networkPolicies_;
-    context.defaultNamespace = request.namespace_.empty() ? std::string_view("default") : request.namespace_;
-    context.now = options_.now();
-    engine::Findings evaluated = engine->evaluate(object, context);
-    if (scope == Scope::kEphemeralContainers) {
-      std::erase_if(evaluated, [](const engine::Finding& finding) {
-        return finding.path.rfind(kEphemeralContainersPath, 0) != 0;
-      });
+    const nlohmann::json none;
+    auto evaluated = findingsFor(*engine, scope, request, scope == Scope::kRemoval ? oldObject() : none);
+    if (!evaluated) {
+      outcome.decision = Decision::kError;
+      outcome.error = evaluated.error().message;
+      return internalErrorResponse(request.uid, requestObjectName(request));
     }
-    findings.insert(findings.end(), std::make_move_iterator(evaluated.begin()),
-                    std::make_move_iterator(evaluated.end()));
+    findings.insert(findings.end(), std::make_move_iterator(evaluated->begin()),
+                    std::make_move_iterator(evaluated->end()));
   }
 
   std::set<std::string> denied;

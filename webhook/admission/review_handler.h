@@ -11,6 +11,7 @@
 #include "engine/engine.h"
 #include "engine/network/network_policy_source.h"
 #include "webhook/admission/admission_request.h"
+#include "webhook/admission/ephemeral_containers.h"
 #include "webhook/admission/exemption_guard.h"
 #include "webhook/admission/response_builder.h"
 
@@ -36,9 +37,10 @@ std::string_view decisionName(Decision decision);
 
 // Which part of a request is checked.
 enum class Scope {
-  kSkip,                 // not checked: DELETE, CONNECT, subresources that cannot change what rules see
+  kSkip,                 // not checked: CONNECT, subresources that cannot change what rules see
   kObject,               // the new object, whole
-  kEphemeralContainers,  // pods/ephemeralcontainers: only findings about spec.ephemeralContainers count
+  kEphemeralContainers,  // pods/ephemeralcontainers: each ephemeral container with what it inherits
+  kRemoval,              // DELETE: the object as it was, by the rules that judge removals
 };
 Scope scopeOf(const AdmissionRequest& request);
 
@@ -59,6 +61,11 @@ struct ReviewOutcome {
 struct ReviewOptions {
   manifest::ParseLimits limits;  // applied to the request body
   ExemptionAdmins exemptionAdmins;  // who may change the namespace exemption label
+  // The cluster's workloads, for network-isolation.policy-loosening; null: that rule stays silent.
+  const engine::WorkloadSource* workloads = nullptr;
+  // Where Pods are read for pods/ephemeralcontainers before Kubernetes 1.22 (the request lacks the
+  // pod's settings); null: such requests are refused.
+  const PodSource* pods = nullptr;
   std::function<std::chrono::system_clock::time_point()> now = [] { return std::chrono::system_clock::now(); };
 };
 
@@ -78,6 +85,11 @@ class ReviewHandler {
   AdmissionResponse evaluate(const AdmissionRequest& request, ReviewOutcome& outcome) const;
 
  private:
+  // The engine's findings for the part of the request `scope` names. Unavailable when something the
+  // evaluation needs cannot be read (the request is then refused).
+  Result<engine::Findings> findingsFor(const engine::Engine& engine, Scope scope, const AdmissionRequest& request,
+                                       const nlohmann::json& oldObject) const;
+
   const EngineSource& engines_;
   const engine::NetworkPolicySource* networkPolicies_;
   ReviewOptions options_;

@@ -28,14 +28,29 @@ struct Expectation {
   bool unavailablePolicies = false;
 };
 
+ReviewOptions withPods(const fx::FakeWorkloads& pods) {
+  ReviewOptions options;
+  options.pods = &pods;
+  return options;
+}
+
 class ReviewHandlerTest : public ::testing::TestWithParam<Expectation> {
  protected:
-  ReviewHandlerTest() : engines_(fx::testPolicies()), handler_(engines_, &networkPolicies_) {
+  ReviewHandlerTest() : engines_(fx::testPolicies()), handler_(engines_, &networkPolicies_, withPods(pods_)) {
     networkPolicies_.add(fx::defaultDenyEgress("agents"));
+    pods_.add(workerPod());
+  }
+
+  // The Pod the pre-1.22 EphemeralContainers request changes, as the API server has it.
+  static nlohmann::json workerPod() {
+    auto pod = fx::podWithApiKey("agents", "worker");
+    pod["spec"]["containers"][0]["env"] = nlohmann::json::array();
+    return pod;
   }
 
   fx::FixedEngineSource engines_;
   fx::FakeNetworkPolicies networkPolicies_;
+  fx::FakeWorkloads pods_;
   ReviewHandler handler_;
 };
 
@@ -90,17 +105,20 @@ nlohmann::json legacyEphemeralContainersReview() {
   return fx::admissionReview(spec);
 }
 
-nlohmann::json deletingUpdate(bool changeSpec) {
+// An UPDATE of a Deployment being deleted (privileged, so a check refuses it): `change` is applied
+// to a copy of the old object.
+nlohmann::json deletingUpdate(const std::function<void(nlohmann::json&)>& change) {
   auto old = fx::privilegedDeployment("agents", "leaving");
   old["metadata"]["deletionTimestamp"] = "2024-01-01T00:00:00Z";
   old["metadata"]["finalizers"] = {"example.com/cleanup"};
   auto updated = old;
-  updated["metadata"].erase("finalizers");
-  if (changeSpec) updated["spec"]["replicas"] = 2;
+  change(updated);
   auto review = fx::admissionReviewFor(updated, "UPDATE");
   review["request"]["oldObject"] = old;
   return review;
 }
+
+void dropFinalizers(nlohmann::json& object) { object["metadata"].erase("finalizers"); }
 
 nlohmann::json scaleReview() {
   fx::ReviewSpec spec;
@@ -191,9 +209,39 @@ const std::vector<Expectation> kCases = {
            review["request"]["object"] = nullptr;
            return review;
          }},
-    {.name = "DeletingObjectLosingItsFinalizerAllowed", .review = [] { return deletingUpdate(false); }},
+    {.name = "DeletingObjectLosingItsFinalizerAllowed", .review = [] { return deletingUpdate(dropFinalizers); }},
     {.name = "DeletingObjectWithSpecChangeStillChecked",
-     .review = [] { return deletingUpdate(true); },
+     .review =
+         [] {
+           return deletingUpdate([](nlohmann::json& o) {
+             dropFinalizers(o);
+             o["spec"]["replicas"] = 2;
+           });
+         },
+     .allowed = false,
+     .decision = Decision::kDeny,
+     .messageParts = {"[privilege.privileged-container]"}},
+    {.name = "DeletingObjectRelabelledStillChecked",
+     .review = [] { return deletingUpdate([](nlohmann::json& o) { o["metadata"]["labels"] = {{"app", "x"}}; }); },
+     .allowed = false,
+     .decision = Decision::kDeny,
+     .messageParts = {"[privilege.privileged-container]"}},
+    {.name = "DeletingObjectAnnotatedWhileLosingItsFinalizerStillChecked",
+     .review =
+         [] {
+           return deletingUpdate([](nlohmann::json& o) {
+             dropFinalizers(o);
+             o["metadata"]["annotations"] = {{"example.com/note", "x"}};
+           });
+         },
+     .allowed = false,
+     .decision = Decision::kDeny,
+     .messageParts = {"[privilege.privileged-container]"}},
+    {.name = "DeletingObjectGainingAFinalizerStillChecked",
+     .review =
+         [] {
+           return deletingUpdate([](nlohmann::json& o) { o["metadata"]["finalizers"].push_back("example.com/more"); });
+         },
      .allowed = false,
      .decision = Decision::kDeny,
      .messageParts = {"[privilege.privileged-container]"}},
@@ -214,6 +262,17 @@ const std::vector<Expectation> kCases = {
      .allowed = false,
      .decision = Decision::kDeny,
      .messageParts = {"Pod agents/worker: [privilege.privileged-container] spec.ephemeralContainers[0]"}},
+    {.name = "LegacyEphemeralContainersOfAnUnknownPodRefused",
+     .review =
+         [] {
+           auto review = legacyEphemeralContainersReview();
+           review["request"]["name"] = "gone";
+           review["request"]["object"]["metadata"]["name"] = "gone";
+           return review;
+         },
+     .allowed = false,
+     .decision = Decision::kError,
+     .messageParts = {"could not evaluate EphemeralContainers agents/gone", "fail closed"}},
     {.name = "ScaleSubresourceNotChecked", .review = scaleReview},
     {.name = "DryRunEvaluatedTheSame",
      .review =
@@ -250,12 +309,13 @@ TEST_P(ReviewHandlerTest, Decides) {
   EXPECT_EQ(response["uid"], review["request"]["uid"]);
   EXPECT_EQ(response["allowed"], expected.allowed) << outcome.body;
   if (!expected.allowed) {
-    EXPECT_EQ(response["status"]["code"], 403);
-    EXPECT_EQ(response["status"]["reason"], "Forbidden");
+    const bool failedClosed = expected.decision == Decision::kError;
+    EXPECT_EQ(response["status"]["code"], failedClosed ? 500 : 403);
+    EXPECT_EQ(response["status"]["reason"], failedClosed ? "InternalError" : "Forbidden");
     const std::string message = response["status"]["message"];
     for (const auto& part : expected.messageParts) EXPECT_THAT(message, HasSubstr(part));
     EXPECT_THAT(message, Not(HasSubstr("sk-live"))) << "a secret value leaked into the message";
-    EXPECT_FALSE(outcome.deniedRules.empty());
+    EXPECT_NE(outcome.deniedRules.empty(), !failedClosed);
   } else {
     EXPECT_FALSE(response.contains("status")) << outcome.body;
   }

@@ -126,6 +126,41 @@ void FakeNetworkPolicies::add(const nlohmann::json& policy) {
       std::make_shared<const nlohmann::json>(policy));
 }
 
+Result<std::vector<engine::SharedObject>> FakeWorkloads::workloadsIn(std::string_view ns) const {
+  if (unavailable) return makeError(ErrorCode::kUnavailable, *unavailable);
+  std::vector<engine::SharedObject> found;
+  for (const auto& object : objects_) {
+    if (object["metadata"].value("namespace", "") == ns) found.push_back(std::make_shared<const nlohmann::json>(object));
+  }
+  return found;
+}
+
+Result<nlohmann::json> FakeWorkloads::pod(std::string_view ns, std::string_view name) const {
+  if (unavailable) return makeError(ErrorCode::kUnavailable, *unavailable);
+  for (const auto& object : objects_) {
+    if (object.value("kind", "") == "Pod" && object["metadata"].value("namespace", "") == ns &&
+        object["metadata"].value("name", "") == name) {
+      return object;
+    }
+  }
+  return makeError(ErrorCode::kNotFound, "pods \"" + std::string(name) + "\" not found");
+}
+
+void FakeWorkloads::add(const nlohmann::json& workload) { objects_.push_back(workload); }
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wnull-dereference"
+std::shared_ptr<const engine::PolicySet> bundledPolicies() {
+  static const std::shared_ptr<const engine::PolicySet> policies = [] {
+    auto loaded = engine::loadPolicies(std::string(AGENTGUARD_SOURCE_DIR) + "/policies");
+    if (loaded.ok()) return std::make_shared<const engine::PolicySet>(std::move(loaded).value());
+    std::cerr << "bundled policies do not compile: " << loaded.error().describe() << '\n';
+    std::abort();
+  }();
+  return policies;
+}
+#pragma GCC diagnostic pop
+
 nlohmann::json defaultDenyEgress(const std::string& ns) {
   return nlohmann::json::parse(R"({
     "apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",

@@ -14,6 +14,7 @@
 #include "engine/engine.h"
 #include "engine/network/network_policy_source.h"
 #include "engine/rules/rule_catalog.h"
+#include "engine/workload/workload_source.h"
 #include "webhook/admission/review_handler.h"
 
 namespace agentguard::webhook::testing {
@@ -47,6 +48,21 @@ class FakeNetworkPolicies final : public engine::NetworkPolicySource {
  private:
   std::map<std::string, std::vector<engine::SharedObject>, std::less<>> byNamespace_;
 };
+
+// Pods and workloads as the test sets them; Unavailable while `unavailable` is set.
+class FakeWorkloads final : public engine::WorkloadSource, public PodSource {
+ public:
+  Result<std::vector<engine::SharedObject>> workloadsIn(std::string_view ns) const override;
+  Result<nlohmann::json> pod(std::string_view ns, std::string_view name) const override;
+  void add(const nlohmann::json& workload);
+  std::optional<std::string> unavailable;
+
+ private:
+  std::vector<nlohmann::json> objects_;
+};
+
+// The policies under policies/ in the source tree, compiled with the built-in rules.
+std::shared_ptr<const engine::PolicySet> bundledPolicies();
 
 // A NetworkPolicy selecting every pod of `ns` for Egress, allowing only DNS.
 nlohmann::json defaultDenyEgress(const std::string& ns);
