@@ -5,7 +5,15 @@
 namespace agentguard::engine {
 
 AddressSet::AddressSet(std::vector<AddressRange> ranges) {
-  for (const auto& range : ranges) add(range);
+  std::sort(ranges.begin(), ranges.end(),
+            [](const AddressRange& a, const AddressRange& b) { return a.first < b.first; });
+  for (const auto& range : ranges) {
+    if (!ranges_.empty() && (range.first <= ranges_.back().last || range.first == ranges_.back().last + 1)) {
+      ranges_.back().last = std::max(ranges_.back().last, range.last);
+    } else {
+      ranges_.push_back(range);
+    }
+  }
 }
 
 void AddressSet::add(AddressRange range) {

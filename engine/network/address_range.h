@@ -18,6 +18,7 @@ struct AddressRange {
 class AddressSet {
  public:
   AddressSet() = default;
+  // The union of any ranges, in any order (sorted once: cheaper than adding them one by one).
   explicit AddressSet(std::vector<AddressRange> ranges);
 
   void add(AddressRange range);

@@ -27,13 +27,13 @@ std::vector<Stretch> stretchesOf(const std::vector<const EgressGrant*>& grants, 
   cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
   std::vector<Stretch> stretches;
   for (size_t i = 0; i + 1 < cuts.size(); ++i) {
-    Stretch stretch;
-    stretch.ports = cuts[i + 1] - cuts[i];
+    std::vector<AddressRange> ipv4, ipv6;
     for (const EgressGrant* grant : grants) {
       if (grant->protocol != protocol || grant->ports.first > cuts[i] || grant->ports.last < cuts[i]) continue;
-      stretch.ipv4.add(grant->to.ipv4);
-      stretch.ipv6.add(grant->to.ipv6);
+      ipv4.insert(ipv4.end(), grant->to.ipv4.ranges().begin(), grant->to.ipv4.ranges().end());
+      ipv6.insert(ipv6.end(), grant->to.ipv6.ranges().begin(), grant->to.ipv6.ranges().end());
     }
+    Stretch stretch{cuts[i + 1] - cuts[i], AddressSet(std::move(ipv4)), AddressSet(std::move(ipv6))};
     stretch.ipv4.add(ipv4ThroughNat64(stretch.ipv6));
     stretch.ipv4 = stretch.ipv4.intersection(publicIPv4());
     stretch.ipv6 = stretch.ipv6.intersection(publicIPv6());

@@ -43,6 +43,16 @@ TEST(AddressSetTest, KeepsDisjointRangesInOrder) {
   EXPECT_EQ(set.ranges().size(), 1u) << "a covering range swallows them all";
 }
 
+TEST(AddressSetTest, BuildsTheUnionOfUnorderedRanges) {
+  const AddressSet set({range("128.0.0.0/2"), range("10.0.0.0/8"), range("0.0.0.0/1"), range("192.0.0.0/2"),
+                        range("10.1.0.0/16")});
+  ASSERT_EQ(set.ranges().size(), 1u);
+  EXPECT_EQ(set.count(), 4294967296.0L);
+  const AddressSet gaps({range("3.0.0.0/8"), range("1.0.0.0/8"), range("2.0.0.0/8"), range("9.0.0.0/8")});
+  ASSERT_EQ(gaps.ranges().size(), 2u) << "adjacent ranges join, distant ones stay apart";
+  EXPECT_EQ(gaps.ranges()[0].last, range("3.0.0.0/8").last);
+}
+
 TEST(AddressSetTest, RemovesAHoleAndTheEnds) {
   AddressSet set({range("0.0.0.0/0")});
   set.remove(range("10.0.0.0/8"));
