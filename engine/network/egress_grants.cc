@@ -30,7 +30,8 @@ Status addIpBlock(const Json& block, const std::string& path, Destinations& to) 
     if (!except->is_array()) return invalid(path + ".except", "is not a list");
     for (size_t i = 0; i < except->size(); ++i) {
       const std::string itemPath = path + ".except[" + std::to_string(i) + "]";
-      const auto carved = (*except)[i].is_string() ? Cidr::parse((*except)[i].get_ref<const std::string&>()) : std::nullopt;
+      const Json& item = (*except)[i];
+      const auto carved = item.is_string() ? Cidr::parse(item.get_ref<const std::string&>()) : std::nullopt;
       if (!carved) return invalid(itemPath, "is not a CIDR");
       if (!cidr->contains(*carved)) return invalid(itemPath, "is not inside " + path + ".cidr");
       reached.remove(carved->range());

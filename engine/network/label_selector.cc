@@ -59,7 +59,8 @@ Result<SelectorMatch> selectorMatch(const Json& selector, const PodLabels& label
     for (const auto& [key, expected] : matchLabels->items()) {
       if (!expected.is_string()) return makeError(ErrorCode::kInvalidArgument, "matchLabels values must be strings");
       const PodLabels::Value* value = labels.find(key);
-      match = both(match, requirement("In", value, value != nullptr && value->text == expected.get_ref<const std::string&>()));
+      const bool listed = value != nullptr && value->text == expected.get_ref<const std::string&>();
+      match = both(match, requirement("In", value, listed));
     }
   }
   if (const auto expressions = selector.find("matchExpressions");

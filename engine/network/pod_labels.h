@@ -36,11 +36,13 @@ class PodLabels {
 };
 
 // The labels of the pods `object` creates: its pod template's labels, with those the object's controller
-// adds (overriding the template's, except for Job labels the template sets itself) (Deployment: pod-template-hash; StatefulSet: controller-revision-hash,
-// statefulset.kubernetes.io/pod-name, apps.kubernetes.io/pod-index; DaemonSet: controller-revision-hash,
-// pod-template-generation; Job and CronJob: job-name, batch.kubernetes.io/job-name, controller-uid,
-// batch.kubernetes.io/controller-uid unless spec.manualSelector, and batch.kubernetes.io/job-completion-index
-// when Indexed). A Pod's own labels are exact.
+// adds, which override the template's (except Job labels the template sets itself):
+//   Deployment   pod-template-hash
+//   StatefulSet  controller-revision-hash, statefulset.kubernetes.io/pod-name, apps.kubernetes.io/pod-index
+//   DaemonSet    controller-revision-hash, pod-template-generation
+//   Job, CronJob job-name, batch.kubernetes.io/job-name, controller-uid, batch.kubernetes.io/controller-uid
+//                (unless spec.manualSelector), batch.kubernetes.io/job-completion-index (Indexed only)
+// A Pod's own labels are exact.
 PodLabels podLabelsOf(const ObjectView& object);
 
 }  // namespace agentguard::engine

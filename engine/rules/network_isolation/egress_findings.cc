@@ -57,9 +57,11 @@ Violation notIsolatedViolation(const ObjectView& object, const JudgedEgress& jud
   std::string message = "no NetworkPolicy in namespace \"" + ns + "\" selects every pod labelled " +
                         judged.labels.describe() + " for egress, so they can connect to any address";
   if (!judged.verdict.selectingSome.empty()) {
-    message += "; NetworkPolicy " + policyNames(judged.verdict.selectingSome) +
-               " selects only some of them (its podSelector tests a label whose value varies from pod to pod "
-               "or is chosen by the controller)";
+    const bool one = judged.verdict.selectingSome.size() == 1;
+    message += std::string(one ? "; NetworkPolicy " : "; NetworkPolicies ") +
+               policyNames(judged.verdict.selectingSome) + (one ? " selects" : " select") +
+               " only some of them (a podSelector testing a label whose value varies from pod to pod or is "
+               "chosen by the controller)";
   }
   if (!judged.policies->malformed().empty()) {
     const EgressPolicy& bad = *judged.policies->malformed().front();
@@ -75,7 +77,8 @@ Violation unrestrictedViolation(const ObjectView& object, const JudgedEgress& ju
   std::vector<const EgressPolicy*> policies = judged.verdict.selectingAll;
   policies.insert(policies.end(), judged.verdict.selectingSome.begin(), judged.verdict.selectingSome.end());
   return {judged.labelsPath,
-          "the egress rules of NetworkPolicy " + policyNames(policies) + " in namespace \"" + object.namespaceName() +
+          std::string("the egress rules of NetworkPolic") + (policies.size() == 1 ? "y " : "ies ") +
+              policyNames(policies) + " in namespace \"" + object.namespaceName() +
               "\" together let these pods reach " + reachText(*judged.verdict.unrestricted) +
               ", which is the internet however the CIDRs and ports are split",
           "narrow those egress rules to the CIDRs or pod selectors and ports the workload needs"};
