@@ -44,4 +44,15 @@ bool Cidr::contains(const Cidr& inner) const {
   return true;
 }
 
+AddressRange Cidr::range() const {
+  const int width = v4_ ? 32 : 128;
+  Address first = 0;
+  for (int i = 0; i < width / 8; ++i) first = (first << 8) | bytes_[static_cast<size_t>(i)];
+  const int hostBits = width - prefix_;
+  const Address hostMask = hostBits == 128 ? ~Address{0} : (Address{1} << hostBits) - 1;
+  first &= ~hostMask;
+  if (v4_) first &= 0xFFFFFFFFu;
+  return {first, first | hostMask};
+}
+
 }  // namespace agentguard::engine

@@ -5,6 +5,8 @@
 #include <optional>
 #include <string_view>
 
+#include "engine/network/address_range.h"
+
 namespace agentguard::engine {
 
 // An IPv4 or IPv6 network such as 10.0.0.0/8 or 2001:db8::/32. A bare address is a /32 or /128.
@@ -18,6 +20,8 @@ class Cidr {
   bool contains(const Cidr& inner) const;
   // True for 0.0.0.0/0 and ::/0.
   bool isEverything() const { return prefix_ == 0; }
+  // The addresses of the network, in its family's numbering (see Address).
+  AddressRange range() const;
 
  private:
   bool v4_ = true;

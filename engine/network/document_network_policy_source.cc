@@ -5,13 +5,18 @@
 namespace agentguard::engine {
 
 DocumentNetworkPolicySource::DocumentNetworkPolicySource(const std::vector<SharedObject>& objects,
-                                                         std::string_view defaultNamespace) {
+                                                         std::string_view defaultNamespace)
+    : none_(std::make_shared<const NamespacePolicies>(std::vector<SharedObject>{})) {
+  std::map<std::string, std::vector<SharedObject>, std::less<>> objectsByNamespace;
   for (const auto& object : objects) {
     if (!object || !object->is_object()) continue;
     if (stringField(object.get(), "kind").value_or("") != "NetworkPolicy") continue;
     if (stringField(object.get(), "apiVersion").value_or("") != "networking.k8s.io/v1") continue;
     const ObjectView view(*object, defaultNamespace);
-    byNamespace_[view.namespaceName()].push_back(object);
+    objectsByNamespace[view.namespaceName()].push_back(object);
+  }
+  for (auto& [ns, policies] : objectsByNamespace) {
+    byNamespace_.emplace(ns, std::make_shared<const NamespacePolicies>(std::move(policies)));
   }
 }
 
@@ -31,9 +36,9 @@ DocumentNetworkPolicySource::DocumentNetworkPolicySource(const std::vector<manif
                                                          std::string_view defaultNamespace)
     : DocumentNetworkPolicySource(bodiesOf(objects), defaultNamespace) {}
 
-Result<std::vector<SharedObject>> DocumentNetworkPolicySource::policiesIn(std::string_view ns) const {
+Result<NamespacePoliciesPtr> DocumentNetworkPolicySource::policiesIn(std::string_view ns) const {
   const auto it = byNamespace_.find(ns);
-  if (it == byNamespace_.end()) return std::vector<SharedObject>{};
+  if (it == byNamespace_.end()) return none_;
   return it->second;
 }
 

@@ -19,10 +19,11 @@ class DocumentNetworkPolicySource final : public NetworkPolicySource {
   // The same over parsed manifests, without copying them: `objects` must outlive this source.
   DocumentNetworkPolicySource(const std::vector<manifest::ManifestObject>& objects, std::string_view defaultNamespace);
 
-  Result<std::vector<SharedObject>> policiesIn(std::string_view ns) const override;
+  Result<NamespacePoliciesPtr> policiesIn(std::string_view ns) const override;
 
  private:
-  std::map<std::string, std::vector<SharedObject>, std::less<>> byNamespace_;
+  std::map<std::string, NamespacePoliciesPtr, std::less<>> byNamespace_;
+  NamespacePoliciesPtr none_;
 };
 
 }  // namespace agentguard::engine

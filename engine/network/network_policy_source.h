@@ -2,23 +2,21 @@
 
 #include <memory>
 #include <string_view>
-#include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "common/result/result.h"
+#include "engine/network/namespace_policies.h"
 
 namespace agentguard::engine {
 
-using SharedObject = std::shared_ptr<const nlohmann::json>;
+using NamespacePoliciesPtr = std::shared_ptr<const NamespacePolicies>;
 
-// Where the network-isolation rule finds the NetworkPolicies of a namespace.
+// Where the network-isolation rules find the NetworkPolicies of a namespace.
 class NetworkPolicySource {
  public:
   virtual ~NetworkPolicySource() = default;
-  // Every networking.k8s.io/v1 NetworkPolicy in `ns`. Unavailable when the source cannot answer
-  // (cache not synced, API server unreachable): the rule then fails closed.
-  virtual Result<std::vector<SharedObject>> policiesIn(std::string_view ns) const = 0;
+  // Every networking.k8s.io/v1 NetworkPolicy in `ns`, indexed; never null. Unavailable when the source
+  // cannot answer (cache not synced, API server unreachable): the rules then fail closed.
+  virtual Result<NamespacePoliciesPtr> policiesIn(std::string_view ns) const = 0;
 };
 
 }  // namespace agentguard::engine

@@ -12,13 +12,17 @@ std::pair<std::string, std::string> keyOf(const nlohmann::json& policy) {
 }  // namespace
 
 NetworkPolicyCache::NetworkPolicyCache(std::chrono::milliseconds staleness, Clock now)
-    : staleness_(staleness), now_(std::move(now)) {}
+    : staleness_(staleness),
+      now_(std::move(now)),
+      none_(std::make_shared<const engine::NamespacePolicies>(std::vector<engine::SharedObject>{})) {}
 
 void NetworkPolicyCache::upsert(const engine::SharedObject& policy) {
   if (!policy) return;
   auto [ns, name] = keyOf(*policy);
   std::unique_lock lock(mutex_);
-  byNamespace_[ns][name] = policy;
+  Namespace& entry = byNamespace_[ns];
+  entry.byName[name] = policy;
+  entry.indexed.reset();
 }
 
 void NetworkPolicyCache::remove(const engine::SharedObject& policy) {
@@ -27,8 +31,9 @@ void NetworkPolicyCache::remove(const engine::SharedObject& policy) {
   std::unique_lock lock(mutex_);
   const auto found = byNamespace_.find(ns);
   if (found == byNamespace_.end()) return;
-  found->second.erase(name);
-  if (found->second.empty()) byNamespace_.erase(found);
+  found->second.byName.erase(name);
+  found->second.indexed.reset();
+  if (found->second.byName.empty()) byNamespace_.erase(found);
 }
 
 std::optional<std::string> NetworkPolicyCache::unavailableReason() const {
@@ -47,21 +52,30 @@ std::optional<std::string> NetworkPolicyCache::unavailableReason() const {
          "s (limit " + std::to_string(staleness_.count() / 1000) + "s), so its copy may be stale";
 }
 
-Result<std::vector<engine::SharedObject>> NetworkPolicyCache::policiesIn(std::string_view ns) const {
+Result<engine::NamespacePoliciesPtr> NetworkPolicyCache::policiesIn(std::string_view ns) const {
   if (auto reason = unavailableReason()) return makeError(ErrorCode::kUnavailable, *reason);
-  std::shared_lock lock(mutex_);
-  std::vector<engine::SharedObject> policies;
+  {
+    std::shared_lock lock(mutex_);
+    const auto found = byNamespace_.find(ns);
+    if (found == byNamespace_.end()) return none_;
+    if (found->second.indexed) return found->second.indexed;
+  }
+  std::unique_lock lock(mutex_);
   const auto found = byNamespace_.find(ns);
-  if (found == byNamespace_.end()) return policies;
-  policies.reserve(found->second.size());
-  for (const auto& [name, policy] : found->second) policies.push_back(policy);
-  return policies;
+  if (found == byNamespace_.end()) return none_;
+  if (!found->second.indexed) {
+    std::vector<engine::SharedObject> policies;
+    policies.reserve(found->second.byName.size());
+    for (const auto& [name, policy] : found->second.byName) policies.push_back(policy);
+    found->second.indexed = std::make_shared<const engine::NamespacePolicies>(std::move(policies));
+  }
+  return found->second.indexed;
 }
 
 size_t NetworkPolicyCache::size() const {
   std::shared_lock lock(mutex_);
   size_t count = 0;
-  for (const auto& [ns, policies] : byNamespace_) count += policies.size();
+  for (const auto& [ns, entry] : byNamespace_) count += entry.byName.size();
   return count;
 }
 

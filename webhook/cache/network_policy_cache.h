@@ -34,7 +34,7 @@ class NetworkPolicyCache final : public engine::NetworkPolicySource {
   void upsert(const engine::SharedObject& policy);
   void remove(const engine::SharedObject& policy);
 
-  Result<std::vector<engine::SharedObject>> policiesIn(std::string_view ns) const override;
+  Result<engine::NamespacePoliciesPtr> policiesIn(std::string_view ns) const override;
   // Why policiesIn answers Unavailable right now; nullopt when it answers.
   std::optional<std::string> unavailableReason() const;
   size_t size() const;
@@ -44,8 +44,14 @@ class NetworkPolicyCache final : public engine::NetworkPolicySource {
   Clock now_;
   std::function<FeedState()> probe_;
 
+  // A namespace's policies by name, and their index, built on the first read after a change.
+  struct Namespace {
+    std::map<std::string, engine::SharedObject> byName;
+    engine::NamespacePoliciesPtr indexed;
+  };
   mutable std::shared_mutex mutex_;
-  std::map<std::string, std::map<std::string, engine::SharedObject>, std::less<>> byNamespace_;
+  mutable std::map<std::string, Namespace, std::less<>> byNamespace_;
+  const engine::NamespacePoliciesPtr none_;
 
   mutable std::mutex connectionMutex_;
   mutable std::optional<std::chrono::steady_clock::time_point> disconnectedSince_;

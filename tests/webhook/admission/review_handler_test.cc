@@ -459,7 +459,7 @@ TEST_F(ReviewHandlerBodyTest, RefusesEverythingWhileNoPolicyIsLoaded) {
 // A NetworkPolicy source that throws stands for any bug below the handler.
 class ThrowingNetworkPolicies final : public engine::NetworkPolicySource {
  public:
-  Result<std::vector<engine::SharedObject>> policiesIn(std::string_view) const override {
+  Result<engine::NamespacePoliciesPtr> policiesIn(std::string_view) const override {
     throw std::runtime_error("cache corrupted");
   }
 };

@@ -33,12 +33,25 @@ TEST_F(NetworkPolicyCacheTest, IndexesByNamespace) {
   cache_.upsert(policy("other", "a"));
   cache_.upsert(policy("agents", "a"));  // an update replaces
   ASSERT_TRUE(cache_.policiesIn("agents").ok());
-  EXPECT_EQ(cache_.policiesIn("agents")->size(), 2u);
-  EXPECT_EQ(cache_.policiesIn("other")->size(), 1u);
-  EXPECT_TRUE(cache_.policiesIn("empty")->empty());
+  EXPECT_EQ((*cache_.policiesIn("agents"))->objects().size(), 2u);
+  EXPECT_EQ((*cache_.policiesIn("other"))->objects().size(), 1u);
+  EXPECT_TRUE((*cache_.policiesIn("empty"))->objects().empty());
   cache_.remove(policy("agents", "a"));
-  EXPECT_EQ(cache_.policiesIn("agents")->size(), 1u);
+  EXPECT_EQ((*cache_.policiesIn("agents"))->objects().size(), 1u);
   EXPECT_EQ(cache_.size(), 2u);
+}
+
+TEST_F(NetworkPolicyCacheTest, ReindexesANamespaceOnlyAfterItChanged) {
+  cache_.upsert(policy("agents", "a"));
+  const auto first = *cache_.policiesIn("agents");
+  EXPECT_EQ(*cache_.policiesIn("agents"), first) << "an unchanged namespace keeps its index";
+  cache_.upsert(policy("other", "a"));
+  EXPECT_EQ(*cache_.policiesIn("agents"), first) << "a change elsewhere keeps this namespace's index";
+  cache_.upsert(policy("agents", "b"));
+  const auto second = *cache_.policiesIn("agents");
+  EXPECT_NE(second, first);
+  EXPECT_EQ(second->objects().size(), 2u);
+  EXPECT_EQ(first->objects().size(), 1u) << "readers holding the old index keep a consistent snapshot";
 }
 
 TEST_F(NetworkPolicyCacheTest, UnavailableUntilSynced) {

@@ -114,11 +114,11 @@ std::shared_ptr<const engine::PolicySet> testPolicies() {
 }
 #pragma GCC diagnostic pop
 
-Result<std::vector<engine::SharedObject>> FakeNetworkPolicies::policiesIn(std::string_view ns) const {
+Result<engine::NamespacePoliciesPtr> FakeNetworkPolicies::policiesIn(std::string_view ns) const {
   if (unavailable) return makeError(ErrorCode::kUnavailable, *unavailable);
   const auto found = byNamespace_.find(ns);
-  if (found == byNamespace_.end()) return std::vector<engine::SharedObject>{};
-  return found->second;
+  if (found == byNamespace_.end()) return std::make_shared<const engine::NamespacePolicies>(std::vector<engine::SharedObject>{});
+  return std::make_shared<const engine::NamespacePolicies>(found->second);
 }
 
 void FakeNetworkPolicies::add(const nlohmann::json& policy) {

@@ -41,7 +41,7 @@ class FixedEngineSource final : public EngineSource {
 // A namespace's NetworkPolicies as the test sets them; Unavailable while `unavailable` is set.
 class FakeNetworkPolicies final : public engine::NetworkPolicySource {
  public:
-  Result<std::vector<engine::SharedObject>> policiesIn(std::string_view ns) const override;
+  Result<engine::NamespacePoliciesPtr> policiesIn(std::string_view ns) const override;
   void add(const nlohmann::json& policy);
   std::optional<std::string> unavailable;
 
