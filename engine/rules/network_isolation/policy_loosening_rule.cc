@@ -36,15 +36,16 @@ bool finished(const Json& workload) {
   return phase && (*phase == "Succeeded" || *phase == "Failed");
 }
 
-// One namespace's NetworkPolicies as a source (the cache's objects may lack apiVersion and kind, as
-// list items do, so they are taken as they are).
-class NamespacePolicies final : public NetworkPolicySource {
+// One namespace's NetworkPolicies, as they are or as they would be, as a source (the cache's objects may
+// lack apiVersion and kind, as list items do, so they are taken as they are).
+class FixedPolicies final : public NetworkPolicySource {
  public:
-  explicit NamespacePolicies(std::vector<SharedObject> policies) : policies_(std::move(policies)) {}
-  Result<std::vector<SharedObject>> policiesIn(std::string_view) const override { return policies_; }
+  explicit FixedPolicies(std::vector<SharedObject> policies)
+      : policies_(std::make_shared<const NamespacePolicies>(std::move(policies))) {}
+  Result<NamespacePoliciesPtr> policiesIn(std::string_view) const override { return policies_; }
 
  private:
-  std::vector<SharedObject> policies_;
+  NamespacePoliciesPtr policies_;
 };
 
 // The namespace's NetworkPolicies once the request is applied: `policy` replaces the one of the
@@ -95,8 +96,9 @@ void checkChange(const std::vector<SharedRule>& checks, const ObjectView& policy
     return;
   }
 
-  const NamespacePolicies beforeSource(*before);
-  const NamespacePolicies afterSource(policiesAfter(*before, policy, context.removal));
+  const std::vector<SharedObject>& current = (*before)->objects();
+  const FixedPolicies beforeSource(current);
+  const FixedPolicies afterSource(policiesAfter(current, policy, context.removal));
   std::vector<std::string> loosened;
   for (const auto& object : *workloads) {
     if (!object || finished(*object)) continue;
