@@ -2,6 +2,7 @@
 
 #include <iosfwd>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace agentguard::cli {
@@ -13,5 +14,11 @@ int runCommandLine(const std::vector<std::string>& args, std::istream& in, std::
 // Where policies come from when --policies is not given: $AGENTGUARD_POLICIES, ./policies,
 // /etc/agentguard/policies, then the policies/ folder of the source tree this binary was built from.
 std::string defaultPoliciesPath();
+
+// Reads "--flag value" or "--flag=value" at args[i]; advances `i` past the value. False when args[i] is
+// not `flag` or the value is missing.
+bool flagValue(const std::vector<std::string>& args, size_t& i, std::string_view flag, std::string& value);
+// True when `arg` is `flag` or "flag=...".
+bool isFlag(const std::string& arg, std::string_view flag);
 
 }  // namespace agentguard::cli
