@@ -1,5 +1,6 @@
 #include "webhook/policy/policy_reloader.h"
 
+#include "common/decision/digest.h"
 #include "engine/policy/policy_loader.h"
 
 namespace agentguard::webhook {
@@ -38,6 +39,7 @@ Status PolicyReloader::load() {
     std::lock_guard<std::mutex> lock(mutex_);
     engine_ = std::make_shared<const engine::Engine>(std::move(policies));
     fingerprint_ = hash;
+    policyDigest_ = decision::sha256Hex(text);
     lastSucceeded_ = true;
     lastError_.clear();
   }
@@ -70,6 +72,11 @@ void PolicyReloader::watch(std::chrono::milliseconds interval) {
 }
 
 void PolicyReloader::stop() { watcher_.stop(); }
+
+std::string PolicyReloader::policyDigest() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return policyDigest_;
+}
 
 std::shared_ptr<const engine::Engine> PolicyReloader::engine() const {
   std::lock_guard<std::mutex> lock(mutex_);
