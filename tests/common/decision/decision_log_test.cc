@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -164,6 +166,28 @@ TEST_F(DecisionLogTest, TamperingIsDetectedAtTheFirstBadLine) {
     EXPECT_EQ(result.badLine, c.badLine) << c.name << ": " << result.problem;
     EXPECT_FALSE(result.problem.empty()) << c.name;
   }
+}
+
+// Interoperability: securesystemslib's DSSE verifier (PyPI) accepts the records and rejects an edit.
+// The interpreter is $AGENTGUARD_INTEROP_PYTHON (one with securesystemslib installed) or python3.
+TEST_F(DecisionLogTest, SecuresystemslibVerifiesTheRecords) {
+  const char* fromEnv = std::getenv("AGENTGUARD_INTEROP_PYTHON");
+  const std::string python = fromEnv != nullptr && *fromEnv != '\0' ? fromEnv : "python3";
+  const std::string pem = testing::newEd25519Pem();
+  write(path(), pem, "replica-a", 3);
+  std::ofstream(path("trust.pem")) << publicPem(pem);
+  const std::string script = std::string(AGENTGUARD_SOURCE_DIR) + "/tests/common/decision/sslib_verify.py";
+  const auto run = [&](const std::string& log) {
+    const int status = std::system((python + " " + script + " " + log + " " + path("trust.pem") + " >/dev/null 2>&1").c_str());
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  };
+  const int verified = run(path());
+  if (verified == 77) GTEST_SKIP() << "securesystemslib is not installed for " << python;
+  EXPECT_EQ(verified, 0);
+  std::vector<std::string> records = lines(path());
+  records[1][records[1].find("\"payload\":\"") + 20] ^= 0x01;
+  std::ofstream(path("edited.dsse.jsonl")) << joined(records);
+  EXPECT_EQ(run(path("edited.dsse.jsonl")), 1);
 }
 
 }  // namespace
