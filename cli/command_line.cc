@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "cli/check_command.h"
+#include "cli/log_command.h"
 #include "cli/rules_command.h"
 
 namespace agentguard::cli {
@@ -15,6 +16,7 @@ constexpr std::string_view kUsage =
     "Usage:\n"
     "  agentguard check [--policies PATH] [--output text|json|sarif|junit] [--namespace NS] PATH...\n"
     "  agentguard rules [--output text|json]\n"
+    "  agentguard log verify --log FILE --trust PEM_FILE\n"
     "  agentguard version\n"
     "\n"
     "check reads files, directories (*.yaml, *.yml, *.json) and - (stdin). It applies the policies built into\n"
@@ -25,6 +27,8 @@ int usageError(std::ostream& err, const std::string& problem) {
   err << "agentguard: " << problem << "\n\n" << kUsage;
   return kExitInputError;
 }
+
+}  // namespace
 
 // Reads "--flag value" or "--flag=value"; advances `i` past the value.
 bool flagValue(const std::vector<std::string>& args, size_t& i, std::string_view flag, std::string& value) {
@@ -45,8 +49,6 @@ bool isFlag(const std::string& arg, std::string_view flag) {
   return arg == flag || (arg.size() > flag.size() && arg.compare(0, flag.size(), flag) == 0 && arg[flag.size()] == '=');
 }
 
-}  // namespace
-
 std::string policiesFromEnvironment() {
   const char* fromEnv = std::getenv(std::string(kPoliciesEnvironmentVariable).c_str());
   return fromEnv == nullptr ? std::string() : std::string(fromEnv);
@@ -63,6 +65,7 @@ int runCommandLine(const std::vector<std::string>& args, std::istream& in, std::
     out << "agentguard " << AGENTGUARD_VERSION << '\n';
     return kExitClean;
   }
+  if (command == "log") return runLog(std::vector<std::string>(args.begin() + 1, args.end()), out, err);
   if (command != "check" && command != "rules") return usageError(err, "unknown command \"" + command + "\"");
 
   CheckOptions options;

@@ -19,4 +19,10 @@ constexpr std::string_view kPoliciesEnvironmentVariable = "AGENTGUARD_POLICIES";
 // permissive policy there.
 std::string policiesFromEnvironment();
 
+// Reads "--flag value" or "--flag=value" at args[i]; advances `i` past the value. False when args[i] is
+// not `flag` or the value is missing.
+bool flagValue(const std::vector<std::string>& args, size_t& i, std::string_view flag, std::string& value);
+// True when `arg` is `flag` or "flag=...".
+bool isFlag(const std::string& arg, std::string_view flag);
+
 }  // namespace agentguard::cli

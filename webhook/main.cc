@@ -1,5 +1,7 @@
 // agentguard-webhook: reads flags, builds the webhook's parts, serves until SIGTERM or SIGINT.
 
+#include <unistd.h>
+
 #include <csignal>
 #include <ctime>
 #include <iostream>
@@ -10,6 +12,7 @@
 
 #include <prometheus/exposer.h>
 
+#include "common/decision/decision_log_writer.h"
 #include "common/http/server.h"
 #include "common/kube/cluster_config.h"
 #include "common/kube/kube_client.h"
@@ -85,7 +88,25 @@ int run(const webhook::WebhookFlags& flags) {
     return webhook::Readiness::State{!reason, reason ? *reason : std::to_string(networkPolicies.size()) + " cached"};
   });
 
+  // Decision log: one writer per replica, its origin the host (Pod) name.
+  std::unique_ptr<decision::DecisionLogWriter> decisionLog;
+  std::optional<webhook::DecisionRecorder> decisionRecorder;
+  if (!flags.decisionLogFile.empty()) {
+    auto key = decision::SigningKey::fromPemFile(flags.decisionSigningKey);
+    if (!key) return fail(logger, "Failed to load the decision signing key", key.error());
+    char host[256] = {};
+    gethostname(host, sizeof(host) - 1);
+    auto writer = decision::DecisionLogWriter::open(flags.decisionLogFile, std::move(*key), host);
+    if (!writer) return fail(logger, "Failed to open the decision log", writer.error());
+    decisionLog = std::move(*writer);
+    decisionRecorder.emplace(*decisionLog, [&policies] { return policies.policyDigest(); },
+                             "file://" + flags.policies);
+    logger.info("Recording decisions", {{"file", flags.decisionLogFile}, {"origin", host},
+                                        {"nextSeq", decisionLog->nextSeq()}});
+  }
+
   webhook::ReviewOptions reviewOptions;
+  if (decisionRecorder) reviewOptions.decisionRecorder = &*decisionRecorder;
   reviewOptions.limits.maxInputBytes = flags.maxRequestBytes;
   reviewOptions.limits.maxDocumentBytes = flags.maxRequestBytes;
   reviewOptions.exemptionAdmins.groups = flags.exemptionAdminGroups;

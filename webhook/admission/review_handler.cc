@@ -161,7 +161,9 @@ AdmissionResponse ReviewHandler::evaluate(const AdmissionRequest& request, Revie
   outcome.deniedRules.assign(denied.begin(), denied.end());
   outcome.warnedRules.assign(warned.begin(), warned.end());
   outcome.decision = !denied.empty() ? Decision::kDeny : !warned.empty() ? Decision::kWarn : Decision::kAllow;
-  return responseForFindings(request.uid, findings);
+  AdmissionResponse response = responseForFindings(request.uid, findings);
+  outcome.findings = std::move(findings);
+  return response;
 }
 
 ReviewOutcome ReviewHandler::review(std::string_view body) const {
@@ -177,7 +179,16 @@ ReviewOutcome ReviewHandler::review(std::string_view body) const {
   }
   AdmissionRequest& request = *decoded;
   try {
-    outcome.body = serializeAdmissionReview(evaluate(request, outcome));
+    AdmissionResponse response = evaluate(request, outcome);
+    // Decision log (docs/decision-log.md): an answer that cannot be recorded is a refusal.
+    if (options_.decisionRecorder != nullptr) {
+      if (Status recorded = options_.decisionRecorder->record(request, outcome.findings, response); !recorded) {
+        outcome.decision = Decision::kError;
+        outcome.error = recorded.error().message;
+        response = internalErrorResponse(request.uid, requestObjectName(request));
+      }
+    }
+    outcome.body = serializeAdmissionReview(response);
   } catch (const std::exception& error) {
     outcome.decision = Decision::kError;
     outcome.error = error.what();

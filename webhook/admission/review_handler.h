@@ -11,6 +11,7 @@
 #include "engine/engine.h"
 #include "engine/network/network_policy_source.h"
 #include "webhook/admission/admission_request.h"
+#include "webhook/admission/decision_recorder.h"
 #include "webhook/admission/ephemeral_containers.h"
 #include "webhook/admission/exemption_guard.h"
 #include "webhook/admission/response_builder.h"
@@ -56,6 +57,7 @@ struct ReviewOutcome {
   bool dryRun = false;
   std::vector<std::string> deniedRules;  // distinct rule ids of deny findings
   std::vector<std::string> warnedRules;
+  engine::Findings findings;  // what the answer was built from, for the decision record
 };
 
 struct ReviewOptions {
@@ -67,6 +69,8 @@ struct ReviewOptions {
   // pod's settings); null: such requests are refused.
   const PodSource* pods = nullptr;
   std::function<std::chrono::system_clock::time_point()> now = [] { return std::chrono::system_clock::now(); };
+  // When set, every answered request is recorded first; a record that cannot be written refuses it.
+  const DecisionRecorder* decisionRecorder = nullptr;
 };
 
 // POST /validate: AdmissionReview in, AdmissionReview out. Pure apart from the engine source and the

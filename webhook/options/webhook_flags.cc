@@ -68,6 +68,11 @@ Flags:
   --exemption-admin-groups LIST   comma-separated groups whose members may add, change or remove
                                   the agentguard.io/exempt namespace label (default system:masters)
   --exemption-admin-users LIST    comma-separated users who may do the same (default none)
+  --decision-log-file PATH        append a signed record of every answered request to PATH
+                                  (docs/decision-log.md); a request whose record cannot be written
+                                  is refused
+  --decision-signing-key FILE     the Ed25519 private key (PKCS#8 PEM) that signs the records;
+                                  required with --decision-log-file
   --help                          print this help
 )";
 }
@@ -91,7 +96,8 @@ Result<WebhookFlags> parseWebhookFlags(const std::vector<std::string>& args) {
     static const std::set<std::string> kKnown = {"listen", "tls-cert-file", "tls-private-key-file", "policies",
                                                  "kubeconfig", "metrics-listen", "log-level", "max-request-bytes",
                                                  "cache-staleness", "reload-interval", "worker-threads",
-                                                 "exemption-admin-groups", "exemption-admin-users"};
+                                                 "exemption-admin-groups", "exemption-admin-users",
+                                                 "decision-log-file", "decision-signing-key"};
     if (kKnown.count(name) == 0) return makeError(ErrorCode::kInvalidArgument, "unknown flag --" + name);
     if (equals == std::string::npos) {
       if (i + 1 >= args.size()) return badFlag(name, "needs a value");
@@ -133,6 +139,10 @@ Result<WebhookFlags> parseWebhookFlags(const std::vector<std::string>& args) {
       flags.exemptionAdminGroups = commaList(value);
     } else if (name == "exemption-admin-users") {
       flags.exemptionAdminUsers = commaList(value);
+    } else if (name == "decision-log-file") {
+      flags.decisionLogFile = value;
+    } else if (name == "decision-signing-key") {
+      flags.decisionSigningKey = value;
     } else if (name == "cache-staleness" || name == "reload-interval") {
       auto duration = parseDuration(value);
       if (!duration) return badFlag(name, duration.error().message);
@@ -147,6 +157,9 @@ Result<WebhookFlags> parseWebhookFlags(const std::vector<std::string>& args) {
   }
   if (flags.policies.empty()) return makeError(ErrorCode::kInvalidArgument, "--policies is required");
   if (flags.reloadInterval.count() == 0) return badFlag("reload-interval", "must be more than 0");
+  if (flags.decisionLogFile.empty() != flags.decisionSigningKey.empty()) {
+    return makeError(ErrorCode::kInvalidArgument, "--decision-log-file and --decision-signing-key go together");
+  }
   return flags;
 }
 

@@ -28,6 +28,9 @@ struct WebhookFlags {
   // Who may add, change or remove the agentguard.io/exempt namespace label.
   std::vector<std::string> exemptionAdminGroups = {"system:masters"};
   std::vector<std::string> exemptionAdminUsers;
+  // Signed decision records (docs/decision-log.md); both empty or both set.
+  std::string decisionLogFile;
+  std::string decisionSigningKey;  // PKCS#8 Ed25519 private key PEM
   bool help = false;
 };
 

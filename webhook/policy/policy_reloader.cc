@@ -39,6 +39,8 @@ Status PolicyReloader::load() {
     std::lock_guard<std::mutex> lock(mutex_);
     engine_ = std::make_shared<const engine::Engine>(std::move(policies));
     fingerprint_ = hash;
+    // The set's digest without its "sha256:" prefix: the same digest `agentguard check` prints.
+    policyDigest_ = digest.substr(digest.find(':') + 1);
     lastSucceeded_ = true;
     lastError_.clear();
   }
@@ -72,6 +74,11 @@ void PolicyReloader::watch(std::chrono::milliseconds interval) {
 }
 
 void PolicyReloader::stop() { watcher_.stop(); }
+
+std::string PolicyReloader::policyDigest() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return policyDigest_;
+}
 
 std::shared_ptr<const engine::Engine> PolicyReloader::engine() const {
   std::lock_guard<std::mutex> lock(mutex_);

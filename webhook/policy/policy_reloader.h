@@ -40,6 +40,9 @@ class PolicyReloader final : public EngineSource {
   // "12 rules from 3 policies", or why the last reload failed while an older set is in force.
   std::string status() const;
   bool lastReloadSucceeded() const;
+  // Hex SHA-256 of the policy set in force (PolicySet::digest, the digest `agentguard check` prints,
+  // without its "sha256:" prefix): the policy digest of a decision record.
+  std::string policyDigest() const;
 
  private:
   Result<std::string> fingerprint() const;
@@ -52,6 +55,7 @@ class PolicyReloader final : public EngineSource {
   mutable std::mutex mutex_;
   std::shared_ptr<const engine::Engine> engine_;
   size_t fingerprint_ = 0;
+  std::string policyDigest_;
   bool lastSucceeded_ = false;
   std::string lastError_;
 

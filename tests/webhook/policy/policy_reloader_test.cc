@@ -86,6 +86,21 @@ TEST_F(PolicyReloaderTest, BrokenFileKeepsTheLastGoodSet) {
   EXPECT_TRUE(reloader_.lastReloadSucceeded());
 }
 
+// The decision log records which policy set decided: the digest follows the set in force.
+TEST_F(PolicyReloaderTest, PolicyDigestNamesTheSetInForce) {
+  EXPECT_EQ(reloader_.policyDigest(), "");
+  ASSERT_TRUE(reloader_.load().ok());
+  const std::string first = reloader_.policyDigest();
+  EXPECT_EQ(first.size(), 64u);
+  write(std::string(kPolicy) + "    - {id: exposure.no-such-rule, action: deny}\n");
+  EXPECT_FALSE(reloader_.reloadIfChanged());
+  EXPECT_EQ(reloader_.policyDigest(), first) << "a set that does not compile is not in force";
+  write(std::string(kPolicy) + "    - {id: exposure.service-nodeport, action: warn, severity: high}\n");
+  EXPECT_TRUE(reloader_.reloadIfChanged());
+  EXPECT_NE(reloader_.policyDigest(), first);
+  EXPECT_EQ(reloader_.policyDigest().size(), 64u);
+}
+
 TEST_F(PolicyReloaderTest, NoEngineWhenTheFirstLoadFails) {
   write("kind: Policy\n");
   EXPECT_FALSE(reloader_.load().ok());

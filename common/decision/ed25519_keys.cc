@@ -1,0 +1,138 @@
+#include "common/decision/ed25519_keys.h"
+
+#include <openssl/bio.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "common/decision/digest.h"
+
+namespace agentguard::decision {
+namespace {
+
+struct BioDeleter {
+  void operator()(BIO* bio) const { BIO_free(bio); }
+};
+struct DigestContextDeleter {
+  void operator()(EVP_MD_CTX* context) const { EVP_MD_CTX_free(context); }
+};
+
+Result<std::string> readFile(const std::string& path, std::string_view what) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) return makeError(ErrorCode::kNotFound, std::string(what) + " " + path + " could not be opened");
+  std::ostringstream text;
+  text << file.rdbuf();
+  return text.str();
+}
+
+std::string subjectPublicKeyInfo(EVP_PKEY* key) {
+  unsigned char* der = nullptr;
+  const int length = i2d_PUBKEY(key, &der);
+  if (length <= 0) return "";
+  std::string out(reinterpret_cast<const char*>(der), static_cast<size_t>(length));
+  OPENSSL_free(der);
+  return out;
+}
+
+std::string keyIdOf(EVP_PKEY* key) { return sha256Hex(subjectPublicKeyInfo(key)); }
+
+}  // namespace
+
+void KeyDeleter::operator()(evp_pkey_st* key) const { EVP_PKEY_free(key); }
+
+Result<SigningKey> SigningKey::fromPemFile(const std::string& path) {
+  Result<std::string> pem = readFile(path, "decision signing key");
+  if (!pem) return pem.error();
+  Result<SigningKey> key = fromPem(*pem);
+  if (!key) return makeError(ErrorCode::kInvalidArgument, path + ": " + key.error().message);
+  return key;
+}
+
+Result<SigningKey> SigningKey::fromPem(std::string_view pem) {
+  std::unique_ptr<BIO, BioDeleter> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  KeyPtr key(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
+  if (!key || EVP_PKEY_get_id(key.get()) != EVP_PKEY_ED25519) {
+    return makeError(ErrorCode::kInvalidArgument,
+                     "not a PKCS#8 Ed25519 private key; create one with `openssl genpkey -algorithm ed25519`");
+  }
+  std::string keyId = keyIdOf(key.get());
+  return SigningKey(std::move(key), std::move(keyId));
+}
+
+Result<std::string> SigningKey::sign(std::string_view message) const {
+  std::unique_ptr<EVP_MD_CTX, DigestContextDeleter> context(EVP_MD_CTX_new());
+  size_t length = 0;
+  if (!context || EVP_DigestSignInit(context.get(), nullptr, nullptr, nullptr, key_.get()) != 1 ||
+      EVP_DigestSign(context.get(), nullptr, &length, reinterpret_cast<const unsigned char*>(message.data()),
+                     message.size()) != 1) {
+    return makeError(ErrorCode::kInternal, "Ed25519 signing could not start");
+  }
+  std::string signature(length, '\0');
+  if (EVP_DigestSign(context.get(), reinterpret_cast<unsigned char*>(signature.data()), &length,
+                     reinterpret_cast<const unsigned char*>(message.data()), message.size()) != 1) {
+    return makeError(ErrorCode::kInternal, "Ed25519 signing failed");
+  }
+  signature.resize(length);
+  return signature;
+}
+
+std::string SigningKey::publicKeyPem() const {
+  std::unique_ptr<BIO, BioDeleter> bio(BIO_new(BIO_s_mem()));
+  PEM_write_bio_PUBKEY(bio.get(), key_.get());
+  char* data = nullptr;
+  const long length = BIO_get_mem_data(bio.get(), &data);
+  return std::string(data, static_cast<size_t>(length));
+}
+
+Result<TrustedKeys> TrustedKeys::fromPemFile(const std::string& path) {
+  Result<std::string> pem = readFile(path, "trust file");
+  if (!pem) return pem.error();
+  Result<TrustedKeys> keys = fromPem(*pem);
+  if (!keys) return makeError(ErrorCode::kInvalidArgument, path + ": " + keys.error().message);
+  return keys;
+}
+
+Result<TrustedKeys> TrustedKeys::fromPem(std::string_view pem) {
+  std::unique_ptr<BIO, BioDeleter> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  TrustedKeys trusted;
+  while (true) {
+    KeyPtr key(PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr));
+    if (!key) break;
+    if (EVP_PKEY_get_id(key.get()) != EVP_PKEY_ED25519) {
+      return makeError(ErrorCode::kInvalidArgument, "public key " + std::to_string(trusted.keys_.size() + 1) +
+                                                        " is not Ed25519; list only the decision log's Ed25519 keys");
+    }
+    std::string keyId = keyIdOf(key.get());
+    trusted.keys_.push_back(Entry{std::move(keyId), std::shared_ptr<evp_pkey_st>(key.release(), KeyDeleter())});
+  }
+  if (trusted.keys_.empty()) {
+    return makeError(ErrorCode::kInvalidArgument, "holds no \"-----BEGIN PUBLIC KEY-----\" block; "
+                                                  "export one with `openssl pkey -in key.pem -pubout`");
+  }
+  return trusted;
+}
+
+bool TrustedKeys::knows(std::string_view keyId) const {
+  for (const Entry& entry : keys_) {
+    if (entry.keyId == keyId) return true;
+  }
+  return false;
+}
+
+bool TrustedKeys::verify(std::string_view keyId, std::string_view message, std::string_view signature) const {
+  for (const Entry& entry : keys_) {
+    if (entry.keyId != keyId) continue;
+    std::unique_ptr<EVP_MD_CTX, DigestContextDeleter> context(EVP_MD_CTX_new());
+    if (context && EVP_DigestVerifyInit(context.get(), nullptr, nullptr, nullptr, entry.key.get()) == 1 &&
+        EVP_DigestVerify(context.get(), reinterpret_cast<const unsigned char*>(signature.data()), signature.size(),
+                         reinterpret_cast<const unsigned char*>(message.data()), message.size()) == 1) {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace agentguard::decision

@@ -1,0 +1,119 @@
+#include "common/decision/dsse_envelope.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <vector>
+
+#include "common/decision/digest.h"
+#include "tests/common/decision/test_keys.h"
+
+namespace agentguard::decision {
+namespace {
+
+// The example in the DSSE protocol specification.
+TEST(DsseEnvelopeTest, PreAuthEncodingMatchesTheSpecification) {
+  EXPECT_EQ(preAuthEncoding("http://example.com/HelloWorld", "hello world"),
+            "DSSEv1 29 http://example.com/HelloWorld 11 hello world");
+  EXPECT_EQ(preAuthEncoding("", ""), "DSSEv1 0  0 ");
+}
+
+TEST(DsseEnvelopeTest, Base64RoundTripsAndRefusesSloppyText) {
+  for (const std::string& bytes : std::vector<std::string>{"", "f", "fo", "foo", "foob", std::string("\0\xff\x10", 3)}) {
+    EXPECT_EQ(decodeBase64(encodeBase64(bytes)), bytes);
+  }
+  EXPECT_EQ(encodeBase64("foob"), "Zm9vYg==");
+  EXPECT_FALSE(decodeBase64("Zm9vYg").has_value());      // no padding
+  EXPECT_FALSE(decodeBase64("Zm9v\nYg==").has_value());  // whitespace
+  EXPECT_FALSE(decodeBase64("Zm9vYh==").has_value());    // stray bits
+  EXPECT_FALSE(decodeBase64("Zm=vYg==").has_value());    // padding inside
+}
+
+TEST(DsseEnvelopeTest, SignedEnvelopeVerifiesOnlyUnchangedAndWithItsKey) {
+  std::string pem;
+  const SigningKey key = testing::newSigningKey(&pem);
+  Result<TrustedKeys> trusted = TrustedKeys::fromPem(key.publicKeyPem());
+  ASSERT_TRUE(trusted.ok()) << trusted.error().describe();
+  Result<Envelope> envelope = signEnvelope(key, kInTotoPayloadType, "{\"a\":1}");
+  ASSERT_TRUE(envelope.ok());
+  Result<Envelope> parsed = parseEnvelopeLine(envelopeLine(*envelope));
+  ASSERT_TRUE(parsed.ok()) << parsed.error().describe();
+  EXPECT_TRUE(verifyEnvelope(*trusted, *parsed));
+  EXPECT_EQ(parsed->keyId.size(), 64u);
+
+  Envelope otherType = *parsed;
+  otherType.payloadType = "application/json";  // PAE binds the type
+  EXPECT_FALSE(verifyEnvelope(*trusted, otherType));
+  Envelope otherPayload = *parsed;
+  otherPayload.payload = "{\"a\":2}";
+  EXPECT_FALSE(verifyEnvelope(*trusted, otherPayload));
+  Result<TrustedKeys> stranger = TrustedKeys::fromPem(testing::newSigningKey().publicKeyPem());
+  ASSERT_TRUE(stranger.ok());
+  EXPECT_FALSE(verifyEnvelope(*stranger, *parsed));
+}
+
+TEST(DsseEnvelopeTest, KeyIdIsTheSha256OfTheSubjectPublicKeyInfo) {
+  const SigningKey key = testing::newSigningKey();
+  // An Ed25519 SubjectPublicKeyInfo is a fixed 12-byte prefix and the 32-byte key, base64 in the PEM.
+  std::string pem = key.publicKeyPem();
+  const size_t begin = pem.find('\n') + 1;
+  std::string base64 = pem.substr(begin, pem.find('\n', begin) - begin);
+  const std::optional<std::string> der = decodeBase64(base64);
+  ASSERT_TRUE(der.has_value());
+  EXPECT_EQ(der->size(), 44u);
+  EXPECT_EQ(key.keyId(), sha256Hex(*der));
+}
+
+TEST(DsseEnvelopeTest, KeysThatAreNotEd25519AreRefused) {
+  EXPECT_FALSE(SigningKey::fromPem("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n").ok());
+  EXPECT_FALSE(TrustedKeys::fromPem("").ok());
+  EVP_PKEY* ec = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256");
+  BIO* bio = BIO_new(BIO_s_mem());
+  PEM_write_bio_PUBKEY(bio, ec);
+  char* data = nullptr;
+  const long length = BIO_get_mem_data(bio, &data);
+  const std::string ecPem(data, static_cast<size_t>(length));
+  BIO_free(bio);
+  EVP_PKEY_free(ec);
+  Result<TrustedKeys> trusted = TrustedKeys::fromPem(ecPem);
+  ASSERT_FALSE(trusted.ok());
+  EXPECT_NE(trusted.error().message.find("not Ed25519"), std::string::npos);
+}
+
+TEST(DsseEnvelopeTest, LineParserRefusesMalformedEnvelopes) {
+  for (const char* line : {"", "[]", "{\"payloadType\":\"x\",\"payload\":\"e30=\"}",
+                           "{\"payloadType\":\"x\",\"payload\":\"e30\",\"signatures\":[{\"keyid\":\"k\",\"sig\":\"AA==\"}]}",
+                           "{\"payloadType\":\"x\",\"payload\":\"e30=\",\"signatures\":[]}"}) {
+    EXPECT_FALSE(parseEnvelopeLine(line).ok()) << line;
+  }
+}
+
+// Interoperability: plain OpenSSL verifies the signature over a PAE rebuilt outside agentguard.
+TEST(DsseEnvelopeTest, OpensslPkeyutlVerifiesTheSignatureOverThePae) {
+  if (std::system("openssl version >/dev/null 2>&1") != 0) GTEST_SKIP() << "openssl command not installed";
+  const SigningKey key = testing::newSigningKey();
+  Result<Envelope> envelope = signEnvelope(key, kInTotoPayloadType, "{\"_type\":\"https://in-toto.io/Statement/v1\"}");
+  ASSERT_TRUE(envelope.ok());
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() / ("dsse-openssl-" + key.keyId().substr(0, 12));
+  std::filesystem::create_directories(dir);
+  const auto write = [&](const char* name, const std::string& bytes) {
+    std::ofstream(dir / name, std::ios::binary) << bytes;
+  };
+  write("pub.pem", key.publicKeyPem());
+  write("sig.bin", envelope->signature);
+  // The PAE as a shell would build it: "DSSEv1", lengths in decimal, single spaces.
+  write("pae.bin", "DSSEv1 " + std::to_string(envelope->payloadType.size()) + " " + envelope->payloadType + " " +
+                       std::to_string(envelope->payload.size()) + " " + envelope->payload);
+  const std::string verify = "openssl pkeyutl -verify -pubin -inkey " + (dir / "pub.pem").string() + " -rawin -in " +
+                             (dir / "pae.bin").string() + " -sigfile " + (dir / "sig.bin").string() + " >/dev/null 2>&1";
+  EXPECT_EQ(std::system(verify.c_str()), 0);
+  write("pae.bin", "DSSEv1 0  0 ");
+  EXPECT_NE(std::system(verify.c_str()), 0);
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace agentguard::decision

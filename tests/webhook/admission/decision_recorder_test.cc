@@ -1,0 +1,113 @@
+#include "webhook/admission/decision_recorder.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "common/decision/decision_log_verifier.h"
+#include "common/decision/digest.h"
+#include "common/decision/dsse_envelope.h"
+#include "tests/common/decision/test_keys.h"
+#include "tests/webhook/support/admission_fixtures.h"
+#include "webhook/admission/review_handler.h"
+#include "webhook/options/webhook_flags.h"
+
+namespace agentguard::webhook {
+namespace {
+
+namespace fx = testing;
+
+class DecisionRecorderTest : public ::testing::Test {
+ protected:
+  DecisionRecorderTest() : engines_(fx::testPolicies()) {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("decision-recorder-" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    networkPolicies_.add(fx::defaultDenyEgress("agents"));
+  }
+  ~DecisionRecorderTest() override { std::filesystem::remove_all(dir_); }
+
+  std::unique_ptr<decision::DecisionLogWriter> openWriter(const std::string& path) {
+    auto writer = decision::DecisionLogWriter::open(path, std::move(decision::SigningKey::fromPem(pem_)).value(), "replica-a");
+    EXPECT_TRUE(writer.ok()) << writer.error().describe();
+    return std::move(*writer);
+  }
+  ReviewOutcome reviewWith(decision::DecisionLogWriter& writer, const nlohmann::json& review) {
+    DecisionRecorder recorder(writer, [] { return std::string(64, 'c'); }, "file:///policies");
+    ReviewOptions options;
+    options.decisionRecorder = &recorder;
+    ReviewHandler handler(engines_, &networkPolicies_, options);
+    return handler.review(review.dump());
+  }
+
+  std::string pem_ = decision::testing::newEd25519Pem();
+  std::filesystem::path dir_;
+  fx::FixedEngineSource engines_;
+  fx::FakeNetworkPolicies networkPolicies_;
+};
+
+TEST_F(DecisionRecorderTest, EveryAnswerIsRecordedAndAnnotatedWithTheRecordDigest) {
+  const std::string path = (dir_ / "decisions.dsse.jsonl").string();
+  auto writer = openWriter(path);
+  const auto denied = reviewWith(*writer, fx::admissionReviewFor(fx::privilegedDeployment("agents", "scraper")));
+  const auto allowed = reviewWith(*writer, fx::admissionReviewFor(fx::deployment("agents", "web")));
+  EXPECT_EQ(denied.decision, Decision::kDeny);
+  EXPECT_EQ(allowed.decision, Decision::kAllow);
+
+  std::ifstream in(path);
+  std::string first, second;
+  std::getline(in, first);
+  std::getline(in, second);
+  const auto response = nlohmann::json::parse(denied.body)["response"];
+  EXPECT_EQ(response["auditAnnotations"]["decision"], "sha256:" + decision::sha256Hex(first));
+  EXPECT_EQ(nlohmann::json::parse(allowed.body)["response"]["auditAnnotations"]["decision"],
+            "sha256:" + decision::sha256Hex(second));
+
+  const auto statement = nlohmann::json::parse(decision::parseEnvelopeLine(first)->payload);
+  EXPECT_EQ(statement["subject"][0]["name"], "apps/v1/Deployment/agents/scraper");
+  const auto& predicate = statement["predicate"];
+  EXPECT_EQ(predicate["verificationResult"], "FAILED");
+  EXPECT_EQ(predicate["policy"]["digest"]["sha256"], std::string(64, 'c'));
+  const auto& extension = predicate[std::string(decision::kDecisionField)];
+  EXPECT_EQ(extension["action"], "deny");
+  EXPECT_EQ(extension["uid"], "705ab4f5-6393-11e8-b7cc-42010a800002");
+  EXPECT_EQ(extension["findings"][0]["rule"], "privilege.privileged-container");
+
+  std::ifstream log(path);
+  const auto verified = decision::verifyDecisionLog(log, *decision::TrustedKeys::fromPem(
+                                                              decision::SigningKey::fromPem(pem_)->publicKeyPem()));
+  EXPECT_TRUE(verified.ok) << verified.problem;
+  EXPECT_EQ(verified.records, 2u);
+}
+
+// /dev/full accepts the open and fails every write, like a full volume.
+TEST_F(DecisionRecorderTest, AnAnswerThatCannotBeRecordedIsARefusal) {
+  if (!std::filesystem::exists("/dev/full")) GTEST_SKIP() << "no /dev/full";
+  auto writer = openWriter("/dev/full");
+  const auto outcome = reviewWith(*writer, fx::admissionReviewFor(fx::deployment("agents", "web")));
+  EXPECT_EQ(outcome.decision, Decision::kError);
+  EXPECT_NE(outcome.error.find("could not be written"), std::string::npos) << outcome.error;
+  const auto response = nlohmann::json::parse(outcome.body)["response"];
+  EXPECT_EQ(response["allowed"], false);
+  EXPECT_FALSE(response.contains("auditAnnotations"));
+}
+
+TEST(DecisionLogFlagsTest, LogFileAndSigningKeyGoTogether) {
+  const std::vector<std::string> base = {"--tls-cert-file", "c", "--tls-private-key-file", "k", "--policies", "/p"};
+  auto both = base;
+  both.insert(both.end(), {"--decision-log-file", "/var/log/d.dsse.jsonl", "--decision-signing-key=/keys/k.pem"});
+  auto parsed = parseWebhookFlags(both);
+  ASSERT_TRUE(parsed.ok()) << parsed.error().describe();
+  EXPECT_EQ(parsed->decisionLogFile, "/var/log/d.dsse.jsonl");
+  EXPECT_EQ(parsed->decisionSigningKey, "/keys/k.pem");
+  auto onlyLog = base;
+  onlyLog.insert(onlyLog.end(), {"--decision-log-file", "/var/log/d.dsse.jsonl"});
+  EXPECT_FALSE(parseWebhookFlags(onlyLog).ok());
+  EXPECT_TRUE(parseWebhookFlags(base)->decisionLogFile.empty());
+}
+
+}  // namespace
+}  // namespace agentguard::webhook

@@ -1,0 +1,65 @@
+#include "webhook/admission/decision_recorder.h"
+
+#include <ctime>
+
+namespace agentguard::webhook {
+namespace {
+
+constexpr std::string_view kVerifierId = "https://agentguard.io/webhook";
+
+std::string rfc3339(std::chrono::system_clock::time_point time) {
+  const std::time_t seconds = std::chrono::system_clock::to_time_t(time);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char text[32];
+  std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return text;
+}
+
+// allow | warn | deny | audit: the strongest action among the findings that shaped the answer.
+std::string actionOf(const AdmissionResponse& response, const engine::Findings& findings) {
+  if (!response.allowed) return "deny";
+  if (!response.warnings.empty()) return "warn";
+  for (const engine::Finding& finding : findings) {
+    if (finding.action == engine::Action::kAudit) return "audit";
+  }
+  return "allow";
+}
+
+}  // namespace
+
+DecisionRecorder::DecisionRecorder(decision::DecisionLogWriter& writer, std::function<std::string()> policyDigest,
+                                   std::string policyUri, std::function<std::chrono::system_clock::time_point()> now)
+    : writer_(writer), policyDigest_(std::move(policyDigest)), policyUri_(std::move(policyUri)), now_(std::move(now)) {}
+
+Status DecisionRecorder::record(const AdmissionRequest& request, const engine::Findings& findings,
+                                AdmissionResponse& response) const {
+  decision::Decision record;
+  record.verifierId = std::string(kVerifierId);
+  record.timeVerified = rfc3339(now_());
+  record.group = request.group;
+  record.version = request.version;
+  record.kind = request.kind;
+  record.namespace_ = request.namespace_;
+  record.name = request.name;
+  record.object = request.object;
+  record.policyUri = policyUri_;
+  record.policyDigest = policyDigest_();
+  record.passed = response.allowed;
+  record.uid = request.uid;
+  record.operation = request.operation;
+  record.dryRun = request.dryRun;
+  record.user = request.username;
+  record.groups = request.groups;
+  record.action = actionOf(response, findings);
+  record.mode = "enforce";
+  for (const engine::Finding& finding : findings) {
+    record.findings.push_back({finding.rule, std::string(engine::severityName(finding.severity)), finding.path});
+  }
+  Result<std::string> digest = writer_.append(record);
+  if (!digest) return digest.error();
+  response.auditAnnotations.emplace_back(std::string(kDecisionAnnotation), std::move(*digest));
+  return okStatus();
+}
+
+}  // namespace agentguard::webhook

@@ -1,0 +1,39 @@
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <string>
+
+#include "common/decision/decision_log_writer.h"
+#include "engine/finding.h"
+#include "webhook/admission/admission_request.h"
+#include "webhook/admission/response_builder.h"
+
+namespace agentguard::webhook {
+
+// The audit annotation that links Kubernetes' audit log to the decision record: the API server
+// records it as "<webhook name>/decision" with the value "sha256:<hex of the envelope line>".
+constexpr std::string_view kDecisionAnnotation = "decision";
+
+// Writes one signed decision record (docs/decision-log.md) per answered admission request and puts
+// the record's digest into the response's audit annotations. When the record cannot be written the
+// review handler refuses the request instead: the webhook enforces, and an unrecorded admission is not
+// allowed (fail closed).
+class DecisionRecorder {
+ public:
+  DecisionRecorder(decision::DecisionLogWriter& writer, std::function<std::string()> policyDigest,
+                   std::string policyUri,
+                   std::function<std::chrono::system_clock::time_point()> now = std::chrono::system_clock::now);
+
+  // Records `response` to `request` and annotates it with the record's digest; Unavailable when the
+  // record could not be written (the response is then left as it was).
+  Status record(const AdmissionRequest& request, const engine::Findings& findings, AdmissionResponse& response) const;
+
+ private:
+  decision::DecisionLogWriter& writer_;
+  std::function<std::string()> policyDigest_;
+  std::string policyUri_;
+  std::function<std::chrono::system_clock::time_point()> now_;
+};
+
+}  // namespace agentguard::webhook
