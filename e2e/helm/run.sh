@@ -592,6 +592,9 @@ step_sandbox() {
   ns="$("$PYTHON" -c 'import sys, yaml; d = yaml.safe_load(open(sys.argv[1])); print(d["metadata"].get("namespace", "agents"))' "$file")"
   name="$("$PYTHON" -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1]))["metadata"]["name"])' "$file")"
   kubectl get namespace "$ns" >/dev/null 2>&1 || kubectl create namespace "$ns" >/dev/null
+  # The example names Secret analysis-api; the operator blocks a sandbox until every Secret it names exists.
+  kubectl -n "$ns" get secret analysis-api >/dev/null 2>&1 ||
+    kubectl -n "$ns" create secret generic analysis-api --from-literal=api-key=e2e-placeholder >/dev/null
   kubectl apply -f "$file" >/dev/null || fatal "kubectl apply -f examples/agentsandbox.yaml"
   pass "applied AgentSandbox ${ns}/${name}"
 

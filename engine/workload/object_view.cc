@@ -13,7 +13,7 @@ struct TemplateLocation {
 };
 
 // Where each pod-embedding kind keeps its pod: the object holding `metadata` and `spec` of the pod.
-constexpr std::array<TemplateLocation, 9> kTemplateLocations = {{
+constexpr std::array<TemplateLocation, 10> kTemplateLocations = {{
     {"Pod", {"", "", "", ""}},
     {"PodTemplate", {"template", "", "", ""}},
     {"Deployment", {"spec", "template", "", ""}},
@@ -23,6 +23,7 @@ constexpr std::array<TemplateLocation, 9> kTemplateLocations = {{
     {"ReplicationController", {"spec", "template", "", ""}},
     {"Job", {"spec", "template", "", ""}},
     {"CronJob", {"spec", "jobTemplate", "spec", "template"}},
+    {"AgentSandbox", {"spec", "template", "", ""}},  // agentguard.io; judged as run (agent_sandbox_view.h)
 }};
 
 constexpr std::array<std::string_view, 20> kClusterScopedKinds = {

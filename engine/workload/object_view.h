@@ -32,7 +32,7 @@ struct PodTemplateRef {
 
 // An object prepared once for every rule: identity fields and, for pod-embedding kinds, where the pod
 // spec lives. Pod-embedding kinds: Pod, Deployment, ReplicaSet, StatefulSet, DaemonSet, Job, CronJob,
-// ReplicationController, PodTemplate. Fields of the wrong JSON type are treated as absent; the API
+// ReplicationController, PodTemplate, AgentSandbox. Fields of the wrong JSON type are treated as absent; the API
 // server rejects such objects on its own. A view, like its memo, is used by one thread at a time.
 class ObjectView {
  public:
