@@ -499,6 +499,13 @@ step_credentials() {
   expect_can yes "$operator" create events -n agents
   expect_can yes "$operator" watch runtimeclasses.node.k8s.io
   expect_can no "$operator" create runtimeclasses.node.k8s.io
+  # What a template names is read by name only; Services are watched (none may select a sandbox's Pod).
+  expect_can yes "$operator" get secrets -n agents
+  expect_can no "$operator" list secrets -n agents
+  expect_can yes "$operator" get persistentvolumeclaims -n agents
+  expect_can yes "$operator" get persistentvolumes
+  expect_can yes "$operator" watch services -n agents
+  expect_can no "$operator" create services -n agents
   expect_can yes "$operator" create leases.coordination.k8s.io -n "$RELEASE_NAMESPACE"
   expect_can yes "$operator" update leases.coordination.k8s.io/agentguard-operator -n "$RELEASE_NAMESPACE"
   expect_can no "$operator" update leases.coordination.k8s.io/someone-else -n "$RELEASE_NAMESPACE"
