@@ -87,10 +87,11 @@ TEST_F(ClusterUntrustedAuthorTest, MissingSecretBlocksUntilItExistsAndIsNoToken)
 
 TEST_F(ClusterUntrustedAuthorTest, ClaimBoundToHostPathVolumeIsRefused) {
   const std::string suffix = ns_.substr(ns_.size() - 6);
-  auto volume = [&](const std::string& name, const json& source) {
+  // Each volume is bound to its claim on both sides, so the unbound claim cannot take one of them.
+  auto volume = [&](const std::string& name, const json& source, const std::string& claimName) {
     json body = {{"apiVersion", "v1"}, {"kind", "PersistentVolume"}, {"metadata", {{"name", name + "-" + suffix}}},
                  {"spec", {{"capacity", {{"storage", "1Gi"}}}, {"accessModes", json::array({"ReadWriteOnce"})},
-                           {"storageClassName", ""}}}};
+                           {"storageClassName", ""}, {"claimRef", {{"namespace", ns_}, {"name", claimName}}}}}};
     for (const auto& [key, value] : source.items()) body["spec"][key] = value;
     ASSERT_TRUE(client_->create(kVolumes, "", body).ok());
   };
@@ -101,8 +102,8 @@ TEST_F(ClusterUntrustedAuthorTest, ClaimBoundToHostPathVolumeIsRefused) {
     if (!volumeName.empty()) body["spec"]["volumeName"] = volumeName + "-" + suffix;
     ASSERT_TRUE(client_->create(kClaims, ns_, body).ok());
   };
-  volume("root", {{"hostPath", {{"path", "/"}}}});
-  volume("nfs", {{"nfs", {{"server", "127.0.0.1"}, {"path", "/exports"}}}});
+  volume("root", {{"hostPath", {{"path", "/"}}}}, "node-root");
+  volume("nfs", {{"nfs", {{"server", "127.0.0.1"}, {"path", "/exports"}}}}, "shared");
   claim("node-root", "root");
   claim("shared", "nfs");
   claim("unbound", "");
