@@ -282,7 +282,8 @@ for r in work["rules"]:
 want = {("", "pods"), ("", "pods/ephemeralcontainers"), ("", "services"), ("", "services/status"),
         ("", "replicationcontrollers"), ("", "podtemplates"), ("", "configmaps"),
         ("apps", "deployments"), ("apps", "replicasets"), ("apps", "statefulsets"), ("apps", "daemonsets"),
-        ("batch", "jobs"), ("batch", "cronjobs"), ("networking.k8s.io", "ingresses")}
+        ("batch", "jobs"), ("batch", "cronjobs"), ("networking.k8s.io", "ingresses"),
+        ("agentguard.io", "agentsandboxes")}
 if want - covered:
     problems.append("workloads webhook misses %r" % sorted(want - covered))
 exprs = {e["key"]: e for e in work["namespaceSelector"]["matchExpressions"]}
