@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "engine/workload/agent_sandbox_view.h"
 #include "engine/workload/object_view.h"
 
 namespace agentguard::engine {
@@ -30,6 +31,18 @@ bool Engine::exempted(const RuleBinding& binding, const ObjectView& object, cons
 }
 
 Findings Engine::evaluate(const nlohmann::json& object, const EvaluationContext& context) const {
+  if (isAgentSandbox(object)) {
+    // Judged as the operator will run it: its Pod with the enforced fields, behind its own NetworkPolicy.
+    const nlohmann::json asRun = agentSandboxAsRun(object);
+    const PolicySourceWith policies(context.networkPolicies, agentSandboxOwnPolicy(object));
+    EvaluationContext inner = context;
+    inner.networkPolicies = &policies;
+    return evaluateAsGiven(asRun, inner);
+  }
+  return evaluateAsGiven(object, context);
+}
+
+Findings Engine::evaluateAsGiven(const nlohmann::json& object, const EvaluationContext& context) const {
   Findings findings;
   if (!object.is_object()) return findings;
   const ObjectView view(object, context.defaultNamespace);

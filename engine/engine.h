@@ -33,6 +33,7 @@ class Engine {
 
  private:
   bool exempted(const RuleBinding& binding, const ObjectView& object, const EvaluationContext& context) const;
+  Findings evaluateAsGiven(const nlohmann::json& object, const EvaluationContext& context) const;
 
   std::shared_ptr<const PolicySet> policies_;
 };

@@ -283,7 +283,8 @@ want = {("", "pods"), ("", "pods/ephemeralcontainers"), ("", "services"), ("", "
         ("", "replicationcontrollers"), ("", "podtemplates"), ("", "configmaps"),
         ("apps", "deployments"), ("apps", "replicasets"), ("apps", "statefulsets"), ("apps", "daemonsets"),
         ("batch", "jobs"), ("batch", "cronjobs"), ("networking.k8s.io", "ingresses"), ("", "persistentvolumes"),
-        ("agents.x-k8s.io", "sandboxes"), ("extensions.agents.x-k8s.io", "sandboxtemplates")}
+        ("agents.x-k8s.io", "sandboxes"), ("extensions.agents.x-k8s.io", "sandboxtemplates"),
+        ("agentguard.io", "agentsandboxes")}
 if want - covered:
     problems.append("workloads webhook misses %r" % sorted(want - covered))
 netpol = hooks.get("networkpolicies.agentguard.io", {})
@@ -509,6 +510,13 @@ step_credentials() {
   expect_can yes "$operator" create events -n agents
   expect_can yes "$operator" watch runtimeclasses.node.k8s.io
   expect_can no "$operator" create runtimeclasses.node.k8s.io
+  # What a template names is read by name only; Services are watched (none may select a sandbox's Pod).
+  expect_can yes "$operator" get secrets -n agents
+  expect_can no "$operator" list secrets -n agents
+  expect_can yes "$operator" get persistentvolumeclaims -n agents
+  expect_can yes "$operator" get persistentvolumes
+  expect_can yes "$operator" watch services -n agents
+  expect_can no "$operator" create services -n agents
   expect_can yes "$operator" create leases.coordination.k8s.io -n "$RELEASE_NAMESPACE"
   expect_can yes "$operator" update leases.coordination.k8s.io/agentguard-operator -n "$RELEASE_NAMESPACE"
   expect_can no "$operator" update leases.coordination.k8s.io/someone-else -n "$RELEASE_NAMESPACE"
@@ -602,6 +610,9 @@ step_sandbox() {
   ns="$("$PYTHON" -c 'import sys, yaml; d = yaml.safe_load(open(sys.argv[1])); print(d["metadata"].get("namespace", "agents"))' "$file")"
   name="$("$PYTHON" -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1]))["metadata"]["name"])' "$file")"
   kubectl get namespace "$ns" >/dev/null 2>&1 || kubectl create namespace "$ns" >/dev/null
+  # The example names Secret analysis-api; the operator blocks a sandbox until every Secret it names exists.
+  kubectl -n "$ns" get secret analysis-api >/dev/null 2>&1 ||
+    kubectl -n "$ns" create secret generic analysis-api --from-literal=api-key=e2e-placeholder >/dev/null
   kubectl apply -f "$file" >/dev/null || fatal "kubectl apply -f examples/agentsandbox.yaml"
   pass "applied AgentSandbox ${ns}/${name}"
 

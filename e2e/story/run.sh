@@ -299,6 +299,9 @@ step_sandbox() {
   ns="$("$PYTHON" -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1]))["metadata"].get("namespace", "agents"))' "$file")"
   name="$("$PYTHON" -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1]))["metadata"]["name"])' "$file")"
   kubectl get namespace "$ns" >/dev/null 2>&1 || kubectl create namespace "$ns" >/dev/null
+  # The example names Secret analysis-api; the operator makes no Pod until every Secret it names exists.
+  kubectl -n "$ns" get secret analysis-api >/dev/null 2>&1 ||
+    kubectl -n "$ns" create secret generic analysis-api --from-literal=api-key=demo-placeholder >/dev/null
   printf '%s%s%s\n' "$BOLD" "$(describe "$file")" "$RESET"
   show_command "kubectl apply -f ${file#"${REPO}/"}"
   kubectl apply -f "$file" | sed "s/^/  /"

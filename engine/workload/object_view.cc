@@ -20,7 +20,7 @@ struct TemplateLocation {
 // Where each pod-embedding kind keeps its pod: the object holding `metadata` and `spec` of the pod.
 // kubernetes-sigs/agent-sandbox (k8s/crds/): Sandbox and SandboxTemplate inline a SandboxBlueprint whose
 // podTemplate is {metadata, spec}, the same in v1alpha1 and v1beta1.
-constexpr std::array<TemplateLocation, 11> kTemplateLocations = {{
+constexpr std::array<TemplateLocation, 12> kTemplateLocations = {{
     {kAnyGroup, "Pod", {"", "", "", ""}},
     {kAnyGroup, "PodTemplate", {"template", "", "", ""}},
     {kAnyGroup, "Deployment", {"spec", "template", "", ""}},
@@ -32,6 +32,7 @@ constexpr std::array<TemplateLocation, 11> kTemplateLocations = {{
     {kAnyGroup, "CronJob", {"spec", "jobTemplate", "spec", "template"}},
     {"agents.x-k8s.io", "Sandbox", {"spec", "podTemplate", "", ""}},
     {"extensions.agents.x-k8s.io", "SandboxTemplate", {"spec", "podTemplate", "", ""}},
+    {"agentguard.io", "AgentSandbox", {"spec", "template", "", ""}},  // judged as run (agent_sandbox_view.h)
 }};
 
 constexpr std::array<std::string_view, 20> kClusterScopedKinds = {

@@ -33,7 +33,7 @@ struct PodTemplateRef {
 // An object prepared once for every rule: identity fields and, for pod-embedding kinds, where the pod
 // spec lives. Pod-embedding kinds: Pod, Deployment, ReplicaSet, StatefulSet, DaemonSet, Job, CronJob,
 // ReplicationController, PodTemplate (by kind, in any group), and the agent-sandbox kinds Sandbox
-// (agents.x-k8s.io) and SandboxTemplate (extensions.agents.x-k8s.io). Fields of the wrong JSON type are treated as absent; the API
+// (agents.x-k8s.io) and SandboxTemplate (extensions.agents.x-k8s.io), and agentguard.io's AgentSandbox. Fields of the wrong JSON type are treated as absent; the API
 // server rejects such objects on its own. A view, like its memo, is used by one thread at a time.
 class ObjectView {
  public:

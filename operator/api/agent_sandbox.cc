@@ -25,9 +25,12 @@ void invalid(ParsedSpec& parsed, const std::string& path, const std::string& mes
   parsed.violations.push_back({path, path + " " + message, std::string(kReasonInvalidSpec)});
 }
 
-std::vector<PortRange> readPorts(const json* ports, const std::string& base, ParsedSpec& parsed) {
+// The port entries of one destination or source. An entry that is invalid is reported and makes the whole entry
+// unusable (nullopt): leaving it out would turn a destination whose every port is invalid into "all ports".
+std::optional<std::vector<PortRange>> readPorts(const json* ports, const std::string& base, ParsedSpec& parsed) {
   std::vector<PortRange> result;
   if (ports == nullptr || !ports->is_array()) return result;
+  const size_t reported = parsed.violations.size();
   for (size_t i = 0; i < ports->size(); ++i) {
     const json& entry = (*ports)[i];
     const std::string path = base + "[" + std::to_string(i) + "]";
@@ -60,7 +63,22 @@ std::vector<PortRange> readPorts(const json* ports, const std::string& base, Par
     }
     result.push_back(range);
   }
+  if (parsed.violations.size() != reported) return std::nullopt;
   return result;
+}
+
+int portCount(const std::vector<PortRange>& ranges) {
+  int count = 0;
+  for (const PortRange& range : ranges) count += range.endPort.value_or(range.port) - range.port + 1;
+  return count;
+}
+
+// An IPv6 block that embeds IPv4 is read as IPv4 by some implementations ("::ffff:0.0.0.0/96" is all of IPv4).
+bool refuseEmbeddedIpv4(const IpBlock& block, const std::string& path, ParsedSpec& parsed) {
+  if (!block.embedsIpv4()) return false;
+  invalid(parsed, path,
+          "is an IPv4-mapped or IPv4-compatible IPv6 block (::ffff:0:0/96, ::/96); write the IPv4 block instead");
+  return true;
 }
 
 // Reads cidr and except; except blocks must lie strictly inside cidr (as the API server requires).
@@ -72,6 +90,7 @@ bool readBlock(const json& entry, const std::string& base, ParsedSpec& parsed, s
     invalid(parsed, base + ".cidr", "is not a CIDR block (for example 203.0.113.0/24)");
     return false;
   }
+  if (refuseEmbeddedIpv4(*block, base + ".cidr", parsed)) return false;
   cidr = block->canonical();
   bool ok = true;
   if (const json* holes = field(entry, "except"); holes != nullptr && holes->is_array()) {
@@ -80,6 +99,8 @@ bool readBlock(const json& entry, const std::string& base, ParsedSpec& parsed, s
       const auto hole = (*holes)[i].is_string() ? IpBlock::parse((*holes)[i].get<std::string>()) : std::nullopt;
       if (!hole) {
         invalid(parsed, path, "is not a CIDR block");
+        ok = false;
+      } else if (refuseEmbeddedIpv4(*hole, path, parsed)) {
         ok = false;
       } else if (!block->contains(*hole) || hole->prefixLength() <= block->prefixLength()) {
         invalid(parsed, path, "must be a block strictly inside " + cidr);
@@ -109,7 +130,9 @@ void readNetwork(const json* network, ParsedSpec& parsed) {
       const std::string base = "spec.network.egress[" + std::to_string(i) + "]";
       EgressDestination destination;
       if (!readBlock(entry, base, parsed, destination.cidr, destination.except)) continue;
-      destination.ports = readPorts(field(entry, "ports"), base + ".ports", parsed);
+      auto ports = readPorts(field(entry, "ports"), base + ".ports", parsed);
+      if (!ports) continue;
+      destination.ports = std::move(*ports);
       out.egress.push_back(std::move(destination));
     }
   }
@@ -151,7 +174,9 @@ void readNetwork(const json* network, ParsedSpec& parsed) {
         }
         source.namespaceSelector = *namespaceSelector;
       }
-      source.ports = readPorts(field(entry, "ports"), base + ".ports", parsed);
+      auto ports = readPorts(field(entry, "ports"), base + ".ports", parsed);
+      if (!ports) continue;
+      source.ports = std::move(*ports);
       out.ingress.push_back(std::move(source));
     }
   }
@@ -178,10 +203,22 @@ void readNetwork(const json* network, ParsedSpec& parsed) {
       const auto address = IpBlock::parse(ip, /*allowBareAddress=*/true);
       if (!address || ip.find('/') != std::string::npos) {
         invalid(parsed, "spec.network.dns.nodeLocalDNSCacheIP", "is not an IP address (for example 169.254.20.10)");
-      } else {
+      } else if (!refuseEmbeddedIpv4(*address, "spec.network.dns.nodeLocalDNSCacheIP", parsed)) {
         out.dns.nodeLocalCacheIp = ip;
       }
     }
+  }
+}
+
+// Every port range is written out port by port; the sum is bounded so the policy stays a size the API server takes.
+void checkPolicySize(ParsedSpec& parsed) {
+  int total = 0;
+  for (const EgressDestination& destination : parsed.spec.network.egress) total += portCount(destination.ports);
+  for (const IngressSource& source : parsed.spec.network.ingress) total += portCount(source.ports);
+  if (total > kMaxPolicyPorts) {
+    invalid(parsed, "spec.network",
+            "lists " + std::to_string(total) + " ports in all (endPort ranges count port by port), more than " +
+                std::to_string(kMaxPolicyPorts) + "; allow fewer ports or whole blocks");
   }
 }
 
@@ -279,6 +316,7 @@ ParsedSpec parseSpec(const json& spec) {
   parsed.violations.insert(parsed.violations.end(), std::make_move_iterator(templateViolations.begin()),
                            std::make_move_iterator(templateViolations.end()));
   readNetwork(field(spec, "network"), parsed);
+  checkPolicySize(parsed);
   readLifecycle(field(spec, "lifecycle"), parsed);
   return parsed;
 }

@@ -24,6 +24,9 @@ constexpr std::string_view kManagedByValue = "agentguard-operator";
 constexpr std::string_view kFieldManager = "agentguard-operator";
 // Most ports one endPort range may expand to in the NetworkPolicy.
 constexpr int kMaxPortRange = 256;
+// Ports the NetworkPolicy may list in all (ranges are written out port by port): a bound that keeps the policy
+// far below the API server's request size limit.
+constexpr int kMaxPolicyPorts = 1024;
 
 struct PortRange {
   int port = 0;

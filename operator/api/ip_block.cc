@@ -50,6 +50,16 @@ bool IpBlock::contains(const IpBlock& inner) const {
   return true;
 }
 
+bool IpBlock::embedsIpv4() const {
+  if (v4_ || prefix_ < 96) return false;
+  for (size_t i = 0; i < 10; ++i) {
+    if (bytes_[i] != 0) return false;
+  }
+  const bool mapped = bytes_[10] == 0xff && bytes_[11] == 0xff;
+  const bool compatible = bytes_[10] == 0 && bytes_[11] == 0;
+  return mapped || compatible;
+}
+
 std::string IpBlock::canonical() const {
   std::array<uint8_t, 16> masked = bytes_;
   const int bits = v4_ ? 32 : 128;

@@ -18,6 +18,9 @@ class IpBlock {
   int prefixLength() const { return prefix_; }
   // True when every address of `inner` is inside this block (same family only).
   bool contains(const IpBlock& inner) const;
+  // True for an IPv6 block inside ::ffff:0:0/96 (IPv4-mapped) or ::/96 (IPv4-compatible): implementations that
+  // convert such addresses read "::ffff:0.0.0.0/96" as all of IPv4, so a policy must never carry one.
+  bool embedsIpv4() const;
   // The block in canonical form: host bits cleared ("10.1.2.3/8" -> "10.0.0.0/8").
   std::string canonical() const;
 

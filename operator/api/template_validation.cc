@@ -4,6 +4,9 @@
 #include <string>
 #include <string_view>
 
+#include "operator/api/engine_verdict.h"
+#include "operator/api/label_syntax.h"
+
 namespace agentguard::op {
 namespace {
 
@@ -25,20 +28,39 @@ class TemplateChecker {
     const auto it = object.find(name);
     return it == object.end() || it->is_null() ? nullptr : &*it;
   }
-  static bool isTrue(const json* value) { return value != nullptr && value->is_boolean() && value->get<bool>(); }
-  static bool isFalse(const json* value) { return value != nullptr && value->is_boolean() && !value->get<bool>(); }
   static bool nonEmpty(const json* value) {
     if (value == nullptr) return false;
     if (value->is_array() || value->is_object() || value->is_string()) return !value->empty() && *value != "";
     return true;
   }
 
-  void mustNotBeTrue(const json& object, const std::string& base, std::string_view name, const std::string& why) {
-    if (isTrue(field(object, name))) forbid(base + "." + std::string(name), "is true; remove it or set it to false (" + why + ")");
+  // --- Syntax the API server enforces on the Pod (a 422 otherwise, retried for ever) ---
+  void checkLabelSyntax(const json& labels, const std::string& base) {
+    for (const auto& [key, value] : labels.items()) {
+      const std::string path = base + ".labels[" + key + "]";
+      if (auto problem = labelKeyProblem(key)) invalid(path, "is not a valid label key: it " + *problem);
+      if (!value.is_string()) {
+        invalid(path, "is not a string; quote the value");
+      } else if (auto problem = labelValueProblem(value.get<std::string>())) {
+        invalid(path, "is not a valid label value: it " + *problem);
+      }
+    }
+  }
+  void checkAnnotationSyntax(const json& annotations, const std::string& base) {
+    size_t bytes = 0;
+    for (const auto& [key, value] : annotations.items()) {
+      const std::string path = base + ".annotations[" + key + "]";
+      if (auto problem = labelKeyProblem(key)) invalid(path, "is not a valid annotation key: it " + *problem);
+      bytes += key.size() + (value.is_string() ? value.get<std::string>().size() : 0);
+    }
+    if (bytes > kMaxAnnotationBytes) {
+      invalid(base + ".annotations", "is larger than 256 KiB in all; keep less in annotations");
+    }
   }
 
   void checkMetadata(const json& metadata, const std::string& base) {
     if (const json* labels = field(metadata, "labels"); labels != nullptr && labels->is_object()) {
+      checkLabelSyntax(*labels, base);
       for (const auto& [key, value] : labels->items()) {
         if (key.rfind("agentguard.io/", 0) == 0 || key == kManagedByLabel) {
           forbid(base + ".labels[" + key + "]", "is reserved for the operator; remove it");
@@ -46,6 +68,7 @@ class TemplateChecker {
       }
     }
     if (const json* annotations = field(metadata, "annotations"); annotations != nullptr && annotations->is_object()) {
+      checkAnnotationSyntax(*annotations, base);
       for (const auto& [key, value] : annotations->items()) {
         const std::string path = base + ".annotations[" + key + "]";
         if (key.rfind("agentguard.io/", 0) == 0) {
@@ -53,9 +76,6 @@ class TemplateChecker {
         } else if (key.rfind("seccomp.security.alpha.kubernetes.io/", 0) == 0 ||
                    key.rfind("container.seccomp.security.alpha.kubernetes.io/", 0) == 0) {
           forbid(path, "sets a seccomp profile; remove it (the operator sets seccomp RuntimeDefault)");
-        } else if (key.rfind("container.apparmor.security.beta.kubernetes.io/", 0) == 0 &&
-                   !(value.is_string() && value.get<std::string>() == "runtime/default")) {
-          forbid(path, "relaxes AppArmor; remove it or set runtime/default");
         }
       }
     }
@@ -73,34 +93,12 @@ class TemplateChecker {
     }
   }
 
-  void checkRunAs(const json& securityContext, const std::string& base) {
-    if (isFalse(field(securityContext, "runAsNonRoot"))) {
-      forbid(base + ".runAsNonRoot", "is false; remove it or set it to true (agents never run as root)");
-    }
-    const json* runAsUser = field(securityContext, "runAsUser");
-    if (runAsUser != nullptr && runAsUser->is_number_integer() && runAsUser->get<int64_t>() == 0) {
-      forbid(base + ".runAsUser", "is 0 (root); remove it or set a non-zero user id");
-    }
-    if (field(securityContext, "seLinuxOptions") != nullptr) {
-      forbid(base + ".seLinuxOptions", "is set; remove it (custom SELinux labels are not allowed)");
-    }
-  }
-
+  // Privilege, escalation, read-only root, run-as, SELinux, procMount, host namespaces, sysctls, hostPath,
+  // AppArmor and token automount are the engine's (engine_verdict.h). Left here: what the operator sets itself.
   void checkContainerSecurity(const json& container, const std::string& base) {
     const json* securityContext = field(container, "securityContext");
     if (securityContext == nullptr) return;
     const std::string path = base + ".securityContext";
-    mustNotBeTrue(*securityContext, path, "privileged", "privileged containers are not allowed");
-    mustNotBeTrue(*securityContext, path, "allowPrivilegeEscalation", "the operator sets false");
-    if (isFalse(field(*securityContext, "readOnlyRootFilesystem"))) {
-      forbid(path + ".readOnlyRootFilesystem",
-             "is false; remove it or set it to true (mount an emptyDir where the agent writes)");
-    }
-    checkRunAs(*securityContext, path);
-    const json* procMount = field(*securityContext, "procMount");
-    if (procMount != nullptr && !(procMount->is_string() && procMount->get<std::string>() == "Default")) {
-      forbid(path + ".procMount", "is not Default; remove it");
-    }
     if (const json* capabilities = field(*securityContext, "capabilities"); capabilities != nullptr) {
       if (nonEmpty(field(*capabilities, "add"))) {
         forbid(path + ".capabilities.add", "adds capabilities; remove it (the operator drops ALL)");
@@ -175,9 +173,7 @@ class TemplateChecker {
           if (key != "name" && !value.is_null()) ++sources;
         }
       }
-      if (field(volume, "hostPath") != nullptr) {
-        forbid(path + ".hostPath", "mounts a host directory; remove it (use emptyDir or a persistentVolumeClaim)");
-      } else if (sources != 1) {
+      if (sources != 1 && field(volume, "hostPath") == nullptr) {  // hostPath: the engine's privilege.host-path
         invalid(path, "must have exactly one source (emptyDir, configMap, secret, projected, downwardAPI or persistentVolumeClaim)");
       }
       if (const json* projected = field(volume, "projected"); projected != nullptr) {
@@ -201,10 +197,6 @@ class TemplateChecker {
     if (field(spec, "restartPolicy") != nullptr) {
       forbid(base + ".restartPolicy", "is set; remove it and use spec.lifecycle.restartPolicy");
     }
-    mustNotBeTrue(spec, base, "automountServiceAccountToken", "agents get no Kubernetes API credentials");
-    mustNotBeTrue(spec, base, "hostNetwork", "the host network bypasses the NetworkPolicy");
-    mustNotBeTrue(spec, base, "hostPID", "host processes are outside the sandbox");
-    mustNotBeTrue(spec, base, "hostIPC", "host IPC is outside the sandbox");
     if (nonEmpty(field(spec, "nodeName"))) {
       forbid(base + ".nodeName", "is set; remove it (use nodeSelector; nodeName bypasses the scheduler)");
     }
@@ -217,11 +209,12 @@ class TemplateChecker {
     if (nonEmpty(field(spec, "hostAliases"))) forbid(base + ".hostAliases", "is set; remove it");
     if (nonEmpty(field(spec, "ephemeralContainers"))) forbid(base + ".ephemeralContainers", "is set; remove it");
     if (const json* securityContext = field(spec, "securityContext"); securityContext != nullptr) {
-      const std::string path = base + ".securityContext";
-      checkRunAs(*securityContext, path);
-      checkSeccomp(*securityContext, path);
-      if (nonEmpty(field(*securityContext, "sysctls"))) {
-        forbid(path + ".sysctls", "is set; remove it (sysctls are not allowed)");
+      checkSeccomp(*securityContext, base + ".securityContext");
+      // The operator sets the Pod's runAsNonRoot: true (the engine accepts false here when every container
+      // overrides it, which the operator does; a contradiction is still refused, never rewritten).
+      const json* runAsNonRoot = field(*securityContext, "runAsNonRoot");
+      if (runAsNonRoot != nullptr && runAsNonRoot->is_boolean() && !runAsNonRoot->get<bool>()) {
+        forbid(base + ".securityContext.runAsNonRoot", "is false; remove it or set it to true (agents never run as root)");
       }
     }
 
@@ -243,9 +236,26 @@ class TemplateChecker {
   }
 };
 
+std::vector<Violation> operatorChecks(const json& podTemplate);
+
 }  // namespace
 
 std::vector<Violation> validateTemplate(const json& podTemplate) {
+  // The engine's verdict first, then the operator's own; each field is reported once.
+  std::vector<Violation> violations;
+  std::set<std::string> reported;
+  for (std::vector<Violation> source : {engineVerdict(podTemplate), operatorChecks(podTemplate)}) {
+    for (Violation& violation : source) {
+      if (reported.insert(violation.path).second) violations.push_back(std::move(violation));
+    }
+  }
+  return violations;
+}
+
+namespace {
+
+// The checks of fields the operator owns or refuses for its own reasons (see template_validation.h).
+std::vector<Violation> operatorChecks(const json& podTemplate) {
   TemplateChecker checker;
   if (const json* metadata = TemplateChecker::field(podTemplate, "metadata"); metadata != nullptr) {
     checker.checkMetadata(*metadata, "spec.template.metadata");
@@ -258,5 +268,7 @@ std::vector<Violation> validateTemplate(const json& podTemplate) {
   }
   return std::move(checker.violations);
 }
+
+}  // namespace
 
 }  // namespace agentguard::op

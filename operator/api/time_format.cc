@@ -1,5 +1,6 @@
 #include "operator/api/time_format.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 #include <cstdlib>
@@ -101,7 +102,12 @@ std::optional<WallTime> parseTime(std::string_view text) {
   }
   if (pos != text.size()) return std::nullopt;
   const int64_t days = daysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
-  const int64_t seconds = days * 86400 + hour * 3600 + minute * 60 + second - offsetSeconds;
+  // Clamped to 1900..2200: the clock counts nanoseconds in 64 bits (about 1677..2262), and a far-future time
+  // such as 9999-12-31 must mean "far in the future", never wrap into the past.
+  constexpr int64_t kEarliest = -2'208'988'800;  // 1900-01-01T00:00:00Z
+  constexpr int64_t kLatest = 7'258'118'400;     // 2200-01-01T00:00:00Z
+  const int64_t seconds =
+      std::clamp<int64_t>(days * 86400 + hour * 3600 + minute * 60 + second - offsetSeconds, kEarliest, kLatest);
   return WallTime(std::chrono::duration_cast<WallTime::duration>(std::chrono::seconds(seconds) +
                                                                   std::chrono::microseconds(micros)));
 }

@@ -42,6 +42,13 @@ bool isControlledBy(const json& object, const SandboxMeta& sandbox) {
   return owner != nullptr && owner->value("uid", "") == sandbox.uid;
 }
 
+bool isLeftoverOf(const json& object, const SandboxMeta& sandbox) {
+  if (controllerOf(object) != nullptr || !object.is_object()) return false;
+  const json labels = object.value("metadata", json::object()).value("labels", json::object());
+  return labels.is_object() && labels.value(std::string(kSandboxLabel), "") == sandbox.name &&
+         labels.value(std::string(kManagedByLabel), "") == kManagedByValue;
+}
+
 std::string controllingSandboxName(const json& object) {
   const json* owner = controllerOf(object);
   return owner == nullptr ? std::string() : owner->value("name", "");

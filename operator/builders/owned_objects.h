@@ -19,6 +19,9 @@ nlohmann::json sandboxLabels(const SandboxMeta& sandbox);
 nlohmann::json controllerReference(const SandboxMeta& sandbox);
 // True when `object` has a controller owner reference to this sandbox (same UID).
 bool isControlledBy(const nlohmann::json& object, const SandboxMeta& sandbox);
+// True when `object` has no controller but carries this sandbox's labels (agentguard.io/sandbox=<name> and
+// managed-by=agentguard-operator): an object of ours whose owner reference was removed (--cascade=orphan).
+bool isLeftoverOf(const nlohmann::json& object, const SandboxMeta& sandbox);
 // The name of the AgentSandbox controlling `object`, or "" when none does.
 std::string controllingSandboxName(const nlohmann::json& object);
 

@@ -48,6 +48,7 @@ Controller::Controller(kube::KubeClient& watchClient, kube::KubeClient& writeCli
   // objects does not spike memory.
   commonProjection_ = std::make_unique<ProjectingClient>(watchClient, projectCommon);
   podProjection_ = std::make_unique<ProjectingClient>(watchClient, projectPod);
+  selectorProjection_ = std::make_unique<ProjectingClient>(watchClient, projectSelecting);
   kube::InformerOptions sandboxOptions;
   sandboxOptions.ns = options_.ns;
   sandboxOptions.resyncPeriod = options_.resyncPeriod;
@@ -63,6 +64,17 @@ Controller::Controller(kube::KubeClient& watchClient, kube::KubeClient& writeCli
   pods_ = std::make_unique<kube::Informer>(*podProjection_, kube::resources::pods(), ownedOptions, logger);
   networkPolicies_ =
       std::make_unique<kube::Informer>(*commonProjection_, kube::resources::networkPolicies(), ownedOptions, logger);
+
+  kube::InformerOptions othersOptions;
+  othersOptions.ns = options_.ns;
+  othersOptions.labelSelector = std::string(kManagedByLabel) + "!=" + std::string(kManagedByValue);
+  othersOptions.resyncPeriod = std::chrono::seconds(0);
+  othersOptions.pageSize = 100;
+  otherNetworkPolicies_ = std::make_unique<kube::Informer>(*selectorProjection_, kube::resources::networkPolicies(),
+                                                           othersOptions, logger);
+  kube::InformerOptions serviceOptions = othersOptions;
+  serviceOptions.labelSelector.clear();
+  services_ = std::make_unique<kube::Informer>(*selectorProjection_, kube::resources::services(), serviceOptions, logger);
 
   kube::InformerOptions classOptions;
   classOptions.resyncPeriod = std::chrono::seconds(0);
@@ -114,6 +126,16 @@ void Controller::start() {
       {[this](const kube::SharedObject& object) { enqueueForRuntimeClass(object); },
        [this](const kube::SharedObject&, const kube::SharedObject& current) { enqueueForRuntimeClass(current); },
        [this](const kube::SharedObject& object) { enqueueForRuntimeClass(object); }});
+  auto namespaceWide = [this] {
+    return kube::InformerHandlers{
+        [this](const kube::SharedObject& object) { enqueueNamespaceOf(object); },
+        [this](const kube::SharedObject&, const kube::SharedObject& current) { enqueueNamespaceOf(current); },
+        [this](const kube::SharedObject& object) { enqueueNamespaceOf(object); }};
+  };
+  otherNetworkPolicies_->addHandlers(namespaceWide());
+  services_->addHandlers(namespaceWide());
+  otherNetworkPolicies_->start();
+  services_->start();
   runtimeClasses_->start();
   networkPolicies_->start();
   pods_->start();
@@ -123,7 +145,7 @@ void Controller::start() {
 
 bool Controller::synced() const {
   return sandboxes_->hasSynced() && pods_->hasSynced() && networkPolicies_->hasSynced() &&
-         runtimeClasses_->hasSynced();
+         runtimeClasses_->hasSynced() && otherNetworkPolicies_->hasSynced() && services_->hasSynced();
 }
 
 bool Controller::waitForSync(std::chrono::milliseconds timeout) const {
@@ -165,6 +187,8 @@ void Controller::stop() {
   pods_->stop();
   networkPolicies_->stop();
   runtimeClasses_->stop();
+  otherNetworkPolicies_->stop();
+  services_->stop();
 }
 
 kube::SharedObject Controller::sandbox(const std::string& ns, const std::string& name) const {
@@ -177,6 +201,10 @@ kube::SharedObject Controller::networkPolicy(const std::string& ns, const std::s
   return networkPolicies_->get(ns, name);
 }
 kube::SharedObject Controller::runtimeClass(const std::string& name) const { return runtimeClasses_->get("", name); }
+std::vector<kube::SharedObject> Controller::otherNetworkPolicies(const std::string& ns) const {
+  return otherNetworkPolicies_->list(ns);
+}
+std::vector<kube::SharedObject> Controller::services(const std::string& ns) const { return services_->list(ns); }
 
 void Controller::enqueueObject(const kube::SharedObject& object) {
   if (object) queue_.add(keyOf(*object));
@@ -199,6 +227,12 @@ void Controller::enqueueForRuntimeClass(const kube::SharedObject& runtimeClass) 
   for (const kube::SharedObject& object : sandboxes_->list(options_.ns)) {
     if (reconciler_.runtimeClassOf(*object) == name) queue_.add(keyOf(*object));
   }
+}
+
+void Controller::enqueueNamespaceOf(const kube::SharedObject& object) {
+  if (!object) return;
+  const std::string ns = object->value("metadata", json::object()).value("namespace", "");
+  for (const kube::SharedObject& sandbox : sandboxes_->list(ns)) queue_.add(keyOf(*sandbox));
 }
 
 void Controller::enqueueAll() {

@@ -31,8 +31,9 @@ struct ControllerOptions {
 };
 
 // Informers on AgentSandboxes, on the Pods and NetworkPolicies labelled app.kubernetes.io/managed-by=
-// agentguard-operator (an event on one enqueues its owner) and on RuntimeClasses (an event enqueues every sandbox
-// asking for that class); a rate-limited work queue keyed namespace/name; N workers running the reconciler.
+// agentguard-operator (an event on one enqueues its owner), on RuntimeClasses (an event enqueues every sandbox
+// asking for that class), and on the other NetworkPolicies and the Services (an event enqueues every sandbox of
+// the namespace: they must not select a sandbox's Pod); a rate-limited work queue keyed namespace/name; N workers running the reconciler.
 // Informers run on every replica (a standby has warm caches); workers act only while leading.
 class Controller final : private ClusterView {
  public:
@@ -59,10 +60,13 @@ class Controller final : private ClusterView {
   kube::SharedObject pod(const std::string& ns, const std::string& name) const override;
   kube::SharedObject networkPolicy(const std::string& ns, const std::string& name) const override;
   kube::SharedObject runtimeClass(const std::string& name) const override;
+  std::vector<kube::SharedObject> otherNetworkPolicies(const std::string& ns) const override;
+  std::vector<kube::SharedObject> services(const std::string& ns) const override;
 
   void enqueueObject(const kube::SharedObject& object);
   void enqueueOwner(const kube::SharedObject& object);
   void enqueueForRuntimeClass(const kube::SharedObject& runtimeClass);
+  void enqueueNamespaceOf(const kube::SharedObject& object);
   void enqueueAll();
   void work();
   void process(const std::string& key);
@@ -74,10 +78,14 @@ class Controller final : private ClusterView {
   WorkQueue queue_;
   std::unique_ptr<kube::KubeClient> commonProjection_;
   std::unique_ptr<kube::KubeClient> podProjection_;
+  std::unique_ptr<kube::KubeClient> selectorProjection_;
   std::unique_ptr<kube::Informer> sandboxes_;
   std::unique_ptr<kube::Informer> pods_;
   std::unique_ptr<kube::Informer> networkPolicies_;
   std::unique_ptr<kube::Informer> runtimeClasses_;
+  // NetworkPolicies not made by the operator, and Services: a change wakes every sandbox of their namespace.
+  std::unique_ptr<kube::Informer> otherNetworkPolicies_;
+  std::unique_ptr<kube::Informer> services_;
   RecentWrites writes_;
   Reconciler reconciler_;
 

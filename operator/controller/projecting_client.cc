@@ -41,8 +41,10 @@ void projectCommon(json& object) {
   }
 }
 
-void projectPod(json& object) {
-  if (!object.is_object()) return;
+namespace {
+
+// apiVersion, kind and the named metadata keys of `object`, moved out of it.
+json identity(json& object, std::initializer_list<const char*> metadataKeys) {
   json out = json::object();
   for (const char* key : {"apiVersion", "kind"}) {
     if (object.contains(key)) out[key] = std::move(object[key]);
@@ -50,12 +52,20 @@ void projectPod(json& object) {
   if (object.contains("metadata") && object["metadata"].is_object()) {
     json& metadata = object["metadata"];
     json kept = json::object();
-    for (const char* key : {"name", "namespace", "uid", "resourceVersion", "creationTimestamp", "deletionTimestamp",
-                            "labels", "ownerReferences", "finalizers"}) {
+    for (const char* key : metadataKeys) {
       if (metadata.contains(key)) kept[key] = std::move(metadata[key]);
     }
     out["metadata"] = std::move(kept);
   }
+  return out;
+}
+
+}  // namespace
+
+void projectPod(json& object) {
+  if (!object.is_object()) return;
+  json out = identity(object, {"name", "namespace", "uid", "resourceVersion", "creationTimestamp", "deletionTimestamp",
+                               "labels", "ownerReferences", "finalizers"});
   if (object.contains("spec") && object["spec"].is_object() && object["spec"].contains("runtimeClassName")) {
     out["spec"] = {{"runtimeClassName", std::move(object["spec"]["runtimeClassName"])}};
   }
@@ -73,6 +83,25 @@ void projectPod(json& object) {
       }
     }
     out["status"] = std::move(kept);
+  }
+  object = std::move(out);
+}
+
+void projectSelecting(json& object) {
+  if (!object.is_object()) return;
+  json out = identity(object, {"name", "namespace", "uid", "resourceVersion"});
+  if (object.contains("spec") && object["spec"].is_object()) {
+    json& spec = object["spec"];
+    json kept = json::object();
+    for (const char* key : {"podSelector", "selector"}) {
+      if (spec.contains(key)) kept[key] = std::move(spec[key]);
+    }
+    for (const char* direction : {"ingress", "egress"}) {
+      if (spec.contains(direction) && spec[direction].is_array() && !spec[direction].empty()) {
+        kept[direction] = json::array({json::object()});
+      }
+    }
+    out["spec"] = std::move(kept);
   }
   object = std::move(out);
 }

@@ -56,5 +56,9 @@ void projectCommon(nlohmann::json& object);
 // Pods: metadata identity, labels, owners, finalizers and times; spec.runtimeClassName; status phase, podIP and the
 // Ready condition.
 void projectPod(nlohmann::json& object);
+// NetworkPolicies and Services that may select a sandbox's Pod: metadata identity;
+// spec.podSelector, and whether ingress and egress rules exist (one empty rule each stands for "some"), for
+// policies; spec.selector for Services.
+void projectSelecting(nlohmann::json& object);
 
 }  // namespace agentguard::op

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "common/kube/informer.h"
 
@@ -16,6 +17,9 @@ class ClusterView {
   virtual kube::SharedObject pod(const std::string& ns, const std::string& name) const = 0;
   virtual kube::SharedObject networkPolicy(const std::string& ns, const std::string& name) const = 0;
   virtual kube::SharedObject runtimeClass(const std::string& name) const = 0;
+  // The NetworkPolicies and Services of a namespace that the operator did not make (they may select a sandbox's Pod).
+  virtual std::vector<kube::SharedObject> otherNetworkPolicies(const std::string& ns) const = 0;
+  virtual std::vector<kube::SharedObject> services(const std::string& ns) const = 0;
 };
 
 }  // namespace agentguard::op

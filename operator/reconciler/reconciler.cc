@@ -6,6 +6,8 @@
 #include "operator/builders/network_policy_builder.h"
 #include "operator/builders/owned_objects.h"
 #include "operator/builders/pod_builder.h"
+#include "operator/reconciler/foreign_selection.h"
+#include "operator/reconciler/template_references.h"
 
 namespace agentguard::op {
 
@@ -95,8 +97,11 @@ std::optional<WallTime> expiryOf(const SandboxMeta& meta, const LifecycleSpec& l
   return expires;
 }
 
+// A timer never waits longer than a day: a far expiry is simply looked at again (and no clock arithmetic nears
+// its limits).
 milliseconds until(WallTime due, WallTime now) {
-  return std::max(milliseconds(0), std::chrono::duration_cast<milliseconds>(due - now));
+  constexpr milliseconds kLongestTimer = std::chrono::hours(24);
+  return std::clamp(std::chrono::duration_cast<milliseconds>(due - now), milliseconds(0), kLongestTimer);
 }
 
 kube::WriteOptions writeOptions() {
@@ -112,6 +117,22 @@ bool isNamespaceTerminating(const Error& error) {
 
 bool isQuotaError(const Error& error) {
   return error.code == ErrorCode::kForbidden && error.message.find("exceeded quota") != std::string::npos;
+}
+
+// 400, 413 and 422: the object built from this spec will never be accepted. Retrying cannot help; the sandbox is
+// blocked until its spec changes.
+bool isRefusedObject(const Error& error) { return error.code == ErrorCode::kInvalidArgument; }
+
+Problem refusedObject(const std::string& what, const Error& error) {
+  return Problem{std::string(reasons::kInvalidSpec),
+                 "The API server refused " + what + " built from this spec: " + error.describe() + "; fix the spec"};
+}
+
+// What a refused spec leaves enforced on a sandbox that has no NetworkPolicy yet: nothing allowed at all.
+NetworkSpec denyEverything() {
+  NetworkSpec network;
+  network.dns.mode = DnsMode::kNone;
+  return network;
 }
 
 }  // namespace
@@ -150,7 +171,7 @@ class Reconciler::Pass {
   }
 
   bool ensureFinalizer();
-  NetworkOutcome ensureNetworkPolicy(const json& desired, bool podExists);
+  NetworkOutcome ensureNetworkPolicy(const json& desired, bool podExists, bool keepLive);
   bool confirmNetworkPolicy(const json& desired);
   bool removeNetworkPolicyFinalizer(const json& live);
   std::optional<json> getPod(bool& failed);
@@ -189,9 +210,51 @@ std::string Reconciler::runtimeClassOf(const json& sandbox) const {
 ReconcileResult Reconciler::reconcile(const std::string& ns, const std::string& name) {
   const kube::SharedObject cached =
       writes_.resolve(RecentWrites::Kind::kSandbox, ns, name, view_.sandbox(ns, name));
-  if (!cached) return {};  // gone: its Pod and NetworkPolicy went first (finalizer), the rest is garbage collection
+  if (!cached) return removeLeftovers(ns, name);  // normally its Pod and NetworkPolicy went first (finalizer)
   Pass pass(*this, *cached);
   return readMeta(*cached).deleting ? pass.teardown() : pass.run();
+}
+
+// --- Objects left without an owner (--cascade=orphan, a finalizer removed by force) ---
+// Found by their labels, they are torn down in the usual order: the Pod, confirmed gone, then the NetworkPolicy.
+ReconcileResult Reconciler::removeLeftovers(const std::string& ns, const std::string& name) {
+  SandboxMeta gone;
+  gone.ns = ns;
+  gone.name = name;
+  const kube::SharedObject cachedPod = view_.pod(ns, podName(gone));
+  const kube::SharedObject cachedPolicy = view_.networkPolicy(ns, networkPolicyName(gone));
+  const bool podLeft = cachedPod && isLeftoverOf(*cachedPod, gone);
+  if (!podLeft && !(cachedPolicy && isLeftoverOf(*cachedPolicy, gone))) return {};
+  const log::Field who{"agentSandbox", gone.key()};
+  // 1. The Pod, confirmed gone by the API server.
+  auto pod = client_.get(kube::resources::pods(), ns, podName(gone));
+  if (!pod.ok() && pod.error().code != ErrorCode::kNotFound) return {pod.error(), std::nullopt};
+  if (pod.ok() && isLeftoverOf(*pod, gone)) {
+    if (!isDeleting(*pod)) {
+      kube::DeleteOptions options;
+      options.preconditionUid = uidOf(*pod);
+      const Status removed = client_.remove(kube::resources::pods(), ns, podName(gone), options);
+      if (!removed.ok() && removed.error().code != ErrorCode::kNotFound) return {removed.error(), std::nullopt};
+      logger_.info("Deleted Pod", {who, {"pod", podName(gone)}, {"why", "its AgentSandbox is gone"}});
+    }
+    return {std::nullopt, options_.teardownRecheck};
+  }
+  // 2. Then the NetworkPolicy: its finalizer, then the object.
+  auto policy = client_.get(kube::resources::networkPolicies(), ns, networkPolicyName(gone));
+  if (!policy.ok() || !isLeftoverOf(*policy, gone)) return {};
+  if (hasFinalizer(*policy)) {
+    const json patch = {
+        {"metadata", {{"finalizers", withoutOurFinalizer(*policy)}, {"resourceVersion", resourceVersionOf(*policy)}}}};
+    auto patched = client_.mergePatch(kube::resources::networkPolicies(), ns, networkPolicyName(gone), patch, "",
+                                      writeOptions());
+    if (!patched.ok() && patched.error().code != ErrorCode::kNotFound) return {patched.error(), std::nullopt};
+  }
+  kube::DeleteOptions options;
+  options.preconditionUid = uidOf(*policy);
+  const Status removed = client_.remove(kube::resources::networkPolicies(), ns, networkPolicyName(gone), options);
+  if (!removed.ok() && removed.error().code != ErrorCode::kNotFound) return {removed.error(), std::nullopt};
+  logger_.info("Deleted NetworkPolicy", {who, {"networkPolicy", networkPolicyName(gone)}, {"why", "its AgentSandbox is gone"}});
+  return {};
 }
 
 bool Reconciler::Pass::ensureFinalizer() {
@@ -225,7 +288,8 @@ bool Reconciler::Pass::removeNetworkPolicyFinalizer(const json& live) {
   return true;
 }
 
-Reconciler::NetworkOutcome Reconciler::Pass::ensureNetworkPolicy(const json& desired, bool podExists) {
+// With `keepLive` (the spec is refused) an existing policy keeps its rules: only its metadata is restored.
+Reconciler::NetworkOutcome Reconciler::Pass::ensureNetworkPolicy(const json& desired, bool podExists, bool keepLive) {
   NetworkOutcome out;
   const std::string name = networkPolicyName(meta_);
   json live;
@@ -248,7 +312,11 @@ Reconciler::NetworkOutcome Reconciler::Pass::ensureNetworkPolicy(const json& des
     if (created.error().code != ErrorCode::kAlreadyExists) {
       out.state = NetworkState::kFailed;
       out.message = "Could not create NetworkPolicy " + name + ": " + created.error().describe();
-      out.error = created.error();
+      if (isRefusedObject(created.error())) {
+        out.blocker = refusedObject("NetworkPolicy " + name, created.error());
+      } else {
+        out.error = created.error();
+      }
       return out;
     }
     auto fetched = r_.client_.get(kube::resources::networkPolicies(), meta_.ns, name);
@@ -262,7 +330,7 @@ Reconciler::NetworkOutcome Reconciler::Pass::ensureNetworkPolicy(const json& des
     out.confirmed = true;
   }
 
-  if (!isControlledBy(live, meta_)) {
+  if (!isControlledBy(live, meta_) && !isLeftoverOf(live, meta_)) {  // a leftover of ours is adopted below
     if (controllingSandboxName(live) == meta_.name) {
       // Left by an earlier AgentSandbox of the same name: remove it, then make ours.
       if (removeNetworkPolicyFinalizer(live)) {
@@ -289,15 +357,22 @@ Reconciler::NetworkOutcome Reconciler::Pass::ensureNetworkPolicy(const json& des
     out.error = makeError(ErrorCode::kUnavailable, out.message);
     return out;
   }
-  if (!networkPolicyMatches(desired, live) || (!deleting && !hasFinalizer(live))) {
-    json body = desired;
+  // --- A refused spec never changes what is enforced: the rules in force stay the last good ones ---
+  json target = desired;
+  if (keepLive && live.contains("spec")) target["spec"] = live["spec"];
+  if (!networkPolicyMatches(target, live) || (!deleting && !hasFinalizer(live))) {
+    json body = target;
     body["metadata"]["resourceVersion"] = resourceVersionOf(live);
     if (deleting) body["metadata"]["finalizers"] = finalizersOf(live);  // none may be added while deleting
     auto replaced = r_.client_.replace(kube::resources::networkPolicies(), meta_.ns, name, body, "", writeOptions());
     if (!replaced.ok()) {
       out.state = NetworkState::kFailed;
       out.message = "Could not restore NetworkPolicy " + name + ": " + replaced.error().describe();
-      out.error = replaced.error();
+      if (isRefusedObject(replaced.error())) {
+        out.blocker = refusedObject("NetworkPolicy " + name, replaced.error());
+      } else {
+        out.error = replaced.error();
+      }
       return out;
     }
     rememberPolicy(*replaced);
@@ -306,9 +381,12 @@ Reconciler::NetworkOutcome Reconciler::Pass::ensureNetworkPolicy(const json& des
           "Restored NetworkPolicy " + name + ": it had been changed and no longer matched the AgentSandbox");
     out.confirmed = true;
   }
-  out.state = NetworkState::kApplied;
+  out.state = keepLive ? NetworkState::kKept : NetworkState::kApplied;
   if (deleting) {
     out.message = "NetworkPolicy " + name + " was deleted but stays in force while Pod " + podName(meta_) + " exists";
+  } else if (keepLive) {
+    out.message = "NetworkPolicy " + name + " is kept as it was: generation " + std::to_string(meta_.generation) +
+                  " of the spec is refused (see the Blocked condition) and does not change what is enforced";
   }
   return out;
 }
@@ -358,6 +436,20 @@ bool Reconciler::Pass::deletePod(const json& pod, std::string_view why) {
 
 void Reconciler::Pass::createPod(const AgentSandboxSpec& spec, const std::string& runtimeClass,
                                  const SandboxStatus& previous, std::optional<json>& pod, StatusInputs& in) {
+  // --- What the template names (Secrets, claims) is judged on those objects, before every Pod ---
+  const ReferenceVerdict references = checkTemplateReferences(r_.client_, meta_.ns, spec.podTemplate);
+  if (references.error) {
+    fail(*references.error);
+    in.failure = Problem{std::string(reasons::kApiError),
+                         "Could not read what spec.template names: " + references.error->describe()};
+    return;
+  }
+  if (references.blocker) {
+    in.blocker = references.blocker;
+    // Secrets and claims are not watched: look again while waiting for one.
+    if (references.blocker->reason == reasons::kReferenceNotReady) result_.requeueAfter = r_.options_.referenceRecheck;
+    return;
+  }
   const json desired = buildPod(meta_, spec, runtimeClass);
   auto created = r_.client_.create(kube::resources::pods(), meta_.ns, desired, writeOptions());
   if (created.ok()) {
@@ -389,6 +481,11 @@ void Reconciler::Pass::createPod(const AgentSandboxSpec& spec, const std::string
     return;
   }
   if (isNamespaceTerminating(error)) return;
+  if (isRefusedObject(error)) {
+    in.blocker = refusedObject("Pod " + podName(meta_), error);
+    r_.logger_.warn("Refused Pod", {who(), {"pod", podName(meta_)}, {"error", error.describe()}});
+    return;
+  }
   fail(error);
   const bool quota = isQuotaError(error);
   in.failure = Problem{std::string(quota ? reasons::kQuotaExceeded : reasons::kApiError),
@@ -434,7 +531,6 @@ ReconcileResult Reconciler::Pass::run() {
   in.generation = meta_.generation;
   in.runtimeClassName = runtimeClass;
   in.networkPolicyName = networkPolicyName(meta_);
-  in.egressSummary = egressSummary(spec.network);
   in.expiresAt = expiryOf(meta_, spec.lifecycle);
 
   // The Pod as the cache has it; a foreign Pod of the same name is never touched.
@@ -444,15 +540,24 @@ ReconcileResult Reconciler::Pass::run() {
                                                           r_.view_.pod(meta_.ns, podName(meta_)))) {
     if (isControlledBy(*cached, meta_)) {
       pod = *cached;
+    } else if (isLeftoverOf(*cached, meta_)) {
+      // --- An orphaned Pod of ours would escape every lifetime limit: it goes, a new one is made ---
+      if (deletePod(*cached, "it had lost its owner reference")) result_.requeueAfter = milliseconds(500);
     } else {
       foreignPod = true;
     }
   }
 
-  // 1. The NetworkPolicy, always first. Invalid allow-list entries are left out: narrower, never wider.
-  const json desiredPolicy = buildNetworkPolicy(meta_, spec.network);
-  NetworkOutcome network = meta_.name.size() <= kMaxLabelValue ? ensureNetworkPolicy(desiredPolicy, pod.has_value())
-                                                                : NetworkOutcome{};
+  // 1. The NetworkPolicy, always first. A refused spec changes nothing that is enforced: an existing policy keeps
+  //    its rules, and a sandbox that has none gets one that allows nothing.
+  const bool refused = !parsed.violations.empty();
+  const NetworkSpec enforced = refused ? denyEverything() : spec.network;
+  const json desiredPolicy = buildNetworkPolicy(meta_, enforced);
+  NetworkOutcome network = meta_.name.size() <= kMaxLabelValue
+                               ? ensureNetworkPolicy(desiredPolicy, pod.has_value(), refused)
+                               : NetworkOutcome{};
+  in.egressSummary = network.state == NetworkState::kKept && !previous.egress.empty() ? previous.egress
+                                                                                      : egressSummary(enforced);
   in.network = network.state;
   in.networkMessage = network.message;
   if (network.error) fail(*network.error);
@@ -504,6 +609,21 @@ ReconcileResult Reconciler::Pass::run() {
       in.blocker = Problem{std::string(reasons::kRuntimeClassNotFound),
                            "RuntimeClass " + runtimeClass +
                                " does not exist; create it (node.k8s.io/v1) and the sandbox will proceed"};
+    }
+  }
+  // --- The sandbox's Pod is selected by its own NetworkPolicy alone (other policies and Services) ---
+  if (terminal == Terminal::kNone && !in.blocker) {
+    const json labels = buildPod(meta_, spec, runtimeClass)["metadata"]["labels"];
+    in.blocker = foreignSelection(labels, r_.view_.otherNetworkPolicies(meta_.ns), r_.view_.services(meta_.ns),
+                                  "spec.template.metadata.labels");
+  }
+  if (terminal == Terminal::kNone && pod) {
+    const json labels = pod->value("metadata", json::object()).value("labels", json::object());
+    if (auto selected = foreignSelection(labels, r_.view_.otherNetworkPolicies(meta_.ns), r_.view_.services(meta_.ns),
+                                         "the labels of Pod " + meta_.ns + "/" + podName(meta_))) {
+      // Its isolation no longer holds: the Pod goes, and no new one is made while the selection lasts.
+      if (deletePod(*pod, "another object selects it")) pod.reset();
+      if (!in.blocker) in.blocker = std::move(selected);
     }
   }
   if (foreignPod && !in.blocker && terminal == Terminal::kNone) {
@@ -592,14 +712,14 @@ ReconcileResult Reconciler::Pass::teardown() {
   bool failed = false;
   const std::optional<json> pod = getPod(failed);
   if (failed) return result_;
-  if (pod && isControlledBy(*pod, meta_)) {
+  if (pod && (isControlledBy(*pod, meta_) || isLeftoverOf(*pod, meta_))) {  // orphaned by --cascade=orphan too
     if (deletePod(*pod, "the AgentSandbox is being deleted")) result_.requeueAfter = r_.options_.teardownRecheck;
     return result_;
   }
   // 2. Then its NetworkPolicy.
   const std::string name = networkPolicyName(meta_);
   auto policy = r_.client_.get(kube::resources::networkPolicies(), meta_.ns, name);
-  if (policy.ok() && isControlledBy(*policy, meta_)) {
+  if (policy.ok() && (isControlledBy(*policy, meta_) || isLeftoverOf(*policy, meta_))) {
     if (!removeNetworkPolicyFinalizer(*policy)) return result_;
     if (!isDeleting(*policy)) {
       kube::DeleteOptions options;

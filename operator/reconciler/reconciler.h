@@ -26,6 +26,9 @@ struct ReconcilerOptions {
   std::set<std::string> allowedRuntimeClasses{"gvisor"};
   // While tearing down, how soon to look again for a Pod that is still terminating (its deletion also wakes us).
   std::chrono::milliseconds teardownRecheck{2000};
+  // While a Secret or PersistentVolumeClaim the template names is missing or unbound, how soon to look again
+  // (they are not watched).
+  std::chrono::milliseconds referenceRecheck{10000};
 };
 
 struct ReconcileResult {
@@ -56,6 +59,9 @@ class Reconciler {
  private:
   struct NetworkOutcome;
   class Pass;
+
+  // Deletes a Pod and NetworkPolicy left with this sandbox's labels and no owner after the sandbox is gone.
+  ReconcileResult removeLeftovers(const std::string& ns, const std::string& name);
 
   const ClusterView& view_;
   RecentWrites& writes_;

@@ -185,6 +185,9 @@ SandboxStatus computeStatus(const StatusInputs& in, const SandboxStatus& previou
                                      : "NetworkPolicy " + in.networkPolicyName +
                                            " denies all traffic but the allow-lists (" + in.egressSummary + ")");
       break;
+    case NetworkState::kKept:
+      set(kConditionNetworkIsolated, true, "PreviousPolicyKept", in.networkMessage);
+      break;
     case NetworkState::kPending:
       set(kConditionNetworkIsolated, false, "NetworkPolicyPending",
           in.networkMessage.empty() ? "NetworkPolicy " + in.networkPolicyName + " is not in place yet" : in.networkMessage);

@@ -25,6 +25,8 @@ constexpr std::string_view kInvalidSpec = "InvalidSpec";
 constexpr std::string_view kRuntimeClassNotFound = "RuntimeClassNotFound";
 constexpr std::string_view kRuntimeClassNotAllowed = "RuntimeClassNotAllowed";
 constexpr std::string_view kNameConflict = "NameConflict";
+constexpr std::string_view kReferenceNotReady = "ReferenceNotReady";  // a named Secret or claim is not usable yet
+constexpr std::string_view kSelectedByOtherObject = "SelectedByOtherObject";  // another policy or Service selects the Pod
 constexpr std::string_view kQuotaExceeded = "QuotaExceeded";
 constexpr std::string_view kApiError = "APIError";
 constexpr std::string_view kExpired = "Expired";
@@ -85,7 +87,8 @@ struct Problem {
   std::string message;
 };
 
-enum class NetworkState { kApplied, kPending, kFailed };
+// kKept: the spec is refused, so the NetworkPolicy in force is left as it was (never widened by a refused edit).
+enum class NetworkState { kApplied, kKept, kPending, kFailed };
 enum class Terminal { kNone, kSucceeded, kPodFailed, kPodDeleted, kExpired };
 
 struct StatusInputs {

@@ -96,10 +96,73 @@ const std::vector<InvalidCase> kInvalid = {
      "spec.network.dns.nodeLocalDNSCacheIP"},
     {"BadLifetime", json::parse(R"({"lifecycle": {"maxLifetime": "10"}})"), "spec.lifecycle.maxLifetime"},
     {"BadShutdownTime", json::parse(R"({"lifecycle": {"shutdownTime": "tomorrow"}})"), "spec.lifecycle.shutdownTime"},
+    // IPv4 written as IPv6: implementations that convert read ::ffff:0.0.0.0/96 as all of IPv4.
+    {"MappedAllOfIpv4", json::parse(R"({"network": {"egress": [{"cidr": "::ffff:0.0.0.0/96"}]}})"),
+     "spec.network.egress[0].cidr"},
+    {"MappedHexForm", json::parse(R"({"network": {"egress": [{"cidr": "::ffff:a00:0/104"}]}})"),
+     "spec.network.egress[0].cidr"},
+    {"MappedSingleAddress", json::parse(R"({"network": {"egress": [{"cidr": "::ffff:169.254.169.254/128"}]}})"),
+     "spec.network.egress[0].cidr"},
+    {"CompatibleForm", json::parse(R"({"network": {"egress": [{"cidr": "::/96"}]}})"), "spec.network.egress[0].cidr"},
+    {"CompatibleAddress", json::parse(R"({"network": {"egress": [{"cidr": "::10.0.0.0/104"}]}})"),
+     "spec.network.egress[0].cidr"},
+    {"MappedExcept",
+     json::parse(R"({"network": {"egress": [{"cidr": "::/80", "except": ["::ffff:0.0.0.0/96"]}]}})"),
+     "spec.network.egress[0].except[0]"},
+    {"MappedIngressCidr", json::parse(R"({"network": {"ingress": [{"cidr": "::ffff:10.0.0.0/120"}]}})"),
+     "spec.network.ingress[0].cidr"},
+    {"MappedNodeLocalIp", json::parse(R"({"network": {"dns": {"nodeLocalDNSCacheIP": "::ffff:1.2.3.4"}}})"),
+     "spec.network.dns.nodeLocalDNSCacheIP"},
+    {"TooManyPortsInAll", [] {
+       json egress = json::array();
+       for (int i = 0; i < 5; ++i) {
+         egress.push_back({{"cidr", "10.0.0.0/8"}, {"ports", json::array({{{"port", 1000 + 256 * i}, {"endPort", 1255 + 256 * i}}})}});
+       }
+       return json{{"network", {{"egress", egress}}}};
+     }(), "spec.network"},
 };
 
 INSTANTIATE_TEST_SUITE_P(Spec, InvalidSpecTest, ::testing::ValuesIn(kInvalid),
                          [](const ::testing::TestParamInfo<InvalidCase>& param) { return param.param.name; });
+
+TEST(ParseSpecTest, DestinationWithOnlyInvalidPortsIsDroppedNotWidened) {
+  // Leaving the bad entries out would leave no ports, which a NetworkPolicy reads as every port.
+  for (const char* key : {"egress", "ingress"}) {
+    json network = {{key, json::array({{{"cidr", "203.0.113.0/24"},
+                                        {"ports", json::array({{{"port", 0}}, {{"port", 443}, {"protocol", "ICMP"}}})}}})}};
+    const ParsedSpec parsed = parseSpec(withTemplate({{"network", network}}));
+    EXPECT_EQ(parsed.violations.size(), 2u) << key;
+    EXPECT_TRUE(parsed.spec.network.egress.empty()) << key;
+    EXPECT_TRUE(parsed.spec.network.ingress.empty()) << key;
+  }
+}
+
+TEST(ParseSpecTest, AcceptsIpv6BlocksThatEmbedNoIpv4) {
+  const ParsedSpec parsed = parseSpec(withTemplate(json::parse(R"({"network": {
+      "egress": [{"cidr": "2001:db8::/32"}, {"cidr": "::/0", "except": ["2001:db8::/48"]}, {"cidr": "64:ff9b::/96"}],
+      "ingress": [{"cidr": "fd00::/8"}], "dns": {"nodeLocalDNSCacheIP": "fd00::a"}}})")));
+  EXPECT_TRUE(parsed.violations.empty()) << parsed.violations.front().message;
+  EXPECT_EQ(parsed.spec.network.egress.size(), 3u);
+}
+
+TEST(ParseSpecTest, AcceptsExactlyThePortCap) {
+  json egress = json::array();
+  for (int i = 0; i < kMaxPolicyPorts / kMaxPortRange; ++i) {
+    egress.push_back({{"cidr", "10.0.0.0/8"},
+                      {"ports", json::array({{{"port", 1000 + kMaxPortRange * i}, {"endPort", 999 + kMaxPortRange * (i + 1)}}})}});
+  }
+  const ParsedSpec parsed = parseSpec(withTemplate({{"network", {{"egress", egress}}}}));
+  EXPECT_TRUE(parsed.violations.empty()) << parsed.violations.front().message;
+}
+
+TEST(ParseSpecTest, FarFutureShutdownTimeIsClampedNotWrapped) {
+  const ParsedSpec parsed = parseSpec(withTemplate(json::parse(R"({"lifecycle": {"shutdownTime": "9999-12-31T23:59:59Z"}})")));
+  ASSERT_TRUE(parsed.violations.empty());
+  ASSERT_TRUE(parsed.spec.lifecycle.shutdownTime);
+  EXPECT_GT(*parsed.spec.lifecycle.shutdownTime, std::chrono::system_clock::now() + std::chrono::hours(24 * 365 * 100));
+  EXPECT_EQ(formatTime(*parsed.spec.lifecycle.shutdownTime), "2200-01-01T00:00:00Z");
+  EXPECT_EQ(formatTime(*parseTime("0001-01-01T00:00:00Z")), "1900-01-01T00:00:00Z");
+}
 
 TEST(ParseSpecTest, TemplateViolationsComeThrough) {
   json spec = withTemplate(json::object());

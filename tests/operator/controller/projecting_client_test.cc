@@ -37,5 +37,20 @@ TEST(ProjectionTest, CommonDropsManagedFieldsAndLastApplied) {
   EXPECT_EQ(bare, json::parse(R"({"metadata": {}})"));
 }
 
+TEST(ProjectionTest, SelectingObjectsKeepTheirSelectorsAndWhetherTheyAllow) {
+  json policy = json::parse(R"({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+    "metadata": {"name": "open", "namespace": "agents", "uid": "u", "resourceVersion": "3", "labels": {"a": "b"}},
+    "spec": {"podSelector": {"matchLabels": {"team": "research"}}, "policyTypes": ["Egress"],
+             "egress": [{"to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}]}, {}], "ingress": []}})");
+  projectSelecting(policy);
+  EXPECT_EQ(policy, json::parse(R"({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+    "metadata": {"name": "open", "namespace": "agents", "uid": "u", "resourceVersion": "3"},
+    "spec": {"podSelector": {"matchLabels": {"team": "research"}}, "egress": [{}]}})"));
+  json service = json::parse(R"({"kind": "Service", "metadata": {"name": "web"},
+    "spec": {"selector": {"app": "web"}, "ports": [{"port": 80}], "clusterIP": "10.0.0.1"}})");
+  projectSelecting(service);
+  EXPECT_EQ(service, json::parse(R"({"kind": "Service", "metadata": {"name": "web"}, "spec": {"selector": {"app": "web"}}})"));
+}
+
 }  // namespace
 }  // namespace agentguard::op

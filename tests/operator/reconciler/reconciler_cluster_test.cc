@@ -20,6 +20,10 @@ std::string uidOf(const json& object) { return object["metadata"].value("uid", "
 const kube::Resource kResourceQuotas{"", "v1", "resourcequotas", true};
 
 TEST_F(ClusterReconcilerTest, CreatesNetworkPolicyThenPodWithEveryEnforcedField) {
+  // The Secret the template names must exist (and be no ServiceAccount token) before a Pod is made.
+  auto secret = client_->create(kube::resources::secrets(), ns_, json::parse(R"({"apiVersion": "v1", "kind": "Secret",
+      "metadata": {"name": "api"}, "type": "Opaque", "data": {"key": "dmFsdWU="}})"));
+  ASSERT_TRUE(secret.ok()) << secret.error().describe();
   startOperator();
   createSandbox("analyst", json::parse(R"({
     "network": {"egress": [{"cidr": "203.0.113.0/24", "except": ["203.0.113.128/25"], "ports": [{"port": 443}]}]},

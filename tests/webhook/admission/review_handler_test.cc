@@ -69,6 +69,16 @@ nlohmann::json withStatusIngress() {
   return fx::admissionReview(spec);
 }
 
+nlohmann::json agentSandbox(const std::string& ns, bool privileged) {
+  auto sandbox = nlohmann::json::parse(R"({"apiVersion": "agentguard.io/v1alpha1", "kind": "AgentSandbox",
+    "metadata": {"name": "analyst"},
+    "spec": {"network": {"egress": [{"cidr": "203.0.113.0/24", "ports": [{"port": 443}]}]},
+             "template": {"spec": {"containers": [{"name": "agent", "image": "registry.example/agent@sha256:0123"}]}}}})");
+  sandbox["metadata"]["namespace"] = ns;
+  if (privileged) sandbox["spec"]["template"]["spec"]["containers"][0]["securityContext"] = {{"privileged", true}};
+  return sandbox;
+}
+
 // A Pod with a privileged regular container (admitted before the policy existed) gaining a debug
 // container: pods/ephemeralcontainers sends the whole Pod.
 nlohmann::json ephemeralContainerReview(bool privilegedDebugContainer) {
@@ -284,6 +294,16 @@ const std::vector<Expectation> kCases = {
      .allowed = false,
      .decision = Decision::kDeny,
      .messageParts = {"[exposure.service-nodeport]"}},
+    // An AgentSandbox is judged as agentguard-operator runs it: behind its own NetworkPolicy (so no policy in
+    // the namespace is needed), with the enforced fields filled in, and findings at paths in the AgentSandbox.
+    {.name = "AgentSandboxAdmittedBehindItsOwnPolicy",
+     .review = [] { return fx::admissionReviewFor(agentSandbox("open", false)); }},
+    {.name = "AgentSandboxTemplateJudgedByTheEngine",
+     .review = [] { return fx::admissionReviewFor(agentSandbox("open", true)); },
+     .allowed = false,
+     .decision = Decision::kDeny,
+     .messageParts = {"agentguard denied AgentSandbox open/analyst: [privilege.privileged-container] "
+                      "spec.template.spec.containers[0].securityContext.privileged"}},
     {.name = "WarnRuleAdmitsWithAWarning",
      .review = ingressReview,
      .decision = Decision::kWarn,
