@@ -499,11 +499,18 @@ step_credentials() {
   expect_can yes "$operator" create events -n agents
   expect_can yes "$operator" watch runtimeclasses.node.k8s.io
   expect_can no "$operator" create runtimeclasses.node.k8s.io
+  expect_can yes "$operator" watch agentsandboxclasses.agentguard.io
+  expect_can no "$operator" update agentsandboxclasses.agentguard.io
+  expect_can yes "$operator" create serviceaccounts -n agents
+  expect_can no "$operator" delete serviceaccounts -n agents
   expect_can yes "$operator" create leases.coordination.k8s.io -n "$RELEASE_NAMESPACE"
   expect_can yes "$operator" update leases.coordination.k8s.io/agentguard-operator -n "$RELEASE_NAMESPACE"
   expect_can no "$operator" update leases.coordination.k8s.io/someone-else -n "$RELEASE_NAMESPACE"
   expect_can no "$operator" create leases.coordination.k8s.io -n agents
-  expect_can no "$operator" get secrets -n agents
+  # Secrets and ConfigMaps: one by one, for the labels a class's selector reads; never listed or watched.
+  expect_can yes "$operator" get secrets -n agents
+  expect_can no "$operator" list secrets -n agents
+  expect_can no "$operator" watch configmaps -n agents
   expect_can no "$operator" create deployments.apps -n agents
   expect_can no "$operator" create pods --subresource=exec -n agents
 }
@@ -592,6 +599,10 @@ step_sandbox() {
   ns="$("$PYTHON" -c 'import sys, yaml; d = yaml.safe_load(open(sys.argv[1])); print(d["metadata"].get("namespace", "agents"))' "$file")"
   name="$("$PYTHON" -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1]))["metadata"]["name"])' "$file")"
   kubectl get namespace "$ns" >/dev/null 2>&1 || kubectl create namespace "$ns" >/dev/null
+  # The example's API key, labelled so the chart's default AgentSandboxClass lets sandboxes use it.
+  kubectl -n "$ns" create secret generic analysis-api --from-literal=api-key=e2e >/dev/null 2>&1 || true
+  kubectl -n "$ns" label secret analysis-api agentguard.io/sandbox-usable=true --overwrite >/dev/null ||
+    fatal "labelling Secret analysis-api"
   kubectl apply -f "$file" >/dev/null || fatal "kubectl apply -f examples/agentsandbox.yaml"
   pass "applied AgentSandbox ${ns}/${name}"
 

@@ -68,6 +68,8 @@ Controller::Controller(kube::KubeClient& watchClient, kube::KubeClient& writeCli
   classOptions.resyncPeriod = std::chrono::seconds(0);
   runtimeClasses_ =
       std::make_unique<kube::Informer>(*commonProjection_, kube::resources::runtimeClasses(), classOptions, logger);
+  sandboxClasses_ = std::make_unique<kube::Informer>(*commonProjection_, kube::resources::agentSandboxClasses(),
+                                                     classOptions, logger);
 
   if (metrics_ != nullptr) {
     queue_.setDepthObserver([metrics](size_t depth) { metrics->setQueueDepth(depth); });
@@ -114,7 +116,11 @@ void Controller::start() {
       {[this](const kube::SharedObject& object) { enqueueForRuntimeClass(object); },
        [this](const kube::SharedObject&, const kube::SharedObject& current) { enqueueForRuntimeClass(current); },
        [this](const kube::SharedObject& object) { enqueueForRuntimeClass(object); }});
+  sandboxClasses_->addHandlers({[this](const kube::SharedObject&) { enqueueAll(); },
+                                [this](const kube::SharedObject&, const kube::SharedObject&) { enqueueAll(); },
+                                [this](const kube::SharedObject&) { enqueueAll(); }});
   runtimeClasses_->start();
+  sandboxClasses_->start();
   networkPolicies_->start();
   pods_->start();
   sandboxes_->start();
@@ -123,7 +129,7 @@ void Controller::start() {
 
 bool Controller::synced() const {
   return sandboxes_->hasSynced() && pods_->hasSynced() && networkPolicies_->hasSynced() &&
-         runtimeClasses_->hasSynced();
+         runtimeClasses_->hasSynced() && sandboxClasses_->hasSynced();
 }
 
 bool Controller::waitForSync(std::chrono::milliseconds timeout) const {
@@ -165,6 +171,7 @@ void Controller::stop() {
   pods_->stop();
   networkPolicies_->stop();
   runtimeClasses_->stop();
+  sandboxClasses_->stop();
 }
 
 kube::SharedObject Controller::sandbox(const std::string& ns, const std::string& name) const {
@@ -177,6 +184,7 @@ kube::SharedObject Controller::networkPolicy(const std::string& ns, const std::s
   return networkPolicies_->get(ns, name);
 }
 kube::SharedObject Controller::runtimeClass(const std::string& name) const { return runtimeClasses_->get("", name); }
+std::vector<kube::SharedObject> Controller::sandboxClasses() const { return sandboxClasses_->list(); }
 
 void Controller::enqueueObject(const kube::SharedObject& object) {
   if (object) queue_.add(keyOf(*object));
@@ -195,10 +203,8 @@ void Controller::enqueueOwner(const kube::SharedObject& object) {
 
 void Controller::enqueueForRuntimeClass(const kube::SharedObject& runtimeClass) {
   if (!runtimeClass) return;
-  const std::string name = runtimeClass->value("metadata", json::object()).value("name", "");
-  for (const kube::SharedObject& object : sandboxes_->list(options_.ns)) {
-    if (reconciler_.runtimeClassOf(*object) == name) queue_.add(keyOf(*object));
-  }
+  // The sandbox's AgentSandboxClass may name the RuntimeClass: every sandbox looks again.
+  enqueueAll();
 }
 
 void Controller::enqueueAll() {

@@ -32,7 +32,7 @@ struct ControllerOptions {
 
 // Informers on AgentSandboxes, on the Pods and NetworkPolicies labelled app.kubernetes.io/managed-by=
 // agentguard-operator (an event on one enqueues its owner) and on RuntimeClasses (an event enqueues every sandbox
-// asking for that class); a rate-limited work queue keyed namespace/name; N workers running the reconciler.
+// asking for that class) and on AgentSandboxClasses (an event enqueues every sandbox); a rate-limited work queue keyed namespace/name; N workers running the reconciler.
 // Informers run on every replica (a standby has warm caches); workers act only while leading.
 class Controller final : private ClusterView {
  public:
@@ -59,6 +59,7 @@ class Controller final : private ClusterView {
   kube::SharedObject pod(const std::string& ns, const std::string& name) const override;
   kube::SharedObject networkPolicy(const std::string& ns, const std::string& name) const override;
   kube::SharedObject runtimeClass(const std::string& name) const override;
+  std::vector<kube::SharedObject> sandboxClasses() const override;
 
   void enqueueObject(const kube::SharedObject& object);
   void enqueueOwner(const kube::SharedObject& object);
@@ -78,6 +79,7 @@ class Controller final : private ClusterView {
   std::unique_ptr<kube::Informer> pods_;
   std::unique_ptr<kube::Informer> networkPolicies_;
   std::unique_ptr<kube::Informer> runtimeClasses_;
+  std::unique_ptr<kube::Informer> sandboxClasses_;  // an event re-evaluates every sandbox (defaults may move)
   RecentWrites writes_;
   Reconciler reconciler_;
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "common/kube/informer.h"
 
@@ -16,6 +17,8 @@ class ClusterView {
   virtual kube::SharedObject pod(const std::string& ns, const std::string& name) const = 0;
   virtual kube::SharedObject networkPolicy(const std::string& ns, const std::string& name) const = 0;
   virtual kube::SharedObject runtimeClass(const std::string& name) const = 0;
+  // Every AgentSandboxClass (cluster-scoped).
+  virtual std::vector<kube::SharedObject> sandboxClasses() const = 0;
 };
 
 }  // namespace agentguard::op
