@@ -70,7 +70,7 @@ TEST_F(ClusterSandboxClassTest, SandboxBeyondItsClassIsBlockedNamingFieldAndLimi
     "network": {"egress": [{"cidr": "169.254.169.254/32", "ports": [{"port": 80}]}],
                 "dns": {"namespace": "attacker", "nodeLocalDNSCacheIP": "198.51.100.53"}},
     "template": {"spec": {"priorityClassName": "system-node-critical", "tolerations": [{"operator": "Exists"}],
-                          "nodeSelector": {"node-role.kubernetes.io/master": ""}}}})"));
+                          "nodeSelector": {"node-role.kubernetes.io/master": "true"}}}})"));
   ASSERT_TRUE(waitUntil([&] { return phase("reach") == "Blocked"; }));
   const json blocked = condition("reach", "Blocked");
   EXPECT_EQ(blocked["reason"], "ExceedsClass");
