@@ -318,6 +318,11 @@ step_cluster_up() {
 step_dry_run() {
   section "The rendered chart against the API server"
   lib_create_release_namespace
+  # The chart's default AgentSandboxClass can only be dry-run once its CRD exists (helm install then
+  # leaves the existing CRDs as they are).
+  kubectl apply -f "${CHART_DIR}/crds" >/dev/null || fatal "kubectl apply -f ${CHART_DIR}/crds"
+  kubectl wait --for condition=established --timeout=60s crd/agentsandboxclasses.agentguard.io >/dev/null ||
+    fatal "CRD agentsandboxclasses.agentguard.io not established"
   local out
   if out="$(helm_ template "$RELEASE" "$CHART_DIR" --namespace "$RELEASE_NAMESPACE" --include-crds \
     --kube-version "${AGENTGUARD_KUBE_VERSION#v}" | kubectl apply --dry-run=server -f - 2>&1)"; then
