@@ -251,9 +251,15 @@ int main(int argc, char** argv) {
     std::cerr << "The local cluster did not start:\n" << error << "\n";
     return 1;
   }
-  const std::string crd = std::string(AGENTGUARD_SOURCE_DIR) + "/crds/agentguard.io_agentsandboxes.yaml";
-  if (cluster->kubectl({"create", "-f", crd}).exitCode != 0) (void)cluster->kubectl({"replace", "-f", crd});
-  (void)cluster->kubectl({"wait", "--for", "condition=established", "--timeout=60s", "crd/agentsandboxes.agentguard.io"});
+  for (const std::string name : {"agentsandboxes", "agentsandboxclasses"}) {
+    const std::string crd = std::string(AGENTGUARD_SOURCE_DIR) + "/crds/agentguard.io_" + name + ".yaml";
+    if (cluster->kubectl({"create", "-f", crd}).exitCode != 0) (void)cluster->kubectl({"replace", "-f", crd});
+    (void)cluster->kubectl({"wait", "--for", "condition=established", "--timeout=60s", "crd/" + name + ".agentguard.io"});
+  }
+  // The default class the benchmark's sandboxes are bounded by (each also gets its own ServiceAccount).
+  (void)cluster->kubectl({"apply", "-f", "-"}, {R"({"apiVersion": "agentguard.io/v1alpha1", "kind": "AgentSandboxClass",
+      "metadata": {"name": "benchmark", "annotations": {"agentsandboxclass.agentguard.io/is-default-class": "true"}},
+      "spec": {"egress": {"allowedCIDRs": ["0.0.0.0/0", "::/0"]}}})"});
   (void)cluster->kubectl({"apply", "-f", "-"}, {R"({"apiVersion": "node.k8s.io/v1", "kind": "RuntimeClass",
                                                   "metadata": {"name": "gvisor"}, "handler": "runsc"})"});
   const std::string ns = "operator-bench-" + std::to_string(::getpid());

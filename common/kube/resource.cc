@@ -78,6 +78,10 @@ const Resource& agentSandboxes() {
   static const Resource r{"agentguard.io", "v1alpha1", "agentsandboxes", true};
   return r;
 }
+const Resource& agentSandboxClasses() {
+  static const Resource r{"agentguard.io", "v1alpha1", "agentsandboxclasses", false};
+  return r;
+}
 
 }  // namespace resources
 }  // namespace agentguard::kube

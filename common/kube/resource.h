@@ -30,6 +30,7 @@ const Resource& leases();
 const Resource& customResourceDefinitions();
 const Resource& validatingWebhookConfigurations();
 const Resource& agentSandboxes();  // agentguard.io/v1alpha1 agentsandboxes
+const Resource& agentSandboxClasses();  // agentguard.io/v1alpha1 agentsandboxclasses (cluster-scoped)
 }  // namespace resources
 
 }  // namespace agentguard::kube

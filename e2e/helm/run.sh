@@ -325,6 +325,11 @@ step_cluster_up() {
 step_dry_run() {
   section "The rendered chart against the API server"
   lib_create_release_namespace
+  # The chart's default AgentSandboxClass can only be dry-run once its CRD exists (helm install then
+  # leaves the existing CRDs as they are).
+  kubectl apply -f "${CHART_DIR}/crds" >/dev/null || fatal "kubectl apply -f ${CHART_DIR}/crds"
+  kubectl wait --for condition=established --timeout=60s crd/agentsandboxclasses.agentguard.io >/dev/null ||
+    fatal "CRD agentsandboxclasses.agentguard.io not established"
   local out
   if out="$(helm_ template "$RELEASE" "$CHART_DIR" --namespace "$RELEASE_NAMESPACE" --include-crds \
     --kube-version "${AGENTGUARD_KUBE_VERSION#v}" | kubectl apply --dry-run=server -f - 2>&1)"; then
@@ -517,11 +522,18 @@ step_credentials() {
   expect_can yes "$operator" get persistentvolumes
   expect_can yes "$operator" watch services -n agents
   expect_can no "$operator" create services -n agents
+  expect_can yes "$operator" watch agentsandboxclasses.agentguard.io
+  expect_can no "$operator" update agentsandboxclasses.agentguard.io
+  expect_can yes "$operator" create serviceaccounts -n agents
+  expect_can no "$operator" delete serviceaccounts -n agents
   expect_can yes "$operator" create leases.coordination.k8s.io -n "$RELEASE_NAMESPACE"
   expect_can yes "$operator" update leases.coordination.k8s.io/agentguard-operator -n "$RELEASE_NAMESPACE"
   expect_can no "$operator" update leases.coordination.k8s.io/someone-else -n "$RELEASE_NAMESPACE"
   expect_can no "$operator" create leases.coordination.k8s.io -n agents
-  expect_can no "$operator" get secrets -n agents
+  # Secrets and ConfigMaps: one by one, for the labels a class's selector reads; never listed or watched.
+  expect_can yes "$operator" get secrets -n agents
+  expect_can no "$operator" list secrets -n agents
+  expect_can no "$operator" watch configmaps -n agents
   expect_can no "$operator" create deployments.apps -n agents
   expect_can no "$operator" create pods --subresource=exec -n agents
 }
@@ -610,9 +622,10 @@ step_sandbox() {
   ns="$("$PYTHON" -c 'import sys, yaml; d = yaml.safe_load(open(sys.argv[1])); print(d["metadata"].get("namespace", "agents"))' "$file")"
   name="$("$PYTHON" -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1]))["metadata"]["name"])' "$file")"
   kubectl get namespace "$ns" >/dev/null 2>&1 || kubectl create namespace "$ns" >/dev/null
-  # The example names Secret analysis-api; the operator blocks a sandbox until every Secret it names exists.
-  kubectl -n "$ns" get secret analysis-api >/dev/null 2>&1 ||
-    kubectl -n "$ns" create secret generic analysis-api --from-literal=api-key=e2e-placeholder >/dev/null
+  # The example's API key, labelled so the chart's default AgentSandboxClass lets sandboxes use it.
+  kubectl -n "$ns" create secret generic analysis-api --from-literal=api-key=e2e >/dev/null 2>&1 || true
+  kubectl -n "$ns" label secret analysis-api agentguard.io/sandbox-usable=true --overwrite >/dev/null ||
+    fatal "labelling Secret analysis-api"
   kubectl apply -f "$file" >/dev/null || fatal "kubectl apply -f examples/agentsandbox.yaml"
   pass "applied AgentSandbox ${ns}/${name}"
 

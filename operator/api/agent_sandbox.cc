@@ -322,8 +322,16 @@ ParsedSpec parseSpec(const json& spec) {
 }
 
 std::string egressSummary(const NetworkSpec& network) {
-  if (network.egress.empty()) return "Isolated";
-  return std::to_string(network.egress.size()) + (network.egress.size() == 1 ? " destination" : " destinations");
+  const size_t dnsTargets = network.dns.mode == DnsMode::kNone ? 0 : (network.dns.nodeLocalCacheIp ? 2 : 1);
+  if (network.egress.empty() && dnsTargets == 0) return "Isolated";
+  std::string out = network.egress.empty() ? std::string("DNS only")
+                                           : std::to_string(network.egress.size()) +
+                                                 (network.egress.size() == 1 ? " destination" : " destinations");
+  if (dnsTargets > 0) {
+    out += (network.egress.empty() ? " (" : " + DNS (") + std::to_string(dnsTargets) +
+           (dnsTargets == 1 ? " target)" : " targets)");
+  }
+  return out;
 }
 
 }  // namespace agentguard::op

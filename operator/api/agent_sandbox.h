@@ -119,7 +119,8 @@ struct ParsedSpec {
 // everything the schema cannot check: forbidden template fields, CIDRs, port ranges, durations.
 ParsedSpec parseSpec(const nlohmann::json& spec);
 
-// "Isolated" when nothing but DNS is reachable, else "N destinations".
+// "Isolated" when nothing is reachable, "DNS only (1 target)", or "2 destinations + DNS (2 targets)": every DNS
+// target (the DNS pods, the node-local cache) is a destination too.
 std::string egressSummary(const NetworkSpec& network);
 
 }  // namespace agentguard::op

@@ -85,6 +85,12 @@ Result<OperatorOptions> parseOptions(const std::vector<std::string>& args) {
       options.allowedRuntimeClasses = splitList(value);
       if (options.allowedRuntimeClasses.empty()) return flagError(name, "needs at least one RuntimeClass name");
       allowedGiven = true;
+    } else if (name == "cluster-cidrs") {
+      for (const std::string& item : splitList(value)) {
+        const auto block = IpBlock::parse(item);
+        if (!block) return flagError(name, "expected CIDR blocks separated by commas, e.g. 10.244.0.0/16,10.96.0.0/12");
+        options.clusterCidrs.push_back(*block);
+      }
     } else if (name == "workers") {
       if (!parseInt(value, 1, 64, number)) return flagError(name, "expected a number from 1 to 64");
       options.workers = static_cast<int>(number);
@@ -142,6 +148,7 @@ Flags:
   --namespace NS                      watch one namespace (default: all)
   --default-runtime-class NAME        RuntimeClass for sandboxes that name none (default gvisor)
   --allowed-runtime-classes A,B       RuntimeClasses sandboxes may ask for (default: the default class)
+  --cluster-cidrs A,B                 the cluster's pod and service ranges; no sandbox may reach them
   --workers N                         concurrent reconciles (default 8)
   --leader-elect                      elect one active replica through a Lease
   --leader-election-namespace NS      the Lease's namespace (default agentguard-system)

@@ -7,6 +7,7 @@
 
 #include "common/log/logger.h"
 #include "common/result/result.h"
+#include "operator/api/ip_block.h"
 
 namespace agentguard::op {
 
@@ -16,6 +17,7 @@ struct OperatorOptions {
   std::string ns;                                          // --namespace ("" = all namespaces)
   std::string defaultRuntimeClass = "gvisor";              // --default-runtime-class
   std::set<std::string> allowedRuntimeClasses{"gvisor"};   // --allowed-runtime-classes a,b (default: the default class)
+  std::vector<IpBlock> clusterCidrs;                       // --cluster-cidrs a,b: pod and service ranges, never egress
   int workers = 8;                                         // --workers
   bool leaderElect = false;                                // --leader-elect
   std::string leaderElectionNamespace = "agentguard-system";  // --leader-election-namespace

@@ -80,6 +80,8 @@ Controller::Controller(kube::KubeClient& watchClient, kube::KubeClient& writeCli
   classOptions.resyncPeriod = std::chrono::seconds(0);
   runtimeClasses_ =
       std::make_unique<kube::Informer>(*commonProjection_, kube::resources::runtimeClasses(), classOptions, logger);
+  sandboxClasses_ = std::make_unique<kube::Informer>(*commonProjection_, kube::resources::agentSandboxClasses(),
+                                                     classOptions, logger);
 
   if (metrics_ != nullptr) {
     queue_.setDepthObserver([metrics](size_t depth) { metrics->setQueueDepth(depth); });
@@ -126,6 +128,9 @@ void Controller::start() {
       {[this](const kube::SharedObject& object) { enqueueForRuntimeClass(object); },
        [this](const kube::SharedObject&, const kube::SharedObject& current) { enqueueForRuntimeClass(current); },
        [this](const kube::SharedObject& object) { enqueueForRuntimeClass(object); }});
+  sandboxClasses_->addHandlers({[this](const kube::SharedObject&) { enqueueAll(); },
+                                [this](const kube::SharedObject&, const kube::SharedObject&) { enqueueAll(); },
+                                [this](const kube::SharedObject&) { enqueueAll(); }});
   auto namespaceWide = [this] {
     return kube::InformerHandlers{
         [this](const kube::SharedObject& object) { enqueueNamespaceOf(object); },
@@ -137,6 +142,7 @@ void Controller::start() {
   otherNetworkPolicies_->start();
   services_->start();
   runtimeClasses_->start();
+  sandboxClasses_->start();
   networkPolicies_->start();
   pods_->start();
   sandboxes_->start();
@@ -145,7 +151,8 @@ void Controller::start() {
 
 bool Controller::synced() const {
   return sandboxes_->hasSynced() && pods_->hasSynced() && networkPolicies_->hasSynced() &&
-         runtimeClasses_->hasSynced() && otherNetworkPolicies_->hasSynced() && services_->hasSynced();
+         runtimeClasses_->hasSynced() && otherNetworkPolicies_->hasSynced() && services_->hasSynced() &&
+         sandboxClasses_->hasSynced();
 }
 
 bool Controller::waitForSync(std::chrono::milliseconds timeout) const {
@@ -189,6 +196,7 @@ void Controller::stop() {
   runtimeClasses_->stop();
   otherNetworkPolicies_->stop();
   services_->stop();
+  sandboxClasses_->stop();
 }
 
 kube::SharedObject Controller::sandbox(const std::string& ns, const std::string& name) const {
@@ -205,6 +213,7 @@ std::vector<kube::SharedObject> Controller::otherNetworkPolicies(const std::stri
   return otherNetworkPolicies_->list(ns);
 }
 std::vector<kube::SharedObject> Controller::services(const std::string& ns) const { return services_->list(ns); }
+std::vector<kube::SharedObject> Controller::sandboxClasses() const { return sandboxClasses_->list(); }
 
 void Controller::enqueueObject(const kube::SharedObject& object) {
   if (object) queue_.add(keyOf(*object));
@@ -223,10 +232,8 @@ void Controller::enqueueOwner(const kube::SharedObject& object) {
 
 void Controller::enqueueForRuntimeClass(const kube::SharedObject& runtimeClass) {
   if (!runtimeClass) return;
-  const std::string name = runtimeClass->value("metadata", json::object()).value("name", "");
-  for (const kube::SharedObject& object : sandboxes_->list(options_.ns)) {
-    if (reconciler_.runtimeClassOf(*object) == name) queue_.add(keyOf(*object));
-  }
+  // The sandbox's AgentSandboxClass may name the RuntimeClass: every sandbox looks again.
+  enqueueAll();
 }
 
 void Controller::enqueueNamespaceOf(const kube::SharedObject& object) {

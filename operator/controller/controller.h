@@ -32,8 +32,9 @@ struct ControllerOptions {
 
 // Informers on AgentSandboxes, on the Pods and NetworkPolicies labelled app.kubernetes.io/managed-by=
 // agentguard-operator (an event on one enqueues its owner), on RuntimeClasses (an event enqueues every sandbox
-// asking for that class), and on the other NetworkPolicies and the Services (an event enqueues every sandbox of
-// the namespace: they must not select a sandbox's Pod); a rate-limited work queue keyed namespace/name; N workers running the reconciler.
+// asking for that class), on AgentSandboxClasses (an event enqueues every sandbox), and on the other
+// NetworkPolicies and the Services (an event enqueues every sandbox of the namespace: they must not select a
+// sandbox's Pod); a rate-limited work queue keyed namespace/name; N workers running the reconciler.
 // Informers run on every replica (a standby has warm caches); workers act only while leading.
 class Controller final : private ClusterView {
  public:
@@ -62,6 +63,7 @@ class Controller final : private ClusterView {
   kube::SharedObject runtimeClass(const std::string& name) const override;
   std::vector<kube::SharedObject> otherNetworkPolicies(const std::string& ns) const override;
   std::vector<kube::SharedObject> services(const std::string& ns) const override;
+  std::vector<kube::SharedObject> sandboxClasses() const override;
 
   void enqueueObject(const kube::SharedObject& object);
   void enqueueOwner(const kube::SharedObject& object);
@@ -86,6 +88,7 @@ class Controller final : private ClusterView {
   // NetworkPolicies not made by the operator, and Services: a change wakes every sandbox of their namespace.
   std::unique_ptr<kube::Informer> otherNetworkPolicies_;
   std::unique_ptr<kube::Informer> services_;
+  std::unique_ptr<kube::Informer> sandboxClasses_;  // an event re-evaluates every sandbox (defaults may move)
   RecentWrites writes_;
   Reconciler reconciler_;
 

@@ -20,6 +20,8 @@ class ClusterView {
   // The NetworkPolicies and Services of a namespace that the operator did not make (they may select a sandbox's Pod).
   virtual std::vector<kube::SharedObject> otherNetworkPolicies(const std::string& ns) const = 0;
   virtual std::vector<kube::SharedObject> services(const std::string& ns) const = 0;
+  // Every AgentSandboxClass (cluster-scoped).
+  virtual std::vector<kube::SharedObject> sandboxClasses() const = 0;
 };
 
 }  // namespace agentguard::op

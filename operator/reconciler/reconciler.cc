@@ -6,6 +6,7 @@
 #include "operator/builders/network_policy_builder.h"
 #include "operator/builders/owned_objects.h"
 #include "operator/builders/pod_builder.h"
+#include "operator/reconciler/class_binding.h"
 #include "operator/reconciler/foreign_selection.h"
 #include "operator/reconciler/template_references.h"
 
@@ -198,14 +199,6 @@ Reconciler::Reconciler(const ClusterView& view, RecentWrites& writes, kube::Kube
       clock_(clock),
       logger_(logger),
       options_(std::move(options)) {}
-
-std::string Reconciler::runtimeClassOf(const json& sandbox) const {
-  if (const json* spec = field(sandbox, "spec")) {
-    const std::string name = spec->value("runtimeClassName", "");
-    if (!name.empty()) return name;
-  }
-  return options_.defaultRuntimeClass;
-}
 
 ReconcileResult Reconciler::reconcile(const std::string& ns, const std::string& name) {
   const kube::SharedObject cached =
@@ -524,12 +517,17 @@ ReconcileResult Reconciler::Pass::run() {
   const WallTime now = r_.clock_.wallNow();
   const SandboxStatus previous = SandboxStatus::fromJson(sandbox_.value("status", json::object()));
   const ParsedSpec parsed = parseSpec(sandbox_.value("spec", json::object()));
-  const AgentSandboxSpec& spec = parsed.spec;
-  const std::string runtimeClass = r_.runtimeClassOf(sandbox_);
+  // The AgentSandboxClass bounds the spec (class_binding.h): from here on `spec` is the bound one.
+  const ClassBinding binding = bindClass(sandbox_, parsed, r_.view_, r_.client_, r_.options_.clusterCidrs,
+                                         r_.options_.defaultRuntimeClass);
+  if (binding.error) fail(*binding.error);
+  const AgentSandboxSpec& spec = binding.bound.spec;
+  const std::string& runtimeClass = binding.bound.runtimeClassName;
 
   StatusInputs in;
   in.generation = meta_.generation;
   in.runtimeClassName = runtimeClass;
+  in.className = binding.className;
   in.networkPolicyName = networkPolicyName(meta_);
   in.expiresAt = expiryOf(meta_, spec.lifecycle);
 
@@ -600,6 +598,8 @@ ReconcileResult Reconciler::Pass::run() {
         message += parsed.violations[i].message;
       }
       in.blocker = Problem{std::string(forbidden ? reasons::kForbiddenTemplateField : reasons::kInvalidSpec), message};
+    } else if (binding.blocker) {
+      in.blocker = binding.blocker;
     } else if (r_.options_.allowedRuntimeClasses.count(runtimeClass) == 0) {
       std::string allowed;
       for (const auto& name : r_.options_.allowedRuntimeClasses) allowed += (allowed.empty() ? "" : ", ") + name;
@@ -630,6 +630,14 @@ ReconcileResult Reconciler::Pass::run() {
     in.blocker = Problem{std::string(reasons::kNameConflict),
                          "Pod " + meta_.ns + "/" + podName(meta_) +
                              " exists and is not controlled by this AgentSandbox; delete it or rename the AgentSandbox"};
+  }
+
+  // A sandbox its class does not (or no longer) allow runs no Pod: the platform team's bounds win.
+  if (binding.blocker && pod && terminal == Terminal::kNone) {
+    if (deletePod(*pod, "it is beyond its AgentSandboxClass")) {
+      pod.reset();
+      result_.requeueAfter = milliseconds(500);
+    }
   }
 
   // 4. The Pod.
@@ -664,7 +672,15 @@ ReconcileResult Reconciler::Pass::run() {
         event(EventType::kWarning, "Failed", terminalMessage);
       } else if (!in.blocker && network.state == NetworkState::kApplied &&
                  (network.confirmed || confirmNetworkPolicy(desiredPolicy))) {
-        createPod(spec, runtimeClass, previous, pod, in);
+        std::optional<Error> accountError;
+        if (binding.bound.dedicatedServiceAccount) {
+          if (auto conflict = ensureDedicatedServiceAccount(r_.client_, meta_, binding.bound.serviceAccountName,
+                                                            accountError)) {
+            in.blocker = std::move(conflict);
+          }
+        }
+        if (accountError) fail(*accountError);
+        if (!in.blocker && !accountError && !binding.error) createPod(spec, runtimeClass, previous, pod, in);
       }
     }
   }

@@ -5,6 +5,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -12,6 +13,7 @@
 #include "common/log/logger.h"
 #include "common/result/result.h"
 #include "operator/api/agent_sandbox.h"
+#include "operator/api/ip_block.h"
 #include "operator/controller/clock.h"
 #include "operator/events/event_recorder.h"
 #include "operator/metrics/operator_metrics.h"
@@ -24,6 +26,8 @@ namespace agentguard::op {
 struct ReconcilerOptions {
   std::string defaultRuntimeClass = "gvisor";
   std::set<std::string> allowedRuntimeClasses{"gvisor"};
+  // The cluster's pod and service ranges: no AgentSandboxClass may open them (--cluster-cidrs).
+  std::vector<IpBlock> clusterCidrs;
   // While tearing down, how soon to look again for a Pod that is still terminating (its deletion also wakes us).
   std::chrono::milliseconds teardownRecheck{2000};
   // While a Secret or PersistentVolumeClaim the template names is missing or unbound, how soon to look again
@@ -52,9 +56,6 @@ class Reconciler {
              OperatorMetrics* metrics, const Clock& clock, log::Logger& logger, ReconcilerOptions options);
 
   ReconcileResult reconcile(const std::string& ns, const std::string& name);
-
-  // The RuntimeClass a sandbox asks for (its spec, else the default).
-  std::string runtimeClassOf(const nlohmann::json& sandbox) const;
 
  private:
   struct NetworkOutcome;

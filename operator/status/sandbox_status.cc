@@ -22,6 +22,7 @@ json SandboxStatus::toJson() const {
   putString(out, "podName", podName);
   putString(out, "podIP", podIP);
   putString(out, "runtimeClassName", runtimeClassName);
+  putString(out, "className", className);
   putString(out, "networkPolicyName", networkPolicyName);
   putString(out, "egress", egress);
   putString(out, "startTime", startTime);
@@ -49,6 +50,7 @@ SandboxStatus SandboxStatus::fromJson(const json& status) {
   out.podName = getString(status, "podName");
   out.podIP = getString(status, "podIP");
   out.runtimeClassName = getString(status, "runtimeClassName");
+  out.className = getString(status, "className");
   out.networkPolicyName = getString(status, "networkPolicyName");
   out.egress = getString(status, "egress");
   out.startTime = getString(status, "startTime");
@@ -131,6 +133,7 @@ SandboxStatus computeStatus(const StatusInputs& in, const SandboxStatus& previou
   const std::string nowText = formatTime(now);
   SandboxStatus out;
   out.runtimeClassName = in.runtimeClassName;
+  out.className = in.className;
   out.networkPolicyName = in.networkPolicyName;
   out.egress = in.egressSummary;
   out.observedGeneration = in.generation;

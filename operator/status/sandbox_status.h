@@ -52,6 +52,7 @@ struct SandboxStatus {
   std::string podName;
   std::string podIP;
   std::string runtimeClassName;
+  std::string className;  // the AgentSandboxClass the sandbox is bound to (never changes once set)
   std::string networkPolicyName;
   std::string egress;
   std::string startTime;
@@ -94,6 +95,7 @@ enum class Terminal { kNone, kSucceeded, kPodFailed, kPodDeleted, kExpired };
 struct StatusInputs {
   int64_t generation = 0;
   std::string runtimeClassName;
+  std::string className;
   std::string networkPolicyName;
   std::string egressSummary;
   std::optional<Problem> blocker;  // no Pod will be created: reason is one of the Blocked reasons

@@ -44,7 +44,7 @@ TEST(ParseSpecTest, ReadsDefaultedSpec) {
   EXPECT_EQ(parsed.spec.lifecycle.onExpiry, OnExpiry::kDeleteSandbox);
   EXPECT_EQ(parsed.spec.lifecycle.ttlSecondsAfterFinished, 60);
   EXPECT_EQ(parsed.spec.lifecycle.restartPolicy, RestartPolicy::kNever);
-  EXPECT_EQ(egressSummary(parsed.spec.network), "1 destination");
+  EXPECT_EQ(egressSummary(parsed.spec.network), "1 destination + DNS (2 targets)");
 }
 
 TEST(ParseSpecTest, DefaultsWhenAbsent) {
@@ -55,7 +55,10 @@ TEST(ParseSpecTest, DefaultsWhenAbsent) {
   EXPECT_EQ(parsed.spec.network.dns.ns, "kube-system");
   EXPECT_EQ(parsed.spec.network.dns.podSelector.at("k8s-app"), "kube-dns");
   EXPECT_EQ(parsed.spec.lifecycle.restartPolicy, RestartPolicy::kAlways);
-  EXPECT_EQ(egressSummary(parsed.spec.network), "Isolated");
+  EXPECT_EQ(egressSummary(parsed.spec.network), "DNS only (1 target)");
+  NetworkSpec none = parsed.spec.network;
+  none.dns.mode = DnsMode::kNone;
+  EXPECT_EQ(egressSummary(none), "Isolated");
 }
 
 struct InvalidCase {

@@ -74,7 +74,8 @@ TEST_F(ClusterReconcilerTest, CreatesNetworkPolicyThenPodWithEveryEnforcedField)
   EXPECT_EQ(status["phase"], "Pending");
   EXPECT_EQ(status["podName"], "analyst");
   EXPECT_EQ(status["runtimeClassName"], "gvisor");
-  EXPECT_EQ(status["egress"], "1 destination");
+  EXPECT_EQ(status["egress"], "1 destination + DNS (1 target)");
+  EXPECT_EQ(status["className"], "default-test");
   EXPECT_EQ(status["observedGeneration"], 1);
 
   // And an Event on the sandbox says what was made.

@@ -186,15 +186,17 @@ void OperatorClusterTest::SetUp() {
   if (HasFatalFailure()) return;
   static bool crdReady = false;
   if (!crdReady) {
-    const std::string crd = std::string(AGENTGUARD_SOURCE_DIR) + "/crds/agentguard.io_agentsandboxes.yaml";
-    auto created = cluster().kubectl({"create", "-f", crd});
-    if (created.exitCode != 0 && created.err.find("AlreadyExists") == std::string::npos) {
-      auto replaced = cluster().kubectl({"replace", "-f", crd});
-      ASSERT_EQ(replaced.exitCode, 0) << replaced.err;
+    for (const char* name : {"agentsandboxes", "agentsandboxclasses"}) {
+      const std::string crd = std::string(AGENTGUARD_SOURCE_DIR) + "/crds/agentguard.io_" + name + ".yaml";
+      auto created = cluster().kubectl({"create", "-f", crd});
+      if (created.exitCode != 0 && created.err.find("AlreadyExists") == std::string::npos) {
+        auto replaced = cluster().kubectl({"replace", "-f", crd});
+        ASSERT_EQ(replaced.exitCode, 0) << replaced.err;
+      }
+      auto established = cluster().kubectl({"wait", "--for", "condition=established", "--timeout=60s",
+                                            std::string("crd/") + name + ".agentguard.io"});
+      ASSERT_EQ(established.exitCode, 0) << established.err;
     }
-    auto established = cluster().kubectl(
-        {"wait", "--for", "condition=established", "--timeout=60s", "crd/agentsandboxes.agentguard.io"});
-    ASSERT_EQ(established.exitCode, 0) << established.err;
     crdReady = true;
   }
   const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
@@ -208,6 +210,7 @@ void OperatorClusterTest::SetUp() {
   ASSERT_TRUE(client.ok()) << client.error().describe();
   client_ = std::move(client).value();
   ensureRuntimeClass("gvisor");
+  ensureSandboxClass(std::string(kTestDefaultClass), testDefaultClassSpec(), /*isDefault=*/true);
   checker_ = std::make_unique<InvariantChecker>(*client_, ns_, logger_);
 }
 
@@ -218,6 +221,9 @@ void OperatorClusterTest::TearDown() {
   stopOperators();
   checker_.reset();
   for (const std::string& name : runtimeClasses_) deleteRuntimeClass(name);
+  for (const std::string& name : sandboxClasses_) {
+    (void)client_->remove(kube::resources::agentSandboxClasses(), "", name);
+  }
   if (!ns_.empty() && client_) {
     // Let the operator-less cleanup go: strip finalizers so the namespace can be deleted.
     for (const auto* kind : {&kube::resources::agentSandboxes(), &kube::resources::networkPolicies()}) {
@@ -319,6 +325,31 @@ void OperatorClusterTest::ensureRuntimeClass(const std::string& name) {
 
 void OperatorClusterTest::deleteRuntimeClass(const std::string& name) {
   (void)client_->remove(kube::resources::runtimeClasses(), "", name);
+}
+
+json OperatorClusterTest::testDefaultClassSpec() {
+  return json::parse(R"({"egress": {"allowedCIDRs": ["0.0.0.0/0", "::/0"]}, "secrets": {"names": ["api"]}})");
+}
+
+void OperatorClusterTest::ensureSandboxClass(const std::string& name, const json& spec, bool isDefault) {
+  json body = {{"apiVersion", "agentguard.io/v1alpha1"},
+               {"kind", "AgentSandboxClass"},
+               {"metadata", {{"name", name}}},
+               {"spec", spec}};
+  if (isDefault) body["metadata"]["annotations"] = {{"agentsandboxclass.agentguard.io/is-default-class", "true"}};
+  const auto& resource = kube::resources::agentSandboxClasses();
+  auto created = client_->create(resource, "", body);
+  if (!created.ok() && created.error().code == ErrorCode::kAlreadyExists) {
+    auto live = client_->get(resource, "", name);
+    ASSERT_TRUE(live.ok()) << live.error().describe();
+    body["metadata"]["resourceVersion"] = (*live)["metadata"]["resourceVersion"];
+    created = client_->replace(resource, "", name, body);
+  }
+  ASSERT_TRUE(created.ok()) << created.error().describe();
+  if (name != kTestDefaultClass &&
+      std::find(sandboxClasses_.begin(), sandboxClasses_.end(), name) == sandboxClasses_.end()) {
+    sandboxClasses_.push_back(name);
+  }
 }
 
 }  // namespace agentguard::op::testing

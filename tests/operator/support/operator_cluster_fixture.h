@@ -12,6 +12,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -98,6 +99,12 @@ class OperatorClusterTest : public agentguard::testing::LocalClusterTest {
   bool reconcileEverySandboxAgain();
   void ensureRuntimeClass(const std::string& name);
   void deleteRuntimeClass(const std::string& name);
+  // Creates or replaces an AgentSandboxClass (deleted at TearDown unless it is the shared default).
+  void ensureSandboxClass(const std::string& name, const nlohmann::json& spec, bool isDefault = false);
+  // The default class every test runs under: egress anywhere (minus the operator's denied blocks), the Secret
+  // "api", nothing else. Tests never mark another class default.
+  static constexpr std::string_view kTestDefaultClass = "default-test";
+  static nlohmann::json testDefaultClassSpec();
 
   std::string ns_;
   std::unique_ptr<kube::KubeClient> client_;
@@ -107,6 +114,7 @@ class OperatorClusterTest : public agentguard::testing::LocalClusterTest {
   std::unique_ptr<InvariantChecker> checker_;
   std::vector<std::unique_ptr<OperatorApp>> operators_;
   std::vector<std::string> runtimeClasses_;
+  std::vector<std::string> sandboxClasses_;
 };
 
 }  // namespace agentguard::op::testing
