@@ -16,6 +16,15 @@ e2e/cluster/cluster.sh install
 # A cluster left over from an interrupted run would hold the state directory.
 e2e/cluster/cluster.sh down --state-dir build/local-cluster >/dev/null 2>&1 || true
 
+echo "==> Preparing the independent DSSE verifier (securesystemslib from PyPI, cached)"
+interop_venv="${XDG_CACHE_HOME:-$HOME/.cache}/agentguard/python-interop-securesystemslib-1.6.0"
+if [[ ! -x "$interop_venv/bin/python" ]] || ! "$interop_venv/bin/python" -c 'import securesystemslib.dsse' 2>/dev/null; then
+  rm -rf "$interop_venv"
+  python3 -m venv "$interop_venv"
+  "$interop_venv/bin/pip" install -q securesystemslib==1.6.0 cryptography
+fi
+export AGENTGUARD_INTEROP_PYTHON="$interop_venv/bin/python"
+
 echo "==> Running tests"
 ctest --test-dir build --output-on-failure --timeout 900 -j 2
 

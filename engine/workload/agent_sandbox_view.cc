@@ -99,15 +99,15 @@ Json agentSandboxOwnPolicy(const Json& sandbox) {
           {"spec", std::move(policySpec)}};
 }
 
-Result<std::vector<SharedObject>> PolicySourceWith::policiesIn(std::string_view ns) const {
+Result<NamespacePoliciesPtr> PolicySourceWith::policiesIn(std::string_view ns) const {
   std::vector<SharedObject> policies;
   if (inner_ != nullptr) {
     auto listed = inner_->policiesIn(ns);
     if (!listed) return listed;
-    policies = std::move(listed).value();
+    policies = (*listed)->objects();
   }
   policies.push_back(added_);
-  return policies;
+  return std::make_shared<const NamespacePolicies>(std::move(policies));
 }
 
 }  // namespace agentguard::engine

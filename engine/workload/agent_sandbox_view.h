@@ -18,12 +18,13 @@ bool isAgentSandbox(const nlohmann::json& object);
 nlohmann::json agentSandboxAsRun(const nlohmann::json& sandbox);
 nlohmann::json agentSandboxOwnPolicy(const nlohmann::json& sandbox);
 
-// The namespace's policies (from `inner`, which may be null) plus one more.
+// The namespace's policies (from `inner`, which may be null) plus one more, indexed anew per call (an
+// AgentSandbox is judged once per admission, so the index is not kept).
 class PolicySourceWith final : public NetworkPolicySource {
  public:
   PolicySourceWith(const NetworkPolicySource* inner, nlohmann::json added)
       : inner_(inner), added_(std::make_shared<const nlohmann::json>(std::move(added))) {}
-  Result<std::vector<SharedObject>> policiesIn(std::string_view ns) const override;
+  Result<NamespacePoliciesPtr> policiesIn(std::string_view ns) const override;
 
  private:
   const NetworkPolicySource* inner_;

@@ -243,8 +243,8 @@ class BoundsChecker {
       if (allowed.selector) {
         const auto it = in_.labels.find(referenceKey(reference));
         if (it != in_.labels.end() && it->second) {
-          const auto matches = engine::selectorMatches(*allowed.selector, &*it->second);
-          if (matches.ok() && *matches) continue;
+          const auto matches = engine::selectorMatch(*allowed.selector, engine::PodLabels::exactly(&*it->second));
+          if (matches.ok() && *matches == engine::SelectorMatch::kAll) continue;
         }
       }
       exceeds(reference.path, "names " + reference.kind + " " + reference.name + ", which " + ofClass() +

@@ -20,9 +20,10 @@ bool hasRules(const json& spec, const char* direction) {
 bool policySelects(const json& policy, const json& labels) {
   const json spec = policy.value("spec", json::object());
   if (!hasRules(spec, "ingress") && !hasRules(spec, "egress")) return false;  // denies only
-  const auto matched = engine::selectorMatches(spec.value("podSelector", json::object()), &labels);
+  const auto matched =
+      engine::selectorMatch(spec.value("podSelector", json::object()), engine::PodLabels::exactly(&labels));
   // A selector the API server accepted but this reader cannot evaluate is taken to select: fail closed.
-  return !matched.ok() || *matched;
+  return !matched.ok() || *matched != engine::SelectorMatch::kNone;
 }
 
 bool serviceSelects(const json& service, const json& labels) {

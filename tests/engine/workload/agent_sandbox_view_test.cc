@@ -62,7 +62,7 @@ TEST(AgentSandboxViewTest, OwnPolicyDeniesAllButDnsAndTheAllowList) {
 
 class Unavailable final : public NetworkPolicySource {
  public:
-  Result<std::vector<SharedObject>> policiesIn(std::string_view) const override {
+  Result<NamespacePoliciesPtr> policiesIn(std::string_view) const override {
     return makeError(ErrorCode::kUnavailable, "cache not synced");
   }
 };
@@ -71,7 +71,7 @@ TEST(AgentSandboxViewTest, AddedPolicyJoinsTheSourceAndFailuresPropagate) {
   const PolicySourceWith alone(nullptr, agentSandboxOwnPolicy(kSandbox));
   auto policies = alone.policiesIn("agents");
   ASSERT_TRUE(policies.ok());
-  EXPECT_EQ(policies->size(), 1u);
+  EXPECT_EQ((*policies)->objects().size(), 1u);
   const Unavailable down;
   const PolicySourceWith failing(&down, agentSandboxOwnPolicy(kSandbox));
   EXPECT_FALSE(failing.policiesIn("agents").ok()) << "an unreadable namespace stays unreadable: fail closed";
