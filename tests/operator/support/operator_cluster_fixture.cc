@@ -327,8 +327,11 @@ void OperatorClusterTest::deleteRuntimeClass(const std::string& name) {
   (void)client_->remove(kube::resources::runtimeClasses(), "", name);
 }
 
+// The class allows the Secrets the untrusted-author tests name, token Secrets included: they show that the
+// operator refuses a ServiceAccount token Secret even where the class allows its name.
 json OperatorClusterTest::testDefaultClassSpec() {
-  return json::parse(R"({"egress": {"allowedCIDRs": ["0.0.0.0/0", "::/0"]}, "secrets": {"names": ["api"]}})");
+  return json::parse(R"({"egress": {"allowedCIDRs": ["0.0.0.0/0", "::/0"]},
+                         "secrets": {"names": ["api", "admin-token", "plain", "later", "later-token"]}})");
 }
 
 void OperatorClusterTest::ensureSandboxClass(const std::string& name, const json& spec, bool isDefault) {

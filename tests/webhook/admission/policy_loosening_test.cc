@@ -149,7 +149,7 @@ const std::vector<Case> kCases = {
      Decision::kDeny, {"deleting NetworkPolicy \"restrict-agent\""}},
     {"CreateAllowAllBesideATightPolicyDenied", {restrictAgent()}, {agentPod("agent-1")},
      [] { return create(allowAllEgress("open-everything", Json::object())); }, Decision::kDeny,
-     {"NetworkPolicy \"open-everything\" would leave 1 admitted workload", "Pod agent-1: NetworkPolicy "}},
+     {"NetworkPolicy \"open-everything\" would leave 1 admitted workload", "Pod agent-1: the egress rules of NetworkPolicies \"open-everything\", \"restrict-agent\""}},
     {"CreateAllowAllForOtherPodsAllowed", {restrictAgent()}, {agentPod("agent-1")},
      [] { return create(allowAllEgress("open-other", {{"matchLabels", {{"app", "other"}}}})); }},
     {"DeleteInANamespaceWithoutWorkloadsAllowed", {restrictAgent()}, {},
