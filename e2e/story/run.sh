@@ -299,15 +299,19 @@ step_sandbox() {
   ns="$("$PYTHON" -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1]))["metadata"].get("namespace", "agents"))' "$file")"
   name="$("$PYTHON" -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1]))["metadata"]["name"])' "$file")"
   kubectl get namespace "$ns" >/dev/null 2>&1 || kubectl create namespace "$ns" >/dev/null
-  # The example names Secret analysis-api; the operator makes no Pod until every Secret it names exists.
+  # The example names Secret analysis-api; the operator makes no Pod until every Secret it names exists, and
+  # the chart's default AgentSandboxClass lets sandboxes use only Secrets labelled sandbox-usable.
   kubectl -n "$ns" get secret analysis-api >/dev/null 2>&1 ||
     kubectl -n "$ns" create secret generic analysis-api --from-literal=api-key=demo-placeholder >/dev/null
+  kubectl -n "$ns" label secret analysis-api agentguard.io/sandbox-usable=true --overwrite >/dev/null
   printf '%s%s%s\n' "$BOLD" "$(describe "$file")" "$RESET"
   show_command "kubectl apply -f ${file#"${REPO}/"}"
   kubectl apply -f "$file" | sed "s/^/  /"
   local has_phase="kubectl -n ${ns} get agentsandbox ${name} -o jsonpath={.status.podName} | grep -q ."
-  lib_wait_for 60 "the operator to create the sandbox's pod" bash -c "$has_phase" ||
+  if ! lib_wait_for 60 "the operator to create the sandbox's pod" bash -c "$has_phase"; then
+    kubectl -n "$ns" get agentsandbox "$name" -o jsonpath='{range .status.conditions[*]}{.type}={.status} {.reason}: {.message}{"\n"}{end}' >&2 || true
     die "the operator did not create a pod for ${ns}/${name} (log: ${STATE_DIR}/logs/operator.log)"
+  fi
   echo
   show_command "kubectl -n ${ns} get agentsandboxes"
   kubectl -n "$ns" get agentsandboxes | sed 's/^/  /'
