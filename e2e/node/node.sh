@@ -747,8 +747,12 @@ cmd_runtime_check() {
     log "gVisor platform: $(cat "${STATE_DIR}/gvisor-platform")"
     for runtime in runc runsc; do
       local args=(--runtime io.containerd.runc.v2 --runc-root "${STATE_DIR}/runc")
+      # gVisor's shim hands a container its stdio only when the spec says it is a sandbox's
+      # root (the annotation CRI sets); without it runsc's sandbox inherits the pipe the shim
+      # reads create's output from, and create never returns.
       [[ "$runtime" == runc ]] ||
-        args=(--runtime io.containerd.runsc.v1 --runtime-config-path "${STATE_DIR}/runsc/runsc.toml")
+        args=(--runtime io.containerd.runsc.v1 --runtime-config-path "${STATE_DIR}/runsc/runsc.toml"
+          --annotation io.kubernetes.cri.container-type=sandbox)
       if out="$(timeout 60 ctr --address "$(containerd_socket)" --namespace k8s.io run --rm \
         --fifo-dir "${STATE_DIR}/fifo" "${args[@]}" \
         agentguard.local/toolbox:1 "check-${runtime}" sh -c 'cat /proc/version; dmesg 2>&1 | head -n 3' 2>&1)"; then
