@@ -65,13 +65,22 @@ prepare_wrapper() {
   (cd "$dir" && nice -n 15 "$go" get "${args[@]}")
 }
 
+# The build recipe of a component: bumping it rebuilds binaries built the old way (bump
+# IMAGE_RECIPE in images.sh too when the binary goes into an image).
+recipe_of() {
+  case "$1" in
+    kube-network-policies) printf '%s-xt-nfqueue\n' "$NODE_BUILD_RECIPE" ;;
+    *) printf '%s\n' "$NODE_BUILD_RECIPE" ;;
+  esac
+}
+
 # build_component NAME VERSION MODULE LDFLAGS EXTRA_GO_MOD OUT=PKG...
 build_component() {
   local name="$1" version="$2" module="$3" ldflags="$4" extra="$5"
   shift 5
   local dest
   dest="$(node_component_dir "$name" "$version")"
-  local stamp="${dest}/bin/.built-${NODE_BUILD_RECIPE}"
+  local stamp="${dest}/bin/.built-$(recipe_of "$name")"
   if [[ -f "$stamp" ]]; then
     log "${name} ${version}: cached in ${dest}/bin"
     return 0
@@ -87,7 +96,11 @@ build_component() {
   for spec in "$@"; do
     log "${name} ${version}: building ${spec%%=*}"
     src="${dest}/src"
-    [[ "${spec%%=*}" != containerd-shim-runsc-v1 ]] || src="$(prepare_gvisor_shim_wrapper "$dest")"
+    case "${spec%%=*}" in
+      containerd-shim-runsc-v1) src="$(prepare_patched_wrapper "$dest" gvisor.dev/gvisor patch_gvisor_shim)" ;;
+      kube-network-policies)
+        src="$(prepare_patched_wrapper "$dest" sigs.k8s.io/kube-network-policies patch_knp_nfqueue)" ;;
+    esac
     (cd "$src" && nice -n 15 "$go" build -ldflags "$ldflags" -o "${dest}/bin.new/${spec%%=*}" "${spec#*=}")
   done
   rm -rf "${dest}/bin"
@@ -96,26 +109,84 @@ build_component() {
   log "${name} ${version}: built in $((SECONDS - started)) s into ${dest}/bin"
 }
 
+# prepare_patched_wrapper DEST MODULE PATCH: a wrapper module (DEST/patched-src) that builds from
+# a copy of MODULE at its pinned version in which the function PATCH has changed what it must.
+# The copy lives in the cache beside the wrapper; prints the wrapper's directory.
+prepare_patched_wrapper() {
+  local dest="$1" module="$2" patch="$3" version
+  version="$(awk -v m="$module" '$1 == "require" && $2 == m { print $3 }' "${dest}/src/go.mod")"
+  [[ -n "$version" ]] || die "${module} is not required by ${dest}/src/go.mod"
+  local wrapper="${dest}/patched-src" copy="${dest}/patched-src/module"
+  rm -rf "$wrapper"
+  mkdir -p "$wrapper"
+  cp -r "${GOMODCACHE}/$(module_cache_path "$module")@${version}" "$copy"
+  chmod -R u+w "$copy"
+  "$patch" "$copy"
+  cp "${dest}/src/go.mod" "${dest}/src/go.sum" "${wrapper}/"
+  printf '\nreplace %s => ./module\n' "$module" >>"${wrapper}/go.mod"
+  printf '%s\n' "$wrapper"
+}
+
+# The module cache spells upper-case letters as !lower-case.
+module_cache_path() { sed 's/[A-Z]/!\L&/g' <<<"$1"; }
+
 # gVisor's shim lowers its own OOM score to -999 and fails the pod when the kernel refuses
 # (no CAP_SYS_RESOURCE, as on machines whose capability bounding set lacks it); containerd's own
-# shims ignore that refusal. The shim is built from a copy of the module in which that one
-# condition also lets a permission error pass (the copy lives in the cache, beside the wrapper
-# module that replaces gvisor.dev/gvisor with it). runsc is built from the module as published.
-# Prints the wrapper's directory.
-prepare_gvisor_shim_wrapper() {
-  local dest="$1" copy="${1}/shim-src/gvisor" manager
-  rm -rf "${dest}/shim-src"
-  mkdir -p "${dest}/shim-src"
-  cp -r "${GOMODCACHE}/gvisor.dev/gvisor@${NODE_GVISOR_VERSION}" "$copy"
-  chmod -R u+w "$copy"
-  manager="${copy}/pkg/shim/v1/manager.go"
+# shims ignore that refusal. In the shim's copy, that one condition also lets a permission error
+# pass. runsc is built from the module as published.
+patch_gvisor_shim() {
+  local manager="${1}/pkg/shim/v1/manager.go"
   sed -i 's/if err := sys.SetOOMScore(cmd.Process.Pid, oomScoreMax); err != nil {/if err := sys.SetOOMScore(cmd.Process.Pid, oomScoreMax); err != nil \&\& !os.IsPermission(err) {/' \
     "$manager"
   grep -q 'oomScoreMax); err != nil && !os.IsPermission(err) {' "$manager" ||
-    die "gVisor's shim no longer sets its OOM score as expected; review prepare_gvisor_shim_wrapper"
-  cp "${dest}/src/go.mod" "${dest}/src/go.sum" "${dest}/shim-src/"
-  printf '\nreplace gvisor.dev/gvisor => ./gvisor\n' >>"${dest}/shim-src/go.mod"
-  printf '%s\n' "${dest}/shim-src"
+    die "gVisor's shim no longer sets its OOM score as expected; review patch_gvisor_shim"
+}
+
+# kube-network-policies hands the first packet of each connection of a selected pod to
+# userspace with nftables' own queue expression (module nft_queue). Kernels built without
+# nft_queue but with xt_NFQUEUE (as here: "Could not process rule: No such file or directory")
+# reach the same queue through the xtables NFQUEUE target, which nftables runs via nft_compat.
+# In the copy, the two places that build the queue expression build that target instead;
+# the verdicts, the queue number and the fail-open flag are unchanged.
+patch_knp_nfqueue() {
+  local controller="${1}/pkg/networkpolicy/controller.go"
+  python3 - "$controller" <<'PY' || die "kube-network-policies no longer builds its queue as expected; review patch_knp_nfqueue"
+import sys
+path = sys.argv[1]
+text = open(path).read()
+old = """	queue := &expr.Queue{Num: uint16(c.config.QueueID)}
+	if c.config.FailOpen {
+		queue.Flag = expr.QueueFlagBypass
+	}
+"""
+if text.count(old) != 2:  # the forward chain and the DNS chain
+    sys.exit(1)
+open(path, "w").write(text.replace(old, "\tqueue := xtNFQueue(uint16(c.config.QueueID), c.config.FailOpen)\n"))
+PY
+  cat >"${1}/pkg/networkpolicy/xt_nfqueue.go" <<'GO'
+package networkpolicy
+
+import (
+	"github.com/google/nftables/binaryutil"
+	"github.com/google/nftables/expr"
+	"github.com/google/nftables/xt"
+)
+
+// xtNFQueue is the xtables NFQUEUE target, revision 3. Its info is
+// struct xt_NFQ_info_v3 { u16 queuenum; u16 queues_total; u16 flags; }, padded to 8 bytes.
+func xtNFQueue(num uint16, bypass bool) *expr.Target {
+	var flags uint16
+	if bypass {
+		flags = 1 // NFQ_FLAG_BYPASS
+	}
+	info := xt.Unknown(make([]byte, 0, 8))
+	info = append(info, binaryutil.NativeEndian.PutUint16(num)...)
+	info = append(info, binaryutil.NativeEndian.PutUint16(1)...)
+	info = append(info, binaryutil.NativeEndian.PutUint16(flags)...)
+	info = append(info, 0, 0)
+	return &expr.Target{Name: "NFQUEUE", Rev: 3, Info: &info}
+}
+GO
 }
 
 build_kubernetes() {

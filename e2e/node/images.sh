@@ -20,7 +20,7 @@ readonly SCRIPT_DIR
 # shellcheck source=SCRIPTDIR/versions.sh
 source "${SCRIPT_DIR}/versions.sh"
 
-readonly IMAGE_RECIPE=r1
+readonly IMAGE_RECIPE=r2
 readonly DEBIAN_SUITE=bookworm
 
 log() { printf 'node-images: %s\n' "$*" >&2; }
@@ -34,7 +34,7 @@ image_list() {
     "kube-network-policies:${NODE_KNP_VERSION}" "toolbox:1"
 }
 
-archive_of() { printf '%s/%s.tar\n' "$(images_dir)" "${1%%:*}"; }
+archive_of() { printf '%s/%s-%s.tar\n' "$(images_dir)" "${1%%:*}" "${1#*:}"; }
 
 # pack_image NAME:TAG ROOTFS_DIR ENTRYPOINT...: one-layer OCI archive of ROOTFS_DIR.
 pack_image() {

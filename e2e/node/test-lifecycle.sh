@@ -13,14 +13,14 @@ source "${NODE_TEST_DIR}/testlib.sh"
 
 readonly NS=node-lifecycle
 
-# sandbox NAME RESTART_POLICY SHELL_COMMAND [LIFECYCLE_EXTRA [RUNTIME_CLASS]]
+# sandbox NAME RESTART_POLICY SHELL_COMMAND [LIFECYCLE_EXTRA [SANDBOX_CLASS]]
 sandbox() {
   k apply -f - >/dev/null <<YAML
 apiVersion: agentguard.io/v1alpha1
 kind: AgentSandbox
 metadata: {name: $1, namespace: ${NS}}
 spec:
-  runtimeClassName: ${5:-gvisor}
+  ${5:+className: $5}
   lifecycle: {restartPolicy: $2${4:+, $4}}
   template:
     spec:
@@ -31,6 +31,7 @@ spec:
           image: agentguard.local/toolbox:1
           imagePullPolicy: Never
           command: [sh, -c, "$3"]
+          resources: {limits: {cpu: 500m, memory: 256Mi}}
 YAML
 }
 
@@ -119,11 +120,19 @@ missing_handler_never_runs() {
 
 main() {
   k create namespace "$NS" >/dev/null
+  # The default class runs sandboxes with RuntimeClass gvisor; this class picks one whose handler
+  # the node lacks.
   k apply -f - >/dev/null <<YAML
 apiVersion: node.k8s.io/v1
 kind: RuntimeClass
 metadata: {name: nohandler}
 handler: missing
+---
+apiVersion: agentguard.io/v1alpha1
+kind: AgentSandboxClass
+metadata: {name: nohandler}
+spec:
+  runtimeClassName: nohandler
 YAML
   sandbox never-ok Never "exit 0"
   sandbox never-fail Never "exit 3"
@@ -148,6 +157,7 @@ YAML
 
   k delete namespace "$NS" --wait=false >/dev/null
   k delete runtimeclass nohandler --wait=false >/dev/null
+  k delete agentsandboxclass nohandler --wait=false >/dev/null
   summary
 }
 

@@ -23,11 +23,24 @@ uint64_t revision(const json& object) {
   return std::strtoull(text.c_str(), nullptr, 10);
 }
 
+// A write that removed the last finalizer of an object already being deleted: the API server deleted it with
+// that write, and its DELETED event may have reached the informer before this answer.
+bool deletedByTheWrite(const json& object) {
+  if (meta(object, "deletionTimestamp").empty()) return false;
+  const json& metadata = object["metadata"];
+  return !metadata.contains("finalizers") || !metadata["finalizers"].is_array() || metadata["finalizers"].empty();
+}
+
 }  // namespace
 
 void RecentWrites::remember(Kind kind, const json& object, const std::function<kube::SharedObject()>& readCache) {
   std::lock_guard<std::mutex> lock(mutex_);
   const Key key{kind, meta(object, "namespace"), meta(object, "name")};
+  if (deletedByTheWrite(object)) {
+    // Remembered as a deletion: an object kept here could outlive its DELETED event and hide a new one forever.
+    entries_[key] = Entry{nullptr, meta(object, "uid")};
+    return;
+  }
   if (readCache) {
     const kube::SharedObject cached = readCache();
     if (cached && meta(*cached, "uid") == meta(object, "uid") && revision(object) != 0 &&

@@ -61,6 +61,32 @@ TEST(RecentWritesTest, OwnDeletionHidesTheStaleCachedObjectOnly) {
   EXPECT_EQ(writes.size(), 0u);
 }
 
+// Removing the last finalizer of a terminating object deletes it; its DELETED event can reach the informer before
+// the write's answer is remembered. The remembered write must not keep the deleted object alive, or a new object of
+// the same name would wait forever behind it.
+TEST(RecentWritesTest, WriteThatRemovedTheLastFinalizerIsADeletion) {
+  RecentWrites writes;
+  json finalized = *object("u1", "20");
+  finalized["metadata"]["deletionTimestamp"] = "2026-12-07T05:28:23Z";
+  finalized["metadata"]["finalizers"] = json::array();
+  writes.observe(Kind::kNetworkPolicy, finalized, true);  // the DELETED event came first
+  writes.remember(Kind::kNetworkPolicy, finalized);
+  EXPECT_EQ(rvOf(writes.resolve(Kind::kNetworkPolicy, "agents", "analyst", nullptr)), "none");
+  EXPECT_EQ(rvOf(writes.resolve(Kind::kNetworkPolicy, "agents", "analyst", object("u2", "25"))), "25")
+      << "a new object of the same name is seen";
+  EXPECT_EQ(rvOf(writes.resolve(Kind::kNetworkPolicy, "agents", "analyst", object("u1", "19"))), "none")
+      << "the stale cached copy of the deleted object stays hidden";
+}
+
+TEST(RecentWritesTest, TerminatingWriteWithFinalizersLeftIsAnObject) {
+  RecentWrites writes;
+  json terminating = *object("u1", "20");
+  terminating["metadata"]["deletionTimestamp"] = "2026-12-07T05:28:23Z";
+  terminating["metadata"]["finalizers"] = json::array({"example.com/other"});
+  writes.remember(Kind::kNetworkPolicy, terminating);
+  EXPECT_EQ(rvOf(writes.resolve(Kind::kNetworkPolicy, "agents", "analyst", nullptr)), "20");
+}
+
 TEST(RecentWritesTest, NonNumericVersionsLeaveTheCacheInCharge) {
   RecentWrites writes;
   writes.remember(Kind::kPod, *object("u1", "abc"));
