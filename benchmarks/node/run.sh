@@ -17,6 +17,8 @@ readonly REPO
 STATE_DIR="${REPO}/build/node-bench"
 [[ "${1:-}" != --state-dir ]] || STATE_DIR="$2"
 readonly NS=node-bench
+# shellcheck source=../../e2e/node/operator.sh
+source "${REPO}/e2e/node/operator.sh"
 OWN_CLUSTER=0
 OPERATOR_PID=""
 RESULTS="$(mktemp)"
@@ -29,7 +31,8 @@ k() { "$AGENTGUARD_KUBECTL" "$@"; }
 objects() {
   local mode="$1" name="$2"
   local container="{name: agent, image: agentguard.local/toolbox:1, imagePullPolicy: Never,
-          command: [sh, -c, 'date +%s.%N; exec sleep 3600']}"
+          command: [sh, -c, 'date +%s.%N; exec sleep 3600'],
+          resources: {limits: {cpu: 100m, memory: 64Mi}}}"
   if [[ "$mode" == operator ]]; then
     cat <<YAML
 apiVersion: agentguard.io/v1alpha1
@@ -169,12 +172,10 @@ main() {
     export AGENTGUARD_CLUSTER_ENV="${STATE_DIR}/env"
     # shellcheck disable=SC1090
     source "$AGENTGUARD_CLUSTER_ENV"
-    k apply -f "${REPO}/crds/agentguard.io_agentsandboxes.yaml" >/dev/null
-    k wait --for=condition=Established crd/agentsandboxes.agentguard.io --timeout=60s >/dev/null
-    "${REPO}/build/bin/agentguard-operator" --kubeconfig "$KUBECONFIG" \
-      --metrics-listen "" --health-listen "" \
-      >"${STATE_DIR}/logs/operator.log" 2>&1 &
-    OPERATOR_PID=$!
+    node_install_crds
+    node_apply_default_class
+    node_start_operator "${STATE_DIR}/logs/operator.log"
+    OPERATOR_PID="$NODE_OPERATOR_PID"
   else
     # shellcheck disable=SC1090
     source "$AGENTGUARD_CLUSTER_ENV"

@@ -15,6 +15,8 @@ REPO="$(cd "${NODE_DIR}/../.." && pwd)"
 readonly REPO
 readonly NS=agents
 readonly TARGETS=demo-targets
+# shellcheck source=SCRIPTDIR/operator.sh
+source "${NODE_DIR}/operator.sh"
 
 if [[ -t 1 ]]; then
   BOLD=$'\033[1m' GREEN=$'\033[32m' RED=$'\033[31m' YELLOW=$'\033[33m' DIM=$'\033[2m' RESET=$'\033[0m'
@@ -81,10 +83,12 @@ cmd_run() {
   # shellcheck disable=SC1091
   source "${dir}/cluster/env"
   note "Kubernetes ${AGENTGUARD_KUBE_VERSION}, containerd with runsc (gVisor platform ${AGENTGUARD_GVISOR_PLATFORM}), kube-network-policies, CoreDNS"
-  k apply -f "${REPO}/crds/agentguard.io_agentsandboxes.yaml" >/dev/null
-  k wait --for=condition=Established crd/agentsandboxes.agentguard.io --timeout=60s >/dev/null
-  "$operator" --kubeconfig "$KUBECONFIG" --metrics-listen "" --health-listen "" >"${dir}/logs/operator.log" 2>&1 &
-  printf '%s\n' "$!" >"${dir}/operator.pid"
+  node_install_crds || die "could not install the CRDs"
+  # The chart's default class; the Secret the example mounts is allowed by its label, as the
+  # example's header says.
+  node_apply_default_class || die "could not apply the default AgentSandboxClass"
+  NODE_OPERATOR_BINARY="$operator" node_start_operator "${dir}/logs/operator.log"
+  printf '%s\n' "$NODE_OPERATOR_PID" >"${dir}/operator.pid"
 
   k create namespace "$TARGETS" >/dev/null
   k create namespace "$NS" >/dev/null
@@ -92,6 +96,7 @@ cmd_run() {
   for ns in "$TARGETS" "$NS"; do
     k -n "$ns" create configmap node-test-scripts --from-file="${NODE_DIR}/probes/server.py" >/dev/null
   done
+  k -n "$NS" label configmap node-test-scripts agentguard.io/sandbox-usable=true >/dev/null
   server_pod api "hello from the analysis API (in-cluster stand-in)"
   server_pod other "you should not see this"
   wait_for 120 pod_ready "$TARGETS" api && wait_for 120 pod_ready "$TARGETS" other ||
@@ -101,6 +106,7 @@ cmd_run() {
   other_ip="$(k -n "$TARGETS" get pod other -o jsonpath='{.status.podIP}')"
   k -n "$TARGETS" expose pod other --name other --port 8080 >/dev/null
   k -n "$NS" create secret generic analysis-api --from-literal=api-key=demo >/dev/null
+  k -n "$NS" label secret analysis-api agentguard.io/sandbox-usable=true >/dev/null
 
   say "${BOLD}examples/agentsandbox.yaml on the node${RESET} (allow-list: the api pod ${api_ip}/32 on 8080; image: the toolbox)"
   show_command "kubectl apply -f examples/agentsandbox.yaml"

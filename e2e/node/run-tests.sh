@@ -15,6 +15,8 @@ STATE_DIR="${REPO}/build/node-cluster"
 if [[ "${1:-}" == --state-dir ]]; then
   STATE_DIR="$2"
 fi
+# shellcheck source=SCRIPTDIR/operator.sh
+source "${NODE_TEST_DIR}/operator.sh"
 OWN_CLUSTER=0
 OPERATOR_PID=""
 PASSED=0
@@ -42,38 +44,15 @@ run_suite() {
   log "$(basename "$1") took $((SECONDS - started)) s"
 }
 
-# The chart's default AgentSandboxClass, rendered by helm from the chart, with one change: the
-# tests' destinations are pods on this node, so the pod CIDR is not among the denied blocks (the
-# chart denies 10.0.0.0/8), and the Secret and ConfigMap the tests mount are allowed by name.
-apply_default_class() {
-  local helm
-  helm="$("${REPO}/e2e/tools/install-helm.sh")" || { log "could not install Helm"; return 1; }
-  "$helm" template node-tests "${REPO}/charts/agentguard" --show-only templates/sandboxclass.yaml \
-    --set runtimeClass.create=false \
-    --set 'sandboxClass.egress.deniedCIDRs={172.16.0.0/12,192.168.0.0/16,100.64.0.0/10,fc00::/7,fe80::/10}' \
-    --set 'sandboxClass.secrets.names={analysis-api}' \
-    --set 'sandboxClass.configMaps.names={node-test-scripts}' |
-    "$AGENTGUARD_KUBECTL" apply -f - >/dev/null
-}
-
 start_operator() {
   # shellcheck disable=SC1090
   source "$AGENTGUARD_CLUSTER_ENV"
-  "$AGENTGUARD_KUBECTL" apply -f "${REPO}/crds/agentguard.io_agentsandboxes.yaml" \
-    -f "${REPO}/crds/agentguard.io_agentsandboxclasses.yaml" >/dev/null
-  # kubectl wait fails at once while the new CRD has no conditions yet, so poll.
-  local deadline=$((SECONDS + 60))
-  until [[ "$("$AGENTGUARD_KUBECTL" get crd agentsandboxes.agentguard.io \
-    -o jsonpath='{.status.conditions[?(@.type=="Established")].status}')" == True ]]; do
-    ((SECONDS < deadline)) || { log "CRD agentsandboxes.agentguard.io not Established after 60 s"; return 1; }
-    sleep 0.5
-  done
-  apply_default_class || return 1
-  "${REPO}/build/bin/agentguard-operator" --kubeconfig "$KUBECONFIG" \
-    --allowed-runtime-classes gvisor,nohandler \
-    --metrics-listen "" --health-listen "" \
-    >"${AGENTGUARD_CLUSTER_STATE_DIR}/logs/operator.log" 2>&1 &
-  OPERATOR_PID=$!
+  node_install_crds || return 1
+  # The Secret and ConfigMap the tests' sandboxes mount are allowed by name.
+  node_apply_default_class --set 'sandboxClass.secrets.names={analysis-api}' \
+    --set 'sandboxClass.configMaps.names={node-test-scripts}' || return 1
+  node_start_operator "${AGENTGUARD_CLUSTER_STATE_DIR}/logs/operator.log" --allowed-runtime-classes gvisor,nohandler
+  OPERATOR_PID="$NODE_OPERATOR_PID"
 }
 
 stop_operator() {
@@ -94,6 +73,7 @@ main() {
   [[ "$(id -u)" == 0 ]] || { log "the node needs root"; printf '0 passed, 1 failed\n'; exit 1; }
   [[ -x "${REPO}/build/bin/agentguard-operator" ]] || { log "build first: scripts/build.sh"; exit 1; }
   trap finish EXIT
+  trap 'exit 143' TERM INT  # so a timeout still stops the operator and the cluster
   if [[ -z "${AGENTGUARD_CLUSTER_ENV:-}" ]]; then
     "${REPO}/e2e/cluster/cluster.sh" down --state-dir "$STATE_DIR" >/dev/null 2>&1 || true
     OWN_CLUSTER=1

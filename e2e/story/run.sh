@@ -344,8 +344,8 @@ print("status.phase: %s   (no kubelet here; on a gVisor node it runs under runsc
 ' | sed 's/^/  /'
 }
 
-# The climax on a real node: needs root and the node's binaries (e2e/cluster/cluster.sh install --node,
-# tens of minutes the first time; later runs take seconds to check).
+# The climax on a real node: needs root; installs the node's binaries and images first
+# (e2e/cluster/cluster.sh install --node: tens of minutes the first time, a second when cached).
 step_node() {
   heading "4. The same sandbox on a real node: gVisor, and its NetworkPolicy enforced"
   if [[ ! -x "${BIN_DIR}/agentguard-operator" ]]; then
@@ -353,9 +353,6 @@ step_node() {
     return 0
   elif [[ "$(id -u)" != 0 ]]; then
     note "(left out: the node runs containerd, CNI and iptables, which need root)"
-    return 0
-  elif [[ "${AGENTGUARD_STORY_NODE:-}" != 1 ]] && ! "${REPO}/e2e/node/node.sh" installed; then
-    note "(left out: the node is not installed; run e2e/cluster/cluster.sh install --node, or set AGENTGUARD_STORY_NODE=1)"
     return 0
   fi
   run_with_progress "Node binaries and images (first run: builds Kubernetes, gVisor, CoreDNS from Go)" \

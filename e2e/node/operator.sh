@@ -1,0 +1,42 @@
+# shellcheck shell=bash
+# agentguard's operator on a node cluster, as the node tests, the benchmark and the demo run it: the
+# CRDs, the chart's default AgentSandboxClass, and build/bin/agentguard-operator as a local process.
+# Sourced, never run; the caller has sourced the cluster's env file and defines REPO.
+
+# The chart's default AgentSandboxClass, rendered by helm from the chart with one change: the
+# destinations here are pods on this node, so the pod CIDR (inside 10.0.0.0/8, which the chart
+# denies) stays allowed. Extra --set arguments are passed on (for example the Secrets and
+# ConfigMaps a caller's sandboxes use).
+node_apply_default_class() {
+  local helm
+  helm="$("${REPO}/e2e/tools/install-helm.sh")" || { echo "could not install Helm" >&2; return 1; }
+  "$helm" template node "${REPO}/charts/agentguard" --show-only templates/sandboxclass.yaml \
+    --set runtimeClass.create=false \
+    --set 'sandboxClass.egress.deniedCIDRs={172.16.0.0/12,192.168.0.0/16,100.64.0.0/10,fc00::/7,fe80::/10}' \
+    "$@" | "$AGENTGUARD_KUBECTL" apply -f - >/dev/null
+}
+
+# Installs both CRDs and waits until they are served (kubectl wait fails at once while a new CRD
+# has no conditions yet, so this polls).
+node_install_crds() {
+  "$AGENTGUARD_KUBECTL" apply -f "${REPO}/crds/agentguard.io_agentsandboxes.yaml" \
+    -f "${REPO}/crds/agentguard.io_agentsandboxclasses.yaml" >/dev/null || return 1
+  local crd deadline=$((SECONDS + 60))
+  for crd in agentsandboxes.agentguard.io agentsandboxclasses.agentguard.io; do
+    until [[ "$("$AGENTGUARD_KUBECTL" get crd "$crd" \
+      -o jsonpath='{.status.conditions[?(@.type=="Established")].status}')" == True ]]; do
+      ((SECONDS < deadline)) || { echo "CRD ${crd} not Established after 60 s" >&2; return 1; }
+      sleep 0.5
+    done
+  done
+}
+
+# node_start_operator LOG_FILE [OPERATOR_FLAG...]: starts the operator (NODE_OPERATOR_BINARY, default
+# build/bin/agentguard-operator) in the background; sets NODE_OPERATOR_PID.
+node_start_operator() {
+  local log_file="$1"
+  shift
+  "${NODE_OPERATOR_BINARY:-${REPO}/build/bin/agentguard-operator}" --kubeconfig "$KUBECONFIG" \
+    --metrics-listen "" --health-listen "" "$@" >"$log_file" 2>&1 &
+  NODE_OPERATOR_PID=$!
+}
