@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <limits>
 #include <random>
+#include <set>
 #include <string>
 #include <thread>
 #include <utility>
@@ -157,6 +158,105 @@ TEST(StrictJsonTest, MalformedInputNamesLineAndColumn) {
     const std::string message = rejection(c.text);
     EXPECT_THAT(message, HasSubstr("malformed JSON at " + c.where)) << c.name << ": " << message;
   }
+}
+
+// Where JSON readers often part ways, what is accepted reads exactly as nlohmann reads it: the same
+// value, of the same type (integer, unsigned or double), written back the same way.
+TEST(StrictJsonTest, ReadsTheEdgesAsNlohmannDoes) {
+  for (const std::string text :
+       {"-0", "-0.0", "0.0", "0e5", "-0E-0", "1e-400", "-1e-400", "4.9e-324", "1.7976931348623157e308",
+        "9223372036854775807", "9223372036854775808", "-9223372036854775808", "-9223372036854775809",
+        "18446744073709551615", "18446744073709551616", "01", "-", "1e999",
+        R"("\u0000")", R"("\uDBFF\uDFFF")", R"("\ud83d\ude00")", "\"\xEF\xBF\xBF\"", "\"\xF4\x8F\xBF\xBF\"",
+        "\xEF\xBB\xBF \n{}", " \t\r\n[ ]", R"({"":""})", R"({"a":{},"A":[]})"}) {
+    if (!Json::accept(text)) {
+      EXPECT_FALSE(parseStrictJson(text).ok()) << text;
+      continue;
+    }
+    const auto parsed = parseStrictJson(text);
+    ASSERT_TRUE(parsed.ok()) << text << ": " << parsed.error().message;
+    const Json reference = Json::parse(text);
+    EXPECT_EQ(parsed->type(), reference.type()) << text;
+    EXPECT_EQ(parsed->dump(), reference.dump()) << text;
+  }
+}
+
+// Every kind of refusal, word for word: the reason, and the line and column of the character at fault
+// (for the limits and duplicate keys, which no single character causes, none).
+TEST(StrictJsonTest, NamesEachProblemWordForWord) {
+  struct Case {
+    std::string name;
+    std::string text;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {"Empty", "", " at line 1, column 1: expected a value, found the end of the input"},
+      {"OnlyAByteOrderMark", "\xEF\xBB\xBF", " at line 1, column 4: expected a value, found the end of the input"},
+      {"ByteOrderMarkAfterTheValue", "[1]\xEF\xBB\xBF", " at line 1, column 4: expected the end of the input, found byte 0xEF"},
+      {"BrokenByteOrderMark", "\xEF\xBB[1]", " at line 1, column 1: expected a value, found byte 0xEF"},
+      {"TruncatedLiteral", R"({"a": tru})", " at line 1, column 7: invalid literal; expected true"},
+      {"WrongLiteral", "nul", " at line 1, column 1: invalid literal; expected null"},
+      {"FalseLiteral", "[fals]", " at line 1, column 2: invalid literal; expected false"},
+      {"PlusSign", "+1", " at line 1, column 1: expected a value, found '+'"},
+      {"BareMinus", "[-]", " at line 1, column 3: expected a digit after '-', found ']'"},
+      {"MinusLetter", "-x", " at line 1, column 2: expected a digit after '-', found 'x'"},
+      {"BareFraction", "1.x", " at line 1, column 3: expected a digit after '.', found 'x'"},
+      {"BareExponent", "1e+", " at line 1, column 4: expected a digit in the exponent, found the end of the input"},
+      {"Overflow", "[1e400]", " at line 1, column 2: number 1e400 is out of range"},
+      {"NegativeOverflow", "-1.5e400", " at line 1, column 1: number -1.5e400 is out of range"},
+      {"LeadingZero", "01", " at line 1, column 2: expected the end of the input, found '1'"},
+      {"LeadingZeroInArray", "[01]", " at line 1, column 3: expected ',' or ']', found '1'"},
+      {"Hex", "0x10", " at line 1, column 2: expected the end of the input, found 'x'"},
+      {"InvalidEscape", R"("ab\x")", " at line 1, column 4: invalid escape \\x in a string"},
+      {"ShortUnicodeEscape", R"("\u12")", " at line 1, column 2: \\u must be followed by four hex digits"},
+      {"LoneLowSurrogate", R"("\udc00")",
+       " at line 1, column 2: UTF-16 low surrogate \\udc00 without a high surrogate before it"},
+      {"LoneHighSurrogate", R"("x\uD800\u0041")",
+       " at line 1, column 3: UTF-16 high surrogate \\uD800 must be followed by a low surrogate"},
+      {"HighSurrogateAtTheEnd", R"("\ud800")",
+       " at line 1, column 2: UTF-16 high surrogate \\ud800 must be followed by a low surrogate"},
+      {"ControlCharacter", "\"a\x01\"", " at line 1, column 3: control character byte 0x01 in a string; escape it"},
+      {"ControlCharacterAfterAnEscape", "\"\\n\tx\"", " at line 1, column 4: control character byte 0x09 in a string; escape it"},
+      {"InvalidUtf8", "\"\xC3\x28\"", " at line 1, column 2: invalid UTF-8 (byte 0xC3) in a string"},
+      {"InvalidUtf8AfterAnEscape", "\"\\n\xFF\"", " at line 1, column 4: invalid UTF-8 (byte 0xFF) in a string"},
+      {"EncodedSurrogate", "\"\xED\xA0\x80\"", " at line 1, column 2: invalid UTF-8 (byte 0xED) in a string"},
+      {"OverlongEncoding", "\"\xC0\xAF\"", " at line 1, column 2: invalid UTF-8 (byte 0xC0) in a string"},
+      {"BeyondU10FFFF", "\"\xF4\x90\x80\x80\"", " at line 1, column 2: invalid UTF-8 (byte 0xF4) in a string"},
+      {"UnterminatedString", "[\"abc", " at line 1, column 6: unterminated string"},
+      {"UnterminatedAfterABackslash", "\"abc\\", " at line 1, column 6: unterminated string"},
+      {"UnterminatedAfterAnEscape", "\"\\n", " at line 1, column 4: unterminated string"},
+      {"KeyNotAString", "{1: 2}", " at line 1, column 2: expected an object key (a string), found '1'"},
+      {"TrailingCommaInObject", R"({"a": 1,})", " at line 1, column 9: expected an object key (a string), found '}'"},
+      {"MissingColon", "{\n  \"a\" 1\n}", " at line 2, column 7: expected ':' after an object key, found '1'"},
+      {"MissingCommaInObject", R"({"a": 1 "b": 2})", " at line 1, column 9: expected ',' or '}', found '\"'"},
+      {"MissingCommaInArray", R"({"spec": [1 2]})", " at line 1, column 13: expected ',' or ']', found '2'"},
+      {"TrailingCommaInArray", "[1,]", " at line 1, column 4: expected a value, found ']'"},
+      {"UnclosedArray", "{\n  \"a\": [1,\n", " at line 3, column 1: expected a value, found the end of the input"},
+      {"UnclosedObject", R"({"a": 1)", " at line 1, column 8: expected ',' or '}', found the end of the input"},
+      {"SecondDocument", "{} {}", " at line 1, column 4: expected the end of the input, found '{'"},
+      {"NulAfterTheValue", std::string("{}\0", 3), " at line 1, column 3: expected the end of the input, found byte 0x00"},
+      {"WhitespaceOtherThanJsons", "[1,\f2]", " at line 1, column 4: expected a value, found byte 0x0C"},
+      // A repeated key is refused as soon as it is read, before what follows it.
+      {"DuplicateBeforeATruncation", R"({"a": 1, "a")",
+       ": duplicate key \"a\" at the top level; each key may appear once per object"},
+      {"DuplicateBeforeASyntaxError", R"({"x": [{"a": 1, "\u0061" 2}]})",
+       ": duplicate key \"a\" at x[0]; each key may appear once per object"},
+      {"DuplicateWithAQuoteInThePath", R"({"a\"b": {"c": 1, "c": 2}})",
+       ": duplicate key \"c\" at [\"a\\\"b\"]; each key may appear once per object"},
+  };
+  // nlohmann::json::parse refuses the others too: it reads a repeated key (keeping the last value), and it
+  // stops at a NUL byte as if the input ended there.
+  const std::set<std::string> nlohmannReads = {"DuplicateWithAQuoteInThePath", "NulAfterTheValue"};
+  for (const auto& c : cases) {
+    EXPECT_EQ(rejection(c.text), "malformed JSON" + c.message) << c.name;
+    EXPECT_EQ(Json::accept(c.text), nlohmannReads.count(c.name) == 1) << c.name;
+  }
+  // An error before a limit is reached, or the limit on a container before its depth.
+  ParseLimits limits;
+  limits.maxNodes = 1;
+  EXPECT_EQ(rejection("[tru]", limits), "malformed JSON at line 1, column 2: invalid literal; expected true");
+  limits.maxDepth = 1;
+  EXPECT_EQ(rejection("[[]]", limits), "malformed JSON: document has more than 1 values");
 }
 
 TEST(StrictJsonTest, WhitespaceAfterTheValueIsFine) {
