@@ -10,7 +10,6 @@
 #include <random>
 #include <set>
 #include <string>
-#include <thread>
 #include <utility>
 #include <vector>
 
@@ -284,9 +283,8 @@ TEST(StrictJsonTest, ReadsNumbersAsNlohmannDoes) {
   }
 }
 
-// recycleJson hands the parts of a DOM to the next one read on the thread: whatever shape, keys and
-// strings the next document has, it must read exactly as a fresh parse would.
-TEST(StrictJsonRecycleTest, ReusedPartsReadLikeFreshOnes) {
+// Documents of every shape read exactly as nlohmann reads them, whatever was read before.
+TEST(StrictJsonTest, ReadsDocumentsAsNlohmannDoes) {
   const std::vector<std::string> documents = {
       R"({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "a", "labels": {"app": "x"}}})",
       R"({"a-key-longer-than-the-short-string-buffer": "a value longer than the short string buffer",
@@ -297,65 +295,16 @@ TEST(StrictJsonRecycleTest, ReusedPartsReadLikeFreshOnes) {
       R"("just a string")",
       R"({})",
   };
-  for (const auto& before : documents) {
-    for (const auto& after : documents) {
-      auto first = parseStrictJson(before);
-      ASSERT_TRUE(first.ok()) << first.error().message;
-      recycleJson(*first);
-      EXPECT_TRUE(first->is_null());
-      const auto second = parseStrictJson(after);
-      ASSERT_TRUE(second.ok()) << second.error().message;
-      EXPECT_EQ(*second, Json::parse(after)) << before << " then " << after;
-      EXPECT_EQ(second->dump(), Json::parse(after).dump()) << before << " then " << after;
-    }
+  for (const auto& text : documents) {
+    const auto parsed = parseStrictJson(text);
+    ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+    EXPECT_EQ(*parsed, Json::parse(text)) << text;
+    EXPECT_EQ(parsed->dump(), Json::parse(text).dump()) << text;
   }
 }
 
-TEST(StrictJsonRecycleTest, TakesAnyValueApart) {
-  std::vector<Json> values = {Json(), Json(1), Json(-2.5), Json(true), Json("text"), Json::object(), Json::array(),
-                              Json::binary({1, 2, 3}), Json::parse(R"({"a": [1, {"b": "c"}, []], "d": {}})")};
-  // Deeper than any parse limit: taking it apart must not recurse.
-  Json deep = "bottom";
-  for (int i = 0; i < 100000; ++i) {
-    Json outer = i % 2 == 0 ? Json::array() : Json::object();
-    if (outer.is_array()) {
-      outer.push_back(std::move(deep));
-    } else {
-      outer["k"] = std::move(deep);
-    }
-    deep = std::move(outer);
-  }
-  values.push_back(std::move(deep));
-  // More parts, and longer ones, than a thread keeps.
-  Json wide = Json::object();
-  for (int i = 0; i < 20000; ++i) wide["key-" + std::to_string(i)] = std::string(static_cast<size_t>(i % 300), 'v');
-  values.push_back(std::move(wide));
-  for (Json& value : values) {
-    recycleJson(value);
-    EXPECT_TRUE(value.is_null());
-  }
-  const std::string text = R"({"key-1": "v", "key-2": ["vv", {"key-3": "vvv"}]})";
-  EXPECT_EQ(*parseStrictJson(text), Json::parse(text));
-}
-
-// Members handed over by recycleJson still refuse duplicates, with the same message.
-TEST(StrictJsonRecycleTest, RefusesDuplicatesWithReusedMembers) {
-  auto filler = parseStrictJson(R"({"a": {"b": {"c": 1, "d": 2}}, "e": [{"f": 1}, {"g": "h"}]})");
-  ASSERT_TRUE(filler.ok());
-  for (const std::string text : {R"({"a": {"x": 1, "x": 2}})", R"({"e": [{"f": 1, "f": 1}]})"}) {
-    const std::string fresh = rejection(text);
-    recycleJson(*filler);
-    EXPECT_EQ(rejection(text), fresh) << text;
-    filler = parseStrictJson(R"({"a": {"b": {"c": 1, "d": 2}}, "e": [{"f": 1}, {"g": "h"}]})");
-    ASSERT_TRUE(filler.ok());
-  }
-  EXPECT_THAT(rejection(R"({"a": {"x": 1, "x": 2}})"), HasSubstr("duplicate key \"x\" at a;"));
-}
-
-// Random documents over a few keys, mostly in key order (so that the next document is read into the
-// last one in place), some out of order and a few with a repeated key, read one after the other on one
-// thread with each let go before the next: every one reads exactly as nlohmann reads it, and every
-// repeated key is refused as a fresh reader refuses it, whatever the document before left behind.
+// Random documents over a few keys, mostly in key order, some out of order and a few with a repeated
+// key: every one reads exactly as nlohmann reads it, or is refused for its repeated key.
 class RandomDocument {
  public:
   explicit RandomDocument(uint32_t seed) : random_(seed) {}
@@ -414,102 +363,37 @@ class RandomDocument {
   bool repeats_ = false;
 };
 
-TEST(StrictJsonRecycleTest, ReadsEachDocumentIntoTheLastAsAFreshParseWould) {
+TEST(StrictJsonTest, ReadsRandomDocumentsAsNlohmannDoes) {
   RandomDocument documents(11);
-  std::vector<std::string> texts;
-  std::vector<bool> repeated;
+  size_t refused = 0;
   for (int i = 0; i < 3000; ++i) {
     bool repeatsAKey = false;
-    texts.push_back(documents.next(repeatsAKey));
-    repeated.push_back(repeatsAKey);
-  }
-  // What a reader with nothing to reuse says about each, on a thread of its own.
-  std::vector<std::string> freshRejections(texts.size());
-  std::thread([&] {
-    for (size_t i = 0; i < texts.size(); ++i) {
-      if (repeated[i]) freshRejections[i] = rejection(texts[i]);
-    }
-  }).join();
-  size_t refused = 0;
-  for (size_t i = 0; i < texts.size(); ++i) {
-    auto parsed = parseStrictJson(texts[i]);
-    if (repeated[i]) {
-      ASSERT_FALSE(parsed.ok()) << texts[i];
-      EXPECT_EQ(parsed.error().message, freshRejections[i]) << texts[i];
+    const std::string text = documents.next(repeatsAKey);
+    auto parsed = parseStrictJson(text);
+    if (repeatsAKey) {
+      ASSERT_FALSE(parsed.ok()) << text;
+      EXPECT_THAT(parsed.error().message, HasSubstr("; each key may appear once per object")) << text;
       ++refused;
       continue;
     }
-    ASSERT_TRUE(parsed.ok()) << parsed.error().message << "\n" << texts[i];
-    const Json expected = Json::parse(texts[i]);
-    ASSERT_EQ(*parsed, expected) << "after " << (i > 0 ? texts[i - 1] : "") << "\nread " << texts[i];
-    ASSERT_EQ(parsed->dump(), expected.dump()) << texts[i];
-    recycleJson(*parsed);
+    ASSERT_TRUE(parsed.ok()) << parsed.error().message << "\n" << text;
+    const Json expected = Json::parse(text);
+    ASSERT_EQ(*parsed, expected) << text;
+    ASSERT_EQ(parsed->dump(), expected.dump()) << text;
   }
   EXPECT_GT(refused, 10u);
 }
 
-// A document refused halfway through leaves a DOM of old and new parts behind; what is read next, into
-// that DOM or the template, is still exactly the next document.
-TEST(StrictJsonRecycleTest, ReadsCorrectlyAfterARefusedDocument) {
-  const std::string good = R"({"a": {"b": [1, 2, {"c": "d"}], "e": "f"}, "g": [true, null]})";
-  const std::string other = R"({"a": {"b": [], "z": {"y": "x"}}, "h": "i"})";
-  for (const std::string bad : {R"({"a": {"b": [1, 2, {"c": "d"}], "e": "f"}, "g": [true, nul)",
-                                R"({"a": {"b": [7, 8, {"c": "d", "c": 1})", R"({"a": {"e": 1, "b": 2, "b": 3}})"}) {
-    auto first = parseStrictJson(good);
-    ASSERT_TRUE(first.ok());
-    recycleJson(*first);
-    StrictJsonReader reader(bad);
-    Json partial;
-    EXPECT_FALSE(reader.readValue(partial) && reader.finish()) << bad;
-    recycleJson(partial);
-    for (const auto& text : {other, good}) {
-      auto next = parseStrictJson(text);
-      ASSERT_TRUE(next.ok()) << next.error().message;
-      EXPECT_EQ(next->dump(), Json::parse(text).dump()) << bad << " then " << text;
-      recycleJson(*next);
-    }
-  }
-}
-
-// The reader a caller drives to build only what it needs.
-TEST(StrictJsonReaderTest, HandsOverMembersAndBuildsOnlyWhatIsRead) {
-  const std::string text =
-      R"({"kind": "Pod", "skipped": {"deep": [1, {"x": true}]}, "spec": {"a": 1}, "list": ["x", 2, "y"], "on": true})";
-  StrictJsonReader reader(text);
-  std::string kind;
-  Json spec;
-  std::vector<std::string> list;
-  bool on = false;
-  std::string_view raw;
-  ASSERT_TRUE(reader.readObject([&](std::string_view key) {
-    if (key == "kind") reader.readString(kind);
-    if (key == "spec") reader.readValue(spec);
-    if (key == "on") reader.readBoolean(on);
-    if (key == "list") {
-      reader.readArray([&](size_t) {
-        if (reader.peek() == StrictJsonReader::Type::kString) reader.readString(list.emplace_back());
-      });
-    }
-    if (key == "skipped") reader.skipValue(&raw);
-  })) << reader.error().message;
-  ASSERT_TRUE(reader.finish()) << reader.error().message;
-  EXPECT_EQ(kind, "Pod");
-  EXPECT_EQ(spec, Json::parse(R"({"a": 1})"));
-  EXPECT_EQ(list, (std::vector<std::string>{"x", "y"}));
-  EXPECT_TRUE(on);
-  EXPECT_EQ(raw, R"({"deep": [1, {"x": true}]})");
-}
-
-TEST(StrictJsonReaderTest, ChecksWhatItSkipsAsIfItWereBuilt) {
+// A problem is found wherever it sits, deep inside values no caller reads, with the same message.
+TEST(StrictJsonTest, ChecksEveryPartOfTheDocument) {
   struct Case {
     std::string name;
     std::string text;
     std::string message;
   };
   const std::vector<Case> cases = {
-      {"DuplicateKeyInAnUnreadMember", R"({"kind": "Pod", "spec": {"a": {"x": 1, "x": 2}}})",
+      {"DuplicateKeyInANestedMember", R"({"kind": "Pod", "spec": {"a": {"x": 1, "x": 2}}})",
        "duplicate key \"x\" at spec.a"},
-      {"DuplicateKeyOfTheReadObject", R"({"kind": "Pod", "kind": "Service"})", "duplicate key \"kind\" at the top level"},
       {"EscapedDuplicate", R"({"spec": {"ab": 1, "a\u0062": 2}})", "duplicate key \"ab\" at spec"},
       {"DuplicateAmongManyKeys", [] {
          std::string text = R"({"spec": {)";
@@ -521,40 +405,14 @@ TEST(StrictJsonReaderTest, ChecksWhatItSkipsAsIfItWereBuilt) {
       {"Syntax", R"({"spec": [1 2]})", "malformed JSON at line 1, column 13: expected ',' or ']'"},
       {"TrailingContent", R"({"kind": "Pod"} x)", "malformed JSON at line 1, column 17"},
   };
-  for (const auto& c : cases) {
-    StrictJsonReader reader(c.text);
-    std::string kind;
-    const bool ok = reader.readObject([&](std::string_view key) {
-      if (key == "kind") reader.readString(kind);
-    }) && reader.finish();
-    EXPECT_FALSE(ok) << c.name;
-    EXPECT_THAT(reader.error().message, HasSubstr(c.message)) << c.name;
-    EXPECT_EQ(reader.error().message, parseStrictJson(c.text).error().message) << c.name;
-  }
-}
+  for (const auto& c : cases) EXPECT_THAT(rejection(c.text), HasSubstr(c.message)) << c.name;
 
-TEST(StrictJsonReaderTest, CountsSkippedValuesTowardTheLimits) {
   ParseLimits limits;
   limits.maxNodes = 5;
-  StrictJsonReader counted(R"({"a": [1, 2, 3, 4, 5]})", limits);
-  EXPECT_FALSE(counted.readObject([](std::string_view) {}));
-  EXPECT_THAT(counted.error().message, HasSubstr("more than 5 values"));
-
+  EXPECT_THAT(rejection(R"({"a": [1, 2, 3, 4, 5]})", limits), HasSubstr("more than 5 values"));
   limits = {};
   limits.maxDepth = 3;
-  StrictJsonReader deep(R"({"a": [[{}]]})", limits);
-  EXPECT_FALSE(deep.readObject([](std::string_view) {}));
-  EXPECT_THAT(deep.error().message, HasSubstr("nesting deeper than 3 levels"));
-}
-
-TEST(StrictJsonReaderTest, StopsAtTheFirstProblem) {
-  StrictJsonReader reader(R"({"a": tru})");
-  EXPECT_EQ(reader.peek(), StrictJsonReader::Type::kObject);
-  EXPECT_FALSE(reader.readObject([](std::string_view) {}));
-  EXPECT_TRUE(reader.failed());
-  EXPECT_EQ(reader.peek(), StrictJsonReader::Type::kInvalid);
-  EXPECT_FALSE(reader.finish());
-  EXPECT_THAT(reader.error().message, HasSubstr("line 1, column 7"));
+  EXPECT_THAT(rejection(R"({"a": [[{}]]})", limits), HasSubstr("nesting deeper than 3 levels"));
 }
 
 }  // namespace
