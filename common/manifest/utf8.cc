@@ -53,4 +53,13 @@ void appendUtf8(std::string& out, char32_t point) {
   }
 }
 
+bool isWellFormedUtf8(std::string_view text) {
+  char32_t point = 0;
+  for (size_t at = 0, length = 0; at < text.size(); at += length) {
+    length = decodeUtf8(text, at, point);
+    if (length == 0) return false;
+  }
+  return true;
+}
+
 }  // namespace agentguard::manifest
