@@ -1,8 +1,8 @@
 // A recursive-descent JSON reader that builds an nlohmann::json DOM and refuses, besides what is not
 // JSON, duplicate keys and what is over the limits. It is written out rather than driven by
 // nlohmann's SAX parser so that every refusal names the character at fault, by line and column, and
-// what was expected instead (nlohmann words its errors its own way and places them after the token),
-// and so that a repeated key is refused as soon as it is read. Recursion is bounded by the depth limit.
+// what was expected there: nlohmann words its errors its own way, places them after the token, and
+// stops reading at a NUL byte. Recursion is bounded by the depth limit; nothing outlives a call.
 #include "common/manifest/strict_json.h"
 
 #include <algorithm>
