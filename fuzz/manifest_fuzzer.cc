@@ -14,6 +14,7 @@
 #include "common/manifest/manifest_object.h"
 #include "common/manifest/yaml_scalar.h"
 #include "common/manifest/yaml_tags.h"
+#include "common/manifest/utf8.h"
 #include "common/manifest/yaml_text.h"
 
 namespace {

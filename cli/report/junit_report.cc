@@ -1,51 +1,16 @@
 // JUnit XML output for CI dashboards: one <testsuite> per input, one <testcase> per checked object,
 // a <failure> per deny finding; warn and audit findings are reported in the test case's <system-out>.
-#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "cli/report/check_report.h"
+#include "common/manifest/utf8.h"
 
 namespace agentguard::cli {
 namespace {
 
 constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
-
-// Reads one UTF-8 sequence at `i`; returns its length, or 0 when it is not well-formed (overlong,
-// surrogate, beyond U+10FFFF or truncated).
-size_t utf8Sequence(std::string_view text, size_t i, uint32_t& codePoint) {
-  const auto byte = [&](size_t at) { return static_cast<unsigned char>(text[at]); };
-  const unsigned char lead = byte(i);
-  size_t length = 0;
-  uint32_t minimum = 0;
-  if (lead < 0x80) {
-    codePoint = lead;
-    return 1;
-  }
-  if (lead >= 0xC2 && lead <= 0xDF) {
-    length = 2;
-    codePoint = lead & 0x1Fu;
-    minimum = 0x80;
-  } else if (lead >= 0xE0 && lead <= 0xEF) {
-    length = 3;
-    codePoint = lead & 0x0Fu;
-    minimum = 0x800;
-  } else if (lead >= 0xF0 && lead <= 0xF4) {
-    length = 4;
-    codePoint = lead & 0x07u;
-    minimum = 0x10000;
-  } else {
-    return 0;
-  }
-  if (i + length > text.size()) return 0;
-  for (size_t k = 1; k < length; ++k) {
-    if ((byte(i + k) & 0xC0u) != 0x80u) return 0;
-    codePoint = (codePoint << 6) | (byte(i + k) & 0x3Fu);
-  }
-  if (codePoint < minimum || codePoint > 0x10FFFF || (codePoint >= 0xD800 && codePoint <= 0xDFFF)) return 0;
-  return length;
-}
 
 // Escapes text for XML 1.0 character data or a double-quoted attribute. Characters XML 1.0 cannot carry
 // at all (control characters other than tab, newline and carriage return, U+FFFE, U+FFFF) and
@@ -54,8 +19,8 @@ std::string escapeXml(std::string_view text, bool attribute) {
   std::string out;
   out.reserve(text.size() + 16);
   for (size_t i = 0; i < text.size();) {
-    uint32_t codePoint = 0;
-    const size_t length = utf8Sequence(text, i, codePoint);
+    char32_t codePoint = 0;
+    const size_t length = manifest::decodeUtf8(text, i, codePoint);
     if (length == 0) {
       out += kReplacement;
       ++i;

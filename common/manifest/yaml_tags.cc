@@ -4,7 +4,7 @@
 #include <string>
 
 #include "common/manifest/yaml_scalar.h"
-#include "common/manifest/yaml_text.h"
+#include "common/manifest/utf8.h"
 
 namespace agentguard::manifest {
 namespace {

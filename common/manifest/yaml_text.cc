@@ -1,48 +1,12 @@
 #include "common/manifest/yaml_text.h"
 
-#include <cstdint>
 #include <cstdio>
 #include <string>
 
+#include "common/manifest/utf8.h"
+
 namespace agentguard::manifest {
 namespace {
-
-constexpr char32_t kInvalid = 0xFFFFFFFF;
-
-// Decodes the character at `at`, setting `length` to its size in bytes; kInvalid (length 1) for a byte
-// that does not start a well-formed sequence.
-char32_t decodeAt(std::string_view text, size_t at, size_t& length) {
-  const auto byte = [&](size_t i) { return static_cast<unsigned char>(text[i]); };
-  const unsigned char lead = byte(at);
-  length = 1;
-  if (lead < 0x80) return lead;
-  size_t size = 0;
-  char32_t point = 0;
-  char32_t minimum = 0;
-  if (lead >= 0xC2 && lead <= 0xDF) {
-    size = 2;
-    point = lead & 0x1F;
-    minimum = 0x80;
-  } else if (lead >= 0xE0 && lead <= 0xEF) {
-    size = 3;
-    point = lead & 0x0F;
-    minimum = 0x800;
-  } else if (lead >= 0xF0 && lead <= 0xF4) {
-    size = 4;
-    point = lead & 0x07;
-    minimum = 0x10000;
-  } else {
-    return kInvalid;
-  }
-  if (text.size() - at < size) return kInvalid;
-  for (size_t i = 1; i < size; ++i) {
-    if ((byte(at + i) & 0xC0) != 0x80) return kInvalid;
-    point = (point << 6) | (byte(at + i) & 0x3F);
-  }
-  if (point < minimum || point > 0x10FFFF || (point >= 0xD800 && point <= 0xDFFF)) return kInvalid;
-  length = size;
-  return point;
-}
 
 // go-yaml's reader accepts tab, LF, CR, printable ASCII, NEL, and U+00A0..U+10FFFF except surrogates
 // and U+FFFE/U+FFFF.
@@ -120,10 +84,10 @@ Status checkYamlText(std::string_view text) {
   int line = 1;
   int column = 1;
   for (size_t at = 0; at < text.size();) {
-    size_t length = 1;
-    const char32_t c = decodeAt(text, at, length);
+    char32_t c = 0;
+    const size_t length = decodeUtf8(text, at, c);
     const auto position = [&] { return "line " + std::to_string(line) + ", column " + std::to_string(column) + ": "; };
-    if (c == kInvalid) {
+    if (length == 0) {
       char byte[8];
       std::snprintf(byte, sizeof(byte), "0x%02X", static_cast<unsigned>(static_cast<unsigned char>(text[at])));
       return makeError(ErrorCode::kInvalidArgument, position() + "byte " + std::string(byte) +
@@ -141,15 +105,6 @@ Status checkYamlText(std::string_view text) {
     at += length;
   }
   return checkDocumentEnds(text);
-}
-
-bool isWellFormedUtf8(std::string_view text) {
-  for (size_t at = 0; at < text.size();) {
-    size_t length = 1;
-    if (decodeAt(text, at, length) == kInvalid) return false;
-    at += length;
-  }
-  return true;
 }
 
 }  // namespace agentguard::manifest

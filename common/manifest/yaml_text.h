@@ -20,7 +20,4 @@ namespace agentguard::manifest {
 // The error names the line and column (counted in characters) and how to write the character instead.
 Status checkYamlText(std::string_view text);
 
-// Whether `text` is well-formed UTF-8 (RFC 3629: shortest form, no surrogates, at most U+10FFFF).
-bool isWellFormedUtf8(std::string_view text);
-
 }  // namespace agentguard::manifest

@@ -1,7 +1,6 @@
 #include "webhook/admission/admission_request.h"
 
 #include <exception>
-#include <initializer_list>
 #include <utility>
 
 #include "common/manifest/strict_json.h"
@@ -9,141 +8,93 @@
 namespace agentguard::webhook {
 namespace {
 
-using manifest::StrictJsonReader;
-using Type = StrictJsonReader::Type;
+using Json = nlohmann::json;
 
 Error notAReview(std::string reason) {
   return makeError(ErrorCode::kInvalidArgument, "body is not an admission.k8s.io/v1 AdmissionReview: " + reason);
 }
 
-// One pass over the body: the request's fields are read as they come, in any order; every other
-// value is checked and skipped. A field of the wrong type reads as absent, and the checks after the
-// pass say what is missing.
-class ReviewDecoder {
- public:
-  ReviewDecoder(std::string_view body, const manifest::ParseLimits& limits) : reader_(body, limits) {}
+// The member `key` of `object` when it is of type `type`; nullptr when it is absent or of another type.
+Json* memberOfType(Json& object, std::string_view key, Json::value_t type) {
+  const auto found = object.find(key);
+  return found != object.end() && found->type() == type ? &*found : nullptr;
+}
 
-  Result<AdmissionRequest> decode() {
-    const bool isObject = reader_.peek() == Type::kObject;
-    if (isObject) {
-      reader_.readObject([this](std::string_view key) { review(key); });
-    } else {
-      reader_.skipValue();
-    }
-    if (!reader_.finish()) {
-      return makeError(ErrorCode::kInvalidArgument, "body is not valid JSON: " + reader_.error().message);
-    }
+// The string member `key` of `object`, moved out; "" when it is absent or not a string.
+std::string takeString(Json& object, std::string_view key) {
+  Json* value = memberOfType(object, key, Json::value_t::string);
+  return value != nullptr ? std::move(value->get_ref<std::string&>()) : std::string();
+}
 
-    if (!isObject) return notAReview("the document is not a JSON object");
-    if (apiVersion_ != kAdmissionApiVersion) {
-      return notAReview("apiVersion is \"" + apiVersion_ + "\", expected \"" + std::string(kAdmissionApiVersion) +
-                        "\"");
-    }
-    if (kind_ != kAdmissionReviewKind) return notAReview("kind is \"" + kind_ + "\", expected \"AdmissionReview\"");
-    if (!hasRequest_) return notAReview("request is missing");
-    if (request_.uid.empty()) return notAReview("request.uid is missing");
-    if (!hasKind_) return notAReview("request.kind is missing");
-    if (request_.kind.empty()) return notAReview("request.kind.kind is missing");
-    if (request_.operation.empty()) return notAReview("request.operation is missing");
-    if (objectProblem_) return notAReview("request.object is not an object");
-    if (oldObjectProblem_) return notAReview("request.oldObject is not an object");
-    return std::move(request_);
+// request.object or request.oldObject moved into `out` (left null when absent or null); false when it
+// is there but not an object.
+bool takeObject(Json& request, std::string_view key, Json& out) {
+  const auto found = request.find(key);
+  if (found == request.end() || found->is_null()) return true;
+  if (!found->is_object()) return false;
+  out = std::move(*found);
+  return true;
+}
+
+// The fields of a review already read as strict JSON. A field of the wrong type reads as absent, and the
+// checks say what is missing.
+Result<AdmissionRequest> requestOf(Json& review) {
+  if (!review.is_object()) return notAReview("the document is not a JSON object");
+  const std::string apiVersion = takeString(review, "apiVersion");
+  if (apiVersion != kAdmissionApiVersion) {
+    return notAReview("apiVersion is \"" + apiVersion + "\", expected \"" + std::string(kAdmissionApiVersion) + "\"");
   }
+  const std::string kind = takeString(review, "kind");
+  if (kind != kAdmissionReviewKind) return notAReview("kind is \"" + kind + "\", expected \"AdmissionReview\"");
+  Json* request = memberOfType(review, "request", Json::value_t::object);
+  if (request == nullptr) return notAReview("request is missing");
 
- private:
-  void stringIfString(std::string& out) {
-    if (reader_.peek() == Type::kString) reader_.readString(out);
+  AdmissionRequest out;
+  out.uid = takeString(*request, "uid");
+  Json* requestKind = memberOfType(*request, "kind", Json::value_t::object);
+  if (requestKind != nullptr) {
+    out.group = takeString(*requestKind, "group");
+    out.version = takeString(*requestKind, "version");
+    out.kind = takeString(*requestKind, "kind");
   }
-
-  // Reads `{field: string}` members of an object into the matching outputs.
-  void stringsOf(std::initializer_list<std::pair<std::string_view, std::string*>> fields) {
-    if (reader_.peek() != Type::kObject) return;
-    reader_.readObject([this, &fields](std::string_view key) {
-      for (const auto& [name, out] : fields) {
-        if (key == name) stringIfString(*out);
+  if (Json* resource = memberOfType(*request, "resource", Json::value_t::object)) {
+    out.resource = takeString(*resource, "resource");
+  }
+  out.subResource = takeString(*request, "subResource");
+  out.operation = takeString(*request, "operation");
+  out.namespace_ = takeString(*request, "namespace");
+  out.name = takeString(*request, "name");
+  if (const Json* dryRun = memberOfType(*request, "dryRun", Json::value_t::boolean)) out.dryRun = dryRun->get<bool>();
+  if (Json* userInfo = memberOfType(*request, "userInfo", Json::value_t::object)) {
+    out.username = takeString(*userInfo, "username");
+    if (Json* groups = memberOfType(*userInfo, "groups", Json::value_t::array)) {
+      for (Json& group : *groups) {
+        if (group.is_string()) out.groups.push_back(std::move(group.get_ref<std::string&>()));
       }
-    });
-  }
-
-  void review(std::string_view key) {
-    if (key == "apiVersion") {
-      stringIfString(apiVersion_);
-    } else if (key == "kind") {
-      stringIfString(kind_);
-    } else if (key == "request" && reader_.peek() == Type::kObject) {
-      hasRequest_ = true;
-      reader_.readObject([this](std::string_view field) { request(field); });
     }
   }
+  const bool objectFine = takeObject(*request, "object", out.object);
+  const bool oldObjectFine = takeObject(*request, "oldObject", out.oldObject);
 
-  void request(std::string_view key) {
-    if (key == "uid") {
-      stringIfString(request_.uid);
-    } else if (key == "kind") {
-      hasKind_ = reader_.peek() == Type::kObject;
-      stringsOf({{"group", &request_.group}, {"version", &request_.version}, {"kind", &request_.kind}});
-    } else if (key == "resource") {
-      stringsOf({{"resource", &request_.resource}});
-    } else if (key == "subResource") {
-      stringIfString(request_.subResource);
-    } else if (key == "operation") {
-      stringIfString(request_.operation);
-    } else if (key == "namespace") {
-      stringIfString(request_.namespace_);
-    } else if (key == "name") {
-      stringIfString(request_.name);
-    } else if (key == "dryRun") {
-      if (reader_.peek() == Type::kBoolean) reader_.readBoolean(request_.dryRun);
-    } else if (key == "userInfo") {
-      userInfo();
-    } else if (key == "object") {
-      const Type type = reader_.peek();
-      if (type == Type::kObject) reader_.readValue(request_.object);
-      objectProblem_ = type != Type::kObject && type != Type::kNull;
-    } else if (key == "oldObject") {
-      const Type type = reader_.peek();
-      std::string_view raw;
-      if (type == Type::kObject && reader_.skipValue(&raw)) request_.oldObjectJson = raw;
-      oldObjectProblem_ = type != Type::kObject && type != Type::kNull;
-    }
-  }
-
-  void userInfo() {
-    if (reader_.peek() != Type::kObject) return;
-    reader_.readObject([this](std::string_view key) {
-      if (key == "username") {
-        stringIfString(request_.username);
-      } else if (key == "groups" && reader_.peek() == Type::kArray) {
-        reader_.readArray([this](size_t) {
-          if (reader_.peek() == Type::kString) reader_.readString(request_.groups.emplace_back());
-        });
-      }
-    });
-  }
-
-  StrictJsonReader reader_;
-  AdmissionRequest request_;
-  std::string apiVersion_;
-  std::string kind_;
-  bool hasRequest_ = false;
-  bool hasKind_ = false;
-  bool objectProblem_ = false;
-  bool oldObjectProblem_ = false;
-};
+  if (out.uid.empty()) return notAReview("request.uid is missing");
+  if (requestKind == nullptr) return notAReview("request.kind is missing");
+  if (out.kind.empty()) return notAReview("request.kind.kind is missing");
+  if (out.operation.empty()) return notAReview("request.operation is missing");
+  if (!objectFine) return notAReview("request.object is not an object");
+  if (!oldObjectFine) return notAReview("request.oldObject is not an object");
+  return out;
+}
 
 }  // namespace
 
 Result<AdmissionRequest> decodeAdmissionReview(std::string_view body, const manifest::ParseLimits& limits) {
+  auto review = manifest::parseStrictJson(body, limits);
+  if (!review) return makeError(ErrorCode::kInvalidArgument, "body is not valid JSON: " + review.error().message);
   try {
-    return ReviewDecoder(body, limits).decode();
-  } catch (const std::exception& error) {  // std::bad_alloc: the body does not fit in memory
+    return requestOf(*review);
+  } catch (const std::exception& error) {  // std::bad_alloc: the request does not fit in memory
     return makeError(ErrorCode::kInvalidArgument, std::string("body is not valid JSON: ") + error.what());
   }
-}
-
-Result<nlohmann::json> parseOldObject(const AdmissionRequest& request, const manifest::ParseLimits& limits) {
-  if (request.oldObjectJson.empty()) return nlohmann::json();
-  return manifest::parseStrictJson(request.oldObjectJson, limits);
 }
 
 }  // namespace agentguard::webhook

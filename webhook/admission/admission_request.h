@@ -28,19 +28,14 @@ struct AdmissionRequest {
   bool dryRun = false;
   std::string username;             // request.userInfo.username
   std::vector<std::string> groups;  // request.userInfo.groups
-  nlohmann::json object;  // null when absent (DELETE)
-  // request.oldObject as sent, already checked like the rest of the body but not built, since most
-  // requests never look at it (parseOldObject builds it); "" when absent or null (CREATE).
-  std::string oldObjectJson;
+  nlohmann::json object;     // null when absent (DELETE)
+  nlohmann::json oldObject;  // null when absent (CREATE)
 };
 
 // Decodes an AdmissionReview from the body of POST /validate. InvalidArgument when the body is not
-// JSON within `limits` (duplicate keys anywhere, depth, number of values, size) or not an
-// admission.k8s.io/v1 AdmissionReview with a request and a request.uid. Only the request's fields
-// above are built; everything else is checked and skipped. Never throws.
+// strict JSON within `limits` (duplicate keys anywhere, depth, number of values, size; see
+// parseStrictJson) or not an admission.k8s.io/v1 AdmissionReview with a request and a request.uid.
+// Never throws.
 Result<AdmissionRequest> decodeAdmissionReview(std::string_view body, const manifest::ParseLimits& limits);
-
-// request.oldObject as a JSON object; null when the request has none.
-Result<nlohmann::json> parseOldObject(const AdmissionRequest& request, const manifest::ParseLimits& limits);
 
 }  // namespace agentguard::webhook

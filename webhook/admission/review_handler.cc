@@ -3,12 +3,9 @@
 #include <algorithm>
 #include <exception>
 #include <iterator>
-#include <optional>
 #include <set>
-#include <stdexcept>
 #include <utility>
 
-#include "common/manifest/strict_json.h"
 #include "webhook/admission/finalizer_removal.h"
 
 namespace agentguard::webhook {
@@ -106,22 +103,10 @@ Result<engine::Findings> ReviewHandler::findingsFor(const engine::Engine& engine
 }
 
 AdmissionResponse ReviewHandler::evaluate(const AdmissionRequest& request, ReviewOutcome& outcome) const {
-  // Built at most once, and only for the few requests that read it.
-  std::optional<nlohmann::json> parsedOldObject;
-  const auto oldObject = [&]() -> const nlohmann::json& {
-    if (!parsedOldObject) {
-      auto parsed = parseOldObject(request, options_.limits);
-      // The text was checked with the rest of the body, so this is a bug; review() refuses the request.
-      if (!parsed) throw std::runtime_error("request.oldObject could not be read again: " + parsed.error().message);
-      parsedOldObject = std::move(*parsed);
-    }
-    return *parsedOldObject;
-  };
-
   engine::Findings findings;
   if (guardsExemptLabel(request)) {
     const nlohmann::json none;
-    auto refusal = exemptLabelRefusal(request, request.operation == "UPDATE" ? oldObject() : none,
+    auto refusal = exemptLabelRefusal(request, request.operation == "UPDATE" ? request.oldObject : none,
                                       options_.exemptionAdmins);
     if (refusal) findings.push_back(std::move(*refusal));
   }
@@ -131,7 +116,7 @@ AdmissionResponse ReviewHandler::evaluate(const AdmissionRequest& request, Revie
   Scope scope = scopeOf(request);
   if (scope != Scope::kRemoval && !request.object.is_object()) scope = Scope::kSkip;
   if (scope == Scope::kObject && request.operation == "UPDATE" && beingDeleted(request.object) &&
-      onlyRemovesFinalizers(request.object, oldObject())) {
+      onlyRemovesFinalizers(request.object, request.oldObject)) {
     scope = Scope::kSkip;
   }
   if (scope != Scope::kSkip) {
@@ -142,7 +127,7 @@ AdmissionResponse ReviewHandler::evaluate(const AdmissionRequest& request, Revie
       return internalErrorResponse(request.uid, requestObjectName(request));
     }
     const nlohmann::json none;
-    auto evaluated = findingsFor(*engine, scope, request, scope == Scope::kRemoval ? oldObject() : none);
+    auto evaluated = findingsFor(*engine, scope, request, scope == Scope::kRemoval ? request.oldObject : none);
     if (!evaluated) {
       outcome.decision = Decision::kError;
       outcome.error = evaluated.error().message;
@@ -209,8 +194,6 @@ ReviewOutcome ReviewHandler::review(std::string_view body) const {
   outcome.operation = std::move(request.operation);
   outcome.subResource = std::move(request.subResource);
   outcome.dryRun = request.dryRun;
-  // The next request read on this thread reuses the object's parts.
-  manifest::recycleJson(request.object);
   return outcome;
 }
 

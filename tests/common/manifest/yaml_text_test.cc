@@ -70,13 +70,5 @@ INSTANTIATE_TEST_SUITE_P(
         TextCase{"ContentAfterDocumentEnd", "a: 1\n...\nb: 2\n", "line 3: content after a \"...\" document end marker"},
         TextCase{"ContentAfterDocumentEndCrLf", "a: 1\r\n...\r\n\r\nkind: Pod\r\n", "line 4: content after"}));
 
-TEST(IsWellFormedUtf8Test, AcceptsUtf8AndRefusesBrokenSequences) {
-  EXPECT_TRUE(isWellFormedUtf8(""));
-  EXPECT_TRUE(isWellFormedUtf8("caf\xc3\xa9 \xf0\x9f\x98\x80"));
-  EXPECT_FALSE(isWellFormedUtf8("\xff"));
-  EXPECT_FALSE(isWellFormedUtf8("\xc3"));
-  EXPECT_FALSE(isWellFormedUtf8("\xed\xbf\xbf"));
-}
-
 }  // namespace
 }  // namespace agentguard::manifest

@@ -389,9 +389,9 @@ TEST_F(ReviewHandlerBodyTest, RefusesBodiesThatAreNotAdmissionReviews) {
   }
 }
 
-// The decoder builds only the fields it uses; the rest of the body must be refused all the same when it
-// is not strict JSON, or a second reader (the API server's audit log, a later webhook) could see
-// another document than the one that was checked.
+// The decoder uses a few fields; the rest of the body must be refused all the same when it is not
+// strict JSON, or a second reader (the API server's audit log, a later webhook) could see another
+// document than the one that was checked.
 TEST_F(ReviewHandlerBodyTest, ChecksThePartsItDoesNotBuild) {
   const std::string head = R"({"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"1",)"
                            R"("kind":{"kind":"Pod"},"operation":"UPDATE","object":{"kind":"Pod"},)";
@@ -413,8 +413,7 @@ TEST_F(ReviewHandlerBodyTest, ChecksThePartsItDoesNotBuild) {
   EXPECT_EQ(fine.httpStatus, 200) << fine.body;
 }
 
-// Each review hands its object's parts to the next one on the thread: decisions, answers and the
-// refusal of duplicate keys must not depend on what came before.
+// Decisions, answers and the refusal of duplicate keys do not depend on what was reviewed before.
 TEST_F(ReviewHandlerBodyTest, AnswersAlikeWhateverWasReviewedBefore) {
   auto annotated = fx::deployment("agents", "annotated");
   for (int i = 0; i < 30; ++i) {
