@@ -98,18 +98,14 @@ class WebhookBypassClusterTest : public WebhookClusterTest {
     return kubectl({"-n", isolated_, "get", resource}).exitCode == 0;
   }
 
-  // Adds `containers` as the Pod's ephemeral containers through the subresource, in the
-  // form the API server serves it (an EphemeralContainers object before 1.22, the Pod after).
+  // Adds `containers` as the Pod's ephemeral containers through the subresource (which serves and
+  // takes the whole Pod).
   CommandResult addEphemeralContainers(const std::string& pod, const std::vector<nlohmann::json>& containers) const {
     const std::string path = "/api/v1/namespaces/" + isolated_ + "/pods/" + pod + "/ephemeralcontainers";
     const auto current = kubectl({"get", "--raw", path});
     if (current.exitCode != 0) return current;
     nlohmann::json object = nlohmann::json::parse(current.out);
-    if (object.value("kind", "") == "EphemeralContainers") {
-      object["ephemeralContainers"] = nlohmann::json(containers);
-    } else {
-      object["spec"]["ephemeralContainers"] = nlohmann::json(containers);
-    }
+    object["spec"]["ephemeralContainers"] = nlohmann::json(containers);
     return kubectl({"replace", "--raw", path, "-f", "-"}, object.dump());
   }
 };
@@ -158,11 +154,11 @@ spec: {type: ClusterIP, ports: [{port: 443}]}
   }
 }
 
-// Kubernetes 1.20 sends an EphemeralContainers object (the list alone), so the webhook reads the Pod,
-// and forbids securityContext on ephemeral containers: a debug container can only inherit. The
-// bundled policies also require container-only settings (capabilities, allowPrivilegeEscalation)
-// that such a container cannot meet, so this suite serves the controls a container inherits from its
-// pod, an egress rule, and the rule the fixture's probe expects.
+// A debug container that sets no securityContext of its own (what `kubectl debug` adds) runs with
+// what it inherits from its pod, and is judged with that. The bundled policies also require
+// container-only settings (capabilities, allowPrivilegeEscalation) that such a container cannot meet,
+// so this suite serves the controls a container inherits from its pod, an egress rule, and the rule
+// the fixture's probe expects.
 class EphemeralContainersClusterTest : public WebhookBypassClusterTest {
  protected:
   std::string policiesPath() const override {
