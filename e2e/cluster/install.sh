@@ -78,7 +78,17 @@ main() {
     log "Kubernetes: using ${AGENTGUARD_KUBE_BIN_DIR} (AGENTGUARD_KUBE_BIN_DIR); nothing to build"
     return 0
   fi
-  # Cached: returns at once. A cold build of every binary takes tens of minutes on two cores.
+  # Cached: returns at once. A cold build of every binary takes tens of minutes on two cores. Two
+  # installs at once (test binaries each start a cluster with --install) build once: the second
+  # waits for the first and then finds the build cached.
+  local lock
+  lock="$(node_cache_root)/kubernetes-${KUBE_VERSION}.build.lock"
+  mkdir -p "$(dirname "$lock")"
+  exec 9>"$lock"
+  if ! flock -n 9; then
+    log "Another install is building Kubernetes ${KUBE_VERSION}; waiting for it"
+    flock 9
+  fi
   "${SCRIPT_DIR}/../node/build-go.sh" kubernetes
 }
 
