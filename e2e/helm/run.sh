@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # End-to-end suite of the Helm chart against a local control plane of its own (e2e/cluster/cluster.sh:
-# etcd, kube-apiserver and kube-controller-manager v1.20.2; no kubelet, so pods stay Pending).
+# etcd, kube-apiserver and kube-controller-manager of e2e/node/versions.sh; no kubelet, so pods stay Pending).
 #
 # There is no kubelet to run the chart's Deployments, so agentguard-webhook and agentguard-operator run
 # as local processes with the args the chart gives their Deployments, authenticated with the token of
