@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds agentguard-operator and operator_benchmark, then measures, against a local kube-apiserver v1.20:
+# Builds agentguard-operator and operator_benchmark, then measures, against a local kube-apiserver v1.37:
 #   1. steady: AgentSandboxes created at 50/s; time from each create to its Pod appearing (p50/p99);
 #   2. burst: 300 AgentSandboxes at once; time until all 300 have Pods;
 #   3. memory: the operator's RSS once 1,000 sandboxes (and their Pods and NetworkPolicies) exist.

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # A local Kubernetes control plane on loopback for tests, the demo and CI:
-# etcd, kube-apiserver and kube-controller-manager (Kubernetes v1.20.2), no
-# kubelet (pods stay Pending). Several clusters can run side by side, each with
-# its own state directory and ports.
+# etcd, kube-apiserver and kube-controller-manager (the Kubernetes release of
+# e2e/node/versions.sh), no kubelet (pods stay Pending). Several clusters can run
+# side by side, each with its own state directory and ports.
 set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -20,7 +20,7 @@ current Kubernetes with containerd, gVisor, CNI, kube-network-policies and CoreD
 
 Commands:
   install             Install missing Debian packages and build (or reuse the
-                      cached) kube-apiserver and kube-controller-manager.
+                      cached) Kubernetes binaries (e2e/node/build-go.sh kubernetes).
   up                  Start a cluster; prints "export KUBECONFIG=..." on stdout.
   down                Stop the cluster and remove its state directory.
   restart-apiserver   Stop and start kube-apiserver alone (same port and flags).
@@ -37,7 +37,8 @@ Options:
 DIR/env (shell-sourceable) sets KUBECONFIG, AGENTGUARD_KUBECONFIG,
 AGENTGUARD_APISERVER_URL, AGENTGUARD_APISERVER_CA, AGENTGUARD_ADMIN_TOKEN,
 AGENTGUARD_CLUSTER_CA_KEY, AGENTGUARD_CLUSTER_STATE_DIR, AGENTGUARD_KUBE_VERSION,
-AGENTGUARD_{ETCD,ETCD_PEER,APISERVER,CONTROLLER_MANAGER}_PORT and
+AGENTGUARD_KUBECTL (the kubectl of that release; its directory is also put first
+on PATH), AGENTGUARD_{ETCD,ETCD_PEER,APISERVER,CONTROLLER_MANAGER}_PORT and
 AGENTGUARD_{ETCD,APISERVER,CONTROLLER_MANAGER}_PID.
 EOF
 }
@@ -354,6 +355,8 @@ export AGENTGUARD_ADMIN_TOKEN='${ADMIN_TOKEN}'
 export AGENTGUARD_CLUSTER_CA_KEY='${PKI}/ca.key'
 export AGENTGUARD_CLUSTER_STATE_DIR='${STATE_DIR}'
 export AGENTGUARD_KUBE_VERSION='${KUBE_VERSION}'
+export AGENTGUARD_KUBECTL='${BIN_DIR}/kubectl'
+export PATH='${BIN_DIR}':"\${PATH}"
 export AGENTGUARD_ETCD_PORT='${ETCD_PORT}'
 export AGENTGUARD_ETCD_PEER_PORT='${ETCD_PEER_PORT}'
 export AGENTGUARD_APISERVER_PORT='${APISERVER_PORT}'
@@ -386,9 +389,13 @@ BIN_DIR=""
 
 find_binaries() {
   BIN_DIR="$(kube_bin_dir)"
-  local missing=()
-  [[ -x "${BIN_DIR}/kube-apiserver" ]] || missing+=(kube-apiserver)
-  [[ -x "${BIN_DIR}/kube-controller-manager" ]] || missing+=(kube-controller-manager)
+  local missing=() name
+  for name in kube-apiserver kube-controller-manager kubectl; do
+    [[ -x "${BIN_DIR}/${name}" ]] || missing+=("$name")
+  done
+  if ((${#missing[@]} == 0)) && ! kube_build_complete; then
+    missing+=("the completed build of Kubernetes ${KUBE_VERSION}")
+  fi
   command -v etcd >/dev/null 2>&1 || missing+=(etcd)
   command -v openssl >/dev/null 2>&1 || missing+=(openssl)
   command -v curl >/dev/null 2>&1 || missing+=(curl)
@@ -399,8 +406,21 @@ find_binaries() {
     find_binaries
     return
   fi
+  if ((${#missing[@]} > 0)) && [[ -n "${AGENTGUARD_KUBE_BIN_DIR:-}" ]]; then
+    die "missing ${missing[*]} (Kubernetes binaries are looked for in AGENTGUARD_KUBE_BIN_DIR=${BIN_DIR}, the others on PATH)"
+  fi
   ((${#missing[@]} == 0)) ||
     die "missing ${missing[*]} (Kubernetes binaries are looked for in ${BIN_DIR}, the others on PATH); run: ${SCRIPT_DIR}/cluster.sh install"
+  check_binaries_version
+}
+
+# The flags below are those of KUBE_VERSION: binaries from AGENTGUARD_KUBE_BIN_DIR must be of that release.
+check_binaries_version() {
+  [[ -n "${AGENTGUARD_KUBE_BIN_DIR:-}" ]] || return 0
+  local reported
+  reported="$("${BIN_DIR}/kube-apiserver" --version 2>&1)" || true
+  [[ "$reported" == "Kubernetes ${KUBE_VERSION}" ]] ||
+    die "AGENTGUARD_KUBE_BIN_DIR=${BIN_DIR}: kube-apiserver reports '${reported}', the control plane runs Kubernetes ${KUBE_VERSION}"
 }
 
 start_etcd() {
@@ -417,16 +437,18 @@ start_etcd() {
 }
 
 start_apiserver() {
-  # pods/ephemeralcontainers is served only behind this gate before Kubernetes 1.23 (the webhook's
-  # tests add debug containers); later versions refuse the gate's name once it is removed.
-  local gates=()
-  case "$KUBE_VERSION" in v1.1[6-9].* | v1.2[0-2].*) gates=(--feature-gates=EphemeralContainers=true) ;; esac
+  # Admission: the release's default plugins (among them ServiceAccount, PodSecurity, ResourceQuota,
+  # ValidatingAdmissionPolicy and both admission webhooks).
+  # WatchList off: with it a watch from "now" that allows bookmarks becomes a watch-list stream, which
+  # needs etcd's progress notifications (RequestWatchProgress); Debian's etcd 3.4.23 has none, and the
+  # server answers every such watch with a 500 (client-go then falls back to list+watch, other clients
+  # fail). Off, such a watch has its classic semantics: synthetic ADDED events, then changes.
   start_process kube-apiserver "${BIN_DIR}/kube-apiserver" \
+    --feature-gates=WatchList=false \
     --etcd-servers="http://127.0.0.1:${ETCD_PORT}" \
     --bind-address=127.0.0.1 \
     --advertise-address=127.0.0.1 \
     --secure-port="${APISERVER_PORT}" \
-    --insecure-port=0 \
     --cert-dir="${PKI}/apiserver-generated" \
     --tls-cert-file="${PKI}/apiserver.crt" \
     --tls-private-key-file="${PKI}/apiserver.key" \
@@ -438,10 +460,8 @@ start_apiserver() {
     --service-account-issuer=https://kubernetes.default.svc.cluster.local \
     --service-cluster-ip-range="${SERVICE_CLUSTER_IP_RANGE}" \
     --endpoint-reconciler-type=none \
-    --enable-admission-plugins=NamespaceLifecycle,LimitRanger,ServiceAccount,DefaultTolerationSeconds,DefaultStorageClass,StorageObjectInUseProtection,PersistentVolumeClaimResize,RuntimeClass,CertificateApproval,CertificateSigning,CertificateSubjectRestriction,DefaultIngressClass,Priority,MutatingAdmissionWebhook,ValidatingAdmissionWebhook,ResourceQuota \
     --allow-privileged=true \
     --profiling=false \
-    "${gates[@]}" \
     --v=1
 }
 
@@ -452,7 +472,6 @@ start_controller_manager() {
     --authorization-kubeconfig="${KCM_KUBECONFIG}" \
     --bind-address=127.0.0.1 \
     --secure-port="${KCM_PORT}" \
-    --port=0 \
     --cert-dir="${PKI}/controller-manager-generated" \
     --service-account-private-key-file="${PKI}/sa.key" \
     --root-ca-file="${PKI}/ca.crt" \
@@ -489,14 +508,11 @@ controller_manager_ready() {
   [[ "$(http_status "https://127.0.0.1:${KCM_PORT}/healthz" --insecure)" == 200 ]]
 }
 
-# The default ServiceAccount exists and its token Secret has been created, so
-# pods can be created in the default namespace.
+# The default ServiceAccount exists (kube-controller-manager creates it), so pods
+# can be created in the default namespace.
 default_service_account_ready() {
-  local body
-  body="$(curl -sS --max-time 3 --cacert "${PKI}/ca.crt" -H "@${AUTH_HEADER}" \
-    "https://127.0.0.1:${APISERVER_PORT}/api/v1/namespaces/default/serviceaccounts/default" 2>/dev/null)" ||
-    return 1
-  [[ "$body" == *'"secrets"'* ]]
+  [[ "$(http_status "https://127.0.0.1:${APISERVER_PORT}/api/v1/namespaces/default/serviceaccounts/default" \
+    --cacert "${PKI}/ca.crt" -H "@${AUTH_HEADER}")" == 200 ]]
 }
 
 FAILED_COMPONENT=""
@@ -565,7 +581,7 @@ start_components() {
   start_controller_manager
   wait_until "kube-controller-manager /healthz" controller_manager_ready "${all[@]}" || return "$(failure_code)"
   release_port_lock
-  wait_until "ServiceAccount default/default and its token" default_service_account_ready "${all[@]}"
+  wait_until "ServiceAccount default/default" default_service_account_ready "${all[@]}"
 }
 
 # Ports are chosen and bound under a machine-wide lock so that two clusters

@@ -3,33 +3,26 @@
 # Sourced, never run.
 # shellcheck disable=SC2034  # the constants are used by the scripts sourcing this
 
-# The Kubernetes release the local control plane runs, and the Debian source
-# package it is built from (Debian bookworm ships only the client binary).
-readonly KUBE_VERSION=v1.20.2
-readonly KUBE_DEBIAN_SOURCE=kubernetes
-readonly KUBE_DEBIAN_SOURCE_VERSION=1.20.5+really1.20.2-1.1+deb12u1
-# Bump when the way the binaries are built changes, so cached binaries built the
-# old way are rebuilt.
-readonly KUBE_BUILD_RECIPE="${KUBE_VERSION}-debian-${KUBE_DEBIAN_SOURCE_VERSION}-reflect2-1.0.2-jsoniter-1.1.12-r1"
-readonly GO_BIN=/usr/lib/go-1.19/bin/go
+# The Kubernetes release and its binaries are those of e2e/node: one release, built one way
+# (e2e/node/build-go.sh kubernetes, from the k8s.io/kubernetes Go module).
+# shellcheck source=SCRIPTDIR/../node/versions.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../node/versions.sh"
+readonly KUBE_VERSION="$NODE_KUBE_VERSION"
 
-cache_root() {
-  printf '%s\n' "${XDG_CACHE_HOME:-${HOME:?HOME is not set}/.cache}/agentguard"
-}
-
-# Where install.sh puts the binaries it builds.
-kube_cache_dir() {
-  printf '%s\n' "$(cache_root)/kubernetes-${KUBE_VERSION}"
-}
-
-# Where cluster.sh looks for kube-apiserver and kube-controller-manager.
+# Where cluster.sh looks for kube-apiserver, kube-controller-manager and kubectl.
 # AGENTGUARD_KUBE_BIN_DIR points at binaries built elsewhere.
 kube_bin_dir() {
   if [[ -n "${AGENTGUARD_KUBE_BIN_DIR:-}" ]]; then
     printf '%s\n' "${AGENTGUARD_KUBE_BIN_DIR}"
   else
-    printf '%s\n' "$(kube_cache_dir)/bin"
+    printf '%s/bin\n' "$(node_component_dir kubernetes "$KUBE_VERSION")"
   fi
+}
+
+# True when the build of KUBE_VERSION is complete (build-go.sh writes this stamp last). Binaries
+# from AGENTGUARD_KUBE_BIN_DIR carry no stamp and count as complete.
+kube_build_complete() {
+  [[ -n "${AGENTGUARD_KUBE_BIN_DIR:-}" ]] || [[ -f "$(kube_bin_dir)/.built-${NODE_BUILD_RECIPE}" ]]
 }
 
 log() {

@@ -73,11 +73,25 @@ jsonpath_is() {
   }
 }
 
-has_token_secret() {
-  local secret
-  secret="$(kubectl get serviceaccount default -n "$1" -o 'jsonpath={.secrets[0].name}')"
-  [[ "$secret" == default-token-* ]] &&
-    jsonpath_is kubernetes.io/service-account-token get secret "$secret" -n "$1" -o 'jsonpath={.type}'
+# The default ServiceAccount of namespace $1 exists and a token issued for it (TokenRequest API)
+# authenticates as that ServiceAccount.
+service_account_token_works() {
+  local token
+  token="$(kubectl create token default -n "$1" --duration=10m)" || return 1
+  jsonpath_is "system:serviceaccount:${1}:default" auth whoami --token="$token" \
+    -o 'jsonpath={.status.userInfo.username}'
+}
+
+# kubectl on PATH (after sourcing the env file) and kube-apiserver are both the cluster's release.
+kubectl_and_server_are_the_clusters_release() {
+  local versions want="\"gitVersion\": \"${AGENTGUARD_KUBE_VERSION}\""
+  versions="$(kubectl version -o json)" || return 1
+  [[ "$(command -v kubectl)" == "$AGENTGUARD_KUBECTL" ]] &&
+    (($(grep -cF "$want" <<<"$versions") == 2)) || {
+    printf 'kubectl on PATH: %s, want %s (%s)\n%s\n' "$(command -v kubectl)" "$AGENTGUARD_KUBECTL" \
+      "$AGENTGUARD_KUBE_VERSION" "$versions"
+    return 1
+  }
 }
 
 # Creates ConfigMap smoke/deny-me until the webhook denies it; the webhook
@@ -121,9 +135,13 @@ apply() {
 }
 
 check_basics() {
+  check "kubectl and kube-apiserver are ${AGENTGUARD_KUBE_VERSION}" kubectl_and_server_are_the_clusters_release
   check "kubectl get namespaces lists kube-system" eventually 5 kubectl get namespace kube-system
   check "namespace smoke is created" kubectl create namespace smoke
-  check "ServiceAccount smoke/default gets its token Secret" eventually 30 has_token_secret smoke
+  check "namespace smoke carries kubernetes.io/metadata.name by itself" jsonpath_is smoke \
+    get namespace smoke -o 'jsonpath={.metadata.labels.kubernetes\.io/metadata\.name}'
+  check "ServiceAccount smoke/default appears and a token issued for it authenticates" \
+    eventually 30 service_account_token_works smoke
   check "a Pod is accepted and stays Pending" apply '
 apiVersion: v1
 kind: Pod
@@ -262,8 +280,6 @@ webhooks:
   sideEffects: None
   admissionReviewVersions: [v1]
   timeoutSeconds: 5"
-  # The namespace label is not set automatically on v1.20.
-  kubectl label namespace smoke kubernetes.io/metadata.name=smoke --overwrite >/dev/null
   check "the webhook denies ConfigMap smoke/deny-me with its message" eventually 20 webhook_denies
   check "the webhook allows ConfigMap smoke/allow-me" apply '
 apiVersion: v1

@@ -157,11 +157,10 @@ lib_local_values() {
     --set "webhook.failurePolicy=${failure_policy}"
 }
 
-# The release namespace is created up front with the exemption label: Kubernetes 1.20 does not set
-# kubernetes.io/metadata.name, by which the chart excludes its own namespace from the webhook.
+# The release namespace is created up front (the dry runs need it); the chart excludes it from the
+# webhook by the kubernetes.io/metadata.name label the API server sets on every namespace.
 lib_create_release_namespace() {
   kubectl create namespace "$RELEASE_NAMESPACE" >/dev/null
-  kubectl label namespace "$RELEASE_NAMESPACE" agentguard.io/exempt=true >/dev/null
 }
 
 # Creates the namespaces the examples/ manifests name (those that do not exist yet).
@@ -182,36 +181,27 @@ print("\n".join(sorted(names)))
   done
   for ns in "${namespaces[@]}"; do
     [[ -n "$ns" ]] || continue
-    lib_wait_for 60 "ServiceAccount ${ns}/default and its token" lib_default_service_account_ready "$ns" || return 1
+    lib_wait_for 60 "ServiceAccount ${ns}/default" lib_service_account_exists "$ns" default || return 1
   done
 }
 
-# lib_default_service_account_ready NS: the namespace's default ServiceAccount has its token Secret.
-# Until then (Kubernetes 1.20) the ServiceAccount admission plugin refuses every Pod in the namespace
-# before any webhook sees it.
-lib_default_service_account_ready() {
-  [[ -n "$(kubectl -n "$1" get serviceaccount default -o jsonpath='{.secrets[0].name}' 2>/dev/null)" ]]
+# lib_service_account_exists NS SA: kube-controller-manager creates every namespace's default
+# ServiceAccount shortly after the namespace; until then the ServiceAccount admission plugin refuses
+# every Pod in the namespace before any webhook sees it.
+lib_service_account_exists() {
+  kubectl -n "$1" get serviceaccount "$2" -o name >/dev/null 2>&1
 }
 
 # ---------------------------------------------------------------------------
 # Credentials of the chart's ServiceAccounts
 
-# lib_service_account_token SA: the token of ServiceAccount RELEASE_NAMESPACE/SA from its token Secret
-# (created by kube-controller-manager's token controller up to Kubernetes 1.23).
-lib_service_account_token() {
-  local sa="$1" secret token
-  secret="$(kubectl -n "$RELEASE_NAMESPACE" get serviceaccount "$sa" -o jsonpath='{.secrets[0].name}' 2>/dev/null)" || return 1
-  [[ -n "$secret" ]] || return 1
-  token="$(kubectl -n "$RELEASE_NAMESPACE" get secret "$secret" -o jsonpath='{.data.token}' 2>/dev/null)" || return 1
-  [[ -n "$token" ]] || return 1
-  printf '%s' "$token" | base64 -d
-}
-
-# lib_write_sa_kubeconfig SA FILE: a kubeconfig authenticating as ServiceAccount SA.
+# lib_write_sa_kubeconfig SA FILE: a kubeconfig authenticating as ServiceAccount SA of the release.
 lib_write_sa_kubeconfig() {
   local sa="$1" file="$2" token
-  lib_wait_for 60 "the token Secret of ServiceAccount ${RELEASE_NAMESPACE}/${sa}" lib_service_account_token "$sa" || return 1
-  token="$(lib_service_account_token "$sa")"
+  lib_wait_for 60 "ServiceAccount ${RELEASE_NAMESPACE}/${sa}" lib_service_account_exists "$RELEASE_NAMESPACE" "$sa" ||
+    return 1
+  # A bound token from the TokenRequest API, valid for the rest of the suite.
+  token="$(kubectl -n "$RELEASE_NAMESPACE" create token "$sa" --duration=2h)" || return 1
   (
     umask 077
     cat >"$file" <<EOF

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # End-to-end suite of the Helm chart against a local control plane of its own (e2e/cluster/cluster.sh:
-# etcd, kube-apiserver and kube-controller-manager v1.20.2; no kubelet, so pods stay Pending).
+# etcd, kube-apiserver and kube-controller-manager of e2e/node/versions.sh; no kubelet, so pods stay Pending).
 #
 # There is no kubelet to run the chart's Deployments, so agentguard-webhook and agentguard-operator run
 # as local processes with the args the chart gives their Deployments, authenticated with the token of
@@ -27,6 +27,11 @@ REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 readonly REPO
 # shellcheck source=SCRIPTDIR/lib.sh
 source "${REPO}/e2e/helm/lib.sh"
+# The Kubernetes release the control plane runs, for every render of the chart (Helm's own default is
+# older than the chart's kubeVersion allows).
+# shellcheck source=SCRIPTDIR/../node/versions.sh
+source "${REPO}/e2e/node/versions.sh"
+readonly KUBE_VERSION="${NODE_KUBE_VERSION#v}"
 
 BIN_DIR="${REPO}/build/bin"
 KEEP=0
@@ -146,18 +151,21 @@ for path in sorted(glob.glob(sys.argv[1] + "/crds/*.yaml")):
 
 # Rendered chart as JSON documents (a list), for client-side checks.
 render_json() {
-  helm_ template "$RELEASE" "$CHART_DIR" --namespace "$RELEASE_NAMESPACE" "$@" |
+  helm_ template "$RELEASE" "$CHART_DIR" --namespace "$RELEASE_NAMESPACE" --kube-version "$KUBE_VERSION" "$@" |
     "$PYTHON" -c 'import json, sys, yaml; print(json.dumps([d for d in yaml.safe_load_all(sys.stdin) if d]))'
 }
 
 step_static() {
   section "Static checks"
   local out
-  if out="$(helm_ lint "$CHART_DIR" --strict 2>&1)"; then pass "helm lint --strict (default values)"; else
+  if out="$(helm_ lint "$CHART_DIR" --strict --kube-version "$KUBE_VERSION" 2>&1)"; then
+    pass "helm lint --strict (default values, Kubernetes ${KUBE_VERSION})"
+  else
     fail "helm lint (default values):"
     printf '%s\n' "$out"
   fi
-  if out="$(helm_ lint "$CHART_DIR" --strict --set webhook.tls.mode=cert-manager --set metrics.serviceMonitor.enabled=true 2>&1)"; then
+  if out="$(helm_ lint "$CHART_DIR" --strict --kube-version "$KUBE_VERSION" --set webhook.tls.mode=cert-manager \
+    --set metrics.serviceMonitor.enabled=true 2>&1)"; then
     pass "helm lint --strict (tls.mode=cert-manager, serviceMonitor)"
   else
     fail "helm lint (cert-manager values):"
@@ -202,6 +210,17 @@ PY
   fi
 
   # values.schema.json: each of these must make lint and template fail, naming the value.
+  # kubeVersion claims only what is tested: the release the control plane runs, not the minor before it.
+  local minor="${KUBE_VERSION#*.}" older
+  older="${KUBE_VERSION%%.*}.$((${minor%%.*} - 1)).0"
+  if out="$(helm_ template "$RELEASE" "$CHART_DIR" --kube-version "$older" 2>&1)"; then
+    fail "the chart renders for Kubernetes ${older}, older than the tested ${KUBE_VERSION}"
+  elif [[ "$out" != *"requires kubeVersion"* ]]; then
+    fail "the chart refused Kubernetes ${older} for another reason: ${out}"
+  else
+    pass "the chart refuses Kubernetes ${older} (kubeVersion claims only the tested ${KUBE_VERSION})"
+  fi
+
   local bad
   for bad in webhook.failurePolicy=Sometimes webhook.timeoutSeconds=60 webhook.tls.mode=vault \
     webhook.replicas=0 webhook.url=http://127.0.0.1:8443/validate logLevel=chatty webhook.unknownKey=1 \
@@ -211,11 +230,11 @@ PY
     key="${key%%=*}"
     key="${key%%[*}"
     key="${key##*.}"
-    if out="$(helm_ lint "$CHART_DIR" --set "$bad" 2>&1)"; then
+    if out="$(helm_ lint "$CHART_DIR" --kube-version "$KUBE_VERSION" --set "$bad" 2>&1)"; then
       fail "helm lint accepted the bad value ${bad}"
     elif [[ "$out" != *"$key"* ]]; then
       fail "helm lint refused ${bad} without naming ${key}: ${out}"
-    elif helm_ template "$RELEASE" "$CHART_DIR" --set "$bad" >/dev/null 2>&1; then
+    elif helm_ template "$RELEASE" "$CHART_DIR" --kube-version "$KUBE_VERSION" --set "$bad" >/dev/null 2>&1; then
       fail "helm template accepted the bad value ${bad}"
     else
       pass "bad value refused at install time: ${bad}"
@@ -316,6 +335,7 @@ step_cluster_up() {
     cat "${STATE_DIR}/cluster-up.log"
     fatal "cluster.sh up"
   fi
+  # The env file also puts the cluster's kubectl first on PATH.
   # shellcheck disable=SC1091
   source "${CLUSTER_DIR}/env"
   export KUBECONFIG
@@ -332,7 +352,7 @@ step_dry_run() {
     fatal "CRD agentsandboxclasses.agentguard.io not established"
   local out
   if out="$(helm_ template "$RELEASE" "$CHART_DIR" --namespace "$RELEASE_NAMESPACE" --include-crds \
-    --kube-version "${AGENTGUARD_KUBE_VERSION#v}" | kubectl apply --dry-run=server -f - 2>&1)"; then
+    --kube-version "$KUBE_VERSION" | kubectl apply --dry-run=server -f - 2>&1)"; then
     pass "helm template | kubectl apply --dry-run=server: $(grep -c 'server dry run' <<<"$out") objects accepted"
   else
     fail "server-side dry run refused the rendered chart:"
@@ -342,7 +362,7 @@ step_dry_run() {
   # cert-manager's CRDs are not installed here: its objects are checked client-side (they reference each
   # other correctly); everything else still goes through the server-side dry run.
   local docs
-  docs="$(render_json --set webhook.tls.mode=cert-manager --kube-version "${AGENTGUARD_KUBE_VERSION#v}")"
+  docs="$(render_json --set webhook.tls.mode=cert-manager)"
   local problems
   problems="$("$PYTHON" -c '
 import json, sys
@@ -406,7 +426,7 @@ print(yaml.safe_dump_all(docs))' "$docs" | kubectl apply --dry-run=server -f - 2
     "operator.enabled=false,webhook.replicas=1,webhook.podAntiAffinity=none,webhook.networkPolicy.enabled=false" \
     "webhook.podAntiAffinity=hard,webhook.networkPolicy.apiServerCIDRs={10.0.0.0/28,fd00::/64},metrics.podAnnotations=true,metrics.serviceMonitor.enabled=true,image.digest=sha256:$(printf '%064d' 0)" \
     "webhook.tls.mode=cert-manager,webhook.tls.certManager.issuerRef.name=corp-ca,webhook.tls.certManager.issuerRef.kind=ClusterIssuer,webhook.url=https://webhook.example.test:9443/validate"; do
-    if out="$(helm_ template "$RELEASE" "$CHART_DIR" --namespace "$RELEASE_NAMESPACE" --kube-version "${AGENTGUARD_KUBE_VERSION#v}" \
+    if out="$(helm_ template "$RELEASE" "$CHART_DIR" --namespace "$RELEASE_NAMESPACE" --kube-version "$KUBE_VERSION" \
       --set "$combination" 2>&1 | "$PYTHON" -c '
 import sys, yaml
 docs = [d for d in yaml.safe_load_all(sys.stdin) if d]
@@ -490,7 +510,7 @@ step_credentials() {
     fatal "no token for ServiceAccount ${fullname}-webhook"
   lib_write_sa_kubeconfig "${fullname}-operator" "${STATE_DIR}/operator.kubeconfig" ||
     fatal "no token for ServiceAccount ${fullname}-operator"
-  pass "kubeconfigs written from the token Secrets of both ServiceAccounts"
+  pass "kubeconfigs written from tokens issued for both ServiceAccounts"
   local webhook="${STATE_DIR}/webhook.kubeconfig" operator="${STATE_DIR}/operator.kubeconfig"
   expect_can yes "$webhook" list networkpolicies.networking.k8s.io --all-namespaces
   expect_can yes "$webhook" watch networkpolicies.networking.k8s.io --all-namespaces
@@ -849,15 +869,14 @@ step_uninstall() {
   for crd in $(chart_crd_names); do
     expect "CRD ${crd} kept (Helm never deletes crds/)" kubectl get crd "$crd"
   done
-  tokens_gone() {
+  secrets_gone() {
     ! kubectl -n "$RELEASE_NAMESPACE" get secrets -o name | grep -q "$(lib_fullname)-"
   }
-  expect "ServiceAccount token Secrets removed with their ServiceAccounts" \
-    lib_wait_for 30 "the ServiceAccount token Secrets to go" tokens_gone
+  expect "no Secret named after the release left in ${RELEASE_NAMESPACE}" \
+    lib_wait_for 30 "the release's Secrets to go" secrets_gone
 }
 
 main() {
-  command -v kubectl >/dev/null || fatal "kubectl not on PATH"
   HELM="$("${REPO}/e2e/tools/install-helm.sh")" || fatal "could not install Helm"
   ((CHART_ONLY)) || [[ -x "${BIN_DIR}/agentguard-webhook" && -x "${BIN_DIR}/agentguard-operator" ]] || {
     # Fail now, before the cluster work, so a missing build is the first thing reported.

@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # The agentguard story on a local control plane, from a fresh Debian bookworm checkout:
 #
-#   1. builds agentguard, and (first run only, ~5 min) kube-apiserver and kube-controller-manager;
+#   1. builds agentguard, and (first run only, tens of minutes) Kubernetes from its Go module;
 #   2. starts a local control plane (etcd, kube-apiserver, kube-controller-manager; no kubelet, so pods
 #      stay Pending), installs the Helm chart, and runs agentguard-webhook and agentguard-operator as
 #      local processes authenticated as the chart's own ServiceAccounts;
 #   3. shows an agent's unsafe manifests refused with reasons, the hardened bundle admitted, and an
 #      AgentSandbox turned into an isolated pod behind a NetworkPolicy;
-#   4. on a real node (root, after e2e/cluster/cluster.sh install --node): the same AgentSandbox Running
-#      under gVisor, and from inside it DNS working, the allowed destination answering, the rest refused;
+#   4. on a real node (root, after e2e/cluster/cluster.sh install --node; AGENTGUARD_STORY_NODE=0 leaves it
+#      out): the same AgentSandbox Running under gVisor, and from inside it DNS working, the allowed
+#      destination answering, the rest refused;
 #   5. leaves the clusters up and prints the KUBECONFIG to use and the command that stops everything.
 #
 # Usage: e2e/story/run.sh          run the story (stops a previous one first)
@@ -18,6 +19,8 @@
 # Logs: build/story-build.log, and the state directory's logs/ (printed at the end).
 # Environment: AGENTGUARD_STORY_DIR  state directory (default ${TMPDIR:-/tmp}/agentguard-story-$USER)
 #              AGENTGUARD_BUILD_DIR  build directory (default build)
+#              AGENTGUARD_STORY_NODE 1: part 4 always (installs the node first), 0: never (the
+#                                    control-plane story alone), unset: when the node is installed
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -179,16 +182,18 @@ step_build() {
 
 step_cluster() {
   heading "Starting a local Kubernetes control plane"
-  note "etcd, kube-apiserver and kube-controller-manager v1.20.2 on 127.0.0.1; no kubelet, so pods stay Pending."
-  # The first run builds kube-apiserver from Debian's source package (~5 minutes); later runs reuse it.
-  run_with_progress "Kubernetes binaries (first run: ~5 min build)" "${STATE_DIR}/logs/cluster-install.log" \
-    '^cluster: ' "${REPO}/e2e/cluster/cluster.sh" install
+  note "etcd, kube-apiserver and kube-controller-manager on 127.0.0.1; no kubelet, so pods stay Pending."
+  # The first run builds the Kubernetes binaries from their Go module (e2e/node/build-go.sh, tens of
+  # minutes on two cores); later runs reuse them.
+  run_with_progress "Kubernetes binaries (first run: a build of tens of minutes)" \
+    "${STATE_DIR}/logs/cluster-install.log" '^(cluster|node-build): ' "${REPO}/e2e/cluster/cluster.sh" install
   run_with_progress "Control plane up" "${STATE_DIR}/logs/cluster-up.log" '^cluster: ' \
     "${REPO}/e2e/cluster/cluster.sh" up --state-dir "$CLUSTER_DIR"
+  # The env file also puts the cluster's kubectl first on PATH.
   # shellcheck disable=SC1091
   source "${CLUSTER_DIR}/env"
   export KUBECONFIG
-  note "  API server ${AGENTGUARD_APISERVER_URL}"
+  note "  API server ${AGENTGUARD_APISERVER_URL} (Kubernetes ${AGENTGUARD_KUBE_VERSION}; kubectl: ${AGENTGUARD_KUBECTL})"
 }
 
 step_install() {
@@ -351,6 +356,9 @@ step_node() {
   if [[ ! -x "${BIN_DIR}/agentguard-operator" ]]; then
     note "(left out: this checkout builds no agentguard-operator)"
     return 0
+  elif [[ "${AGENTGUARD_STORY_NODE:-}" == 0 ]]; then
+    note "(left out: AGENTGUARD_STORY_NODE=0)"
+    return 0
   elif [[ "$(id -u)" != 0 ]]; then
     note "(left out: the node runs containerd, CNI and iptables, which need root)"
     return 0
@@ -385,7 +393,6 @@ step_finish() {
 
 cmd_run() {
   trap on_interrupt INT TERM
-  command -v kubectl >/dev/null || die "kubectl is needed (Debian package: kubernetes-client)"
   local started=$SECONDS
   if [[ -e "$STATE_DIR" ]]; then
     note "Stopping the previous story run in ${STATE_DIR}"

@@ -11,7 +11,8 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-// Bodies as kube-apiserver v1.20 sends them (captured from the local control plane).
+// Bodies as kube-apiserver v1.37 sends them (captured from the local control plane; kTooMany is not: the
+// server sends 429 only when API Priority and Fairness sheds load).
 constexpr const char* kNotFound =
     R"j({"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure",)j"
     R"j("message":"pods \"scraper\" not found","reason":"NotFound",)j"
@@ -27,15 +28,22 @@ constexpr const char* kConflict =
     R"j("details":{"name":"settings","kind":"configmaps"},"code":409})j";
 constexpr const char* kInvalid =
     R"j({"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure",)j"
-    R"j("message":"Pod \"Bad_Name\" is invalid: [metadata.name: Invalid value: \"Bad_Name\": a lowercase RFC 1123 )j"
-    R"j(subdomain must consist of lower case alphanumeric characters, spec.containers: Required value]",)j"
+    R"j("message":"Pod \"Bad_Name\" is invalid: [metadata.name: Invalid value: \"Bad_Name\": )j"
+    R"j(a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', )j"
+    R"j(and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation )j"
+    R"j(is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*'))j"
+    R"j(, spec.containers: Required value]",)j"
     R"j("reason":"Invalid","details":{"name":"Bad_Name","kind":"Pod","causes":[)j"
-    R"j({"reason":"FieldValueInvalid","message":"Invalid value: \"Bad_Name\": a lowercase RFC 1123 subdomain",)j"
-    R"j("field":"metadata.name"},{"reason":"FieldValueRequired","message":"Required value",)j"
+    R"j({"reason":"FieldValueInvalid","message":"Invalid value: \"Bad_Name\": )j"
+    R"j(a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', )j"
+    R"j(and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation )j"
+    R"j(is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*'))j"
+    R"j(","field":"metadata.name"},{"reason":"FieldValueRequired","message":"Required value",)j"
     R"j("field":"spec.containers"}]},"code":422})j";
+// The object of the ERROR event a watch from before an API server restart gets.
 constexpr const char* kExpired =
     R"j({"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure",)j"
-    R"j("message":"too old resource version: 1 (2512)","reason":"Expired","code":410})j";
+    R"j("message":"too old resource version: 1 (234)","reason":"Expired","code":410})j";
 constexpr const char* kForbidden =
     R"j({"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure",)j"
     R"j("message":"pods is forbidden: User \"system:serviceaccount:agents:reader\" cannot list resource )j"
@@ -73,7 +81,9 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"AlreadyExists", 409, kAlreadyExists, "", ErrorCode::kAlreadyExists, {}, std::nullopt},
         Case{"Conflict", 409, kConflict, "", ErrorCode::kConflict, {}, std::nullopt},
         Case{"Invalid", 422, kInvalid, "", ErrorCode::kInvalidArgument,
-             {"metadata.name: Invalid value: \"Bad_Name\": a lowercase RFC 1123 subdomain",
+             {"metadata.name: Invalid value: \"Bad_Name\": a lowercase RFC 1123 subdomain must consist of lower case "
+              "alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. "
+              "'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')",
               "spec.containers: Required value"},
              std::nullopt},
         Case{"BadRequest", 400, R"j({"kind":"Status","message":"bad","reason":"BadRequest","code":400})j", "",
@@ -111,7 +121,7 @@ TEST(ApiErrorsTest, WatchErrorEventStatusUsesItsCode) {
   const auto status = nlohmann::json::parse(kExpired);
   const Error error = errorFromStatus(status, "watch /api/v1/configmaps");
   EXPECT_EQ(error.code, ErrorCode::kGone);
-  EXPECT_EQ(error.message, "watch /api/v1/configmaps: too old resource version: 1 (2512)");
+  EXPECT_EQ(error.message, "watch /api/v1/configmaps: too old resource version: 1 (234)");
 }
 
 TEST(ApiErrorsTest, WatchErrorEventWithoutCodeIsUnavailable) {

@@ -9,7 +9,6 @@
 #include <fstream>
 #include <sstream>
 
-#include "common/kube/base64.h"
 #include "common/kube/kube_client.h"
 #include "tests/kube/kube_cluster_test.h"
 
@@ -18,6 +17,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using agentguard::testing::runCommand;
+using agentguard::testing::runKubectl;
 
 std::string readText(const std::string& path) {
   std::ifstream in(path);
@@ -66,25 +66,12 @@ TEST_F(AuthTest, ServiceAccountWithoutRbacIsForbidden) {
   const std::string ns = createNamespace();
   const Json account = {{"apiVersion", "v1"}, {"kind", "ServiceAccount"}, {"metadata", {{"name", "no-rights"}}}};
   ASSERT_TRUE(client().create(resources::serviceAccounts(), ns, account).ok());
-  // v1.20 gives every ServiceAccount a token Secret (the token controller of kube-controller-manager).
-  std::string secretName;
-  ASSERT_TRUE(waitFor(
-      [&] {
-        auto current = client().get(resources::serviceAccounts(), ns, "no-rights");
-        if (!current.ok() || !(*current).contains("secrets") || (*current)["secrets"].empty()) return false;
-        secretName = (*current)["secrets"][0]["name"];
-        return true;
-      },
-      60s));
-  std::string token;
-  ASSERT_TRUE(waitFor(
-      [&] {
-        auto secret = client().get(resources::secrets(), ns, secretName);
-        if (!secret.ok() || !(*secret)["data"].contains("token")) return false;
-        token = decodeBase64((*secret)["data"]["token"].get<std::string>()).value_or("");
-        return !token.empty();
-      },
-      60s));
+  // A bound token from the TokenRequest API (ServiceAccounts get no token Secret since Kubernetes 1.24).
+  const auto issued = runKubectl({"create", "token", "no-rights", "-n", ns, "--duration=10m"});
+  ASSERT_EQ(issued.exitCode, 0) << issued.err;
+  std::string token = issued.out;
+  while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) token.pop_back();
+  ASSERT_FALSE(token.empty());
 
   ClusterConfig credentials;
   credentials.token = token;

@@ -62,8 +62,8 @@ class ForwardingClient : public KubeClient {
 
 // Loses events the way a broken connection does, then ends that watch with 410 Gone, as the server does
 // when the informer's resourceVersion has left its watch window. The 410 is made here rather than provoked:
-// the only reliable way to get one from kube-apiserver v1.20 is a restart (its dynamically sized watch cache
-// keeps old versions otherwise); WatchTest.WatchFromBeforeAnApiServerRestartIsGone checks the real one.
+// the only reliable way to get one from kube-apiserver v1.37 is a restart (its watch cache keeps a window of
+// old versions otherwise); WatchTest.WatchFromBeforeAnApiServerRestartIsGone checks the real one.
 class EventLosingClient final : public ForwardingClient {
  public:
   using ForwardingClient::ForwardingClient;

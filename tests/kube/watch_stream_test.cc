@@ -8,7 +8,7 @@
 namespace agentguard::kube {
 namespace {
 
-// Two events as kube-apiserver v1.20 writes them on a watch (one JSON object per line).
+// Events as kube-apiserver writes them on a watch (one JSON object per line).
 const std::string kAdded =
     R"j({"type":"ADDED","object":{"kind":"ConfigMap","apiVersion":"v1","metadata":{"name":"a","namespace":"n",)j"
     R"j("resourceVersion":"101"},"data":{"k":"line1\nline2"}}})j";

@@ -172,7 +172,7 @@ TEST_F(WatchTest, HandlerReturningFalseEndsTheWatch) {
 
 TEST_F(WatchTest, WatchFromBeforeAnApiServerRestartIsGone) {
   // A restarted server's watch cache starts at the current version: anything older is answered with an
-  // ERROR event carrying 410 (v1.20's cache otherwise grows to keep old versions, so a restart is the
+  // ERROR event carrying 410 (the cache otherwise keeps a window of old versions, so a restart is the
   // reliable way to get one).
   std::string error;
   ASSERT_TRUE(cluster().restartApiServer(&error)) << error;

@@ -18,7 +18,6 @@
 #include <cstring>
 #include <fstream>
 #include <mutex>
-#include <sstream>
 #include <thread>
 
 #ifndef AGENTGUARD_SOURCE_DIR
@@ -39,22 +38,6 @@ std::string errnoText(int error) { return std::strerror(error); }
 std::string tempDirBase() {
   const char* tmp = std::getenv("TMPDIR");
   return (tmp != nullptr && *tmp != '\0') ? tmp : "/tmp";
-}
-
-bool isExecutable(const std::string& path) { return ::access(path.c_str(), X_OK) == 0; }
-
-// kubectl from PATH, else Debian's kubernetes-client.
-std::string kubectlPath() {
-  static const std::string path = [] {
-    const char* env = std::getenv("PATH");
-    std::stringstream dirs(env != nullptr ? env : "");
-    std::string dir;
-    while (std::getline(dirs, dir, ':')) {
-      if (!dir.empty() && isExecutable(dir + "/kubectl")) return dir + "/kubectl";
-    }
-    return std::string("/usr/bin/kubectl");
-  }();
-  return path;
 }
 
 // Closes a file descriptor when it goes out of scope.
@@ -355,10 +338,12 @@ bool LocalCluster::loadEnv(const std::string& envFile, std::string* error) {
   serverUrl_ = envValue("AGENTGUARD_APISERVER_URL");
   caFile_ = envValue("AGENTGUARD_APISERVER_CA");
   adminToken_ = envValue("AGENTGUARD_ADMIN_TOKEN");
-  if (kubeconfigPath_.empty() || serverUrl_.empty() || caFile_.empty() || adminToken_.empty()) {
+  kubectlPath_ = envValue("AGENTGUARD_KUBECTL");
+  if (kubeconfigPath_.empty() || serverUrl_.empty() || caFile_.empty() || adminToken_.empty() ||
+      kubectlPath_.empty()) {
     *error = envFile +
              " lacks one of AGENTGUARD_KUBECONFIG, AGENTGUARD_APISERVER_URL, "
-             "AGENTGUARD_APISERVER_CA, AGENTGUARD_ADMIN_TOKEN";
+             "AGENTGUARD_APISERVER_CA, AGENTGUARD_ADMIN_TOKEN, AGENTGUARD_KUBECTL";
     return false;
   }
   return true;
@@ -392,7 +377,7 @@ bool LocalCluster::restartApiServer(std::string* error) {
 }
 
 CommandResult LocalCluster::kubectl(const std::vector<std::string>& args, const CommandOptions& options) const {
-  std::vector<std::string> argv = {kubectlPath()};
+  std::vector<std::string> argv = {kubectlPath_};
   argv.insert(argv.end(), args.begin(), args.end());
   CommandOptions withConfig = options;
   withConfig.env["KUBECONFIG"] = kubeconfigPath_;
@@ -402,9 +387,8 @@ CommandResult LocalCluster::kubectl(const std::vector<std::string>& args, const 
 bool LocalCluster::waitForDefaultServiceAccount(const std::string& ns, std::chrono::milliseconds deadline) const {
   return waitFor(
       [&] {
-        const CommandResult r =
-            kubectl({"get", "serviceaccount", "default", "-n", ns, "-o", "jsonpath={.secrets[0].name}"});
-        return r.exitCode == 0 && !r.out.empty();
+        const CommandResult r = kubectl({"get", "serviceaccount", "default", "-n", ns, "-o", "name"});
+        return r.exitCode == 0 && r.out == "serviceaccount/default\n";
       },
       deadline, std::chrono::milliseconds(200));
 }

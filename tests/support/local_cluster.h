@@ -1,8 +1,8 @@
 #pragma once
 
 // A real Kubernetes control plane (etcd, kube-apiserver, kube-controller-manager
-// v1.20.2) on loopback for tests that talk to Kubernetes, started by
-// e2e/cluster/cluster.sh. No kubelet runs: pods stay Pending.
+// of the release in e2e/node/versions.sh) on loopback for tests that talk to
+// Kubernetes, started by e2e/cluster/cluster.sh. No kubelet runs: pods stay Pending.
 //
 // One cluster serves every test of a test binary: it starts on first use and is
 // stopped when the process exits (also when it is killed: the script watches
@@ -73,11 +73,11 @@ class LocalCluster {
   // is ready. Returns false and fills *error with the script's output on failure.
   bool restartApiServer(std::string* error);
 
-  // kubectl with this cluster's kubeconfig.
+  // kubectl of the cluster's release (AGENTGUARD_KUBECTL of its env file) with its kubeconfig.
   CommandResult kubectl(const std::vector<std::string>& args, const CommandOptions& options = {}) const;
 
-  // Waits until the namespace's `default` ServiceAccount has its token Secret
-  // (pods cannot be created in a namespace before that).
+  // Waits until kube-controller-manager has created the namespace's `default`
+  // ServiceAccount (the ServiceAccount admission plugin refuses pods before that).
   bool waitForDefaultServiceAccount(const std::string& ns,
                                     std::chrono::milliseconds deadline = std::chrono::seconds(60)) const;
 
@@ -99,6 +99,7 @@ class LocalCluster {
   std::string serverUrl_;
   std::string caFile_;
   std::string adminToken_;
+  std::string kubectlPath_;
 };
 
 // kubectl against the shared cluster; if the cluster could not start, returns

@@ -21,6 +21,17 @@ TEST_F(LocalClusterFixtureTest, ExposesConnectionDetails) {
   EXPECT_EQ(::access(cluster().caFile().c_str(), R_OK), 0);
 }
 
+TEST_F(LocalClusterFixtureTest, RunsTheKubectlOfTheClustersRelease) {
+  const std::string release = cluster().envValue("AGENTGUARD_KUBE_VERSION");
+  ASSERT_FALSE(release.empty());
+  auto client = runKubectl({"version", "--client", "-o", "json"});
+  ASSERT_EQ(client.exitCode, 0) << client.err;
+  EXPECT_NE(client.out.find("\"gitVersion\": \"" + release + "\""), std::string::npos) << client.out;
+  auto server = runKubectl({"get", "--raw", "/version"});
+  ASSERT_EQ(server.exitCode, 0) << server.err;
+  EXPECT_NE(server.out.find("\"gitVersion\": \"" + release + "\""), std::string::npos) << server.out;
+}
+
 TEST_F(LocalClusterFixtureTest, RunsKubectlWithStdin) {
   auto created =
       runKubectl({"apply", "-f", "-"}, {.stdinText = "apiVersion: v1\nkind: Namespace\nmetadata: {name: fixture}\n"});

@@ -98,15 +98,6 @@ seccompProfile:
   type: RuntimeDefault
 {{- end -}}
 
-{{/* The PodDisruptionBudget API of the cluster: policy/v1 from 1.21, policy/v1beta1 before. */}}
-{{- define "agentguard.pdbApiVersion" -}}
-{{- if or (.Capabilities.APIVersions.Has "policy/v1/PodDisruptionBudget") (semverCompare ">=1.21-0" .Capabilities.KubeVersion.Version) -}}
-policy/v1
-{{- else -}}
-policy/v1beta1
-{{- end -}}
-{{- end -}}
-
 {{/* The host of webhook.url without port or brackets ("" when unset). */}}
 {{- define "agentguard.webhookURLHost" -}}
 {{- with .Values.webhook.url -}}

@@ -1,4 +1,4 @@
-// AgentSandboxClass against the real local API server (kube-apiserver v1.20): the default class, bounds that
+// AgentSandboxClass against the real local API server (kube-apiserver v1.37): the default class, bounds that
 // block, class edits that re-evaluate running sandboxes, the immutable class binding, the dedicated
 // ServiceAccount and Secret references. Every test runs under the invariant checker.
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-// The reconciler against the real local API server (kube-apiserver v1.20; no kubelet, so Pods stay Pending and
+// The reconciler against the real local API server (kube-apiserver v1.37; no kubelet, so Pods stay Pending and
 // assertions are on API objects). Every test runs under the invariant checker: no sandbox Pod may exist without
 // its NetworkPolicy at any revision.
 #include <gtest/gtest.h>

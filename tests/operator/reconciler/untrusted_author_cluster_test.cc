@@ -121,7 +121,9 @@ TEST_F(ClusterUntrustedAuthorTest, ClaimBoundToHostPathVolumeIsRefused) {
   EXPECT_NE(blockedMessage("hostpath").find("hostPath"), std::string::npos);
   EXPECT_FALSE(pod("hostpath").has_value());
   ASSERT_TRUE(waitUntil([&] { return pod("network").has_value(); }, 60s)) << condition("network", "Blocked").dump();
-  EXPECT_EQ(blockedReason("pending"), "ReferenceNotReady");
+  // The sandboxes are reconciled in no particular order: "pending" may still be on its way.
+  EXPECT_TRUE(waitUntil([&] { return blockedReason("pending") == "ReferenceNotReady"; }, 60s))
+      << condition("pending", "Blocked").dump();
   EXPECT_FALSE(pod("pending").has_value());
   for (const char* name : {"root", "nfs"}) (void)client_->remove(kVolumes, "", std::string(name) + "-" + suffix);
 }

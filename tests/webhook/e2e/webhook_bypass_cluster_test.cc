@@ -98,18 +98,14 @@ class WebhookBypassClusterTest : public WebhookClusterTest {
     return kubectl({"-n", isolated_, "get", resource}).exitCode == 0;
   }
 
-  // Adds `containers` as the Pod's ephemeral containers through the subresource, in the
-  // form the API server serves it (an EphemeralContainers object before 1.22, the Pod after).
+  // Adds `containers` as the Pod's ephemeral containers through the subresource (which serves and
+  // takes the whole Pod).
   CommandResult addEphemeralContainers(const std::string& pod, const std::vector<nlohmann::json>& containers) const {
     const std::string path = "/api/v1/namespaces/" + isolated_ + "/pods/" + pod + "/ephemeralcontainers";
     const auto current = kubectl({"get", "--raw", path});
     if (current.exitCode != 0) return current;
     nlohmann::json object = nlohmann::json::parse(current.out);
-    if (object.value("kind", "") == "EphemeralContainers") {
-      object["ephemeralContainers"] = nlohmann::json(containers);
-    } else {
-      object["spec"]["ephemeralContainers"] = nlohmann::json(containers);
-    }
+    object["spec"]["ephemeralContainers"] = nlohmann::json(containers);
     return kubectl({"replace", "--raw", path, "-f", "-"}, object.dump());
   }
 };
@@ -158,11 +154,11 @@ spec: {type: ClusterIP, ports: [{port: 443}]}
   }
 }
 
-// Kubernetes 1.20 sends an EphemeralContainers object (the list alone), so the webhook reads the Pod,
-// and forbids securityContext on ephemeral containers: a debug container can only inherit. The
-// bundled policies also require container-only settings (capabilities, allowPrivilegeEscalation)
-// that such a container cannot meet, so this suite serves the controls a container inherits from its
-// pod, an egress rule, and the rule the fixture's probe expects.
+// A debug container that sets no securityContext of its own (what `kubectl debug` adds) runs with
+// what it inherits from its pod, and is judged with that. The bundled policies also require
+// container-only settings (capabilities, allowPrivilegeEscalation) that such a container cannot meet,
+// so this suite serves the controls a container inherits from its pod, an egress rule, and the rule
+// the fixture's probe expects.
 class EphemeralContainersClusterTest : public WebhookBypassClusterTest {
  protected:
   std::string policiesPath() const override {
@@ -232,6 +228,35 @@ TEST_F(EphemeralContainersClusterTest, DebugContainersAreJudgedWithWhatTheyInher
   EXPECT_EQ(inherits.exitCode, 0) << inherits.err << "\n" << readFile(logFile());
 }
 
+// Since Kubernetes 1.23 a debug container may carry a securityContext of its own: what it sets is judged,
+// over what the pod would give it.
+TEST_F(EphemeralContainersClusterTest, DebugContainersAreJudgedWithTheirOwnSettings) {
+  ASSERT_EQ(apply(kRestrictAgent).exitCode, 0);
+  const auto debug = [](const nlohmann::json& securityContext) {
+    return nlohmann::json{{"name", "debug"},
+                          {"image", "registry.example.com/tools/debug:1.2.0"},
+                          {"targetContainerName", "app"},
+                          {"terminationMessagePolicy", "File"},
+                          {"imagePullPolicy", "IfNotPresent"},
+                          {"securityContext", securityContext}};
+  };
+
+  // The pod's settings are safe; the debug container asks for root, or for no seccomp profile.
+  applyAdmitted(pod("safe-pod", "{runAsNonRoot: true, seccompProfile: {type: RuntimeDefault}}"));
+  const auto root = addEphemeralContainers("safe-pod", {debug({{"runAsNonRoot", false}, {"runAsUser", 0}})});
+  expectDenied(root, "[privilege.run-as-root-user] spec.ephemeralContainers[0].securityContext.runAsUser");
+  expectDenied(root, "[privilege.run-as-non-root] spec.ephemeralContainers[0].securityContext.runAsNonRoot");
+  expectDenied(addEphemeralContainers("safe-pod", {debug({{"seccompProfile", {{"type", "Unconfined"}}}})}),
+               "[privilege.seccomp-required] spec.ephemeralContainers[0].securityContext.seccompProfile");
+  EXPECT_EQ(kubectl({"-n", isolated_, "get", "pod", "safe-pod", "-o", "jsonpath={.spec.ephemeralContainers}"}).out, "");
+
+  // The pod sets nothing, the debug container brings safe settings of its own.
+  applyAdmitted(pod("bare-pod", "{}"));
+  const auto own = addEphemeralContainers(
+      "bare-pod", {debug({{"runAsNonRoot", true}, {"runAsUser", 10001}, {"seccompProfile", {{"type", "RuntimeDefault"}}}})});
+  EXPECT_EQ(own.exitCode, 0) << own.err << "\n" << readFile(logFile());
+}
+
 TEST_F(WebhookBypassClusterTest, NetworkPoliciesCannotSetAdmittedWorkloadsFree) {
   ASSERT_EQ(apply(kRestrictAgent).exitCode, 0);
   applyAdmitted(hardenedDeployment("agent"));
@@ -287,12 +312,17 @@ spec:
       [&] { return (deleted = kubectl({"-n", isolated_, "delete", "networkpolicy", "restrict-agent"})).exitCode == 0; },
       std::chrono::seconds(20)))
       << deleted.err;
-  // Without workloads, the last policy may go.
+  // Without workloads, the last policy may go: once the garbage collector has removed the ReplicaSet and its
+  // Pods, and the webhook's view of the namespace has caught up (it follows the API server by a watch).
   ASSERT_EQ(kubectl({"-n", isolated_, "delete", "deployment", "agent"}).exitCode, 0);
   EXPECT_TRUE(agentguard::testing::waitFor(
-      [&] { return kubectl({"-n", isolated_, "get", "pods", "-o", "name"}).out.empty(); }, std::chrono::seconds(30)));
-  const auto last = kubectl({"-n", isolated_, "delete", "networkpolicy", "default-deny-egress"});
-  EXPECT_EQ(last.exitCode, 0) << last.err;
+      [&] { return kubectl({"-n", isolated_, "get", "replicasets,pods", "-o", "name"}).out.empty(); },
+      std::chrono::seconds(30)));
+  CommandResult last;
+  EXPECT_TRUE(agentguard::testing::waitFor(
+      [&] { return (last = kubectl({"-n", isolated_, "delete", "networkpolicy", "default-deny-egress"})).exitCode == 0; },
+      std::chrono::seconds(20)))
+      << last.err;
 }
 
 TEST_F(WebhookBypassClusterTest, PersistentVolumesCannotHandOutTheNodesFilesystem) {
