@@ -11,8 +11,12 @@ cd "$(dirname "$0")/.."
 echo "==> Building (warnings are errors)"
 scripts/build.sh -DAGENTGUARD_WERROR=ON
 
-echo "==> Preparing the local control plane (first run builds kube-apiserver from Debian's source package)"
+echo "==> Preparing the local control plane (first run builds Kubernetes from its Go module: e2e/node/build-go.sh)"
 e2e/cluster/cluster.sh install
+# The release's own kubectl, for the tests that run kubectl (kubectl_differential_test among them).
+source e2e/node/versions.sh
+AGENTGUARD_KUBECTL="$(node_component_dir kubernetes "$NODE_KUBE_VERSION")/bin/kubectl"
+export AGENTGUARD_KUBECTL
 # A cluster left over from an interrupted run would hold the state directory.
 e2e/cluster/cluster.sh down --state-dir build/local-cluster >/dev/null 2>&1 || true
 

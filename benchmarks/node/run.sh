@@ -30,9 +30,11 @@ k() { "$AGENTGUARD_KUBECTL" "$@"; }
 # objects MODE NAME: the YAML one MODE applies for one agent called NAME.
 objects() {
   local mode="$1" name="$2"
-  local container="{name: agent, image: agentguard.local/toolbox:1, imagePullPolicy: Never,
+  # Small requests, so a burst of 50 fits the 2-core node's schedulable CPU; limits, because the
+  # default AgentSandboxClass requires them.
+  local container="name: agent, image: agentguard.local/toolbox:1, imagePullPolicy: Never,
           command: [sh, -c, 'date +%s.%N; exec sleep 3600'],
-          resources: {limits: {cpu: 100m, memory: 64Mi}}}"
+          resources: {requests: {cpu: 10m, memory: 32Mi}, limits: {cpu: '1', memory: 256Mi}}"
   if [[ "$mode" == operator ]]; then
     cat <<YAML
 apiVersion: agentguard.io/v1alpha1
@@ -44,7 +46,7 @@ spec:
     spec:
       terminationGracePeriodSeconds: 1
       securityContext: {runAsUser: 10001, runAsGroup: 10001}
-      containers: [${container}]
+      containers: [{${container}}]
 ---
 YAML
     return
@@ -73,8 +75,8 @@ spec:
   enableServiceLinks: false
   securityContext: {runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, seccompProfile: {type: RuntimeDefault}}
   containers:
-    - ${container}
-      securityContext: {allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: {drop: [ALL]}}
+    - {${container},
+       securityContext: {allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: {drop: [ALL]}}}
 ---
 YAML
 }

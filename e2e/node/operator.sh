@@ -11,6 +11,7 @@ node_apply_default_class() {
   local helm
   helm="$("${REPO}/e2e/tools/install-helm.sh")" || { echo "could not install Helm" >&2; return 1; }
   "$helm" template node "${REPO}/charts/agentguard" --show-only templates/sandboxclass.yaml \
+    --kube-version "$AGENTGUARD_KUBE_VERSION" \
     --set runtimeClass.create=false \
     --set 'sandboxClass.egress.deniedCIDRs={172.16.0.0/12,192.168.0.0/16,100.64.0.0/10,fc00::/7,fe80::/10}' \
     "$@" | "$AGENTGUARD_KUBECTL" apply -f - >/dev/null

@@ -7,9 +7,9 @@
 #      local processes authenticated as the chart's own ServiceAccounts;
 #   3. shows an agent's unsafe manifests refused with reasons, the hardened bundle admitted, and an
 #      AgentSandbox turned into an isolated pod behind a NetworkPolicy;
-#   4. on a real node (root, after e2e/cluster/cluster.sh install --node; AGENTGUARD_STORY_NODE=0 leaves it
-#      out): the same AgentSandbox Running under gVisor, and from inside it DNS working, the allowed
-#      destination answering, the rest refused;
+#   4. on a real node (root; installs it first with e2e/cluster/cluster.sh install --node;
+#      AGENTGUARD_STORY_NODE=0 leaves it out): the same AgentSandbox Running under gVisor, and from
+#      inside it DNS working, the allowed destination answering, the rest refused;
 #   5. leaves the clusters up and prints the KUBECONFIG to use and the command that stops everything.
 #
 # Usage: e2e/story/run.sh          run the story (stops a previous one first)
@@ -19,8 +19,8 @@
 # Logs: build/story-build.log, and the state directory's logs/ (printed at the end).
 # Environment: AGENTGUARD_STORY_DIR  state directory (default ${TMPDIR:-/tmp}/agentguard-story-$USER)
 #              AGENTGUARD_BUILD_DIR  build directory (default build)
-#              AGENTGUARD_STORY_NODE 1: part 4 always (installs the node first), 0: never (the
-#                                    control-plane story alone), unset: when the node is installed
+#              AGENTGUARD_STORY_NODE 0: leave part 4 out (the control-plane story alone); otherwise
+#                                    part 4 installs the node first (cached after the first run)
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
