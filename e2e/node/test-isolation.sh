@@ -116,6 +116,32 @@ resolves_service() {
   [[ -n "$ip" && "$out" == *"$ip"* ]] || { echo "$out"; return 1; }
 }
 
+logs_show_the_agent() {
+  local out
+  out="$(k -n "$NS" logs analyst 2>&1)" || { echo "$out"; return 1; }
+  [[ "$out" == *serving* ]] || { echo "kubectl logs gave: ${out}"; return 1; }
+}
+
+# port_forward_answers NAMESPACE POD NONCE: kubectl port-forward from a loopback port to POD's 8080
+# reads NONCE back through the kubelet's streaming API.
+port_forward_answers() {
+  local ns="$1" pod="$2" nonce="$3" port pid out status=0
+  port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+  k -n "$ns" port-forward --address 127.0.0.1 "pod/${pod}" "${port}:8080" >/dev/null 2>&1 &
+  pid=$!
+  local read_nonce="import socket; c = socket.create_connection(('127.0.0.1', ${port}), 2); c.settimeout(5); print(c.recv(256).decode().strip())"
+  if wait_for 20 python3 -c "$read_nonce"; then
+    out="$(python3 -c "$read_nonce" 2>&1)" || status=1
+    [[ "$out" == "$nonce" ]] || { echo "read '${out}', expected the nonce ${nonce}"; status=1; }
+  else
+    echo "nothing answered on 127.0.0.1:${port}"
+    status=1
+  fi
+  kill "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  return "$status"
+}
+
 main() {
   start_destinations
   apply_example
@@ -123,6 +149,15 @@ main() {
   wait_for 60 pod_ready "$NS" analyst || true
   check "the agent's kernel is gVisor's (dmesg, /proc/version)" runs_in_gvisor
   check "crictl inspect shows runtime handler runsc" cri_handler_is_runsc
+  check "kubectl logs reads the agent's output" logs_show_the_agent
+  check "kubectl port-forward reaches a pod through the kubelet" port_forward_answers "$TARGETS" allowed "$NONCE_ALLOWED"
+  # Into a gVisor Pod, port-forward gets "connection refused": containerd forwards inside the Pod's
+  # network namespace, and runsc's own network stack, not the namespace's, holds the agent's socket.
+  if port_forward_answers "$NS" analyst "$NONCE_AGENT" >/dev/null 2>&1; then
+    note "kubectl port-forward into the gVisor Pod answered"
+  else
+    note "kubectl port-forward into the gVisor Pod does not reach the agent (runsc's netstack; a known limit)"
+  fi
   start_control_pod
   local other_ip svc_ip dns_ip allowed_ip sandbox_ip control_ip
   other_ip="$(pod_ip "$TARGETS" other)"

@@ -83,9 +83,11 @@ deletion_order() {
   local deadline=$((SECONDS + 120))
   while ((SECONDS < deadline)); do
     pod_api=0 pod_cri=0 policy=0
-    k -n "$NS" get pod "$name" >/dev/null 2>&1 && pod_api=1
-    [[ -n "$(cri_pod_id "$NS" "$name" 2>/dev/null)" ]] && pod_cri=1
+    # The policy first: a Pod seen after the policy was seen gone did outlive it (a Pod does not come
+    # back), while the other order would blame the policy for a Pod deleted between the two reads.
     k -n "$NS" get networkpolicy "${name}-isolation" >/dev/null 2>&1 && policy=1
+    [[ -n "$(cri_pod_id "$NS" "$name" 2>/dev/null)" ]] && pod_cri=1
+    k -n "$NS" get pod "$name" >/dev/null 2>&1 && pod_api=1
     local state="pod(api)=${pod_api} pod(node)=${pod_cri} policy=${policy}"
     [[ "$order" == *"$state"* ]] || order+="${order:+ -> }${state}"
     if ((policy == 0 && (pod_api == 1 || pod_cri == 1))); then
