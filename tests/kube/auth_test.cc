@@ -9,7 +9,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "common/kube/base64.h"
+#include "common/encoding/base64.h"
 #include "common/kube/kube_client.h"
 #include "tests/kube/kube_cluster_test.h"
 
@@ -81,7 +81,8 @@ TEST_F(AuthTest, ServiceAccountWithoutRbacIsForbidden) {
       [&] {
         auto secret = client().get(resources::secrets(), ns, secretName);
         if (!secret.ok() || !(*secret)["data"].contains("token")) return false;
-        token = decodeBase64((*secret)["data"]["token"].get<std::string>()).value_or("");
+        token = encoding::decodeBase64((*secret)["data"]["token"].get<std::string>(), encoding::kLenientBase64)
+                    .value_or("");
         return !token.empty();
       },
       60s));
