@@ -2,6 +2,8 @@
 
 #include <cstdint>
 
+#include "common/text/ascii.h"
+
 namespace agentguard::encoding {
 namespace {
 
@@ -9,9 +11,9 @@ constexpr std::string_view kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmn
 
 // The 6-bit value of a standard-alphabet character, or -1.
 int standardValue(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
+  if (text::isUpper(c)) return c - 'A';
+  if (text::isLower(c)) return c - 'a' + 26;
+  if (text::isDigit(c)) return c - '0' + 52;
   if (c == '+') return 62;
   if (c == '/') return 63;
   return -1;
