@@ -25,6 +25,13 @@ Result<std::chrono::milliseconds> parseDuration(const std::string& text) {
   if (text.empty() || error != std::errc() || value < 0 || found == kUnits.end()) {
     return makeError(ErrorCode::kInvalidArgument, "\"" + text + "\" is not a duration like 500ms, 60s, 5m or 1h");
   }
+  // Clocks and waits count in nanoseconds: a longer duration would overflow there, or in the multiply.
+  const int64_t maxMs = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::nanoseconds::max()).count();
+  if (value > maxMs / found->second) {
+    return makeError(ErrorCode::kInvalidArgument, "\"" + text + "\" is too long: at most " +
+                                                      std::to_string(maxMs / found->second) + found->first +
+                                                      " (about 292 years)");
+  }
   return std::chrono::milliseconds(value * found->second);
 }
 
