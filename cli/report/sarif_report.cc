@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/report/check_report.h"
+#include "common/text/ascii.h"
 
 namespace agentguard::cli {
 namespace {
@@ -78,7 +79,7 @@ std::string encodeUriPath(std::string_view path) {
   std::string out;
   for (const char c : path) {
     const auto byte = static_cast<unsigned char>(c);
-    if (std::isalnum(byte) || c == '-' || c == '.' || c == '_' || c == '~' || c == '/') {
+    if (text::isAlnum(c) || c == '-' || c == '.' || c == '_' || c == '~' || c == '/') {
       out += c;
     } else {
       out += '%';

@@ -1,6 +1,5 @@
 #pragma once
 
-#include <optional>
 #include <string>
 #include <string_view>
 
@@ -8,10 +7,5 @@ namespace agentguard::decision {
 
 // Lower-case hex SHA-256 of `bytes`.
 std::string sha256Hex(std::string_view bytes);
-
-// Standard base64 with padding (RFC 4648 section 4), as DSSE envelopes carry payload and signatures.
-std::string encodeBase64(std::string_view bytes);
-// Strict inverse of encodeBase64: padded, no whitespace; nullopt otherwise.
-std::optional<std::string> decodeBase64(std::string_view text);
 
 }  // namespace agentguard::decision

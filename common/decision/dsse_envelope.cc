@@ -2,7 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "common/decision/digest.h"
+#include "common/encoding/base64.h"
 
 namespace agentguard::decision {
 namespace {
@@ -18,7 +18,7 @@ Result<std::string> stringMember(const nlohmann::json& object, const char* name)
 Result<std::string> base64Member(const nlohmann::json& object, const char* name) {
   Result<std::string> text = stringMember(object, name);
   if (!text) return text;
-  std::optional<std::string> bytes = decodeBase64(*text);
+  std::optional<std::string> bytes = encoding::decodeBase64(*text, encoding::kStrictBase64);
   if (!bytes) return makeError(ErrorCode::kInvalidArgument, std::string("envelope field ") + name + " is not base64");
   return std::move(*bytes);
 }
@@ -42,8 +42,8 @@ Result<Envelope> signEnvelope(const SigningKey& key, std::string_view payloadTyp
 std::string envelopeLine(const Envelope& envelope) {
   const nlohmann::json json = {
       {"payloadType", envelope.payloadType},
-      {"payload", encodeBase64(envelope.payload)},
-      {"signatures", nlohmann::json::array({{{"keyid", envelope.keyId}, {"sig", encodeBase64(envelope.signature)}}})},
+      {"payload", encoding::encodeBase64(envelope.payload)},
+      {"signatures", nlohmann::json::array({{{"keyid", envelope.keyId}, {"sig", encoding::encodeBase64(envelope.signature)}}})},
   };
   return json.dump();
 }

@@ -11,7 +11,7 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include "common/kube/base64.h"
+#include "common/encoding/base64.h"
 
 namespace agentguard::kube {
 namespace {
@@ -88,7 +88,7 @@ Result<std::string> pemValue(const YAML::Node& map, const char* dataKey, const c
                              const std::string& kubeconfigPath, const std::string& where) {
   const std::string data = scalar(map, dataKey);
   if (!data.empty()) {
-    auto decoded = decodeBase64(data);
+    auto decoded = encoding::decodeBase64(data, encoding::kLenientBase64);
     if (!decoded) {
       return makeError(ErrorCode::kInvalidArgument,
                        where + "." + dataKey + " is not base64; encode the PEM with `base64 -w0`");

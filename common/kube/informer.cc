@@ -59,7 +59,7 @@ struct Informer::State {
 
   // Informer thread only.
   std::string resourceVersion;
-  Backoff backoff;
+  retry::Backoff backoff;
   Clock::time_point nextResync;
 
   void run();

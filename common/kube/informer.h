@@ -8,9 +8,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "common/kube/backoff.h"
 #include "common/kube/kube_client.h"
 #include "common/log/logger.h"
+#include "common/retry/backoff.h"
 
 namespace agentguard::kube {
 
@@ -28,7 +28,7 @@ struct InformerOptions {
   std::string fieldSelector;
   std::chrono::seconds resyncPeriod{300};   // onUpdate(obj, obj) for every cached object; 0 = never
   int64_t pageSize = 500;
-  BackoffPolicy backoff;      // between failed lists and watches while the API server is unavailable
+  retry::BackoffPolicy backoff;      // between failed lists and watches while the API server is unavailable
 };
 
 // list + watch into an in-memory cache, in a background thread: re-lists on 410 Gone, restarts the watch

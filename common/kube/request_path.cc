@@ -1,11 +1,12 @@
 #include "common/kube/request_path.h"
 
+#include "common/text/ascii.h"
+
 namespace agentguard::kube {
 namespace {
 
 bool isUnreserved(unsigned char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-         c == '_' || c == '~';
+  return text::isAlnum(static_cast<char>(c)) || c == '-' || c == '.' || c == '_' || c == '~';
 }
 
 void appendEncoded(std::string& out, std::string_view text, bool pathSegment) {

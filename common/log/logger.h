@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <initializer_list>
 #include <mutex>
 #include <ostream>
@@ -30,12 +31,14 @@ class Logger {
   void warn(std::string_view msg, std::initializer_list<Field> fields = {}) { log(Level::kWarn, msg, fields); }
   void error(std::string_view msg, std::initializer_list<Field> fields = {}) { log(Level::kError, msg, fields); }
 
-  void setMinimum(Level level) { minimum_ = level; }
-  bool enabled(Level level) const { return level >= minimum_; }
+  // May be called while other threads log (a level change at run time). Relaxed: the level guards no
+  // other data, and a line logged just around the change may use either level.
+  void setMinimum(Level level) { minimum_.store(level, std::memory_order_relaxed); }
+  bool enabled(Level level) const { return level >= minimum_.load(std::memory_order_relaxed); }
 
  private:
   std::ostream& out_;
-  Level minimum_;
+  std::atomic<Level> minimum_;
   std::string component_;
   std::mutex mutex_;
 };

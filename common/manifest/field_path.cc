@@ -1,6 +1,6 @@
 #include "common/manifest/field_path.h"
 
-#include <cctype>
+#include "common/text/ascii.h"
 
 namespace agentguard::manifest {
 namespace {
@@ -8,7 +8,7 @@ namespace {
 bool isPlainKey(std::string_view name) {
   if (name.empty()) return false;
   for (const char c : name) {
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-')) return false;
+    if (!(text::isAlnum(c) || c == '_' || c == '-')) return false;
   }
   return true;
 }
@@ -59,7 +59,7 @@ bool parseFieldPath(std::string_view path, std::vector<PathSegment>& segments) {
       } else {
         size_t value = 0;
         const size_t start = i;
-        while (i < path.size() && std::isdigit(static_cast<unsigned char>(path[i]))) {
+        while (i < path.size() && text::isDigit(path[i])) {
           value = value * 10 + static_cast<size_t>(path[i] - '0');
           ++i;
         }

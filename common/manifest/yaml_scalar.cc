@@ -1,12 +1,13 @@
 #include "common/manifest/yaml_scalar.h"
 
 #include <array>
-#include <cctype>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <limits>
 #include <optional>
+
+#include "common/text/ascii.h"
 
 namespace agentguard::manifest {
 namespace {
@@ -87,7 +88,7 @@ bool isYamlStyleFloat(std::string_view text) {
   size_t i = 0;
   auto digitsFrom = [&](size_t& pos) {
     const size_t start = pos;
-    while (pos < text.size() && std::isdigit(static_cast<unsigned char>(text[pos]))) ++pos;
+    while (pos < text.size() && text::isDigit(text[pos])) ++pos;
     return pos - start;
   };
   if (i < text.size() && (text[i] == '+' || text[i] == '-')) ++i;
@@ -126,7 +127,7 @@ nlohmann::json resolvePlainScalar(std::string_view text) {
   if (isOneOf(text, kFalses)) return false;
   // Only text that starts like a number can be one (go-yaml's resolve hint).
   const char first = text.front();
-  if (!(std::isdigit(static_cast<unsigned char>(first)) || first == '+' || first == '-' || first == '.')) {
+  if (!(text::isDigit(first) || first == '+' || first == '-' || first == '.')) {
     return std::string(text);
   }
   if (text == ".inf" || text == ".Inf" || text == ".INF" || text == "+.inf" || text == "+.Inf" ||

@@ -3,6 +3,7 @@
 #include <optional>
 #include <string>
 
+#include "common/encoding/base64.h"
 #include "common/manifest/yaml_scalar.h"
 #include "common/manifest/utf8.h"
 
@@ -25,54 +26,8 @@ std::optional<std::string_view> coreName(std::string_view tag) {
   return tag.substr(kCoreTagPrefix.size());
 }
 
-int base64Value(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '+') return 62;
-  if (c == '/') return 63;
-  return -1;
-}
-
-// Go's base64.StdEncoding.DecodeString, which go-yaml applies to !!binary: CR and LF are skipped,
-// padding is required, any other character is an error. common/kube's decodeBase64 is deliberately
-// lenient (spaces, missing padding) for kubeconfig data and sits in the client library, so it cannot
-// give go-yaml's answer here.
-std::optional<std::string> decodeGoStdBase64(std::string_view text) {
-  std::string digits;
-  digits.reserve(text.size());
-  for (const char c : text) {
-    if (c != '\r' && c != '\n') digits += c;
-  }
-  if (digits.size() % 4 != 0) return std::nullopt;
-  size_t padding = 0;
-  while (padding < 2 && padding < digits.size() && digits[digits.size() - 1 - padding] == '=') ++padding;
-  std::string out;
-  out.reserve(digits.size() / 4 * 3);
-  unsigned bits = 0;
-  int count = 0;
-  for (size_t i = 0; i < digits.size() - padding; ++i) {
-    const int value = base64Value(digits[i]);
-    if (value < 0) return std::nullopt;
-    bits = (bits << 6) | static_cast<unsigned>(value);
-    if (++count == 4) {
-      out += static_cast<char>((bits >> 16) & 0xFF);
-      out += static_cast<char>((bits >> 8) & 0xFF);
-      out += static_cast<char>(bits & 0xFF);
-      bits = 0;
-      count = 0;
-    }
-  }
-  if (count == 2) out += static_cast<char>((bits >> 4) & 0xFF);
-  if (count == 3) {
-    out += static_cast<char>((bits >> 10) & 0xFF);
-    out += static_cast<char>((bits >> 2) & 0xFF);
-  }
-  return out;
-}
-
 Result<Json> decodeBinary(std::string_view text) {
-  std::optional<std::string> bytes = decodeGoStdBase64(text);
+  std::optional<std::string> bytes = encoding::decodeBase64(text, encoding::kGoStdBase64);
   if (!bytes) {
     return makeError(ErrorCode::kInvalidArgument,
                      "the value tagged !!binary is not padded standard base64 (Kubernetes refuses it); fix the encoding");

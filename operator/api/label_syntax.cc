@@ -1,19 +1,19 @@
 #include "operator/api/label_syntax.h"
 
+#include "common/text/ascii.h"
+
 namespace agentguard::op {
 namespace {
-
-bool isAlphanumeric(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); }
 
 // A qualified name's part: alphanumerics, '-', '_', '.', beginning and ending with an alphanumeric.
 std::optional<std::string> nameProblem(std::string_view name) {
   if (name.empty()) return "must not be empty";
   if (name.size() > 63) return "must be at most 63 characters";
-  if (!isAlphanumeric(name.front()) || !isAlphanumeric(name.back())) {
+  if (!text::isAlnum(name.front()) || !text::isAlnum(name.back())) {
     return "must begin and end with a letter or digit";
   }
   for (const char c : name) {
-    if (!isAlphanumeric(c) && c != '-' && c != '_' && c != '.') {
+    if (!text::isAlnum(c) && c != '-' && c != '_' && c != '.') {
       return "may contain only letters, digits, '-', '_' and '.'";
     }
   }
@@ -23,12 +23,11 @@ std::optional<std::string> nameProblem(std::string_view name) {
 // A DNS-1123 subdomain: lower-case alphanumerics, '-' and '.', alphanumeric at both ends, at most 253.
 std::optional<std::string> prefixProblem(std::string_view prefix) {
   if (prefix.empty() || prefix.size() > 253) return "has a prefix that is empty or longer than 253 characters";
-  auto lowerAlphanumeric = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
-  if (!lowerAlphanumeric(prefix.front()) || !lowerAlphanumeric(prefix.back())) {
+  if (!text::isLowerAlnum(prefix.front()) || !text::isLowerAlnum(prefix.back())) {
     return "has a prefix that does not begin and end with a lower-case letter or digit";
   }
   for (const char c : prefix) {
-    if (!lowerAlphanumeric(c) && c != '-' && c != '.') {
+    if (!text::isLowerAlnum(c) && c != '-' && c != '.') {
       return "has a prefix that is not a DNS subdomain (lower-case letters, digits, '-' and '.')";
     }
   }

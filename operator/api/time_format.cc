@@ -1,10 +1,11 @@
 #include "operator/api/time_format.h"
 
 #include <algorithm>
-#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
+
+#include "common/text/ascii.h"
 
 namespace agentguard::op {
 namespace {
@@ -24,7 +25,7 @@ bool readDigits(std::string_view text, size_t& pos, size_t count, int& out) {
   out = 0;
   for (size_t i = 0; i < count; ++i) {
     const char c = text[pos + i];
-    if (!std::isdigit(static_cast<unsigned char>(c))) return false;
+    if (!text::isDigit(c)) return false;
     out = out * 10 + (c - '0');
   }
   pos += count;
@@ -78,7 +79,7 @@ std::optional<WallTime> parseTime(std::string_view text) {
   if (pos < text.size() && text[pos] == '.') {
     ++pos;
     int digits = 0;
-    while (pos < text.size() && std::isdigit(static_cast<unsigned char>(text[pos]))) {
+    while (pos < text.size() && text::isDigit(text[pos])) {
       if (digits < 6) micros = micros * 10 + (text[pos] - '0');
       ++digits;
       ++pos;
@@ -118,7 +119,7 @@ std::optional<std::chrono::milliseconds> parseDuration(std::string_view text) {
   size_t pos = 0;
   while (pos < text.size()) {
     const size_t start = pos;
-    while (pos < text.size() && (std::isdigit(static_cast<unsigned char>(text[pos])) || text[pos] == '.')) ++pos;
+    while (pos < text.size() && (text::isDigit(text[pos]) || text[pos] == '.')) ++pos;
     if (pos == start) return std::nullopt;
     const std::string number(text.substr(start, pos - start));
     if (number.front() == '.' || number.back() == '.' || number.find('.') != number.rfind('.')) return std::nullopt;

@@ -2,8 +2,8 @@
 
 #include <cstdlib>
 #include <map>
-#include <sstream>
 
+#include "common/text/comma_list.h"
 #include "operator/api/time_format.h"
 
 namespace agentguard::op {
@@ -33,16 +33,10 @@ bool parseBool(const std::string& text, bool& out) {
   return true;
 }
 
-std::set<std::string> splitList(const std::string& text) {
-  std::set<std::string> out;
-  std::stringstream stream(text);
-  std::string item;
-  while (std::getline(stream, item, ',')) {
-    const auto first = item.find_first_not_of(' ');
-    const auto last = item.find_last_not_of(' ');
-    if (first != std::string::npos) out.insert(item.substr(first, last - first + 1));
-  }
-  return out;
+// The items of a comma-separated flag value, each once, in sorted order.
+std::set<std::string> commaSet(const std::string& text) {
+  const std::vector<std::string> items = text::splitCommaList(text);
+  return {items.begin(), items.end()};
 }
 
 }  // namespace
@@ -82,11 +76,11 @@ Result<OperatorOptions> parseOptions(const std::vector<std::string>& args) {
       if (value.empty()) return flagError(name, "needs a RuntimeClass name");
       options.defaultRuntimeClass = value;
     } else if (name == "allowed-runtime-classes") {
-      options.allowedRuntimeClasses = splitList(value);
+      options.allowedRuntimeClasses = commaSet(value);
       if (options.allowedRuntimeClasses.empty()) return flagError(name, "needs at least one RuntimeClass name");
       allowedGiven = true;
     } else if (name == "cluster-cidrs") {
-      for (const std::string& item : splitList(value)) {
+      for (const std::string& item : commaSet(value)) {
         const auto block = IpBlock::parse(item);
         if (!block) return flagError(name, "expected CIDR blocks separated by commas, e.g. 10.244.0.0/16,10.96.0.0/12");
         options.clusterCidrs.push_back(*block);

@@ -284,13 +284,12 @@ void Controller::process(const std::string& key) {
     result.error = makeError(ErrorCode::kInternal, std::string("reconcile threw: ") + e.what());
   }
   if (result.error) {
-    const auto delay = std::max(queue_.nextBackoff(key), result.error->retryAfter.value_or(std::chrono::milliseconds(0)));
+    const auto delay = queue_.addRateLimited(key, result.error->retryAfter.value_or(std::chrono::milliseconds(0)));
     const bool quiet = result.error->code == ErrorCode::kConflict || result.error->code == ErrorCode::kUnavailable;
     logger_.log(quiet ? log::Level::kInfo : log::Level::kWarn, "Requeued AgentSandbox after an error",
                 {{"agentSandbox", key},
                  {"error", result.error->describe()},
                  {"retryInMs", static_cast<int64_t>(delay.count())}});
-    queue_.addRateLimited(key, result.error->retryAfter.value_or(std::chrono::milliseconds(0)));
   } else {
     queue_.forget(key);
     if (result.requeueAfter) queue_.addAfter(key, *result.requeueAfter);

@@ -1,10 +1,14 @@
 #include "operator/controller/work_queue.h"
 
 #include <algorithm>
+#include <utility>
 
 namespace agentguard::op {
 
-WorkQueue::WorkQueue(const Clock& clock, WorkQueueOptions options) : clock_(clock), options_(options) {}
+WorkQueue::WorkQueue(const Clock& clock, WorkQueueOptions options)
+    : clock_(clock),
+      backoff_(options.backoff),
+      random_(options.random ? std::move(options.random) : retry::defaultRandomSource()) {}
 
 void WorkQueue::add(const std::string& key) {
   std::lock_guard<std::mutex> lock(mutex_);
@@ -33,22 +37,25 @@ void WorkQueue::addAfter(const std::string& key, std::chrono::milliseconds delay
   changed_.notify_all();  // a waiting get() may need to wake earlier
 }
 
-std::chrono::milliseconds WorkQueue::nextBackoff(const std::string& key) const {
-  std::lock_guard<std::mutex> lock(mutex_);
+int WorkQueue::failuresLocked(const std::string& key) const {
   const auto it = failures_.find(key);
-  const int failures = it == failures_.end() ? 0 : it->second;
-  const int shift = std::min(failures, 30);
-  const auto delay = options_.baseDelay * (int64_t{1} << shift);
-  return std::min<std::chrono::milliseconds>(delay, options_.maxDelay);
+  return it == failures_.end() ? 0 : it->second;
 }
 
-void WorkQueue::addRateLimited(const std::string& key, std::chrono::milliseconds atLeast) {
-  const auto delay = std::max(nextBackoff(key), atLeast);
+std::chrono::milliseconds WorkQueue::nextBackoff(const std::string& key) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return retry::backoffDelay(backoff_, failuresLocked(key), 1.0);
+}
+
+std::chrono::milliseconds WorkQueue::addRateLimited(const std::string& key, std::chrono::milliseconds atLeast) {
+  std::chrono::milliseconds delay;
   {
     std::lock_guard<std::mutex> lock(mutex_);
+    delay = std::max(retry::backoffDelay(backoff_, failuresLocked(key), random_()), atLeast);
     ++failures_[key];
   }
   addAfter(key, delay);
+  return delay;
 }
 
 void WorkQueue::forget(const std::string& key) {
@@ -58,8 +65,7 @@ void WorkQueue::forget(const std::string& key) {
 
 int WorkQueue::numRequeues(const std::string& key) const {
   std::lock_guard<std::mutex> lock(mutex_);
-  const auto it = failures_.find(key);
-  return it == failures_.end() ? 0 : it->second;
+  return failuresLocked(key);
 }
 
 void WorkQueue::promoteDueLocked() {

@@ -11,13 +11,16 @@
 #include <set>
 #include <string>
 
+#include "common/retry/backoff.h"
 #include "operator/controller/clock.h"
 
 namespace agentguard::op {
 
 struct WorkQueueOptions {
-  std::chrono::milliseconds baseDelay{5};     // first retry after a failure
-  std::chrono::milliseconds maxDelay{60'000};  // the backoff never exceeds this
+  // Retries of a failed key: 5 ms doubling to 60 s, each delay drawn from its upper half (jitter 0.5) so
+  // sandboxes that failed together (an API server restart) do not retry in lockstep.
+  retry::BackoffPolicy backoff{std::chrono::milliseconds(5), std::chrono::milliseconds(60'000), 2.0, 0.5};
+  retry::RandomSource random;  // for the jitter; default retry::defaultRandomSource()
 };
 
 // A de-duplicating work queue of keys ("namespace/name"), in the manner of client-go's rate-limited queue:
@@ -25,7 +28,7 @@ struct WorkQueueOptions {
 //  - a key is never handed to two workers at once: added while being processed, it is handed out again after
 //    done();
 //  - addAfter() holds a key until a time (the earliest wins), for expiry timers; addRateLimited() holds it for
-//    baseDelay * 2^failures (capped), until forget().
+//    its backoff (retry::backoffDelay over the key's failures so far), until forget().
 // Thread-safe.
 class WorkQueue {
  public:
@@ -33,9 +36,10 @@ class WorkQueue {
 
   void add(const std::string& key);
   void addAfter(const std::string& key, std::chrono::milliseconds delay);
-  // Holds the key for its backoff, or `atLeast` when longer (a server's Retry-After).
-  void addRateLimited(const std::string& key, std::chrono::milliseconds atLeast = std::chrono::milliseconds(0));
-  // The delay addRateLimited() would use next, counting this failure.
+  // Holds the key for its backoff, or `atLeast` when longer (a server's Retry-After); returns that delay.
+  std::chrono::milliseconds addRateLimited(const std::string& key,
+                                           std::chrono::milliseconds atLeast = std::chrono::milliseconds(0));
+  // The longest delay addRateLimited() would use next (its jitter shortens it by up to that share).
   std::chrono::milliseconds nextBackoff(const std::string& key) const;
   void forget(const std::string& key);
   int numRequeues(const std::string& key) const;
@@ -58,9 +62,10 @@ class WorkQueue {
   void promoteDueLocked();
   std::optional<std::string> takeLocked();
   void notifyDepthLocked();
+  int failuresLocked(const std::string& key) const;
 
   const Clock& clock_;
-  const WorkQueueOptions options_;
+  const retry::BackoffPolicy backoff_;
   mutable std::mutex mutex_;
   std::condition_variable changed_;
   std::deque<std::string> queue_;
@@ -68,6 +73,7 @@ class WorkQueue {
   std::set<std::string> processing_;
   std::map<std::string, Clock::TimePoint> waiting_;
   std::map<std::string, int> failures_;
+  retry::RandomSource random_;  // called under mutex_
   bool shuttingDown_ = false;
   std::function<void(size_t)> depthObserver_;
 };

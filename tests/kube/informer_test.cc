@@ -180,7 +180,7 @@ class InformerTest : public KubeClusterTest {
     InformerOptions options;
     options.ns = ns;
     options.labelSelector = kSelector;
-    options.backoff = BackoffPolicy{std::chrono::milliseconds(100), std::chrono::milliseconds(2000), 2.0, 0.5};
+    options.backoff = retry::BackoffPolicy{std::chrono::milliseconds(100), std::chrono::milliseconds(2000), 2.0, 0.5};
     return options;
   }
 
@@ -383,7 +383,7 @@ TEST_F(InformerTest, StopsPromptlyWhileTheServerIsUnreachable) {
   ASSERT_TRUE(made.ok());
   ForwardingClient counting(**made);
   InformerOptions options = optionsFor("default");
-  options.backoff = BackoffPolicy{std::chrono::milliseconds(50), std::chrono::milliseconds(30000), 2.0, 0.0};
+  options.backoff = retry::BackoffPolicy{std::chrono::milliseconds(50), std::chrono::milliseconds(30000), 2.0, 0.0};
   Informer informer(counting, resources::configMaps(), options, logger_);
   informer.start();
   // Retries back off: 50, 100, 200, 400 ms...

@@ -2,7 +2,6 @@
 
 #include <gtest/gtest.h>
 
-#include "common/kube/base64.h"
 #include "common/kube/request_path.h"
 
 namespace agentguard::kube {
@@ -45,21 +44,6 @@ TEST(QueryStringTest, EncodesValuesAndSkipsEmptyOnes) {
   query.add("labelSelector", "app in (a,b),tier!=db").add("continue", "").add("limit", 500LL);
   EXPECT_EQ(query.str(), "?labelSelector=app%20in%20%28a%2Cb%29%2Ctier%21%3Ddb&limit=500");
   EXPECT_EQ(QueryString().str(), "");
-}
-
-TEST(Base64Test, DecodesWithAndWithoutPadding) {
-  EXPECT_EQ(decodeBase64("aGVsbG8="), "hello");
-  EXPECT_EQ(decodeBase64("aGVsbG8"), "hello");
-  EXPECT_EQ(decodeBase64("aGVs\nbG8h"), "hello!");
-  EXPECT_EQ(decodeBase64(""), "");
-  EXPECT_EQ(decodeBase64("YQ=="), "a");
-}
-
-TEST(Base64Test, RejectsWhatIsNotBase64) {
-  EXPECT_EQ(decodeBase64("a*b"), std::nullopt);
-  EXPECT_EQ(decodeBase64("YQ==YQ"), std::nullopt);
-  EXPECT_EQ(decodeBase64("Y"), std::nullopt);
-  EXPECT_EQ(decodeBase64("YQ==="), std::nullopt);
 }
 
 }  // namespace

@@ -1,32 +1,17 @@
 #include "webhook/options/webhook_flags.h"
 
-#include <algorithm>
 #include <charconv>
 #include <map>
 #include <set>
 
 #include "common/process/cpu_budget.h"
+#include "common/text/comma_list.h"
 
 namespace agentguard::webhook {
 namespace {
 
 Error badFlag(const std::string& flag, const std::string& problem) {
   return makeError(ErrorCode::kInvalidArgument, "--" + flag + ": " + problem);
-}
-
-// "a,b, c" -> {"a", "b", "c"}; empty items are dropped, so "" is the empty list.
-std::vector<std::string> commaList(const std::string& text) {
-  std::vector<std::string> items;
-  size_t start = 0;
-  while (start <= text.size()) {
-    const size_t comma = std::min(text.find(',', start), text.size());
-    std::string item = text.substr(start, comma - start);
-    const auto first = item.find_first_not_of(' ');
-    const auto last = item.find_last_not_of(' ');
-    if (first != std::string::npos) items.push_back(item.substr(first, last - first + 1));
-    start = comma + 1;
-  }
-  return items;
 }
 
 }  // namespace
@@ -39,6 +24,13 @@ Result<std::chrono::milliseconds> parseDuration(const std::string& text) {
   const auto found = kUnits.find(unit);
   if (text.empty() || error != std::errc() || value < 0 || found == kUnits.end()) {
     return makeError(ErrorCode::kInvalidArgument, "\"" + text + "\" is not a duration like 500ms, 60s, 5m or 1h");
+  }
+  // Clocks and waits count in nanoseconds: a longer duration would overflow there, or in the multiply.
+  const int64_t maxMs = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::nanoseconds::max()).count();
+  if (value > maxMs / found->second) {
+    return makeError(ErrorCode::kInvalidArgument, "\"" + text + "\" is too long: at most " +
+                                                      std::to_string(maxMs / found->second) + found->first +
+                                                      " (about 292 years)");
   }
   return std::chrono::milliseconds(value * found->second);
 }
@@ -136,9 +128,9 @@ Result<WebhookFlags> parseWebhookFlags(const std::vector<std::string>& args) {
       }
       flags.workerThreads = threads;
     } else if (name == "exemption-admin-groups") {
-      flags.exemptionAdminGroups = commaList(value);
+      flags.exemptionAdminGroups = text::splitCommaList(value);
     } else if (name == "exemption-admin-users") {
-      flags.exemptionAdminUsers = commaList(value);
+      flags.exemptionAdminUsers = text::splitCommaList(value);
     } else if (name == "decision-log-file") {
       flags.decisionLogFile = value;
     } else if (name == "decision-signing-key") {

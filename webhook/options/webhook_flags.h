@@ -36,7 +36,7 @@ struct WebhookFlags {
 
 // Parses `--name value` and `--name=value`. InvalidArgument names the flag and what is wrong.
 Result<WebhookFlags> parseWebhookFlags(const std::vector<std::string>& args);
-// "90s", "2m", "1h", "500ms".
+// "90s", "2m", "1h", "500ms"; at most what std::chrono::nanoseconds holds (2562047h, about 292 years).
 Result<std::chrono::milliseconds> parseDuration(const std::string& text);
 std::string webhookUsage();
 // The number of worker threads to start: flags.workerThreads, or the process's CPU budget for auto.

@@ -4,19 +4,22 @@
 #include <cstddef>
 #include <string_view>
 
-// ASCII character classes of the credential scanners. Locale-free on purpose: tokens are ASCII, and the
-// <cctype> functions are slower and undefined for negative chars.
+#include "common/text/ascii.h"
+
+// Character classes of the credential scanners: the ASCII classes of common/text, and the token
+// alphabets and table lookups built on them.
 namespace agentguard::engine::credentials {
 
-constexpr bool isDigit(char c) { return c >= '0' && c <= '9'; }
-constexpr bool isUpper(char c) { return c >= 'A' && c <= 'Z'; }
-constexpr bool isLower(char c) { return c >= 'a' && c <= 'z'; }
-constexpr bool isLetter(char c) { return isUpper(c) || isLower(c); }
-constexpr bool isAlnum(char c) { return isLetter(c) || isDigit(c); }
-constexpr bool isHexDigit(char c) { return isDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+using text::isAlnum;
+using text::isDigit;
+using text::isHexDigit;
+using text::isLetter;
+using text::isLower;
+using text::isUpper;
+using text::toLower;
+
 constexpr bool isBase64Char(char c) { return isAlnum(c) || c == '+' || c == '/'; }
 constexpr bool isBase64UrlChar(char c) { return isAlnum(c) || c == '-' || c == '_'; }
-constexpr char toLower(char c) { return isUpper(c) ? static_cast<char>(c - 'A' + 'a') : c; }
 
 // A 256-entry table of `pred` over all byte values, for hot loops that test one class per character:
 // one load instead of a chain of comparisons.

@@ -1,7 +1,6 @@
 #include "engine/rules/credentials/key_material.h"
 
-#include <cstdint>
-
+#include "common/encoding/base64.h"
 #include "engine/rules/credentials/char_classes.h"
 
 namespace agentguard::engine::credentials {
@@ -10,15 +9,6 @@ namespace {
 constexpr std::string_view kBegin = "-----BEGIN ";
 constexpr std::string_view kDashes = "-----";
 constexpr size_t kMaxLabel = 48;
-
-int base64Value(char c) {
-  if (isUpper(c)) return c - 'A';
-  if (isLower(c)) return c - 'a' + 26;
-  if (isDigit(c)) return c - '0' + 52;
-  if (c == '+' || c == '-') return 62;
-  if (c == '/' || c == '_') return 63;
-  return -1;
-}
 
 bool startsWith(std::string_view text, std::string_view prefix) { return text.substr(0, prefix.size()) == prefix; }
 
@@ -45,31 +35,14 @@ KeyMaterial classifyPemLabel(std::string_view label) {
   return KeyMaterial::kPublic;
 }
 
-std::string decodeBase64Prefix(std::string_view encoded, size_t maxBytes) {
-  std::string out;
-  uint32_t buffer = 0;
-  int bits = 0;
-  for (const char c : encoded) {
-    const int value = base64Value(c);
-    if (value < 0 || out.size() >= maxBytes) break;
-    buffer = (buffer << 6) | static_cast<uint32_t>(value);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((buffer >> bits) & 0xFF));
-    }
-  }
-  return out;
-}
-
 KeyMaterial classifyBase64KeyMaterial(std::string_view token) {
   if (startsWith(token, "LS0tLS1CRUdJTi")) {  // "-----BEGIN"
-    const std::string decoded = decodeBase64Prefix(token, kBegin.size() + kMaxLabel + kDashes.size());
+    const std::string decoded = encoding::decodeBase64Prefix(token, kBegin.size() + kMaxLabel + kDashes.size());
     size_t headerEnd = 0;
     return classifyPemLabel(pemLabelAt(decoded, 0, headerEnd));
   }
   if (startsWith(token, "AAAA")) {  // a 4-byte big-endian length, then the key type
-    const std::string decoded = decodeBase64Prefix(token, 24);
+    const std::string decoded = encoding::decodeBase64Prefix(token, 24);
     if (decoded.size() < 8) return KeyMaterial::kNone;
     const std::string_view type = std::string_view(decoded).substr(4);
     if (startsWith(type, "ssh-") || startsWith(type, "ecdsa-") || startsWith(type, "sk-ssh-") ||

@@ -25,7 +25,4 @@ KeyMaterial classifyPemLabel(std::string_view label);
 // public key blob (AAAAB3NzaC1yc2E... is the length-prefixed "ssh-rsa").
 KeyMaterial classifyBase64KeyMaterial(std::string_view token);
 
-// Decodes the first `maxBytes` bytes of base64 text; stops at the first character outside the alphabet.
-std::string decodeBase64Prefix(std::string_view encoded, size_t maxBytes);
-
 }  // namespace agentguard::engine::credentials

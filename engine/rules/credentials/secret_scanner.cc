@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "common/encoding/base64.h"
 #include "common/manifest/field_path.h"
 #include "engine/rules/credentials/char_classes.h"
 #include "engine/rules/credentials/key_material.h"
@@ -267,7 +268,7 @@ void visitConfigMapData(const Json& body, const Visit& visit) {
     place.transient = true;
     for (const auto& [key, value] : binary->get_ref<const Json::object_t&>()) {
       if (!value.is_string()) continue;
-      const std::string decoded = decodeBase64Prefix(stringRef(value), stringRef(value).size());
+      const std::string decoded = encoding::decodeBase64Prefix(stringRef(value), stringRef(value).size());
       place.text = decoded;
       place.key = key;
       visit(place);

@@ -1,6 +1,8 @@
 // Exposure: objects that make workloads reachable from outside the cluster.
 #include <string>
+#include <utility>
 
+#include "common/text/comma_list.h"
 #include "engine/network/cidr.h"
 #include "engine/policy/parameter_reader.h"
 #include "engine/rules/exposure/internal_load_balancer.h"
@@ -47,18 +49,8 @@ std::vector<std::pair<std::string, std::string>> sourceRanges(const ObjectView& 
   }
   constexpr std::string_view kAnnotation = "service.beta.kubernetes.io/load-balancer-source-ranges";
   if (const auto annotation = stringField(object.annotations(), kAnnotation)) {
-    std::string text(*annotation);
-    size_t start = 0;
-    while (start <= text.size()) {
-      size_t comma = text.find(',', start);
-      if (comma == std::string::npos) comma = text.size();
-      std::string item = text.substr(start, comma - start);
-      item.erase(0, item.find_first_not_of(" \t"));
-      item.erase(item.find_last_not_of(" \t") + 1);
-      if (!item.empty()) {
-        ranges.emplace_back("metadata.annotations[\"" + std::string(kAnnotation) + "\"]", item);
-      }
-      start = comma + 1;
+    for (std::string& item : text::splitCommaList(*annotation, " \t")) {
+      ranges.emplace_back("metadata.annotations[\"" + std::string(kAnnotation) + "\"]", std::move(item));
     }
   }
   return ranges;

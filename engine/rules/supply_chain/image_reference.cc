@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include "common/text/ascii.h"
+
 namespace agentguard::engine::supply_chain {
 namespace {
 
@@ -10,18 +12,15 @@ constexpr std::array<std::string_view, 2> kDockerHubAliases = {"index.docker.io"
 constexpr size_t kMaxTag = 128;
 constexpr size_t kMaxName = 255;
 
-bool isDigit(char c) { return c >= '0' && c <= '9'; }
-bool isLower(char c) { return c >= 'a' && c <= 'z'; }
-bool isUpper(char c) { return c >= 'A' && c <= 'Z'; }
-bool isLowerAlnum(char c) { return isLower(c) || isDigit(c); }
-bool isAlnum(char c) { return isLowerAlnum(c) || isUpper(c); }
-bool isHex(char c) { return isDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+using text::isAlnum;
+using text::isDigit;
+using text::isHexDigit;
+using text::isLowerAlnum;
+using text::isUpper;
 
 std::string lowerCase(std::string_view text) {
   std::string out(text);
-  for (char& c : out) {
-    if (isUpper(c)) c = static_cast<char>(c - 'A' + 'a');
-  }
+  for (char& c : out) c = text::toLower(c);
   return out;
 }
 
@@ -84,7 +83,7 @@ bool isDigest(std::string_view digest) {
   }
   if (previousSeparator) return false;
   for (const char c : hex) {
-    if (!isHex(c)) return false;
+    if (!isHexDigit(c)) return false;
   }
   if (algorithm == "sha256") return hex.size() == 64;
   if (algorithm == "sha512") return hex.size() == 128;
@@ -98,7 +97,7 @@ bool isRegistryHost(std::string_view registry) {
     const size_t close = host.find(']');
     if (close == std::string_view::npos || close == 1) return false;
     for (const char c : host.substr(1, close - 1)) {
-      if (!isHex(c) && c != ':' && c != '.') return false;
+      if (!isHexDigit(c) && c != ':' && c != '.') return false;
     }
     host = host.substr(close + 1);
     if (host.empty()) return true;

@@ -4,6 +4,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <ctime>
@@ -149,6 +150,32 @@ TEST(LoggerTest, ConcurrentCallsNeverInterleave) {
     const Json parsed = Json::parse(line, nullptr, false);
     ASSERT_FALSE(parsed.is_discarded()) << line;
   }
+}
+
+// One thread changes the level while another logs and reads it. Without an atomic level this is a data
+// race that a plain build rarely shows: ThreadSanitizer (-fsanitize=thread) is the tool that proves it.
+// What a plain build checks: the reads and writes go on together, and the last level set holds.
+TEST(LoggerTest, LevelChangesWhileOtherThreadsLog) {
+  std::ostringstream out;
+  Logger logger(out, Level::kError);
+  constexpr int kReads = 2000;
+  std::atomic<bool> done{false};
+  std::atomic<int> reads{0};
+  std::thread reader([&] {
+    while (!done.load()) {
+      EXPECT_TRUE(logger.enabled(Level::kError));  // every level set lets errors through
+      logger.debug("Polled");                      // written only while the level is kDebug
+      reads.fetch_add(1);
+    }
+  });
+  // Change the level for as long as the reader needs to read it kReads times.
+  for (int i = 0; reads.load() < kReads; ++i) logger.setMinimum(i % 2 == 0 ? Level::kDebug : Level::kError);
+  logger.setMinimum(Level::kWarn);
+  done.store(true);
+  reader.join();
+  EXPECT_FALSE(logger.enabled(Level::kInfo));
+  EXPECT_TRUE(logger.enabled(Level::kWarn));
+  for (const auto& line : lines(out.str())) EXPECT_EQ(Json::parse(line)["level"], "debug");
 }
 
 TEST(ParseLevelTest, AcceptsTheFourNames) {

@@ -10,7 +10,8 @@ using namespace std::chrono_literals;
 class WorkQueueTest : public ::testing::Test {
  protected:
   ManualClock clock_;
-  WorkQueue queue_{clock_, WorkQueueOptions{10ms, 1000ms}};
+  // The random source 1.0 takes the whole of each delay, so the backoff tests see exact figures.
+  WorkQueue queue_{clock_, WorkQueueOptions{{10ms, 1000ms, 2.0, 0.5}, [] { return 1.0; }}};
 };
 
 TEST_F(WorkQueueTest, DeduplicatesWaitingKeys) {
@@ -78,6 +79,30 @@ TEST_F(WorkQueueTest, BackoffDoublesUpToTheCapAndForgetResets) {
   queue_.forget("ns/a");
   EXPECT_EQ(queue_.numRequeues("ns/a"), 0);
   EXPECT_EQ(queue_.nextBackoff("ns/a"), 10ms);
+}
+
+TEST(WorkQueueJitterTest, JitterShortensEachDelayByUpToItsShare) {
+  ManualClock clock;
+  WorkQueue queue(clock, WorkQueueOptions{{10ms, 1000ms, 2.0, 0.5}, [] { return 0.0; }});
+  for (const auto delay : {5ms, 10ms, 20ms, 40ms}) {  // half of 10, 20, 40, 80 ms
+    EXPECT_EQ(queue.addRateLimited("ns/a"), delay);
+    clock.advance(delay - 1ms);
+    EXPECT_EQ(queue.tryGet(), std::nullopt) << delay.count();
+    clock.advance(1ms);
+    ASSERT_EQ(queue.tryGet(), "ns/a") << delay.count();
+    queue.done("ns/a");
+  }
+  EXPECT_EQ(queue.addRateLimited("ns/b", 300ms), 300ms) << "Retry-After wins when longer";
+}
+
+TEST(WorkQueueJitterTest, DefaultRandomSourceStaysWithinTheJitterBand) {
+  ManualClock clock;
+  WorkQueue queue(clock, WorkQueueOptions{{100ms, 100ms, 2.0, 0.5}, {}});
+  for (int i = 0; i < 200; ++i) {
+    const auto delay = queue.addRateLimited("ns/a");
+    EXPECT_GE(delay, 50ms);
+    EXPECT_LE(delay, 100ms);
+  }
 }
 
 TEST_F(WorkQueueTest, DepthObserverSeesChanges) {

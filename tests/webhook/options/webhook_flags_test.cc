@@ -3,6 +3,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
 #include "common/process/cpu_budget.h"
 
 namespace agentguard::webhook {
@@ -81,6 +84,40 @@ TEST(DurationTest, ParsesUnits) {
   EXPECT_EQ(*parseDuration("1h"), 1h);
   EXPECT_FALSE(parseDuration("5").ok());
   EXPECT_FALSE(parseDuration("-5s").ok());
+}
+
+// The longest duration of each unit fits std::chrono::nanoseconds (9223372036854 ms); one more is refused
+// before any multiply could overflow, as are values that overflow the multiply itself.
+TEST(DurationTest, RefusesDurationsThatWouldOverflowAtTheBoundary) {
+  struct Row {
+    std::string longest;
+    std::chrono::milliseconds value;
+    std::string tooLong;
+  };
+  const std::vector<Row> rows = {{"9223372036854ms", 9223372036854ms, "9223372036855ms"},
+                                 {"9223372036s", 9223372036s, "9223372037s"},
+                                 {"153722867m", 153722867min, "153722868m"},
+                                 {"2562047h", 2562047h, "2562048h"}};
+  for (const Row& row : rows) {
+    auto longest = parseDuration(row.longest);
+    ASSERT_TRUE(longest.ok()) << row.longest;
+    EXPECT_EQ(*longest, row.value);
+    EXPECT_EQ(std::chrono::duration_cast<std::chrono::nanoseconds>(*longest).count() / 1000000, row.value.count());
+    auto tooLong = parseDuration(row.tooLong);
+    ASSERT_FALSE(tooLong.ok()) << row.tooLong;
+    EXPECT_THAT(tooLong.error().message, ::testing::HasSubstr("is too long: at most"));
+  }
+  EXPECT_FALSE(parseDuration("9223372036854775807h").ok());  // overflows the multiply
+  EXPECT_FALSE(parseDuration("9223372036854775807ms").ok());
+  EXPECT_FALSE(parseDuration("9223372036854775808ms").ok());  // overflows int64 itself
+}
+
+TEST(WebhookFlagsTest, DurationFlagsPastTheBoundaryNameTheFlag) {
+  for (const std::string flag : {"--cache-staleness", "--reload-interval"}) {
+    auto flags = parseWebhookFlags({flag, "2562048h"});
+    ASSERT_FALSE(flags.ok()) << flag;
+    EXPECT_THAT(flags.error().message, ::testing::HasSubstr(flag + ": \"2562048h\" is too long: at most 2562047h"));
+  }
 }
 
 }  // namespace

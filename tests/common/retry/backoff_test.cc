@@ -1,17 +1,29 @@
-#include "common/kube/backoff.h"
+#include "common/retry/backoff.h"
 
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <vector>
 
-namespace agentguard::kube {
+namespace agentguard::retry {
 namespace {
 
 using std::chrono::milliseconds;
 
-Backoff::RandomSource constant(double value) {
+RandomSource constant(double value) {
   return [value] { return value; };
+}
+
+TEST(BackoffDelayTest, IsAPureFunctionOfPolicyFailuresAndTheRandomUnit) {
+  const BackoffPolicy policy{milliseconds(10), milliseconds(1000), 2.0, 0.5};
+  EXPECT_EQ(backoffDelay(policy, 0, 1.0), milliseconds(10));
+  EXPECT_EQ(backoffDelay(policy, 3, 1.0), milliseconds(80));
+  EXPECT_EQ(backoffDelay(policy, 3, 0.0), milliseconds(40));   // d * (1 - jitter)
+  EXPECT_EQ(backoffDelay(policy, 3, 0.5), milliseconds(60));
+  EXPECT_EQ(backoffDelay(policy, 30, 1.0), milliseconds(1000));  // capped
+  EXPECT_EQ(backoffDelay(policy, 1 << 30, 1.0), milliseconds(1000));
+  EXPECT_EQ(backoffDelay(policy, -1, 1.0), milliseconds(10));    // no failures yet
+  EXPECT_EQ(backoffDelay({milliseconds(0), milliseconds(0), 0.5, 3.0}, 5, 0.0), milliseconds(1));  // clamped
 }
 
 TEST(BackoffTest, DoublesFromBaseUpToCapWithoutJitter) {
@@ -78,4 +90,4 @@ TEST(BackoffTest, DefaultPolicyIsCappedNearThirtySeconds) {
 }
 
 }  // namespace
-}  // namespace agentguard::kube
+}  // namespace agentguard::retry
