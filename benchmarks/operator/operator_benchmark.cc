@@ -254,7 +254,7 @@ int main(int argc, char** argv) {
   for (const std::string name : {"agentsandboxes", "agentsandboxclasses"}) {
     const std::string crd = std::string(AGENTGUARD_SOURCE_DIR) + "/crds/agentguard.io_" + name + ".yaml";
     if (cluster->kubectl({"create", "-f", crd}).exitCode != 0) (void)cluster->kubectl({"replace", "-f", crd});
-    (void)cluster->kubectl({"wait", "--for", "condition=established", "--timeout=60s", "crd/" + name + ".agentguard.io"});
+    (void)cluster->waitForCrdEstablished(name + ".agentguard.io");
   }
   // The default class the benchmark's sandboxes are bounded by (each also gets its own ServiceAccount).
   (void)cluster->kubectl({"apply", "-f", "-"}, {R"({"apiVersion": "agentguard.io/v1alpha1", "kind": "AgentSandboxClass",

@@ -24,7 +24,10 @@ fi
 source "$AGENTGUARD_CLUSTER_ENV"
 ns="refused-rss-$$"
 kubectl apply -f crds/agentguard.io_agentsandboxes.yaml >/dev/null
-kubectl wait --for condition=established --timeout=60s crd/agentsandboxes.agentguard.io >/dev/null
+# Polled: kubectl wait fails at once while a new CRD has no conditions yet.
+until [[ "$(kubectl get crd agentsandboxes.agentguard.io -o jsonpath='{.status.conditions[?(@.type=="Established")].status}')" == True ]]; do
+  sleep 0.5
+done
 kubectl create namespace "$ns" >/dev/null
 kubectl apply -f - >/dev/null <<'YAML'
 apiVersion: node.k8s.io/v1

@@ -159,6 +159,16 @@ lib_local_values() {
 
 # The release namespace is created up front (the dry runs need it); the chart excludes it from the
 # webhook by the kubernetes.io/metadata.name label the API server sets on every namespace.
+# lib_wait_crd_established NAME: polls up to 60 s (kubectl wait fails at once while a new CRD has no
+# conditions yet).
+lib_wait_crd_established() {
+  local deadline=$((SECONDS + 60))
+  until [[ "$(kubectl get crd "$1" -o jsonpath='{.status.conditions[?(@.type=="Established")].status}' 2>/dev/null)" == True ]]; do
+    ((SECONDS < deadline)) || return 1
+    sleep 0.5
+  done
+}
+
 lib_create_release_namespace() {
   kubectl create namespace "$RELEASE_NAMESPACE" >/dev/null
 }

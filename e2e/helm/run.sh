@@ -348,7 +348,7 @@ step_dry_run() {
   # The chart's default AgentSandboxClass can only be dry-run once its CRD exists (helm install then
   # leaves the existing CRDs as they are).
   kubectl apply -f "${CHART_DIR}/crds" >/dev/null || fatal "kubectl apply -f ${CHART_DIR}/crds"
-  kubectl wait --for condition=established --timeout=60s crd/agentsandboxclasses.agentguard.io >/dev/null ||
+  lib_wait_crd_established agentsandboxclasses.agentguard.io ||
     fatal "CRD agentsandboxclasses.agentguard.io not established"
   local out
   if out="$(helm_ template "$RELEASE" "$CHART_DIR" --namespace "$RELEASE_NAMESPACE" --include-crds \

@@ -393,6 +393,16 @@ bool LocalCluster::waitForDefaultServiceAccount(const std::string& ns, std::chro
       deadline, std::chrono::milliseconds(200));
 }
 
+bool LocalCluster::waitForCrdEstablished(const std::string& name, std::chrono::milliseconds deadline) const {
+  return waitFor(
+      [&] {
+        const CommandResult r = kubectl({"get", "crd", name, "-o",
+                                         "jsonpath={.status.conditions[?(@.type==\"Established\")].status}"});
+        return r.exitCode == 0 && r.out == "True";
+      },
+      deadline, std::chrono::milliseconds(200));
+}
+
 void LocalCluster::stop() {
   // A forked child (a death test, say) exiting must not stop its parent's cluster.
   if (!ownsCluster_ || ::getpid() != ownerPid_) return;

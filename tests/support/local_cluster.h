@@ -81,6 +81,11 @@ class LocalCluster {
   bool waitForDefaultServiceAccount(const std::string& ns,
                                     std::chrono::milliseconds deadline = std::chrono::seconds(60)) const;
 
+  // Waits until CustomResourceDefinition `name` is Established. (`kubectl wait --for condition=established`
+  // fails at once while a new CRD has no conditions yet, so this polls.)
+  bool waitForCrdEstablished(const std::string& name,
+                             std::chrono::milliseconds deadline = std::chrono::seconds(60)) const;
+
   // Stops the cluster if this process started it. Runs at exit by itself.
   void stop();
 

@@ -193,9 +193,8 @@ void OperatorClusterTest::SetUp() {
         auto replaced = cluster().kubectl({"replace", "-f", crd});
         ASSERT_EQ(replaced.exitCode, 0) << replaced.err;
       }
-      auto established = cluster().kubectl({"wait", "--for", "condition=established", "--timeout=60s",
-                                            std::string("crd/") + name + ".agentguard.io"});
-      ASSERT_EQ(established.exitCode, 0) << established.err;
+      ASSERT_TRUE(cluster().waitForCrdEstablished(std::string(name) + ".agentguard.io"))
+          << "CRD " << name << ".agentguard.io never became Established";
     }
     crdReady = true;
   }
