@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <optional>
 #include <sstream>
@@ -59,6 +60,9 @@ Result<std::optional<Checkpoint>> previousCheckpoint(const std::string& path) {
 // write: continuing would hide it).
 Result<ExistingLog> readExisting(const std::string& path, std::uint64_t checkpointSize) {
   ExistingLog existing;
+  // Only a regular file holds records to continue; a device such as /dev/full would read forever.
+  std::error_code error;
+  if (!std::filesystem::is_regular_file(path, error)) return existing;
   std::ifstream file(path, std::ios::binary);
   if (!file) return existing;
   std::string line;
@@ -66,7 +70,7 @@ Result<ExistingLog> readExisting(const std::string& path, std::uint64_t checkpoi
     if (file.eof()) {
       return makeError(ErrorCode::kInvalidArgument, "decision log " + path +
                                                         " ends mid-record; verify it with `agentguard log verify` "
-                                                        "and move it aside before starting a new one");
+                                                        "and move it and its .checkpoint aside before starting a new one");
     }
     existing.tree.append(merkleLeafHash(line));
     if (existing.tree.size() == checkpointSize) existing.rootAtCheckpoint = existing.tree.root();
