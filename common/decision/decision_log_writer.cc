@@ -134,44 +134,73 @@ Result<std::unique_ptr<DecisionLogWriter>> DecisionLogWriter::open(const std::st
   Result<LogPosition> next = positionAfter(path, existing->lastLine, origin);
   if (!next) return next.error();
   const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    return makeError(ErrorCode::kUnavailable, "decision log " + path + " could not be opened: " + std::strerror(errno));
+  const int syncFd = fd < 0 ? -1 : ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  if (syncFd < 0) {
+    const std::string reason = std::strerror(errno);
+    if (fd >= 0) ::close(fd);
+    return makeError(ErrorCode::kUnavailable, "decision log " + path + " could not be opened: " + reason);
   }
   std::unique_ptr<DecisionLogWriter> writer(
-      new DecisionLogWriter(fd, path, std::move(key), std::move(origin), std::move(policy)));
+      new DecisionLogWriter(fd, syncFd, path, std::move(key), std::move(origin), std::move(policy)));
   writer->nextSeq_ = next->seq;
   writer->prev_ = std::move(next->prev);
   writer->tree_ = std::move(existing->tree);
   writer->checkpointedSize_ = *checkpoint ? (*checkpoint)->size : 0;
+  writer->publishedSize_ = writer->checkpointedSize_;
   writer->checkpointedAt_ = writer->policy_.now();
   return writer;
 }
 
 DecisionLogWriter::~DecisionLogWriter() {
+  std::optional<Checkpoint> last;
   {
     std::lock_guard lock(mutex_);
-    if (fd_ >= 0 && tree_.size() > checkpointedSize_) (void)writeCheckpointLocked();
+    if (fd_ >= 0 && (tree_.size() > checkpointedSize_ || checkpointFailed_)) last = takeCheckpointLocked();
   }
+  if (last) (void)publish(*last);
   if (fd_ >= 0) ::close(fd_);
+  ::close(syncFd_);
 }
 
 Status DecisionLogWriter::writeCheckpoint() {
-  std::lock_guard lock(mutex_);
-  return writeCheckpointLocked();
+  Checkpoint head;
+  {
+    std::lock_guard lock(mutex_);
+    if (fd_ < 0) return makeError(ErrorCode::kUnavailable, "decision log " + path_ + " is closed after a torn write");
+    head = takeCheckpointLocked();
+  }
+  return publish(head);
 }
 
-Status DecisionLogWriter::writeCheckpointLocked() {
-  const std::string target = checkpointPath(path_);
-  if (fd_ < 0) return makeError(ErrorCode::kUnavailable, "decision log " + path_ + " is closed after a torn write");
-  if (::fdatasync(fd_) != 0) {
-    return makeError(ErrorCode::kUnavailable, "decision log " + path_ + " could not be synced: " + std::strerror(errno));
-  }
-  Result<std::string> note = signCheckpoint(Checkpoint{origin_, tree_.size(), tree_.root()}, key_);
-  if (!note) return note.error();
-  Status replaced = replaceFileAtomically(target, *note);
-  if (!replaced) return replaced;
+bool DecisionLogWriter::checkpointDueLocked() const {
+  return fd_ >= 0 && (checkpointFailed_ || tree_.size() - checkpointedSize_ >= policy_.everyRecords ||
+                      policy_.now() - checkpointedAt_ >= policy_.every);
+}
+
+Checkpoint DecisionLogWriter::takeCheckpointLocked() {
   checkpointedSize_ = tree_.size();
   checkpointedAt_ = policy_.now();
+  checkpointFailed_ = false;
+  return Checkpoint{origin_, tree_.size(), tree_.root()};
+}
+
+Status DecisionLogWriter::publish(const Checkpoint& checkpoint) {
+  std::lock_guard publishing(publishMutex_);
+  if (checkpoint.size < publishedSize_) return okStatus();  // a larger checkpoint went out meanwhile
+  Status published = [&]() -> Status {
+    if (::fdatasync(syncFd_) != 0) {
+      return makeError(ErrorCode::kUnavailable, "decision log " + path_ + " could not be synced: " + std::strerror(errno));
+    }
+    Result<std::string> note = signCheckpoint(checkpoint, key_);
+    if (!note) return note.error();
+    return replaceFileAtomically(checkpointPath(path_), *note);
+  }();
+  if (!published) {
+    std::lock_guard lock(mutex_);
+    checkpointFailed_ = true;
+    return published;
+  }
+  publishedSize_ = checkpoint.size;
   return okStatus();
 }
 
@@ -181,6 +210,13 @@ std::uint64_t DecisionLogWriter::nextSeq() const {
 }
 
 Result<std::string> DecisionLogWriter::append(const Decision& decision) {
+  std::optional<Checkpoint> due;
+  Result<std::string> digest = appendRecord(decision, due);
+  if (due) (void)publish(*due);  // the record is written; a failed checkpoint is retried at the next one
+  return digest;
+}
+
+Result<std::string> DecisionLogWriter::appendRecord(const Decision& decision, std::optional<Checkpoint>& due) {
   std::lock_guard lock(mutex_);
   Result<std::string> payload = statementPayload(decision, LogPosition{origin_, nextSeq_, prev_});
   if (!payload) return payload.error();
@@ -205,9 +241,7 @@ Result<std::string> DecisionLogWriter::append(const Decision& decision) {
   prev_ = std::move(payloadDigest);
   line.pop_back();
   tree_.append(merkleLeafHash(line));
-  if (tree_.size() - checkpointedSize_ >= policy_.everyRecords || policy_.now() - checkpointedAt_ >= policy_.every) {
-    (void)writeCheckpointLocked();  // the record is written; a failed checkpoint is retried at the next one
-  }
+  if (checkpointDueLocked()) due = takeCheckpointLocked();
   return digest;
 }
 

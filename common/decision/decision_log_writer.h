@@ -5,8 +5,10 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
+#include "common/decision/checkpoint.h"
 #include "common/decision/decision_statement.h"
 #include "common/decision/ed25519_keys.h"
 #include "common/decision/merkle_tree.h"
@@ -47,15 +49,25 @@ class DecisionLogWriter {
 
   // Signs a checkpoint of every record written so far and replaces `<path>.checkpoint` with it, after
   // syncing the log so the checkpoint never covers records a crash could lose. append() calls it per
-  // the policy and retries at the next record when it fails; the destructor calls it last.
+  // the policy and retries at the next record when it fails; the destructor calls it last. The disk
+  // work runs outside the lock appends take, so only the record that triggers it waits for it.
   Status writeCheckpoint();
 
  private:
-  DecisionLogWriter(int fd, std::string path, SigningKey&& key, std::string origin, CheckpointPolicy policy)
-      : fd_(fd), path_(std::move(path)), key_(std::move(key)), origin_(std::move(origin)), policy_(std::move(policy)) {}
-  Status writeCheckpointLocked();
+  DecisionLogWriter(int fd, int syncFd, std::string path, SigningKey&& key, std::string origin, CheckpointPolicy policy)
+      : fd_(fd), syncFd_(syncFd), path_(std::move(path)), key_(std::move(key)), origin_(std::move(origin)),
+        policy_(std::move(policy)) {}
+  // Writes the record under mutex_; sets `due` to the tree head to checkpoint when one is due.
+  Result<std::string> appendRecord(const Decision& decision, std::optional<Checkpoint>& due);
+  bool checkpointDueLocked() const;
+  Checkpoint takeCheckpointLocked();
+  // Syncs the log and replaces the checkpoint file with `checkpoint` signed, unless a larger one is
+  // already there. Takes publishMutex_, then mutex_ only to mark a failure; nothing takes publishMutex_
+  // while holding mutex_.
+  Status publish(const Checkpoint& checkpoint);
 
   int fd_;
+  const int syncFd_;  // a dup of fd_ for fdatasync outside mutex_ (fd_ is closed after a torn write)
   std::string path_;
   SigningKey key_;
   std::string origin_;
@@ -64,8 +76,11 @@ class DecisionLogWriter {
   std::uint64_t nextSeq_ = 0;  // guarded by mutex_
   std::string prev_;           // guarded by mutex_
   MerkleFrontier tree_;        // guarded by mutex_; one leaf per line of the file
-  std::uint64_t checkpointedSize_ = 0;                       // guarded by mutex_
-  std::chrono::steady_clock::time_point checkpointedAt_;     // guarded by mutex_
+  std::uint64_t checkpointedSize_ = 0;                    // guarded by mutex_: size of the last head taken
+  std::chrono::steady_clock::time_point checkpointedAt_;  // guarded by mutex_
+  bool checkpointFailed_ = false;                         // guarded by mutex_: retry at the next record
+  std::mutex publishMutex_;     // serializes publish(); taken before mutex_, never after
+  std::uint64_t publishedSize_ = 0;  // guarded by publishMutex_
 };
 
 }  // namespace agentguard::decision

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <memory>
 #include <sstream>
+#include <thread>
 #include <vector>
 
 #include "common/decision/checkpoint.h"
@@ -105,6 +106,41 @@ TEST_F(DecisionLogCheckpointTest, WriterCheckpointsAtTheFirstRecordAfterTheInter
   Result<Checkpoint> checkpoint = checkpointOf(path());
   ASSERT_TRUE(checkpoint.ok()) << checkpoint.error().describe();
   EXPECT_EQ(checkpoint->size, 3u);
+}
+
+TEST_F(DecisionLogCheckpointTest, AFailedCheckpointIsRetriedAtTheNextRecordAndTheRecordStands) {
+  std::unique_ptr<DecisionLogWriter> writer = open(path(), CheckpointPolicy{.everyRecords = 2});
+  std::filesystem::create_directories(path() + ".checkpoint.tmp");  // the checkpoint cannot be written
+  ASSERT_TRUE(writer->append(podDecision(0)).ok());
+  ASSERT_TRUE(writer->append(podDecision(1)).ok());
+  EXPECT_FALSE(std::filesystem::exists(path() + ".checkpoint"));
+  EXPECT_FALSE(writer->writeCheckpoint().ok());
+  std::filesystem::remove(path() + ".checkpoint.tmp");
+  ASSERT_TRUE(writer->append(podDecision(2)).ok());  // one record later, not two
+  Result<Checkpoint> checkpoint = checkpointOf(path());
+  ASSERT_TRUE(checkpoint.ok()) << checkpoint.error().describe();
+  EXPECT_EQ(checkpoint->size, 3u);
+}
+
+// Appends from several threads: every checkpoint written matches the file, the last one covers it all.
+TEST_F(DecisionLogCheckpointTest, ConcurrentAppendsKeepTheTreeAndTheFileInStep) {
+  {
+    std::unique_ptr<DecisionLogWriter> writer = open(path(), CheckpointPolicy{.everyRecords = 3});
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t) {
+      threads.emplace_back([&writer, t] {
+        for (int i = 0; i < 25; ++i) EXPECT_TRUE(writer->append(podDecision(t * 100 + i)).ok());
+      });
+    }
+    for (std::thread& thread : threads) thread.join();
+  }
+  Result<Checkpoint> checkpoint = checkpointOf(path());
+  ASSERT_TRUE(checkpoint.ok()) << checkpoint.error().describe();
+  EXPECT_EQ(checkpoint->size, 100u);
+  std::ifstream log(path(), std::ios::binary);
+  EXPECT_EQ(checkLogAgainstCheckpoint(log, *checkpoint), "");
+  std::ifstream again(path(), std::ios::binary);
+  EXPECT_TRUE(verifyDecisionLog(again, trust()).ok);
 }
 
 TEST_F(DecisionLogCheckpointTest, ReopenedWriterExtendsTheTree) {
