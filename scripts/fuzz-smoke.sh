@@ -18,7 +18,7 @@ cd "$(dirname "$0")/.."
 seconds=${FUZZ_SECONDS:-30}
 build_dir=${FUZZ_BUILD_DIR:-build-fuzz}
 jobs=${FUZZ_JOBS:-2}
-read -r -a targets <<<"${FUZZ_TARGETS:-manifest_fuzzer strict_json_fuzzer engine_fuzzer}"
+read -r -a targets <<<"${FUZZ_TARGETS:-manifest_fuzzer strict_json_fuzzer engine_fuzzer decision_log_fuzzer}"
 
 # libFuzzer ships with clang in libclang-rt-14-dev on Debian bookworm.
 have_libfuzzer() {
@@ -74,6 +74,12 @@ done < <(find policies examples tests/common/manifest/kubectl_cases -type f \( -
 printf '%s' '{"apiVersion":"v1","kind":"List","items":[{"apiVersion":"v1","kind":"Service","metadata":{"name":"a","namespace":"b"},"spec":{"type":"NodePort","ports":[{"port":80}]}}]}' >"$work/seeds/json/list.json"
 printf '%s' '{"a":[1,-2,3.5e-3,true,false,null,"s\u00e9\n"],"b":{"c":{"d":[]}},"e":18446744073709551615}' >"$work/seeds/json/values.json"
 printf '%s' '{"metadata":{"annotations":{"example.com/x":"y"}},"spec":{"template":{"spec":{"containers":[{"name":"c","securityContext":{"privileged":true}}]}}}}' >"$work/seeds/json/pod.json"
+# Decision log seeds: a checkpoint note and a DSSE line as the writer lays them out.
+mkdir -p "$work/seeds/decision"
+printf 'replica-a\n3\nPH6byTDck/AfppmF7yQtn56GHzxTVaokzl70tLinDMs=\n\n\xe2\x80\x94 replica-a f+J8u6i2CJd0t/3l1IO0H/AY3e/J0tjbmrDlkgYZ13n/k9qCS0JmN8wa0prie5HRBeVScAEZKqpNhfsJa3nscm/KrQw=\n' \
+  >"$work/seeds/decision/checkpoint.txt"
+printf '%s\n' '{"payload":"e30=","payloadType":"application/vnd.in-toto+json","signatures":[{"keyid":"00","sig":"AAAA"}]}' \
+  >"$work/seeds/decision/record.jsonl"
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:symbolize=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
@@ -84,6 +90,10 @@ for target in "${targets[@]}"; do
     strict_json_fuzzer)
       seeds=("$work/seeds/json")
       dict=fuzz/json.dict
+      ;;
+    decision_log_fuzzer)
+      seeds=("$work/seeds/decision")
+      dict=fuzz/decision_log.dict
       ;;
     *)
       seeds=("$work/seeds/yaml" "$work/seeds/json")

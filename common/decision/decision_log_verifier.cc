@@ -5,6 +5,8 @@
 #include "common/decision/decision_statement.h"
 #include "common/decision/digest.h"
 #include "common/decision/dsse_envelope.h"
+#include "common/decision/merkle_tree.h"
+#include "common/encoding/base64.h"
 
 namespace agentguard::decision {
 namespace {
@@ -66,6 +68,22 @@ LogVerification verifyDecisionLog(std::istream& log, const TrustedKeys& keys) {
   }
   result.ok = true;
   return result;
+}
+
+std::string checkLogAgainstCheckpoint(std::istream& log, const Checkpoint& checkpoint) {
+  MerkleFrontier tree;
+  std::string line;
+  while (tree.size() < checkpoint.size && std::getline(log, line) && !log.eof()) tree.append(merkleLeafHash(line));
+  if (tree.size() < checkpoint.size) {
+    return "the log holds " + std::to_string(tree.size()) + " complete records but the checkpoint covers " +
+           std::to_string(checkpoint.size) + ": records " + std::to_string(tree.size()) + ".." +
+           std::to_string(checkpoint.size - 1) + " are missing (the log was truncated or lines were removed)";
+  }
+  if (tree.root() != checkpoint.rootHash) {
+    return "the first " + std::to_string(checkpoint.size) + " records do not hash to the checkpoint's root " +
+           encoding::encodeBase64(checkpoint.rootHash) + " (a record among them was edited, replaced or reordered)";
+  }
+  return "";
 }
 
 }  // namespace agentguard::decision

@@ -4,6 +4,7 @@
 #include <istream>
 #include <string>
 
+#include "common/decision/checkpoint.h"
 #include "common/decision/ed25519_keys.h"
 
 namespace agentguard::decision {
@@ -22,5 +23,10 @@ struct LogVerification {
 // signed by one of `keys`; all records come from one origin; seq runs 0, 1, 2, ... without a gap; each
 // prev is the SHA-256 of the previous payload; the file ends with a newline. Stops at the first bad line.
 LogVerification verifyDecisionLog(std::istream& log, const TrustedKeys& keys);
+
+// Recomputes the RFC 6962 root of the first `checkpoint.size` lines of `log` and compares it with the
+// checkpoint's (whose signature the caller has checked with openCheckpoint). "" when they match, else
+// what is wrong: the log holds fewer records (truncated) or the first records were edited or replaced.
+std::string checkLogAgainstCheckpoint(std::istream& log, const Checkpoint& checkpoint);
 
 }  // namespace agentguard::decision

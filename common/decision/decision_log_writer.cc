@@ -5,79 +5,204 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
+#include <optional>
+#include <sstream>
 
 #include <nlohmann/json.hpp>
 
+#include "common/decision/checkpoint.h"
 #include "common/decision/digest.h"
 #include "common/decision/dsse_envelope.h"
 
 namespace agentguard::decision {
 namespace {
 
-// A record is a few KiB; the last line of a log is looked for in this many trailing bytes.
-constexpr std::streamoff kLastLineWindow = 1 << 20;
+// What the writer finds in an existing log: its last line and the Merkle tree over all its lines.
+struct ExistingLog {
+  std::string lastLine;
+  MerkleFrontier tree;
+  std::string rootAtCheckpoint;  // the root of the first `checkpoint->size` lines, when there are that many
+};
 
-// The last line of the file without its newline; "" for an empty file. InvalidArgument when the file
-// does not end with a newline (a torn write: continuing would hide it).
-Result<std::string> lastLine(const std::string& path) {
-  std::ifstream file(path, std::ios::binary | std::ios::ate);
-  if (!file) return std::string();
-  const std::streamoff size = file.tellg();
-  if (size <= 0) return std::string();
-  const std::streamoff start = size > kLastLineWindow ? size - kLastLineWindow : 0;
-  file.seekg(start);
-  std::string tail(static_cast<size_t>(size - start), '\0');
-  file.read(tail.data(), static_cast<std::streamsize>(tail.size()));
-  if (tail.back() != '\n') {
-    return makeError(ErrorCode::kInvalidArgument, "decision log " + path +
-                                                      " ends mid-record; verify it with `agentguard log verify` "
-                                                      "and move it aside before starting a new one");
+std::string checkpointPath(const std::string& logPath) { return logPath + ".checkpoint"; }
+
+// Writes `text` to `<target>.tmp`, syncs it and renames it over `target`, so a reader sees the old
+// checkpoint or the new one, never a part.
+Status replaceFileAtomically(const std::string& target, const std::string& text) {
+  const std::string temporary = target + ".tmp";
+  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return makeError(ErrorCode::kUnavailable, temporary + " could not be created: " + std::strerror(errno));
+  const bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
+  const std::string reason = std::strerror(errno);
+  ::close(fd);
+  if (!written || ::rename(temporary.c_str(), target.c_str()) != 0) {
+    ::unlink(temporary.c_str());
+    return makeError(ErrorCode::kUnavailable, target + " could not be written: " + (written ? std::strerror(errno) : reason));
   }
-  tail.pop_back();
-  const size_t newline = tail.rfind('\n');
-  if (newline == std::string::npos && start > 0) {
-    return makeError(ErrorCode::kInvalidArgument, "decision log " + path + ": last record is longer than 1 MiB");
+  return okStatus();
+}
+
+// The writer's previous checkpoint of `path`, unverified (only compared with the file); nullopt when
+// there is none yet.
+Result<std::optional<Checkpoint>> previousCheckpoint(const std::string& path) {
+  std::ifstream file(checkpointPath(path), std::ios::binary);
+  if (!file) return std::optional<Checkpoint>();
+  std::ostringstream note;
+  note << file.rdbuf();
+  Result<Checkpoint> checkpoint = parseCheckpointNote(note.str());
+  if (!checkpoint) return makeError(ErrorCode::kInvalidArgument, checkpointPath(path) + ": " + checkpoint.error().message);
+  return std::optional<Checkpoint>(std::move(*checkpoint));
+}
+
+// Reads every line of the log. InvalidArgument when the file does not end with a newline (a torn
+// write: continuing would hide it).
+Result<ExistingLog> readExisting(const std::string& path, std::uint64_t checkpointSize) {
+  ExistingLog existing;
+  // Only a regular file holds records to continue; a device such as /dev/full would read forever.
+  std::error_code error;
+  if (!std::filesystem::is_regular_file(path, error)) return existing;
+  std::ifstream file(path, std::ios::binary);
+  if (!file) return existing;
+  std::string line;
+  while (std::getline(file, line)) {
+    if (file.eof()) {
+      return makeError(ErrorCode::kInvalidArgument, "decision log " + path +
+                                                        " ends mid-record; verify it with `agentguard log verify` "
+                                                        "and move it and its .checkpoint aside before starting a new one");
+    }
+    existing.tree.append(merkleLeafHash(line));
+    if (existing.tree.size() == checkpointSize) existing.rootAtCheckpoint = existing.tree.root();
+    existing.lastLine = std::move(line);
   }
-  return newline == std::string::npos ? tail : tail.substr(newline + 1);
+  return existing;
+}
+
+// Refuses a log that its own checkpoint shows was cut or rewritten since.
+Status matchesCheckpoint(const std::string& path, const ExistingLog& existing, const std::optional<Checkpoint>& checkpoint) {
+  if (!checkpoint) return okStatus();
+  if (existing.tree.size() < checkpoint->size) {
+    return makeError(ErrorCode::kInvalidArgument, "decision log " + path + " holds " + std::to_string(existing.tree.size()) +
+                                                      " records but its checkpoint covers " + std::to_string(checkpoint->size) +
+                                                      "; the log was truncated: verify it with `agentguard log verify --checkpoint`");
+  }
+  if (checkpoint->size > 0 && existing.rootAtCheckpoint != checkpoint->rootHash) {
+    return makeError(ErrorCode::kInvalidArgument, "decision log " + path + ": the first " + std::to_string(checkpoint->size) +
+                                                      " records no longer match its checkpoint's root; the log was edited: "
+                                                      "verify it with `agentguard log verify --checkpoint`");
+  }
+  return okStatus();
+}
+
+// The chain position after the log's last line.
+Result<LogPosition> positionAfter(const std::string& path, const std::string& last, const std::string& origin) {
+  LogPosition next{origin, 0, ""};
+  if (last.empty()) return next;
+  Result<Envelope> envelope = parseEnvelopeLine(last);
+  if (!envelope) return makeError(ErrorCode::kInvalidArgument, "decision log " + path + ": last line " + envelope.error().message);
+  Result<LogPosition> position = [&]() -> Result<LogPosition> {
+    try {
+      return positionOf(nlohmann::json::parse(envelope->payload));
+    } catch (const nlohmann::json::exception&) {
+      return makeError(ErrorCode::kInvalidArgument, "payload is not JSON");
+    }
+  }();
+  if (!position) return makeError(ErrorCode::kInvalidArgument, "decision log " + path + ": last line " + position.error().message);
+  if (position->origin != origin) {
+    return makeError(ErrorCode::kInvalidArgument, "decision log " + path + " belongs to origin \"" + position->origin +
+                                                      "\", not \"" + origin + "\"; give each writer its own file");
+  }
+  next.seq = position->seq + 1;
+  next.prev = sha256Hex(envelope->payload);
+  return next;
 }
 
 }  // namespace
 
 Result<std::unique_ptr<DecisionLogWriter>> DecisionLogWriter::open(const std::string& path, SigningKey&& key,
-                                                                   std::string origin) {
-  Result<std::string> last = lastLine(path);
-  if (!last) return last.error();
-  LogPosition next{origin, 0, ""};
-  if (!last->empty()) {
-    Result<Envelope> envelope = parseEnvelopeLine(*last);
-    if (!envelope) return makeError(ErrorCode::kInvalidArgument, "decision log " + path + ": last line " + envelope.error().message);
-    Result<LogPosition> position = [&]() -> Result<LogPosition> {
-      try {
-        return positionOf(nlohmann::json::parse(envelope->payload));
-      } catch (const nlohmann::json::exception&) {
-        return makeError(ErrorCode::kInvalidArgument, "payload is not JSON");
-      }
-    }();
-    if (!position) return makeError(ErrorCode::kInvalidArgument, "decision log " + path + ": last line " + position.error().message);
-    if (position->origin != origin) {
-      return makeError(ErrorCode::kInvalidArgument, "decision log " + path + " belongs to origin \"" + position->origin +
-                                                        "\", not \"" + origin + "\"; give each writer its own file");
-    }
-    next.seq = position->seq + 1;
-    next.prev = sha256Hex(envelope->payload);
+                                                                   std::string origin, CheckpointPolicy policy) {
+  if (!isNoteKeyName(origin)) {
+    return makeError(ErrorCode::kInvalidArgument, "decision log origin \"" + origin +
+                                                      "\" cannot name its checkpoints: use a name without spaces or '+'");
   }
+  Result<std::optional<Checkpoint>> checkpoint = previousCheckpoint(path);
+  if (!checkpoint) return checkpoint.error();
+  Result<ExistingLog> existing = readExisting(path, *checkpoint ? (*checkpoint)->size : 0);
+  if (!existing) return existing.error();
+  if (Status matches = matchesCheckpoint(path, *existing, *checkpoint); !matches) return matches.error();
+  Result<LogPosition> next = positionAfter(path, existing->lastLine, origin);
+  if (!next) return next.error();
   const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    return makeError(ErrorCode::kUnavailable, "decision log " + path + " could not be opened: " + std::strerror(errno));
+  const int syncFd = fd < 0 ? -1 : ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  if (syncFd < 0) {
+    const std::string reason = std::strerror(errno);
+    if (fd >= 0) ::close(fd);
+    return makeError(ErrorCode::kUnavailable, "decision log " + path + " could not be opened: " + reason);
   }
-  std::unique_ptr<DecisionLogWriter> writer(new DecisionLogWriter(fd, path, std::move(key), std::move(origin)));
-  writer->nextSeq_ = next.seq;
-  writer->prev_ = std::move(next.prev);
+  std::unique_ptr<DecisionLogWriter> writer(
+      new DecisionLogWriter(fd, syncFd, path, std::move(key), std::move(origin), std::move(policy)));
+  writer->nextSeq_ = next->seq;
+  writer->prev_ = std::move(next->prev);
+  writer->tree_ = std::move(existing->tree);
+  writer->checkpointedSize_ = *checkpoint ? (*checkpoint)->size : 0;
+  writer->publishedSize_ = writer->checkpointedSize_;
+  writer->checkpointedAt_ = writer->policy_.now();
   return writer;
 }
 
-DecisionLogWriter::~DecisionLogWriter() { ::close(fd_); }
+DecisionLogWriter::~DecisionLogWriter() {
+  std::optional<Checkpoint> last;
+  {
+    std::lock_guard lock(mutex_);
+    if (fd_ >= 0 && (tree_.size() > checkpointedSize_ || checkpointFailed_)) last = takeCheckpointLocked();
+  }
+  if (last) (void)publish(*last);
+  if (fd_ >= 0) ::close(fd_);
+  ::close(syncFd_);
+}
+
+Status DecisionLogWriter::writeCheckpoint() {
+  Checkpoint head;
+  {
+    std::lock_guard lock(mutex_);
+    if (fd_ < 0) return makeError(ErrorCode::kUnavailable, "decision log " + path_ + " is closed after a torn write");
+    head = takeCheckpointLocked();
+  }
+  return publish(head);
+}
+
+bool DecisionLogWriter::checkpointDueLocked() const {
+  return fd_ >= 0 && (checkpointFailed_ || tree_.size() - checkpointedSize_ >= policy_.everyRecords ||
+                      policy_.now() - checkpointedAt_ >= policy_.every);
+}
+
+Checkpoint DecisionLogWriter::takeCheckpointLocked() {
+  checkpointedSize_ = tree_.size();
+  checkpointedAt_ = policy_.now();
+  checkpointFailed_ = false;
+  return Checkpoint{origin_, tree_.size(), tree_.root()};
+}
+
+Status DecisionLogWriter::publish(const Checkpoint& checkpoint) {
+  std::lock_guard publishing(publishMutex_);
+  if (checkpoint.size < publishedSize_) return okStatus();  // a larger checkpoint went out meanwhile
+  Status published = [&]() -> Status {
+    if (::fdatasync(syncFd_) != 0) {
+      return makeError(ErrorCode::kUnavailable, "decision log " + path_ + " could not be synced: " + std::strerror(errno));
+    }
+    Result<std::string> note = signCheckpoint(checkpoint, key_);
+    if (!note) return note.error();
+    return replaceFileAtomically(checkpointPath(path_), *note);
+  }();
+  if (!published) {
+    std::lock_guard lock(mutex_);
+    checkpointFailed_ = true;
+    return published;
+  }
+  publishedSize_ = checkpoint.size;
+  return okStatus();
+}
 
 std::uint64_t DecisionLogWriter::nextSeq() const {
   std::lock_guard lock(mutex_);
@@ -85,6 +210,13 @@ std::uint64_t DecisionLogWriter::nextSeq() const {
 }
 
 Result<std::string> DecisionLogWriter::append(const Decision& decision) {
+  std::optional<Checkpoint> due;
+  Result<std::string> digest = appendRecord(decision, due);
+  if (due) (void)publish(*due);  // the record is written; a failed checkpoint is retried at the next one
+  return digest;
+}
+
+Result<std::string> DecisionLogWriter::appendRecord(const Decision& decision, std::optional<Checkpoint>& due) {
   std::lock_guard lock(mutex_);
   Result<std::string> payload = statementPayload(decision, LogPosition{origin_, nextSeq_, prev_});
   if (!payload) return payload.error();
@@ -107,6 +239,9 @@ Result<std::string> DecisionLogWriter::append(const Decision& decision) {
   }
   ++nextSeq_;
   prev_ = std::move(payloadDigest);
+  line.pop_back();
+  tree_.append(merkleLeafHash(line));
+  if (checkpointDueLocked()) due = takeCheckpointLocked();
   return digest;
 }
 

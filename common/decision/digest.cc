@@ -2,13 +2,16 @@
 
 #include <openssl/sha.h>
 
-#include <array>
-
 namespace agentguard::decision {
 
+std::string sha256(std::string_view bytes) {
+  std::string digest(SHA256_DIGEST_LENGTH, '\0');
+  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), reinterpret_cast<unsigned char*>(digest.data()));
+  return digest;
+}
+
 std::string sha256Hex(std::string_view bytes) {
-  std::array<unsigned char, SHA256_DIGEST_LENGTH> digest{};
-  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), digest.data());
+  const std::string digest = sha256(bytes);
   constexpr std::string_view kHex = "0123456789abcdef";
   std::string out;
   out.reserve(digest.size() * 2);

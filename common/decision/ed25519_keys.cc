@@ -39,6 +39,15 @@ std::string subjectPublicKeyInfo(EVP_PKEY* key) {
 
 std::string keyIdOf(EVP_PKEY* key) { return sha256Hex(subjectPublicKeyInfo(key)); }
 
+std::string rawPublicKeyOf(EVP_PKEY* key) {
+  size_t length = 0;
+  if (EVP_PKEY_get_raw_public_key(key, nullptr, &length) != 1) return "";
+  std::string raw(length, '\0');
+  if (EVP_PKEY_get_raw_public_key(key, reinterpret_cast<unsigned char*>(raw.data()), &length) != 1) return "";
+  raw.resize(length);
+  return raw;
+}
+
 }  // namespace
 
 void KeyDeleter::operator()(evp_pkey_st* key) const { EVP_PKEY_free(key); }
@@ -87,6 +96,8 @@ std::string SigningKey::publicKeyPem() const {
   return std::string(data, static_cast<size_t>(length));
 }
 
+std::string SigningKey::rawPublicKey() const { return rawPublicKeyOf(key_.get()); }
+
 Result<TrustedKeys> TrustedKeys::fromPemFile(const std::string& path) {
   Result<std::string> pem = readFile(path, "trust file");
   if (!pem) return pem.error();
@@ -120,6 +131,19 @@ bool TrustedKeys::knows(std::string_view keyId) const {
     if (entry.keyId == keyId) return true;
   }
   return false;
+}
+
+std::vector<std::string> TrustedKeys::keyIds() const {
+  std::vector<std::string> ids;
+  for (const Entry& entry : keys_) ids.push_back(entry.keyId);
+  return ids;
+}
+
+std::string TrustedKeys::rawPublicKey(std::string_view keyId) const {
+  for (const Entry& entry : keys_) {
+    if (entry.keyId == keyId) return rawPublicKeyOf(entry.key.get());
+  }
+  return "";
 }
 
 bool TrustedKeys::verify(std::string_view keyId, std::string_view message, std::string_view signature) const {

@@ -28,6 +28,8 @@ class SigningKey {
   const std::string& keyId() const { return keyId_; }
   // The public key as a "-----BEGIN PUBLIC KEY-----" PEM block, for the trust file.
   std::string publicKeyPem() const;
+  // The raw 32-byte Ed25519 public key (RFC 8032), as signed notes identify keys.
+  std::string rawPublicKey() const;
 
  private:
   SigningKey(KeyPtr key, std::string keyId) : key_(std::move(key)), keyId_(std::move(keyId)) {}
@@ -46,6 +48,9 @@ class TrustedKeys {
   bool verify(std::string_view keyId, std::string_view message, std::string_view signature) const;
   bool knows(std::string_view keyId) const;
   size_t size() const { return keys_.size(); }
+  // The keyids of the trusted keys, in file order, and each one's raw 32-byte Ed25519 public key.
+  std::vector<std::string> keyIds() const;
+  std::string rawPublicKey(std::string_view keyId) const;
 
  private:
   struct Entry {
