@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # On the node: examples/agentsandbox.yaml (image agentguard.local/toolbox:1) runs under gVisor
 # with its NetworkPolicy enforced by kube-network-policies, and an identical Pod without the
-# policy reaches everything the sandbox cannot, so each block is the policy's doing.
+# policy reaches everything the sandbox cannot, so each block is the policy's doing. A runc Pod
+# under a policy of the same shape is held to it too.
 # Needs a node cluster (AGENTGUARD_CLUSTER_ENV) and the operator running against it.
 set -euo pipefail
 NODE_TEST_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -17,6 +18,7 @@ NONCE_ALLOWED="allowed-$(openssl rand -hex 8)"
 NONCE_OTHER="other-$(openssl rand -hex 8)"
 NONCE_DNS="fake-dns-$(openssl rand -hex 8)"
 NONCE_AGENT="agent-$(openssl rand -hex 8)"
+NONCE_RUNC="runc-$(openssl rand -hex 8)"
 
 # server_pod NAME NONCE TCP_PORTS UDP_PORTS: a runc pod in TARGETS answering with NONCE.
 server_pod() {
@@ -77,6 +79,24 @@ pod.pop("status", None)
 pod["spec"].pop("nodeName", None)
 json.dump(pod, sys.stdout)' | k apply -f - >/dev/null
   wait_for 120 pod_ready "$NS" analyst-control
+}
+
+# A runc Pod under a NetworkPolicy of the sandbox's shape (no ingress, egress only to the allowed
+# pod's 8080), so the enforcement is shown for runc Pods as well as runsc ones.
+start_runc_agent() {
+  k apply -f - >/dev/null <<YAML
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: runc-agent-isolation, namespace: ${TARGETS}}
+spec:
+  podSelector: {matchLabels: {app: runc-agent}}
+  policyTypes: [Ingress, Egress]
+  egress:
+    - to: [{podSelector: {matchLabels: {app: allowed}}}]
+      ports: [{protocol: TCP, port: 8080}]
+YAML
+  server_pod runc-agent "$NONCE_RUNC" 8080 ""
+  wait_for 120 pod_ready "$TARGETS" runc-agent
 }
 
 sandbox_running() { [[ "$(sandbox_phase "$NS" analyst)" == Running ]]; }
@@ -183,6 +203,13 @@ main() {
   check "control: TCP 53 of the fake DNS pod answers" answers "$NONCE_DNS" "$NS" analyst-control tcp "$dns_ip" 53
   check "control: UDP 53 of the fake DNS pod answers" answers "$NONCE_DNS" "$NS" analyst-control udp "$dns_ip" 53
   check "control: ingress from another pod reaches it" answers "$NONCE_AGENT" "$TARGETS" client tcp "$control_ip" 8080
+
+  start_runc_agent
+  local runc_ip
+  runc_ip="$(pod_ip "$TARGETS" runc-agent)"
+  check "runc pod with a policy: the allowed pod answers" answers "$NONCE_ALLOWED" "$TARGETS" runc-agent tcp "$allowed_ip" 8080
+  check "runc pod with a policy: another pod is unreachable" blocked "$TARGETS" runc-agent tcp "$other_ip" 8080
+  check "runc pod with a policy: ingress from another pod is refused" blocked "$TARGETS" client tcp "$runc_ip" 8080
 
   k delete namespace "$TARGETS" --wait=false >/dev/null
   k -n "$NS" delete pod analyst-control --wait=false >/dev/null
