@@ -19,13 +19,13 @@ STATE_DIR="${REPO}/build/node-bench"
 readonly NS=node-bench
 # shellcheck source=../../e2e/node/operator.sh
 source "${REPO}/e2e/node/operator.sh"
+# shellcheck source=../../e2e/node/pods.sh
+source "${REPO}/e2e/node/pods.sh"
 OWN_CLUSTER=0
 OPERATOR_PID=""
 RESULTS="$(mktemp)"
 
 log() { printf 'bench: %s\n' "$*" >&2; }
-
-k() { "$AGENTGUARD_KUBECTL" "$@"; }
 
 # objects MODE NAME: the YAML one MODE applies for one agent called NAME.
 objects() {

@@ -17,6 +17,8 @@ readonly NS=agents
 readonly TARGETS=demo-targets
 # shellcheck source=SCRIPTDIR/operator.sh
 source "${NODE_DIR}/operator.sh"
+# shellcheck source=SCRIPTDIR/pods.sh
+source "${NODE_DIR}/pods.sh"
 
 if [[ -t 1 ]]; then
   BOLD=$'\033[1m' GREEN=$'\033[32m' RED=$'\033[31m' YELLOW=$'\033[33m' DIM=$'\033[2m' RESET=$'\033[0m'
@@ -28,37 +30,9 @@ say() { printf '%s\n' "$*"; }
 note() { printf '%s%s%s\n' "$DIM" "$*" "$RESET"; }
 show_command() { printf '%s$ %s%s\n' "$YELLOW" "$*" "$RESET"; }
 die() { printf '%serror:%s %s\n' "$RED$BOLD" "$RESET" "$*" >&2; exit 1; }
-k() { "$AGENTGUARD_KUBECTL" "$@"; }
 
-wait_for() {
-  local deadline=$((SECONDS + $1))
-  shift
-  until "$@" >/dev/null 2>&1; do
-    ((SECONDS < deadline)) || return 1
-    sleep 0.5
-  done
-}
 
-server_pod() {
-  k apply -f - >/dev/null <<YAML
-apiVersion: v1
-kind: Pod
-metadata: {name: $1, namespace: ${TARGETS}, labels: {app: $1}}
-spec:
-  terminationGracePeriodSeconds: 1
-  containers:
-    - name: server
-      image: agentguard.local/toolbox:1
-      imagePullPolicy: Never
-      command: [python3, /scripts/server.py]
-      env: [{name: NONCE, value: "$2"}, {name: TCP_PORTS, value: "8080"}]
-      readinessProbe: {tcpSocket: {port: 8080}, periodSeconds: 1}
-      volumeMounts: [{name: scripts, mountPath: /scripts}]
-  volumes: [{name: scripts, configMap: {name: node-test-scripts}}]
-YAML
-}
 
-pod_ready() { [[ "$(k -n "$1" get pod "$2" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null)" == True ]]; }
 sandbox_running() { [[ "$(k -n "$NS" get agentsandbox analyst -o jsonpath='{.status.phase}' 2>/dev/null)" == Running ]]; }
 
 # in_sandbox LABEL COMMAND...: runs COMMAND in the sandbox and shows its output, marked ✓ when

@@ -20,25 +20,6 @@ NONCE_DNS="fake-dns-$(openssl rand -hex 8)"
 NONCE_AGENT="agent-$(openssl rand -hex 8)"
 NONCE_RUNC="runc-$(openssl rand -hex 8)"
 
-# server_pod NAME NONCE TCP_PORTS UDP_PORTS: a runc pod in TARGETS answering with NONCE.
-server_pod() {
-  k apply -f - >/dev/null <<YAML
-apiVersion: v1
-kind: Pod
-metadata: {name: $1, namespace: ${TARGETS}, labels: {app: $1}}
-spec:
-  terminationGracePeriodSeconds: 1
-  containers:
-    - name: server
-      image: agentguard.local/toolbox:1
-      imagePullPolicy: Never
-      command: [python3, /scripts/server.py]
-      env: [{name: NONCE, value: "$2"}, {name: TCP_PORTS, value: "$3"}, {name: UDP_PORTS, value: "$4"}]
-      readinessProbe: {tcpSocket: {port: ${3%% *}}, periodSeconds: 1}
-      volumeMounts: [{name: scripts, mountPath: /scripts}]
-  volumes: [{name: scripts, configMap: {name: node-test-scripts}}]
-YAML
-}
 
 start_destinations() {
   k create namespace "$TARGETS" >/dev/null

@@ -4,11 +4,12 @@
 
 # shellcheck disable=SC1090
 source "${AGENTGUARD_CLUSTER_ENV:?set AGENTGUARD_CLUSTER_ENV to the node cluster\'s DIR/env}"
+# shellcheck source=SCRIPTDIR/pods.sh
+source "$(dirname "${BASH_SOURCE[0]}")/pods.sh"
 
 PASSED=0
 FAILED=0
 
-k() { "$AGENTGUARD_KUBECTL" "$@"; }
 crictl_node() { "$AGENTGUARD_CRICTL" --timeout 30s "$@"; }
 
 note() { printf '  # %s\n' "$*"; }
@@ -27,15 +28,6 @@ check() {
   fi
 }
 
-# wait_for SECONDS COMMAND...: polls until COMMAND succeeds.
-wait_for() {
-  local deadline=$((SECONDS + $1))
-  shift
-  until "$@" >/dev/null 2>&1; do
-    ((SECONDS < deadline)) || return 1
-    sleep 0.5
-  done
-}
 
 summary() {
   printf '%s passed, %s failed\n' "$PASSED" "$FAILED"
@@ -48,7 +40,6 @@ field() { k get "$@" 2>/dev/null || true; }
 pod_phase() { field pod -n "$1" "$2" -o jsonpath='{.status.phase}'; }
 pod_ip() { field pod -n "$1" "$2" -o jsonpath='{.status.podIP}'; }
 sandbox_phase() { field agentsandbox -n "$1" "$2" -o jsonpath='{.status.phase}'; }
-pod_ready() { [[ "$(field pod -n "$1" "$2" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}')" == True ]]; }
 gone() { ! k get "$@" >/dev/null 2>&1; }
 
 # probe NAMESPACE POD tcp|udp HOST PORT: what the destination answered, from inside the pod.
