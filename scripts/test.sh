@@ -2,8 +2,10 @@
 # Builds agentguard with warnings as errors and runs every test: unit tests, policy cases, the suites
 # that talk to a real local kube-apiserver (started once for the run and stopped at its end), the
 # end-to-end Helm suite, a bounded fuzzing session, and the tests on a real node (kubelet, containerd,
-# gVisor, NetworkPolicy enforcement; e2e/node/run-tests.sh). The node needs root; its Go programs and
-# images are built on the first run (tens of minutes) and cached under ~/.cache/agentguard.
+# gVisor, NetworkPolicy enforcement; e2e/node/run-tests.sh), then the Helm suite again with the
+# chart's own Pods on a node (e2e/helm/run.sh --on-node: the image built from the Dockerfile with
+# buildah). The node needs root; its Go programs and images are built on the first run (tens of
+# minutes) and cached under ~/.cache/agentguard.
 # AGENTGUARD_NODE_TESTS=0 leaves the node tests out, and says so; without root and without it, the run fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -52,6 +54,8 @@ fi
 echo "==> Tests on a real node (Kubernetes, containerd, gVisor, kube-network-policies, CoreDNS)"
 if ((node_tests)); then
   e2e/node/run-tests.sh --state-dir build/node-cluster
+  echo "==> The Helm chart's own Pods on a node: the image from the Dockerfile, availability, failover"
+  e2e/helm/run.sh --on-node
 else
-  echo "NODE TESTS LEFT OUT (AGENTGUARD_NODE_TESTS=0): nothing on a real node was tested"
+  echo "NODE TESTS LEFT OUT (AGENTGUARD_NODE_TESTS=0): nothing on a real node was tested, and the chart's Pods never ran"
 fi

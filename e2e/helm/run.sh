@@ -15,7 +15,19 @@
 # certificates; certificate rotation picked up without a restart; helm uninstall leaving nothing with
 # the release label (CRDs stay, as Helm documents).
 #
-# Usage: e2e/helm/run.sh [--bin-dir DIR] [--chart-only] [--keep]
+# With --on-node the same suite runs the chart as users do, on a one-node cluster (e2e/node: kubelet,
+# containerd, gVisor, kube-network-policies, CoreDNS): the image is built from the Dockerfile
+# (scripts/build-image.sh) and loaded into the node, helm install runs the chart's own Deployments, and
+# the API server calls the webhook through its Service. On top of the steps above it measures
+# availability: a stream of admissions runs while a webhook Pod is deleted, the node is drained with
+# the PodDisruptionBudget in place, the webhook is rolled to a new image and its certificate is
+# rotated, and every failed or wrongly decided admission is counted (the target is zero); the
+# operator's leader is killed during a burst of 50 AgentSandboxes while a watch checks that no
+# sandbox Pod ever exists without its NetworkPolicy. scripts/test.sh runs this mode; the local-process
+# mode stays as the developer's inner loop (about a minute, no root, no image build).
+#
+# Usage: e2e/helm/run.sh [--on-node] [--bin-dir DIR] [--chart-only] [--keep]
+#   --on-node       run the chart's Pods on a node cluster (root; builds the image, cached layers)
 #   --bin-dir DIR   where agentguard-webhook and agentguard-operator are (default: build/bin)
 #   --chart-only    only what needs no agentguard binary (lint, dry runs, install, upgrade, uninstall),
 #                   with webhook.failurePolicy=Ignore; for work on the chart alone, never in CI
@@ -27,6 +39,8 @@ REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 readonly REPO
 # shellcheck source=SCRIPTDIR/lib.sh
 source "${REPO}/e2e/helm/lib.sh"
+# shellcheck source=SCRIPTDIR/node_steps.sh
+source "${REPO}/e2e/helm/node_steps.sh"
 # The Kubernetes release the control plane runs, for every render of the chart (Helm's own default is
 # older than the chart's kubeVersion allows).
 # shellcheck source=SCRIPTDIR/../node/versions.sh
@@ -36,8 +50,13 @@ readonly KUBE_VERSION="${NODE_KUBE_VERSION#v}"
 BIN_DIR="${REPO}/build/bin"
 KEEP=0
 CHART_ONLY=0
+ON_NODE=0
 while (($# > 0)); do
   case "$1" in
+    --on-node)
+      ON_NODE=1
+      shift
+      ;;
     --bin-dir)
       BIN_DIR="$2"
       shift 2
@@ -109,8 +128,13 @@ cleanup() {
       "$(lib_recorded_pid webhook 2>/dev/null) $(lib_recorded_pid operator 2>/dev/null)" \
       "${REPO}/e2e/cluster/cluster.sh" "$CLUSTER_DIR" "$STATE_DIR"
   else
+    stop_background_probes
     lib_stop_process operator
     lib_stop_process webhook
+    if ((ON_NODE)); then
+      mkdir -p "${STATE_DIR}/logs"
+      node_pod_logs >"${STATE_DIR}/logs/pods.log" 2>&1
+    fi
     "${REPO}/e2e/cluster/cluster.sh" down --state-dir "$CLUSTER_DIR" >/dev/null 2>&1
   fi
   if ((status != 0 || FAILED > 0)); then
@@ -329,6 +353,10 @@ print("\n".join(problems))
 }
 
 step_cluster_up() {
+  if ((ON_NODE)); then
+    node_cluster_up
+    return
+  fi
   section "Local control plane"
   if ! "${REPO}/e2e/cluster/cluster.sh" up --install --state-dir "$CLUSTER_DIR" --owner-pid $$ \
     >"${STATE_DIR}/cluster-up.log" 2>&1; then
@@ -446,7 +474,9 @@ INSTALL_VALUES=()
 step_install() {
   section "helm install"
   lib_pick_component_ports
-  if ((CHART_ONLY)); then
+  if ((ON_NODE)); then
+    mapfile -t INSTALL_VALUES < <(node_install_values)
+  elif ((CHART_ONLY)); then
     mapfile -t INSTALL_VALUES < <(lib_local_values "$WEBHOOK_PORT" Ignore)
   else
     mapfile -t INSTALL_VALUES < <(lib_local_values "$WEBHOOK_PORT" Fail)
@@ -456,7 +486,11 @@ step_install() {
     printf '%s\n' "$out"
     fatal "helm install"
   fi
-  pass "helm install ${RELEASE} (webhook.url=https://127.0.0.1:${WEBHOOK_PORT}/validate)"
+  if ((ON_NODE)); then
+    pass "helm install ${RELEASE} --wait (image ${NODE_IMAGE_REF}, the webhook behind its Service)"
+  else
+    pass "helm install ${RELEASE} (webhook.url=https://127.0.0.1:${WEBHOOK_PORT}/validate)"
+  fi
   local crd
   for crd in $(chart_crd_names); do
     expect "CRD ${crd} installed" kubectl get crd "$crd"
@@ -472,14 +506,15 @@ step_install() {
   fi
   # The serving certificate verifies against the injected CA bundle for the URL's address.
   lib_extract_tls "${STATE_DIR}/tls-installed" || fatal "reading the webhook TLS Secret"
-  local bundle
+  local bundle san="IP Address:127.0.0.1"
+  ((ON_NODE == 0)) || san="DNS:$(lib_fullname)-webhook.${RELEASE_NAMESPACE}.svc"
   bundle="$(kubectl get validatingwebhookconfiguration "$(lib_fullname)-webhook" -o jsonpath='{.webhooks[0].clientConfig.caBundle}' | base64 -d)"
   if [[ "$bundle" == "$(cat "${STATE_DIR}/tls-installed/ca.crt")" ]] &&
     openssl verify -CAfile "${STATE_DIR}/tls-installed/ca.crt" "${STATE_DIR}/tls-installed/tls.crt" >/dev/null 2>&1 &&
-    openssl x509 -in "${STATE_DIR}/tls-installed/tls.crt" -noout -ext subjectAltName | grep -q 'IP Address:127.0.0.1'; then
-    pass "caBundle is the Secret's CA; the serving certificate verifies and names 127.0.0.1"
+    openssl x509 -in "${STATE_DIR}/tls-installed/tls.crt" -noout -ext subjectAltName | grep -qF "$san"; then
+    pass "caBundle is the Secret's CA; the serving certificate verifies and names ${san}"
   else
-    fail "webhook TLS: caBundle, certificate chain or IP SAN wrong"
+    fail "webhook TLS: caBundle, certificate chain or SAN ${san} wrong"
   fi
 }
 
@@ -487,6 +522,10 @@ step_install() {
 # With the binaries
 
 step_components() {
+  if ((ON_NODE)); then
+    node_components
+    return
+  fi
   section "agentguard-webhook and agentguard-operator as the chart's ServiceAccounts"
   lib_require_binaries || fatal "agentguard binaries missing in ${BIN_DIR}"
   lib_start_webhook || fatal "agentguard-webhook did not become ready"
@@ -583,8 +622,22 @@ apply_denied() {
   created="$(kubectl get -f "$file" -o name 2>/dev/null || true)"
   if [[ -n "$created" ]]; then
     fail "${file#"${REPO}/"} was refused, but these exist: ${created}"
+    return
+  fi
+  # The webhook and `agentguard check` are one engine: every denial the CLI gives for the file is in
+  # the API server's answer, word for word. (check exits 1 on a denial; a broken report shows up as
+  # Python's error in `missing`.)
+  local missing
+  missing="$("${BIN_DIR}/agentguard" check --output json "$file" 2>/dev/null | "$PYTHON" -c '
+import json, sys
+answer = sys.argv[1]
+report = json.load(sys.stdin)
+print("\n".join(f["message"] for f in report["findings"] if f["action"] == "deny" and f["message"] not in answer))
+' "$out" 2>&1 || true)"
+  if [[ -n "$missing" ]]; then
+    fail "${file#"${REPO}/"} refused, but without the CLI's message(s): ${missing}"
   else
-    pass "refused ${file#"${REPO}/"}: $(reason <<<"$out")"
+    pass "refused ${file#"${REPO}/"} with the CLI's messages: $(reason <<<"$out")"
   fi
 }
 
@@ -618,6 +671,10 @@ step_examples() {
 
 # The metrics ports the chart gives both components serve Prometheus text with agentguard's series.
 step_metrics() {
+  if ((ON_NODE)); then
+    node_metrics
+    return
+  fi
   section "Metrics"
   local body
   body="$(curl -sS --max-time 5 "http://127.0.0.1:${WEBHOOK_METRICS_PORT}/metrics" 2>/dev/null || true)"
@@ -641,13 +698,20 @@ step_sandbox() {
   local ns name
   ns="$("$PYTHON" -c 'import sys, yaml; d = yaml.safe_load(open(sys.argv[1])); print(d["metadata"].get("namespace", "agents"))' "$file")"
   name="$("$PYTHON" -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1]))["metadata"]["name"])' "$file")"
-  kubectl get namespace "$ns" >/dev/null 2>&1 || kubectl create namespace "$ns" >/dev/null
-  # The example's API key, labelled so the chart's default AgentSandboxClass lets sandboxes use it.
-  kubectl -n "$ns" create secret generic analysis-api --from-literal=api-key=e2e >/dev/null 2>&1 || true
-  kubectl -n "$ns" label secret analysis-api agentguard.io/sandbox-usable=true --overwrite >/dev/null ||
-    fatal "labelling Secret analysis-api"
-  kubectl apply -f "$file" >/dev/null || fatal "kubectl apply -f examples/agentsandbox.yaml"
-  pass "applied AgentSandbox ${ns}/${name}"
+  if ((ON_NODE)); then
+    # On the node the Pod must run: the example adapted to the toolbox image (node_sandbox_json).
+    node_sandbox_namespace "$ns" || fatal "preparing namespace ${ns}"
+    node_sandbox_json "$ns" "$name" | kubectl apply -f - >/dev/null || fatal "kubectl apply of the adapted example"
+    pass "applied AgentSandbox ${ns}/${name} (examples/agentsandbox.yaml with the node's toolbox image)"
+  else
+    kubectl get namespace "$ns" >/dev/null 2>&1 || kubectl create namespace "$ns" >/dev/null
+    # The example's API key, labelled so the chart's default AgentSandboxClass lets sandboxes use it.
+    kubectl -n "$ns" create secret generic analysis-api --from-literal=api-key=e2e >/dev/null 2>&1 || true
+    kubectl -n "$ns" label secret analysis-api agentguard.io/sandbox-usable=true --overwrite >/dev/null ||
+      fatal "labelling Secret analysis-api"
+    kubectl apply -f "$file" >/dev/null || fatal "kubectl apply -f examples/agentsandbox.yaml"
+    pass "applied AgentSandbox ${ns}/${name}"
+  fi
 
   sandbox_pod() {
     kubectl -n "$ns" get pods -o json | "$PYTHON" -c '
@@ -672,7 +736,25 @@ for p in json.load(sys.stdin)["items"]:
   local pod netpol
   pod="$(sandbox_pod)"
   netpol="$(sandbox_netpol)"
-  pass "operator created NetworkPolicy ${netpol} and Pod ${pod} (Pending: no kubelet here)"
+  if ((ON_NODE)); then
+    pod_running() {
+      [[ "$(kubectl -n "$ns" get pod "$pod" -o jsonpath='{.status.phase}')" == Running &&
+        "$(kubectl -n "$ns" get agentsandbox "$name" -o jsonpath='{.status.phase}')" == Running ]]
+    }
+    if lib_wait_for 180 "the sandbox Running" pod_running; then
+      local handler
+      handler="$("$AGENTGUARD_CRICTL" pods --namespace "$ns" --name "^${pod}\$" -o json | "$PYTHON" -c 'import json, sys; print(json.load(sys.stdin)["items"][0].get("runtimeHandler", ""))')"
+      if [[ "$handler" == runsc ]]; then
+        pass "the in-cluster operator made NetworkPolicy ${netpol} and Pod ${pod}, Running under gVisor (runtime handler runsc)"
+      else
+        fail "Pod ${pod} runs with runtime handler '${handler}', not runsc"
+      fi
+    else
+      fail "AgentSandbox ${name} or Pod ${pod} not Running after 180 s: $(kubectl -n "$ns" get pod "$pod" -o jsonpath='{.status.phase} {.status.containerStatuses[0].state}')"
+    fi
+  else
+    pass "operator created NetworkPolicy ${netpol} and Pod ${pod} (Pending: no kubelet here)"
+  fi
 
   local problems
   problems="$("$PYTHON" -c '
@@ -771,6 +853,10 @@ EOF
 }
 
 step_fail_closed() {
+  if ((ON_NODE)); then
+    node_fail_closed
+    return
+  fi
   section "Fail closed"
   lib_stop_process webhook
   local out
@@ -878,7 +964,8 @@ step_uninstall() {
 
 main() {
   HELM="$("${REPO}/e2e/tools/install-helm.sh")" || fatal "could not install Helm"
-  ((CHART_ONLY)) || [[ -x "${BIN_DIR}/agentguard-webhook" && -x "${BIN_DIR}/agentguard-operator" ]] || {
+  if ((ON_NODE)) && [[ "$(id -u)" != 0 ]]; then fatal "--on-node needs root (containerd, CNI, buildah)"; fi
+  ((CHART_ONLY || ON_NODE)) || [[ -x "${BIN_DIR}/agentguard-webhook" && -x "${BIN_DIR}/agentguard-operator" ]] || {
     # Fail now, before the cluster work, so a missing build is the first thing reported.
     lib_require_binaries
     fatal "agentguard binaries missing in ${BIN_DIR}"
@@ -898,8 +985,21 @@ main() {
     step_metrics
     step_exempt_label_guarded
     step_fail_closed
-    step_upgrade
-    step_rotation
+    if ((ON_NODE)); then
+      # Availability: the disruptions happen while the stream of admissions runs.
+      node_stream_start
+      node_resource_use 30
+      node_delete_webhook_pod
+      node_drain
+      node_upgrade
+      node_rotation
+      section "Availability: the admission stream"
+      node_stream_stop
+      node_operator_failover
+    else
+      step_upgrade
+      step_rotation
+    fi
   fi
   step_uninstall
 }
