@@ -1,5 +1,6 @@
 #include "cli/check_command.h"
 
+#include <cctype>
 #include <iostream>
 #include <memory>
 
@@ -17,10 +18,34 @@ void printError(std::ostream& err, const Error& error) {
   for (size_t i = 1; i < error.causes.size(); ++i) err << "agentguard: error: " << error.causes[i] << '\n';
 }
 
+// The line an input error is about: "SOURCE:12: ..." or "... line 12 ...", else 0.
+int lineOfError(const std::string& message, const std::string& source) {
+  const auto digitsAt = [&message](size_t at) {
+    int line = 0;
+    size_t i = at;
+    for (; i < message.size() && std::isdigit(static_cast<unsigned char>(message[i])) && line < 100000000; ++i) {
+      line = line * 10 + (message[i] - '0');
+    }
+    return i > at ? line : 0;
+  };
+  if (message.compare(0, source.size() + 1, source + ":") == 0) {
+    if (const int line = digitsAt(source.size() + 1); line > 0) return line;
+  }
+  const size_t word = message.find("line ", source.size());
+  return word == std::string::npos ? 0 : digitsAt(word + 5);
+}
+
+InputError inputError(const std::string& source, const Error& error) {
+  std::string message = error.message;
+  for (size_t i = 1; i < error.causes.size(); ++i) message += "; " + error.causes[i];
+  return {source, lineOfError(error.message, source), std::move(message)};
+}
+
 }  // namespace
 
 int runCheck(const CheckOptions& options, std::istream& in, std::ostream& out, std::ostream& err) {
   CheckReport report;
+  report.failOn = options.failOn;
   auto policies = options.policies.empty() ? engine::compilePolicies(engine::bundledPolicyFiles(),
                                                                      engine::RuleCatalog::builtin())
                                            : engine::loadPolicies(options.policies);
@@ -32,21 +57,22 @@ int runCheck(const CheckOptions& options, std::istream& in, std::ostream& out, s
   report.policySource = options.policies.empty() ? "bundled" : options.policies;
   report.policyDigest = engine.policies().digest;
 
+  // Parse everything first: the NetworkPolicies of the whole input are the namespace's policies. An
+  // input that cannot be read or parsed is reported and fails the run; the others are still checked.
   const manifest::ParseLimits limits;
-  auto inputs = readInputs(options.paths, in, limits.maxInputBytes);
-  if (!inputs) {
-    printError(err, inputs.error());
-    return kExitInputError;
-  }
-
-  // Parse everything first: the NetworkPolicies of the whole input are the namespace's policies.
-  bool inputError = false;
   std::vector<manifest::ManifestObject> objects;
-  for (const auto& input : *inputs) {
+  for (const auto& input : readInputs(options.paths, in, limits.maxInputBytes)) {
+    report.sources.push_back(input.name);
+    if (!input.error.empty()) {
+      const Error error = makeError(ErrorCode::kInvalidArgument, input.error);
+      printError(err, error);
+      report.errors.push_back(inputError(input.name, error));
+      continue;
+    }
     auto parsed = manifest::loadManifests(input.text, input.name, limits);
     if (!parsed) {
       printError(err, parsed.error());
-      inputError = true;
+      report.errors.push_back(inputError(input.name, parsed.error()));
       continue;
     }
     for (auto& object : *parsed) objects.push_back(std::move(object));
@@ -54,7 +80,6 @@ int runCheck(const CheckOptions& options, std::istream& in, std::ostream& out, s
   const engine::DocumentNetworkPolicySource networkPolicies(objects, options.defaultNamespace);
 
   report.catalog = &engine::RuleCatalog::builtin();
-  for (const auto& input : *inputs) report.sources.push_back(input.name);
   engine::EvaluationContext context;
   context.networkPolicies = &networkPolicies;
   context.defaultNamespace = options.defaultNamespace;
@@ -75,11 +100,8 @@ int runCheck(const CheckOptions& options, std::istream& in, std::ostream& out, s
     case OutputFormat::kJunit: renderJunit(report, out); break;
   }
   out.flush();
-  if (inputError) return kExitInputError;
-  for (const auto& located : report.findings) {
-    if (located.finding.action == engine::Action::kDeny) return kExitDenied;
-  }
-  return kExitClean;
+  if (!report.errors.empty()) return kExitInputError;
+  return report.passed() ? kExitClean : kExitDenied;
 }
 
 }  // namespace agentguard::cli

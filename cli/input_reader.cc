@@ -38,14 +38,18 @@ Result<std::string> readFile(const fs::path& path, size_t maxBytes) {
 
 }  // namespace
 
-Result<std::vector<InputText>> readInputs(const std::vector<std::string>& paths, std::istream& stdinStream,
-                                          size_t maxBytes) {
+std::vector<InputText> readInputs(const std::vector<std::string>& paths, std::istream& stdinStream, size_t maxBytes) {
   std::vector<InputText> inputs;
+  const auto add = [&inputs](std::string name, Result<std::string> text) {
+    if (text) {
+      inputs.push_back({std::move(name), std::move(text).value(), ""});
+    } else {
+      inputs.push_back({std::move(name), "", std::move(text).error().message});
+    }
+  };
   for (const auto& argument : paths) {
     if (argument == "-") {
-      auto text = readBounded(stdinStream, "-", maxBytes);
-      if (!text) return std::move(text).error();
-      inputs.push_back({"-", std::move(text).value()});
+      add("-", readBounded(stdinStream, "-", maxBytes));
       continue;
     }
     std::error_code ec;
@@ -61,19 +65,19 @@ Result<std::vector<InputText>> readInputs(const std::vector<std::string>& paths,
         }
         if (it->is_regular_file(ec) && isManifestFile(it->path())) files.push_back(it->path());
       }
-      if (ec) return makeError(ErrorCode::kInvalidArgument, argument + ": cannot read directory: " + ec.message());
-      std::sort(files.begin(), files.end());
-      for (const auto& file : files) {
-        auto text = readFile(file, maxBytes);
-        if (!text) return std::move(text).error();
-        inputs.push_back({file.string(), std::move(text).value()});
+      if (ec) {
+        add(argument, makeError(ErrorCode::kInvalidArgument, argument + ": cannot read directory: " + ec.message()));
+        continue;
       }
+      std::sort(files.begin(), files.end());
+      for (const auto& file : files) add(file.string(), readFile(file, maxBytes));
       continue;
     }
-    if (!fs::exists(path, ec)) return makeError(ErrorCode::kInvalidArgument, argument + ": no such file or directory");
-    auto text = readFile(path, maxBytes);
-    if (!text) return std::move(text).error();
-    inputs.push_back({argument, std::move(text).value()});
+    if (!fs::exists(path, ec)) {
+      add(argument, makeError(ErrorCode::kInvalidArgument, argument + ": no such file or directory"));
+      continue;
+    }
+    add(argument, readFile(path, maxBytes));
   }
   return inputs;
 }

@@ -10,14 +10,15 @@
 namespace agentguard::cli {
 
 struct InputText {
-  std::string name;  // path as given, or "-" for stdin
+  std::string name;   // path as given or found, or "-" for stdin
   std::string text;
+  std::string error;  // why the input could not be read ("" when it was): it names the input
 };
 
 // Expands the PATH arguments of `agentguard check`: files as given, directories recursively (*.yaml,
-// *.yml, *.json, sorted, hidden entries skipped), "-" for `stdin`. Each file is bounded by
-// `maxBytes`; a missing or unreadable path is an InvalidArgument naming it.
-Result<std::vector<InputText>> readInputs(const std::vector<std::string>& paths, std::istream& stdinStream,
-                                          size_t maxBytes);
+// *.yml, *.json, sorted, hidden entries skipped), "-" for `stdin`. Each file is bounded by `maxBytes`.
+// A missing, unreadable or oversized input is kept in order with its error set, so the report can name
+// it and the run fails; the other inputs are still read.
+std::vector<InputText> readInputs(const std::vector<std::string>& paths, std::istream& stdinStream, size_t maxBytes);
 
 }  // namespace agentguard::cli

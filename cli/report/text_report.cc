@@ -53,11 +53,19 @@ void renderText(const CheckReport& report, std::ostream& out, bool color) {
     }
   }
   if (!report.findings.empty()) out << '\n';
-  const bool passed = deny == 0;
-  out << (passed ? "PASS" : "FAIL") << ": " << report.objectsChecked << " object"
+  for (const auto& error : report.errors) out << p.red() << "error" << p.reset() << "  " << error.message << '\n';
+  if (!report.errors.empty()) out << '\n';
+  // An input that could not be checked is never a PASS: its objects were not looked at.
+  out << (!report.errors.empty() ? "ERROR" : report.passed() ? "PASS" : "FAIL") << ": " << report.objectsChecked << " object"
       << (report.objectsChecked == 1 ? "" : "s") << " in " << report.sources.size() << " input"
       << (report.sources.size() == 1 ? "" : "s") << "; " << p.red() << deny << " denied" << p.reset() << ", "
-      << p.yellow() << warn << " warning" << (warn == 1 ? "" : "s") << p.reset() << ", " << audit << " audit\n";
+      << p.yellow() << warn << " warning" << (warn == 1 ? "" : "s") << p.reset() << ", " << audit << " audit";
+  if (!report.errors.empty()) {
+    out << "; " << p.red() << report.errors.size() << " input" << (report.errors.size() == 1 ? "" : "s")
+        << " could not be checked" << p.reset();
+  }
+  if (report.failOn != engine::Action::kDeny) out << " (failing on " << engine::actionName(report.failOn) << ")";
+  out << '\n';
   out << p.dim() << "policies: " << report.policySource << " " << report.policyDigest << p.reset() << '\n';
 }
 
