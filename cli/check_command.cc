@@ -1,8 +1,12 @@
 #include "cli/check_command.h"
 
 #include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
 #include <iostream>
 #include <memory>
+#include <sstream>
 
 #include "cli/input_reader.h"
 #include "engine/engine.h"
@@ -41,7 +45,46 @@ InputError inputError(const std::string& source, const Error& error) {
   return {source, lineOfError(error.message, source), std::move(message)};
 }
 
+void render(const CheckReport& report, OutputFormat format, std::ostream& out, bool color) {
+  switch (format) {
+    case OutputFormat::kText: renderText(report, out, color); break;
+    case OutputFormat::kJson: renderJson(report, out); break;
+    case OutputFormat::kSarif: renderSarif(report, out); break;
+    case OutputFormat::kJunit: renderJunit(report, out); break;
+  }
+}
+
+// Writes every report; false (and the reason on `err`) when a file cannot be written.
+bool writeReports(const CheckReport& report, const CheckOptions& options, std::ostream& out, std::ostream& err) {
+  bool written = true;
+  for (const auto& target : options.outputs) {
+    if (target.path.empty()) {
+      render(report, target.format, out, options.color);
+      out.flush();
+      continue;
+    }
+    std::ostringstream text;
+    render(report, target.format, text, false);
+    std::ofstream file(target.path, std::ios::binary | std::ios::trunc);
+    file << text.str();
+    file.close();
+    if (!file) {
+      err << "agentguard: error: " << target.path << ": cannot write the " << outputFormatName(target.format)
+          << " report: " << std::strerror(errno) << '\n';
+      written = false;
+    }
+  }
+  return written;
+}
+
 }  // namespace
+
+bool parseOutputTarget(std::string_view text, OutputTarget& target) {
+  const size_t equals = text.find('=');
+  if (!parseOutputFormat(text.substr(0, equals), target.format)) return false;
+  target.path = equals == std::string_view::npos ? "" : std::string(text.substr(equals + 1));
+  return equals == std::string_view::npos || !target.path.empty();
+}
 
 int runCheck(const CheckOptions& options, std::istream& in, std::ostream& out, std::ostream& err) {
   CheckReport report;
@@ -93,14 +136,7 @@ int runCheck(const CheckOptions& options, std::istream& in, std::ostream& out, s
   }
   report.objectsChecked = objects.size();
 
-  switch (options.format) {
-    case OutputFormat::kText: renderText(report, out, options.color); break;
-    case OutputFormat::kJson: renderJson(report, out); break;
-    case OutputFormat::kSarif: renderSarif(report, out); break;
-    case OutputFormat::kJunit: renderJunit(report, out); break;
-  }
-  out.flush();
-  if (!report.errors.empty()) return kExitInputError;
+  if (!writeReports(report, options, out, err) || !report.errors.empty()) return kExitInputError;
   return report.passed() ? kExitClean : kExitDenied;
 }
 

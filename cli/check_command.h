@@ -8,10 +8,20 @@
 
 namespace agentguard::cli {
 
+// One report of a run: a format and where it goes.
+struct OutputTarget {
+  OutputFormat format = OutputFormat::kText;
+  std::string path;  // file to write; "" for stdout
+};
+
+// Parses an --output value: "FORMAT" (to stdout) or "FORMAT=FILE". False when FORMAT is not a format
+// or FILE is empty.
+bool parseOutputTarget(std::string_view text, OutputTarget& target);
+
 struct CheckOptions {
   std::vector<std::string> paths;         // files, directories, "-" for stdin
   std::string policies;                   // policy file or directory; "" for the bundled policies
-  OutputFormat format = OutputFormat::kText;
+  std::vector<OutputTarget> outputs = {OutputTarget{}};  // every report to write; at most one to stdout
   std::string defaultNamespace = "default";
   engine::Action failOn = engine::Action::kDeny;  // --fail-on: the least severe action that fails the run
   bool color = false;

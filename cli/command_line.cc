@@ -1,7 +1,10 @@
 #include "cli/command_line.h"
 
+#include <algorithm>
 #include <cstdlib>
+#include <functional>
 #include <iostream>
+#include <set>
 
 #include "cli/check_command.h"
 #include "cli/log_command.h"
@@ -32,13 +35,16 @@ constexpr std::string_view kCheckUsage =
     "directory named by --policies, else by $AGENTGUARD_POLICIES; the working directory is never searched.\n"
     "\n"
     "Flags:\n"
-    "  -o, --output FORMAT        text (default), json, sarif or junit\n"
+    "  -o, --output FORMAT[=FILE] text (default), json, sarif or junit; FORMAT=FILE writes that report to\n"
+    "                             FILE. Repeat for several reports of one run; at most one goes to stdout\n"
     "      --policies PATH        policy file or directory\n"
     "      --namespace NS         namespace of objects that name none (default \"default\")\n"
     "      --fail-on ACTION       deny (default) or warn: the least severe finding that fails the run\n"
     "      --no-color             no ANSI colours in text output (also when $NO_COLOR is set)\n"
     "  -h, --help                 print this help\n"
     "      --                     end of flags: every later argument is a PATH\n"
+    "\n"
+    "PATHs and -o accumulate; every other flag that takes a value may be given once.\n"
     "\n"
     "Exit status: 0 passed; 1 a finding at or above --fail-on; 2 an input could not be read or parsed, a\n"
     "policy is invalid, or a usage error. A report never says PASS when an input could not be checked:\n"
@@ -137,6 +143,10 @@ int runCommandLine(const std::vector<std::string>& args, std::istream& in, std::
 
   CheckOptions options;
   options.color = stdoutIsTerminal && std::getenv("NO_COLOR") == nullptr;
+  std::vector<OutputTarget> outputs;
+  std::set<std::string, std::less<>> given;  // flags that take one value, seen so far
+  // A flag that takes one value may be given once: a second one is refused, never silently preferred.
+  const auto once = [&given](std::string_view flag) { return given.emplace(flag).second; };
   std::string value;
   bool endOfFlags = false;
   for (size_t i = 1; i < args.size(); ++i) {
@@ -144,21 +154,43 @@ int runCommandLine(const std::vector<std::string>& args, std::istream& in, std::
     if (!endOfFlags && arg == "--") {
       endOfFlags = true;
     } else if (!endOfFlags && (isFlag(arg, "--output") || isFlag(arg, "-o"))) {
-      const std::string_view flag = isFlag(arg, "-o") ? "-o" : "--output";
-      if (!flagValue(args, i, flag, value)) return usageError(err, std::string(flag) + " needs a value", usage);
-      if (!parseOutputFormat(value, options.format) ||
-          (command == "rules" && options.format != OutputFormat::kText && options.format != OutputFormat::kJson)) {
-        return usageError(err, std::string(flag) + " \"" + value + "\" is not one of " +
-                                   (command == "rules" ? "text, json" : "text, json, sarif, junit"),
+      const std::string flag = isFlag(arg, "-o") ? "-o" : "--output";
+      if (!flagValue(args, i, flag, value)) return usageError(err, flag + " needs a value", usage);
+      OutputTarget target;
+      if (command == "rules") {
+        if (!once("--output")) return usageError(err, "--output given twice; rules writes one list", usage);
+        if (!parseOutputFormat(value, target.format) ||
+            (target.format != OutputFormat::kText && target.format != OutputFormat::kJson)) {
+          return usageError(err, flag + " \"" + value + "\" is not one of text, json", usage);
+        }
+      } else if (!parseOutputTarget(value, target)) {
+        return usageError(err, flag + " \"" + value + "\" is not one of text, json, sarif, junit (FORMAT or FORMAT=FILE)",
                           usage);
       }
+      for (const auto& earlier : outputs) {
+        if (earlier.path == target.path) {
+          return usageError(err,
+                            target.path.empty()
+                                ? "--output " + std::string(outputFormatName(earlier.format)) + " and " +
+                                      std::string(outputFormatName(target.format)) +
+                                      " both go to stdout; send all but one to a file with FORMAT=FILE"
+                                : "--output names " + target.path + " twice",
+                            usage);
+        }
+      }
+      outputs.push_back(std::move(target));
     } else if (!endOfFlags && command == "check" && isFlag(arg, "--policies")) {
+      if (!once("--policies")) {
+        return usageError(err, "--policies given twice; name one policy file or a directory holding them all", usage);
+      }
       if (!flagValue(args, i, "--policies", options.policies)) return usageError(err, "--policies needs a path", usage);
     } else if (!endOfFlags && command == "check" && isFlag(arg, "--namespace")) {
+      if (!once("--namespace")) return usageError(err, "--namespace given twice", usage);
       if (!flagValue(args, i, "--namespace", options.defaultNamespace) || options.defaultNamespace.empty()) {
         return usageError(err, "--namespace needs a name", usage);
       }
     } else if (!endOfFlags && command == "check" && isFlag(arg, "--fail-on")) {
+      if (!once("--fail-on")) return usageError(err, "--fail-on given twice", usage);
       if (!flagValue(args, i, "--fail-on", value)) return usageError(err, "--fail-on needs deny or warn", usage);
       if (!(value == "deny" || value == "warn") || !engine::parseAction(value, options.failOn)) {
         return usageError(err, "--fail-on \"" + value + "\" is not one of deny, warn", usage);
@@ -168,12 +200,17 @@ int runCommandLine(const std::vector<std::string>& args, std::istream& in, std::
     } else if (!endOfFlags && arg.size() > 1 && arg[0] == '-') {
       return usageError(err, "unknown flag \"" + arg + "\"", usage);
     } else {
+      // Inputs accumulate; stdin can be read once.
+      if (arg == "-" && std::find(options.paths.begin(), options.paths.end(), "-") != options.paths.end()) {
+        return usageError(err, "- (stdin) given twice", usage);
+      }
       options.paths.push_back(arg);
     }
   }
+  if (!outputs.empty()) options.outputs = std::move(outputs);
   if (command == "rules") {
     if (!options.paths.empty()) return usageError(err, "rules takes no paths", usage);
-    return runRules(options.format, out);
+    return runRules(options.outputs.front().format, out);
   }
   if (options.paths.empty()) return usageError(err, "check needs at least one PATH (use - for stdin)", usage);
   if (options.policies.empty()) options.policies = policiesFromEnvironment();

@@ -18,6 +18,7 @@ using testing::kBundledPolicies;
 using testing::runAgentguard;
 using testing::ScratchDir;
 using testing::WorkingDirectory;
+namespace fs = std::filesystem;
 
 // Line 7 is `type: NodePort`.
 constexpr std::string_view kNodePortService =
@@ -78,7 +79,7 @@ INSTANTIATE_TEST_SUITE_P(
         UsageCase{"NoArguments", {}, "agentguard check"},
         UsageCase{"UnknownCommand", {"lint", "x.yaml"}, "unknown command \"lint\""},
         UsageCase{"UnknownFlag", {"check", "--verbose", "x.yaml"}, "unknown flag \"--verbose\""},
-        UsageCase{"SingleDashFlag", {"check", "-q", "x.yaml"}, "unknown flag \"-q\""},
+        UsageCase{"SingleDashFlag", {"check", "-x", "x.yaml"}, "unknown flag \"-x\""},
         UsageCase{"ShortOutputWithoutValue", {"check", "x.yaml", "-o"}, "-o needs a value"},
         UsageCase{"ShortOutputNotAFormat", {"check", "-o", "xml", "x.yaml"}, "-o \"xml\" is not one of"},
         UsageCase{"FailOnWithoutValue", {"check", "x.yaml", "--fail-on"}, "--fail-on needs deny or warn"},
@@ -86,6 +87,19 @@ INSTANTIATE_TEST_SUITE_P(
         UsageCase{"RulesOutputIsTextOrJson", {"rules", "-o", "sarif"}, "\"sarif\" is not one of text, json"},
         UsageCase{"HelpForUnknownCommand", {"help", "lint"}, "no help for unknown command \"lint\""},
         UsageCase{"VersionTakesNoArguments", {"version", "x"}, "version takes no arguments"},
+        // Flags that take one value are refused when repeated, never silently keeping the last.
+        UsageCase{"TwoOutputsToStdout", {"check", "--output=json", "--output", "junit", "x.yaml"},
+                  "--output json and junit both go to stdout"},
+        UsageCase{"TwoDefaultFormatsToStdout", {"check", "-o", "text", "-o", "text", "x.yaml"}, "both go to stdout"},
+        UsageCase{"OneFileTwice", {"check", "-o", "json=r.out", "-o", "sarif=r.out", "x.yaml"}, "--output names r.out twice"},
+        UsageCase{"OutputFileEmpty", {"check", "-o", "sarif=", "x.yaml"}, "\"sarif=\" is not one of"},
+        UsageCase{"OutputFileUnknownFormat", {"check", "-o", "xml=r.xml", "x.yaml"}, "\"xml=r.xml\" is not one of"},
+        UsageCase{"PoliciesTwice", {"check", "--policies", "a", "--policies=b", "x.yaml"}, "--policies given twice"},
+        UsageCase{"NamespaceTwice", {"check", "--namespace", "a", "--namespace", "a", "x.yaml"}, "--namespace given twice"},
+        UsageCase{"FailOnTwice", {"check", "--fail-on", "warn", "--fail-on", "deny", "x.yaml"}, "--fail-on given twice"},
+        UsageCase{"StdinTwice", {"check", "-", "x.yaml", "-"}, "- (stdin) given twice"},
+        UsageCase{"RulesOutputTwice", {"rules", "-o", "json", "-o", "text"}, "--output given twice"},
+        UsageCase{"RulesOutputToAFile", {"rules", "-o", "json=r.json"}, "\"json=r.json\" is not one of text, json"},
         UsageCase{"OutputWithoutValue", {"check", "x.yaml", "--output"}, "--output needs a value"},
         UsageCase{"OutputNotAFormat", {"check", "--output", "xml", "x.yaml"}, "\"xml\" is not one of"},
         UsageCase{"OutputEqualsEmpty", {"check", "--output=", "x.yaml"}, "\"\" is not one of"},
@@ -205,9 +219,60 @@ INSTANTIATE_TEST_SUITE_P(
                       OutputCase{"JunitEqualsValue", {"--output=junit"}, "<?xml version=\"1.0\""},
                       OutputCase{"ShortJson", {"-o", "json"}, "{\n  \"findings\""},
                       OutputCase{"ShortEqualsSarif", {"-o=sarif"}, "{\n  \"$schema\""},
-                      OutputCase{"LastOneWins", {"--output=json", "--output", "junit"}, "<?xml"},
                       OutputCase{"NoColorAccepted", {"--no-color"}, "Service agents/debug"}),
     [](const ::testing::TestParamInfo<OutputCase>& param) { return param.param.name; });
+
+TEST(OutputFlagTest, SeveralReportsInOneRun) {
+  ScratchDir dir;
+  const auto manifest = dir.write("svc.yaml", kNodePortService);
+  const fs::path sarif = dir.path() / "out.sarif";
+  const fs::path junit = dir.path() / "reports" / "junit.xml";
+  fs::create_directories(junit.parent_path());
+  const auto result = runAgentguard({"check", "--policies", kBundledPolicies.string(), "-o", "sarif=" + sarif.string(),
+                                     "--output=junit=" + junit.string(), "-o", "text", manifest.string()});
+  EXPECT_EQ(result.exitCode, 1) << result.err;
+  EXPECT_EQ(result.out.rfind("Service agents/debug", 0), 0u) << result.out;  // text on stdout
+  const auto log = nlohmann::json::parse(testing::readFile(sarif));
+  EXPECT_EQ(log["runs"][0]["results"].size(), 1u);
+  const std::string xml = testing::readFile(junit);
+  EXPECT_EQ(testing::xmlProblem(xml), "") << xml;
+  EXPECT_THAT(xml, HasSubstr("<failure type=\"exposure.service-nodeport\""));
+}
+
+TEST(OutputFlagTest, OnlyFileReportsLeaveStdoutEmpty) {
+  ScratchDir dir;
+  const auto manifest = dir.write("cm.yaml", kConfigMap);
+  const fs::path json = dir.path() / "out.json";
+  const auto result =
+      runAgentguard({"check", "--policies", kBundledPolicies.string(), "-o", "json=" + json.string(), manifest.string()});
+  EXPECT_EQ(result.exitCode, 0) << result.err;
+  EXPECT_EQ(result.out, "");
+  EXPECT_EQ(nlohmann::json::parse(testing::readFile(json))["summary"]["passed"], true);
+}
+
+TEST(OutputFlagTest, ReportFileThatCannotBeWrittenExitsTwo) {
+  ScratchDir dir;
+  const auto manifest = dir.write("cm.yaml", kConfigMap);
+  const std::string unwritable = (dir.path() / "no-such-dir" / "out.sarif").string();
+  const auto result = runAgentguard(
+      {"check", "--policies", kBundledPolicies.string(), "-o", "sarif=" + unwritable, "-o", "text", manifest.string()});
+  EXPECT_EQ(result.exitCode, 2);
+  EXPECT_THAT(result.err, HasSubstr(unwritable + ": cannot write the sarif report"));
+  EXPECT_THAT(result.out, HasSubstr("PASS"));  // the other reports are still written
+}
+
+TEST(CheckInputTest, SeveralPathsAccumulate) {
+  ScratchDir dir;
+  const auto a = dir.write("a.yaml", kConfigMap);
+  const auto b = dir.write("b.yaml", kNodePortService);
+  const auto result =
+      runAgentguard({"check", "--policies", kBundledPolicies.string(), "-o", "json", a.string(), "-", b.string()},
+                    std::string(kConfigMap));
+  EXPECT_EQ(result.exitCode, 1) << result.err;
+  const auto report = nlohmann::json::parse(result.out);
+  EXPECT_EQ(report["summary"]["files"], 3);
+  EXPECT_EQ(report["summary"]["objects"], 3);
+}
 
 // ---- exit status -------------------------------------------------------------------------------
 
