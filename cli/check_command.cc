@@ -45,9 +45,10 @@ InputError inputError(const std::string& source, const Error& error) {
   return {source, lineOfError(error.message, source), std::move(message)};
 }
 
-void render(const CheckReport& report, OutputFormat format, std::ostream& out, bool color) {
+void render(const CheckReport& report, OutputFormat format, std::ostream& out, bool color, bool quiet) {
   switch (format) {
-    case OutputFormat::kText: renderText(report, out, color); break;
+    case OutputFormat::kText: renderText(report, out, color, quiet); break;
+    case OutputFormat::kGithub: renderGithub(report, out, quiet); break;
     case OutputFormat::kJson: renderJson(report, out); break;
     case OutputFormat::kSarif: renderSarif(report, out); break;
     case OutputFormat::kJunit: renderJunit(report, out); break;
@@ -59,12 +60,12 @@ bool writeReports(const CheckReport& report, const CheckOptions& options, std::o
   bool written = true;
   for (const auto& target : options.outputs) {
     if (target.path.empty()) {
-      render(report, target.format, out, options.color);
+      render(report, target.format, out, options.color, options.quiet);
       out.flush();
       continue;
     }
     std::ostringstream text;
-    render(report, target.format, text, false);
+    render(report, target.format, text, false, options.quiet);
     std::ofstream file(target.path, std::ios::binary | std::ios::trunc);
     file << text.str();
     file.close();
@@ -104,7 +105,7 @@ int runCheck(const CheckOptions& options, std::istream& in, std::ostream& out, s
   // input that cannot be read or parsed is reported and fails the run; the others are still checked.
   const manifest::ParseLimits limits;
   std::vector<manifest::ManifestObject> objects;
-  for (const auto& input : readInputs(options.paths, in, limits.maxInputBytes)) {
+  for (const auto& input : readInputs(options.paths, in, {limits.maxInputBytes, options.excludes, options.stdinName})) {
     report.sources.push_back(input.name);
     if (!input.error.empty()) {
       const Error error = makeError(ErrorCode::kInvalidArgument, input.error);
@@ -135,6 +136,12 @@ int runCheck(const CheckOptions& options, std::istream& in, std::ostream& out, s
     }
   }
   report.objectsChecked = objects.size();
+  if (options.failIfNoObjects && objects.empty()) {
+    const std::string message = "no Kubernetes objects found in " + std::to_string(report.sources.size()) +
+                                " input(s) (--fail-if-no-objects); check the PATHs and --exclude globs";
+    err << "agentguard: error: " << message << '\n';
+    report.errors.push_back({"", 0, message});
+  }
 
   if (!writeReports(report, options, out, err) || !report.errors.empty()) return kExitInputError;
   return report.passed() ? kExitClean : kExitDenied;

@@ -24,6 +24,10 @@ struct CheckOptions {
   std::vector<OutputTarget> outputs = {OutputTarget{}};  // every report to write; at most one to stdout
   std::string defaultNamespace = "default";
   engine::Action failOn = engine::Action::kDeny;  // --fail-on: the least severe action that fails the run
+  std::vector<std::string> excludes;  // --exclude globs, for the files found by walking directories
+  std::string stdinName = "-";        // --stdin-name: the file name reports use for stdin
+  bool failIfNoObjects = false;       // --fail-if-no-objects: checking nothing is an input error
+  bool quiet = false;                 // --quiet: text and github outputs show only what fails
   bool color = false;
 };
 

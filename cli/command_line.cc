@@ -35,16 +35,23 @@ constexpr std::string_view kCheckUsage =
     "directory named by --policies, else by $AGENTGUARD_POLICIES; the working directory is never searched.\n"
     "\n"
     "Flags:\n"
-    "  -o, --output FORMAT[=FILE] text (default), json, sarif or junit; FORMAT=FILE writes that report to\n"
-    "                             FILE. Repeat for several reports of one run; at most one goes to stdout\n"
+    "  -o, --output FORMAT[=FILE] text (default), json, sarif, junit or github (GitHub Actions annotations);\n"
+    "                             FORMAT=FILE writes that report to FILE. Repeat for several reports of one\n"
+    "                             run (-o sarif=agentguard.sarif -o text); at most one goes to stdout\n"
     "      --policies PATH        policy file or directory\n"
     "      --namespace NS         namespace of objects that name none (default \"default\")\n"
     "      --fail-on ACTION       deny (default) or warn: the least severe finding that fails the run\n"
+    "      --fail-if-no-objects   fail (exit 2) when the inputs hold no Kubernetes object at all\n"
+    "      --exclude GLOB         skip files and directories matching GLOB while walking a directory\n"
+    "                             (matched against the path under the directory, the path as\n"
+    "                             reported and the name; '*' also matches '/'); repeatable\n"
+    "      --stdin-name NAME      the file name reports use for - (stdin), e.g. the file it came from\n"
+    "  -q, --quiet                text and github: only what fails the run; nothing when it passes\n"
     "      --no-color             no ANSI colours in text output (also when $NO_COLOR is set)\n"
     "  -h, --help                 print this help\n"
     "      --                     end of flags: every later argument is a PATH\n"
     "\n"
-    "PATHs and -o accumulate; every other flag that takes a value may be given once.\n"
+    "PATHs, -o and --exclude accumulate; every other flag that takes a value may be given once.\n"
     "\n"
     "Exit status: 0 passed; 1 a finding at or above --fail-on; 2 an input could not be read or parsed, a\n"
     "policy is invalid, or a usage error. A report never says PASS when an input could not be checked:\n"
@@ -164,7 +171,7 @@ int runCommandLine(const std::vector<std::string>& args, std::istream& in, std::
           return usageError(err, flag + " \"" + value + "\" is not one of text, json", usage);
         }
       } else if (!parseOutputTarget(value, target)) {
-        return usageError(err, flag + " \"" + value + "\" is not one of text, json, sarif, junit (FORMAT or FORMAT=FILE)",
+        return usageError(err, flag + " \"" + value + "\" is not one of text, json, sarif, junit, github (FORMAT or FORMAT=FILE)",
                           usage);
       }
       for (const auto& earlier : outputs) {
@@ -195,6 +202,19 @@ int runCommandLine(const std::vector<std::string>& args, std::istream& in, std::
       if (!(value == "deny" || value == "warn") || !engine::parseAction(value, options.failOn)) {
         return usageError(err, "--fail-on \"" + value + "\" is not one of deny, warn", usage);
       }
+    } else if (!endOfFlags && command == "check" && isFlag(arg, "--exclude")) {
+      if (!flagValue(args, i, "--exclude", value) || value.empty()) return usageError(err, "--exclude needs a glob", usage);
+      options.excludes.push_back(value);
+    } else if (!endOfFlags && command == "check" && isFlag(arg, "--stdin-name")) {
+      if (!once("--stdin-name")) return usageError(err, "--stdin-name given twice", usage);
+      if (!flagValue(args, i, "--stdin-name", options.stdinName) || options.stdinName.empty() ||
+          options.stdinName == "-") {
+        return usageError(err, "--stdin-name needs a file name", usage);
+      }
+    } else if (!endOfFlags && command == "check" && (arg == "--quiet" || arg == "-q")) {
+      options.quiet = true;
+    } else if (!endOfFlags && command == "check" && arg == "--fail-if-no-objects") {
+      options.failIfNoObjects = true;
     } else if (!endOfFlags && arg == "--no-color") {
       options.color = false;
     } else if (!endOfFlags && arg.size() > 1 && arg[0] == '-') {
@@ -213,6 +233,9 @@ int runCommandLine(const std::vector<std::string>& args, std::istream& in, std::
     return runRules(options.outputs.front().format, out);
   }
   if (options.paths.empty()) return usageError(err, "check needs at least one PATH (use - for stdin)", usage);
+  if (given.count("--stdin-name") != 0 && std::find(options.paths.begin(), options.paths.end(), "-") == options.paths.end()) {
+    return usageError(err, "--stdin-name names stdin, but - is not among the PATHs", usage);
+  }
   if (options.policies.empty()) options.policies = policiesFromEnvironment();
   return runCheck(options, in, out, err);
 }

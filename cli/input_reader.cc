@@ -1,5 +1,7 @@
 #include "cli/input_reader.h"
 
+#include <fnmatch.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -38,7 +40,19 @@ Result<std::string> readFile(const fs::path& path, size_t maxBytes) {
 
 }  // namespace
 
-std::vector<InputText> readInputs(const std::vector<std::string>& paths, std::istream& stdinStream, size_t maxBytes) {
+bool isExcluded(const std::vector<std::string>& globs, const std::string& relative, const std::string& reported,
+                const std::string& name) {
+  for (const auto& glob : globs) {
+    for (const std::string* candidate : {&relative, &reported, &name}) {
+      if (fnmatch(glob.c_str(), candidate->c_str(), 0) == 0) return true;
+    }
+  }
+  return false;
+}
+
+std::vector<InputText> readInputs(const std::vector<std::string>& paths, std::istream& stdinStream,
+                                  const InputOptions& options) {
+  const size_t maxBytes = options.maxBytes;
   std::vector<InputText> inputs;
   const auto add = [&inputs](std::string name, Result<std::string> text) {
     if (text) {
@@ -49,7 +63,7 @@ std::vector<InputText> readInputs(const std::vector<std::string>& paths, std::is
   };
   for (const auto& argument : paths) {
     if (argument == "-") {
-      add("-", readBounded(stdinStream, "-", maxBytes));
+      add(options.stdinName, readBounded(stdinStream, options.stdinName, maxBytes));
       continue;
     }
     std::error_code ec;
@@ -59,7 +73,8 @@ std::vector<InputText> readInputs(const std::vector<std::string>& paths, std::is
       fs::recursive_directory_iterator it(path, fs::directory_options::none, ec);
       for (; !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
         const auto name = it->path().filename().string();
-        if (!name.empty() && name.front() == '.') {
+        if ((!name.empty() && name.front() == '.') ||
+            isExcluded(options.excludes, it->path().lexically_relative(path).generic_string(), it->path().string(), name)) {
           if (it->is_directory(ec)) it.disable_recursion_pending();
           continue;
         }

@@ -28,7 +28,7 @@ struct CheckedObject {
 
 // An input that could not be read or parsed: its objects were not checked, so the run cannot pass.
 struct InputError {
-  std::string source;  // file name as reported ("-" or the --stdin-name for stdin)
+  std::string source;  // file name as reported ("-" or the --stdin-name for stdin); "" when about all inputs
   int line = 0;        // 1-based line the problem is at, 0 when it is not about one line
   std::string message;  // the whole message, file and line included
 };
@@ -52,13 +52,18 @@ struct CheckReport {
   bool passed() const;
 };
 
-enum class OutputFormat { kText, kJson, kSarif, kJunit };
-// "text", "json", "sarif" or "junit".
+enum class OutputFormat { kText, kJson, kSarif, kJunit, kGithub };
+// "text", "json", "sarif", "junit" or "github".
 bool parseOutputFormat(std::string_view text, OutputFormat& format);
 std::string_view outputFormatName(OutputFormat format);
 
-// Human output, grouped per object; ANSI colour only when `color` is set (a terminal).
-void renderText(const CheckReport& report, std::ostream& out, bool color);
+// Human output, grouped per object; ANSI colour only when `color` is set (a terminal). `quiet` prints only
+// what fails the run (failing findings, input errors and the FAIL or ERROR line), nothing when it passes.
+void renderText(const CheckReport& report, std::ostream& out, bool color, bool quiet = false);
+// GitHub Actions workflow commands: one `::error file=F,line=L,title=T::message` annotation per finding
+// (::warning for a warn finding that does not fail the run, ::notice for audit) and per input error, then
+// a plain summary line. `quiet` leaves out the findings that do not fail the run and the summary.
+void renderGithub(const CheckReport& report, std::ostream& out, bool quiet = false);
 // {"findings":[...],"errors":[...],"policies":{"source","digest"},"summary":{...,"passed"}}
 void renderJson(const CheckReport& report, std::ostream& out);
 // SARIF 2.1.0 for GitHub code scanning; input errors make invocations[0].executionSuccessful false and

@@ -30,7 +30,7 @@ void renderJson(const CheckReport& report, std::ostream& out) {
   auto& errors = document["errors"] = nlohmann::ordered_json::array();
   for (const auto& error : report.errors) {
     nlohmann::ordered_json item;
-    item["file"] = error.source;
+    if (!error.source.empty()) item["file"] = error.source;
     if (error.line > 0) item["line"] = error.line;
     item["message"] = error.message;
     errors.push_back(std::move(item));

@@ -52,7 +52,10 @@ std::string escapeXml(std::string_view text, bool attribute) {
 std::string attr(std::string_view text) { return escapeXml(text, true); }
 std::string body(std::string_view text) { return escapeXml(text, false); }
 
-std::string displaySource(const std::string& source) { return source == "-" ? "stdin" : source; }
+// "stdin" for "-", "inputs" for an error about the inputs as a whole (--fail-if-no-objects).
+std::string displaySource(const std::string& source) {
+  return source == "-" ? "stdin" : source.empty() ? "inputs" : source;
+}
 
 // "Deployment agents/scraper", or "Namespace sandbox" for a cluster-scoped object.
 std::string testName(const CheckedObject& object) {

@@ -7,6 +7,7 @@ bool parseOutputFormat(std::string_view text, OutputFormat& format) {
   else if (text == "json") format = OutputFormat::kJson;
   else if (text == "sarif") format = OutputFormat::kSarif;
   else if (text == "junit") format = OutputFormat::kJunit;
+  else if (text == "github") format = OutputFormat::kGithub;
   else return false;
   return true;
 }
@@ -17,6 +18,7 @@ std::string_view outputFormatName(OutputFormat format) {
     case OutputFormat::kJson: return "json";
     case OutputFormat::kSarif: return "sarif";
     case OutputFormat::kJunit: return "junit";
+    case OutputFormat::kGithub: return "github";
   }
   return "text";
 }

@@ -190,13 +190,16 @@ Json result(const LocatedFinding& located, size_t ruleIndex) {
 Json invocation(const CheckReport& report) {
   Json notifications = Json::array();
   for (const auto& error : report.errors) {
-    Json physical;
-    physical["artifactLocation"] = artifactLocation(error.source);
-    if (error.line > 0) physical["region"] = {{"startLine", error.line}};
-    notifications.push_back({{"level", "error"},
-                             {"message", {{"text", sentence(error.message)}}},
-                             {"locations", Json::array({{{"physicalLocation", std::move(physical)}}})},
-                             {"descriptor", {{"id", "agentguard.input-error"}}}});
+    Json notification = {{"level", "error"},
+                         {"message", {{"text", sentence(error.message)}}},
+                         {"descriptor", {{"id", "agentguard.input-error"}}}};
+    if (!error.source.empty()) {  // empty: about the inputs as a whole (--fail-if-no-objects)
+      Json physical;
+      physical["artifactLocation"] = artifactLocation(error.source);
+      if (error.line > 0) physical["region"] = {{"startLine", error.line}};
+      notification["locations"] = Json::array({{{"physicalLocation", std::move(physical)}}});
+    }
+    notifications.push_back(std::move(notification));
   }
   Json item;
   item["executionSuccessful"] = report.errors.empty();

@@ -99,6 +99,12 @@ INSTANTIATE_TEST_SUITE_P(
         UsageCase{"FailOnTwice", {"check", "--fail-on", "warn", "--fail-on", "deny", "x.yaml"}, "--fail-on given twice"},
         UsageCase{"StdinTwice", {"check", "-", "x.yaml", "-"}, "- (stdin) given twice"},
         UsageCase{"RulesOutputTwice", {"rules", "-o", "json", "-o", "text"}, "--output given twice"},
+        UsageCase{"ExcludeWithoutGlob", {"check", "x.yaml", "--exclude"}, "--exclude needs a glob"},
+        UsageCase{"ExcludeEmpty", {"check", "--exclude=", "x.yaml"}, "--exclude needs a glob"},
+        UsageCase{"StdinNameWithoutStdin", {"check", "--stdin-name", "a.yaml", "x.yaml"}, "- is not among the PATHs"},
+        UsageCase{"StdinNameTwice", {"check", "--stdin-name", "a", "--stdin-name=b", "-"}, "--stdin-name given twice"},
+        UsageCase{"StdinNameEmpty", {"check", "--stdin-name=", "-"}, "--stdin-name needs a file name"},
+        UsageCase{"QuietIsOnlyForCheck", {"rules", "--quiet"}, "unknown flag \"--quiet\""},
         UsageCase{"RulesOutputToAFile", {"rules", "-o", "json=r.json"}, "\"json=r.json\" is not one of text, json"},
         UsageCase{"OutputWithoutValue", {"check", "x.yaml", "--output"}, "--output needs a value"},
         UsageCase{"OutputNotAFormat", {"check", "--output", "xml", "x.yaml"}, "\"xml\" is not one of"},
@@ -272,6 +278,137 @@ TEST(CheckInputTest, SeveralPathsAccumulate) {
   const auto report = nlohmann::json::parse(result.out);
   EXPECT_EQ(report["summary"]["files"], 3);
   EXPECT_EQ(report["summary"]["objects"], 3);
+}
+
+// ---- --quiet, --fail-if-no-objects, --exclude, --stdin-name ---------------------------------------
+
+TEST(CheckQuietTest, PassingRunPrintsNothing) {
+  ScratchDir dir;
+  const auto manifest = dir.write("cm.yaml", kConfigMap);
+  for (const std::string flag : {"--quiet", "-q"}) {
+    const auto result = runAgentguard({"check", "--policies", kBundledPolicies.string(), flag, manifest.string()});
+    EXPECT_EQ(result.exitCode, 0) << flag << result.err;
+    EXPECT_EQ(result.out, "") << flag;
+  }
+}
+
+TEST(CheckQuietTest, FailingRunPrintsOnlyWhatFails) {
+  ScratchDir dir;
+  // One rule denies, the other only warns.
+  const auto policies = dir.write("policies/inline.yaml",
+                                  nodePortPolicy("deny") +
+                                      "    - id: exposure.service-loadbalancer\n"
+                                      "      action: warn\n");
+  const auto manifest = dir.write("svc.yaml", std::string(kNodePortService) + "---\n" +
+                                                  "apiVersion: v1\nkind: Service\nmetadata: {name: lb, namespace: agents}\n"
+                                                  "spec: {type: LoadBalancer}\n");
+  const auto loud = runAgentguard({"check", "--policies", policies.parent_path().string(), manifest.string()});
+  ASSERT_EQ(loud.exitCode, 1) << loud.err;
+  ASSERT_THAT(loud.out, HasSubstr("exposure.service-loadbalancer"));
+  const auto quiet = runAgentguard({"check", "--policies", policies.parent_path().string(), "-q", manifest.string()});
+  EXPECT_EQ(quiet.exitCode, 1);
+  EXPECT_THAT(quiet.out, HasSubstr("exposure.service-nodeport"));
+  EXPECT_THAT(quiet.out, Not(HasSubstr("exposure.service-loadbalancer")));
+  EXPECT_THAT(quiet.out, HasSubstr("FAIL: 2 objects in 1 input; 1 denied, 1 warning"));
+  EXPECT_THAT(quiet.out, Not(HasSubstr("policies:")));
+}
+
+TEST(CheckQuietTest, MachineReadableReportsStayWhole) {
+  ScratchDir dir;
+  const auto manifest = dir.write("cm.yaml", kConfigMap);
+  const auto result = runAgentguard({"check", "--policies", kBundledPolicies.string(), "-q", "-o", "json", manifest.string()});
+  EXPECT_EQ(result.exitCode, 0) << result.err;
+  EXPECT_EQ(nlohmann::json::parse(result.out)["summary"]["objects"], 1);
+}
+
+TEST(CheckNoObjectsTest, FailIfNoObjectsMakesAnEmptyRunAnInputError) {
+  const auto plain = runAgentguard({"check", "--policies", kBundledPolicies.string(), "-"}, "# nothing\n");
+  EXPECT_EQ(plain.exitCode, 0) << plain.err;
+  const auto strict = runAgentguard(
+      {"check", "--policies", kBundledPolicies.string(), "--fail-if-no-objects", "-o", "json", "-"}, "# nothing\n");
+  EXPECT_EQ(strict.exitCode, 2);
+  EXPECT_THAT(strict.err, HasSubstr("no Kubernetes objects found in 1 input(s)"));
+  const auto report = nlohmann::json::parse(strict.out);
+  EXPECT_EQ(report["summary"]["passed"], false);
+  ASSERT_EQ(report["errors"].size(), 1u);
+  EXPECT_FALSE(report["errors"][0].contains("file"));
+  EXPECT_THAT(report["errors"][0]["message"].get<std::string>(), HasSubstr("--fail-if-no-objects"));
+}
+
+TEST(CheckNoObjectsTest, FailIfNoObjectsPassesWhenThereAreObjects) {
+  ScratchDir dir;
+  const auto manifest = dir.write("cm.yaml", kConfigMap);
+  const auto result =
+      runAgentguard({"check", "--policies", kBundledPolicies.string(), "--fail-if-no-objects", manifest.string()});
+  EXPECT_EQ(result.exitCode, 0) << result.err;
+}
+
+TEST(CheckNoObjectsTest, SarifAndJunitShowTheError) {
+  const auto sarif = runAgentguard(
+      {"check", "--policies", kBundledPolicies.string(), "--fail-if-no-objects", "-o", "sarif", "-"}, "");
+  EXPECT_EQ(sarif.exitCode, 2);
+  const auto log = nlohmann::json::parse(sarif.out);
+  EXPECT_EQ(log["runs"][0]["invocations"][0]["executionSuccessful"], false);
+  EXPECT_FALSE(log["runs"][0]["invocations"][0]["toolExecutionNotifications"][0].contains("locations"));
+  const auto junit = runAgentguard(
+      {"check", "--policies", kBundledPolicies.string(), "--fail-if-no-objects", "-o", "junit", "-"}, "");
+  EXPECT_EQ(testing::xmlProblem(junit.out), "") << junit.out;
+  EXPECT_THAT(junit.out, HasSubstr("<testsuite name=\"inputs\""));
+  EXPECT_THAT(junit.out, HasSubstr("<error type=\"input\""));
+}
+
+TEST(CheckExcludeTest, SkipsMatchingFilesAndDirectoriesWhileWalking) {
+  ScratchDir dir;
+  dir.write("tree/app.yaml", kConfigMap);
+  dir.write("tree/charts/chart/templates/svc.yaml", "{{ if .Values.x }}\nnot: [yaml\n");  // a Helm template
+  dir.write("tree/vendor/lib/svc.yaml", kNodePortService);
+  dir.write("tree/generated.json", "{\"kind\": ");
+  dir.write("tree/overlays/prod/kustomization.yaml", "resources: [../../app.yaml]\n");
+  const std::string root = (dir.path() / "tree").string();
+  const auto result = runAgentguard({"check", "--policies", kBundledPolicies.string(), "-o", "json", "--exclude",
+                                     "charts", "--exclude=vendor/*", "--exclude", "*.json", "--exclude",
+                                     "*/kustomization.yaml", root});
+  EXPECT_EQ(result.exitCode, 0) << result.out << result.err;
+  const auto report = nlohmann::json::parse(result.out);
+  EXPECT_EQ(report["summary"]["files"], 1) << report.dump(2);
+  EXPECT_EQ(report["summary"]["objects"], 1);
+}
+
+TEST(CheckExcludeTest, WithoutExcludeTheSameTreeFails) {
+  ScratchDir dir;
+  dir.write("tree/app.yaml", kConfigMap);
+  dir.write("tree/vendor/lib/svc.yaml", kNodePortService);
+  const auto result = runAgentguard({"check", "--policies", kBundledPolicies.string(), (dir.path() / "tree").string()});
+  EXPECT_EQ(result.exitCode, 1) << result.err;
+}
+
+TEST(CheckExcludeTest, ANamedFileIsAlwaysChecked) {
+  ScratchDir dir;
+  const auto manifest = dir.write("svc.yaml", kNodePortService);
+  const auto result =
+      runAgentguard({"check", "--policies", kBundledPolicies.string(), "--exclude", "*.yaml", manifest.string()});
+  EXPECT_EQ(result.exitCode, 1) << result.err;
+}
+
+TEST(CheckStdinNameTest, ReportsAndErrorsUseTheName) {
+  const auto json = runAgentguard(
+      {"check", "--policies", kBundledPolicies.string(), "--stdin-name", "deploy/svc.yaml", "-o", "json", "-"},
+      std::string(kNodePortService));
+  EXPECT_EQ(json.exitCode, 1) << json.err;
+  EXPECT_EQ(nlohmann::json::parse(json.out)["findings"][0]["location"]["file"], "deploy/svc.yaml");
+
+  const auto sarif = runAgentguard(
+      {"check", "--policies", kBundledPolicies.string(), "--stdin-name=deploy/svc.yaml", "-o", "sarif", "-"},
+      std::string(kNodePortService));
+  const auto log = nlohmann::json::parse(sarif.out);
+  EXPECT_EQ(log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+            "deploy/svc.yaml");
+
+  const auto bad = runAgentguard({"check", "--policies", kBundledPolicies.string(), "--stdin-name", "in.yaml", "-"},
+                                 "kind: [broken\n");
+  EXPECT_EQ(bad.exitCode, 2);
+  EXPECT_THAT(bad.err, HasSubstr("in.yaml: malformed YAML"));
+  EXPECT_THAT(bad.out, HasSubstr("error  in.yaml: malformed YAML"));
 }
 
 // ---- exit status -------------------------------------------------------------------------------
