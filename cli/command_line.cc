@@ -127,7 +127,7 @@ std::string policiesFromEnvironment() {
 int runCommandLine(const std::vector<std::string>& args, std::istream& in, std::ostream& out, std::ostream& err,
                    bool stdoutIsTerminal) {
   if (args.empty()) return usageError(err, "no command given");
-  const std::string& command = args[0];
+  const std::string command = args[0] == "--version" ? "version" : args[0];
   if (isHelp(command) || command == "help") {
     const std::string topic = command == "help" && args.size() > 1 ? args[1] : "";
     if (!printHelp(topic, out, err)) return usageError(err, "no help for unknown command \"" + topic + "\"");
@@ -135,8 +135,6 @@ int runCommandLine(const std::vector<std::string>& args, std::istream& in, std::
   }
   const std::vector<std::string> rest(args.begin() + 1, args.end());
   if (command == "log") return runLog(rest, out, err);
-  if (command == "--version") return rest.empty() ? (out << "agentguard " << AGENTGUARD_VERSION << '\n', kExitClean)
-                                                  : usageError(err, "--version takes no arguments", kVersionUsage);
   if (command != "check" && command != "rules" && command != "version") {
     return usageError(err, "unknown command \"" + command + "\"");
   }
