@@ -1,7 +1,10 @@
 #include "cli/command_line.h"
 
+#include <algorithm>
 #include <cstdlib>
+#include <functional>
 #include <iostream>
+#include <set>
 
 #include "cli/check_command.h"
 #include "cli/log_command.h"
@@ -14,19 +17,85 @@ constexpr std::string_view kUsage =
     "agentguard: checks Kubernetes manifests before they reach a cluster\n"
     "\n"
     "Usage:\n"
-    "  agentguard check [--policies PATH] [--output text|json|sarif|junit] [--namespace NS] PATH...\n"
-    "  agentguard rules [--output text|json]\n"
-    "  agentguard log verify --log FILE --trust PEM_FILE [--checkpoint FILE]\n"
-    "  agentguard log prove --log FILE --seq N [--checkpoint FILE]\n"
-    "  agentguard version\n"
+    "  agentguard check [flags] PATH...        check manifests against the policies\n"
+    "  agentguard rules [-o text|json]         list the rules and their defaults\n"
+    "  agentguard log verify|prove [flags]     verify a decision log; prove a record is in it\n"
+    "  agentguard version                      print the version\n"
+    "  agentguard help COMMAND                 the flags of COMMAND (also: agentguard COMMAND --help)\n"
     "\n"
     "check reads files, directories (*.yaml, *.yml, *.json) and - (stdin). It applies the policies built into\n"
     "agentguard unless --policies or $AGENTGUARD_POLICIES names a policy file or directory.\n"
-    "Exit status: 0 no deny-level finding, 1 at least one, 2 input or usage error.\n";
+    "Exit status: 0 passed, 1 a finding at or above --fail-on (deny by default), 2 input or usage error.\n";
 
-int usageError(std::ostream& err, const std::string& problem) {
-  err << "agentguard: " << problem << "\n\n" << kUsage;
+constexpr std::string_view kCheckUsage =
+    "Usage: agentguard check [flags] PATH...\n"
+    "\n"
+    "Checks Kubernetes manifests: files, directories (recursively: *.yaml, *.yml, *.json; hidden entries\n"
+    "skipped) and - for stdin. The policies are those built into agentguard, or the policy file or\n"
+    "directory named by --policies, else by $AGENTGUARD_POLICIES; the working directory is never searched.\n"
+    "\n"
+    "Flags:\n"
+    "  -o, --output FORMAT[=FILE] text (default), json, sarif, junit or github (GitHub Actions annotations);\n"
+    "                             FORMAT=FILE writes that report to FILE. Repeat for several reports of one\n"
+    "                             run (-o sarif=agentguard.sarif -o text); at most one goes to stdout\n"
+    "      --policies PATH        policy file or directory\n"
+    "      --namespace NS         namespace of objects that name none (default \"default\")\n"
+    "      --fail-on ACTION       deny (default) or warn: the least severe finding that fails the run\n"
+    "      --fail-if-no-objects   fail (exit 2) when the inputs hold no Kubernetes object at all\n"
+    "      --exclude GLOB         skip files and directories matching GLOB while walking a directory\n"
+    "                             (matched against the path under the directory, the path as\n"
+    "                             reported and the name; '*' also matches '/'); repeatable\n"
+    "      --stdin-name NAME      the file name reports use for - (stdin), e.g. the file it came from\n"
+    "  -q, --quiet                text and github: only what fails the run; nothing when it passes\n"
+    "      --no-color             no ANSI colours in text output (also when $NO_COLOR is set)\n"
+    "  -h, --help                 print this help\n"
+    "      --                     end of flags: every later argument is a PATH\n"
+    "\n"
+    "PATHs, -o and --exclude accumulate; every other flag that takes a value may be given once.\n"
+    "\n"
+    "Exit status: 0 passed; 1 a finding at or above --fail-on; 2 an input could not be read or parsed, a\n"
+    "policy is invalid, or a usage error. A report never says PASS when an input could not be checked:\n"
+    "json has \"passed\": false and the errors in \"errors\", sarif executionSuccessful false, junit an <error>.\n";
+
+constexpr std::string_view kRulesUsage =
+    "Usage: agentguard rules [-o text|json]\n"
+    "\n"
+    "Lists every rule agentguard knows: id, category, default severity and action, parameters.\n"
+    "\n"
+    "Flags:\n"
+    "  -o, --output FORMAT        text (default) or json\n"
+    "  -h, --help                 print this help\n";
+
+constexpr std::string_view kVersionUsage =
+    "Usage: agentguard version (or agentguard --version)\n"
+    "\n"
+    "Prints \"agentguard VERSION\".\n";
+
+bool isHelp(const std::string& arg) { return arg == "-h" || arg == "--help"; }
+
+// True when one of `args` before a "--" asks for help.
+bool asksForHelp(const std::vector<std::string>& args) {
+  for (const auto& arg : args) {
+    if (arg == "--") return false;
+    if (isHelp(arg)) return true;
+  }
+  return false;
+}
+
+int usageError(std::ostream& err, const std::string& problem, std::string_view usage = kUsage) {
+  err << "agentguard: " << problem << "\n\n" << usage;
   return kExitInputError;
+}
+
+// Prints the help of `command` ("" for the overview) to `out`; false when there is no such command.
+bool printHelp(const std::string& command, std::ostream& out, std::ostream& err) {
+  if (command.empty()) out << kUsage;
+  else if (command == "check") out << kCheckUsage;
+  else if (command == "rules") out << kRulesUsage;
+  else if (command == "version") out << kVersionUsage;
+  else if (command == "log") runLog({"--help"}, out, err);
+  else return false;
+  return true;
 }
 
 }  // namespace
@@ -57,50 +126,114 @@ std::string policiesFromEnvironment() {
 
 int runCommandLine(const std::vector<std::string>& args, std::istream& in, std::ostream& out, std::ostream& err,
                    bool stdoutIsTerminal) {
-  if (args.empty() || args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
-    (args.empty() ? err : out) << kUsage;
-    return args.empty() ? kExitInputError : kExitClean;
+  if (args.empty()) return usageError(err, "no command given");
+  const std::string command = args[0] == "--version" ? "version" : args[0];
+  if (isHelp(command) || command == "help") {
+    const std::string topic = command == "help" && args.size() > 1 ? args[1] : "";
+    if (!printHelp(topic, out, err)) return usageError(err, "no help for unknown command \"" + topic + "\"");
+    return kExitClean;
   }
-  const std::string& command = args[0];
-  if (command == "version" || command == "--version") {
+  const std::vector<std::string> rest(args.begin() + 1, args.end());
+  if (command == "log") return runLog(rest, out, err);
+  if (command != "check" && command != "rules" && command != "version") {
+    return usageError(err, "unknown command \"" + command + "\"");
+  }
+  if (asksForHelp(rest)) return printHelp(command, out, err) ? kExitClean : kExitInputError;
+  if (command == "version") {
+    if (!rest.empty()) return usageError(err, "version takes no arguments", kVersionUsage);
     out << "agentguard " << AGENTGUARD_VERSION << '\n';
     return kExitClean;
   }
-  if (command == "log") return runLog(std::vector<std::string>(args.begin() + 1, args.end()), out, err);
-  if (command != "check" && command != "rules") return usageError(err, "unknown command \"" + command + "\"");
+  const std::string_view usage = command == "check" ? kCheckUsage : kRulesUsage;
 
   CheckOptions options;
   options.color = stdoutIsTerminal && std::getenv("NO_COLOR") == nullptr;
+  std::vector<OutputTarget> outputs;
+  std::set<std::string, std::less<>> given;  // flags that take one value, seen so far
+  // A flag that takes one value may be given once: a second one is refused, never silently preferred.
+  const auto once = [&given](std::string_view flag) { return given.emplace(flag).second; };
   std::string value;
   bool endOfFlags = false;
   for (size_t i = 1; i < args.size(); ++i) {
     const std::string& arg = args[i];
     if (!endOfFlags && arg == "--") {
       endOfFlags = true;
-    } else if (!endOfFlags && isFlag(arg, "--output")) {
-      if (!flagValue(args, i, "--output", value)) return usageError(err, "--output needs a value");
-      if (!parseOutputFormat(value, options.format)) {
-        return usageError(err, "--output \"" + value + "\" is not one of text, json, sarif, junit");
+    } else if (!endOfFlags && (isFlag(arg, "--output") || isFlag(arg, "-o"))) {
+      const std::string flag = isFlag(arg, "-o") ? "-o" : "--output";
+      if (!flagValue(args, i, flag, value)) return usageError(err, flag + " needs a value", usage);
+      OutputTarget target;
+      if (command == "rules") {
+        if (!once("--output")) return usageError(err, "--output given twice; rules writes one list", usage);
+        if (!parseOutputFormat(value, target.format) ||
+            (target.format != OutputFormat::kText && target.format != OutputFormat::kJson)) {
+          return usageError(err, flag + " \"" + value + "\" is not one of text, json", usage);
+        }
+      } else if (!parseOutputTarget(value, target)) {
+        return usageError(err, flag + " \"" + value + "\" is not one of text, json, sarif, junit, github (FORMAT or FORMAT=FILE)",
+                          usage);
       }
+      for (const auto& earlier : outputs) {
+        if (earlier.path == target.path) {
+          return usageError(err,
+                            target.path.empty()
+                                ? "--output " + std::string(outputFormatName(earlier.format)) + " and " +
+                                      std::string(outputFormatName(target.format)) +
+                                      " both go to stdout; send all but one to a file with FORMAT=FILE"
+                                : "--output names " + target.path + " twice",
+                            usage);
+        }
+      }
+      outputs.push_back(std::move(target));
     } else if (!endOfFlags && command == "check" && isFlag(arg, "--policies")) {
-      if (!flagValue(args, i, "--policies", options.policies)) return usageError(err, "--policies needs a path");
-    } else if (!endOfFlags && command == "check" && isFlag(arg, "--namespace")) {
-      if (!flagValue(args, i, "--namespace", options.defaultNamespace) || options.defaultNamespace.empty()) {
-        return usageError(err, "--namespace needs a name");
+      if (!once("--policies")) {
+        return usageError(err, "--policies given twice; name one policy file or a directory holding them all", usage);
       }
+      if (!flagValue(args, i, "--policies", options.policies)) return usageError(err, "--policies needs a path", usage);
+    } else if (!endOfFlags && command == "check" && isFlag(arg, "--namespace")) {
+      if (!once("--namespace")) return usageError(err, "--namespace given twice", usage);
+      if (!flagValue(args, i, "--namespace", options.defaultNamespace) || options.defaultNamespace.empty()) {
+        return usageError(err, "--namespace needs a name", usage);
+      }
+    } else if (!endOfFlags && command == "check" && isFlag(arg, "--fail-on")) {
+      if (!once("--fail-on")) return usageError(err, "--fail-on given twice", usage);
+      if (!flagValue(args, i, "--fail-on", value)) return usageError(err, "--fail-on needs deny or warn", usage);
+      if (!(value == "deny" || value == "warn") || !engine::parseAction(value, options.failOn)) {
+        return usageError(err, "--fail-on \"" + value + "\" is not one of deny, warn", usage);
+      }
+    } else if (!endOfFlags && command == "check" && isFlag(arg, "--exclude")) {
+      if (!flagValue(args, i, "--exclude", value) || value.empty()) return usageError(err, "--exclude needs a glob", usage);
+      options.excludes.push_back(value);
+    } else if (!endOfFlags && command == "check" && isFlag(arg, "--stdin-name")) {
+      if (!once("--stdin-name")) return usageError(err, "--stdin-name given twice", usage);
+      if (!flagValue(args, i, "--stdin-name", options.stdinName) || options.stdinName.empty() ||
+          options.stdinName == "-") {
+        return usageError(err, "--stdin-name needs a file name", usage);
+      }
+    } else if (!endOfFlags && command == "check" && (arg == "--quiet" || arg == "-q")) {
+      options.quiet = true;
+    } else if (!endOfFlags && command == "check" && arg == "--fail-if-no-objects") {
+      options.failIfNoObjects = true;
     } else if (!endOfFlags && arg == "--no-color") {
       options.color = false;
     } else if (!endOfFlags && arg.size() > 1 && arg[0] == '-') {
-      return usageError(err, "unknown flag \"" + arg + "\"");
+      return usageError(err, "unknown flag \"" + arg + "\"", usage);
     } else {
+      // Inputs accumulate; stdin can be read once.
+      if (arg == "-" && std::find(options.paths.begin(), options.paths.end(), "-") != options.paths.end()) {
+        return usageError(err, "- (stdin) given twice", usage);
+      }
       options.paths.push_back(arg);
     }
   }
+  if (!outputs.empty()) options.outputs = std::move(outputs);
   if (command == "rules") {
-    if (!options.paths.empty()) return usageError(err, "rules takes no paths");
-    return runRules(options.format, out);
+    if (!options.paths.empty()) return usageError(err, "rules takes no paths", usage);
+    return runRules(options.outputs.front().format, out);
   }
-  if (options.paths.empty()) return usageError(err, "check needs at least one PATH (use - for stdin)");
+  if (options.paths.empty()) return usageError(err, "check needs at least one PATH (use - for stdin)", usage);
+  if (given.count("--stdin-name") != 0 && std::find(options.paths.begin(), options.paths.end(), "-") == options.paths.end()) {
+    return usageError(err, "--stdin-name names stdin, but - is not among the PATHs", usage);
+  }
   if (options.policies.empty()) options.policies = policiesFromEnvironment();
   return runCheck(options, in, out, err);
 }

@@ -1,5 +1,7 @@
 #include "cli/input_reader.h"
 
+#include <fnmatch.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -38,14 +40,30 @@ Result<std::string> readFile(const fs::path& path, size_t maxBytes) {
 
 }  // namespace
 
-Result<std::vector<InputText>> readInputs(const std::vector<std::string>& paths, std::istream& stdinStream,
-                                          size_t maxBytes) {
+bool isExcluded(const std::vector<std::string>& globs, const std::string& relative, const std::string& reported,
+                const std::string& name) {
+  for (const auto& glob : globs) {
+    for (const std::string* candidate : {&relative, &reported, &name}) {
+      if (fnmatch(glob.c_str(), candidate->c_str(), 0) == 0) return true;
+    }
+  }
+  return false;
+}
+
+std::vector<InputText> readInputs(const std::vector<std::string>& paths, std::istream& stdinStream,
+                                  const InputOptions& options) {
+  const size_t maxBytes = options.maxBytes;
   std::vector<InputText> inputs;
+  const auto add = [&inputs](std::string name, Result<std::string> text) {
+    if (text) {
+      inputs.push_back({std::move(name), std::move(text).value(), ""});
+    } else {
+      inputs.push_back({std::move(name), "", std::move(text).error().message});
+    }
+  };
   for (const auto& argument : paths) {
     if (argument == "-") {
-      auto text = readBounded(stdinStream, "-", maxBytes);
-      if (!text) return std::move(text).error();
-      inputs.push_back({"-", std::move(text).value()});
+      add(options.stdinName, readBounded(stdinStream, options.stdinName, maxBytes));
       continue;
     }
     std::error_code ec;
@@ -55,25 +73,26 @@ Result<std::vector<InputText>> readInputs(const std::vector<std::string>& paths,
       fs::recursive_directory_iterator it(path, fs::directory_options::none, ec);
       for (; !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
         const auto name = it->path().filename().string();
-        if (!name.empty() && name.front() == '.') {
+        if ((!name.empty() && name.front() == '.') ||
+            isExcluded(options.excludes, it->path().lexically_relative(path).generic_string(), it->path().string(), name)) {
           if (it->is_directory(ec)) it.disable_recursion_pending();
           continue;
         }
         if (it->is_regular_file(ec) && isManifestFile(it->path())) files.push_back(it->path());
       }
-      if (ec) return makeError(ErrorCode::kInvalidArgument, argument + ": cannot read directory: " + ec.message());
-      std::sort(files.begin(), files.end());
-      for (const auto& file : files) {
-        auto text = readFile(file, maxBytes);
-        if (!text) return std::move(text).error();
-        inputs.push_back({file.string(), std::move(text).value()});
+      if (ec) {
+        add(argument, makeError(ErrorCode::kInvalidArgument, argument + ": cannot read directory: " + ec.message()));
+        continue;
       }
+      std::sort(files.begin(), files.end());
+      for (const auto& file : files) add(file.string(), readFile(file, maxBytes));
       continue;
     }
-    if (!fs::exists(path, ec)) return makeError(ErrorCode::kInvalidArgument, argument + ": no such file or directory");
-    auto text = readFile(path, maxBytes);
-    if (!text) return std::move(text).error();
-    inputs.push_back({argument, std::move(text).value()});
+    if (!fs::exists(path, ec)) {
+      add(argument, makeError(ErrorCode::kInvalidArgument, argument + ": no such file or directory"));
+      continue;
+    }
+    add(argument, readFile(path, maxBytes));
   }
   return inputs;
 }

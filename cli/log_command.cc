@@ -1,5 +1,6 @@
 #include "cli/log_command.h"
 
+#include <algorithm>
 #include <charconv>
 #include <fstream>
 #include <iostream>
@@ -18,6 +19,7 @@ namespace {
 constexpr std::string_view kLogUsage =
     "Usage: agentguard log verify --log FILE --trust PEM_FILE [--checkpoint FILE]\n"
     "       agentguard log prove --log FILE --seq N [--checkpoint FILE]\n"
+    "       agentguard log [verify|prove] --help\n"
     "\n"
     "verify checks a decision log (.dsse.jsonl): every record's signature against the public keys in\n"
     "PEM_FILE (one or several \"PUBLIC KEY\" blocks), seq continuity and the prev chain; with\n"
@@ -50,6 +52,8 @@ std::string parseLogFlags(const std::vector<std::string>& args, LogFlags& flags)
     for (const auto& flag : kFlags) {
       if (!isFlag(args[i], flag.name)) continue;
       known = true;
+      // A repeated flag is refused rather than silently keeping one of the values.
+      if (!flag.value->empty()) return std::string(flag.name) + " given twice";
       if (!flagValue(args, i, flag.name, *flag.value) || flag.value->empty()) return std::string(flag.name) + " needs a value";
     }
     if (!known) return "unknown argument \"" + args[i] + "\"";
@@ -164,6 +168,11 @@ int runProve(const LogFlags& flags, std::ostream& out, std::ostream& err) {
 }  // namespace
 
 int runLog(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  const auto isHelp = [](const std::string& arg) { return arg == "-h" || arg == "--help"; };
+  if (!args.empty() && (isHelp(args[0]) || args[0] == "help" || std::any_of(args.begin() + 1, args.end(), isHelp))) {
+    out << kLogUsage;
+    return kExitLogVerified;
+  }
   if (args.empty() || (args[0] != "verify" && args[0] != "prove")) {
     return logUsageError(err, "the log subcommands are verify and prove");
   }

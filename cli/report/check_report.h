@@ -26,27 +26,50 @@ struct CheckedObject {
   std::string name;
 };
 
+// An input that could not be read or parsed: its objects were not checked, so the run cannot pass.
+struct InputError {
+  std::string source;  // file name as reported ("-" or the --stdin-name for stdin); "" when about all inputs
+  int line = 0;        // 1-based line the problem is at, 0 when it is not about one line
+  std::string message;  // the whole message, file and line included
+};
+
 // Everything one `agentguard check` run produced, ready to render.
 struct CheckReport {
   std::vector<LocatedFinding> findings;   // in input order, then rule order
   std::vector<CheckedObject> objects;     // every object checked, in input order
-  std::vector<std::string> sources;       // every input read, in order
+  std::vector<std::string> sources;       // every input named or found, in order, including unreadable ones
+  std::vector<InputError> errors;         // inputs that could not be checked, in input order
   size_t objectsChecked = 0;
   std::string policySource;  // "bundled", or the policy file or directory named by --policies / AGENTGUARD_POLICIES
   std::string policyDigest;  // PolicySet::digest of the policies the objects were checked against
   const engine::RuleCatalog* catalog = nullptr;  // for rule titles and descriptions
+  // The least severe action that fails the run (--fail-on): deny by default, warn makes warnings fail too.
+  engine::Action failOn = engine::Action::kDeny;
+
+  // True when `action` is at least as severe as failOn.
+  bool fails(engine::Action action) const;
+  // No input error and no finding that fails.
+  bool passed() const;
 };
 
-enum class OutputFormat { kText, kJson, kSarif, kJunit };
+enum class OutputFormat { kText, kJson, kSarif, kJunit, kGithub };
+// "text", "json", "sarif", "junit" or "github".
 bool parseOutputFormat(std::string_view text, OutputFormat& format);
+std::string_view outputFormatName(OutputFormat format);
 
-// Human output, grouped per object; ANSI colour only when `color` is set (a terminal).
-void renderText(const CheckReport& report, std::ostream& out, bool color);
-// {"findings":[...],"policies":{"source","digest"},"summary":{...}}
+// Human output, grouped per object; ANSI colour only when `color` is set (a terminal). `quiet` prints only
+// what fails the run (failing findings, input errors and the FAIL or ERROR line), nothing when it passes.
+void renderText(const CheckReport& report, std::ostream& out, bool color, bool quiet = false);
+// GitHub Actions workflow commands: one `::error file=F,line=L,title=T::message` annotation per finding
+// (::warning for a warn finding that does not fail the run, ::notice for audit) and per input error, then
+// a plain summary line. `quiet` leaves out the findings that do not fail the run and the summary.
+void renderGithub(const CheckReport& report, std::ostream& out, bool quiet = false);
+// {"findings":[...],"errors":[...],"policies":{"source","digest"},"summary":{...,"passed"}}
 void renderJson(const CheckReport& report, std::ostream& out);
-// SARIF 2.1.0 for GitHub code scanning.
+// SARIF 2.1.0 for GitHub code scanning; input errors make invocations[0].executionSuccessful false and
+// appear as toolExecutionNotifications.
 void renderSarif(const CheckReport& report, std::ostream& out);
-// JUnit XML: one test case per checked object.
+// JUnit XML: one test case per checked object, and one with an <error> per input that could not be checked.
 void renderJunit(const CheckReport& report, std::ostream& out);
 
 }  // namespace agentguard::cli

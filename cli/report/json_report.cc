@@ -27,6 +27,14 @@ void renderJson(const CheckReport& report, std::ostream& out) {
       case engine::Action::kAudit: ++audit; break;
     }
   }
+  auto& errors = document["errors"] = nlohmann::ordered_json::array();
+  for (const auto& error : report.errors) {
+    nlohmann::ordered_json item;
+    if (!error.source.empty()) item["file"] = error.source;
+    if (error.line > 0) item["line"] = error.line;
+    item["message"] = error.message;
+    errors.push_back(std::move(item));
+  }
   document["policies"] = {{"source", report.policySource}, {"digest", report.policyDigest}};
   document["summary"] = {{"files", report.sources.size()},
                          {"objects", report.objectsChecked},
@@ -34,7 +42,9 @@ void renderJson(const CheckReport& report, std::ostream& out) {
                          {"deny", deny},
                          {"warn", warn},
                          {"audit", audit},
-                         {"passed", deny == 0}};
+                         {"errors", report.errors.size()},
+                         {"failOn", engine::actionName(report.failOn)},
+                         {"passed", report.passed()}};
   out << document.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << '\n';
 }
 

@@ -1,5 +1,6 @@
 // JUnit XML output for CI dashboards: one <testsuite> per input, one <testcase> per checked object,
-// a <failure> per deny finding; warn and audit findings are reported in the test case's <system-out>.
+// a <failure> per finding that fails the run (deny, or warn with --fail-on warn), the others in the test
+// case's <system-out>; an input that could not be read or parsed is a test case with an <error>.
 #include <string>
 #include <string_view>
 #include <vector>
@@ -51,7 +52,10 @@ std::string escapeXml(std::string_view text, bool attribute) {
 std::string attr(std::string_view text) { return escapeXml(text, true); }
 std::string body(std::string_view text) { return escapeXml(text, false); }
 
-std::string displaySource(const std::string& source) { return source == "-" ? "stdin" : source; }
+// "stdin" for "-", "inputs" for an error about the inputs as a whole (--fail-if-no-objects).
+std::string displaySource(const std::string& source) {
+  return source == "-" ? "stdin" : source.empty() ? "inputs" : source;
+}
 
 // "Deployment agents/scraper", or "Namespace sandbox" for a cluster-scoped object.
 std::string testName(const CheckedObject& object) {
@@ -74,9 +78,10 @@ bool sameFinding(const LocatedFinding& a, const LocatedFinding& b) {
 struct TestCase {
   CheckedObject object;
   std::vector<const LocatedFinding*> findings;
-  bool failed() const {
+  const InputError* error = nullptr;  // set for the test case of an input that could not be checked
+  bool failed(const CheckReport& report) const {
     for (const auto* located : findings) {
-      if (located->finding.action == engine::Action::kDeny) return true;
+      if (report.fails(located->finding.action)) return true;
     }
     return false;
   }
@@ -85,9 +90,14 @@ struct TestCase {
 struct TestSuite {
   std::string source;
   std::vector<TestCase> cases;
-  size_t failures() const {
+  size_t failures(const CheckReport& report) const {
     size_t count = 0;
-    for (const auto& testCase : cases) count += testCase.failed() ? 1 : 0;
+    for (const auto& testCase : cases) count += testCase.failed(report) ? 1 : 0;
+    return count;
+  }
+  size_t errors() const {
+    size_t count = 0;
+    for (const auto& testCase : cases) count += testCase.error != nullptr ? 1 : 0;
     return count;
   }
 };
@@ -130,6 +140,18 @@ std::vector<TestSuite> buildSuites(const CheckReport& report) {
     }
     suites.back().cases.push_back(std::move(cases[taken]));
   }
+  // Each input error leads its input's suite (a new suite when the input is not among the sources).
+  for (const auto& error : report.errors) {
+    TestCase testCase{CheckedObject{error.source, error.line, "", "", ""}, {}, &error};
+    TestSuite* suite = nullptr;
+    for (auto& candidate : suites) {
+      if (candidate.source == error.source) suite = &candidate;
+    }
+    if (suite == nullptr) suite = &suites.emplace_back(TestSuite{error.source, {}});
+    size_t at = 0;
+    while (at < suite->cases.size() && suite->cases[at].error != nullptr) ++at;
+    suite->cases.insert(suite->cases.begin() + static_cast<std::ptrdiff_t>(at), std::move(testCase));
+  }
   return suites;
 }
 
@@ -142,8 +164,14 @@ void writeFailure(const LocatedFinding& located, std::ostream& out) {
       << "</failure>\n";
 }
 
-void writeTestCase(const TestCase& testCase, std::ostream& out) {
+void writeTestCase(const CheckReport& report, const TestCase& testCase, std::ostream& out) {
   const std::string classname = attr(displaySource(testCase.object.source));
+  if (testCase.error != nullptr) {
+    out << "    <testcase classname=\"" << classname << "\" name=\"" << attr("input " + displaySource(testCase.object.source))
+        << "\">\n      <error type=\"input\" message=\"" << attr(testCase.error->message) << "\">"
+        << body(testCase.error->message) << "</error>\n    </testcase>\n";
+    return;
+  }
   out << "    <testcase classname=\"" << classname << "\" name=\"" << attr(testName(testCase.object)) << "\"";
   if (testCase.findings.empty()) {
     out << "/>\n";
@@ -153,7 +181,7 @@ void writeTestCase(const TestCase& testCase, std::ostream& out) {
   std::string notes;
   for (const auto* located : testCase.findings) {
     const engine::Finding& f = located->finding;
-    if (f.action == engine::Action::kDeny) {
+    if (report.fails(f.action)) {
       writeFailure(*located, out);
       continue;
     }
@@ -171,21 +199,23 @@ void renderJunit(const CheckReport& report, std::ostream& out) {
   const std::vector<TestSuite> suites = buildSuites(report);
   size_t tests = 0;
   size_t failures = 0;
+  size_t errors = 0;
   for (const auto& suite : suites) {
     tests += suite.cases.size();
-    failures += suite.failures();
+    failures += suite.failures(report);
+    errors += suite.errors();
   }
   out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
-  out << "<testsuites name=\"agentguard\" tests=\"" << tests << "\" failures=\"" << failures
-      << "\" errors=\"0\">\n";
+  out << "<testsuites name=\"agentguard\" tests=\"" << tests << "\" failures=\"" << failures << "\" errors=\""
+      << errors << "\">\n";
   for (const auto& suite : suites) {
     out << "  <testsuite name=\"" << attr(displaySource(suite.source)) << "\" tests=\"" << suite.cases.size()
-        << "\" failures=\"" << suite.failures() << "\" errors=\"0\" skipped=\"0\">\n";
+        << "\" failures=\"" << suite.failures(report) << "\" errors=\"" << suite.errors() << "\" skipped=\"0\">\n";
     out << "    <properties>\n"
         << "      <property name=\"agentguard.policySource\" value=\"" << attr(report.policySource) << "\"/>\n"
         << "      <property name=\"agentguard.policyDigest\" value=\"" << attr(report.policyDigest) << "\"/>\n"
         << "    </properties>\n";
-    for (const auto& testCase : suite.cases) writeTestCase(testCase, out);
+    for (const auto& testCase : suite.cases) writeTestCase(report, testCase, out);
     out << "  </testsuite>\n";
   }
   out << "</testsuites>\n";

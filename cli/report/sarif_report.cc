@@ -185,6 +185,28 @@ Json result(const LocatedFinding& located, size_t ruleIndex) {
   return item;
 }
 
+// The run's one invocation: successful only when every input was read and parsed; each input that was
+// not is an error notification located at the input (and line, when known).
+Json invocation(const CheckReport& report) {
+  Json notifications = Json::array();
+  for (const auto& error : report.errors) {
+    Json notification = {{"level", "error"},
+                         {"message", {{"text", sentence(error.message)}}},
+                         {"descriptor", {{"id", "agentguard.input-error"}}}};
+    if (!error.source.empty()) {  // empty: about the inputs as a whole (--fail-if-no-objects)
+      Json physical;
+      physical["artifactLocation"] = artifactLocation(error.source);
+      if (error.line > 0) physical["region"] = {{"startLine", error.line}};
+      notification["locations"] = Json::array({{{"physicalLocation", std::move(physical)}}});
+    }
+    notifications.push_back(std::move(notification));
+  }
+  Json item;
+  item["executionSuccessful"] = report.errors.empty();
+  item["toolExecutionNotifications"] = std::move(notifications);
+  return item;
+}
+
 }  // namespace
 
 void renderSarif(const CheckReport& report, std::ostream& out) {
@@ -222,6 +244,7 @@ void renderSarif(const CheckReport& report, std::ostream& out) {
 
   Json run;
   run["tool"] = {{"driver", std::move(driver)}};
+  run["invocations"] = Json::array({invocation(report)});
   run["artifacts"] = std::move(artifacts);
   run["results"] = std::move(results);
   run["columnKind"] = "utf16CodeUnits";

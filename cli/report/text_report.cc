@@ -26,13 +26,23 @@ struct Palette {
 
 }  // namespace
 
-void renderText(const CheckReport& report, std::ostream& out, bool color) {
+void renderText(const CheckReport& report, std::ostream& out, bool color, bool quiet) {
   const Palette p{color};
+  const bool passed = report.passed();
+  if (quiet && passed) return;
   size_t deny = 0, warn = 0, audit = 0;
+  for (const auto& located : report.findings) {
+    switch (located.finding.action) {
+      case engine::Action::kDeny: ++deny; break;
+      case engine::Action::kWarn: ++warn; break;
+      case engine::Action::kAudit: ++audit; break;
+    }
+  }
   // Group by object, keeping input order: findings of one object are contiguous.
   std::string currentObject;
   for (const auto& located : report.findings) {
     const auto& f = located.finding;
+    if (quiet && !report.fails(f.action)) continue;
     const std::string object = f.objectName() + "  " + located.source;
     if (object != currentObject) {
       if (!currentObject.empty()) out << '\n';
@@ -46,18 +56,22 @@ void renderText(const CheckReport& report, std::ostream& out, bool color) {
     out << "        " << f.path << p.dim() << "  line " << located.line << p.reset() << '\n';
     out << "        " << f.message << '\n';
     out << "        " << p.dim() << "fix: " << p.reset() << f.fix << '\n';
-    switch (f.action) {
-      case engine::Action::kDeny: ++deny; break;
-      case engine::Action::kWarn: ++warn; break;
-      case engine::Action::kAudit: ++audit; break;
-    }
   }
-  if (!report.findings.empty()) out << '\n';
-  const bool passed = deny == 0;
-  out << (passed ? "PASS" : "FAIL") << ": " << report.objectsChecked << " object"
+  if (!currentObject.empty()) out << '\n';
+  for (const auto& error : report.errors) out << p.red() << "error" << p.reset() << "  " << error.message << '\n';
+  if (!report.errors.empty()) out << '\n';
+  // An input that could not be checked is never a PASS: its objects were not looked at.
+  out << (!report.errors.empty() ? "ERROR" : passed ? "PASS" : "FAIL") << ": " << report.objectsChecked << " object"
       << (report.objectsChecked == 1 ? "" : "s") << " in " << report.sources.size() << " input"
       << (report.sources.size() == 1 ? "" : "s") << "; " << p.red() << deny << " denied" << p.reset() << ", "
-      << p.yellow() << warn << " warning" << (warn == 1 ? "" : "s") << p.reset() << ", " << audit << " audit\n";
+      << p.yellow() << warn << " warning" << (warn == 1 ? "" : "s") << p.reset() << ", " << audit << " audit";
+  if (!report.errors.empty()) {
+    out << "; " << p.red() << report.errors.size() << " input" << (report.errors.size() == 1 ? "" : "s")
+        << " could not be checked" << p.reset();
+  }
+  if (report.failOn != engine::Action::kDeny) out << " (failing on " << engine::actionName(report.failOn) << ")";
+  out << '\n';
+  if (quiet) return;
   out << p.dim() << "policies: " << report.policySource << " " << report.policyDigest << p.reset() << '\n';
 }
 

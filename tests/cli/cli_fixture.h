@@ -68,6 +68,14 @@ class WorkingDirectory {
   fs::path previous_;
 };
 
+// The whole content of `path`, "" when it cannot be read.
+inline std::string readFile(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
 struct RunResult {
   int exitCode = -1;
   std::string out;

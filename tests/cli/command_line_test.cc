@@ -18,6 +18,7 @@ using testing::kBundledPolicies;
 using testing::runAgentguard;
 using testing::ScratchDir;
 using testing::WorkingDirectory;
+namespace fs = std::filesystem;
 
 // Line 7 is `type: NodePort`.
 constexpr std::string_view kNodePortService =
@@ -78,7 +79,33 @@ INSTANTIATE_TEST_SUITE_P(
         UsageCase{"NoArguments", {}, "agentguard check"},
         UsageCase{"UnknownCommand", {"lint", "x.yaml"}, "unknown command \"lint\""},
         UsageCase{"UnknownFlag", {"check", "--verbose", "x.yaml"}, "unknown flag \"--verbose\""},
-        UsageCase{"SingleDashFlag", {"check", "-o", "json", "x.yaml"}, "unknown flag \"-o\""},
+        UsageCase{"SingleDashFlag", {"check", "-x", "x.yaml"}, "unknown flag \"-x\""},
+        UsageCase{"ShortOutputWithoutValue", {"check", "x.yaml", "-o"}, "-o needs a value"},
+        UsageCase{"ShortOutputNotAFormat", {"check", "-o", "xml", "x.yaml"}, "-o \"xml\" is not one of"},
+        UsageCase{"FailOnWithoutValue", {"check", "x.yaml", "--fail-on"}, "--fail-on needs deny or warn"},
+        UsageCase{"FailOnNotAnAction", {"check", "--fail-on", "audit", "x.yaml"}, "\"audit\" is not one of deny, warn"},
+        UsageCase{"RulesOutputIsTextOrJson", {"rules", "-o", "sarif"}, "\"sarif\" is not one of text, json"},
+        UsageCase{"HelpForUnknownCommand", {"help", "lint"}, "no help for unknown command \"lint\""},
+        UsageCase{"VersionTakesNoArguments", {"version", "x"}, "version takes no arguments"},
+        // Flags that take one value are refused when repeated, never silently keeping the last.
+        UsageCase{"TwoOutputsToStdout", {"check", "--output=json", "--output", "junit", "x.yaml"},
+                  "--output json and junit both go to stdout"},
+        UsageCase{"TwoDefaultFormatsToStdout", {"check", "-o", "text", "-o", "text", "x.yaml"}, "both go to stdout"},
+        UsageCase{"OneFileTwice", {"check", "-o", "json=r.out", "-o", "sarif=r.out", "x.yaml"}, "--output names r.out twice"},
+        UsageCase{"OutputFileEmpty", {"check", "-o", "sarif=", "x.yaml"}, "\"sarif=\" is not one of"},
+        UsageCase{"OutputFileUnknownFormat", {"check", "-o", "xml=r.xml", "x.yaml"}, "\"xml=r.xml\" is not one of"},
+        UsageCase{"PoliciesTwice", {"check", "--policies", "a", "--policies=b", "x.yaml"}, "--policies given twice"},
+        UsageCase{"NamespaceTwice", {"check", "--namespace", "a", "--namespace", "a", "x.yaml"}, "--namespace given twice"},
+        UsageCase{"FailOnTwice", {"check", "--fail-on", "warn", "--fail-on", "deny", "x.yaml"}, "--fail-on given twice"},
+        UsageCase{"StdinTwice", {"check", "-", "x.yaml", "-"}, "- (stdin) given twice"},
+        UsageCase{"RulesOutputTwice", {"rules", "-o", "json", "-o", "text"}, "--output given twice"},
+        UsageCase{"ExcludeWithoutGlob", {"check", "x.yaml", "--exclude"}, "--exclude needs a glob"},
+        UsageCase{"ExcludeEmpty", {"check", "--exclude=", "x.yaml"}, "--exclude needs a glob"},
+        UsageCase{"StdinNameWithoutStdin", {"check", "--stdin-name", "a.yaml", "x.yaml"}, "- is not among the PATHs"},
+        UsageCase{"StdinNameTwice", {"check", "--stdin-name", "a", "--stdin-name=b", "-"}, "--stdin-name given twice"},
+        UsageCase{"StdinNameEmpty", {"check", "--stdin-name=", "-"}, "--stdin-name needs a file name"},
+        UsageCase{"QuietIsOnlyForCheck", {"rules", "--quiet"}, "unknown flag \"--quiet\""},
+        UsageCase{"RulesOutputToAFile", {"rules", "-o", "json=r.json"}, "\"json=r.json\" is not one of text, json"},
         UsageCase{"OutputWithoutValue", {"check", "x.yaml", "--output"}, "--output needs a value"},
         UsageCase{"OutputNotAFormat", {"check", "--output", "xml", "x.yaml"}, "\"xml\" is not one of"},
         UsageCase{"OutputEqualsEmpty", {"check", "--output=", "x.yaml"}, "\"\" is not one of"},
@@ -98,10 +125,54 @@ TEST(CommandLineTest, HelpGoesToStdoutAndSucceeds) {
   }
 }
 
+// Every command answers --help (and -h, and `agentguard help COMMAND`) with its own usage on stdout, exit 0,
+// whatever else is on the line: a user adds --help to the command that just failed.
+struct HelpCase {
+  std::string name;
+  std::vector<std::string> args;
+  std::string usage;  // the first line of the expected usage
+};
+
+class SubcommandHelpTest : public ::testing::TestWithParam<HelpCase> {};
+
+TEST_P(SubcommandHelpTest, PrintsThatCommandsUsageToStdout) {
+  const auto result = runAgentguard(GetParam().args);
+  EXPECT_EQ(result.exitCode, 0) << result.err;
+  EXPECT_EQ(result.out.rfind(GetParam().usage, 0), 0u) << result.out;
+  EXPECT_EQ(result.err, "");
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    CommandLine, SubcommandHelpTest,
+    ::testing::Values(
+        HelpCase{"Top", {"--help"}, "agentguard: checks Kubernetes manifests"},
+        HelpCase{"Check", {"check", "--help"}, "Usage: agentguard check [flags] PATH..."},
+        HelpCase{"CheckShort", {"check", "-h"}, "Usage: agentguard check"},
+        HelpCase{"CheckAfterOtherFlags", {"check", "-o", "json", "x.yaml", "--help"}, "Usage: agentguard check"},
+        HelpCase{"CheckAfterABadFlag", {"check", "--bogus", "--help"}, "Usage: agentguard check"},
+        HelpCase{"HelpCheck", {"help", "check"}, "Usage: agentguard check"},
+        HelpCase{"Rules", {"rules", "--help"}, "Usage: agentguard rules"},
+        HelpCase{"Version", {"version", "--help"}, "Usage: agentguard version"},
+        HelpCase{"Log", {"log", "--help"}, "Usage: agentguard log verify"},
+        HelpCase{"HelpLog", {"help", "log"}, "Usage: agentguard log verify"},
+        HelpCase{"LogVerify", {"log", "verify", "--help"}, "Usage: agentguard log verify"},
+        HelpCase{"LogProve", {"log", "prove", "-h"}, "Usage: agentguard log verify"}),
+    [](const ::testing::TestParamInfo<HelpCase>& param) { return param.param.name; });
+
+TEST(CommandLineTest, HelpAfterDoubleDashIsAPath) {
+  ScratchDir dir;
+  const WorkingDirectory cwd(dir.path());
+  const auto result = runAgentguard({"check", "--policies", kBundledPolicies.string(), "--", "--help"});
+  EXPECT_EQ(result.exitCode, 2);
+  EXPECT_THAT(result.err, HasSubstr("--help: no such file or directory"));
+}
+
 TEST(CommandLineTest, VersionPrintsTheBuildVersion) {
-  const auto result = runAgentguard({"version"});
-  EXPECT_EQ(result.exitCode, 0);
-  EXPECT_EQ(result.out, std::string("agentguard ") + AGENTGUARD_VERSION + "\n");
+  for (const std::string form : {"version", "--version"}) {
+    const auto result = runAgentguard({form});
+    EXPECT_EQ(result.exitCode, 0) << form;
+    EXPECT_EQ(result.out, std::string("agentguard ") + AGENTGUARD_VERSION + "\n") << form;
+  }
 }
 
 TEST(CommandLineTest, RulesListsTheCatalogAsTextAndJson) {
@@ -152,9 +223,193 @@ INSTANTIATE_TEST_SUITE_P(
                       OutputCase{"JsonEqualsValue", {"--output=json"}, "{\n  \"findings\""},
                       OutputCase{"SarifSeparateValue", {"--output", "sarif"}, "{\n  \"$schema\""},
                       OutputCase{"JunitEqualsValue", {"--output=junit"}, "<?xml version=\"1.0\""},
-                      OutputCase{"LastOneWins", {"--output=json", "--output", "junit"}, "<?xml"},
+                      OutputCase{"ShortJson", {"-o", "json"}, "{\n  \"findings\""},
+                      OutputCase{"ShortEqualsSarif", {"-o=sarif"}, "{\n  \"$schema\""},
                       OutputCase{"NoColorAccepted", {"--no-color"}, "Service agents/debug"}),
     [](const ::testing::TestParamInfo<OutputCase>& param) { return param.param.name; });
+
+TEST(OutputFlagTest, SeveralReportsInOneRun) {
+  ScratchDir dir;
+  const auto manifest = dir.write("svc.yaml", kNodePortService);
+  const fs::path sarif = dir.path() / "out.sarif";
+  const fs::path junit = dir.path() / "reports" / "junit.xml";
+  fs::create_directories(junit.parent_path());
+  const auto result = runAgentguard({"check", "--policies", kBundledPolicies.string(), "-o", "sarif=" + sarif.string(),
+                                     "--output=junit=" + junit.string(), "-o", "text", manifest.string()});
+  EXPECT_EQ(result.exitCode, 1) << result.err;
+  EXPECT_EQ(result.out.rfind("Service agents/debug", 0), 0u) << result.out;  // text on stdout
+  const auto log = nlohmann::json::parse(testing::readFile(sarif));
+  EXPECT_EQ(log["runs"][0]["results"].size(), 1u);
+  const std::string xml = testing::readFile(junit);
+  EXPECT_EQ(testing::xmlProblem(xml), "") << xml;
+  EXPECT_THAT(xml, HasSubstr("<failure type=\"exposure.service-nodeport\""));
+}
+
+TEST(OutputFlagTest, OnlyFileReportsLeaveStdoutEmpty) {
+  ScratchDir dir;
+  const auto manifest = dir.write("cm.yaml", kConfigMap);
+  const fs::path json = dir.path() / "out.json";
+  const auto result =
+      runAgentguard({"check", "--policies", kBundledPolicies.string(), "-o", "json=" + json.string(), manifest.string()});
+  EXPECT_EQ(result.exitCode, 0) << result.err;
+  EXPECT_EQ(result.out, "");
+  EXPECT_EQ(nlohmann::json::parse(testing::readFile(json))["summary"]["passed"], true);
+}
+
+TEST(OutputFlagTest, ReportFileThatCannotBeWrittenExitsTwo) {
+  ScratchDir dir;
+  const auto manifest = dir.write("cm.yaml", kConfigMap);
+  const std::string unwritable = (dir.path() / "no-such-dir" / "out.sarif").string();
+  const auto result = runAgentguard(
+      {"check", "--policies", kBundledPolicies.string(), "-o", "sarif=" + unwritable, "-o", "text", manifest.string()});
+  EXPECT_EQ(result.exitCode, 2);
+  EXPECT_THAT(result.err, HasSubstr(unwritable + ": cannot write the sarif report"));
+  EXPECT_THAT(result.out, HasSubstr("PASS"));  // the other reports are still written
+}
+
+TEST(CheckInputTest, SeveralPathsAccumulate) {
+  ScratchDir dir;
+  const auto a = dir.write("a.yaml", kConfigMap);
+  const auto b = dir.write("b.yaml", kNodePortService);
+  const auto result =
+      runAgentguard({"check", "--policies", kBundledPolicies.string(), "-o", "json", a.string(), "-", b.string()},
+                    std::string(kConfigMap));
+  EXPECT_EQ(result.exitCode, 1) << result.err;
+  const auto report = nlohmann::json::parse(result.out);
+  EXPECT_EQ(report["summary"]["files"], 3);
+  EXPECT_EQ(report["summary"]["objects"], 3);
+}
+
+// ---- --quiet, --fail-if-no-objects, --exclude, --stdin-name ---------------------------------------
+
+TEST(CheckQuietTest, PassingRunPrintsNothing) {
+  ScratchDir dir;
+  const auto manifest = dir.write("cm.yaml", kConfigMap);
+  for (const std::string flag : {"--quiet", "-q"}) {
+    const auto result = runAgentguard({"check", "--policies", kBundledPolicies.string(), flag, manifest.string()});
+    EXPECT_EQ(result.exitCode, 0) << flag << result.err;
+    EXPECT_EQ(result.out, "") << flag;
+  }
+}
+
+TEST(CheckQuietTest, FailingRunPrintsOnlyWhatFails) {
+  ScratchDir dir;
+  // One rule denies, the other only warns.
+  const auto policies = dir.write("policies/inline.yaml",
+                                  nodePortPolicy("deny") +
+                                      "    - id: exposure.service-loadbalancer\n"
+                                      "      action: warn\n");
+  const auto manifest = dir.write("svc.yaml", std::string(kNodePortService) + "---\n" +
+                                                  "apiVersion: v1\nkind: Service\nmetadata: {name: lb, namespace: agents}\n"
+                                                  "spec: {type: LoadBalancer}\n");
+  const auto loud = runAgentguard({"check", "--policies", policies.parent_path().string(), manifest.string()});
+  ASSERT_EQ(loud.exitCode, 1) << loud.err;
+  ASSERT_THAT(loud.out, HasSubstr("exposure.service-loadbalancer"));
+  const auto quiet = runAgentguard({"check", "--policies", policies.parent_path().string(), "-q", manifest.string()});
+  EXPECT_EQ(quiet.exitCode, 1);
+  EXPECT_THAT(quiet.out, HasSubstr("exposure.service-nodeport"));
+  EXPECT_THAT(quiet.out, Not(HasSubstr("exposure.service-loadbalancer")));
+  EXPECT_THAT(quiet.out, HasSubstr("FAIL: 2 objects in 1 input; 1 denied, 1 warning"));
+  EXPECT_THAT(quiet.out, Not(HasSubstr("policies:")));
+}
+
+TEST(CheckQuietTest, MachineReadableReportsStayWhole) {
+  ScratchDir dir;
+  const auto manifest = dir.write("cm.yaml", kConfigMap);
+  const auto result = runAgentguard({"check", "--policies", kBundledPolicies.string(), "-q", "-o", "json", manifest.string()});
+  EXPECT_EQ(result.exitCode, 0) << result.err;
+  EXPECT_EQ(nlohmann::json::parse(result.out)["summary"]["objects"], 1);
+}
+
+TEST(CheckNoObjectsTest, FailIfNoObjectsMakesAnEmptyRunAnInputError) {
+  const auto plain = runAgentguard({"check", "--policies", kBundledPolicies.string(), "-"}, "# nothing\n");
+  EXPECT_EQ(plain.exitCode, 0) << plain.err;
+  const auto strict = runAgentguard(
+      {"check", "--policies", kBundledPolicies.string(), "--fail-if-no-objects", "-o", "json", "-"}, "# nothing\n");
+  EXPECT_EQ(strict.exitCode, 2);
+  EXPECT_THAT(strict.err, HasSubstr("no Kubernetes objects found in 1 input(s)"));
+  const auto report = nlohmann::json::parse(strict.out);
+  EXPECT_EQ(report["summary"]["passed"], false);
+  ASSERT_EQ(report["errors"].size(), 1u);
+  EXPECT_FALSE(report["errors"][0].contains("file"));
+  EXPECT_THAT(report["errors"][0]["message"].get<std::string>(), HasSubstr("--fail-if-no-objects"));
+}
+
+TEST(CheckNoObjectsTest, FailIfNoObjectsPassesWhenThereAreObjects) {
+  ScratchDir dir;
+  const auto manifest = dir.write("cm.yaml", kConfigMap);
+  const auto result =
+      runAgentguard({"check", "--policies", kBundledPolicies.string(), "--fail-if-no-objects", manifest.string()});
+  EXPECT_EQ(result.exitCode, 0) << result.err;
+}
+
+TEST(CheckNoObjectsTest, SarifAndJunitShowTheError) {
+  const auto sarif = runAgentguard(
+      {"check", "--policies", kBundledPolicies.string(), "--fail-if-no-objects", "-o", "sarif", "-"}, "");
+  EXPECT_EQ(sarif.exitCode, 2);
+  const auto log = nlohmann::json::parse(sarif.out);
+  EXPECT_EQ(log["runs"][0]["invocations"][0]["executionSuccessful"], false);
+  EXPECT_FALSE(log["runs"][0]["invocations"][0]["toolExecutionNotifications"][0].contains("locations"));
+  const auto junit = runAgentguard(
+      {"check", "--policies", kBundledPolicies.string(), "--fail-if-no-objects", "-o", "junit", "-"}, "");
+  EXPECT_EQ(testing::xmlProblem(junit.out), "") << junit.out;
+  EXPECT_THAT(junit.out, HasSubstr("<testsuite name=\"inputs\""));
+  EXPECT_THAT(junit.out, HasSubstr("<error type=\"input\""));
+}
+
+TEST(CheckExcludeTest, SkipsMatchingFilesAndDirectoriesWhileWalking) {
+  ScratchDir dir;
+  dir.write("tree/app.yaml", kConfigMap);
+  dir.write("tree/charts/chart/templates/svc.yaml", "{{ if .Values.x }}\nnot: [yaml\n");  // a Helm template
+  dir.write("tree/vendor/lib/svc.yaml", kNodePortService);
+  dir.write("tree/generated.json", "{\"kind\": ");
+  dir.write("tree/overlays/prod/kustomization.yaml", "resources: [../../app.yaml]\n");
+  const std::string root = (dir.path() / "tree").string();
+  const auto result = runAgentguard({"check", "--policies", kBundledPolicies.string(), "-o", "json", "--exclude",
+                                     "charts", "--exclude=vendor/*", "--exclude", "*.json", "--exclude",
+                                     "*/kustomization.yaml", root});
+  EXPECT_EQ(result.exitCode, 0) << result.out << result.err;
+  const auto report = nlohmann::json::parse(result.out);
+  EXPECT_EQ(report["summary"]["files"], 1) << report.dump(2);
+  EXPECT_EQ(report["summary"]["objects"], 1);
+}
+
+TEST(CheckExcludeTest, WithoutExcludeTheSameTreeFails) {
+  ScratchDir dir;
+  dir.write("tree/app.yaml", kConfigMap);
+  dir.write("tree/vendor/lib/svc.yaml", kNodePortService);
+  const auto result = runAgentguard({"check", "--policies", kBundledPolicies.string(), (dir.path() / "tree").string()});
+  EXPECT_EQ(result.exitCode, 1) << result.err;
+}
+
+TEST(CheckExcludeTest, ANamedFileIsAlwaysChecked) {
+  ScratchDir dir;
+  const auto manifest = dir.write("svc.yaml", kNodePortService);
+  const auto result =
+      runAgentguard({"check", "--policies", kBundledPolicies.string(), "--exclude", "*.yaml", manifest.string()});
+  EXPECT_EQ(result.exitCode, 1) << result.err;
+}
+
+TEST(CheckStdinNameTest, ReportsAndErrorsUseTheName) {
+  const auto json = runAgentguard(
+      {"check", "--policies", kBundledPolicies.string(), "--stdin-name", "deploy/svc.yaml", "-o", "json", "-"},
+      std::string(kNodePortService));
+  EXPECT_EQ(json.exitCode, 1) << json.err;
+  EXPECT_EQ(nlohmann::json::parse(json.out)["findings"][0]["location"]["file"], "deploy/svc.yaml");
+
+  const auto sarif = runAgentguard(
+      {"check", "--policies", kBundledPolicies.string(), "--stdin-name=deploy/svc.yaml", "-o", "sarif", "-"},
+      std::string(kNodePortService));
+  const auto log = nlohmann::json::parse(sarif.out);
+  EXPECT_EQ(log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+            "deploy/svc.yaml");
+
+  const auto bad = runAgentguard({"check", "--policies", kBundledPolicies.string(), "--stdin-name", "in.yaml", "-"},
+                                 "kind: [broken\n");
+  EXPECT_EQ(bad.exitCode, 2);
+  EXPECT_THAT(bad.err, HasSubstr("in.yaml: malformed YAML"));
+  EXPECT_THAT(bad.out, HasSubstr("error  in.yaml: malformed YAML"));
+}
 
 // ---- exit status -------------------------------------------------------------------------------
 
@@ -188,6 +443,49 @@ TEST(CheckExitTest, WarnOnlyFindingsExitZero) {
   EXPECT_THAT(result.out, HasSubstr("PASS"));
 }
 
+TEST(CheckExitTest, FailOnWarnMakesWarningsFail) {
+  ScratchDir dir;
+  const auto policies = dir.write("policies/inline.yaml", nodePortPolicy("warn"));
+  const auto manifest = dir.write("svc.yaml", kNodePortService);
+  const auto text = runAgentguard(
+      {"check", "--policies", policies.parent_path().string(), "--fail-on", "warn", manifest.string()});
+  EXPECT_EQ(text.exitCode, 1) << text.out << text.err;
+  EXPECT_THAT(text.out, HasSubstr("FAIL"));
+  EXPECT_THAT(text.out, HasSubstr("(failing on warn)"));
+
+  const auto json = runAgentguard(
+      {"check", "--policies", policies.parent_path().string(), "--fail-on=warn", "-o", "json", manifest.string()});
+  EXPECT_EQ(json.exitCode, 1);
+  const auto report = nlohmann::json::parse(json.out);
+  EXPECT_EQ(report["summary"]["passed"], false);
+  EXPECT_EQ(report["summary"]["failOn"], "warn");
+
+  const auto junit = runAgentguard(
+      {"check", "--policies", policies.parent_path().string(), "--fail-on", "warn", "-o", "junit", manifest.string()});
+  EXPECT_EQ(junit.exitCode, 1);
+  EXPECT_THAT(junit.out, HasSubstr("<failure type=\"exposure.service-nodeport\""));
+}
+
+TEST(CheckExitTest, FailOnWarnLetsAuditPass) {
+  ScratchDir dir;
+  const auto policies = dir.write("policies/inline.yaml", nodePortPolicy("audit"));
+  const auto manifest = dir.write("svc.yaml", kNodePortService);
+  const auto result = runAgentguard(
+      {"check", "--policies", policies.parent_path().string(), "--fail-on", "warn", manifest.string()});
+  EXPECT_EQ(result.exitCode, 0) << result.out << result.err;
+  EXPECT_THAT(result.out, HasSubstr("PASS"));
+}
+
+TEST(CheckExitTest, FailOnDenyIsTheDefault) {
+  ScratchDir dir;
+  const auto policies = dir.write("policies/inline.yaml", nodePortPolicy("warn"));
+  const auto manifest = dir.write("svc.yaml", kNodePortService);
+  const auto result = runAgentguard(
+      {"check", "--policies", policies.parent_path().string(), "--fail-on", "deny", "-o", "json", manifest.string()});
+  EXPECT_EQ(result.exitCode, 0) << result.err;
+  EXPECT_EQ(nlohmann::json::parse(result.out)["summary"]["failOn"], "deny");
+}
+
 TEST(CheckExitTest, MalformedYamlExitsTwoNamingFileAndLine) {
   ScratchDir dir;
   const auto bad = dir.write("bad.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: [unclosed\n");
@@ -217,13 +515,109 @@ TEST(CheckExitTest, InputErrorWinsOverFindingsButGoodFilesAreStillReported) {
   EXPECT_EQ(report["summary"]["deny"], 1);
 }
 
-TEST(CheckExitTest, MissingFileExitsTwo) {
+// A missing file used to stop the run before any report was written; now the report is written and
+// says the input could not be checked, so a CI step that reads the report sees the failure too.
+TEST(CheckExitTest, MissingFileExitsTwoAndTheReportSaysSo) {
   ScratchDir dir;
   const std::string missing = (dir.path() / "nope.yaml").string();
   const auto result = runAgentguard({"check", "--policies", kBundledPolicies.string(), missing});
   EXPECT_EQ(result.exitCode, 2);
   EXPECT_THAT(result.err, HasSubstr(missing + ": no such file or directory"));
-  EXPECT_EQ(result.out, "");
+  EXPECT_THAT(result.out, HasSubstr("error  " + missing + ": no such file or directory"));
+  EXPECT_THAT(result.out, HasSubstr("ERROR: 0 objects in 1 input"));
+  EXPECT_THAT(result.out, Not(HasSubstr("PASS")));
+}
+
+// ---- reports of a run with an input error --------------------------------------------------------
+
+struct InputErrorCase {
+  std::string name;
+  std::string file;  // written into the scratch dir; "" for a path that does not exist
+  std::string text;
+  int line;  // the line the error is reported at, 0 for none
+};
+
+class InputErrorReportTest : public ::testing::TestWithParam<InputErrorCase> {
+ protected:
+  // Runs check over the case's input and a clean ConfigMap, in `format`.
+  testing::RunResult run(const std::string& format) {
+    const InputErrorCase& c = GetParam();
+    bad_ = c.text.empty() ? (dir_.path() / c.file).string() : dir_.write(c.file, c.text).string();
+    const auto good = dir_.write("z-good.yaml", kConfigMap);
+    return runAgentguard({"check", "--policies", kBundledPolicies.string(), "-o", format, bad_, good.string()});
+  }
+  ScratchDir dir_;
+  std::string bad_;
+};
+
+TEST_P(InputErrorReportTest, JsonIsNotPassedAndListsTheError) {
+  const auto result = run("json");
+  EXPECT_EQ(result.exitCode, 2) << result.err;
+  const auto report = nlohmann::json::parse(result.out);
+  EXPECT_EQ(report["summary"]["passed"], false);
+  EXPECT_EQ(report["summary"]["errors"], 1);
+  EXPECT_EQ(report["summary"]["objects"], 1);  // the good file is still checked
+  ASSERT_EQ(report["errors"].size(), 1u) << report.dump(2);
+  EXPECT_EQ(report["errors"][0]["file"], bad_);
+  EXPECT_THAT(report["errors"][0]["message"].get<std::string>(), HasSubstr(bad_));
+  if (GetParam().line > 0) {
+    EXPECT_EQ(report["errors"][0]["line"], GetParam().line);
+  } else {
+    EXPECT_FALSE(report["errors"][0].contains("line"));
+  }
+}
+
+TEST_P(InputErrorReportTest, SarifInvocationIsNotSuccessful) {
+  const auto result = run("sarif");
+  EXPECT_EQ(result.exitCode, 2) << result.err;
+  const auto log = nlohmann::json::parse(result.out);
+  const auto& invocation = log["runs"][0]["invocations"][0];
+  EXPECT_EQ(invocation["executionSuccessful"], false);
+  ASSERT_EQ(invocation["toolExecutionNotifications"].size(), 1u);
+  const auto& notification = invocation["toolExecutionNotifications"][0];
+  EXPECT_EQ(notification["level"], "error");
+  EXPECT_THAT(notification["message"]["text"].get<std::string>(), HasSubstr(bad_));
+  EXPECT_FALSE(notification["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].get<std::string>().empty());
+}
+
+TEST_P(InputErrorReportTest, JunitHasAnError) {
+  const auto result = run("junit");
+  EXPECT_EQ(result.exitCode, 2) << result.err;
+  EXPECT_EQ(testing::xmlProblem(result.out), "") << result.out;
+  EXPECT_THAT(result.out, HasSubstr("<testsuites name=\"agentguard\" tests=\"2\" failures=\"0\" errors=\"1\">"));
+  EXPECT_THAT(result.out, HasSubstr("<error type=\"input\" message=\""));
+  EXPECT_THAT(result.out, Not(HasSubstr("errors=\"0\">")));  // the top-level count
+}
+
+TEST_P(InputErrorReportTest, TextNeverSaysPass) {
+  const auto result = run("text");
+  EXPECT_EQ(result.exitCode, 2) << result.err;
+  EXPECT_THAT(result.out, Not(HasSubstr("PASS")));
+  EXPECT_THAT(result.out, HasSubstr("ERROR: 1 object in 2 inputs"));
+  EXPECT_THAT(result.out, HasSubstr("1 input could not be checked"));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    CheckReport, InputErrorReportTest,
+    ::testing::Values(InputErrorCase{"MalformedYaml", "a.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: [unclosed\n", 4},
+                      InputErrorCase{"MalformedJson", "a.json", "{\"apiVersion\": \"v1\", \"kind\": ", 1},
+                      InputErrorCase{"NotAnObject", "a.yaml", "apiVersion: v1\nmetadata: {name: x}\n", 1},
+                      InputErrorCase{"MissingFile", "missing.yaml", "", 0}),
+    [](const ::testing::TestParamInfo<InputErrorCase>& param) { return param.param.name; });
+
+TEST(CheckReportTest, CleanRunSarifInvocationIsSuccessfulAndJsonErrorsIsEmpty) {
+  ScratchDir dir;
+  const auto manifest = dir.write("cm.yaml", kConfigMap);
+  const auto sarif = runAgentguard({"check", "--policies", kBundledPolicies.string(), "-o", "sarif", manifest.string()});
+  ASSERT_EQ(sarif.exitCode, 0) << sarif.err;
+  const auto log = nlohmann::json::parse(sarif.out);
+  const auto& invocation = log["runs"][0]["invocations"][0];
+  EXPECT_EQ(invocation["executionSuccessful"], true);
+  EXPECT_TRUE(invocation["toolExecutionNotifications"].empty());
+  const auto json = runAgentguard({"check", "--policies", kBundledPolicies.string(), "-o", "json", manifest.string()});
+  const auto report = nlohmann::json::parse(json.out);
+  EXPECT_TRUE(report["errors"].is_array() && report["errors"].empty());
+  EXPECT_EQ(report["summary"]["passed"], true);
 }
 
 // ---- inputs ------------------------------------------------------------------------------------

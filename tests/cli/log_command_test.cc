@@ -67,6 +67,9 @@ TEST(LogCommandTest, UsageAndUnreadableInputAreExitTwo) {
   EXPECT_EQ(runAgentguard({"log"}).exitCode, kExitLogUsage);
   EXPECT_EQ(runAgentguard({"log", "verify", "--log", log.string()}).exitCode, kExitLogUsage);
   EXPECT_EQ(runAgentguard({"log", "verify", "--log", log.string(), "--trust", "/nonexistent"}).exitCode, kExitLogUsage);
+  const auto twice = runAgentguard({"log", "verify", "--log", log.string(), "--log", log.string(), "--trust", "t"});
+  EXPECT_EQ(twice.exitCode, kExitLogUsage);
+  EXPECT_NE(twice.err.find("--log given twice"), std::string::npos) << twice.err;
   const auto badTrust = runAgentguard({"log", "verify", "--log", log.string(), "--trust", notAKey.string()});
   EXPECT_EQ(badTrust.exitCode, kExitLogUsage);
   EXPECT_NE(badTrust.err.find("no \"-----BEGIN PUBLIC KEY-----\" block"), std::string::npos) << badTrust.err;
