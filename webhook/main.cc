@@ -24,6 +24,7 @@
 #include "webhook/metrics/webhook_metrics.h"
 #include "webhook/options/webhook_flags.h"
 #include "webhook/policy/policy_reloader.h"
+#include "webhook/registration/webhook_registration.h"
 #include "webhook/server/webhook_endpoints.h"
 #include "webhook/tls/certificate_store.h"
 
@@ -125,8 +126,19 @@ int run(const webhook::WebhookFlags& flags) {
   webhook::registerWebhookEndpoints(server, handler, metrics, readiness, logger);
   if (auto started = server.start(); !started) return fail(logger, "Failed to listen", started.error());
 
-  certificates->watch(flags.reloadInterval);
   policies.watch(flags.reloadInterval);
+  // Registered only once ready, so the API server never calls a webhook that cannot answer.
+  std::optional<webhook::WebhookRegistration> registration;
+  if (!flags.registrationTemplate.empty()) {
+    registration.emplace(**client,
+                         webhook::RegistrationOptions{flags.registrationTemplate, flags.registrationCaFile,
+                                                      flags.registrationOwner},
+                         [&readiness] { return readiness.ready(); }, logger);
+    certificates->holdNewCertificatesUntil(
+        [&registration](const std::string& certPem) { return registration->trusts(certPem); });
+    registration->start(flags.reloadInterval);
+  }
+  certificates->watch(flags.reloadInterval);
   logger.info("Started admission webhook", {{"listen", server.localUrl()},
                                             {"metricsListen", flags.metricsListen},
                                             {"policies", flags.policies},
@@ -147,6 +159,8 @@ int run(const webhook::WebhookFlags& flags) {
     received = sigtimedwait(&signals, nullptr, &tick);
   }
   logger.info("Received signal; shutting down", {{"signal", received == SIGTERM ? "SIGTERM" : "SIGINT"}});
+  // The registration stays: the other replicas answer, and failurePolicy decides while none does.
+  if (registration) registration->stop();
   server.stop();
   certificates->stop();
   policies.stop();

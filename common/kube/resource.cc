@@ -74,6 +74,10 @@ const Resource& validatingWebhookConfigurations() {
   static const Resource r{"admissionregistration.k8s.io", "v1", "validatingwebhookconfigurations", false};
   return r;
 }
+const Resource& clusterRoles() {
+  static const Resource r{"rbac.authorization.k8s.io", "v1", "clusterroles", false};
+  return r;
+}
 const Resource& agentSandboxes() {
   static const Resource r{"agentguard.io", "v1alpha1", "agentsandboxes", true};
   return r;

@@ -29,6 +29,7 @@ const Resource& runtimeClasses();
 const Resource& leases();
 const Resource& customResourceDefinitions();
 const Resource& validatingWebhookConfigurations();
+const Resource& clusterRoles();
 const Resource& agentSandboxes();  // agentguard.io/v1alpha1 agentsandboxes
 const Resource& agentSandboxClasses();  // agentguard.io/v1alpha1 agentsandboxclasses (cluster-scoped)
 }  // namespace resources

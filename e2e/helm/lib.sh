@@ -253,12 +253,17 @@ lib_extract_tls() {
   done
 }
 
-# lib_extract_policies DIR: the policy files of the chart's ConfigMap, as the pod would see them.
-lib_extract_policies() {
-  local dir="$1"
+# lib_extract_policies DIR: the policy files of the chart's ConfigMap, as the pod would see them;
+# prints how many.
+lib_extract_policies() { lib_extract_configmap policies "$1"; }
+
+# lib_extract_configmap COMPONENT DIR: the files of the chart's ConfigMap <fullname>-COMPONENT, as a
+# pod mounting it would see them; prints how many.
+lib_extract_configmap() {
+  local component="$1" dir="$2"
   rm -rf "$dir"
   mkdir -p "$dir"
-  kubectl -n "$RELEASE_NAMESPACE" get configmap "$(lib_fullname)-policies" -o json |
+  kubectl -n "$RELEASE_NAMESPACE" get configmap "$(lib_fullname)-${component}" -o json |
     "$PYTHON" -c '
 import json, os, sys
 data = json.load(sys.stdin).get("data") or {}
@@ -316,11 +321,13 @@ lib_start_webhook() {
   lib_write_sa_kubeconfig "${fullname}-webhook" "${STATE_DIR}/webhook.kubeconfig" || return 1
   lib_extract_tls "${STATE_DIR}/webhook-tls" || return 1
   lib_extract_policies "${STATE_DIR}/policies" >/dev/null || return 1
+  lib_extract_configmap registration "${STATE_DIR}/registration" >/dev/null || return 1
   while IFS= read -r line; do
     args+=("$line")
   done < <(lib_deployment_args "${fullname}-webhook" | lib_localize_args \
     "/etc/agentguard/tls=${STATE_DIR}/webhook-tls" \
     "/etc/agentguard/policies=${STATE_DIR}/policies" \
+    "/etc/agentguard/registration=${STATE_DIR}/registration" \
     "0.0.0.0:8443=127.0.0.1:${WEBHOOK_PORT}" \
     "0.0.0.0:9090=127.0.0.1:${WEBHOOK_METRICS_PORT}")
   ((${#args[@]} > 0)) || return 1

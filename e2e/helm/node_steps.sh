@@ -67,6 +67,39 @@ node_install_values() {
     --set 'sandboxClass.egress.deniedCIDRs={172.16.0.0/12,192.168.0.0/16,100.64.0.0/10,fc00::/7,fe80::/10}' \
     --set 'sandboxClass.configMaps.names={node-test-scripts}' \
     --wait --timeout 300s
+  # A developer's knob for measuring a value's effect, e.g. AGENTGUARD_E2E_HELM_SET=webhook.shutdownDelaySeconds=0
+  [[ -z "${AGENTGUARD_E2E_HELM_SET:-}" ]] || printf '%s\n' --set "$AGENTGUARD_E2E_HELM_SET"
+}
+
+# The install a missing image breaks: the webhook's Pods never start, so nothing is registered and
+# the cluster keeps taking Pods in guarded namespaces. Then the release is upgraded to the real image
+# by step_install.
+node_install_unready() {
+  local values=() value out
+  for value in "${INSTALL_VALUES[@]}"; do
+    [[ "$value" == --wait || "$value" == --timeout || "$value" == 300s ]] || values+=("$value")
+  done
+  if ! out="$(helm_ install "$RELEASE" "$CHART_DIR" --namespace "$RELEASE_NAMESPACE" "${values[@]}" \
+    --set image.tag=absent-e2e 2>&1)"; then
+    printf '%s\n' "$out"
+    fatal "helm install with an image that does not exist"
+  fi
+  not_pulled() {
+    kubectl -n "$RELEASE_NAMESPACE" get pods -l "$(node_webhook_selector)" \
+      -o jsonpath='{range .items[*]}{.status.containerStatuses[0].state.waiting.reason}{"\n"}{end}' | grep -q ErrImageNeverPull
+  }
+  if lib_wait_for 60 "the webhook Pods to fail pulling" not_pulled; then
+    pass "helm install with image tag absent-e2e: the webhook Pods cannot start (ErrImageNeverPull)"
+  else
+    fail "the webhook Pods of the broken install are not in ErrImageNeverPull"
+  fi
+  sleep 5
+  expect "the broken install registered no webhook" \
+    bash -c "! kubectl get validatingwebhookconfiguration '$(lib_fullname)-webhook' >/dev/null 2>&1"
+  kubectl get namespace agents >/dev/null 2>&1 || kubectl create namespace agents >/dev/null
+  local pod='{"apiVersion":"v1","kind":"Pod","metadata":{"name":"still-works"},"spec":{"containers":[{"name":"c","image":"agentguard.local/toolbox:1"}]}}'
+  expect "the cluster still creates Pods in a guarded namespace" \
+    bash -c "kubectl -n agents create --dry-run=server -f - <<<'${pod}'"
 }
 
 node_components() {
@@ -80,6 +113,7 @@ node_components() {
       fatal "Deployment ${deployment} did not become ready"
     fi
   done
+  check_registration
   local services
   services="$(kubectl get validatingwebhookconfiguration "${fullname}-webhook" \
     -o jsonpath='{range .webhooks[*]}{.clientConfig.service.namespace}/{.clientConfig.service.name}:{.clientConfig.service.port}{.clientConfig.url} {end}')"

@@ -173,10 +173,17 @@ for path in sorted(glob.glob(sys.argv[1] + "/crds/*.yaml")):
 ' "$CHART_DIR"
 }
 
-# Rendered chart as JSON documents (a list), for client-side checks.
+# Rendered chart as JSON documents (a list), for client-side checks. The ValidatingWebhookConfiguration
+# the webhook registers (in the registration ConfigMap) is added as a document of its own.
 render_json() {
   helm_ template "$RELEASE" "$CHART_DIR" --namespace "$RELEASE_NAMESPACE" --kube-version "$KUBE_VERSION" "$@" |
-    "$PYTHON" -c 'import json, sys, yaml; print(json.dumps([d for d in yaml.safe_load_all(sys.stdin) if d]))'
+    "$PYTHON" -c '
+import json, sys, yaml
+docs = [d for d in yaml.safe_load_all(sys.stdin) if d]
+for d in list(docs):
+    if d["kind"] == "ConfigMap" and "validatingwebhookconfiguration.json" in (d.get("data") or {}):
+        docs.append(json.loads(d["data"]["validatingwebhookconfiguration.json"]))
+print(json.dumps(docs))'
 }
 
 step_static() {
@@ -400,10 +407,8 @@ ns = "'"$RELEASE_NAMESPACE"'"
 by = {(d["kind"], d["metadata"]["name"]): d for d in docs}
 problems = []
 vwc = by[("ValidatingWebhookConfiguration", fullname + "-webhook")]
-if vwc["metadata"].get("annotations", {}).get("cert-manager.io/inject-ca-from") != ns + "/" + fullname + "-webhook":
-    problems.append("VWC has no cert-manager.io/inject-ca-from naming the Certificate")
 if any(w["clientConfig"].get("caBundle") for w in vwc["webhooks"]):
-    problems.append("VWC carries a caBundle in cert-manager mode")
+    problems.append("the registration template carries a caBundle (the webhook adds the ca.crt cert-manager writes)")
 if ("Secret", fullname + "-webhook-tls") in by:
     problems.append("self-signed Secret rendered in cert-manager mode")
 cert = by.get(("Certificate", fullname + "-webhook"))
@@ -431,7 +436,7 @@ for d in docs:
         problems.append(d["kind"] + " " + d["metadata"]["name"] + " not in the release namespace")
 print("\n".join(problems))
 ' "$docs")"
-  if [[ -z "$problems" ]]; then pass "tls.mode=cert-manager: Issuers, Certificates, Secret and CA injection wired (client-side)"; else
+  if [[ -z "$problems" ]]; then pass "tls.mode=cert-manager: Issuers, Certificates and Secret wired (client-side)"; else
     fail "tls.mode=cert-manager:"
     printf '    %s\n' "$problems"
   fi
@@ -481,13 +486,17 @@ step_install() {
   else
     mapfile -t INSTALL_VALUES < <(lib_local_values "$WEBHOOK_PORT" Fail)
   fi
-  local out
-  if ! out="$(helm_ install "$RELEASE" "$CHART_DIR" --namespace "$RELEASE_NAMESPACE" "${INSTALL_VALUES[@]}" 2>&1)"; then
+  local out verb=install
+  if ((ON_NODE)); then
+    node_install_unready
+    verb=upgrade
+  fi
+  if ! out="$(helm_ "$verb" "$RELEASE" "$CHART_DIR" --namespace "$RELEASE_NAMESPACE" "${INSTALL_VALUES[@]}" 2>&1)"; then
     printf '%s\n' "$out"
-    fatal "helm install"
+    fatal "helm ${verb}"
   fi
   if ((ON_NODE)); then
-    pass "helm install ${RELEASE} --wait (image ${NODE_IMAGE_REF}, the webhook behind its Service)"
+    pass "helm upgrade ${RELEASE} --wait to the real image ${NODE_IMAGE_REF} (the webhook behind its Service)"
   else
     pass "helm install ${RELEASE} (webhook.url=https://127.0.0.1:${WEBHOOK_PORT}/validate)"
   fi
@@ -504,17 +513,51 @@ step_install() {
   if ((count == expected)) && ((count > 0)); then pass "policies ConfigMap holds the ${count} bundled policies"; else
     fail "policies ConfigMap holds ${count} files, policies/ has ${expected}"
   fi
-  # The serving certificate verifies against the injected CA bundle for the URL's address.
+  # The serving certificate verifies against the Secret's CA and names the address it is reached at.
   lib_extract_tls "${STATE_DIR}/tls-installed" || fatal "reading the webhook TLS Secret"
-  local bundle san="IP Address:127.0.0.1"
+  local san="IP Address:127.0.0.1"
   ((ON_NODE == 0)) || san="DNS:$(lib_fullname)-webhook.${RELEASE_NAMESPACE}.svc"
-  bundle="$(kubectl get validatingwebhookconfiguration "$(lib_fullname)-webhook" -o jsonpath='{.webhooks[0].clientConfig.caBundle}' | base64 -d)"
-  if [[ "$bundle" == "$(cat "${STATE_DIR}/tls-installed/ca.crt")" ]] &&
-    openssl verify -CAfile "${STATE_DIR}/tls-installed/ca.crt" "${STATE_DIR}/tls-installed/tls.crt" >/dev/null 2>&1 &&
+  if openssl verify -CAfile "${STATE_DIR}/tls-installed/ca.crt" "${STATE_DIR}/tls-installed/tls.crt" >/dev/null 2>&1 &&
     openssl x509 -in "${STATE_DIR}/tls-installed/tls.crt" -noout -ext subjectAltName | grep -qF "$san"; then
-    pass "caBundle is the Secret's CA; the serving certificate verifies and names ${san}"
+    pass "the serving certificate verifies against the Secret's CA and names ${san}"
   else
-    fail "webhook TLS: caBundle, certificate chain or SAN ${san} wrong"
+    fail "webhook TLS: certificate chain or SAN ${san} wrong"
+  fi
+  if ((ON_NODE == 0)); then
+    expect "no webhook registered before a webhook is ready" \
+      bash -c "! kubectl get validatingwebhookconfiguration '$(lib_fullname)-webhook' >/dev/null 2>&1"
+  fi
+}
+
+# The webhook registered itself once ready: the chart's template, its Secret's CA as caBundle, owned by
+# its ClusterRole (so helm uninstall removes it).
+check_registration() {
+  local fullname registered
+  fullname="$(lib_fullname)"
+  registered_now() { kubectl get validatingwebhookconfiguration "${fullname}-webhook" >/dev/null 2>&1; }
+  lib_wait_for 30 "the webhook's registration" registered_now || { fail "the ready webhook registered nothing"; return; }
+  lib_extract_tls "${STATE_DIR}/tls-registered" || { fail "reading the webhook TLS Secret"; return; }
+  registered="$(kubectl get validatingwebhookconfiguration "${fullname}-webhook" -o json)"
+  local problems
+  problems="$("$PYTHON" -c '
+import base64, json, sys
+vwc = json.loads(sys.argv[1]); ca = open(sys.argv[2]).read().strip(); fullname = sys.argv[3]
+problems = []
+for w in vwc["webhooks"]:
+    if base64.b64decode(w["clientConfig"].get("caBundle", "")).decode().strip() != ca:
+        problems.append("%s: caBundle is not the Secret CA" % w["name"])
+owners = vwc["metadata"].get("ownerReferences", [])
+if [(o["kind"], o["name"]) for o in owners] != [("ClusterRole", fullname + "-webhook")]:
+    problems.append("owner references %r" % owners)
+if len(vwc["webhooks"]) != 3:
+    problems.append("%d webhooks registered, want 3" % len(vwc["webhooks"]))
+print("\n".join(problems))
+' "$registered" "${STATE_DIR}/tls-registered/ca.crt" "$fullname")"
+  if [[ -z "$problems" ]]; then
+    pass "the ready webhook registered itself: 3 webhooks, caBundle = the Secret's CA, owned by ClusterRole ${fullname}-webhook"
+  else
+    fail "registration:"
+    printf '    %s\n' "$problems"
   fi
 }
 
@@ -532,6 +575,7 @@ step_components() {
   pass "agentguard-webhook ready on 127.0.0.1:${WEBHOOK_PORT}, as ServiceAccount $(lib_fullname)-webhook"
   lib_start_operator || fatal "agentguard-operator did not become ready"
   pass "agentguard-operator ready, as ServiceAccount $(lib_fullname)-operator"
+  check_registration
   if kubectl -n "$RELEASE_NAMESPACE" get lease agentguard-operator >/dev/null 2>&1 ||
     lib_wait_for 30 "the operator's Lease" kubectl -n "$RELEASE_NAMESPACE" get lease agentguard-operator; then
     pass "operator holds Lease ${RELEASE_NAMESPACE}/agentguard-operator"
@@ -560,6 +604,13 @@ step_credentials() {
   expect_can yes "$webhook" list cronjobs.batch --all-namespaces
   expect_can no "$webhook" delete pods -n agents
   expect_can no "$webhook" get secrets -n "$RELEASE_NAMESPACE"
+  # Its own registration by name, nothing else of the kind.
+  expect_can yes "$webhook" create "validatingwebhookconfigurations.admissionregistration.k8s.io/${fullname}-webhook"
+  expect_can yes "$webhook" patch "validatingwebhookconfigurations.admissionregistration.k8s.io/${fullname}-webhook"
+  expect_can no "$webhook" create validatingwebhookconfigurations.admissionregistration.k8s.io/someone-else
+  expect_can no "$webhook" patch mutatingwebhookconfigurations.admissionregistration.k8s.io/someone-else
+  expect_can yes "$webhook" get "clusterroles.rbac.authorization.k8s.io/${fullname}-webhook"
+  expect_can no "$webhook" get clusterroles.rbac.authorization.k8s.io/cluster-admin
   local verb
   for verb in get list watch update patch delete; do
     expect_can yes "$operator" "$verb" agentsandboxes.agentguard.io -n agents

@@ -65,6 +65,13 @@ Flags:
                                   is refused
   --decision-signing-key FILE     the Ed25519 private key (PKCS#8 PEM) that signs the records;
                                   required with --decision-log-file
+  --registration-template FILE    register the webhook once it is ready: the
+                                  ValidatingWebhookConfiguration in FILE (JSON), with the CA below as
+                                  caBundle, kept current while the webhook runs (the Helm chart's way;
+                                  until then the API server sends the webhook nothing)
+  --registration-ca-file FILE     the CA that signed the serving certificate (PEM); with the above
+  --registration-owner NAME       the ClusterRole the registration is owned by: deleting it (helm
+                                  uninstall) removes the registration; with the above
   --help                          print this help
 )";
 }
@@ -89,7 +96,9 @@ Result<WebhookFlags> parseWebhookFlags(const std::vector<std::string>& args) {
                                                  "kubeconfig", "metrics-listen", "log-level", "max-request-bytes",
                                                  "cache-staleness", "reload-interval", "worker-threads",
                                                  "exemption-admin-groups", "exemption-admin-users",
-                                                 "decision-log-file", "decision-signing-key"};
+                                                 "decision-log-file", "decision-signing-key",
+                                                 "registration-template", "registration-ca-file",
+                                                 "registration-owner"};
     if (kKnown.count(name) == 0) return makeError(ErrorCode::kInvalidArgument, "unknown flag --" + name);
     if (equals == std::string::npos) {
       if (i + 1 >= args.size()) return badFlag(name, "needs a value");
@@ -135,6 +144,12 @@ Result<WebhookFlags> parseWebhookFlags(const std::vector<std::string>& args) {
       flags.decisionLogFile = value;
     } else if (name == "decision-signing-key") {
       flags.decisionSigningKey = value;
+    } else if (name == "registration-template") {
+      flags.registrationTemplate = value;
+    } else if (name == "registration-ca-file") {
+      flags.registrationCaFile = value;
+    } else if (name == "registration-owner") {
+      flags.registrationOwner = value;
     } else if (name == "cache-staleness" || name == "reload-interval") {
       auto duration = parseDuration(value);
       if (!duration) return badFlag(name, duration.error().message);
@@ -151,6 +166,12 @@ Result<WebhookFlags> parseWebhookFlags(const std::vector<std::string>& args) {
   if (flags.reloadInterval.count() == 0) return badFlag("reload-interval", "must be more than 0");
   if (flags.decisionLogFile.empty() != flags.decisionSigningKey.empty()) {
     return makeError(ErrorCode::kInvalidArgument, "--decision-log-file and --decision-signing-key go together");
+  }
+  const int registrationFlags = !flags.registrationTemplate.empty() + !flags.registrationCaFile.empty() +
+                                !flags.registrationOwner.empty();
+  if (registrationFlags != 0 && registrationFlags != 3) {
+    return makeError(ErrorCode::kInvalidArgument,
+                     "--registration-template, --registration-ca-file and --registration-owner go together");
   }
   return flags;
 }

@@ -31,6 +31,11 @@ struct WebhookFlags {
   // Signed decision records (docs/decision-log.md); both empty or both set.
   std::string decisionLogFile;
   std::string decisionSigningKey;  // PKCS#8 Ed25519 private key PEM
+  // Self-registration (webhook/registration): all three set or none. Empty: someone else registers
+  // the webhook (a ValidatingWebhookConfiguration applied by hand, or a webhook run outside a cluster).
+  std::string registrationTemplate;  // the ValidatingWebhookConfiguration to register, JSON, no caBundle
+  std::string registrationCaFile;    // the CA that signed the serving certificate, PEM
+  std::string registrationOwner;     // the ClusterRole whose deletion removes the registration
   bool help = false;
 };
 

@@ -186,6 +186,16 @@ bool CertificateStore::reloadIfChanged() {
     }
     return false;
   }
+  if (trusted_ && !trusted_(*certText)) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    const std::string waiting = "waiting for the registration to trust serial " + (*pair)->info.serial;
+    if (waiting != lastError_) {
+      lastError_ = waiting;
+      logger_.info("Holding the new serving certificate until the API server trusts its CA",
+                   {{"serial", (*pair)->info.serial}});
+    }
+    return false;
+  }
   const auto info = (*pair)->info;
   {
     std::lock_guard<std::mutex> lock(mutex_);

@@ -52,6 +52,13 @@ class CertificateStore final : public http::TlsContextProvider {
   uint64_t reloads() const { return reloads_.load(); }
   // Called on the connection's thread for every failed handshake (for a metric). Before serving.
   void onHandshakeFailure(std::function<void()> listener) { handshakeFailureListener_ = std::move(listener); }
+  // A reloaded certificate (PEM, leaf first) goes into service only once `trusted` says so; until then
+  // the previous pair serves and the files are read again at the next poll. Set before watch(). The
+  // webhook's registration uses it so the API server trusts a rotated certificate's CA before any
+  // handshake presents it.
+  void holdNewCertificatesUntil(std::function<bool(const std::string& certPem)> trusted) {
+    trusted_ = std::move(trusted);
+  }
 
   // http::TlsContextProvider: TLS 1.2 or later, forward-secret AEAD ciphers, the current pair, and a
   // per-handshake callback that installs whatever pair is current when the client says hello.
@@ -85,6 +92,7 @@ class CertificateStore final : public http::TlsContextProvider {
   std::atomic<uint64_t> handshakeFailures_{0};
   std::atomic<uint64_t> reloads_{0};
   std::function<void()> handshakeFailureListener_;
+  std::function<bool(const std::string&)> trusted_;
 
   PeriodicCheck watcher_;
 };

@@ -144,42 +144,21 @@ certificates), else a new CA and serving certificate. Returns a dict as YAML: ca
 {{- toYaml $cached -}}
 {{- end -}}
 
-{{/*
-The CA bundle the API server trusts in self-signed mode. After a rotation (the TLS Secret deleted,
-then helm upgrade) it holds the new CA and the one before it: running pods serve the old
-certificate until the kubelet refreshes their mounted Secret (about a minute), and each of them must
-stay trusted meanwhile. An upgrade without a rotation keeps the bundle as it is, so the bundle never
-holds more than two CAs.
-*/}}
-{{- define "agentguard.selfSignedCABundle" -}}
-{{- $current := (include "agentguard.selfSignedTLS" . | fromYaml).caCert | trim -}}
-{{- $bundle := $current -}}
-{{- $registered := lookup "admissionregistration.k8s.io/v1" "ValidatingWebhookConfiguration" "" (include "agentguard.webhookName" .) -}}
-{{- if and $registered $registered.webhooks -}}
-{{- $previous := (index $registered.webhooks 0).clientConfig.caBundle | default "" | b64dec -}}
-{{- $previousFirst := regexFind "(?s)-----BEGIN CERTIFICATE-----.*?-----END CERTIFICATE-----" $previous -}}
-{{- if eq $previousFirst $current -}}
-{{- $bundle = $previous | trim -}}
-{{- else if $previousFirst -}}
-{{- $bundle = printf "%s\n%s" $current $previousFirst -}}
-{{- end -}}
-{{- end -}}
-{{- printf "%s\n" $bundle -}}
+{{/* The ConfigMap of what the webhook registers (templates/webhook-registration.yaml). */}}
+{{- define "agentguard.webhookRegistrationName" -}}
+{{- include "agentguard.componentName" (dict "root" . "component" "registration") -}}
 {{- end -}}
 
-{{/* clientConfig of a webhook entry; call with (dict "root" $ "caBundle" BASE64). */}}
+{{/* clientConfig of a webhook entry, without caBundle: the webhook adds its CA when it registers. */}}
 {{- define "agentguard.webhookClientConfig" -}}
 clientConfig:
-  {{- if .root.Values.webhook.url }}
-  url: {{ .root.Values.webhook.url | quote }}
+  {{- if .Values.webhook.url }}
+  url: {{ .Values.webhook.url | quote }}
   {{- else }}
   service:
-    name: {{ include "agentguard.webhookName" .root }}
-    namespace: {{ .root.Release.Namespace }}
+    name: {{ include "agentguard.webhookName" . }}
+    namespace: {{ .Release.Namespace }}
     path: /validate
     port: 443
-  {{- end }}
-  {{- with .caBundle }}
-  caBundle: {{ . }}
   {{- end }}
 {{- end -}}

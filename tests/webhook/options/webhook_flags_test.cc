@@ -69,6 +69,11 @@ TEST(WebhookFlagsTest, RefusesWhatItCannotUse) {
       {{"--worker-threads", "0"}, "--worker-threads: expected auto or a number of threads from 1 to 256"},
       {{"--worker-threads", "many"}, "--worker-threads: expected"},
       {{"stray"}, "unexpected argument"},
+      {{"--tls-cert-file", "c", "--tls-private-key-file", "k", "--policies", "/p", "--registration-template", "t.json"},
+       "--registration-template, --registration-ca-file and --registration-owner go together"},
+      {{"--tls-cert-file", "c", "--tls-private-key-file", "k", "--policies", "/p", "--registration-template", "t.json",
+        "--registration-ca-file", "ca.crt"},
+       "go together"},
   };
   for (const auto& [args, message] : cases) {
     auto flags = parseWebhookFlags(args);
@@ -76,6 +81,16 @@ TEST(WebhookFlagsTest, RefusesWhatItCannotUse) {
     EXPECT_THAT(flags.error().message, ::testing::HasSubstr(message));
   }
   EXPECT_TRUE(parseWebhookFlags({"--help"})->help);
+}
+
+TEST(WebhookFlagsTest, ReadsTheRegistration) {
+  auto flags = parseWebhookFlags({"--tls-cert-file", "c", "--tls-private-key-file", "k", "--policies", "/p",
+                                  "--registration-template", "/etc/r/v.json", "--registration-ca-file=/etc/t/ca.crt",
+                                  "--registration-owner", "rel-agentguard-webhook"});
+  ASSERT_TRUE(flags.ok()) << flags.error().message;
+  EXPECT_EQ(flags->registrationTemplate, "/etc/r/v.json");
+  EXPECT_EQ(flags->registrationCaFile, "/etc/t/ca.crt");
+  EXPECT_EQ(flags->registrationOwner, "rel-agentguard-webhook");
 }
 
 TEST(DurationTest, ParsesUnits) {

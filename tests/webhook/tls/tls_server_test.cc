@@ -172,6 +172,23 @@ TEST_F(TlsServerTest, KeepsThePreviousCertificateWhenTheNewOneIsBroken) {
   EXPECT_EQ(connection.peerSerial(), "1001");
 }
 
+TEST_F(TlsServerTest, HoldsANewCertificateUntilItIsTrusted) {
+  bool trusted = false;
+  std::string offered;
+  store_->holdNewCertificatesUntil([&](const std::string& certPem) {
+    offered = certPem;
+    return trusted;
+  });
+  pki_.issue(certFile_, keyFile_, "3003");
+  EXPECT_FALSE(store_->reloadIfChanged());
+  EXPECT_EQ(store_->current().serial, "1001") << "served before the registration trusted it";
+  EXPECT_THAT(offered, HasSubstr("BEGIN CERTIFICATE"));
+  EXPECT_THAT(logs_.str(), HasSubstr("Holding the new serving certificate"));
+  trusted = true;
+  EXPECT_TRUE(store_->reloadIfChanged());
+  EXPECT_EQ(store_->current().serial, "3003");
+}
+
 TEST_F(TlsServerTest, CountsFailedHandshakes) {
   fx::TestPki otherCa;
   fx::KeepAliveClient distrusting(server_->port(), otherCa.caFile());
