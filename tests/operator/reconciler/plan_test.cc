@@ -100,6 +100,8 @@ struct PlanCase {
   std::function<void(const Plan&)> also = [](const Plan&) {};
 };
 
+void PrintTo(const PlanCase& row, std::ostream* out) { *out << row.name; }
+
 std::string conditionText(const SandboxStatus& status, const std::string& type) {
   const Condition* condition = status.condition(type);
   return condition == nullptr ? "(none)" : condition->status + " " + condition->reason;
