@@ -102,43 +102,46 @@ Result<json> FakeCluster::create(const kube::Resource& resource, std::string_vie
   return stored(key, std::move(object));
 }
 
+Result<FakeCluster::Objects::iterator> FakeCluster::target(const std::string& verb, const kube::Resource& resource,
+                                                           std::string_view subresource, std::string_view ns,
+                                                           std::string_view name, const std::string& expectedVersion) {
+  record(verb, resource, subresource, ns, name);
+  if (auto failure = takeFailure(verb, resource)) return *failure;
+  const auto it = objects_.find(keyOf(resource, ns, name));
+  if (it == objects_.end()) return makeError(ErrorCode::kNotFound, std::string(name) + " not found");
+  if (!expectedVersion.empty() && expectedVersion != it->second["metadata"].value("resourceVersion", "")) {
+    return makeError(ErrorCode::kConflict, "the object has been modified");
+  }
+  return it;
+}
+
 Result<json> FakeCluster::replace(const kube::Resource& resource, std::string_view ns, std::string_view name,
                                   const json& body, std::string_view subresource, const kube::WriteOptions&) {
   std::lock_guard<std::mutex> lock(mutex_);
-  record("replace", resource, subresource, ns, name);
-  if (auto failure = takeFailure("replace", resource)) return *failure;
-  const auto it = objects_.find(keyOf(resource, ns, name));
-  if (it == objects_.end()) return makeError(ErrorCode::kNotFound, std::string(name) + " not found");
-  const std::string expected = body["metadata"].value("resourceVersion", "");
-  if (!expected.empty() && expected != it->second["metadata"].value("resourceVersion", "")) {
-    return makeError(ErrorCode::kConflict, "the object has been modified");
-  }
+  auto it = target("replace", resource, subresource, ns, name, body["metadata"].value("resourceVersion", ""));
+  if (!it.ok()) return it.error();
+  const json& live = (*it)->second;
   json object = body;
-  object["metadata"]["uid"] = it->second["metadata"]["uid"];
-  if (it->second["metadata"].contains("deletionTimestamp")) {
-    object["metadata"]["deletionTimestamp"] = it->second["metadata"]["deletionTimestamp"];
+  object["metadata"]["uid"] = live["metadata"]["uid"];
+  if (live["metadata"].contains("deletionTimestamp")) {
+    object["metadata"]["deletionTimestamp"] = live["metadata"]["deletionTimestamp"];
   }
-  return stored(it->first, std::move(object));
+  return stored((*it)->first, std::move(object));
 }
 
 Result<json> FakeCluster::mergePatch(const kube::Resource& resource, std::string_view ns, std::string_view name,
                                      const json& patch, std::string_view subresource, const kube::WriteOptions&) {
   std::lock_guard<std::mutex> lock(mutex_);
-  record("patch", resource, subresource, ns, name);
-  if (auto failure = takeFailure("patch", resource)) return *failure;
-  const auto it = objects_.find(keyOf(resource, ns, name));
-  if (it == objects_.end()) return makeError(ErrorCode::kNotFound, std::string(name) + " not found");
-  const std::string expected = patch.value("metadata", json::object()).value("resourceVersion", "");
-  if (!expected.empty() && expected != it->second["metadata"].value("resourceVersion", "")) {
-    return makeError(ErrorCode::kConflict, "the object has been modified");
-  }
-  json object = it->second;
+  auto it = target("patch", resource, subresource, ns, name,
+                   patch.value("metadata", json::object()).value("resourceVersion", ""));
+  if (!it.ok()) return it.error();
+  json object = (*it)->second;
   object.merge_patch(subresource == "status" ? json{{"status", patch.value("status", json::object())}} : patch);
   if (object["metadata"].contains("deletionTimestamp") && !hasFinalizers(object)) {
-    objects_.erase(it);
+    objects_.erase(*it);
     return object;
   }
-  return stored(it->first, std::move(object));
+  return stored((*it)->first, std::move(object));
 }
 
 Result<json> FakeCluster::apply(const kube::Resource&, std::string_view, std::string_view, const json&,
@@ -149,20 +152,18 @@ Result<json> FakeCluster::apply(const kube::Resource&, std::string_view, std::st
 Status FakeCluster::remove(const kube::Resource& resource, std::string_view ns, std::string_view name,
                            const kube::DeleteOptions& options) {
   std::lock_guard<std::mutex> lock(mutex_);
-  record("delete", resource, "", ns, name);
-  if (auto failure = takeFailure("delete", resource)) return *failure;
-  const auto it = objects_.find(keyOf(resource, ns, name));
-  if (it == objects_.end()) return makeError(ErrorCode::kNotFound, std::string(name) + " not found");
-  if (options.preconditionUid && *options.preconditionUid != it->second["metadata"].value("uid", "")) {
+  auto it = target("delete", resource, "", ns, name, "");
+  if (!it.ok()) return it.error();
+  json object = (*it)->second;
+  if (options.preconditionUid && *options.preconditionUid != object["metadata"].value("uid", "")) {
     return makeError(ErrorCode::kConflict, "precondition failed: uid");
   }
-  if (!hasFinalizers(it->second)) {
-    objects_.erase(it);
+  if (!hasFinalizers(object)) {
+    objects_.erase(*it);
     return Status{};
   }
-  json object = it->second;
   object["metadata"]["deletionTimestamp"] = "2026-01-01T00:00:00Z";
-  stored(it->first, std::move(object));
+  stored((*it)->first, std::move(object));
   return Status{};
 }
 

@@ -63,7 +63,13 @@ class FakeCluster final : public kube::KubeClient, public ClusterView {
 
  private:
   using Key = std::string;  // "resource/namespace/name"
+  using Objects = std::map<Key, nlohmann::json>;
   static Key keyOf(const kube::Resource& resource, std::string_view ns, std::string_view name);
+  // Records a write and finds the object it applies to; fails as injected, with NotFound, or with Conflict when
+  // `expectedVersion` (a resourceVersion precondition, "" for none) is stale.
+  Result<Objects::iterator> target(const std::string& verb, const kube::Resource& resource,
+                                   std::string_view subresource, std::string_view ns, std::string_view name,
+                                   const std::string& expectedVersion);
   std::optional<Error> takeFailure(const std::string& verb, const kube::Resource& resource);
   nlohmann::json stored(const Key& key, nlohmann::json object);
   kube::SharedObject cached(const kube::Resource& resource, std::string_view ns, std::string_view name) const;
@@ -72,7 +78,7 @@ class FakeCluster final : public kube::KubeClient, public ClusterView {
               std::string_view ns, std::string_view name);
 
   mutable std::mutex mutex_;
-  std::map<Key, nlohmann::json> objects_;
+  Objects objects_;
   std::set<Key> hidden_;
   std::map<std::string, Error> failures_;
   std::vector<std::string> writes_;
