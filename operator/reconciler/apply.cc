@@ -63,7 +63,6 @@ class Applier {
   Applier(const ClusterAccess& cluster, const Observed& observed, const Plan& plan)
       : c_(cluster), o_(observed), plan_(plan), meta_(observed.meta), in_(plan.status.value_or(StatusInputs{})) {
     result_.requeueAfter = plan.requeueAfter;
-    if (plan.error) fail(*plan.error);
   }
 
   ReconcileResult run();
@@ -114,8 +113,15 @@ class Applier {
 };
 
 ReconcileResult Applier::run() {
-  for (const Action& action : plan_.actions) {
-    if (!std::visit([this](const auto& a) { return perform(a); }, action)) return result_;
+  auto next = plan_.actions.begin();
+  // The finalizer comes first: a sandbox it cannot be added to is left as it is until the next reconcile.
+  if (next != plan_.actions.end() && std::holds_alternative<AddFinalizer>(*next)) {
+    if (!perform(AddFinalizer{})) return result_;
+    ++next;
+  }
+  if (plan_.error) fail(*plan_.error);
+  for (; next != plan_.actions.end(); ++next) {
+    if (!std::visit([this](const auto& a) { return perform(a); }, *next)) return result_;
   }
   if (!plan_.status) return result_;
   // Status, only when it changed; events on the transitions people need to see.

@@ -256,7 +256,7 @@ void Planner::pod(const NetworkOutcome& network) {
   plan_.actions.push_back(std::move(create));
 }
 
-// 6. Timers: expiry and time-to-live after finishing.
+// 5. Timers: expiry and time-to-live after finishing.
 void Planner::timers() {
   if (in_.terminal == Terminal::kNone && in_.expiresAt) {
     plan_.expiryTimer = until(*in_.expiresAt, now_) + milliseconds(50);
