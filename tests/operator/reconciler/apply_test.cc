@@ -55,10 +55,13 @@ class ReconcileWritesTest : public ::testing::Test {
     return std::find(writes.begin(), writes.end(), entry) - writes.begin();
   }
   bool wrote(const std::string& entry) const { return positionOf(entry) < cluster_.writes().size(); }
-  std::string condition(const std::string& type) const {
+  SandboxStatus status() const {
     const auto sandbox = cluster_.find(kube::resources::agentSandboxes(), "agents", "analyst");
-    const SandboxStatus status = SandboxStatus::fromJson(sandbox->value("status", json::object()));
-    const Condition* found = status.condition(type);
+    return SandboxStatus::fromJson(sandbox->value("status", json::object()));
+  }
+  std::string condition(const std::string& type) const {
+    const SandboxStatus current = status();
+    const Condition* found = current.condition(type);
     return found == nullptr ? "(none)" : found->status + " " + found->reason;
   }
 
@@ -124,6 +127,28 @@ TEST_F(ReconcileWritesTest, PolicyTheCacheMissedIsJudgedAsTheServerHasIt) {
   EXPECT_EQ(condition("Blocked"), "True NameConflict");
 }
 
+// After a restart the cache has not seen the sandbox's own policy yet: the create answers AlreadyExists, the policy
+// read from the API server is the one in force, and the Pod is made behind it without rewriting it.
+TEST_F(ReconcileWritesTest, OwnPolicyTheCacheMissedGuardsTheNewPod) {
+  ASSERT_FALSE(reconcile().error);
+  ASSERT_TRUE(cluster_.remove(kube::resources::pods(), "agents", podName(meta_)).ok());
+  cluster_.hideFromCache(kube::resources::networkPolicies(), "agents", networkPolicyName(meta_));
+  RecentWrites restarted;
+  Reconciler reconciler{cluster_, restarted, cluster_, events_, nullptr, clock_, logger_, ReconcilerOptions{}};
+  const size_t before = cluster_.writes().size();
+
+  ASSERT_FALSE(reconciler.reconcile("agents", "analyst").error);
+  const auto writes = cluster_.writes();
+  const std::vector<std::string> after(writes.begin() + static_cast<std::ptrdiff_t>(before), writes.end());
+  const std::vector<std::string> expected = {
+      write("create", kube::resources::networkPolicies(), networkPolicyName(meta_)),  // AlreadyExists
+      write("create", kube::resources::serviceAccounts(), dedicatedServiceAccountName(meta_)),  // AlreadyExists
+      write("create", kube::resources::pods(), podName(meta_)),
+  };
+  EXPECT_EQ(after, expected);
+  EXPECT_EQ(events_.reasons.back(), "Recreated");
+}
+
 TEST_F(ReconcileWritesTest, ExceededQuotaIsReportedAndRetried) {
   cluster_.failNext("create", kube::resources::pods(),
                     makeError(ErrorCode::kForbidden, "pods \"analyst\" is forbidden: exceeded quota: agents"));
@@ -131,6 +156,24 @@ TEST_F(ReconcileWritesTest, ExceededQuotaIsReportedAndRetried) {
   ASSERT_TRUE(result.error);
   EXPECT_EQ(condition("Failed"), "True QuotaExceeded");
   EXPECT_EQ(condition("NetworkIsolated"), "True NetworkPolicyApplied");
+}
+
+// A Pod the sandbox's expiry could not delete is still reported (and the deletion retried).
+TEST_F(ReconcileWritesTest, ExpiredPodThatCouldNotBeDeletedIsStillReported) {
+  ASSERT_FALSE(reconcile().error);
+  const std::string expired = formatTime(clock_.wallNow() - std::chrono::seconds(1));
+  ASSERT_TRUE(cluster_.mergePatch(kube::resources::agentSandboxes(), "agents", "analyst",
+                                  {{"spec", {{"lifecycle", {{"shutdownTime", expired}}}}}})
+                  .ok());
+  cluster_.failNext("delete", kube::resources::pods(), makeError(ErrorCode::kUnavailable, "etcd is slow"));
+  EXPECT_TRUE(reconcile().error);
+  EXPECT_EQ(status().phase, "Expired");
+  EXPECT_EQ(status().podName, podName(meta_));
+
+  EXPECT_FALSE(reconcile().error);  // the Expired event is not repeated; the Pod goes
+  EXPECT_FALSE(cluster_.find(kube::resources::pods(), "agents", podName(meta_)));
+  EXPECT_EQ(status().podName, "");
+  EXPECT_EQ(std::count(events_.reasons.begin(), events_.reasons.end(), "Expired"), 1);
 }
 
 TEST_F(ReconcileWritesTest, TeardownRemovesPodThenPolicyThenFinalizer) {

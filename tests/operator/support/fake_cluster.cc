@@ -99,6 +99,7 @@ Result<json> FakeCluster::create(const kube::Resource& resource, std::string_vie
   json object = body;
   object["metadata"]["namespace"] = std::string(ns);
   object["metadata"].erase("uid");
+  object["metadata"]["creationTimestamp"] = "2026-01-01T00:00:00Z";
   return stored(key, std::move(object));
 }
 
