@@ -105,15 +105,22 @@ class Planner {
     } else if (requeue) {
       plan_.requeueAfter = requeue;
     }
-    if (requeue) requeued_ = true;
+  }
+  // A planned deletion looks again soon: no new Pod before the deletion is observed.
+  bool requeued() const {
+    if (plan_.requeueAfter) return true;
+    return std::any_of(plan_.actions.begin(), plan_.actions.end(), [](const Action& action) {
+      const auto* deletion = std::get_if<DeletePod>(&action);
+      return deletion != nullptr && deletion->requeueOnSuccess;
+    });
   }
   void event(EventType type, std::string reason, std::string message) {
     plan_.actions.push_back(RecordEvent{type, std::move(reason), std::move(message)});
   }
-  NetworkOutcome networkPolicy();
+  EnsureNetworkPolicy networkPolicy();
   bool expire();
   void blockers();
-  void pod(const NetworkOutcome& network);
+  void pod(const EnsureNetworkPolicy& network);
   void timers();
 
   const Observed& o_;
@@ -124,18 +131,15 @@ class Planner {
   StatusInputs in_;
   std::optional<json> pod_;          // the sandbox's Pod, until a planned deletion
   std::optional<json> selectedPod_;  // deleted because another object selects it
-  json desiredPolicy_;
-  bool requeued_ = false;            // a planned deletion looks again soon
 };
 
 // 1. The NetworkPolicy, always first. A refused spec changes nothing that is enforced: an existing policy keeps
 //    its rules, and a sandbox that has none gets one that allows nothing.
-NetworkOutcome Planner::networkPolicy() {
+EnsureNetworkPolicy Planner::networkPolicy() {
   const bool refused = !o_.parsed.violations.empty();
   const NetworkSpec enforced = refused ? denyEverything() : spec_.network;
   EnsureNetworkPolicy ensure;
   ensure.desired = buildNetworkPolicy(meta_, enforced);
-  desiredPolicy_ = ensure.desired;
   ensure.podExists = pod_.has_value();
   ensure.keepLive = refused;
   ensure.egress = egressSummary(enforced);
@@ -144,9 +148,8 @@ NetworkOutcome Planner::networkPolicy() {
     ensure.step = planNetworkPolicy(meta_, o_.networkPolicy, ensure.desired, ensure.podExists, refused, false);
   }
   recordNetworkOutcome(in_, ensure.step.outcome, ensure);
-  const NetworkOutcome outcome = ensure.step.outcome;
-  if (meta_.name.size() <= kMaxLabelValue) plan_.actions.push_back(std::move(ensure));
-  return outcome;
+  if (meta_.name.size() <= kMaxLabelValue) plan_.actions.push_back(ensure);
+  return ensure;
 }
 
 // 2. Final phases and expiry. False when the sandbox itself goes.
@@ -204,7 +207,7 @@ void Planner::blockers() {
 }
 
 // 4. The Pod: a finished one ends the sandbox or is replaced; a missing one is made, behind its policy.
-void Planner::pod(const NetworkOutcome& network) {
+void Planner::pod(const EnsureNetworkPolicy& network) {
   if (in_.terminal != Terminal::kNone) return;
   if (pod_) {
     const std::string phase = podPhase(*pod_);
@@ -220,7 +223,7 @@ void Planner::pod(const NetworkOutcome& network) {
     pod_.reset();
     return;
   }
-  if (o_.foreignPod || requeued_) return;
+  if (o_.foreignPod || requeued()) return;
   const bool hadPod = !o_.previous.startTime.empty();
   if (selectedPod_) {
     // Just deleted: the API server still shows it while it terminates.
@@ -243,7 +246,7 @@ void Planner::pod(const NetworkOutcome& network) {
     event(EventType::kWarning, "Failed", in_.terminalMessage);
     return;
   }
-  if (in_.blocker || network.state != NetworkState::kApplied) return;
+  if (in_.blocker || network.step.outcome.state != NetworkState::kApplied) return;
   const BoundSpec& bound = o_.binding.bound;
   CreatePod create;
   create.pod = buildPod(meta_, spec_, bound.runtimeClassName);
@@ -252,7 +255,7 @@ void Planner::pod(const NetworkOutcome& network) {
   create.first = !hadPod;
   if (bound.dedicatedServiceAccount) create.serviceAccount = bound.serviceAccountName;
   create.create = !o_.binding.error;
-  create.networkPolicy = desiredPolicy_;
+  create.networkPolicy = network.desired;
   plan_.actions.push_back(std::move(create));
 }
 
@@ -284,7 +287,7 @@ Plan Planner::live() {
   // --- An orphaned Pod of ours would escape every lifetime limit: it goes, a new one is made ---
   if (o_.leftoverPod) deletePod(*o_.leftoverPod, "it had lost its owner reference", kAfterPodDeletion, false);
 
-  const NetworkOutcome network = networkPolicy();
+  const EnsureNetworkPolicy network = networkPolicy();
   if (!expire()) return std::move(plan_);
   blockers();
   pod(network);
