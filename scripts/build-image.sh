@@ -78,6 +78,20 @@ ensure_base_image() {
   buildah commit --quiet --rm "$container" "$BASE_REF" >/dev/null
 }
 
+# Every build with changed sources leaves its build-stage layers behind as cache; past a bound they
+# are pruned (the next build then reinstalls the build stage's packages; the compiler cache survives
+# in its cache mount).
+readonly STORAGE_BOUND_KIB=$((8 * 1024 * 1024))
+prune_if_large() {
+  local root used
+  root="$(buildah info --format '{{.store.GraphRoot}}' 2>/dev/null)" || return 0
+  used="$(du -sk "$root" 2>/dev/null | cut -f1)"
+  if [[ -n "$used" ]] && ((used > STORAGE_BOUND_KIB)); then
+    log "buildah storage holds $((used / 1024)) MiB: pruning unused layers"
+    buildah rmi --prune >/dev/null 2>&1 || true
+  fi
+}
+
 build_image() {
   local ref="$1"
   log "building ${ref} from ${REPO}/Dockerfile"
@@ -146,6 +160,7 @@ main() {
 
   ensure_tools
   ensure_base_image
+  prune_if_large
   build_image "$ref"
   check_image "$ref"
   [[ -z "$load_dir" ]] || load_into "$ref" "$load_dir"

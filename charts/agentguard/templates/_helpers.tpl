@@ -162,3 +162,35 @@ clientConfig:
     port: 443
   {{- end }}
 {{- end -}}
+
+{{/*
+The API credentials of a component, mounted explicitly into its one container instead of
+automountServiceAccountToken (which would mount them into every container the Pod ever gets): the
+same bound, expiring token the kubelet refreshes, the cluster CA and the namespace, at the path
+in-cluster clients read.
+*/}}
+{{- define "agentguard.apiAccessMount" -}}
+- name: kube-api-access
+  mountPath: /var/run/secrets/kubernetes.io/serviceaccount
+  readOnly: true
+{{- end -}}
+
+{{- define "agentguard.apiAccessVolume" -}}
+- name: kube-api-access
+  projected:
+    defaultMode: 0444
+    sources:
+      - serviceAccountToken:
+          path: token
+          expirationSeconds: 3607
+      - configMap:
+          name: kube-root-ca.crt
+          items:
+            - key: ca.crt
+              path: ca.crt
+      - downwardAPI:
+          items:
+            - path: namespace
+              fieldRef:
+                fieldPath: metadata.namespace
+{{- end -}}
