@@ -31,14 +31,18 @@ constexpr std::string_view kCheckUsage =
     "Usage: agentguard check [flags] PATH...\n"
     "\n"
     "Checks Kubernetes manifests: files, directories (recursively: *.yaml, *.yml, *.json; hidden entries\n"
-    "skipped) and - for stdin. The policies are those built into agentguard, or the policy file or\n"
-    "directory named by --policies, else by $AGENTGUARD_POLICIES; the working directory is never searched.\n"
+    "skipped) and - for stdin. The policies are those built into agentguard, or the layers named by\n"
+    "--policies, else the file or directory named by $AGENTGUARD_POLICIES; the working directory is never\n"
+    "searched.\n"
     "\n"
     "Flags:\n"
     "  -o, --output FORMAT[=FILE] text (default), json, sarif, junit or github (GitHub Actions annotations);\n"
     "                             FORMAT=FILE writes that report to FILE. Repeat for several reports of one\n"
     "                             run (-o sarif=agentguard.sarif -o text); at most one goes to stdout\n"
-    "      --policies PATH        policy file or directory\n"
+    "      --policies SOURCE      a policy file or directory, or builtin (the policies built into\n"
+    "                             agentguard); repeatable: each is a layer, in order, and later layers\n"
+    "                             override earlier ones (--policies builtin --policies ./overrides/).\n"
+    "                             Without it: $AGENTGUARD_POLICIES, else the built-in policies alone\n"
     "      --namespace NS         namespace of objects that name none (default \"default\")\n"
     "      --fail-on ACTION       deny (default) or warn: the least severe finding that fails the run\n"
     "      --fail-if-no-objects   fail (exit 2) when the inputs hold no Kubernetes object at all\n"
@@ -51,7 +55,7 @@ constexpr std::string_view kCheckUsage =
     "  -h, --help                 print this help\n"
     "      --                     end of flags: every later argument is a PATH\n"
     "\n"
-    "PATHs, -o and --exclude accumulate; every other flag that takes a value may be given once.\n"
+    "PATHs, -o, --policies and --exclude accumulate; every other flag that takes a value may be given once.\n"
     "\n"
     "Exit status: 0 passed; 1 a finding at or above --fail-on; 2 an input could not be read or parsed, a\n"
     "policy is invalid, or a usage error. A report never says PASS when an input could not be checked:\n"
@@ -185,10 +189,11 @@ int runCommandLine(const std::vector<std::string>& args, std::istream& in, std::
       }
       outputs.push_back(std::move(target));
     } else if (!endOfFlags && command == "check" && isFlag(arg, "--policies")) {
-      if (!once("--policies")) {
-        return usageError(err, "--policies given twice; name one policy file or a directory holding them all", usage);
+      // Each --policies is one layer, in order: later layers override earlier ones (policy_sources.h).
+      if (!flagValue(args, i, "--policies", value) || value.empty()) {
+        return usageError(err, "--policies needs a path or builtin", usage);
       }
-      if (!flagValue(args, i, "--policies", options.policies)) return usageError(err, "--policies needs a path", usage);
+      options.policies.push_back(value);
     } else if (!endOfFlags && command == "check" && isFlag(arg, "--namespace")) {
       if (!once("--namespace")) return usageError(err, "--namespace given twice", usage);
       if (!flagValue(args, i, "--namespace", options.defaultNamespace) || options.defaultNamespace.empty()) {
@@ -234,7 +239,11 @@ int runCommandLine(const std::vector<std::string>& args, std::istream& in, std::
   if (given.count("--stdin-name") != 0 && std::find(options.paths.begin(), options.paths.end(), "-") == options.paths.end()) {
     return usageError(err, "--stdin-name names stdin, but - is not among the PATHs", usage);
   }
-  if (options.policies.empty()) options.policies = policiesFromEnvironment();
+  if (options.policies.empty()) {
+    if (std::string fromEnvironment = policiesFromEnvironment(); !fromEnvironment.empty()) {
+      options.policies.push_back(std::move(fromEnvironment));
+    }
+  }
   return runCheck(options, in, out, err);
 }
 

@@ -10,21 +10,29 @@ namespace agentguard::engine {
 Engine::Engine(std::shared_ptr<const PolicySet> policies) : policies_(std::move(policies)) {}
 
 bool Engine::exempted(const RuleBinding& binding, const ObjectView& object, const EvaluationContext& context) const {
-  const Exemptions& exemptions = policies_->policies[binding.policy].exemptions;
-  if (!object.namespaceName().empty()) {
-    for (const auto& pattern : exemptions.namespaces) {
-      if (matchesPattern(pattern, object.namespaceName())) return true;
+  const std::vector<size_t> declaringOnly = {binding.policy};
+  for (const size_t index : binding.exemptionPolicies.empty() ? declaringOnly : binding.exemptionPolicies) {
+    const Exemptions& exemptions = policies_->policies[index].exemptions;
+    // See Exemptions::coverEveryRule: credentials rules are exempted object by object only.
+    const bool exactOnly = exemptions.coverEveryRule && binding.definition->info.category == "credentials";
+    if (!exactOnly && !object.namespaceName().empty()) {
+      for (const auto& pattern : exemptions.namespaces) {
+        if (matchesPattern(pattern, object.namespaceName())) return true;
+      }
     }
-  }
-  for (const auto& exemption : exemptions.objects) {
-    if (exemption.expires && context.now >= *exemption.expires) continue;
-    if (!matchesPattern(exemption.kind, object.kind())) continue;
-    if (!object.namespaceName().empty() && !matchesPattern(exemption.namespace_, object.namespaceName())) continue;
-    if (!matchesPattern(exemption.name, object.name())) continue;
-    if (exemption.rules.empty()) return true;
-    if (std::find(exemption.rules.begin(), exemption.rules.end(), binding.definition->info.id) !=
-        exemption.rules.end()) {
-      return true;
+    for (const auto& exemption : exemptions.objects) {
+      if (exemption.expires && context.now >= *exemption.expires) continue;
+      if (exactOnly && (exemption.kind.find('*') != std::string::npos || exemption.name.find('*') != std::string::npos)) {
+        continue;
+      }
+      if (!matchesPattern(exemption.kind, object.kind())) continue;
+      if (!object.namespaceName().empty() && !matchesPattern(exemption.namespace_, object.namespaceName())) continue;
+      if (!matchesPattern(exemption.name, object.name())) continue;
+      if (exemption.rules.empty()) return true;
+      if (std::find(exemption.rules.begin(), exemption.rules.end(), binding.definition->info.id) !=
+          exemption.rules.end()) {
+        return true;
+      }
     }
   }
   return false;

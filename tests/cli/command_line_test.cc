@@ -94,7 +94,6 @@ INSTANTIATE_TEST_SUITE_P(
         UsageCase{"OneFileTwice", {"check", "-o", "json=r.out", "-o", "sarif=r.out", "x.yaml"}, "--output names r.out twice"},
         UsageCase{"OutputFileEmpty", {"check", "-o", "sarif=", "x.yaml"}, "\"sarif=\" is not one of"},
         UsageCase{"OutputFileUnknownFormat", {"check", "-o", "xml=r.xml", "x.yaml"}, "\"xml=r.xml\" is not one of"},
-        UsageCase{"PoliciesTwice", {"check", "--policies", "a", "--policies=b", "x.yaml"}, "--policies given twice"},
         UsageCase{"NamespaceTwice", {"check", "--namespace", "a", "--namespace", "a", "x.yaml"}, "--namespace given twice"},
         UsageCase{"FailOnTwice", {"check", "--fail-on", "warn", "--fail-on", "deny", "x.yaml"}, "--fail-on given twice"},
         UsageCase{"StdinTwice", {"check", "-", "x.yaml", "-"}, "- (stdin) given twice"},
