@@ -19,6 +19,7 @@ constexpr std::string_view kUsage =
     "Usage:\n"
     "  agentguard check [flags] PATH...        check manifests against the policies\n"
     "  agentguard rules [-o text|json]         list the rules and their defaults\n"
+    "  agentguard rules --policies SOURCE...   what a set of policy layers enables\n"
     "  agentguard log verify|prove [flags]     verify a decision log; prove a record is in it\n"
     "  agentguard version                      print the version\n"
     "  agentguard help COMMAND                 the flags of COMMAND (also: agentguard COMMAND --help)\n"
@@ -62,13 +63,19 @@ constexpr std::string_view kCheckUsage =
     "json has \"passed\": false and the errors in \"errors\", sarif executionSuccessful false, junit an <error>.\n";
 
 constexpr std::string_view kRulesUsage =
-    "Usage: agentguard rules [-o text|json]\n"
+    "Usage: agentguard rules [-o text|json] [--policies SOURCE]...\n"
     "\n"
     "Lists every rule agentguard knows: id, category, default severity and action, parameters.\n"
+    "With --policies, lists what that set of policy layers enables instead: each enabled rule with its\n"
+    "action, severity, the layer that last configured it and where (file:line), then the set's digest.\n"
     "\n"
     "Flags:\n"
     "  -o, --output FORMAT        text (default) or json\n"
-    "  -h, --help                 print this help\n";
+    "      --policies SOURCE      a policy file or directory, or builtin; repeatable: each is a layer, in\n"
+    "                             order, and later layers override earlier ones (as for check)\n"
+    "  -h, --help                 print this help\n"
+    "\n"
+    "Exit status: 0 listed; 2 a policy is invalid (every problem is printed) or a usage error.\n";
 
 constexpr std::string_view kVersionUsage =
     "Usage: agentguard version (or agentguard --version)\n"
@@ -188,7 +195,7 @@ int runCommandLine(const std::vector<std::string>& args, std::istream& in, std::
         }
       }
       outputs.push_back(std::move(target));
-    } else if (!endOfFlags && command == "check" && isFlag(arg, "--policies")) {
+    } else if (!endOfFlags && isFlag(arg, "--policies")) {
       // Each --policies is one layer, in order: later layers override earlier ones (policy_sources.h).
       if (!flagValue(args, i, "--policies", value) || value.empty()) {
         return usageError(err, "--policies needs a path or builtin", usage);
@@ -233,6 +240,7 @@ int runCommandLine(const std::vector<std::string>& args, std::istream& in, std::
   if (!outputs.empty()) options.outputs = std::move(outputs);
   if (command == "rules") {
     if (!options.paths.empty()) return usageError(err, "rules takes no paths", usage);
+    if (!options.policies.empty()) return runEnabledRules(options.policies, options.outputs.front().format, out, err);
     return runRules(options.outputs.front().format, out);
   }
   if (options.paths.empty()) return usageError(err, "check needs at least one PATH (use - for stdin)", usage);
