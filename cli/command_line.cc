@@ -9,6 +9,7 @@
 #include "cli/check_command.h"
 #include "cli/log_command.h"
 #include "cli/rules_command.h"
+#include "cli/test_command.h"
 
 namespace agentguard::cli {
 namespace {
@@ -20,6 +21,7 @@ constexpr std::string_view kUsage =
     "  agentguard check [flags] PATH...        check manifests against the policies\n"
     "  agentguard rules [-o text|json]         list the rules and their defaults\n"
     "  agentguard rules --policies SOURCE...   what a set of policy layers enables\n"
+    "  agentguard test DIR [--policies ...]    run policy test cases (# expect: headers) against the policies\n"
     "  agentguard log verify|prove [flags]     verify a decision log; prove a record is in it\n"
     "  agentguard version                      print the version\n"
     "  agentguard help COMMAND                 the flags of COMMAND (also: agentguard COMMAND --help)\n"
@@ -77,6 +79,30 @@ constexpr std::string_view kRulesUsage =
     "\n"
     "Exit status: 0 listed; 2 a policy is invalid (every problem is printed) or a usage error.\n";
 
+constexpr std::string_view kTestUsage =
+    "Usage: agentguard test [flags] DIR\n"
+    "\n"
+    "Runs the policy test cases under DIR against the policies, like kyverno test or gator verify. The\n"
+    "cases are the *.yaml / *.yml files in folders named cases/ under DIR, or every such file when DIR has\n"
+    "no cases/ folder. A case is a manifest whose file name states the outcome:\n"
+    "  allow-*.yaml               no rule may fire on any of its objects\n"
+    "  deny-*.yaml, warn-*.yaml, audit-*.yaml\n"
+    "                             each \"# expect: RULE FIELD.PATH\" line must be matched by a finding, the\n"
+    "                             strongest of them has the action the name states, and every finding must\n"
+    "                             be expected, except those of rules named on a \"# unlisted: RULE...\" line\n"
+    "A case in <policy>/cases/ is judged on that policy's rules when the set has a policy so named, else\n"
+    "on every rule.\n"
+    "\n"
+    "Flags:\n"
+    "      --policies SOURCE      a policy file or directory, or builtin; repeatable: each is a layer, in\n"
+    "                             order (as for check). Default: $AGENTGUARD_POLICIES, else the\n"
+    "                             policies built into agentguard\n"
+    "  -q, --quiet                print only failed and malformed cases and the summary\n"
+    "  -h, --help                 print this help\n"
+    "\n"
+    "Exit status: 0 every case passed; 1 a case failed; 2 a case is malformed (bad name, no object, no\n"
+    "expectation, unparsable), no case was found, a policy is invalid, or a usage error.\n";
+
 constexpr std::string_view kVersionUsage =
     "Usage: agentguard version (or agentguard --version)\n"
     "\n"
@@ -103,6 +129,7 @@ bool printHelp(const std::string& command, std::ostream& out, std::ostream& err)
   if (command.empty()) out << kUsage;
   else if (command == "check") out << kCheckUsage;
   else if (command == "rules") out << kRulesUsage;
+  else if (command == "test") out << kTestUsage;
   else if (command == "version") out << kVersionUsage;
   else if (command == "log") runLog({"--help"}, out, err);
   else return false;
@@ -146,7 +173,7 @@ int runCommandLine(const std::vector<std::string>& args, std::istream& in, std::
   }
   const std::vector<std::string> rest(args.begin() + 1, args.end());
   if (command == "log") return runLog(rest, out, err);
-  if (command != "check" && command != "rules" && command != "version") {
+  if (command != "check" && command != "rules" && command != "test" && command != "version") {
     return usageError(err, "unknown command \"" + command + "\"");
   }
   if (asksForHelp(rest)) return printHelp(command, out, err) ? kExitClean : kExitInputError;
@@ -155,7 +182,7 @@ int runCommandLine(const std::vector<std::string>& args, std::istream& in, std::
     out << "agentguard " << AGENTGUARD_VERSION << '\n';
     return kExitClean;
   }
-  const std::string_view usage = command == "check" ? kCheckUsage : kRulesUsage;
+  const std::string_view usage = command == "check" ? kCheckUsage : command == "test" ? kTestUsage : kRulesUsage;
 
   CheckOptions options;
   options.color = stdoutIsTerminal && std::getenv("NO_COLOR") == nullptr;
@@ -169,7 +196,7 @@ int runCommandLine(const std::vector<std::string>& args, std::istream& in, std::
     const std::string& arg = args[i];
     if (!endOfFlags && arg == "--") {
       endOfFlags = true;
-    } else if (!endOfFlags && (isFlag(arg, "--output") || isFlag(arg, "-o"))) {
+    } else if (!endOfFlags && command != "test" && (isFlag(arg, "--output") || isFlag(arg, "-o"))) {
       const std::string flag = isFlag(arg, "-o") ? "-o" : "--output";
       if (!flagValue(args, i, flag, value)) return usageError(err, flag + " needs a value", usage);
       OutputTarget target;
@@ -221,7 +248,7 @@ int runCommandLine(const std::vector<std::string>& args, std::istream& in, std::
           options.stdinName == "-") {
         return usageError(err, "--stdin-name needs a file name", usage);
       }
-    } else if (!endOfFlags && command == "check" && (arg == "--quiet" || arg == "-q")) {
+    } else if (!endOfFlags && command != "rules" && (arg == "--quiet" || arg == "-q")) {
       options.quiet = true;
     } else if (!endOfFlags && command == "check" && arg == "--fail-if-no-objects") {
       options.failIfNoObjects = true;
@@ -242,6 +269,11 @@ int runCommandLine(const std::vector<std::string>& args, std::istream& in, std::
     if (!options.paths.empty()) return usageError(err, "rules takes no paths", usage);
     if (!options.policies.empty()) return runEnabledRules(options.policies, options.outputs.front().format, out, err);
     return runRules(options.outputs.front().format, out);
+  }
+  if (command == "test") {
+    if (options.paths.size() != 1) return usageError(err, "test needs one DIR of case files", usage);
+    if (options.policies.empty() && !policiesFromEnvironment().empty()) options.policies.push_back(policiesFromEnvironment());
+    return runTest({options.paths.front(), options.policies, options.quiet}, out, err);
   }
   if (options.paths.empty()) return usageError(err, "check needs at least one PATH (use - for stdin)", usage);
   if (given.count("--stdin-name") != 0 && std::find(options.paths.begin(), options.paths.end(), "-") == options.paths.end()) {

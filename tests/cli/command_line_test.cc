@@ -150,6 +150,8 @@ INSTANTIATE_TEST_SUITE_P(
         HelpCase{"CheckAfterABadFlag", {"check", "--bogus", "--help"}, "Usage: agentguard check"},
         HelpCase{"HelpCheck", {"help", "check"}, "Usage: agentguard check"},
         HelpCase{"Rules", {"rules", "--help"}, "Usage: agentguard rules"},
+        HelpCase{"Test", {"test", "--help"}, "Usage: agentguard test [flags] DIR"},
+        HelpCase{"HelpTest", {"help", "test"}, "Usage: agentguard test"},
         HelpCase{"Version", {"version", "--help"}, "Usage: agentguard version"},
         HelpCase{"Log", {"log", "--help"}, "Usage: agentguard log verify"},
         HelpCase{"HelpLog", {"help", "log"}, "Usage: agentguard log verify"},
