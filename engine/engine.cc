@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "engine/skip_annotations.h"
 #include "engine/workload/agent_sandbox_view.h"
 #include "engine/workload/object_view.h"
 
@@ -58,6 +59,20 @@ Findings Engine::evaluateAsGiven(const nlohmann::json& object, const EvaluationC
   ruleContext.networkPolicies = context.networkPolicies;
   ruleContext.workloads = context.workloads;
   ruleContext.removal = context.removal;
+  std::optional<Finding> refusal;
+  std::optional<SkipAnnotations> skips;
+  if (!context.removal) skips = readSkipAnnotations(object, RuleCatalog::builtin(), refusal);
+  if (refusal) {
+    refusal->apiVersion = view.apiVersion();
+    refusal->kind = view.kind();
+    refusal->namespace_ = view.namespaceName();
+    refusal->name = view.name();
+    findings.push_back(std::move(*refusal));
+  }
+  const auto skipped = [&](const std::string& id) {
+    return skips && context.honourSkipAnnotations &&
+           std::find(skips->rules.begin(), skips->rules.end(), id) != skips->rules.end();
+  };
   std::vector<Violation> violations;
   for (const RuleBinding& binding : policies_->rules) {
     if (context.removal && !binding.definition->info.judgesRemoval) continue;
@@ -77,6 +92,10 @@ Findings Engine::evaluateAsGiven(const nlohmann::json& object, const EvaluationC
       finding.path = std::move(violation.path);
       finding.message = std::move(violation.message);
       finding.fix = std::move(violation.fix);
+      if (skipped(finding.rule)) {
+        finding.action = Action::kAudit;
+        finding.skipReason = skips->reason;
+      }
       findings.push_back(std::move(finding));
     }
   }

@@ -8,6 +8,7 @@
 
 #include "common/manifest/manifest_object.h"
 #include "engine/network/document_network_policy_source.h"
+#include "engine/skip_annotations.h"
 
 namespace agentguard::engine {
 namespace {
@@ -86,8 +87,9 @@ PolicyCaseOutcome runPolicyCase(const Engine& engine, const std::string& name, s
   if (!objects) return malformed(objects.error().describe());
   if (objects->empty()) return malformed("holds no Kubernetes object");
 
-  // The rules in scope: those of the case's policy, or every rule of the set.
-  std::set<std::string> scope;
+  // The rules in scope: those of the case's policy, or every rule of the set; and the refusal of a
+  // malformed agentguard.io/skip, which belongs to no policy.
+  std::set<std::string> scope = {std::string(kSkipAnnotationRule)};
   const PolicySet& set = engine.policies();
   for (const auto& binding : set.rules) {
     if (policy.empty() || set.policies[binding.policy].name == policy) scope.insert(binding.definition->info.id);
@@ -96,6 +98,7 @@ PolicyCaseOutcome runPolicyCase(const Engine& engine, const std::string& name, s
   const DocumentNetworkPolicySource source(*objects, "default");
   EvaluationContext context;
   context.networkPolicies = &source;
+  context.honourSkipAnnotations = true;  // as `agentguard check` does
   Findings findings;
   for (const auto& object : *objects) {
     for (auto& finding : engine.evaluate(object.body, context)) findings.push_back(std::move(finding));
@@ -108,7 +111,7 @@ PolicyCaseOutcome runPolicyCase(const Engine& engine, const std::string& name, s
   };
   if (allow) {
     for (const auto& finding : findings) {
-      if (scope.count(finding.rule) != 0) fail("expected to pass, got: " + finding.describe());
+      if (scope.count(finding.rule) != 0) fail("expected to pass, got " + finding.rule + ": " + finding.describe());
     }
     return outcome;
   }

@@ -20,7 +20,8 @@ namespace agentguard::engine {
 //                 an extra finding fails it), except findings of the rules a "# unlisted: <rule> ..." line
 //                 names: rules that fire in that case but are not what it tests (each must fire there, and
 //                 none may also be expected); the file must name at least one expectation
-// The rules in scope are those of the policy the case belongs to (`policy`), or every rule of the set.
+// The rules in scope are those of the policy the case belongs to (`policy`), or every rule of the set, and
+// always policy.skip-annotation. Objects' agentguard.io/skip annotations are honoured, as by `agentguard check`.
 
 struct PolicyCaseFile {
   std::filesystem::path path;

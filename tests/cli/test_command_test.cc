@@ -50,7 +50,23 @@ TEST(TestCommandTest, PrintsOkAndFailPerCaseAndExitsOneOnAFailure) {
   result = runAgentguard({"test", dir.path().string()});
   EXPECT_EQ(result.exitCode, 1);
   EXPECT_THAT(result.out, HasSubstr("FAIL   " + (dir.path() / "cases/allow-nodeport.yaml").string()));
-  EXPECT_THAT(result.out, HasSubstr("expected to pass, got: Service agents/debug"));
+  EXPECT_THAT(result.out, HasSubstr("expected to pass, got exposure.service-nodeport: Service agents/debug"));
+}
+
+TEST(TestCommandTest, SkipAnnotationsAreJudgedAsCheckJudgesThem) {
+  ScratchDir dir;
+  const std::string skipped = "apiVersion: v1\nkind: Service\nmetadata:\n  name: debug\n  namespace: agents\n"
+                              "  annotations:\n    agentguard.io/skip: exposure.service-nodeport\n";
+  // Honoured with a reason: the finding is a skipped audit.
+  dir.write("cases/audit-skipped.yaml", "# expect: exposure.service-nodeport spec.type\n" + skipped +
+                                            "    agentguard.io/skip-reason: reviewed\nspec: {type: NodePort}\n");
+  // Without one, the skip itself is denied, and an allow case saying otherwise fails.
+  dir.write("cases/allow-no-reason.yaml", skipped + "spec: {type: ClusterIP}\n");
+  const auto result = runAgentguard({"test", dir.path().string()});
+  EXPECT_EQ(result.exitCode, 1) << result.out;
+  EXPECT_THAT(result.out, HasSubstr("ok     " + (dir.path() / "cases/audit-skipped.yaml").string()));
+  EXPECT_THAT(result.out, HasSubstr("FAIL   " + (dir.path() / "cases/allow-no-reason.yaml").string()));
+  EXPECT_THAT(result.out, HasSubstr("expected to pass, got policy.skip-annotation: Service agents/debug"));
 }
 
 TEST(TestCommandTest, AMalformedCaseExitsTwo) {
