@@ -9,10 +9,9 @@
 #include <sstream>
 
 #include "cli/input_reader.h"
+#include "cli/policy_sources.h"
 #include "engine/engine.h"
 #include "engine/network/document_network_policy_source.h"
-#include "engine/policy/bundled_policies.h"
-#include "engine/policy/policy_loader.h"
 
 namespace agentguard::cli {
 namespace {
@@ -90,15 +89,13 @@ bool parseOutputTarget(std::string_view text, OutputTarget& target) {
 int runCheck(const CheckOptions& options, std::istream& in, std::ostream& out, std::ostream& err) {
   CheckReport report;
   report.failOn = options.failOn;
-  auto policies = options.policies.empty() ? engine::compilePolicies(engine::bundledPolicyFiles(),
-                                                                     engine::RuleCatalog::builtin())
-                                           : engine::loadPolicies(options.policies);
+  auto policies = loadPolicySources(options.policies);
   if (!policies) {
     printError(err, policies.error());
     return kExitInputError;
   }
   const engine::Engine engine(std::make_shared<const engine::PolicySet>(std::move(policies).value()));
-  report.policySource = options.policies.empty() ? "bundled" : options.policies;
+  report.policySource = describePolicySources(options.policies);
   report.policyDigest = engine.policies().digest;
 
   // Parse everything first: the NetworkPolicies of the whole input are the namespace's policies. An
@@ -127,6 +124,7 @@ int runCheck(const CheckOptions& options, std::istream& in, std::ostream& out, s
   engine::EvaluationContext context;
   context.networkPolicies = &networkPolicies;
   context.defaultNamespace = options.defaultNamespace;
+  context.honourSkipAnnotations = true;  // no user to guard against offline: skips are honoured and reported
   for (const auto& object : objects) {
     const engine::ObjectView view(object.body, options.defaultNamespace);
     report.objects.push_back({object.source, object.line, view.kind(), view.namespaceName(), view.name()});

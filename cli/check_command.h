@@ -20,7 +20,7 @@ bool parseOutputTarget(std::string_view text, OutputTarget& target);
 
 struct CheckOptions {
   std::vector<std::string> paths;         // files, directories, "-" for stdin
-  std::string policies;                   // policy file or directory; "" for the bundled policies
+  std::vector<std::string> policies;      // policy layers in order (policy_sources.h); none: the bundled policies
   std::vector<OutputTarget> outputs = {OutputTarget{}};  // every report to write; at most one to stdout
   std::string defaultNamespace = "default";
   engine::Action failOn = engine::Action::kDeny;  // --fail-on: the least severe action that fails the run

@@ -9,6 +9,7 @@
 #include "cli/check_command.h"
 #include "cli/log_command.h"
 #include "cli/rules_command.h"
+#include "cli/test_command.h"
 
 namespace agentguard::cli {
 namespace {
@@ -19,6 +20,8 @@ constexpr std::string_view kUsage =
     "Usage:\n"
     "  agentguard check [flags] PATH...        check manifests against the policies\n"
     "  agentguard rules [-o text|json]         list the rules and their defaults\n"
+    "  agentguard rules --policies SOURCE...   what a set of policy layers enables\n"
+    "  agentguard test DIR [--policies ...]    run policy test cases (# expect: headers) against the policies\n"
     "  agentguard log verify|prove [flags]     verify a decision log; prove a record is in it\n"
     "  agentguard version                      print the version\n"
     "  agentguard help COMMAND                 the flags of COMMAND (also: agentguard COMMAND --help)\n"
@@ -31,14 +34,18 @@ constexpr std::string_view kCheckUsage =
     "Usage: agentguard check [flags] PATH...\n"
     "\n"
     "Checks Kubernetes manifests: files, directories (recursively: *.yaml, *.yml, *.json; hidden entries\n"
-    "skipped) and - for stdin. The policies are those built into agentguard, or the policy file or\n"
-    "directory named by --policies, else by $AGENTGUARD_POLICIES; the working directory is never searched.\n"
+    "skipped) and - for stdin. The policies are those built into agentguard, or the layers named by\n"
+    "--policies, else the file or directory named by $AGENTGUARD_POLICIES; the working directory is never\n"
+    "searched.\n"
     "\n"
     "Flags:\n"
     "  -o, --output FORMAT[=FILE] text (default), json, sarif, junit or github (GitHub Actions annotations);\n"
     "                             FORMAT=FILE writes that report to FILE. Repeat for several reports of one\n"
     "                             run (-o sarif=agentguard.sarif -o text); at most one goes to stdout\n"
-    "      --policies PATH        policy file or directory\n"
+    "      --policies SOURCE      a policy file or directory, or builtin (the policies built into\n"
+    "                             agentguard); repeatable: each is a layer, in order, and later layers\n"
+    "                             override earlier ones (--policies builtin --policies ./overrides/).\n"
+    "                             Without it: $AGENTGUARD_POLICIES, else the built-in policies alone\n"
     "      --namespace NS         namespace of objects that name none (default \"default\")\n"
     "      --fail-on ACTION       deny (default) or warn: the least severe finding that fails the run\n"
     "      --fail-if-no-objects   fail (exit 2) when the inputs hold no Kubernetes object at all\n"
@@ -51,20 +58,50 @@ constexpr std::string_view kCheckUsage =
     "  -h, --help                 print this help\n"
     "      --                     end of flags: every later argument is a PATH\n"
     "\n"
-    "PATHs, -o and --exclude accumulate; every other flag that takes a value may be given once.\n"
+    "PATHs, -o, --policies and --exclude accumulate; every other flag that takes a value may be given once.\n"
     "\n"
     "Exit status: 0 passed; 1 a finding at or above --fail-on; 2 an input could not be read or parsed, a\n"
     "policy is invalid, or a usage error. A report never says PASS when an input could not be checked:\n"
     "json has \"passed\": false and the errors in \"errors\", sarif executionSuccessful false, junit an <error>.\n";
 
 constexpr std::string_view kRulesUsage =
-    "Usage: agentguard rules [-o text|json]\n"
+    "Usage: agentguard rules [-o text|json] [--policies SOURCE]...\n"
     "\n"
     "Lists every rule agentguard knows: id, category, default severity and action, parameters.\n"
+    "With --policies, lists what that set of policy layers enables instead: each enabled rule with its\n"
+    "action, severity, the layer that last configured it and where (file:line), then the set's digest.\n"
     "\n"
     "Flags:\n"
     "  -o, --output FORMAT        text (default) or json\n"
-    "  -h, --help                 print this help\n";
+    "      --policies SOURCE      a policy file or directory, or builtin; repeatable: each is a layer, in\n"
+    "                             order, and later layers override earlier ones (as for check)\n"
+    "  -h, --help                 print this help\n"
+    "\n"
+    "Exit status: 0 listed; 2 a policy is invalid (every problem is printed) or a usage error.\n";
+
+constexpr std::string_view kTestUsage =
+    "Usage: agentguard test [flags] DIR\n"
+    "\n"
+    "Runs the policy test cases under DIR against the policies, like kyverno test or gator verify. The\n"
+    "cases are the *.yaml / *.yml files in folders named cases/ under DIR, or every such file when DIR has\n"
+    "no cases/ folder. A case is a manifest whose file name states the outcome:\n"
+    "  allow-*.yaml               no rule may fire on any of its objects\n"
+    "  deny-*.yaml, warn-*.yaml, audit-*.yaml\n"
+    "                             each \"# expect: RULE FIELD.PATH\" line must be matched by a finding, the\n"
+    "                             strongest of them has the action the name states, and every finding must\n"
+    "                             be expected, except those of rules named on a \"# unlisted: RULE...\" line\n"
+    "A case in <policy>/cases/ is judged on that policy's rules when the set has a policy so named, else\n"
+    "on every rule.\n"
+    "\n"
+    "Flags:\n"
+    "      --policies SOURCE      a policy file or directory, or builtin; repeatable: each is a layer, in\n"
+    "                             order (as for check). Default: $AGENTGUARD_POLICIES, else the\n"
+    "                             policies built into agentguard\n"
+    "  -q, --quiet                print only failed and malformed cases and the summary\n"
+    "  -h, --help                 print this help\n"
+    "\n"
+    "Exit status: 0 every case passed; 1 a case failed; 2 a case is malformed (bad name, no object, no\n"
+    "expectation, unparsable), no case was found, a policy is invalid, or a usage error.\n";
 
 constexpr std::string_view kVersionUsage =
     "Usage: agentguard version (or agentguard --version)\n"
@@ -92,6 +129,7 @@ bool printHelp(const std::string& command, std::ostream& out, std::ostream& err)
   if (command.empty()) out << kUsage;
   else if (command == "check") out << kCheckUsage;
   else if (command == "rules") out << kRulesUsage;
+  else if (command == "test") out << kTestUsage;
   else if (command == "version") out << kVersionUsage;
   else if (command == "log") runLog({"--help"}, out, err);
   else return false;
@@ -135,7 +173,7 @@ int runCommandLine(const std::vector<std::string>& args, std::istream& in, std::
   }
   const std::vector<std::string> rest(args.begin() + 1, args.end());
   if (command == "log") return runLog(rest, out, err);
-  if (command != "check" && command != "rules" && command != "version") {
+  if (command != "check" && command != "rules" && command != "test" && command != "version") {
     return usageError(err, "unknown command \"" + command + "\"");
   }
   if (asksForHelp(rest)) return printHelp(command, out, err) ? kExitClean : kExitInputError;
@@ -144,7 +182,7 @@ int runCommandLine(const std::vector<std::string>& args, std::istream& in, std::
     out << "agentguard " << AGENTGUARD_VERSION << '\n';
     return kExitClean;
   }
-  const std::string_view usage = command == "check" ? kCheckUsage : kRulesUsage;
+  const std::string_view usage = command == "check" ? kCheckUsage : command == "test" ? kTestUsage : kRulesUsage;
 
   CheckOptions options;
   options.color = stdoutIsTerminal && std::getenv("NO_COLOR") == nullptr;
@@ -158,7 +196,7 @@ int runCommandLine(const std::vector<std::string>& args, std::istream& in, std::
     const std::string& arg = args[i];
     if (!endOfFlags && arg == "--") {
       endOfFlags = true;
-    } else if (!endOfFlags && (isFlag(arg, "--output") || isFlag(arg, "-o"))) {
+    } else if (!endOfFlags && command != "test" && (isFlag(arg, "--output") || isFlag(arg, "-o"))) {
       const std::string flag = isFlag(arg, "-o") ? "-o" : "--output";
       if (!flagValue(args, i, flag, value)) return usageError(err, flag + " needs a value", usage);
       OutputTarget target;
@@ -184,11 +222,12 @@ int runCommandLine(const std::vector<std::string>& args, std::istream& in, std::
         }
       }
       outputs.push_back(std::move(target));
-    } else if (!endOfFlags && command == "check" && isFlag(arg, "--policies")) {
-      if (!once("--policies")) {
-        return usageError(err, "--policies given twice; name one policy file or a directory holding them all", usage);
+    } else if (!endOfFlags && isFlag(arg, "--policies")) {
+      // Each --policies is one layer, in order: later layers override earlier ones (policy_sources.h).
+      if (!flagValue(args, i, "--policies", value) || value.empty()) {
+        return usageError(err, "--policies needs a path or builtin", usage);
       }
-      if (!flagValue(args, i, "--policies", options.policies)) return usageError(err, "--policies needs a path", usage);
+      options.policies.push_back(value);
     } else if (!endOfFlags && command == "check" && isFlag(arg, "--namespace")) {
       if (!once("--namespace")) return usageError(err, "--namespace given twice", usage);
       if (!flagValue(args, i, "--namespace", options.defaultNamespace) || options.defaultNamespace.empty()) {
@@ -209,7 +248,7 @@ int runCommandLine(const std::vector<std::string>& args, std::istream& in, std::
           options.stdinName == "-") {
         return usageError(err, "--stdin-name needs a file name", usage);
       }
-    } else if (!endOfFlags && command == "check" && (arg == "--quiet" || arg == "-q")) {
+    } else if (!endOfFlags && command != "rules" && (arg == "--quiet" || arg == "-q")) {
       options.quiet = true;
     } else if (!endOfFlags && command == "check" && arg == "--fail-if-no-objects") {
       options.failIfNoObjects = true;
@@ -228,13 +267,23 @@ int runCommandLine(const std::vector<std::string>& args, std::istream& in, std::
   if (!outputs.empty()) options.outputs = std::move(outputs);
   if (command == "rules") {
     if (!options.paths.empty()) return usageError(err, "rules takes no paths", usage);
+    if (!options.policies.empty()) return runEnabledRules(options.policies, options.outputs.front().format, out, err);
     return runRules(options.outputs.front().format, out);
+  }
+  if (command == "test") {
+    if (options.paths.size() != 1) return usageError(err, "test needs one DIR of case files", usage);
+    if (options.policies.empty() && !policiesFromEnvironment().empty()) options.policies.push_back(policiesFromEnvironment());
+    return runTest({options.paths.front(), options.policies, options.quiet}, out, err);
   }
   if (options.paths.empty()) return usageError(err, "check needs at least one PATH (use - for stdin)", usage);
   if (given.count("--stdin-name") != 0 && std::find(options.paths.begin(), options.paths.end(), "-") == options.paths.end()) {
     return usageError(err, "--stdin-name names stdin, but - is not among the PATHs", usage);
   }
-  if (options.policies.empty()) options.policies = policiesFromEnvironment();
+  if (options.policies.empty()) {
+    if (std::string fromEnvironment = policiesFromEnvironment(); !fromEnvironment.empty()) {
+      options.policies.push_back(std::move(fromEnvironment));
+    }
+  }
   return runCheck(options, in, out, err);
 }
 

@@ -19,6 +19,10 @@ struct EvaluationContext {
   bool removal = false;                                   // see RuleContext
   std::string_view defaultNamespace = "default";          // for objects that name no namespace
   std::chrono::system_clock::time_point now = std::chrono::system_clock::now();  // for exemption expiry
+  // Whether the object's agentguard.io/skip annotation is honoured (skip_annotations.h). Off unless the
+  // caller knows who set it: `agentguard check` turns it on (it has no user); the webhook only when the
+  // annotations were set by an exemption admin or left as they were. A malformed skip is refused either way.
+  bool honourSkipAnnotations = false;
 };
 
 // The policy engine shared by `agentguard check` and the admission webhook: one compiled PolicySet,

@@ -33,6 +33,9 @@ struct Finding {
   std::string path;     // field path, e.g. spec.template.spec.containers[0].securityContext.privileged
   std::string message;  // what is wrong, naming the container or key involved
   std::string fix;      // how to make the object pass
+  // Set when the object's agentguard.io/skip annotation skipped this rule (skip_annotations.h): the
+  // reason it states. The finding is then reported as an audit, never silently dropped.
+  std::string skipReason;
 
   // "Deployment agents/scraper" or "Namespace sandbox".
   std::string objectName() const;

@@ -47,7 +47,7 @@ int run(const webhook::WebhookFlags& flags) {
   }
   webhook::WebhookMetrics metrics;
 
-  webhook::PolicyReloader policies(flags.policies, logger);
+  webhook::PolicyReloader policies(flags.policyLayers, logger);
   policies.onReload([&metrics](bool ok) { metrics.policyReloaded(ok); });
   if (auto loaded = policies.load(); !loaded) return fail(logger, "Failed to compile the policies", loaded.error());
 

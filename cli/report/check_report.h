@@ -40,7 +40,7 @@ struct CheckReport {
   std::vector<std::string> sources;       // every input named or found, in order, including unreadable ones
   std::vector<InputError> errors;         // inputs that could not be checked, in input order
   size_t objectsChecked = 0;
-  std::string policySource;  // "bundled", or the policy file or directory named by --policies / AGENTGUARD_POLICIES
+  std::string policySource;  // describePolicySources: "bundled", the one source, or the layers ("builtin + ./overrides")
   std::string policyDigest;  // PolicySet::digest of the policies the objects were checked against
   const engine::RuleCatalog* catalog = nullptr;  // for rule titles and descriptions
   // The least severe action that fails the run (--fail-on): deny by default, warn makes warnings fail too.

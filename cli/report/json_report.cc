@@ -20,6 +20,8 @@ void renderJson(const CheckReport& report, std::ostream& out) {
     item["message"] = f.message;
     item["fix"] = f.fix;
     item["location"] = {{"file", located.source}, {"line", located.line}};
+    // Skipped by the object's agentguard.io/skip annotation: reported as an audit, with the reason.
+    if (!f.skipReason.empty()) item["skipped"] = {{"reason", f.skipReason}};
     findings.push_back(std::move(item));
     switch (f.action) {
       case engine::Action::kDeny: ++deny; break;

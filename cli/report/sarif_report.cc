@@ -182,6 +182,10 @@ Json result(const LocatedFinding& located, size_t ruleIndex) {
                         {"action", engine::actionName(f.action)},
                         {"category", f.category},
                         {"fix", f.fix}};
+  // Skipped by the object's agentguard.io/skip annotation: a suppression in the source, with its reason.
+  if (!f.skipReason.empty()) {
+    item["suppressions"] = Json::array({{{"kind", "inSource"}, {"justification", f.skipReason}}});
+  }
   return item;
 }
 

@@ -55,6 +55,7 @@ void renderText(const CheckReport& report, std::ostream& out, bool color, bool q
         << " (" << engine::severityName(f.severity) << ")\n";
     out << "        " << f.path << p.dim() << "  line " << located.line << p.reset() << '\n';
     out << "        " << f.message << '\n';
+    if (!f.skipReason.empty()) out << "        skipped by agentguard.io/skip: " << f.skipReason << '\n';
     out << "        " << p.dim() << "fix: " << p.reset() << f.fix << '\n';
   }
   if (!currentObject.empty()) out << '\n';

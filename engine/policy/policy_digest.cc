@@ -19,7 +19,21 @@ std::string hex(const unsigned char* bytes, unsigned int size) {
   return text;
 }
 
+std::string sha256(const std::string& text) {
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  unsigned int size = 0;
+  EVP_Digest(text.data(), text.size(), digest.data(), &size, EVP_sha256(), nullptr);
+  return "sha256:" + hex(digest.data(), size);
+}
+
 }  // namespace
+
+std::string layeredPolicyDigest(const std::vector<std::string>& layerDigests) {
+  if (layerDigests.size() == 1) return layerDigests.front();
+  std::string text;
+  for (size_t i = 0; i < layerDigests.size(); ++i) text += (i > 0 ? "\n" : "") + layerDigests[i];
+  return sha256(text);
+}
 
 std::string policyDigest(const std::vector<nlohmann::json>& documents) {
   std::vector<std::string> canonical;
@@ -35,10 +49,7 @@ std::string policyDigest(const std::vector<nlohmann::json>& documents) {
     if (i > 0) text += '\n';
     text += canonical[i];
   }
-  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-  unsigned int size = 0;
-  EVP_Digest(text.data(), text.size(), digest.data(), &size, EVP_sha256(), nullptr);
-  return "sha256:" + hex(digest.data(), size);
+  return sha256(text);
 }
 
 }  // namespace agentguard::engine

@@ -9,6 +9,7 @@
 
 #include "common/manifest/field_path.h"
 #include "common/manifest/yaml_stream.h"
+#include "engine/policy/bundled_policies.h"
 #include "engine/policy/parameter_reader.h"
 #include "engine/policy/policy_digest.h"
 
@@ -131,6 +132,14 @@ class Compiler {
  public:
   explicit Compiler(const RuleCatalog& catalog) : catalog_(catalog) {}
 
+  // Documents of later layers override rules that earlier layers declared; see compilePolicyLayers.
+  void startLayer(size_t layer, std::string name) {
+    layer_ = layer;
+    set_.layers.push_back(std::move(name));
+    policyNames_.clear();  // a name is unique within its layer; a later layer may reuse it
+    layerRuleOrigins_.clear();
+  }
+
   void compileDocument(const Json& document, ProblemList& problems) {
     const FieldPath root;
     if (!document.is_object()) {
@@ -161,8 +170,14 @@ class Compiler {
       const FieldPath specPath = root.key("spec");
       rejectUnknownKeys(*spec, specPath, {"description", "rules", "exemptions"}, problems);
       optionalString(*spec, "description", specPath, problems);
-      compileRules(*spec, specPath, policyIndex, problems);
-      if (const Json* exemptions = requireObject(*spec, "exemptions", specPath, problems, false)) {
+      const Json* exemptions = requireObject(*spec, "exemptions", specPath, problems, false);
+      const auto rules = spec->find("rules");
+      if ((rules == spec->end() || rules->is_null()) && exemptions != nullptr) {
+        policy.exemptions.coverEveryRule = true;  // an exemptions-only policy
+      } else {
+        compileRules(*spec, specPath, policyIndex, problems);
+      }
+      if (exemptions != nullptr) {
         compileExemptions(*exemptions, specPath.key("exemptions"), policy, problems);
         refuseWholesaleCredentialExemptions(policy, policyIndex, specPath.key("exemptions"), problems);
       }
@@ -170,15 +185,50 @@ class Compiler {
     set_.policies.push_back(std::move(policy));
   }
 
-  PolicySet take() { return std::move(set_); }
-  bool empty() const { return set_.rules.empty(); }
+  PolicySet take() {
+    for (const std::string& id : declared_) {
+      RuleState& state = states_.at(id);
+      if (!state.enabled || state.rule == nullptr) continue;
+      RuleBinding binding;
+      binding.definition = state.definition;
+      binding.rule = std::move(state.rule);
+      binding.action = state.action;
+      binding.severity = state.severity;
+      binding.policy = state.policy;
+      binding.exemptionPolicies = state.exemptionPolicies;
+      for (size_t i = 0; i < set_.policies.size(); ++i) {
+        if (set_.policies[i].exemptions.coverEveryRule) binding.exemptionPolicies.push_back(i);
+      }
+      binding.layer = state.layer;
+      binding.origin = state.origin;
+      set_.rules.push_back(std::move(binding));
+    }
+    return std::move(set_);
+  }
+  bool empty() const {
+    return std::none_of(states_.begin(), states_.end(), [](const auto& entry) { return entry.second.enabled; });
+  }
 
  private:
+  // A rule as the layers so far configure it.
+  struct RuleState {
+    const RuleDefinition* definition = nullptr;
+    Action action = Action::kDeny;
+    Severity severity = Severity::kHigh;
+    Json parameters;  // as configured so far (later layers merge theirs in, key by key)
+    bool enabled = true;
+    RulePtr rule;     // null when the parameters did not compile
+    size_t policy = 0;
+    std::vector<size_t> exemptionPolicies;
+    size_t layer = 0;
+    std::string origin;
+  };
+
   void compileRules(const Json& spec, const FieldPath& specPath, size_t policyIndex, ProblemList& problems) {
     const FieldPath rulesPath = specPath.key("rules");
     const auto it = spec.find("rules");
     if (it == spec.end() || !it->is_array() || it->empty()) {
-      problems.add(rulesPath, "must be a non-empty list of rules");
+      problems.add(rulesPath, "must be a non-empty list of rules (or leave it out in an exemptions-only policy)");
       return;
     }
     for (size_t i = 0; i < it->size(); ++i) {
@@ -195,43 +245,92 @@ class Compiler {
         problems.add(path.key("id"), id.empty() ? "is required" : "unknown rule \"" + id + "\"; `agentguard rules` lists them");
         continue;
       }
+      const std::string origin = problems.source() + ":" + std::to_string(problems.lineOf(path.str()));
       const auto previous = ruleOrigins_.find(id);
-      if (previous != ruleOrigins_.end()) {
-        problems.add(path.key("id"), "rule \"" + id + "\" is already configured at " + previous->second);
+      if (layer_ == 0 || previous == ruleOrigins_.end() || previous->second.second == layer_) {
+        if (previous != ruleOrigins_.end()) {
+          problems.add(path.key("id"), "rule \"" + id + "\" is already configured at " + previous->second.first);
+          continue;
+        }
+        if (layer_ > 0) {
+          problems.add(path.key("id"), "rule \"" + id + "\" is not declared by an earlier layer (" + layerList() +
+                                           "); a later layer only overrides rules: declare it in the first layer, "
+                                           "or name the layer that declares it before this one");
+          continue;
+        }
+        ruleOrigins_.emplace(id, std::make_pair(origin, layer_));
+        RuleState state;
+        state.definition = definition;
+        state.policy = policyIndex;
+        state.exemptionPolicies.push_back(policyIndex);
+        state.action = definition->info.defaultAction;
+        state.severity = definition->info.defaultSeverity;
+        state.layer = layer_;
+        state.origin = origin;
+        const auto params = entry.find("parameters");
+        if (params != entry.end()) state.parameters = *params;
+        readRuleFields(entry, path, state, problems);
+        state.rule = createRule(*definition, params == entry.end() ? nullptr : &*params, path, problems);
+        declared_.push_back(id);
+        states_.emplace(id, std::move(state));
         continue;
       }
-      ruleOrigins_.emplace(id, problems.source() + ":" + std::to_string(problems.lineOf(path.str())));
-
-      bool enabled = true;
-      if (const auto e = entry.find("enabled"); e != entry.end()) {
-        if (e->is_boolean()) enabled = e->get<bool>();
-        else problems.add(path.key("enabled"), "must be true or false");
+      // A later layer overriding a rule an earlier layer declared.
+      if (const auto again = layerRuleOrigins_.find(id); again != layerRuleOrigins_.end()) {
+        problems.add(path.key("id"), "rule \"" + id + "\" is already overridden in this layer at " + again->second);
+        continue;
       }
-      RuleBinding binding;
-      binding.definition = definition;
-      binding.policy = policyIndex;
-      binding.action = definition->info.defaultAction;
-      binding.severity = definition->info.defaultSeverity;
-      if (const auto action = optionalString(entry, "action", path, problems)) {
-        if (!parseAction(*action, binding.action)) {
-          problems.add(path.key("action"), "\"" + *action + "\" is not one of deny, warn, audit");
+      layerRuleOrigins_.emplace(id, origin);
+      RuleState& state = states_.at(id);
+      readRuleFields(entry, path, state, problems);
+      state.exemptionPolicies.push_back(policyIndex);
+      state.layer = layer_;
+      state.origin = origin;
+      if (const auto params = entry.find("parameters"); params != entry.end() && !params->is_null()) {
+        if (!params->is_object()) {
+          problems.add(path.key("parameters"), "parameters must be a mapping");
+          continue;
         }
+        Json merged = state.parameters.is_object() ? state.parameters : Json::object();
+        for (const auto& [key, value] : params->items()) merged[key] = value;
+        state.parameters = merged;
+        state.rule = createRule(*definition, &merged, path, problems);
       }
-      if (const auto severity = optionalString(entry, "severity", path, problems)) {
-        if (!parseSeverity(*severity, binding.severity)) {
-          problems.add(path.key("severity"), "\"" + *severity + "\" is not one of critical, high, medium, low");
-        }
-      }
-      const auto params = entry.find("parameters");
-      auto map = problems.map();
-      ParameterReader reader(params == entry.end() ? nullptr : &*params, problems.source(),
-                             path.key("parameters").str(), [map](std::string_view p) { return map->lineOf(p); });
-      RulePtr rule = definition->create(reader);
-      for (const auto& problem : reader.finish()) problems.addFormatted(problem);
-      if (!enabled || !reader.ok() || rule == nullptr) continue;
-      binding.rule = std::move(rule);
-      set_.rules.push_back(std::move(binding));
     }
+  }
+
+  // enabled, action and severity of a rule entry, over what `state` holds.
+  static void readRuleFields(const Json& entry, const FieldPath& path, RuleState& state, ProblemList& problems) {
+    if (const auto e = entry.find("enabled"); e != entry.end()) {
+      if (e->is_boolean()) state.enabled = e->get<bool>();
+      else problems.add(path.key("enabled"), "must be true or false");
+    }
+    if (const auto action = optionalString(entry, "action", path, problems)) {
+      if (!parseAction(*action, state.action)) {
+        problems.add(path.key("action"), "\"" + *action + "\" is not one of deny, warn, audit");
+      }
+    }
+    if (const auto severity = optionalString(entry, "severity", path, problems)) {
+      if (!parseSeverity(*severity, state.severity)) {
+        problems.add(path.key("severity"), "\"" + *severity + "\" is not one of critical, high, medium, low");
+      }
+    }
+  }
+
+  static RulePtr createRule(const RuleDefinition& definition, const Json* parameters, const FieldPath& path,
+                            ProblemList& problems) {
+    auto map = problems.map();
+    ParameterReader reader(parameters, problems.source(), path.key("parameters").str(),
+                           [map](std::string_view p) { return map->lineOf(p); });
+    RulePtr rule = definition.create(reader);
+    for (const auto& problem : reader.finish()) problems.addFormatted(problem);
+    return reader.ok() ? std::move(rule) : nullptr;
+  }
+
+  std::string layerList() const {
+    std::string text;
+    for (size_t i = 0; i < layer_; ++i) text += (text.empty() ? "" : ", ") + set_.layers[i];
+    return text;
   }
 
   void compileExemptions(const Json& exemptions, const FieldPath& path, Policy& policy, ProblemList& problems) {
@@ -284,10 +383,13 @@ class Compiler {
   // written there through. Credentials rules are exempted object by object, with exact kind and name.
   void refuseWholesaleCredentialExemptions(const Policy& policy, size_t policyIndex, const FieldPath& path,
                                            ProblemList& problems) const {
-    std::vector<std::string> credentialRules;
-    for (const RuleBinding& binding : set_.rules) {
-      if (binding.policy == policyIndex && binding.definition->info.category == kCredentialsCategory) {
-        credentialRules.push_back(binding.definition->info.id);
+    std::vector<std::string> credentialRules;  // enabled credentials rules this policy's exemptions apply to
+    for (const std::string& id : declared_) {
+      const RuleState& state = states_.at(id);
+      const bool applies = std::find(state.exemptionPolicies.begin(), state.exemptionPolicies.end(), policyIndex) !=
+                           state.exemptionPolicies.end();
+      if (applies && state.enabled && state.definition->info.category == kCredentialsCategory) {
+        credentialRules.push_back(id);
       }
     }
     if (!policy.exemptions.namespaces.empty() && !credentialRules.empty()) {
@@ -319,8 +421,12 @@ class Compiler {
 
   const RuleCatalog& catalog_;
   PolicySet set_;
+  size_t layer_ = 0;
   std::set<std::string> policyNames_;
-  std::map<std::string, std::string> ruleOrigins_;
+  std::map<std::string, std::pair<std::string, size_t>> ruleOrigins_;  // id -> declaring "file:line", layer
+  std::map<std::string, std::string> layerRuleOrigins_;                 // overrides in the current layer
+  std::vector<std::string> declared_;                                   // rule ids in declaration order
+  std::map<std::string, RuleState> states_;
 };
 
 bool isPolicyFileName(const std::filesystem::path& path) {
@@ -339,21 +445,26 @@ bool matchesPattern(std::string_view pattern, std::string_view value) {
   return pattern == value;
 }
 
-Result<PolicySet> compilePolicies(const std::vector<PolicyFile>& files, const RuleCatalog& catalog) {
+Result<PolicySet> compilePolicyLayers(const std::vector<PolicyLayer>& layers, const RuleCatalog& catalog) {
   Compiler compiler(catalog);
   std::vector<std::string> problems;
-  std::vector<Json> policyDocuments;  // every document read, for the digest
-  for (const auto& file : files) {
-    auto documents = manifest::parseYamlStream(file.text);
-    if (!documents) {
-      problems.push_back(file.name + ": " + documents.error().message);
-      continue;
+  std::vector<std::string> layerDigests;
+  for (size_t layer = 0; layer < layers.size(); ++layer) {
+    compiler.startLayer(layer, layers[layer].name);
+    std::vector<Json> policyDocuments;  // every document read, for the digest
+    for (const auto& file : layers[layer].files) {
+      auto documents = manifest::parseYamlStream(file.text);
+      if (!documents) {
+        problems.push_back(file.name + ": " + documents.error().message);
+        continue;
+      }
+      for (const auto& document : *documents) {
+        ProblemList list(file.name, document.sourceMap, problems);
+        compiler.compileDocument(document.value, list);
+        policyDocuments.push_back(document.value);
+      }
     }
-    for (const auto& document : *documents) {
-      ProblemList list(file.name, document.sourceMap, problems);
-      compiler.compileDocument(document.value, list);
-      policyDocuments.push_back(document.value);
-    }
+    layerDigests.push_back(policyDigest(policyDocuments));
   }
   if (problems.empty() && compiler.empty()) {
     problems.push_back("no rule is enabled: the policy files configure no rules");
@@ -364,8 +475,12 @@ Result<PolicySet> compilePolicies(const std::vector<PolicyFile>& files, const Ru
     return error;
   }
   PolicySet set = compiler.take();
-  set.digest = policyDigest(policyDocuments);
+  set.digest = layeredPolicyDigest(layerDigests);
   return set;
+}
+
+Result<PolicySet> compilePolicies(const std::vector<PolicyFile>& files, const RuleCatalog& catalog) {
+  return compilePolicyLayers({PolicyLayer{"", files}}, catalog);
 }
 
 Result<std::vector<PolicyFile>> readPolicyFiles(const std::filesystem::path& path) {
@@ -409,6 +524,27 @@ Result<PolicySet> loadPolicies(const std::filesystem::path& path, const RuleCata
   auto files = readPolicyFiles(path);
   if (!files) return std::move(files).error();
   return compilePolicies(*files, catalog);
+}
+
+Result<std::vector<PolicyLayer>> readPolicyLayers(const std::vector<std::string>& sources) {
+  std::vector<PolicyLayer> layers;
+  for (const auto& source : sources) {
+    if (source == kBuiltinPolicySource) {
+      layers.push_back({source, bundledPolicyFiles()});
+      continue;
+    }
+    auto files = readPolicyFiles(source);
+    if (!files) return std::move(files).error();
+    layers.push_back({source, std::move(files).value()});
+  }
+  if (layers.empty()) return makeError(ErrorCode::kInvalidArgument, "no policy source given");
+  return layers;
+}
+
+Result<PolicySet> loadPolicyLayers(const std::vector<std::string>& sources, const RuleCatalog& catalog) {
+  auto layers = readPolicyLayers(sources);
+  if (!layers) return std::move(layers).error();
+  return compilePolicyLayers(*layers, catalog);
 }
 
 }  // namespace agentguard::engine

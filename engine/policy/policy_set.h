@@ -24,6 +24,10 @@ struct ObjectExemption {
 struct Exemptions {
   std::vector<std::string> namespaces;  // exact or "prefix*": the policy's rules do not apply there
   std::vector<ObjectExemption> objects;
+  // Set for an exemptions-only policy (no spec.rules): its exemptions cover every rule of the set, except
+  // that credentials rules are only ever exempted object by object (exact kind and name), never by
+  // namespace or by a kind or name pattern.
+  bool coverEveryRule = false;
 };
 
 struct Policy {
@@ -38,11 +42,17 @@ struct RuleBinding {
   RulePtr rule;
   Action action = Action::kDeny;
   Severity severity = Severity::kHigh;
-  size_t policy = 0;  // index into PolicySet::policies
+  size_t policy = 0;  // index into PolicySet::policies: the policy that declared the rule
+  // The policies whose exemptions apply to the rule: the declaring one, every later layer's policy that
+  // overrides it, and every exemptions-only policy. Empty: the declaring policy's alone.
+  std::vector<size_t> exemptionPolicies;
+  size_t layer = 0;    // the last layer that configured the rule (index into PolicySet::layers)
+  std::string origin;  // "file:line" of that configuration
 };
 
 // Compiled policies: immutable once built and shared by every evaluation.
 struct PolicySet {
+  std::vector<std::string> layers;  // the policy sources in the order they were layered ("builtin", a path)
   std::vector<Policy> policies;
   std::vector<RuleBinding> rules;
   std::string digest;  // policyDigest of the documents the set was compiled from ("sha256:...")

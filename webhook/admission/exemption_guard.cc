@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/manifest/field_path.h"
+#include "engine/skip_annotations.h"
 
 namespace agentguard::webhook {
 namespace {
@@ -84,6 +85,43 @@ std::optional<engine::Finding> exemptLabelRefusal(const AdmissionRequest& reques
   finding.message = whoAsked(request) + " " + change + "; the label takes the namespace out of every agentguard " +
                     "check, so only " + admins.describe() + " may add, change or remove it";
   finding.fix = "leave the label as it was, or ask " + admins.describe() + " to make the change";
+  return finding;
+}
+
+bool setsSkipAnnotations(const AdmissionRequest& request, const nlohmann::json& oldObject) {
+  if (request.operation != "CREATE" && request.operation != "UPDATE") return false;
+  const auto [skip, reason] = engine::skipAnnotationValues(request.object);
+  if (skip == nullptr && reason == nullptr) return false;
+  if (request.operation == "CREATE") return true;
+  const auto [oldSkip, oldReason] = engine::skipAnnotationValues(oldObject);
+  const auto changed = [](const nlohmann::json* before, const nlohmann::json* after) {
+    if (after == nullptr) return false;  // removed or never there
+    return before == nullptr || *before != *after;
+  };
+  return changed(oldSkip, skip) || changed(oldReason, reason);
+}
+
+std::optional<engine::Finding> skipAnnotationRefusal(const AdmissionRequest& request, const nlohmann::json& oldObject,
+                                                     const ExemptionAdmins& admins) {
+  if (!setsSkipAnnotations(request, oldObject) || admins.includes(request.username, request.groups)) {
+    return std::nullopt;
+  }
+  engine::Finding finding;
+  finding.rule = kSkipAnnotationGuardRule;
+  finding.category = "policy";
+  finding.severity = engine::Severity::kCritical;
+  finding.action = engine::Action::kDeny;
+  finding.apiVersion = request.group.empty() ? request.version : request.group + "/" + request.version;
+  finding.kind = request.kind;
+  finding.namespace_ = request.namespace_;
+  finding.name = request.name;
+  finding.path = manifest::FieldPath("metadata").key("annotations").key(engine::kSkipAnnotation).str();
+  finding.message = whoAsked(request) + " set or changed the annotations " + std::string(engine::kSkipAnnotation) +
+                    " / " + std::string(engine::kSkipReasonAnnotation) + "; they switch agentguard rules off for " +
+                    "the object, so only " + admins.describe() + " may set or change them";
+  finding.fix = "remove the annotations " + std::string(engine::kSkipAnnotation) + " and " +
+                std::string(engine::kSkipReasonAnnotation) + " (or leave them as they were), or ask " +
+                admins.describe() + " to make the change";
   return finding;
 }
 

@@ -37,4 +37,17 @@ bool guardsExemptLabel(const AdmissionRequest& request);
 std::optional<engine::Finding> exemptLabelRefusal(const AdmissionRequest& request, const nlohmann::json& oldObject,
                                                   const ExemptionAdmins& admins);
 
+// The rule id of a refused change to an object's agentguard.io/skip annotations.
+constexpr std::string_view kSkipAnnotationGuardRule = "webhook.skip-annotation";
+
+// Whether a CREATE or UPDATE sets or changes an object's agentguard.io/skip or agentguard.io/skip-reason
+// annotation (engine/skip_annotations.h); removing them is not a change the guard reads, since it only
+// makes the object checked again.
+bool setsSkipAnnotations(const AdmissionRequest& request, const nlohmann::json& oldObject);
+
+// The refusal of a request that sets or changes the skip annotations when its user is not one of
+// `admins` (the same people who may change the agentguard.io/exempt label); nullopt otherwise.
+std::optional<engine::Finding> skipAnnotationRefusal(const AdmissionRequest& request, const nlohmann::json& oldObject,
+                                                     const ExemptionAdmins& admins);
+
 }  // namespace agentguard::webhook

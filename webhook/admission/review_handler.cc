@@ -76,6 +76,9 @@ Result<engine::Findings> ReviewHandler::findingsFor(const engine::Engine& engine
   context.workloads = options_.workloads;
   context.defaultNamespace = request.namespace_.empty() ? std::string_view("default") : request.namespace_;
   context.now = options_.now();
+  // A skip counts when an exemption admin set it or it is as it was (evaluate() refuses anyone else's).
+  context.honourSkipAnnotations = !setsSkipAnnotations(request, request.oldObject) ||
+                                  options_.exemptionAdmins.includes(request.username, request.groups);
   switch (scope) {
     case Scope::kSkip:
       return engine::Findings{};
@@ -109,6 +112,9 @@ AdmissionResponse ReviewHandler::evaluate(const AdmissionRequest& request, Revie
     auto refusal = exemptLabelRefusal(request, request.operation == "UPDATE" ? request.oldObject : none,
                                       options_.exemptionAdmins);
     if (refusal) findings.push_back(std::move(*refusal));
+  }
+  if (auto refusal = skipAnnotationRefusal(request, request.oldObject, options_.exemptionAdmins)) {
+    findings.push_back(std::move(*refusal));
   }
 
   // An object on its way out stays checked, but an update that only removes finalizers is let

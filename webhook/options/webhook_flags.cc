@@ -45,7 +45,10 @@ Flags:
   --listen ADDR:PORT              HTTPS address (default :8443)
   --tls-cert-file FILE            serving certificate (PEM, leaf first); reloaded when it changes
   --tls-private-key-file FILE     its private key (PEM); reloaded when it changes
-  --policies DIR                  policy directory or file; recompiled when it changes
+  --policies DIR                  policy directory or file, or builtin (the policies built into
+                                  agentguard); repeatable: each is a layer, in order, and later
+                                  layers override earlier ones (--policies builtin --policies
+                                  /etc/agentguard/overrides); recompiled when any layer changes
   --kubeconfig FILE               kubeconfig for the NetworkPolicy watch (default: $KUBECONFIG,
                                   in-cluster service account, then ~/.kube/config)
   --metrics-listen ADDR:PORT      Prometheus /metrics address (default :9090; 0 disables)
@@ -111,7 +114,9 @@ Result<WebhookFlags> parseWebhookFlags(const std::vector<std::string>& args) {
     } else if (name == "tls-private-key-file") {
       flags.tlsPrivateKeyFile = value;
     } else if (name == "policies") {
-      flags.policies = value;
+      if (value.empty()) return badFlag(name, "needs a policy file or directory, or builtin");
+      flags.policyLayers.push_back(value);
+      flags.policies += (flags.policies.empty() ? "" : ",") + value;
     } else if (name == "kubeconfig") {
       flags.kubeconfig = value;
     } else if (name == "metrics-listen") {

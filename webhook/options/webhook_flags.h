@@ -15,6 +15,10 @@ struct WebhookFlags {
   std::string listen = ":8443";
   std::string tlsCertFile;
   std::string tlsPrivateKeyFile;
+  // Each --policies is one policy layer, in order ("builtin" or a file or directory; later layers override
+  // earlier ones: engine::compilePolicyLayers). `policies` names them all for logs and records
+  // (the layers joined by ",").
+  std::vector<std::string> policyLayers;
   std::string policies;
   std::string kubeconfig;  // empty: $KUBECONFIG, in-cluster, then ~/.kube/config
   std::string metricsListen = ":9090";  // "0" disables the metrics endpoint

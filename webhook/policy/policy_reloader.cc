@@ -4,19 +4,42 @@
 
 namespace agentguard::webhook {
 
+namespace {
+
+std::string joinedLayers(const std::vector<std::string>& layers) {
+  std::string text;
+  for (const auto& layer : layers) text += (text.empty() ? "" : ",") + layer;
+  return text;
+}
+
+// The names and contents of every file of every layer, to notice a change.
+std::string fingerprintOf(const std::vector<engine::PolicyLayer>& layers) {
+  std::string text;
+  for (const auto& layer : layers) {
+    text += layer.name + '\0';
+    for (const auto& file : layer.files) text += file.name + '\0' + file.text + '\0';
+  }
+  return text;
+}
+
+}  // namespace
+
 PolicyReloader::PolicyReloader(std::filesystem::path path, log::Logger& logger, const engine::RuleCatalog& catalog)
-    : path_(std::move(path)), logger_(logger), catalog_(catalog), watcher_(logger, "Failed to check the policy files") {}
+    : PolicyReloader(std::vector<std::string>{path.string()}, logger, catalog) {}
+
+PolicyReloader::PolicyReloader(std::vector<std::string> layers, log::Logger& logger, const engine::RuleCatalog& catalog)
+    : layers_(std::move(layers)),
+      description_(joinedLayers(layers_)),
+      logger_(logger),
+      catalog_(catalog),
+      watcher_(logger, "Failed to check the policy files") {}
 
 PolicyReloader::~PolicyReloader() { stop(); }
 
 Status PolicyReloader::load() {
-  auto files = engine::readPolicyFiles(path_);
-  std::string text;
-  if (files.ok()) {
-    for (const auto& file : *files) text += file.name + '\0' + file.text + '\0';
-  }
-  const size_t hash = std::hash<std::string>{}(text);
-  auto compiled = files.ok() ? engine::compilePolicies(*files, catalog_) : Result<engine::PolicySet>(files.error());
+  auto files = engine::readPolicyLayers(layers_);
+  const size_t hash = std::hash<std::string>{}(files.ok() ? fingerprintOf(*files) : std::string());
+  auto compiled = files.ok() ? engine::compilePolicyLayers(*files, catalog_) : Result<engine::PolicySet>(files.error());
   if (!compiled.ok()) {
     const Error error = compiled.error();
     {
@@ -27,7 +50,7 @@ Status PolicyReloader::load() {
     }
     logger_.error(engine() ? "Kept the previous policies; the changed policy files do not compile"
                            : "Failed to compile the policies",
-                  {{"path", path_.string()}, {"error", error.message}, {"problems", error.causes}});
+                  {{"path", description_}, {"error", error.message}, {"problems", error.causes}});
     if (listener_) listener_(false);
     return error;
   }
@@ -45,17 +68,15 @@ Status PolicyReloader::load() {
     lastError_.clear();
   }
   logger_.info("Loaded policies",
-               {{"path", path_.string()}, {"policies", count}, {"rules", rules}, {"digest", digest}});
+               {{"path", description_}, {"policies", count}, {"rules", rules}, {"digest", digest}});
   if (listener_) listener_(true);
   return okStatus();
 }
 
 Result<std::string> PolicyReloader::fingerprint() const {
-  auto files = engine::readPolicyFiles(path_);
+  auto files = engine::readPolicyLayers(layers_);
   if (!files) return files.error();
-  std::string text;
-  for (const auto& file : *files) text += file.name + '\0' + file.text + '\0';
-  return text;
+  return fingerprintOf(*files);
 }
 
 bool PolicyReloader::reloadIfChanged() {

@@ -6,6 +6,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "common/log/logger.h"
 #include "common/result/result.h"
@@ -15,12 +16,16 @@
 
 namespace agentguard::webhook {
 
-// The compiled policies of --policies, recompiled when the files change. A set that does not compile
+// The compiled policies of --policies (one or more layers, engine::compilePolicyLayers), recompiled when
+// the files of any layer change. A set that does not compile
 // leaves the last good one in force; the failure is logged with every problem, counted, and shown by
 // /readyz (which stays ready: the webhook still enforces the last good set).
 class PolicyReloader final : public EngineSource {
  public:
   PolicyReloader(std::filesystem::path path, log::Logger& logger,
+                 const engine::RuleCatalog& catalog = engine::RuleCatalog::builtin());
+  // Layers in order: "builtin" or a file or directory each.
+  PolicyReloader(std::vector<std::string> layers, log::Logger& logger,
                  const engine::RuleCatalog& catalog = engine::RuleCatalog::builtin());
   ~PolicyReloader() override;
   PolicyReloader(const PolicyReloader&) = delete;
@@ -47,7 +52,8 @@ class PolicyReloader final : public EngineSource {
  private:
   Result<std::string> fingerprint() const;
 
-  const std::filesystem::path path_;
+  const std::vector<std::string> layers_;
+  const std::string description_;  // the layers joined by ",", for logs
   log::Logger& logger_;
   const engine::RuleCatalog& catalog_;
   std::function<void(bool)> listener_;

@@ -57,6 +57,17 @@ TEST(WebhookFlagsTest, ReadsWhoMaySetTheExemptionLabel) {
   EXPECT_TRUE(flags->exemptionAdminGroups.empty());
 }
 
+TEST(WebhookFlagsTest, RepeatedPoliciesAreLayersInOrder) {
+  auto flags = parseWebhookFlags({"--tls-cert-file", "c", "--tls-private-key-file", "k", "--policies", "builtin",
+                                  "--policies=/etc/agentguard/overrides"});
+  ASSERT_TRUE(flags.ok()) << flags.error().message;
+  EXPECT_EQ(flags->policyLayers, (std::vector<std::string>{"builtin", "/etc/agentguard/overrides"}));
+  EXPECT_EQ(flags->policies, "builtin,/etc/agentguard/overrides");
+  auto empty = parseWebhookFlags({"--tls-cert-file", "c", "--tls-private-key-file", "k", "--policies="});
+  ASSERT_FALSE(empty.ok());
+  EXPECT_THAT(empty.error().message, ::testing::HasSubstr("--policies: needs a policy file or directory"));
+}
+
 TEST(WebhookFlagsTest, RefusesWhatItCannotUse) {
   const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
       {{"--policies", "/p"}, "--tls-cert-file and --tls-private-key-file are required"},

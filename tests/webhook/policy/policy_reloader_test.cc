@@ -115,5 +115,40 @@ TEST(BundledPoliciesTest, Compile) {
   ASSERT_TRUE(reloader.load().ok()) << logs.str();
 }
 
+// Several layers: each reloaded on change, the later one overriding the earlier.
+TEST(PolicyReloaderLayersTest, ReloadsAnyLayerThatChanges) {
+  const fs::path overrides = fs::temp_directory_path() / ("agentguard-overrides-" + std::to_string(::getpid()));
+  fs::create_directories(overrides);
+  const auto writeOverride = [&overrides](const std::string& action) {
+    std::ofstream(overrides / "team.yaml") << "apiVersion: agentguard.io/v1alpha1\nkind: Policy\nmetadata: {name: team}\n"
+                                              "spec:\n  rules:\n    - {id: exposure.service-nodeport, action: "
+                                           << action << "}\n";
+  };
+  writeOverride("warn");
+  std::ostringstream logs;
+  log::Logger logger(logs);
+  PolicyReloader reloader(std::vector<std::string>{"builtin", overrides.string()}, logger);
+  ASSERT_TRUE(reloader.load().ok()) << logs.str();
+  const auto nodePortAction = [&reloader] {
+    for (const auto& binding : reloader.engine()->policies().rules) {
+      if (binding.definition->info.id == "exposure.service-nodeport") return std::string(engine::actionName(binding.action));
+    }
+    return std::string("off");
+  };
+  EXPECT_EQ(nodePortAction(), "warn");
+  EXPECT_THAT(logs.str(), HasSubstr("\"path\":\"builtin," + overrides.string() + "\""));
+  EXPECT_FALSE(reloader.reloadIfChanged());
+  writeOverride("audit");
+  EXPECT_TRUE(reloader.reloadIfChanged());
+  EXPECT_EQ(nodePortAction(), "audit");
+  // A broken override keeps the last good layered set.
+  std::ofstream(overrides / "team.yaml") << "apiVersion: agentguard.io/v1alpha1\nkind: Policy\nmetadata: {name: t}\n"
+                                            "spec:\n  rules:\n    - {id: privilege.no-such-rule}\n";
+  EXPECT_FALSE(reloader.reloadIfChanged());
+  EXPECT_EQ(nodePortAction(), "audit");
+  EXPECT_FALSE(reloader.lastReloadSucceeded());
+  fs::remove_all(overrides);
+}
+
 }  // namespace
 }  // namespace agentguard::webhook
