@@ -9,6 +9,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
   openssl curl ca-certificates python3
+  python3-jsonschema python3-yaml # tests/schemas/policy_schema_test.py
   ccache # compiler cache under ~/.cache/agentguard/ccache: a fresh clone rebuilds in seconds
 )
 

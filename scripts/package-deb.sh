@@ -16,8 +16,11 @@ export CCACHE_DIR="${CCACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/agentguard/ccac
 export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$PWD}"
 export CCACHE_NOHASHDIR=true
 mkdir -p build-deb build
+# Warnings are errors in scripts/build.sh's build, which every test run makes. Here, at -O3, GCC 12
+# also reports false positives inside libstdc++ and nlohmann_json's headers (-Wrestrict,
+# -Wnull-dereference; GCC bug 105329), so this build keeps warnings as warnings even under CI=true.
 cmake -S . -B build-deb -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER_LAUNCHER=ccache \
-  -DAGENTGUARD_BUILD_TESTS=OFF -DAGENTGUARD_BUILD_BENCHMARKS=OFF "$@" >build-deb/configure.log 2>&1 || {
+  -DAGENTGUARD_BUILD_TESTS=OFF -DAGENTGUARD_BUILD_BENCHMARKS=OFF -DAGENTGUARD_WERROR=OFF "$@" >build-deb/configure.log 2>&1 || {
   cat build-deb/configure.log
   exit 1
 }
