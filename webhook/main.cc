@@ -12,6 +12,7 @@
 
 #include <prometheus/exposer.h>
 
+#include "common/decision/decision_log_queue.h"
 #include "common/decision/decision_log_writer.h"
 #include "common/http/server.h"
 #include "common/kube/cluster_config.h"
@@ -21,6 +22,7 @@
 #include "webhook/cache/informer_binding.h"
 #include "webhook/cache/live_workloads.h"
 #include "webhook/cache/network_policy_cache.h"
+#include "webhook/metrics/decision_log_metrics.h"
 #include "webhook/metrics/webhook_metrics.h"
 #include "webhook/options/webhook_flags.h"
 #include "webhook/policy/policy_reloader.h"
@@ -90,6 +92,8 @@ int run(const webhook::WebhookFlags& flags) {
 
   // Decision log: one writer per replica, its origin the host (Pod) name.
   std::unique_ptr<decision::DecisionLogWriter> decisionLog;
+  std::optional<decision::DecisionLogQueue> decisionQueue;
+  std::optional<webhook::DecisionLogMetrics> decisionMetrics;
   std::optional<webhook::DecisionRecorder> decisionRecorder;
   if (!flags.decisionLogFile.empty()) {
     auto key = decision::SigningKey::fromPemFile(flags.decisionSigningKey);
@@ -99,8 +103,10 @@ int run(const webhook::WebhookFlags& flags) {
     auto writer = decision::DecisionLogWriter::open(flags.decisionLogFile, std::move(*key), host);
     if (!writer) return fail(logger, "Failed to open the decision log", writer.error());
     decisionLog = std::move(*writer);
-    decisionRecorder.emplace(*decisionLog, [&policies] { return policies.policyDigest(); },
-                             "file://" + flags.policies);
+    decisionQueue.emplace(*decisionLog, decision::DecisionLogQueueOptions{.waitForRecord = flags.decisionLogWait});
+    decisionMetrics.emplace(*metrics.registry());
+    decisionRecorder.emplace(*decisionQueue, [&policies] { return policies.policyDigest(); },
+                             "file://" + flags.policies, flags.decisionLogOnFailure);
     logger.info("Recording decisions", {{"file", flags.decisionLogFile}, {"origin", host},
                                         {"nextSeq", decisionLog->nextSeq()}});
   }
@@ -144,6 +150,7 @@ int run(const webhook::WebhookFlags& flags) {
   while (received < 0) {
     metrics.setNetworkPolicyCacheSynced(!networkPolicies.unavailableReason());
     metrics.observeServer(server.stats());
+    if (decisionQueue) decisionMetrics->observe(decisionQueue->stats());
     received = sigtimedwait(&signals, nullptr, &tick);
   }
   logger.info("Received signal; shutting down", {{"signal", received == SIGTERM ? "SIGTERM" : "SIGINT"}});

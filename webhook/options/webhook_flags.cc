@@ -65,6 +65,11 @@ Flags:
                                   is refused
   --decision-signing-key FILE     the Ed25519 private key (PKCS#8 PEM) that signs the records;
                                   required with --decision-log-file
+  --decision-log-on-failure deny|allow
+                                  when a record cannot be written within --decision-log-wait (disk
+                                  full, unwritable, queue full): deny refuses the request (default),
+                                  allow answers it as decided and logs that it went unrecorded
+  --decision-log-wait DURATION    how long a request waits for its record to be written (default 1s)
   --help                          print this help
 )";
 }
@@ -89,7 +94,8 @@ Result<WebhookFlags> parseWebhookFlags(const std::vector<std::string>& args) {
                                                  "kubeconfig", "metrics-listen", "log-level", "max-request-bytes",
                                                  "cache-staleness", "reload-interval", "worker-threads",
                                                  "exemption-admin-groups", "exemption-admin-users",
-                                                 "decision-log-file", "decision-signing-key"};
+                                                 "decision-log-file", "decision-signing-key",
+                                                 "decision-log-on-failure", "decision-log-wait"};
     if (kKnown.count(name) == 0) return makeError(ErrorCode::kInvalidArgument, "unknown flag --" + name);
     if (equals == std::string::npos) {
       if (i + 1 >= args.size()) return badFlag(name, "needs a value");
@@ -135,6 +141,19 @@ Result<WebhookFlags> parseWebhookFlags(const std::vector<std::string>& args) {
       flags.decisionLogFile = value;
     } else if (name == "decision-signing-key") {
       flags.decisionSigningKey = value;
+    } else if (name == "decision-log-on-failure") {
+      if (value == "deny") {
+        flags.decisionLogOnFailure = decision::OnRecordFailure::kDeny;
+      } else if (value == "allow") {
+        flags.decisionLogOnFailure = decision::OnRecordFailure::kAllow;
+      } else {
+        return badFlag(name, "expected deny or allow");
+      }
+    } else if (name == "decision-log-wait") {
+      auto duration = parseDuration(value);
+      if (!duration) return badFlag(name, duration.error().message);
+      if (duration->count() == 0) return badFlag(name, "must be more than 0");
+      flags.decisionLogWait = *duration;
     } else if (name == "cache-staleness" || name == "reload-interval") {
       auto duration = parseDuration(value);
       if (!duration) return badFlag(name, duration.error().message);

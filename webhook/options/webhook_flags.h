@@ -2,9 +2,11 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
+#include "common/decision/decision_log_queue.h"
 #include "common/log/logger.h"
 #include "common/result/result.h"
 
@@ -31,6 +33,8 @@ struct WebhookFlags {
   // Signed decision records (docs/decision-log.md); both empty or both set.
   std::string decisionLogFile;
   std::string decisionSigningKey;  // PKCS#8 Ed25519 private key PEM
+  decision::OnRecordFailure decisionLogOnFailure = decision::OnRecordFailure::kDeny;
+  std::chrono::milliseconds decisionLogWait = std::chrono::seconds(1);  // bounded wait for a record
   bool help = false;
 };
 
