@@ -100,7 +100,9 @@ int run(const webhook::WebhookFlags& flags) {
     if (!key) return fail(logger, "Failed to load the decision signing key", key.error());
     char host[256] = {};
     gethostname(host, sizeof(host) - 1);
-    auto writer = decision::DecisionLogWriter::open(flags.decisionLogFile, std::move(*key), host);
+    auto writer = decision::DecisionLogWriter::open(
+        flags.decisionLogFile, std::move(*key), host,
+        {.everyRecords = flags.decisionCheckpointRecords, .every = flags.decisionCheckpointInterval});
     if (!writer) return fail(logger, "Failed to open the decision log", writer.error());
     decisionLog = std::move(*writer);
     decisionQueue.emplace(*decisionLog, decision::DecisionLogQueueOptions{.waitForRecord = flags.decisionLogWait});

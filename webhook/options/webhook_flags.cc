@@ -70,6 +70,10 @@ Flags:
                                   full, unwritable, queue full): deny refuses the request (default),
                                   allow answers it as decided and logs that it went unrecorded
   --decision-log-wait DURATION    how long a request waits for its record to be written (default 1s)
+  --decision-checkpoint-records N sign a checkpoint of the log every N records (default 1000)
+  --decision-checkpoint-interval DURATION
+                                  and at most this long after a record it does not cover yet, even
+                                  when no other record follows (default 10s)
   --help                          print this help
 )";
 }
@@ -95,7 +99,8 @@ Result<WebhookFlags> parseWebhookFlags(const std::vector<std::string>& args) {
                                                  "cache-staleness", "reload-interval", "worker-threads",
                                                  "exemption-admin-groups", "exemption-admin-users",
                                                  "decision-log-file", "decision-signing-key",
-                                                 "decision-log-on-failure", "decision-log-wait"};
+                                                 "decision-log-on-failure", "decision-log-wait",
+                                                 "decision-checkpoint-records", "decision-checkpoint-interval"};
     if (kKnown.count(name) == 0) return makeError(ErrorCode::kInvalidArgument, "unknown flag --" + name);
     if (equals == std::string::npos) {
       if (i + 1 >= args.size()) return badFlag(name, "needs a value");
@@ -149,11 +154,18 @@ Result<WebhookFlags> parseWebhookFlags(const std::vector<std::string>& args) {
       } else {
         return badFlag(name, "expected deny or allow");
       }
-    } else if (name == "decision-log-wait") {
+    } else if (name == "decision-checkpoint-records") {
+      std::uint64_t records = 0;
+      const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), records);
+      if (error != std::errc() || end != value.data() + value.size() || records < 1) {
+        return badFlag(name, "expected a number of records, at least 1");
+      }
+      flags.decisionCheckpointRecords = records;
+    } else if (name == "decision-log-wait" || name == "decision-checkpoint-interval") {
       auto duration = parseDuration(value);
       if (!duration) return badFlag(name, duration.error().message);
       if (duration->count() == 0) return badFlag(name, "must be more than 0");
-      flags.decisionLogWait = *duration;
+      (name == "decision-log-wait" ? flags.decisionLogWait : flags.decisionCheckpointInterval) = *duration;
     } else if (name == "cache-staleness" || name == "reload-interval") {
       auto duration = parseDuration(value);
       if (!duration) return badFlag(name, duration.error().message);

@@ -35,6 +35,8 @@ struct WebhookFlags {
   std::string decisionSigningKey;  // PKCS#8 Ed25519 private key PEM
   decision::OnRecordFailure decisionLogOnFailure = decision::OnRecordFailure::kDeny;
   std::chrono::milliseconds decisionLogWait = std::chrono::seconds(1);  // bounded wait for a record
+  std::uint64_t decisionCheckpointRecords = 1000;
+  std::chrono::milliseconds decisionCheckpointInterval = std::chrono::seconds(10);
   bool help = false;
 };
 

@@ -111,22 +111,29 @@ TEST_F(DecisionRecorderTest, WithOnFailureAllowAnUnrecordedAnswerStandsAndSaysWh
   EXPECT_EQ(nlohmann::json::parse(denied.body)["response"]["allowed"], false);
 }
 
-TEST(DecisionLogFlagsTest, OnFailureAndWaitFlags) {
+TEST(DecisionLogFlagsTest, OnFailureWaitAndCheckpointFlags) {
   const std::vector<std::string> base = {"--tls-cert-file", "c", "--tls-private-key-file", "k", "--policies", "/p",
                                          "--decision-log-file", "/d", "--decision-signing-key", "/k"};
   auto defaults = parseWebhookFlags(base);
   ASSERT_TRUE(defaults.ok()) << defaults.error().describe();
   EXPECT_EQ(defaults->decisionLogOnFailure, OnRecordFailure::kDeny);
   EXPECT_EQ(defaults->decisionLogWait, std::chrono::seconds(1));
+  EXPECT_EQ(defaults->decisionCheckpointRecords, 1000u);
+  EXPECT_EQ(defaults->decisionCheckpointInterval, std::chrono::seconds(10));
 
   auto set = base;
-  set.insert(set.end(), {"--decision-log-on-failure=allow", "--decision-log-wait", "250ms"});
+  set.insert(set.end(), {"--decision-log-on-failure=allow", "--decision-log-wait", "250ms",
+                         "--decision-checkpoint-records=50", "--decision-checkpoint-interval", "3s"});
   auto parsed = parseWebhookFlags(set);
   ASSERT_TRUE(parsed.ok()) << parsed.error().describe();
   EXPECT_EQ(parsed->decisionLogOnFailure, OnRecordFailure::kAllow);
   EXPECT_EQ(parsed->decisionLogWait, std::chrono::milliseconds(250));
+  EXPECT_EQ(parsed->decisionCheckpointRecords, 50u);
+  EXPECT_EQ(parsed->decisionCheckpointInterval, std::chrono::seconds(3));
 
-  for (const std::string bad : {"--decision-log-on-failure=maybe", "--decision-log-wait=0s", "--decision-log-wait=soon"}) {
+  for (const std::string bad : {"--decision-log-on-failure=maybe", "--decision-log-wait=0s",
+                                "--decision-checkpoint-records=0", "--decision-checkpoint-records=ten",
+                                "--decision-checkpoint-interval=soon"}) {
     auto args = base;
     args.push_back(bad);
     auto refused = parseWebhookFlags(args);
