@@ -12,6 +12,7 @@
 
 #include <prometheus/exposer.h>
 
+#include "common/decision/checkpoint_sink.h"
 #include "common/decision/decision_log_queue.h"
 #include "common/decision/decision_log_writer.h"
 #include "common/http/server.h"
@@ -20,6 +21,7 @@
 #include "common/log/logger.h"
 #include "webhook/admission/review_handler.h"
 #include "webhook/cache/informer_binding.h"
+#include "webhook/checkpoints/checkpoint_sinks.h"
 #include "webhook/cache/live_workloads.h"
 #include "webhook/cache/network_policy_cache.h"
 #include "webhook/metrics/decision_log_metrics.h"
@@ -91,6 +93,7 @@ int run(const webhook::WebhookFlags& flags) {
   });
 
   // Decision log: one writer per replica, its origin the host (Pod) name.
+  std::optional<decision::CheckpointPublisher> checkpointPublisher;  // outlives the writer's last checkpoint
   std::unique_ptr<decision::DecisionLogWriter> decisionLog;
   std::optional<decision::DecisionLogQueue> decisionQueue;
   std::optional<webhook::DecisionLogMetrics> decisionMetrics;
@@ -100,9 +103,18 @@ int run(const webhook::WebhookFlags& flags) {
     if (!key) return fail(logger, "Failed to load the decision signing key", key.error());
     char host[256] = {};
     gethostname(host, sizeof(host) - 1);
-    auto writer = decision::DecisionLogWriter::open(
-        flags.decisionLogFile, std::move(*key), host,
-        {.everyRecords = flags.decisionCheckpointRecords, .every = flags.decisionCheckpointInterval});
+    decision::CheckpointPolicy checkpoints{.everyRecords = flags.decisionCheckpointRecords,
+                                           .every = flags.decisionCheckpointInterval};
+    if (auto sinks = webhook::checkpointSinksFor(flags, **client); !sinks.empty()) {
+      checkpointPublisher.emplace(std::move(sinks), decision::CheckpointPublisher::Options{
+          .onFailure = [&logger](const decision::CheckpointSink& sink, const Error& error) {
+            logger.warn("Failed to publish a decision log checkpoint", {{"sink", sink.describe()}, {"error", error.message}});
+          }});
+      checkpoints.published = [&checkpointPublisher](const decision::Checkpoint& checkpoint, const std::string& note) {
+        checkpointPublisher->offer(checkpoint, note);
+      };
+    }
+    auto writer = decision::DecisionLogWriter::open(flags.decisionLogFile, std::move(*key), host, std::move(checkpoints));
     if (!writer) return fail(logger, "Failed to open the decision log", writer.error());
     decisionLog = std::move(*writer);
     decisionQueue.emplace(*decisionLog, decision::DecisionLogQueueOptions{.waitForRecord = flags.decisionLogWait});
@@ -153,6 +165,7 @@ int run(const webhook::WebhookFlags& flags) {
     metrics.setNetworkPolicyCacheSynced(!networkPolicies.unavailableReason());
     metrics.observeServer(server.stats());
     if (decisionQueue) decisionMetrics->observe(decisionQueue->stats());
+    if (checkpointPublisher) decisionMetrics->observePublisher(checkpointPublisher->stats());
     received = sigtimedwait(&signals, nullptr, &tick);
   }
   logger.info("Received signal; shutting down", {{"signal", received == SIGTERM ? "SIGTERM" : "SIGINT"}});

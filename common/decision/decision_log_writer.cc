@@ -193,7 +193,9 @@ Status DecisionLogWriter::publish(const Checkpoint& checkpoint) {
     }
     Result<std::string> note = signCheckpoint(checkpoint, key_);
     if (!note) return note.error();
-    return replaceFileAtomically(checkpointPath(path_), *note);
+    if (Status replaced = replaceFileAtomically(checkpointPath(path_), *note); !replaced) return replaced;
+    if (policy_.published) policy_.published(checkpoint, *note);
+    return okStatus();
   }();
   if (!published) {
     std::lock_guard lock(mutex_);

@@ -24,6 +24,9 @@ struct CheckpointPolicy {
   std::uint64_t everyRecords = 1000;
   std::chrono::milliseconds every{10000};
   std::function<std::chrono::steady_clock::time_point()> now = [] { return std::chrono::steady_clock::now(); };
+  // Called with each checkpoint and its signed note once `<path>.checkpoint` holds it (to copy it where
+  // the writer cannot rewrite it: CheckpointPublisher). Must not block.
+  std::function<void(const Checkpoint&, const std::string& note)> published = nullptr;
 };
 
 // Appends one signed DSSE envelope per line to a .dsse.jsonl file, chaining each record to the one

@@ -74,6 +74,11 @@ Flags:
   --decision-checkpoint-interval DURATION
                                   and at most this long after a record it does not cover yet, even
                                   when no other record follows (default 10s)
+  --decision-checkpoint-file PATH append every checkpoint to PATH as well
+  --decision-checkpoint-url URL   POST every checkpoint to URL (http:// or https://)
+  --decision-checkpoint-configmap NAMESPACE/NAME
+                                  keep the newest checkpoint per replica in this ConfigMap (it must
+                                  exist) and create an Event for every checkpoint
   --help                          print this help
 )";
 }
@@ -100,7 +105,9 @@ Result<WebhookFlags> parseWebhookFlags(const std::vector<std::string>& args) {
                                                  "exemption-admin-groups", "exemption-admin-users",
                                                  "decision-log-file", "decision-signing-key",
                                                  "decision-log-on-failure", "decision-log-wait",
-                                                 "decision-checkpoint-records", "decision-checkpoint-interval"};
+                                                 "decision-checkpoint-records", "decision-checkpoint-interval",
+                                                 "decision-checkpoint-file", "decision-checkpoint-url",
+                                                 "decision-checkpoint-configmap"};
     if (kKnown.count(name) == 0) return makeError(ErrorCode::kInvalidArgument, "unknown flag --" + name);
     if (equals == std::string::npos) {
       if (i + 1 >= args.size()) return badFlag(name, "needs a value");
@@ -154,6 +161,20 @@ Result<WebhookFlags> parseWebhookFlags(const std::vector<std::string>& args) {
       } else {
         return badFlag(name, "expected deny or allow");
       }
+    } else if (name == "decision-checkpoint-file") {
+      flags.decisionCheckpointFile = value;
+    } else if (name == "decision-checkpoint-url") {
+      if (value.rfind("http://", 0) != 0 && value.rfind("https://", 0) != 0) {
+        return badFlag(name, "expected an http:// or https:// URL");
+      }
+      flags.decisionCheckpointUrl = value;
+    } else if (name == "decision-checkpoint-configmap") {
+      const auto slash = value.find('/');
+      if (slash == std::string::npos || slash == 0 || slash + 1 == value.size() ||
+          value.find('/', slash + 1) != std::string::npos) {
+        return badFlag(name, "expected NAMESPACE/NAME");
+      }
+      flags.decisionCheckpointConfigMap = value;
     } else if (name == "decision-checkpoint-records") {
       std::uint64_t records = 0;
       const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), records);
@@ -182,6 +203,13 @@ Result<WebhookFlags> parseWebhookFlags(const std::vector<std::string>& args) {
   if (flags.reloadInterval.count() == 0) return badFlag("reload-interval", "must be more than 0");
   if (flags.decisionLogFile.empty() != flags.decisionSigningKey.empty()) {
     return makeError(ErrorCode::kInvalidArgument, "--decision-log-file and --decision-signing-key go together");
+  }
+  const bool publishes = !flags.decisionCheckpointFile.empty() || !flags.decisionCheckpointUrl.empty() ||
+                         !flags.decisionCheckpointConfigMap.empty();
+  if (publishes && flags.decisionLogFile.empty()) {
+    return makeError(ErrorCode::kInvalidArgument,
+                     "--decision-checkpoint-file, -url and -configmap publish the decision log's checkpoints; "
+                     "they need --decision-log-file");
   }
   return flags;
 }

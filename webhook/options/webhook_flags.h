@@ -37,6 +37,10 @@ struct WebhookFlags {
   std::chrono::milliseconds decisionLogWait = std::chrono::seconds(1);  // bounded wait for a record
   std::uint64_t decisionCheckpointRecords = 1000;
   std::chrono::milliseconds decisionCheckpointInterval = std::chrono::seconds(10);
+  // Where checkpoints are also published (docs/decision-log.md); each empty for none.
+  std::string decisionCheckpointFile;
+  std::string decisionCheckpointUrl;
+  std::string decisionCheckpointConfigMap;  // NAMESPACE/NAME
   bool help = false;
 };
 

@@ -142,6 +142,34 @@ TEST(DecisionLogFlagsTest, OnFailureWaitAndCheckpointFlags) {
   }
 }
 
+TEST(DecisionLogFlagsTest, CheckpointSinkFlags) {
+  const std::vector<std::string> base = {"--tls-cert-file", "c", "--tls-private-key-file", "k", "--policies", "/p"};
+  auto set = base;
+  set.insert(set.end(), {"--decision-log-file", "/d", "--decision-signing-key", "/k", "--decision-checkpoint-file",
+                         "/mnt/worm/checkpoints", "--decision-checkpoint-url=https://audit.example/checkpoints",
+                         "--decision-checkpoint-configmap", "agentguard/agentguard-checkpoints"});
+  auto parsed = parseWebhookFlags(set);
+  ASSERT_TRUE(parsed.ok()) << parsed.error().describe();
+  EXPECT_EQ(parsed->decisionCheckpointFile, "/mnt/worm/checkpoints");
+  EXPECT_EQ(parsed->decisionCheckpointUrl, "https://audit.example/checkpoints");
+  EXPECT_EQ(parsed->decisionCheckpointConfigMap, "agentguard/agentguard-checkpoints");
+
+  for (const std::string bad : {"--decision-checkpoint-url=ftp://x/y", "--decision-checkpoint-configmap=name",
+                                "--decision-checkpoint-configmap=/name", "--decision-checkpoint-configmap=ns/",
+                                "--decision-checkpoint-configmap=a/b/c"}) {
+    auto args = set;
+    args.push_back(bad);
+    auto refused = parseWebhookFlags(args);
+    ASSERT_FALSE(refused.ok()) << bad;
+    EXPECT_NE(refused.error().message.find(bad.substr(2, bad.find('=') - 2)), std::string::npos) << refused.error().message;
+  }
+  auto withoutLog = base;
+  withoutLog.insert(withoutLog.end(), {"--decision-checkpoint-file", "/mnt/worm/checkpoints"});
+  auto refused = parseWebhookFlags(withoutLog);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message.find("need --decision-log-file"), std::string::npos) << refused.error().message;
+}
+
 TEST(DecisionLogFlagsTest, LogFileAndSigningKeyGoTogether) {
   const std::vector<std::string> base = {"--tls-cert-file", "c", "--tls-private-key-file", "k", "--policies", "/p"};
   auto both = base;

@@ -38,5 +38,16 @@ TEST(DecisionLogMetricsTest, FollowTheQueuesRunningTotals) {
   EXPECT_THAT(text, HasSubstr("agentguard_decision_log_queue_depth 0"));
 }
 
+TEST(DecisionLogMetricsTest, CountCheckpointsPublishedAndFailedAttempts) {
+  prometheus::Registry registry;
+  DecisionLogMetrics metrics(registry);
+  metrics.observePublisher({.published = 3, .failures = 1});
+  metrics.observePublisher({.published = 5, .failures = 1});
+  std::ostringstream out;
+  prometheus::TextSerializer().Serialize(out, registry.Collect());
+  EXPECT_THAT(out.str(), HasSubstr("agentguard_decision_log_checkpoints_published_total 5"));
+  EXPECT_THAT(out.str(), HasSubstr("agentguard_decision_log_checkpoint_publish_failures_total 1"));
+}
+
 }  // namespace
 }  // namespace agentguard::webhook
