@@ -63,8 +63,8 @@ Flags:
   --decision-log-file PATH        append a signed record of every answered request to PATH
                                   (docs/decision-log.md); a request whose record cannot be written
                                   is refused
-  --decision-signing-key FILE     the Ed25519 private key (PKCS#8 PEM) that signs the records;
-                                  required with --decision-log-file
+  --decision-signing-key FILE     the Ed25519 or ECDSA P-256 private key (PKCS#8 PEM) that signs
+                                  the records; required with --decision-log-file
   --decision-log-on-failure deny|allow
                                   when a record cannot be written within --decision-log-wait (disk
                                   full, unwritable, queue full): deny refuses the request (default),

@@ -32,7 +32,7 @@ struct WebhookFlags {
   std::vector<std::string> exemptionAdminUsers;
   // Signed decision records (docs/decision-log.md); both empty or both set.
   std::string decisionLogFile;
-  std::string decisionSigningKey;  // PKCS#8 Ed25519 private key PEM
+  std::string decisionSigningKey;  // PKCS#8 Ed25519 or ECDSA P-256 private key PEM
   decision::OnRecordFailure decisionLogOnFailure = decision::OnRecordFailure::kDeny;
   std::chrono::milliseconds decisionLogWait = std::chrono::seconds(1);  // bounded wait for a record
   std::uint64_t decisionCheckpointRecords = 1000;
