@@ -22,6 +22,7 @@
 #include "webhook/admission/review_handler.h"
 #include "webhook/cache/informer_binding.h"
 #include "webhook/checkpoints/checkpoint_sinks.h"
+#include "webhook/checkpoints/trust_configmap.h"
 #include "webhook/cache/live_workloads.h"
 #include "webhook/cache/network_policy_cache.h"
 #include "webhook/metrics/decision_log_metrics.h"
@@ -101,6 +102,14 @@ int run(const webhook::WebhookFlags& flags) {
   if (!flags.decisionLogFile.empty()) {
     auto key = decision::SigningKey::fromPemFile(flags.decisionSigningKey);
     if (!key) return fail(logger, "Failed to load the decision signing key", key.error());
+    if (!flags.decisionTrustConfigMap.empty()) {
+      const auto slash = flags.decisionTrustConfigMap.find('/');
+      if (auto listed = webhook::publishTrustedKey(**client, flags.decisionTrustConfigMap.substr(0, slash),
+                                                   flags.decisionTrustConfigMap.substr(slash + 1), *key);
+          !listed) {
+        logger.warn("Failed to list the decision signing key in its trust ConfigMap", {{"error", listed.error().message}});
+      }
+    }
     char host[256] = {};
     gethostname(host, sizeof(host) - 1);
     decision::CheckpointPolicy checkpoints{.everyRecords = flags.decisionCheckpointRecords,

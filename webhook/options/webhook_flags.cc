@@ -79,6 +79,9 @@ Flags:
   --decision-checkpoint-configmap NAMESPACE/NAME
                                   keep the newest checkpoint per replica in this ConfigMap (it must
                                   exist) and create an Event for every checkpoint
+  --decision-trust-configmap NAMESPACE/NAME
+                                  list the signing key's public key in this ConfigMap (it must
+                                  exist) on start, as data.<keyid>.pem; older keys stay listed
   --help                          print this help
 )";
 }
@@ -107,7 +110,7 @@ Result<WebhookFlags> parseWebhookFlags(const std::vector<std::string>& args) {
                                                  "decision-log-on-failure", "decision-log-wait",
                                                  "decision-checkpoint-records", "decision-checkpoint-interval",
                                                  "decision-checkpoint-file", "decision-checkpoint-url",
-                                                 "decision-checkpoint-configmap"};
+                                                 "decision-checkpoint-configmap", "decision-trust-configmap"};
     if (kKnown.count(name) == 0) return makeError(ErrorCode::kInvalidArgument, "unknown flag --" + name);
     if (equals == std::string::npos) {
       if (i + 1 >= args.size()) return badFlag(name, "needs a value");
@@ -168,13 +171,13 @@ Result<WebhookFlags> parseWebhookFlags(const std::vector<std::string>& args) {
         return badFlag(name, "expected an http:// or https:// URL");
       }
       flags.decisionCheckpointUrl = value;
-    } else if (name == "decision-checkpoint-configmap") {
+    } else if (name == "decision-checkpoint-configmap" || name == "decision-trust-configmap") {
       const auto slash = value.find('/');
       if (slash == std::string::npos || slash == 0 || slash + 1 == value.size() ||
           value.find('/', slash + 1) != std::string::npos) {
         return badFlag(name, "expected NAMESPACE/NAME");
       }
-      flags.decisionCheckpointConfigMap = value;
+      (name == "decision-checkpoint-configmap" ? flags.decisionCheckpointConfigMap : flags.decisionTrustConfigMap) = value;
     } else if (name == "decision-checkpoint-records") {
       std::uint64_t records = 0;
       const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), records);
@@ -205,11 +208,11 @@ Result<WebhookFlags> parseWebhookFlags(const std::vector<std::string>& args) {
     return makeError(ErrorCode::kInvalidArgument, "--decision-log-file and --decision-signing-key go together");
   }
   const bool publishes = !flags.decisionCheckpointFile.empty() || !flags.decisionCheckpointUrl.empty() ||
-                         !flags.decisionCheckpointConfigMap.empty();
+                         !flags.decisionCheckpointConfigMap.empty() || !flags.decisionTrustConfigMap.empty();
   if (publishes && flags.decisionLogFile.empty()) {
     return makeError(ErrorCode::kInvalidArgument,
-                     "--decision-checkpoint-file, -url and -configmap publish the decision log's checkpoints; "
-                     "they need --decision-log-file");
+                     "--decision-checkpoint-file, -url, -configmap and --decision-trust-configmap publish the "
+                     "decision log's checkpoints and key; they need --decision-log-file");
   }
   return flags;
 }

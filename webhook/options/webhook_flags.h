@@ -41,6 +41,7 @@ struct WebhookFlags {
   std::string decisionCheckpointFile;
   std::string decisionCheckpointUrl;
   std::string decisionCheckpointConfigMap;  // NAMESPACE/NAME
+  std::string decisionTrustConfigMap;       // NAMESPACE/NAME: list the public key there on start
   bool help = false;
 };
 

@@ -147,16 +147,18 @@ TEST(DecisionLogFlagsTest, CheckpointSinkFlags) {
   auto set = base;
   set.insert(set.end(), {"--decision-log-file", "/d", "--decision-signing-key", "/k", "--decision-checkpoint-file",
                          "/mnt/worm/checkpoints", "--decision-checkpoint-url=https://audit.example/checkpoints",
-                         "--decision-checkpoint-configmap", "agentguard/agentguard-checkpoints"});
+                         "--decision-checkpoint-configmap", "agentguard/agentguard-checkpoints",
+                         "--decision-trust-configmap=agentguard/agentguard-trust"});
   auto parsed = parseWebhookFlags(set);
   ASSERT_TRUE(parsed.ok()) << parsed.error().describe();
   EXPECT_EQ(parsed->decisionCheckpointFile, "/mnt/worm/checkpoints");
   EXPECT_EQ(parsed->decisionCheckpointUrl, "https://audit.example/checkpoints");
   EXPECT_EQ(parsed->decisionCheckpointConfigMap, "agentguard/agentguard-checkpoints");
+  EXPECT_EQ(parsed->decisionTrustConfigMap, "agentguard/agentguard-trust");
 
   for (const std::string bad : {"--decision-checkpoint-url=ftp://x/y", "--decision-checkpoint-configmap=name",
                                 "--decision-checkpoint-configmap=/name", "--decision-checkpoint-configmap=ns/",
-                                "--decision-checkpoint-configmap=a/b/c"}) {
+                                "--decision-checkpoint-configmap=a/b/c", "--decision-trust-configmap=trust"}) {
     auto args = set;
     args.push_back(bad);
     auto refused = parseWebhookFlags(args);

@@ -9,7 +9,9 @@
 
 #include "common/kube/cluster_config.h"
 #include "common/kube/resource.h"
+#include "tests/common/decision/test_keys.h"
 #include "tests/support/local_cluster.h"
+#include "webhook/checkpoints/trust_configmap.h"
 
 namespace agentguard::webhook {
 namespace {
@@ -74,6 +76,22 @@ TEST_F(KubeCheckpointSinkClusterTest, AMissingConfigMapIsAFailureNamingIt) {
   EXPECT_EQ(published.error().code, ErrorCode::kNotFound);
   EXPECT_NE(published.error().message.find("ConfigMap " + ns_ + "/not-there"), std::string::npos)
       << published.error().message;
+}
+
+TEST_F(KubeCheckpointSinkClusterTest, TheTrustConfigMapKeepsOldKeysListed) {
+  ASSERT_EQ(cluster().kubectl({"-n", ns_, "create", "configmap", "agentguard-trust"}).exitCode, 0);
+  const decision::SigningKey old = decision::testing::newSigningKey();
+  const decision::SigningKey rotated = decision::testing::newSigningKey();
+  ASSERT_TRUE(publishTrustedKey(*client_, ns_, "agentguard-trust", old).ok());
+  Status listed = publishTrustedKey(*client_, ns_, "agentguard-trust", rotated);
+  ASSERT_TRUE(listed.ok()) << listed.error().describe();
+  Result<nlohmann::json> trust = client_->get(kube::resources::configMaps(), ns_, "agentguard-trust");
+  ASSERT_TRUE(trust.ok());
+  EXPECT_EQ((*trust)["data"], (nlohmann::json{{old.keyId() + ".pem", old.publicKeyPem()},
+                                              {rotated.keyId() + ".pem", rotated.publicKeyPem()}}));
+  Status missing = publishTrustedKey(*client_, ns_, "not-there", old);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.error().message.find("ConfigMap " + ns_ + "/not-there"), std::string::npos);
 }
 
 // The Role docs/decision-log.md suggests lets the sink publish, and reaches no other ConfigMap nor any
