@@ -5,7 +5,7 @@
 namespace agentguard::decision {
 
 DecisionLogQueue::DecisionLogQueue(DecisionLogWriter& writer, DecisionLogQueueOptions options)
-    : writer_(writer), options_(options), thread_([this] { run(); }) {}
+    : writer_(writer), options_(options), syncThread_([this] { runSync(); }), thread_([this] { run(); }) {}
 
 DecisionLogQueue::~DecisionLogQueue() {
   {
@@ -14,6 +14,12 @@ DecisionLogQueue::~DecisionLogQueue() {
   }
   wake_.notify_one();
   thread_.join();
+  {
+    std::lock_guard lock(syncMutex_);
+    syncStopping_ = true;
+  }
+  syncWake_.notify_one();
+  syncThread_.join();
 }
 
 Result<std::string> DecisionLogQueue::record(Decision decision) {
@@ -53,16 +59,12 @@ DecisionLogStats DecisionLogQueue::stats() const {
 }
 
 void DecisionLogQueue::run() {
-  using Clock = std::chrono::steady_clock;
-  std::uint64_t unsynced = 0;
-  Clock::time_point firstUnsynced;
   for (;;) {
     std::deque<PendingPtr> batch;
     bool stopping = false;
     {
       std::unique_lock lock(mutex_);
-      const auto wakeAt = unsynced > 0 ? firstUnsynced + options_.syncEvery : Clock::now() + options_.idleWake;
-      wake_.wait_until(lock, wakeAt, [this] { return !queue_.empty() || stopping_; });
+      wake_.wait(lock, [this] { return !queue_.empty() || stopping_; });
       batch.swap(queue_);
       stopping = stopping_;
     }
@@ -70,18 +72,43 @@ void DecisionLogQueue::run() {
       const std::uint64_t before = written_.load(std::memory_order_relaxed);
       writeBatch(batch);
       const std::uint64_t added = written_.load(std::memory_order_relaxed) - before;
-      if (unsynced == 0 && added > 0) firstUnsynced = Clock::now();
-      unsynced += added;
+      if (added > 0) {
+        bool due = false;
+        {
+          std::lock_guard lock(syncMutex_);
+          if (unsynced_ == 0) firstUnsynced_ = std::chrono::steady_clock::now();
+          unsynced_ += added;
+          due = unsynced_ >= options_.syncEveryRecords;
+        }
+        if (due) syncWake_.notify_one();
+      }
     }
-    if (unsynced > 0 && (unsynced >= options_.syncEveryRecords || Clock::now() - firstUnsynced >= options_.syncEvery || stopping)) {
-      if (!writer_.sync()) syncFailures_.fetch_add(1, std::memory_order_relaxed);
-      unsynced = 0;
-    }
-    if (!writer_.checkpointIfDue()) syncFailures_.fetch_add(1, std::memory_order_relaxed);
     if (stopping) {
       std::lock_guard lock(mutex_);
       if (queue_.empty()) return;
     }
+  }
+}
+
+void DecisionLogQueue::runSync() {
+  using Clock = std::chrono::steady_clock;
+  for (;;) {
+    bool sync = false;
+    bool stopping = false;
+    {
+      std::unique_lock lock(syncMutex_);
+      const auto syncDue = [this] {
+        return unsynced_ >= options_.syncEveryRecords || (unsynced_ > 0 && Clock::now() - firstUnsynced_ >= options_.syncEvery);
+      };
+      const auto wakeAt = unsynced_ > 0 ? firstUnsynced_ + options_.syncEvery : Clock::now() + options_.idleWake;
+      syncWake_.wait_until(lock, wakeAt, [&] { return syncStopping_ || syncDue(); });
+      stopping = syncStopping_;
+      sync = unsynced_ > 0 && (stopping || syncDue());
+      if (sync) unsynced_ = 0;
+    }
+    if (sync && !writer_.sync()) syncFailures_.fetch_add(1, std::memory_order_relaxed);
+    if (!writer_.checkpointIfDue()) syncFailures_.fetch_add(1, std::memory_order_relaxed);
+    if (stopping) return;
   }
 }
 
@@ -96,7 +123,7 @@ void DecisionLogQueue::writeBatch(std::deque<PendingPtr>& batch) {
     live.push_back(std::move(pending));
   }
   if (live.empty()) return;
-  std::vector<Result<std::string>> digests = writer_.appendBatch(decisions);
+  std::vector<Result<std::string>> digests = writer_.appendBatch(decisions, /*checkpointNow=*/false);
   for (std::size_t i = 0; i < live.size(); ++i) {
     (digests[i] ? written_ : writeFailures_).fetch_add(1, std::memory_order_relaxed);
     live[i]->written.set_value(std::move(digests[i]));

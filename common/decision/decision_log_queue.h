@@ -45,12 +45,12 @@ struct DecisionLogStats {
   std::size_t queueDepth = 0;
 };
 
-// A bounded queue between the threads that answer admission requests and the one thread that signs,
-// writes and syncs the decision log, so a slow or failing disk costs a request at most
-// `waitForRecord` and never blocks the others behind a lock. The thread writes what it finds queued in
-// one batch (one write()), syncs every `syncEveryRecords` records or `syncEvery`, and writes the time-based
-// checkpoints itself, so a log that went quiet is checkpointed too. The destructor writes what is
-// queued, syncs and stops the thread.
+// A bounded queue between the threads that answer admission requests and the one thread that signs
+// and writes the decision log, so a slow or failing disk costs a request at most `waitForRecord` and
+// never blocks the others behind a lock. The writer thread writes what it finds queued in one batch (one
+// write()); a second thread fdatasyncs every `syncEveryRecords` records or `syncEvery` and writes the
+// checkpoints (also the time-based ones, so a log that went quiet is checkpointed too), so no request
+// waits for a sync. The destructor writes what is queued, syncs and stops both threads.
 class DecisionLogQueue {
  public:
   DecisionLogQueue(DecisionLogWriter& writer, DecisionLogQueueOptions options = {});
@@ -75,6 +75,7 @@ class DecisionLogQueue {
 
   void run();
   void writeBatch(std::deque<PendingPtr>& batch);
+  void runSync();
 
   DecisionLogWriter& writer_;
   const DecisionLogQueueOptions options_;
@@ -82,12 +83,19 @@ class DecisionLogQueue {
   std::condition_variable wake_;
   std::deque<PendingPtr> queue_;  // guarded by mutex_
   bool stopping_ = false;         // guarded by mutex_
+  // The sync thread's: records written since the last fdatasync, and when the first of them was.
+  std::mutex syncMutex_;
+  std::condition_variable syncWake_;
+  std::uint64_t unsynced_ = 0;                         // guarded by syncMutex_
+  std::chrono::steady_clock::time_point firstUnsynced_;  // guarded by syncMutex_
+  bool syncStopping_ = false;                          // guarded by syncMutex_
   std::atomic<std::uint64_t> written_{0};
   std::atomic<std::uint64_t> writeFailures_{0};
   std::atomic<std::uint64_t> syncFailures_{0};
   std::atomic<std::uint64_t> droppedQueueFull_{0};
   std::atomic<std::uint64_t> droppedTimeout_{0};
-  std::thread thread_;  // last: started once everything above exists
+  std::thread syncThread_;  // fdatasync and checkpoints, so the writer never waits for the disk to sync
+  std::thread thread_;      // last: started once everything above exists
 };
 
 }  // namespace agentguard::decision

@@ -215,9 +215,9 @@ Result<std::string> DecisionLogWriter::append(const Decision& decision) {
   return std::move(appendBatch(std::span<const Decision>(&decision, 1)).front());
 }
 
-std::vector<Result<std::string>> DecisionLogWriter::appendBatch(std::span<const Decision> decisions) {
+std::vector<Result<std::string>> DecisionLogWriter::appendBatch(std::span<const Decision> decisions, bool checkpointNow) {
   std::optional<Checkpoint> due;
-  std::vector<Result<std::string>> digests = appendRecords(decisions, due);
+  std::vector<Result<std::string>> digests = appendRecords(decisions, checkpointNow, due);
   if (due) (void)publish(*due);  // the records are written; a failed checkpoint is retried at the next one
   return digests;
 }
@@ -239,7 +239,7 @@ Status DecisionLogWriter::checkpointIfDue() {
   return publish(head);
 }
 
-std::vector<Result<std::string>> DecisionLogWriter::appendRecords(std::span<const Decision> decisions,
+std::vector<Result<std::string>> DecisionLogWriter::appendRecords(std::span<const Decision> decisions, bool checkpointNow,
                                                                   std::optional<Checkpoint>& due) {
   std::lock_guard lock(mutex_);
   std::vector<Result<std::string>> digests;
@@ -288,7 +288,7 @@ std::vector<Result<std::string>> DecisionLogWriter::appendRecords(std::span<cons
   nextSeq_ = seq;
   prev_ = std::move(prev);
   tree_ = std::move(tree);
-  if (checkpointDueLocked()) due = takeCheckpointLocked();
+  if (checkpointNow && checkpointDueLocked()) due = takeCheckpointLocked();
   return digests;
 }
 

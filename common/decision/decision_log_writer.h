@@ -52,7 +52,9 @@ class DecisionLogWriter {
   // Signs and appends the records in order with one write(), then checkpoints when one is due; one
   // result per record. When the write fails every record of the batch fails and the chain stays where
   // it was; a record whose statement cannot be built fails alone. Records are not synced: see sync().
-  std::vector<Result<std::string>> appendBatch(std::span<const Decision> decisions);
+  // With `checkpointNow` false a due checkpoint is left to the next checkpointIfDue() (the queue's sync
+  // thread), so the thread that writes records never waits for a sync.
+  std::vector<Result<std::string>> appendBatch(std::span<const Decision> decisions, bool checkpointNow = true);
   // Makes every record written so far durable (fdatasync); the queue in front of the writer calls it
   // every few records or milliseconds rather than once per record.
   Status sync();
@@ -73,7 +75,8 @@ class DecisionLogWriter {
       : fd_(fd), syncFd_(syncFd), path_(std::move(path)), key_(std::move(key)), origin_(std::move(origin)),
         policy_(std::move(policy)) {}
   // Writes the record under mutex_; sets `due` to the tree head to checkpoint when one is due.
-  std::vector<Result<std::string>> appendRecords(std::span<const Decision> decisions, std::optional<Checkpoint>& due);
+  std::vector<Result<std::string>> appendRecords(std::span<const Decision> decisions, bool checkpointNow,
+                                                 std::optional<Checkpoint>& due);
   bool checkpointDueLocked() const;
   Checkpoint takeCheckpointLocked();
   // Syncs the log and replaces the checkpoint file with `checkpoint` signed, unless a larger one is
