@@ -12,6 +12,8 @@
 
 #include <prometheus/exposer.h>
 
+#include "common/decision/checkpoint_sink.h"
+#include "common/decision/decision_log_queue.h"
 #include "common/decision/decision_log_writer.h"
 #include "common/http/server.h"
 #include "common/kube/cluster_config.h"
@@ -19,8 +21,11 @@
 #include "common/log/logger.h"
 #include "webhook/admission/review_handler.h"
 #include "webhook/cache/informer_binding.h"
+#include "webhook/checkpoints/checkpoint_sinks.h"
+#include "webhook/checkpoints/trust_configmap.h"
 #include "webhook/cache/live_workloads.h"
 #include "webhook/cache/network_policy_cache.h"
+#include "webhook/metrics/decision_log_metrics.h"
 #include "webhook/metrics/webhook_metrics.h"
 #include "webhook/options/webhook_flags.h"
 #include "webhook/policy/policy_reloader.h"
@@ -90,18 +95,42 @@ int run(const webhook::WebhookFlags& flags) {
   });
 
   // Decision log: one writer per replica, its origin the host (Pod) name.
+  std::optional<decision::CheckpointPublisher> checkpointPublisher;  // outlives the writer's last checkpoint
   std::unique_ptr<decision::DecisionLogWriter> decisionLog;
+  std::optional<decision::DecisionLogQueue> decisionQueue;
+  std::optional<webhook::DecisionLogMetrics> decisionMetrics;
   std::optional<webhook::DecisionRecorder> decisionRecorder;
   if (!flags.decisionLogFile.empty()) {
     auto key = decision::SigningKey::fromPemFile(flags.decisionSigningKey);
     if (!key) return fail(logger, "Failed to load the decision signing key", key.error());
+    if (!flags.decisionTrustConfigMap.empty()) {
+      const auto slash = flags.decisionTrustConfigMap.find('/');
+      if (auto listed = webhook::publishTrustedKey(**client, flags.decisionTrustConfigMap.substr(0, slash),
+                                                   flags.decisionTrustConfigMap.substr(slash + 1), *key);
+          !listed) {
+        logger.warn("Failed to list the decision signing key in its trust ConfigMap", {{"error", listed.error().message}});
+      }
+    }
     char host[256] = {};
     gethostname(host, sizeof(host) - 1);
-    auto writer = decision::DecisionLogWriter::open(flags.decisionLogFile, std::move(*key), host);
+    decision::CheckpointPolicy checkpoints{.everyRecords = flags.decisionCheckpointRecords,
+                                           .every = flags.decisionCheckpointInterval};
+    if (auto sinks = webhook::checkpointSinksFor(flags, **client); !sinks.empty()) {
+      checkpointPublisher.emplace(std::move(sinks), decision::CheckpointPublisher::Options{
+          .onFailure = [&logger](const decision::CheckpointSink& sink, const Error& error) {
+            logger.warn("Failed to publish a decision log checkpoint", {{"sink", sink.describe()}, {"error", error.message}});
+          }});
+      checkpoints.published = [&checkpointPublisher](const decision::Checkpoint& checkpoint, const std::string& note) {
+        checkpointPublisher->offer(checkpoint, note);
+      };
+    }
+    auto writer = decision::DecisionLogWriter::open(flags.decisionLogFile, std::move(*key), host, std::move(checkpoints));
     if (!writer) return fail(logger, "Failed to open the decision log", writer.error());
     decisionLog = std::move(*writer);
-    decisionRecorder.emplace(*decisionLog, [&policies] { return policies.policyDigest(); },
-                             "file://" + flags.policies);
+    decisionQueue.emplace(*decisionLog, decision::DecisionLogQueueOptions{.waitForRecord = flags.decisionLogWait});
+    decisionMetrics.emplace(*metrics.registry());
+    decisionRecorder.emplace(*decisionQueue, [&policies] { return policies.policyDigest(); },
+                             "file://" + flags.policies, flags.decisionLogOnFailure);
     logger.info("Recording decisions", {{"file", flags.decisionLogFile}, {"origin", host},
                                         {"nextSeq", decisionLog->nextSeq()}});
   }
@@ -156,6 +185,8 @@ int run(const webhook::WebhookFlags& flags) {
   while (received < 0) {
     metrics.setNetworkPolicyCacheSynced(!networkPolicies.unavailableReason());
     metrics.observeServer(server.stats());
+    if (decisionQueue) decisionMetrics->observe(decisionQueue->stats());
+    if (checkpointPublisher) decisionMetrics->observePublisher(checkpointPublisher->stats());
     received = sigtimedwait(&signals, nullptr, &tick);
   }
   logger.info("Received signal; shutting down", {{"signal", received == SIGTERM ? "SIGTERM" : "SIGINT"}});

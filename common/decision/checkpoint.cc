@@ -10,9 +10,7 @@ namespace agentguard::decision {
 namespace {
 
 constexpr std::string_view kSignaturePrefix = "\xE2\x80\x94 ";  // U+2014 EM DASH, then a space
-constexpr char kEd25519SignatureType = 0x01;
 constexpr size_t kKeyHashBytes = 4;
-constexpr size_t kEd25519SignatureBytes = 64;
 constexpr size_t kMaxNoteBytes = 64 * 1024;
 
 Error malformed(const std::string& what) {
@@ -71,11 +69,10 @@ std::string checkpointBody(const Checkpoint& checkpoint) {
   return checkpoint.origin + "\n" + std::to_string(checkpoint.size) + "\n" + encoding::encodeBase64(checkpoint.rootHash) + "\n";
 }
 
-std::string noteKeyHash(std::string_view keyName, std::string_view rawPublicKey) {
+std::string noteKeyHash(std::string_view keyName, std::string_view noteKey) {
   std::string input(keyName);
   input += '\n';
-  input += kEd25519SignatureType;
-  input += rawPublicKey;
+  input += noteKey;
   return sha256(input).substr(0, kKeyHashBytes);
 }
 
@@ -96,7 +93,7 @@ Result<std::string> signCheckpoint(const Checkpoint& checkpoint, const SigningKe
   Result<std::string> signature = key.sign(body);
   if (!signature) return signature.error();
   return body + "\n" + std::string(kSignaturePrefix) + checkpoint.origin + " " +
-         encoding::encodeBase64(noteKeyHash(checkpoint.origin, key.rawPublicKey()) + *signature) + "\n";
+         encoding::encodeBase64(noteKeyHash(checkpoint.origin, key.noteKey()) + *signature) + "\n";
 }
 
 Result<Checkpoint> parseCheckpointNote(std::string_view note) {
@@ -119,9 +116,9 @@ Result<Checkpoint> openCheckpoint(std::string_view note, const TrustedKeys& keys
     if (space == std::string_view::npos) return malformed("signature line has no key name and signature");
     if (rest.substr(0, space) != checkpoint->origin) continue;  // another signer (a witness): not ours to check
     std::optional<std::string> signature = encoding::decodeBase64(rest.substr(space + 1), encoding::kStrictBase64);
-    if (!signature || signature->size() != kKeyHashBytes + kEd25519SignatureBytes) continue;
+    if (!signature || signature->size() <= kKeyHashBytes) continue;
     for (const std::string& keyId : keys.keyIds()) {
-      if (noteKeyHash(checkpoint->origin, keys.rawPublicKey(keyId)) != signature->substr(0, kKeyHashBytes)) continue;
+      if (noteKeyHash(checkpoint->origin, keys.noteKey(keyId)) != signature->substr(0, kKeyHashBytes)) continue;
       if (!keys.verify(keyId, parts->body, signature->substr(kKeyHashBytes))) {
         return makeError(ErrorCode::kForbidden, "checkpoint signature by trusted key " + keyId +
                                                     " does not verify (the checkpoint was edited)");

@@ -21,9 +21,10 @@ struct Checkpoint {
 // The note text "<origin>\n<size>\n<base64 root>\n" that a checkpoint's signature covers.
 std::string checkpointBody(const Checkpoint& checkpoint);
 
-// The c2sp.org/signed-note key hash of an Ed25519 key: the first 4 bytes of
-// SHA-256(key name || "\n" || 0x01 || 32-byte public key).
-std::string noteKeyHash(std::string_view keyName, std::string_view rawPublicKey);
+// The c2sp.org/signed-note key hash: the first 4 bytes of SHA-256(key name || "\n" || note key), the
+// note key being the signature type and the key (SigningKey::noteKey): 0x01 || 32-byte Ed25519 key,
+// or 0x02 || DER SubjectPublicKeyInfo for ECDSA P-256.
+std::string noteKeyHash(std::string_view keyName, std::string_view noteKey);
 
 // True when `name` can name a signed-note key (and so be a checkpoint's origin): non-empty, no space,
 // no control character, no '+'.

@@ -193,7 +193,9 @@ Status DecisionLogWriter::publish(const Checkpoint& checkpoint) {
     }
     Result<std::string> note = signCheckpoint(checkpoint, key_);
     if (!note) return note.error();
-    return replaceFileAtomically(checkpointPath(path_), *note);
+    if (Status replaced = replaceFileAtomically(checkpointPath(path_), *note); !replaced) return replaced;
+    if (policy_.published) policy_.published(checkpoint, *note);
+    return okStatus();
   }();
   if (!published) {
     std::lock_guard lock(mutex_);
@@ -210,39 +212,84 @@ std::uint64_t DecisionLogWriter::nextSeq() const {
 }
 
 Result<std::string> DecisionLogWriter::append(const Decision& decision) {
-  std::optional<Checkpoint> due;
-  Result<std::string> digest = appendRecord(decision, due);
-  if (due) (void)publish(*due);  // the record is written; a failed checkpoint is retried at the next one
-  return digest;
+  return std::move(appendBatch(std::span<const Decision>(&decision, 1)).front());
 }
 
-Result<std::string> DecisionLogWriter::appendRecord(const Decision& decision, std::optional<Checkpoint>& due) {
+std::vector<Result<std::string>> DecisionLogWriter::appendBatch(std::span<const Decision> decisions, bool checkpointNow) {
+  std::optional<Checkpoint> due;
+  std::vector<Result<std::string>> digests = appendRecords(decisions, checkpointNow, due);
+  if (due) (void)publish(*due);  // the records are written; a failed checkpoint is retried at the next one
+  return digests;
+}
+
+Status DecisionLogWriter::sync() {
+  if (::fdatasync(syncFd_) != 0) {
+    return makeError(ErrorCode::kUnavailable, "decision log " + path_ + " could not be synced: " + std::strerror(errno));
+  }
+  return okStatus();
+}
+
+Status DecisionLogWriter::checkpointIfDue() {
+  Checkpoint head;
+  {
+    std::lock_guard lock(mutex_);
+    if (fd_ < 0 || (tree_.size() == checkpointedSize_ && !checkpointFailed_) || !checkpointDueLocked()) return okStatus();
+    head = takeCheckpointLocked();
+  }
+  return publish(head);
+}
+
+std::vector<Result<std::string>> DecisionLogWriter::appendRecords(std::span<const Decision> decisions, bool checkpointNow,
+                                                                  std::optional<Checkpoint>& due) {
   std::lock_guard lock(mutex_);
-  Result<std::string> payload = statementPayload(decision, LogPosition{origin_, nextSeq_, prev_});
-  if (!payload) return payload.error();
-  std::string payloadDigest = sha256Hex(*payload);
-  Result<Envelope> envelope = signEnvelope(key_, kInTotoPayloadType, std::move(*payload));
-  if (!envelope) return envelope.error();
-  std::string line = envelopeLine(*envelope);
-  std::string digest = "sha256:" + sha256Hex(line);
-  line += '\n';
-  // One write() per record on an O_APPEND descriptor, so records never interleave.
-  const ssize_t written = ::write(fd_, line.data(), line.size());
-  if (written != static_cast<ssize_t>(line.size())) {
+  std::vector<Result<std::string>> digests;
+  digests.reserve(decisions.size());
+  // The chain and tree as they will be once the batch is written; kept only if the write succeeds.
+  std::uint64_t seq = nextSeq_;
+  std::string prev = prev_;
+  MerkleFrontier tree = tree_;
+  std::string lines;
+  for (const Decision& decision : decisions) {
+    Result<std::string> payload = statementPayload(decision, LogPosition{origin_, seq, prev});
+    if (!payload) {
+      digests.push_back(payload.error());
+      continue;
+    }
+    std::string payloadDigest = sha256Hex(*payload);
+    Result<Envelope> envelope = signEnvelope(key_, kInTotoPayloadType, std::move(*payload));
+    if (!envelope) {
+      digests.push_back(envelope.error());
+      continue;
+    }
+    std::string line = envelopeLine(*envelope);
+    digests.push_back("sha256:" + sha256Hex(line));
+    tree.append(merkleLeafHash(line));
+    lines += line;
+    lines += '\n';
+    ++seq;
+    prev = std::move(payloadDigest);
+  }
+  if (lines.empty()) return digests;
+  // One write() per batch on an O_APPEND descriptor, so records never interleave.
+  const ssize_t written = ::write(fd_, lines.data(), lines.size());
+  if (written != static_cast<ssize_t>(lines.size())) {
     const std::string reason = written < 0 ? std::strerror(errno) : "short write";
     if (written > 0) {
       // A torn record must not be followed by more: stop writing until restarted (open refuses the file).
       ::close(fd_);
       fd_ = -1;
     }
-    return makeError(ErrorCode::kUnavailable, "decision log " + path_ + " could not be written: " + reason);
+    const Error failed = makeError(ErrorCode::kUnavailable, "decision log " + path_ + " could not be written: " + reason);
+    for (Result<std::string>& digest : digests) {
+      if (digest) digest = failed;
+    }
+    return digests;
   }
-  ++nextSeq_;
-  prev_ = std::move(payloadDigest);
-  line.pop_back();
-  tree_.append(merkleLeafHash(line));
-  if (checkpointDueLocked()) due = takeCheckpointLocked();
-  return digest;
+  nextSeq_ = seq;
+  prev_ = std::move(prev);
+  tree_ = std::move(tree);
+  if (checkpointNow && checkpointDueLocked()) due = takeCheckpointLocked();
+  return digests;
 }
 
 }  // namespace agentguard::decision

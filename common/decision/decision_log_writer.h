@@ -6,7 +6,9 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
+#include <vector>
 
 #include "common/decision/checkpoint.h"
 #include "common/decision/decision_statement.h"
@@ -20,8 +22,11 @@ namespace agentguard::decision {
 // or at the first record `every` after the last checkpoint, and when it is closed.
 struct CheckpointPolicy {
   std::uint64_t everyRecords = 1000;
-  std::chrono::seconds every{10};
+  std::chrono::milliseconds every{10000};
   std::function<std::chrono::steady_clock::time_point()> now = [] { return std::chrono::steady_clock::now(); };
+  // Called with each checkpoint and its signed note once `<path>.checkpoint` holds it (to copy it where
+  // the writer cannot rewrite it: CheckpointPublisher). Must not block.
+  std::function<void(const Checkpoint&, const std::string& note)> published = nullptr;
 };
 
 // Appends one signed DSSE envelope per line to a .dsse.jsonl file, chaining each record to the one
@@ -44,6 +49,18 @@ class DecisionLogWriter {
   // the digest the webhook puts into auditAnnotations. Unavailable when the line could not be written
   // in full; the chain then stays where it was.
   Result<std::string> append(const Decision& decision);
+  // Signs and appends the records in order with one write(), then checkpoints when one is due; one
+  // result per record. When the write fails every record of the batch fails and the chain stays where
+  // it was; a record whose statement cannot be built fails alone. Records are not synced: see sync().
+  // With `checkpointNow` false a due checkpoint is left to the next checkpointIfDue() (the queue's sync
+  // thread), so the thread that writes records never waits for a sync.
+  std::vector<Result<std::string>> appendBatch(std::span<const Decision> decisions, bool checkpointNow = true);
+  // Makes every record written so far durable (fdatasync); the queue in front of the writer calls it
+  // every few records or milliseconds rather than once per record.
+  Status sync();
+  // Writes a checkpoint when records were added since the last one and the policy's interval has passed
+  // (or the last one failed), so a log that went quiet is still checkpointed; OK when none is due.
+  Status checkpointIfDue();
 
   std::uint64_t nextSeq() const;
 
@@ -58,7 +75,8 @@ class DecisionLogWriter {
       : fd_(fd), syncFd_(syncFd), path_(std::move(path)), key_(std::move(key)), origin_(std::move(origin)),
         policy_(std::move(policy)) {}
   // Writes the record under mutex_; sets `due` to the tree head to checkpoint when one is due.
-  Result<std::string> appendRecord(const Decision& decision, std::optional<Checkpoint>& due);
+  std::vector<Result<std::string>> appendRecords(std::span<const Decision> decisions, bool checkpointNow,
+                                                 std::optional<Checkpoint>& due);
   bool checkpointDueLocked() const;
   Checkpoint takeCheckpointLocked();
   // Syncs the log and replaces the checkpoint file with `checkpoint` signed, unless a larger one is

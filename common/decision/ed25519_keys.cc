@@ -1,11 +1,13 @@
 #include "common/decision/ed25519_keys.h"
 
 #include <openssl/bio.h>
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include "common/decision/digest.h"
@@ -48,6 +50,26 @@ std::string rawPublicKeyOf(EVP_PKEY* key) {
   return raw;
 }
 
+// Ed25519, or EC on P-256; nullopt for any other key.
+std::optional<KeyAlgorithm> algorithmOf(EVP_PKEY* key) {
+  if (EVP_PKEY_get_id(key) == EVP_PKEY_ED25519) return KeyAlgorithm::kEd25519;
+  if (EVP_PKEY_get_base_id(key) != EVP_PKEY_EC) return std::nullopt;
+  char group[64] = {};
+  size_t length = 0;
+  if (EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof(group), &length) != 1) {
+    return std::nullopt;
+  }
+  if (std::string_view(group, length) != "prime256v1") return std::nullopt;
+  return KeyAlgorithm::kEcdsaP256;
+}
+
+// The digest EVP_DigestSign/Verify take: none for Ed25519 (it hashes internally), SHA-256 for ECDSA.
+const EVP_MD* digestFor(KeyAlgorithm algorithm) { return algorithm == KeyAlgorithm::kEd25519 ? nullptr : EVP_sha256(); }
+
+std::string noteKeyOf(EVP_PKEY* key, KeyAlgorithm algorithm) {
+  return algorithm == KeyAlgorithm::kEd25519 ? "\x01" + rawPublicKeyOf(key) : "\x02" + subjectPublicKeyInfo(key);
+}
+
 }  // namespace
 
 void KeyDeleter::operator()(evp_pkey_st* key) const { EVP_PKEY_free(key); }
@@ -63,26 +85,28 @@ Result<SigningKey> SigningKey::fromPemFile(const std::string& path) {
 Result<SigningKey> SigningKey::fromPem(std::string_view pem) {
   std::unique_ptr<BIO, BioDeleter> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
   KeyPtr key(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
-  if (!key || EVP_PKEY_get_id(key.get()) != EVP_PKEY_ED25519) {
+  const std::optional<KeyAlgorithm> algorithm = key ? algorithmOf(key.get()) : std::nullopt;
+  if (!algorithm) {
     return makeError(ErrorCode::kInvalidArgument,
-                     "not a PKCS#8 Ed25519 private key; create one with `openssl genpkey -algorithm ed25519`");
+                     "not a PKCS#8 Ed25519 or ECDSA P-256 private key; create one with `openssl genpkey -algorithm "
+                     "ed25519` (or `-algorithm EC -pkeyopt ec_paramgen_curve:P-256`)");
   }
   std::string keyId = keyIdOf(key.get());
-  return SigningKey(std::move(key), std::move(keyId));
+  return SigningKey(std::move(key), *algorithm, std::move(keyId));
 }
 
 Result<std::string> SigningKey::sign(std::string_view message) const {
   std::unique_ptr<EVP_MD_CTX, DigestContextDeleter> context(EVP_MD_CTX_new());
   size_t length = 0;
-  if (!context || EVP_DigestSignInit(context.get(), nullptr, nullptr, nullptr, key_.get()) != 1 ||
+  if (!context || EVP_DigestSignInit(context.get(), nullptr, digestFor(algorithm_), nullptr, key_.get()) != 1 ||
       EVP_DigestSign(context.get(), nullptr, &length, reinterpret_cast<const unsigned char*>(message.data()),
                      message.size()) != 1) {
-    return makeError(ErrorCode::kInternal, "Ed25519 signing could not start");
+    return makeError(ErrorCode::kInternal, "signing could not start");
   }
   std::string signature(length, '\0');
   if (EVP_DigestSign(context.get(), reinterpret_cast<unsigned char*>(signature.data()), &length,
                      reinterpret_cast<const unsigned char*>(message.data()), message.size()) != 1) {
-    return makeError(ErrorCode::kInternal, "Ed25519 signing failed");
+    return makeError(ErrorCode::kInternal, "signing failed");
   }
   signature.resize(length);
   return signature;
@@ -96,7 +120,11 @@ std::string SigningKey::publicKeyPem() const {
   return std::string(data, static_cast<size_t>(length));
 }
 
-std::string SigningKey::rawPublicKey() const { return rawPublicKeyOf(key_.get()); }
+std::string SigningKey::rawPublicKey() const {
+  return algorithm_ == KeyAlgorithm::kEd25519 ? rawPublicKeyOf(key_.get()) : "";
+}
+
+std::string SigningKey::noteKey() const { return noteKeyOf(key_.get(), algorithm_); }
 
 Result<TrustedKeys> TrustedKeys::fromPemFile(const std::string& path) {
   Result<std::string> pem = readFile(path, "trust file");
@@ -112,12 +140,15 @@ Result<TrustedKeys> TrustedKeys::fromPem(std::string_view pem) {
   while (true) {
     KeyPtr key(PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr));
     if (!key) break;
-    if (EVP_PKEY_get_id(key.get()) != EVP_PKEY_ED25519) {
+    const std::optional<KeyAlgorithm> algorithm = algorithmOf(key.get());
+    if (!algorithm) {
       return makeError(ErrorCode::kInvalidArgument, "public key " + std::to_string(trusted.keys_.size() + 1) +
-                                                        " is not Ed25519; list only the decision log's Ed25519 keys");
+                                                        " is neither Ed25519 nor ECDSA P-256; list only the decision "
+                                                        "log's keys");
     }
     std::string keyId = keyIdOf(key.get());
-    trusted.keys_.push_back(Entry{std::move(keyId), std::shared_ptr<evp_pkey_st>(key.release(), KeyDeleter())});
+    trusted.keys_.push_back(
+        Entry{std::move(keyId), *algorithm, std::shared_ptr<evp_pkey_st>(key.release(), KeyDeleter())});
   }
   if (trusted.keys_.empty()) {
     return makeError(ErrorCode::kInvalidArgument, "holds no \"-----BEGIN PUBLIC KEY-----\" block; "
@@ -139,9 +170,9 @@ std::vector<std::string> TrustedKeys::keyIds() const {
   return ids;
 }
 
-std::string TrustedKeys::rawPublicKey(std::string_view keyId) const {
+std::string TrustedKeys::noteKey(std::string_view keyId) const {
   for (const Entry& entry : keys_) {
-    if (entry.keyId == keyId) return rawPublicKeyOf(entry.key.get());
+    if (entry.keyId == keyId) return noteKeyOf(entry.key.get(), entry.algorithm);
   }
   return "";
 }
@@ -150,7 +181,7 @@ bool TrustedKeys::verify(std::string_view keyId, std::string_view message, std::
   for (const Entry& entry : keys_) {
     if (entry.keyId != keyId) continue;
     std::unique_ptr<EVP_MD_CTX, DigestContextDeleter> context(EVP_MD_CTX_new());
-    if (context && EVP_DigestVerifyInit(context.get(), nullptr, nullptr, nullptr, entry.key.get()) == 1 &&
+    if (context && EVP_DigestVerifyInit(context.get(), nullptr, digestFor(entry.algorithm), nullptr, entry.key.get()) == 1 &&
         EVP_DigestVerify(context.get(), reinterpret_cast<const unsigned char*>(signature.data()), signature.size(),
                          reinterpret_cast<const unsigned char*>(message.data()), message.size()) == 1) {
       return true;

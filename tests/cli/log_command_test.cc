@@ -101,6 +101,24 @@ TEST(LogCommandTest, VerifiesTheLogAgainstItsCheckpoint) {
   EXPECT_NE(result.out.find("Merkle root of the first 3 against the checkpoint"), std::string::npos) << result.out;
 }
 
+TEST(LogCommandTest, VerifiesAnEcdsaP256LogAndItsCheckpointAndNamesAnEdit) {
+  ScratchDir dir;
+  const std::string pem = decision::testing::newEcdsaP256Pem();
+  const std::string log = (dir.path() / "decisions.dsse.jsonl").string();
+  writeRecords(log, pem, 3);
+  const auto trust = dir.write("trust.pem", publicPem(pem));
+  const auto result =
+      runAgentguard({"log", "verify", "--log", log, "--trust", trust.string(), "--checkpoint", log + ".checkpoint"});
+  EXPECT_EQ(result.exitCode, kExitLogVerified) << result.err;
+  EXPECT_NE(result.out.find("Merkle root of the first 3 against the checkpoint"), std::string::npos) << result.out;
+  std::vector<std::string> records = linesOf(log);
+  records[2][records[2].find("\"payload\":\"") + 20] ^= 0x01;
+  dir.write("decisions.dsse.jsonl", records[0] + "\n" + records[1] + "\n" + records[2] + "\n");
+  const auto edited = runAgentguard({"log", "verify", "--log", log, "--trust", trust.string()});
+  EXPECT_EQ(edited.exitCode, kExitLogBroken);
+  EXPECT_NE(edited.err.find(log + ":3:"), std::string::npos) << edited.err;
+}
+
 // A tail cut at a line boundary passes the chain; the checkpoint names it.
 TEST(LogCommandTest, NamesATruncationBelowTheCheckpoint) {
   ScratchDir dir;

@@ -28,9 +28,14 @@ std::string actionOf(const AdmissionResponse& response, const engine::Findings& 
 
 }  // namespace
 
-DecisionRecorder::DecisionRecorder(decision::DecisionLogWriter& writer, std::function<std::string()> policyDigest,
-                                   std::string policyUri, std::function<std::chrono::system_clock::time_point()> now)
-    : writer_(writer), policyDigest_(std::move(policyDigest)), policyUri_(std::move(policyUri)), now_(std::move(now)) {}
+DecisionRecorder::DecisionRecorder(decision::DecisionLogQueue& log, std::function<std::string()> policyDigest,
+                                   std::string policyUri, OnRecordFailure onFailure,
+                                   std::function<std::chrono::system_clock::time_point()> now)
+    : log_(log),
+      policyDigest_(std::move(policyDigest)),
+      policyUri_(std::move(policyUri)),
+      onFailure_(onFailure),
+      now_(std::move(now)) {}
 
 Status DecisionRecorder::record(const AdmissionRequest& request, const engine::Findings& findings,
                                 AdmissionResponse& response) const {
@@ -56,7 +61,7 @@ Status DecisionRecorder::record(const AdmissionRequest& request, const engine::F
   for (const engine::Finding& finding : findings) {
     record.findings.push_back({finding.rule, std::string(engine::severityName(finding.severity)), finding.path});
   }
-  Result<std::string> digest = writer_.append(record);
+  Result<std::string> digest = log_.record(std::move(record));
   if (!digest) return digest.error();
   response.auditAnnotations.emplace_back(std::string(kDecisionAnnotation), std::move(*digest));
   return okStatus();

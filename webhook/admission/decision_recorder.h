@@ -4,7 +4,7 @@
 #include <functional>
 #include <string>
 
-#include "common/decision/decision_log_writer.h"
+#include "common/decision/decision_log_queue.h"
 #include "engine/finding.h"
 #include "webhook/admission/admission_request.h"
 #include "webhook/admission/response_builder.h"
@@ -15,24 +15,29 @@ namespace agentguard::webhook {
 // records it as "<webhook name>/decision" with the value "sha256:<hex of the envelope line>".
 constexpr std::string_view kDecisionAnnotation = "decision";
 
+using decision::OnRecordFailure;
+
 // Writes one signed decision record (docs/decision-log.md) per answered admission request and puts
-// the record's digest into the response's audit annotations. When the record cannot be written the
-// review handler refuses the request instead: the webhook enforces, and an unrecorded admission is not
-// allowed (fail closed).
+// the record's digest into the response's audit annotations. When the record cannot be written within
+// the queue's bounded wait the review handler refuses the request instead, or with OnRecordFailure::kAllow
+// answers it as decided and logs that no record was written.
 class DecisionRecorder {
  public:
-  DecisionRecorder(decision::DecisionLogWriter& writer, std::function<std::string()> policyDigest,
-                   std::string policyUri,
+  DecisionRecorder(decision::DecisionLogQueue& log, std::function<std::string()> policyDigest, std::string policyUri,
+                   OnRecordFailure onFailure = OnRecordFailure::kDeny,
                    std::function<std::chrono::system_clock::time_point()> now = std::chrono::system_clock::now);
+
+  OnRecordFailure onFailure() const { return onFailure_; }
 
   // Records `response` to `request` and annotates it with the record's digest; Unavailable when the
   // record could not be written (the response is then left as it was).
   Status record(const AdmissionRequest& request, const engine::Findings& findings, AdmissionResponse& response) const;
 
  private:
-  decision::DecisionLogWriter& writer_;
+  decision::DecisionLogQueue& log_;
   std::function<std::string()> policyDigest_;
   std::string policyUri_;
+  OnRecordFailure onFailure_;
   std::function<std::chrono::system_clock::time_point()> now_;
 };
 

@@ -171,12 +171,17 @@ ReviewOutcome ReviewHandler::review(std::string_view body) const {
   AdmissionRequest& request = *decoded;
   try {
     AdmissionResponse response = evaluate(request, outcome);
-    // Decision log (docs/decision-log.md): an answer that cannot be recorded is a refusal.
+    // Decision log (docs/decision-log.md): an answer that cannot be recorded is a refusal, unless the
+    // webhook was told to answer without a record (--decision-log-on-failure=allow).
     if (options_.decisionRecorder != nullptr) {
       if (Status recorded = options_.decisionRecorder->record(request, outcome.findings, response); !recorded) {
-        outcome.decision = Decision::kError;
-        outcome.error = recorded.error().message;
-        response = internalErrorResponse(request.uid, requestObjectName(request));
+        if (options_.decisionRecorder->onFailure() == OnRecordFailure::kAllow) {
+          outcome.error = "answered without a decision record: " + recorded.error().message;
+        } else {
+          outcome.decision = Decision::kError;
+          outcome.error = recorded.error().message;
+          response = internalErrorResponse(request.uid, requestObjectName(request));
+        }
       }
     }
     outcome.body = serializeAdmissionReview(response);

@@ -66,8 +66,25 @@ Flags:
   --decision-log-file PATH        append a signed record of every answered request to PATH
                                   (docs/decision-log.md); a request whose record cannot be written
                                   is refused
-  --decision-signing-key FILE     the Ed25519 private key (PKCS#8 PEM) that signs the records;
-                                  required with --decision-log-file
+  --decision-signing-key FILE     the Ed25519 or ECDSA P-256 private key (PKCS#8 PEM) that signs
+                                  the records; required with --decision-log-file
+  --decision-log-on-failure deny|allow
+                                  when a record cannot be written within --decision-log-wait (disk
+                                  full, unwritable, queue full): deny refuses the request (default),
+                                  allow answers it as decided and logs that it went unrecorded
+  --decision-log-wait DURATION    how long a request waits for its record to be written (default 1s)
+  --decision-checkpoint-records N sign a checkpoint of the log every N records (default 1000)
+  --decision-checkpoint-interval DURATION
+                                  and at most this long after a record it does not cover yet, even
+                                  when no other record follows (default 10s)
+  --decision-checkpoint-file PATH append every checkpoint to PATH as well
+  --decision-checkpoint-url URL   POST every checkpoint to URL (http:// or https://)
+  --decision-checkpoint-configmap NAMESPACE/NAME
+                                  keep the newest checkpoint per replica in this ConfigMap (it must
+                                  exist) and create an Event for every checkpoint
+  --decision-trust-configmap NAMESPACE/NAME
+                                  list the signing key's public key in this ConfigMap (it must
+                                  exist) on start, as data.<keyid>.pem; older keys stay listed
   --registration-template FILE    register the webhook once it is ready: the
                                   ValidatingWebhookConfiguration in FILE (JSON), with the CA below as
                                   caBundle, kept current while the webhook runs (the Helm chart's way;
@@ -101,7 +118,11 @@ Result<WebhookFlags> parseWebhookFlags(const std::vector<std::string>& args) {
                                                  "exemption-admin-groups", "exemption-admin-users",
                                                  "decision-log-file", "decision-signing-key",
                                                  "registration-template", "registration-ca-file",
-                                                 "registration-owner"};
+                                                 "registration-owner",
+                                                 "decision-log-on-failure", "decision-log-wait",
+                                                 "decision-checkpoint-records", "decision-checkpoint-interval",
+                                                 "decision-checkpoint-file", "decision-checkpoint-url",
+                                                 "decision-checkpoint-configmap", "decision-trust-configmap"};
     if (kKnown.count(name) == 0) return makeError(ErrorCode::kInvalidArgument, "unknown flag --" + name);
     if (equals == std::string::npos) {
       if (i + 1 >= args.size()) return badFlag(name, "needs a value");
@@ -155,6 +176,40 @@ Result<WebhookFlags> parseWebhookFlags(const std::vector<std::string>& args) {
       flags.registrationCaFile = value;
     } else if (name == "registration-owner") {
       flags.registrationOwner = value;
+    } else if (name == "decision-log-on-failure") {
+      if (value == "deny") {
+        flags.decisionLogOnFailure = decision::OnRecordFailure::kDeny;
+      } else if (value == "allow") {
+        flags.decisionLogOnFailure = decision::OnRecordFailure::kAllow;
+      } else {
+        return badFlag(name, "expected deny or allow");
+      }
+    } else if (name == "decision-checkpoint-file") {
+      flags.decisionCheckpointFile = value;
+    } else if (name == "decision-checkpoint-url") {
+      if (value.rfind("http://", 0) != 0 && value.rfind("https://", 0) != 0) {
+        return badFlag(name, "expected an http:// or https:// URL");
+      }
+      flags.decisionCheckpointUrl = value;
+    } else if (name == "decision-checkpoint-configmap" || name == "decision-trust-configmap") {
+      const auto slash = value.find('/');
+      if (slash == std::string::npos || slash == 0 || slash + 1 == value.size() ||
+          value.find('/', slash + 1) != std::string::npos) {
+        return badFlag(name, "expected NAMESPACE/NAME");
+      }
+      (name == "decision-checkpoint-configmap" ? flags.decisionCheckpointConfigMap : flags.decisionTrustConfigMap) = value;
+    } else if (name == "decision-checkpoint-records") {
+      std::uint64_t records = 0;
+      const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), records);
+      if (error != std::errc() || end != value.data() + value.size() || records < 1) {
+        return badFlag(name, "expected a number of records, at least 1");
+      }
+      flags.decisionCheckpointRecords = records;
+    } else if (name == "decision-log-wait" || name == "decision-checkpoint-interval") {
+      auto duration = parseDuration(value);
+      if (!duration) return badFlag(name, duration.error().message);
+      if (duration->count() == 0) return badFlag(name, "must be more than 0");
+      (name == "decision-log-wait" ? flags.decisionLogWait : flags.decisionCheckpointInterval) = *duration;
     } else if (name == "cache-staleness" || name == "reload-interval") {
       auto duration = parseDuration(value);
       if (!duration) return badFlag(name, duration.error().message);
@@ -177,6 +232,13 @@ Result<WebhookFlags> parseWebhookFlags(const std::vector<std::string>& args) {
   if (registrationFlags != 0 && registrationFlags != 3) {
     return makeError(ErrorCode::kInvalidArgument,
                      "--registration-template, --registration-ca-file and --registration-owner go together");
+  }
+  const bool publishes = !flags.decisionCheckpointFile.empty() || !flags.decisionCheckpointUrl.empty() ||
+                         !flags.decisionCheckpointConfigMap.empty() || !flags.decisionTrustConfigMap.empty();
+  if (publishes && flags.decisionLogFile.empty()) {
+    return makeError(ErrorCode::kInvalidArgument,
+                     "--decision-checkpoint-file, -url, -configmap and --decision-trust-configmap publish the "
+                     "decision log's checkpoints and key; they need --decision-log-file");
   }
   return flags;
 }

@@ -2,9 +2,11 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
+#include "common/decision/decision_log_queue.h"
 #include "common/log/logger.h"
 #include "common/result/result.h"
 
@@ -34,7 +36,16 @@ struct WebhookFlags {
   std::vector<std::string> exemptionAdminUsers;
   // Signed decision records (docs/decision-log.md); both empty or both set.
   std::string decisionLogFile;
-  std::string decisionSigningKey;  // PKCS#8 Ed25519 private key PEM
+  std::string decisionSigningKey;  // PKCS#8 Ed25519 or ECDSA P-256 private key PEM
+  decision::OnRecordFailure decisionLogOnFailure = decision::OnRecordFailure::kDeny;
+  std::chrono::milliseconds decisionLogWait = std::chrono::seconds(1);  // bounded wait for a record
+  std::uint64_t decisionCheckpointRecords = 1000;
+  std::chrono::milliseconds decisionCheckpointInterval = std::chrono::seconds(10);
+  // Where checkpoints are also published (docs/decision-log.md); each empty for none.
+  std::string decisionCheckpointFile;
+  std::string decisionCheckpointUrl;
+  std::string decisionCheckpointConfigMap;  // NAMESPACE/NAME
+  std::string decisionTrustConfigMap;       // NAMESPACE/NAME: list the public key there on start
   // Self-registration (webhook/registration): all three set or none. Empty: someone else registers
   // the webhook (a ValidatingWebhookConfiguration applied by hand, or a webhook run outside a cluster).
   std::string registrationTemplate;  // the ValidatingWebhookConfiguration to register, JSON, no caBundle

@@ -99,5 +99,16 @@ TEST(CanonicalJsonTest, InvalidUtf8IsRefused) {
   EXPECT_FALSE(canonicalJson(object).ok());
 }
 
+// Plain ASCII strings take a shortcut; the characters beside it still go through the escaping path.
+TEST(CanonicalJsonTest, StringsAtTheEdgeOfPlainAsciiAreEscapedAsRfc8785Says) {
+  const nlohmann::json value = {{"plain", " ~azAZ09!#"}, {"quote", "a\"b"}, {"backslash", "a\\b"},
+                                {"control", std::string("a\x1f\x7f", 3)}, {"newline", "a\nb"},
+                                {"unicode", "\xc3\xa9"}};
+  EXPECT_EQ(*canonicalJson(value),
+            "{\"backslash\":\"a\\\\b\",\"control\":\"a\\u001f\x7f\",\"newline\":\"a\\nb\",\"plain\":\" ~azAZ09!#\","
+            "\"quote\":\"a\\\"b\",\"unicode\":\"\xc3\xa9\"}");
+  EXPECT_FALSE(canonicalJson(nlohmann::json{{"k", std::string("\xc0\xaf")}}).ok());  // overlong '/'
+}
+
 }  // namespace
 }  // namespace agentguard::decision

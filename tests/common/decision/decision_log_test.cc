@@ -7,6 +7,7 @@
 #include <sstream>
 #include <vector>
 
+#include "common/decision/checkpoint.h"
 #include "common/decision/decision_log_verifier.h"
 #include "common/decision/decision_log_writer.h"
 #include "common/decision/digest.h"
@@ -168,13 +169,48 @@ TEST_F(DecisionLogTest, TamperingIsDetectedAtTheFirstBadLine) {
   }
 }
 
+// An ECDSA P-256 log verifies, its chain and tamper checks work the same, and its checkpoints verify.
+TEST_F(DecisionLogTest, EcdsaP256LogVerifiesAndTamperingIsDetected) {
+  const std::string pem = testing::newEcdsaP256Pem();
+  const std::vector<std::string> digests = write(path(), pem, "replica-a", 3);
+  std::vector<std::string> records = lines(path());
+  ASSERT_EQ(records.size(), 3u);
+  EXPECT_EQ(digests[1], "sha256:" + sha256Hex(records[1]));
+  LogVerification verified = verify(joined(records), publicPem(pem));
+  EXPECT_TRUE(verified.ok) << verified.problem;
+  EXPECT_EQ(verified.records, 3u);
+  std::swap(records[0], records[1]);
+  EXPECT_FALSE(verify(joined(records), publicPem(pem)).ok);
+  EXPECT_FALSE(verify(joined(lines(path())), publicPem(testing::newEcdsaP256Pem())).ok);
+
+  std::ifstream in(path() + ".checkpoint", std::ios::binary);
+  std::ostringstream note;
+  note << in.rdbuf();
+  Result<Checkpoint> checkpoint = openCheckpoint(note.str(), std::move(TrustedKeys::fromPem(publicPem(pem))).value());
+  ASSERT_TRUE(checkpoint.ok()) << checkpoint.error().describe();
+  EXPECT_EQ(checkpoint->size, 3u);
+}
+
+// Rotating from an Ed25519 key to an ECDSA one keeps one chain that verifies with both keys listed.
+TEST_F(DecisionLogTest, RotationAcrossAlgorithmsKeepsTheChain) {
+  const std::string ed25519 = testing::newEd25519Pem();
+  const std::string ecdsa = testing::newEcdsaP256Pem();
+  write(path(), ed25519, "replica-a", 2);
+  write(path(), ecdsa, "replica-a", 2);
+  LogVerification verified = verify(joined(lines(path())), publicPem(ed25519) + publicPem(ecdsa));
+  EXPECT_TRUE(verified.ok) << verified.problem;
+  EXPECT_EQ(verified.records, 4u);
+}
+
 // Interoperability: securesystemslib's DSSE verifier (PyPI) accepts the records and rejects an edit.
 // The interpreter is $AGENTGUARD_INTEROP_PYTHON (scripts/test.sh makes one with securesystemslib from PyPI);
 // when that names an interpreter, a missing package fails the test instead of skipping it.
-TEST_F(DecisionLogTest, SecuresystemslibVerifiesTheRecords) {
+class SecuresystemslibTest : public DecisionLogTest, public ::testing::WithParamInterface<std::string> {};
+
+TEST_P(SecuresystemslibTest, VerifiesTheRecords) {
   const char* fromEnv = std::getenv("AGENTGUARD_INTEROP_PYTHON");
   const std::string python = fromEnv != nullptr && *fromEnv != '\0' ? fromEnv : "python3";
-  const std::string pem = testing::newEd25519Pem();
+  const std::string pem = GetParam() == "ed25519" ? testing::newEd25519Pem() : testing::newEcdsaP256Pem();
   write(path(), pem, "replica-a", 3);
   std::ofstream(path("trust.pem")) << publicPem(pem);
   const std::string script = std::string(AGENTGUARD_SOURCE_DIR) + "/tests/common/decision/sslib_verify.py";
@@ -193,6 +229,8 @@ TEST_F(DecisionLogTest, SecuresystemslibVerifiesTheRecords) {
   std::ofstream(path("edited.dsse.jsonl")) << joined(records);
   EXPECT_EQ(run(path("edited.dsse.jsonl")), 1);
 }
+
+INSTANTIATE_TEST_SUITE_P(Algorithms, SecuresystemslibTest, ::testing::Values("ed25519", "ecdsa_p256"));
 
 }  // namespace
 }  // namespace agentguard::decision

@@ -1,6 +1,8 @@
 #include "common/decision/dsse_envelope.h"
 
 #include <gtest/gtest.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -57,20 +59,9 @@ TEST(DsseEnvelopeTest, KeyIdIsTheSha256OfTheSubjectPublicKeyInfo) {
   EXPECT_EQ(key.keyId(), sha256Hex(*der));
 }
 
-TEST(DsseEnvelopeTest, KeysThatAreNotEd25519AreRefused) {
+TEST(DsseEnvelopeTest, MalformedKeysAndEmptyTrustFilesAreRefused) {
   EXPECT_FALSE(SigningKey::fromPem("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n").ok());
   EXPECT_FALSE(TrustedKeys::fromPem("").ok());
-  EVP_PKEY* ec = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256");
-  BIO* bio = BIO_new(BIO_s_mem());
-  PEM_write_bio_PUBKEY(bio, ec);
-  char* data = nullptr;
-  const long length = BIO_get_mem_data(bio, &data);
-  const std::string ecPem(data, static_cast<size_t>(length));
-  BIO_free(bio);
-  EVP_PKEY_free(ec);
-  Result<TrustedKeys> trusted = TrustedKeys::fromPem(ecPem);
-  ASSERT_FALSE(trusted.ok());
-  EXPECT_NE(trusted.error().message.find("not Ed25519"), std::string::npos);
 }
 
 TEST(DsseEnvelopeTest, LineParserRefusesMalformedEnvelopes) {
@@ -103,6 +94,68 @@ TEST(DsseEnvelopeTest, OpensslPkeyutlVerifiesTheSignatureOverThePae) {
   write("pae.bin", "DSSEv1 0  0 ");
   EXPECT_NE(std::system(verify.c_str()), 0);
   std::filesystem::remove_all(dir);
+}
+
+// ECDSA P-256: a DER signature over SHA-256 of the PAE, which `openssl dgst -sha256 -verify` checks; the
+// keyid is the SHA-256 of the SubjectPublicKeyInfo as for Ed25519.
+TEST(DsseEnvelopeTest, EcdsaP256EnvelopesVerifyWithOpensslAndAgentguard) {
+  const std::string pem = testing::newEcdsaP256Pem();
+  const SigningKey key = std::move(SigningKey::fromPem(pem)).value();
+  EXPECT_EQ(key.algorithm(), KeyAlgorithm::kEcdsaP256);
+  Result<Envelope> envelope = signEnvelope(key, kInTotoPayloadType, "{\"_type\":\"https://in-toto.io/Statement/v1\"}");
+  ASSERT_TRUE(envelope.ok());
+  EXPECT_EQ(static_cast<unsigned char>(envelope->signature[0]), 0x30);  // DER SEQUENCE
+  EXPECT_LE(envelope->signature.size(), 72u);
+  const TrustedKeys trust = std::move(TrustedKeys::fromPem(key.publicKeyPem())).value();
+  EXPECT_EQ(trust.keyIds(), std::vector<std::string>{key.keyId()});
+  EXPECT_TRUE(verifyEnvelope(trust, *envelope));
+  Envelope edited = *envelope;
+  edited.payload[3] ^= 0x01;
+  EXPECT_FALSE(verifyEnvelope(trust, edited));
+
+  if (std::system("openssl version >/dev/null 2>&1") != 0) GTEST_SKIP() << "openssl command not installed";
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() / ("dsse-ecdsa-" + key.keyId().substr(0, 12));
+  std::filesystem::create_directories(dir);
+  const auto write = [&](const char* name, const std::string& bytes) { std::ofstream(dir / name, std::ios::binary) << bytes; };
+  write("pub.pem", key.publicKeyPem());
+  write("sig.bin", envelope->signature);
+  write("pae.bin", "DSSEv1 " + std::to_string(envelope->payloadType.size()) + " " + envelope->payloadType + " " +
+                       std::to_string(envelope->payload.size()) + " " + envelope->payload);
+  const std::string verify = "openssl dgst -sha256 -verify " + (dir / "pub.pem").string() + " -signature " +
+                             (dir / "sig.bin").string() + " " + (dir / "pae.bin").string() + " >/dev/null 2>&1";
+  EXPECT_EQ(std::system(verify.c_str()), 0);
+  const std::string keyId = "openssl pkey -pubin -in " + (dir / "pub.pem").string() + " -outform DER | sha256sum > " +
+                            (dir / "keyid.txt").string();
+  ASSERT_EQ(std::system(keyId.c_str()), 0);
+  std::ifstream keyIdText(dir / "keyid.txt");
+  std::string hex;
+  keyIdText >> hex;
+  EXPECT_EQ(hex, key.keyId());
+  write("pae.bin", "DSSEv1 0  0 ");
+  EXPECT_NE(std::system(verify.c_str()), 0);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(DsseEnvelopeTest, KeysOfOtherAlgorithmsAndCurvesAreRefusedByName) {
+  EVP_PKEY* p384 = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-384");
+  BIO* bio = BIO_new(BIO_s_mem());
+  PEM_write_bio_PrivateKey(bio, p384, nullptr, nullptr, 0, nullptr, nullptr);
+  char* data = nullptr;
+  const long length = BIO_get_mem_data(bio, &data);
+  const std::string pem(data, static_cast<size_t>(length));
+  BIO* pub = BIO_new(BIO_s_mem());
+  PEM_write_bio_PUBKEY(pub, p384);
+  const long publicLength = BIO_get_mem_data(pub, &data);
+  const std::string publicPem(data, static_cast<size_t>(publicLength));
+  BIO_free(bio);
+  BIO_free(pub);
+  EVP_PKEY_free(p384);
+  Result<SigningKey> key = SigningKey::fromPem(pem);
+  ASSERT_FALSE(key.ok());
+  EXPECT_NE(key.error().message.find("Ed25519 or ECDSA P-256"), std::string::npos) << key.error().message;
+  Result<TrustedKeys> trust = TrustedKeys::fromPem(publicPem);
+  ASSERT_FALSE(trust.ok());
+  EXPECT_NE(trust.error().message.find("neither Ed25519 nor ECDSA P-256"), std::string::npos) << trust.error().message;
 }
 
 }  // namespace

@@ -23,6 +23,19 @@ inline std::string newEd25519Pem() {
   return pem;
 }
 
+// A fresh ECDSA P-256 key as PKCS#8 PEM.
+inline std::string newEcdsaP256Pem() {
+  EVP_PKEY* key = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256");
+  BIO* bio = BIO_new(BIO_s_mem());
+  PEM_write_bio_PrivateKey(bio, key, nullptr, nullptr, 0, nullptr, nullptr);
+  char* data = nullptr;
+  const long length = BIO_get_mem_data(bio, &data);
+  std::string pem(data, static_cast<size_t>(length));
+  BIO_free(bio);
+  EVP_PKEY_free(key);
+  return pem;
+}
+
 inline SigningKey newSigningKey(std::string* pem = nullptr) {
   std::string text = newEd25519Pem();
   if (pem != nullptr) *pem = text;

@@ -35,8 +35,10 @@ class DecisionRecorderTest : public ::testing::Test {
     EXPECT_TRUE(writer.ok()) << writer.error().describe();
     return std::move(*writer);
   }
-  ReviewOutcome reviewWith(decision::DecisionLogWriter& writer, const nlohmann::json& review) {
-    DecisionRecorder recorder(writer, [] { return std::string(64, 'c'); }, "file:///policies");
+  ReviewOutcome reviewWith(decision::DecisionLogWriter& writer, const nlohmann::json& review,
+                           OnRecordFailure onFailure = OnRecordFailure::kDeny) {
+    decision::DecisionLogQueue queue(writer);
+    DecisionRecorder recorder(queue, [] { return std::string(64, 'c'); }, "file:///policies", onFailure);
     ReviewOptions options;
     options.decisionRecorder = &recorder;
     ReviewHandler handler(engines_, &networkPolicies_, options);
@@ -93,6 +95,81 @@ TEST_F(DecisionRecorderTest, AnAnswerThatCannotBeRecordedIsARefusal) {
   const auto response = nlohmann::json::parse(outcome.body)["response"];
   EXPECT_EQ(response["allowed"], false);
   EXPECT_FALSE(response.contains("auditAnnotations"));
+}
+
+TEST_F(DecisionRecorderTest, WithOnFailureAllowAnUnrecordedAnswerStandsAndSaysWhy) {
+  if (!std::filesystem::exists("/dev/full")) GTEST_SKIP() << "no /dev/full";
+  auto writer = openWriter("/dev/full");
+  const auto allowed = reviewWith(*writer, fx::admissionReviewFor(fx::deployment("agents", "web")), OnRecordFailure::kAllow);
+  EXPECT_EQ(allowed.decision, Decision::kAllow);
+  EXPECT_NE(allowed.error.find("answered without a decision record"), std::string::npos) << allowed.error;
+  EXPECT_EQ(nlohmann::json::parse(allowed.body)["response"]["allowed"], true);
+  // A refusal stays a refusal.
+  const auto denied = reviewWith(*writer, fx::admissionReviewFor(fx::privilegedDeployment("agents", "scraper")),
+                                 OnRecordFailure::kAllow);
+  EXPECT_EQ(denied.decision, Decision::kDeny);
+  EXPECT_EQ(nlohmann::json::parse(denied.body)["response"]["allowed"], false);
+}
+
+TEST(DecisionLogFlagsTest, OnFailureWaitAndCheckpointFlags) {
+  const std::vector<std::string> base = {"--tls-cert-file", "c", "--tls-private-key-file", "k", "--policies", "/p",
+                                         "--decision-log-file", "/d", "--decision-signing-key", "/k"};
+  auto defaults = parseWebhookFlags(base);
+  ASSERT_TRUE(defaults.ok()) << defaults.error().describe();
+  EXPECT_EQ(defaults->decisionLogOnFailure, OnRecordFailure::kDeny);
+  EXPECT_EQ(defaults->decisionLogWait, std::chrono::seconds(1));
+  EXPECT_EQ(defaults->decisionCheckpointRecords, 1000u);
+  EXPECT_EQ(defaults->decisionCheckpointInterval, std::chrono::seconds(10));
+
+  auto set = base;
+  set.insert(set.end(), {"--decision-log-on-failure=allow", "--decision-log-wait", "250ms",
+                         "--decision-checkpoint-records=50", "--decision-checkpoint-interval", "3s"});
+  auto parsed = parseWebhookFlags(set);
+  ASSERT_TRUE(parsed.ok()) << parsed.error().describe();
+  EXPECT_EQ(parsed->decisionLogOnFailure, OnRecordFailure::kAllow);
+  EXPECT_EQ(parsed->decisionLogWait, std::chrono::milliseconds(250));
+  EXPECT_EQ(parsed->decisionCheckpointRecords, 50u);
+  EXPECT_EQ(parsed->decisionCheckpointInterval, std::chrono::seconds(3));
+
+  for (const std::string bad : {"--decision-log-on-failure=maybe", "--decision-log-wait=0s",
+                                "--decision-checkpoint-records=0", "--decision-checkpoint-records=ten",
+                                "--decision-checkpoint-interval=soon"}) {
+    auto args = base;
+    args.push_back(bad);
+    auto refused = parseWebhookFlags(args);
+    ASSERT_FALSE(refused.ok()) << bad;
+    EXPECT_NE(refused.error().message.find(bad.substr(2, bad.find('=') - 2)), std::string::npos) << refused.error().message;
+  }
+}
+
+TEST(DecisionLogFlagsTest, CheckpointSinkFlags) {
+  const std::vector<std::string> base = {"--tls-cert-file", "c", "--tls-private-key-file", "k", "--policies", "/p"};
+  auto set = base;
+  set.insert(set.end(), {"--decision-log-file", "/d", "--decision-signing-key", "/k", "--decision-checkpoint-file",
+                         "/mnt/worm/checkpoints", "--decision-checkpoint-url=https://audit.example/checkpoints",
+                         "--decision-checkpoint-configmap", "agentguard/agentguard-checkpoints",
+                         "--decision-trust-configmap=agentguard/agentguard-trust"});
+  auto parsed = parseWebhookFlags(set);
+  ASSERT_TRUE(parsed.ok()) << parsed.error().describe();
+  EXPECT_EQ(parsed->decisionCheckpointFile, "/mnt/worm/checkpoints");
+  EXPECT_EQ(parsed->decisionCheckpointUrl, "https://audit.example/checkpoints");
+  EXPECT_EQ(parsed->decisionCheckpointConfigMap, "agentguard/agentguard-checkpoints");
+  EXPECT_EQ(parsed->decisionTrustConfigMap, "agentguard/agentguard-trust");
+
+  for (const std::string bad : {"--decision-checkpoint-url=ftp://x/y", "--decision-checkpoint-configmap=name",
+                                "--decision-checkpoint-configmap=/name", "--decision-checkpoint-configmap=ns/",
+                                "--decision-checkpoint-configmap=a/b/c", "--decision-trust-configmap=trust"}) {
+    auto args = set;
+    args.push_back(bad);
+    auto refused = parseWebhookFlags(args);
+    ASSERT_FALSE(refused.ok()) << bad;
+    EXPECT_NE(refused.error().message.find(bad.substr(2, bad.find('=') - 2)), std::string::npos) << refused.error().message;
+  }
+  auto withoutLog = base;
+  withoutLog.insert(withoutLog.end(), {"--decision-checkpoint-file", "/mnt/worm/checkpoints"});
+  auto refused = parseWebhookFlags(withoutLog);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message.find("need --decision-log-file"), std::string::npos) << refused.error().message;
 }
 
 TEST(DecisionLogFlagsTest, LogFileAndSigningKeyGoTogether) {

@@ -1,0 +1,64 @@
+#include "webhook/checkpoints/kube_checkpoint_sink.h"
+
+#include <cctype>
+#include <ctime>
+
+#include <nlohmann/json.hpp>
+
+#include "common/kube/resource.h"
+
+namespace agentguard::webhook {
+namespace {
+
+constexpr std::string_view kEventReason = "DecisionLogCheckpoint";
+constexpr std::string_view kComponent = "agentguard-webhook";
+
+std::string rfc3339(std::chrono::system_clock::time_point time) {
+  const std::time_t seconds = std::chrono::system_clock::to_time_t(time);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char text[32];
+  std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return text;
+}
+
+}  // namespace
+
+Status KubeCheckpointSink::publish(const decision::Checkpoint& checkpoint, std::string_view note) {
+  // The origin is a host name; a ConfigMap key allows [-._a-zA-Z0-9], so anything else becomes '_'.
+  std::string key = checkpoint.origin;
+  for (char& c : key) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '.' && c != '_') c = '_';
+  }
+  const nlohmann::json patch = {{"data", {{key, std::string(note)}}}};
+  Result<nlohmann::json> patched = client_.mergePatch(kube::resources::configMaps(), namespace_, configMap_, patch);
+  if (!patched) {
+    return makeError(patched.error().code, "ConfigMap " + namespace_ + "/" + configMap_ +
+                                               " could not be updated with the checkpoint: " + patched.error().message);
+  }
+  const std::string now = rfc3339(now_());
+  const nlohmann::json event = {
+      {"apiVersion", "v1"},
+      {"kind", "Event"},
+      {"metadata", {{"generateName", configMap_ + "-"}, {"namespace", namespace_}}},
+      {"involvedObject",
+       {{"apiVersion", "v1"}, {"kind", "ConfigMap"}, {"namespace", namespace_}, {"name", configMap_},
+        {"uid", (*patched)["metadata"].value("uid", "")}}},
+      {"reason", kEventReason},
+      {"message", std::string(note)},
+      {"type", "Normal"},
+      {"source", {{"component", kComponent}, {"host", checkpoint.origin}}},
+      {"firstTimestamp", now},
+      {"lastTimestamp", now},
+      {"count", 1},
+  };
+  Result<nlohmann::json> created = client_.create(kube::resources::events(), namespace_, event);
+  if (!created) {
+    return makeError(created.error().code, "Event for the checkpoint of " + checkpoint.origin + " at size " +
+                                               std::to_string(checkpoint.size) +
+                                               " could not be created: " + created.error().message);
+  }
+  return okStatus();
+}
+
+}  // namespace agentguard::webhook
