@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -385,12 +386,16 @@ CommandResult LocalCluster::kubectl(const std::vector<std::string>& args, const 
 }
 
 bool LocalCluster::waitForDefaultServiceAccount(const std::string& ns, std::chrono::milliseconds deadline) const {
-  return waitFor(
-      [&] {
-        const CommandResult r = kubectl({"get", "serviceaccount", "default", "-n", ns, "-o", "name"});
-        return r.exitCode == 0 && r.out == "serviceaccount/default\n";
-      },
-      deadline, std::chrono::milliseconds(200));
+  const auto exists = [&] {
+    const CommandResult r = kubectl({"get", "serviceaccount", "default", "-n", ns, "-o", "name"});
+    return r.exitCode == 0 && r.out == "serviceaccount/default\n";
+  };
+  // kube-controller-manager makes it within a second, unless its watches are still coming back after
+  // a test restarted the API server (seen once, for over a minute, on a loaded machine). Then the
+  // fixture creates it the way the controller would: what the tests need is that it exists.
+  if (waitFor(exists, std::min(deadline, std::chrono::milliseconds(15000)), std::chrono::milliseconds(200))) return true;
+  (void)kubectl({"create", "serviceaccount", "default", "-n", ns});
+  return waitFor(exists, deadline, std::chrono::milliseconds(200));
 }
 
 bool LocalCluster::waitForCrdEstablished(const std::string& name, std::chrono::milliseconds deadline) const {
