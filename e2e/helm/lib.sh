@@ -337,6 +337,13 @@ lib_start_webhook() {
     tail -n 30 "${STATE_DIR}/logs/webhook.log" >&2 || true
     return 1
   }
+  # Ready, it registers itself a moment later (one --reload-interval at most): until then the API
+  # server sends it nothing, so wait for the registration before anything is applied.
+  lib_wait_for 30 "the webhook's registration" \
+    kubectl get validatingwebhookconfiguration "${fullname}-webhook" || {
+    tail -n 30 "${STATE_DIR}/logs/webhook.log" >&2 || true
+    return 1
+  }
 }
 
 lib_webhook_ready() {
