@@ -60,25 +60,29 @@ node_cluster_up() {
 }
 
 # --set flags of the release on the node. The node has its RuntimeClass gvisor already (e2e/node/node.sh).
-node_install_values() {
+node_chart_values() {
   printf '%s\n' --set "image.repository=${NODE_IMAGE_REF%:*}" --set "image.tag=${NODE_IMAGE_REF##*:}" \
     --set image.pullPolicy=Never --set operator.replicas=2 --set runtimeClass.create=false \
     --set "webhook.networkPolicy.apiServerCIDRs={${NODE_CLUSTER_IP_CIDR}}" \
     --set 'sandboxClass.egress.deniedCIDRs={172.16.0.0/12,192.168.0.0/16,100.64.0.0/10,fc00::/7,fe80::/10}' \
-    --set 'sandboxClass.configMaps.names={node-test-scripts}' \
-    --wait --timeout 300s
+    --set 'sandboxClass.configMaps.names={node-test-scripts}'
   # A developer's knob for measuring a value's effect, e.g. AGENTGUARD_E2E_HELM_SET=webhook.shutdownDelaySeconds=0
   [[ -z "${AGENTGUARD_E2E_HELM_SET:-}" ]] || printf '%s\n' --set "$AGENTGUARD_E2E_HELM_SET"
+}
+
+# The flags of every helm install and upgrade of the release on the node: its values, and wait until
+# its Pods are ready.
+node_install_values() {
+  node_chart_values
+  printf '%s\n' --wait --timeout 300s
 }
 
 # The install a missing image breaks: the webhook's Pods never start, so nothing is registered and
 # the cluster keeps taking Pods in guarded namespaces. Then the release is upgraded to the real image
 # by step_install.
 node_install_unready() {
-  local values=() value out
-  for value in "${INSTALL_VALUES[@]}"; do
-    [[ "$value" == --wait || "$value" == --timeout || "$value" == 300s ]] || values+=("$value")
-  done
+  local values=() out
+  mapfile -t values < <(node_chart_values)
   if ! out="$(helm_ install "$RELEASE" "$CHART_DIR" --namespace "$RELEASE_NAMESPACE" "${values[@]}" \
     --set image.tag=absent-e2e 2>&1)"; then
     printf '%s\n' "$out"
