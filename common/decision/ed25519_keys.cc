@@ -6,11 +6,10 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
-#include <fstream>
 #include <optional>
-#include <sstream>
 
 #include "common/decision/digest.h"
+#include "common/file/file_contents.h"
 
 namespace agentguard::decision {
 namespace {
@@ -21,14 +20,6 @@ struct BioDeleter {
 struct DigestContextDeleter {
   void operator()(EVP_MD_CTX* context) const { EVP_MD_CTX_free(context); }
 };
-
-Result<std::string> readFile(const std::string& path, std::string_view what) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) return makeError(ErrorCode::kNotFound, std::string(what) + " " + path + " could not be opened");
-  std::ostringstream text;
-  text << file.rdbuf();
-  return text.str();
-}
 
 std::string subjectPublicKeyInfo(EVP_PKEY* key) {
   unsigned char* der = nullptr;
@@ -75,7 +66,7 @@ std::string noteKeyOf(EVP_PKEY* key, KeyAlgorithm algorithm) {
 void KeyDeleter::operator()(evp_pkey_st* key) const { EVP_PKEY_free(key); }
 
 Result<SigningKey> SigningKey::fromPemFile(const std::string& path) {
-  Result<std::string> pem = readFile(path, "decision signing key");
+  Result<std::string> pem = file::readFileContents(path, "decision signing key");
   if (!pem) return pem.error();
   Result<SigningKey> key = fromPem(*pem);
   if (!key) return makeError(ErrorCode::kInvalidArgument, path + ": " + key.error().message);
@@ -127,7 +118,7 @@ std::string SigningKey::rawPublicKey() const {
 std::string SigningKey::noteKey() const { return noteKeyOf(key_.get(), algorithm_); }
 
 Result<TrustedKeys> TrustedKeys::fromPemFile(const std::string& path) {
-  Result<std::string> pem = readFile(path, "trust file");
+  Result<std::string> pem = file::readFileContents(path, "trust file");
   if (!pem) return pem.error();
   Result<TrustedKeys> keys = fromPem(*pem);
   if (!keys) return makeError(ErrorCode::kInvalidArgument, path + ": " + keys.error().message);

@@ -3,7 +3,6 @@
 #include <sys/stat.h>
 
 #include <cstdlib>
-#include <fstream>
 #include <optional>
 #include <sstream>
 #include <string_view>
@@ -12,6 +11,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "common/encoding/base64.h"
+#include "common/file/file_contents.h"
 
 namespace agentguard::kube {
 namespace {
@@ -21,15 +21,6 @@ constexpr std::string_view kServiceAccountDir = "/var/run/secrets/kubernetes.io/
 bool fileExists(const std::string& path) {
   struct stat info {};
   return ::stat(path.c_str(), &info) == 0 && S_ISREG(info.st_mode);
-}
-
-Result<std::string> readFile(const std::string& path, std::string_view purpose) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return makeError(ErrorCode::kNotFound, "cannot read " + std::string(purpose) + " " + path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) return makeError(ErrorCode::kNotFound, "cannot read " + std::string(purpose) + " " + path);
-  return text.str();
 }
 
 std::string trimmed(std::string text) {
@@ -97,7 +88,7 @@ Result<std::string> pemValue(const YAML::Node& map, const char* dataKey, const c
   }
   const std::string file = scalar(map, fileKey);
   if (file.empty()) return std::string();
-  auto text = readFile(resolvePath(kubeconfigPath, file), std::string(where) + "." + fileKey);
+  auto text = file::readFileContents(resolvePath(kubeconfigPath, file), std::string(where) + "." + fileKey);
   if (!text.ok()) return makeError(ErrorCode::kInvalidArgument, "kubeconfig " + text.error().message);
   return std::move(text).value();
 }
@@ -202,7 +193,7 @@ Result<ClusterConfig> parseKubeconfig(const YAML::Node& root, const std::string&
 }  // namespace
 
 Result<ClusterConfig> loadKubeconfig(const std::string& path, const std::string& context, bool allowInsecure) {
-  auto text = readFile(path, "kubeconfig");
+  auto text = file::readFileContents(path, "kubeconfig");
   if (!text.ok()) return std::move(text).error();
   try {
     const YAML::Node root = YAML::Load(*text);
@@ -226,10 +217,10 @@ Result<ClusterConfig> loadInClusterConfig(const std::string& serviceHost, const 
     return makeError(ErrorCode::kNotFound, "in-cluster config: the service-account token " + config.tokenFile +
                                                " is missing; is automountServiceAccountToken disabled?");
   }
-  auto ca = readFile(serviceAccountDir + "/ca.crt", "the service-account CA");
+  auto ca = file::readFileContents(serviceAccountDir + "/ca.crt", "the service-account CA");
   if (!ca.ok()) return makeError(ErrorCode::kNotFound, "in-cluster config: " + ca.error().message);
   config.caData = std::move(ca).value();
-  auto ns = readFile(serviceAccountDir + "/namespace", "the service-account namespace");
+  auto ns = file::readFileContents(serviceAccountDir + "/namespace", "the service-account namespace");
   if (ns.ok() && !trimmed(*ns).empty()) config.defaultNamespace = trimmed(*ns);
   return config;
 }

@@ -2,8 +2,6 @@
 
 #include <sys/stat.h>
 
-#include <fstream>
-#include <sstream>
 #include <vector>
 
 #include <openssl/bio.h>
@@ -11,6 +9,8 @@
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+
+#include "common/file/file_contents.h"
 
 namespace agentguard::webhook {
 namespace {
@@ -40,14 +40,6 @@ std::string openSslError() {
   char text[256];
   ERR_error_string_n(code, text, sizeof(text));
   return text;
-}
-
-Result<std::string> readFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return makeError(ErrorCode::kNotFound, "cannot read " + path);
-  std::ostringstream content;
-  content << in.rdbuf();
-  return content.str();
 }
 
 // Where the store is kept on each SSL_CTX. Not the app data slot: Boost.Asio keeps its verify callback
@@ -82,9 +74,9 @@ CertificateStore::CertificateStore(std::string certFile, std::string keyFile, lo
 CertificateStore::~CertificateStore() { stop(); }
 
 Result<std::shared_ptr<const CertificateStore::Material>> CertificateStore::readPair() const {
-  auto certText = readFile(certFile_);
+  auto certText = file::readFileContents(certFile_, "certificate");
   if (!certText) return certText.error();
-  auto keyText = readFile(keyFile_);
+  auto keyText = file::readFileContents(keyFile_, "private key");
   if (!keyText) return keyText.error();
 
   auto material = std::make_shared<Material>();
@@ -132,8 +124,8 @@ Status CertificateStore::load() {
   const bool stamped = ::stat(certFile_.c_str(), &certStat) == 0 && ::stat(keyFile_.c_str(), &keyStat) == 0;
   auto pair = readPair();
   if (!pair) return pair.error();
-  auto certText = readFile(certFile_);
-  auto keyText = readFile(keyFile_);
+  auto certText = file::readFileContents(certFile_, "certificate");
+  auto keyText = file::readFileContents(keyFile_, "private key");
   {
     std::lock_guard<std::mutex> lock(mutex_);
     material_ = *pair;
@@ -163,8 +155,8 @@ bool CertificateStore::reloadIfChanged() {
     std::lock_guard<std::mutex> lock(mutex_);
     if (material_ && certStamp == certStamp_ && keyStamp == keyStamp_) return false;
   }
-  auto certText = readFile(certFile_);
-  auto keyText = readFile(keyFile_);
+  auto certText = file::readFileContents(certFile_, "certificate");
+  auto keyText = file::readFileContents(keyFile_, "private key");
   if (!certText || !keyText) return false;
   const size_t hash = contentHash(*certText, *keyText);
   {

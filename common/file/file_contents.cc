@@ -1,0 +1,29 @@
+#include "common/file/file_contents.h"
+
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+namespace agentguard::file {
+
+Result<std::string> readFileContents(const std::string& path, std::string_view what) {
+  const auto failure = [&](int error) {
+    return makeError(ErrorCode::kNotFound, std::string(what) + " " + path + " cannot be read: " +
+                                               (error != 0 ? std::strerror(error) : "read error"));
+  };
+  // An ifstream opens a directory and reads nothing from it, without an error.
+  struct stat info {};
+  if (::stat(path.c_str(), &info) == 0 && S_ISDIR(info.st_mode)) return failure(EISDIR);
+  errno = 0;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return failure(errno);
+  std::ostringstream content;
+  content << in.rdbuf();
+  if (in.bad()) return failure(errno);
+  return content.str();
+}
+
+}  // namespace agentguard::file

@@ -1,0 +1,56 @@
+#include "common/file/file_contents.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+namespace agentguard::file {
+namespace {
+
+namespace fs = std::filesystem;
+
+class FileContentsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("agentguard-file-contents-" + std::to_string(::getpid()));
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  fs::path dir_;
+};
+
+TEST_F(FileContentsTest, ReturnsEveryByteIncludingNulAndCarriageReturns) {
+  const std::string bytes("key\0with\r\nbinary\xff", 17);
+  std::ofstream(dir_ / "key.pem", std::ios::binary) << bytes;
+  const auto content = readFileContents((dir_ / "key.pem").string(), "signing key");
+  ASSERT_TRUE(content.ok()) << content.error().message;
+  EXPECT_EQ(*content, bytes);
+}
+
+TEST_F(FileContentsTest, EmptyFileIsEmptyContent) {
+  std::ofstream(dir_ / "empty");
+  const auto content = readFileContents((dir_ / "empty").string(), "template");
+  ASSERT_TRUE(content.ok());
+  EXPECT_EQ(*content, "");
+}
+
+TEST_F(FileContentsTest, MissingFileIsNotFoundNamingWhatAndWhereAndWhy) {
+  const std::string path = (dir_ / "absent.pem").string();
+  const auto content = readFileContents(path, "signing key");
+  ASSERT_FALSE(content.ok());
+  EXPECT_EQ(content.error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(content.error().message, "signing key " + path + " cannot be read: No such file or directory");
+}
+
+TEST_F(FileContentsTest, DirectoryIsAnErrorNotEmptyContent) {
+  const auto content = readFileContents(dir_.string(), "kubeconfig");
+  ASSERT_FALSE(content.ok());
+  EXPECT_EQ(content.error().code, ErrorCode::kNotFound);
+  EXPECT_NE(content.error().message.find("kubeconfig " + dir_.string() + " cannot be read"), std::string::npos)
+      << content.error().message;
+}
+
+}  // namespace
+}  // namespace agentguard::file
