@@ -4,13 +4,12 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include <fstream>
 #include <memory>
-#include <sstream>
 #include <utility>
 
 #include "common/decision/digest.h"
 #include "common/encoding/base64.h"
+#include "common/file/file_contents.h"
 #include "common/kube/resource.h"
 
 namespace agentguard::webhook {
@@ -53,14 +52,6 @@ bool holds(const std::vector<std::string>& blocks, const std::string& block) {
   return false;
 }
 
-Result<std::string> readFile(const std::string& path, std::string_view what) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return makeError(ErrorCode::kNotFound, std::string(what) + " " + path + " cannot be read");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 // The PEM bundle of a registration's first webhook; "" when there is none.
 std::string registeredBundle(const nlohmann::json& registration) {
   if (!registration.is_object()) return "";
@@ -72,8 +63,43 @@ std::string registeredBundle(const nlohmann::json& registration) {
   return encoding::decodeBase64(bundle, encoding::kStrictBase64).value_or("");
 }
 
-// The stored registration already says what `desired` says: same template, owner and bundle in every
-// webhook.
+// Whether `stored` says everything `wanted` says: every member `wanted` sets is in `stored` with that value
+// (recursively; arrays element by element). Members only `stored` has are the API server's defaults.
+bool holdsAll(const nlohmann::json& stored, const nlohmann::json& wanted) {
+  if (wanted.is_object()) {
+    if (!stored.is_object()) return false;
+    for (const auto& [key, value] : wanted.items()) {
+      const auto found = stored.find(key);
+      if (found == stored.end() || !holdsAll(*found, value)) return false;
+    }
+    return true;
+  }
+  if (wanted.is_array()) {
+    if (!stored.is_array() || stored.size() != wanted.size()) return false;
+    for (size_t i = 0; i < wanted.size(); ++i) {
+      if (!holdsAll(stored[i], wanted[i])) return false;
+    }
+    return true;
+  }
+  return stored == wanted;
+}
+
+// Whether a stored webhook narrows what it sees beyond `wanted`: a selector or match condition the
+// template does not set. The API server defaults absent selectors to {} and conditions to none, so
+// anything else was added by somebody else, and would let objects past the webhook.
+bool narrowedBeyond(const nlohmann::json& stored, const nlohmann::json& wanted) {
+  for (const char* selector : {"namespaceSelector", "objectSelector"}) {
+    if (wanted.contains(selector)) continue;
+    const auto found = stored.find(selector);
+    if (found != stored.end() && !(found->is_object() && found->empty())) return true;
+  }
+  if (wanted.contains("matchConditions")) return false;
+  const auto conditions = stored.find("matchConditions");
+  return conditions != stored.end() && !(conditions->is_array() && conditions->empty());
+}
+
+// The stored registration already says what `desired` says: same template, owner and bundle, and every
+// webhook as the template writes it (an edit in place that kept the template's annotation is undone).
 bool isCurrent(const nlohmann::json& existing, const nlohmann::json& desired) {
   if (!existing.is_object() || !existing.contains("metadata")) return false;
   const auto& metadata = existing["metadata"];
@@ -85,12 +111,10 @@ bool isCurrent(const nlohmann::json& existing, const nlohmann::json& desired) {
   }
   if (metadata.value("ownerReferences", nlohmann::json()) != wanted.at("ownerReferences")) return false;
   const auto& webhooks = existing.value("webhooks", nlohmann::json::array());
-  if (!webhooks.is_array() || webhooks.size() != desired["webhooks"].size()) return false;
-  const auto& bundle = desired.at("webhooks").at(0).at("clientConfig").at("caBundle");
-  for (const auto& entry : webhooks) {
-    if (!entry.is_object()) return false;
-    const auto clientConfig = entry.value("clientConfig", nlohmann::json::object());
-    if (!clientConfig.is_object() || clientConfig.value("caBundle", "") != bundle) return false;
+  const auto& wantedWebhooks = desired.at("webhooks");
+  if (!webhooks.is_array() || webhooks.size() != wantedWebhooks.size()) return false;
+  for (size_t i = 0; i < webhooks.size(); ++i) {
+    if (!holdsAll(webhooks[i], wantedWebhooks[i]) || narrowedBeyond(webhooks[i], wantedWebhooks[i])) return false;
   }
   return true;
 }
@@ -169,13 +193,13 @@ WebhookRegistration::~WebhookRegistration() { stop(); }
 Status WebhookRegistration::reconcile() {
   if (!ready_()) return {};
   auto attempt = [this]() -> Status {
-    auto text = readFile(options_.templateFile, "registration template");
+    auto text = file::readFileContents(options_.templateFile, "registration template");
     if (!text) return text.error();
     const auto templ = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
     if (templ.is_discarded()) {
       return makeError(ErrorCode::kInvalidArgument, "registration template " + options_.templateFile + " is not JSON");
     }
-    auto ca = readFile(options_.caFile, "CA file");
+    auto ca = file::readFileContents(options_.caFile, "CA file");
     if (!ca) return ca.error();
     const std::string name = templ.is_object() && templ.contains("metadata")
                                  ? templ["metadata"].value("name", "") : "";
@@ -211,14 +235,33 @@ Status WebhookRegistration::reconcile() {
     }
     kube::WriteOptions write;
     write.fieldManager = std::string(kFieldManager);
-    write.force = true;
-    auto written = client_.apply(kube::resources::validatingWebhookConfigurations(), "", name, *desired, "", write);
+    Result<nlohmann::json> written = nlohmann::json();
+    if (existing.is_object()) {
+      // A replace, not an apply: fields another manager added (a selector that lets objects past the
+      // webhook) go too. A concurrent change makes it a conflict, retried on the next pass.
+      (*desired)["metadata"]["resourceVersion"] = existing["metadata"].value("resourceVersion", "");
+      written = client_.replace(kube::resources::validatingWebhookConfigurations(), "", name, *desired, "", write);
+    } else {
+      // Server-side apply creates it by name, which RBAC can restrict (a POST names nothing).
+      write.force = true;
+      written = client_.apply(kube::resources::validatingWebhookConfigurations(), "", name, *desired, "", write);
+    }
     if (!written) return written.error();
     remember();
-    logger_.info(existing.is_object() ? "Updated webhook registration" : "Registered webhook",
-                 {{"validatingWebhookConfiguration", name},
-                  {"webhooks", (*desired)["webhooks"].size()},
-                  {"caCertificates", certificateBlocks(registeredBundle(*desired)).size()}});
+    const bool sameTemplate =
+        existing.is_object() &&
+        existing["metadata"].value("annotations", nlohmann::json::object()).value(std::string(kTemplateDigestAnnotation), "") ==
+            (*desired)["metadata"]["annotations"][std::string(kTemplateDigestAnnotation)];
+    const bool sameBundle = existing.is_object() && registeredBundle(existing) == registeredBundle(*desired);
+    const bool repaired = sameTemplate && sameBundle;
+    const auto level = repaired ? log::Level::kWarn : log::Level::kInfo;
+    logger_.log(level,
+                repaired               ? "Restored webhook registration that was edited in place"
+                : existing.is_object() ? "Updated webhook registration"
+                                       : "Registered webhook",
+                {{"validatingWebhookConfiguration", name},
+                 {"webhooks", (*desired)["webhooks"].size()},
+                 {"caCertificates", certificateBlocks(registeredBundle(*desired)).size()}});
     return {};
   };
   Status status = attempt();

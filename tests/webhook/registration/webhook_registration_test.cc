@@ -221,6 +221,39 @@ TEST_F(WebhookRegistrationClusterTest, RegistersOnlyOnceReadyAndRestoresADeleted
   EXPECT_TRUE(registered()) << "a deleted registration was not restored";
 }
 
+TEST_F(WebhookRegistrationClusterTest, UndoesAnEditInPlaceThatKeptTheTemplatesAnnotation) {
+  WebhookRegistration registration(*client_, options_, [] { return true; }, logger_);
+  ASSERT_TRUE(registration.reconcile().ok()) << logs_.str();
+  auto stored = client_->get(kube::resources::validatingWebhookConfigurations(), "", name_);
+  ASSERT_TRUE(stored.ok());
+  const json rules = (*stored)["webhooks"][0]["rules"];
+
+  // What someone with write access could do to switch the webhook off without deleting it: watch
+  // nothing that matters, and skip every object with a label an agent can set.
+  json edited = *stored;
+  for (auto& entry : edited["webhooks"]) {
+    entry["rules"][0]["resources"] = json::array({"leases"});
+    entry["objectSelector"] = {{"matchLabels", {{"skip-me", "true"}}}};
+  }
+  ASSERT_TRUE(client_->replace(kube::resources::validatingWebhookConfigurations(), "", name_, edited).ok());
+
+  ASSERT_TRUE(registration.reconcile().ok()) << logs_.str();
+  auto restored = client_->get(kube::resources::validatingWebhookConfigurations(), "", name_);
+  ASSERT_TRUE(restored.ok());
+  for (const auto& entry : (*restored)["webhooks"]) {
+    EXPECT_EQ(entry["rules"], rules);
+    EXPECT_EQ(entry.value("objectSelector", json::object()), json::object()) << entry.dump();
+  }
+  EXPECT_NE(logs_.str().find("Restored webhook registration that was edited in place"), std::string::npos) << logs_.str();
+
+  // Restored, it stays as it is: no write on the next pass.
+  const auto version = (*restored)["metadata"]["resourceVersion"];
+  ASSERT_TRUE(registration.reconcile().ok());
+  auto again = client_->get(kube::resources::validatingWebhookConfigurations(), "", name_);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ((*again)["metadata"]["resourceVersion"], version);
+}
+
 TEST_F(WebhookRegistrationClusterTest, TrustsOnlyCertificatesOfARegisteredCaOnceSettled) {
   const std::string cert = (dir_ / "tls.crt").string(), key = (dir_ / "tls.key").string();
   pki_.issue(cert, key, "4004");
