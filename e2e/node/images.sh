@@ -136,7 +136,10 @@ build_mcp_python() {
   wheels="$(mcp_wheels)"
   rootfs="$(mktemp -d "$(images_dir)/mcp-python.XXXXXX")"
   log "mcp-python: mmdebstrap ${DEBIAN_SUITE} with python3 (takes a minute)"
+  # The merged-usr hook makes /usr merged itself; otherwise usrmerge would be installed, and with it perl
+  # (55 MB of the root), which nothing here runs.
   nice -n 15 mmdebstrap --quiet --variant=essential --include=python3 \
+    --hook-dir=/usr/share/mmdebstrap/hooks/merged-usr \
     --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/doc/*' \
     --dpkgopt='path-exclude=/usr/share/locale/*' \
     "$DEBIAN_SUITE" "$rootfs" >&2
