@@ -32,6 +32,7 @@ readonly GATE_IMAGE=agentguard.local/gate:1
 readonly MAIL_URL="http://mail-mcp.${TOOLS}.svc.cluster.local:8000/mcp"
 readonly WEB_HOST="web.${TOOLS}.svc.cluster.local"
 readonly PRIVATE_HOST="private.${TOOLS}.svc.cluster.local"
+readonly ELSEWHERE_HOST="elsewhere.${TOOLS}.svc.cluster.local"  # public address, not on egressHosts
 # The HTTPS destination's "public" address: kube-proxy DNATs it (Service externalIPs) to the web Pod, so
 # nothing leaves the machine, while the gate sees an address outside the private ranges it refuses.
 readonly PUBLIC_IP="${AGENTGUARD_GATE_E2E_PUBLIC_IP:-203.0.113.10}"
@@ -133,7 +134,7 @@ print(json.dumps(last))')"
 # A TLS certificate for the HTTPS destination, naming its in-cluster names and its public address.
 make_web_certificate() {
   openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 -subj /CN=gate-e2e-web \
-    -addext "subjectAltName=DNS:${WEB_HOST},DNS:${PRIVATE_HOST},IP:${PUBLIC_IP}" \
+    -addext "subjectAltName=DNS:${WEB_HOST},DNS:${PRIVATE_HOST},DNS:${ELSEWHERE_HOST},IP:${PUBLIC_IP}" \
     -keyout "${WORK}/web.key" -out "${WORK}/web-ca.pem" 2>/dev/null
 }
 
@@ -153,7 +154,7 @@ start_tools() {
   k -n "$TOOLS" create secret generic mail-mcp --from-literal=token="$UPSTREAM_TOKEN" >/dev/null
   k -n "$TOOLS" create secret generic web-tls --from-file=tls.crt="${WORK}/web-ca.pem" \
     --from-file=tls.key="${WORK}/web.key" >/dev/null
-  k apply -f - >/dev/null <<YAML
+  k apply -f - 2> >(grep -v 'spec.externalIPs is deprecated' >&2) >/dev/null <<YAML
 apiVersion: v1
 kind: Pod
 metadata: {name: mail-mcp, namespace: ${TOOLS}, labels: {app: mail-mcp}}
@@ -189,9 +190,10 @@ spec:
       command: [python3, /scripts/web.py]
       env:
         - {name: NONCE, value: "${NONCE_WEB}"}
+        - {name: WEB_PORT, value: "443"}
         - {name: WEB_CERT, value: /tls/tls.crt}
         - {name: WEB_KEY, value: /tls/tls.key}
-      readinessProbe: {tcpSocket: {port: 8443}, periodSeconds: 1}
+      readinessProbe: {tcpSocket: {port: 443}, periodSeconds: 1}
       volumeMounts: [{name: scripts, mountPath: /scripts}, {name: tls, mountPath: /tls}]
   volumes:
     - {name: scripts, configMap: {name: node-test-scripts}}
@@ -204,7 +206,7 @@ metadata: {name: web-public, namespace: ${TOOLS}}
 spec:
   selector: {app: web}
   externalIPs: ["${PUBLIC_IP}"]
-  ports: [{name: https, port: 443, targetPort: 8443}]
+  ports: [{name: https, port: 443}]
 ---
 # ${WEB_HOST} resolves to ${PUBLIC_IP}: a headless Service without selector, one endpoint.
 apiVersion: v1
@@ -220,12 +222,27 @@ metadata: {name: web-public-ip, namespace: ${TOOLS}, labels: {kubernetes.io/serv
 addressType: IPv4
 endpoints: [{addresses: ["${PUBLIC_IP}"]}]
 ports: [{name: https, port: 443, protocol: TCP}]
+---
+# ${ELSEWHERE_HOST}: the same public address under a name that is not on the allow-list.
+apiVersion: v1
+kind: Service
+metadata: {name: elsewhere, namespace: ${TOOLS}}
+spec:
+  clusterIP: None
+  ports: [{name: https, port: 443}]
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: elsewhere-public-ip, namespace: ${TOOLS}, labels: {kubernetes.io/service-name: elsewhere}}
+addressType: IPv4
+endpoints: [{addresses: ["${PUBLIC_IP}"]}]
+ports: [{name: https, port: 443, protocol: TCP}]
 YAML
   local pod
   for pod in mail-mcp web; do
     wait_for 120 pod_ready "$TOOLS" "$pod" || { k -n "$TOOLS" describe pod "$pod" | tail -20; return 1; }
   done
-  # ${PRIVATE_HOST} resolves to the web Pod's own (private) address.
+  # ${PRIVATE_HOST} resolves to the web Pod's own (private) address, where it serves too.
   k apply -f - >/dev/null <<YAML
 apiVersion: v1
 kind: Service
@@ -323,6 +340,15 @@ direct_https_destination() {
     outcome=connected "body=${NONCE_WEB}"
 }
 
+# The names the egress checks must see refused also serve the nonce, so only the gate can refuse them.
+direct_other_names_serve() {
+  local host
+  for host in "$ELSEWHERE_HOST" "$PRIVATE_HOST"; do
+    expect_json "$(agent "$TOOLS" direct-agent https-direct --target "${host}:443" --ca /scripts/web-ca.pem)" \
+      outcome=connected "body=${NONCE_WEB}" || return 1
+  done
+}
+
 run_direct_part() {
   start_tools
   check "MCP server (SDK Streamable HTTP) runs as a runc Pod" pod_ready "$TOOLS" mail-mcp
@@ -335,6 +361,12 @@ run_direct_part() {
   check "direct, auto: the SDK negotiates 2026-07-28 by server/discover" direct_auto_negotiates
   check "direct: the server answers 401 to a call without the credential" direct_without_credential
   check "direct: the HTTPS destination answers by name through its public address" direct_https_destination
+  check "direct: the off-list and the private name reach the same destination" direct_other_names_serve
+  local started
+  started="$(date +%s.%N)"
+  direct allowed-call --protocol legacy >/dev/null
+  note "one agent run in gVisor (python start, SDK import, initialize, tools/call): $(python3 -c \
+    "import sys, time; print(f'{time.time() - float(sys.argv[1]):.2f} s')" "$started")"
 }
 
 # ---- gate part ---------------------------------------------------------------------------------
@@ -397,9 +429,14 @@ readonly OTHER_TOOLS="tools:
       read_file:
         /path: {pathPrefixes: [/workspace/]}"
 
+create_sandboxes() {
+  sandbox agent "$AGENT_TOOLS" && sandbox other "$OTHER_TOOLS"
+}
+
 sandbox_is_running() { [[ "$(sandbox_phase "$AGENTS" "$1")" == Running ]]; }
 
 reaches_running() {
+  k -n "$AGENTS" get agentsandbox "$1" >/dev/null || return 1
   wait_for 180 sandbox_is_running "$1" && wait_for 60 pod_ready "$AGENTS" "$1" && return 0
   k -n "$AGENTS" get agentsandbox "$1" -o yaml | sed -n '/^status:/,$p'
   k -n "$AGENTS" describe pod "$1" 2>&1 | tail -n 15
@@ -426,12 +463,12 @@ import json, sys
 pod = json.load(sys.stdin)
 problems = []
 for c in pod["spec"]["containers"]:
-    env = {e["name"]: e for e in c.get("env", [])}
+    env, container = {e["name"]: e for e in c.get("env", [])}, c["name"]
     for name in ("MCP_GATEWAY_URL", "HTTPS_PROXY", "NO_PROXY", "AGENTGUARD_GATE_TOKEN_FILE"):
         if name not in env:
-            problems.append(f"container {c[\"name\"]}: no {name}")
+            problems.append(f"container {container}: no {name}")
     if not any(m.get("mountPath") == "/var/run/secrets/agentguard.io/gate" for m in c.get("volumeMounts", [])):
-        problems.append(f"container {c[\"name\"]}: the gate token is not mounted")
+        problems.append(f"container {container}: the gate token is not mounted")
 if "mail-mcp" in json.dumps(pod["spec"]):
     problems.append("the Pod spec refers to Secret mail-mcp, the upstream credential")
 print("\n".join(problems))
@@ -610,7 +647,7 @@ denial_events() {
 }
 
 denial_metrics() {
-  local ip out
+  local ip out=""
   for ip in $(k -n "$AGENTS" get pods -l app.kubernetes.io/name=agentguard-gate -o jsonpath='{.items[*].status.podIP}'); do
     out+="$(curl -s --max-time 5 "http://${ip}:9090/metrics" || true)"
   done
@@ -622,10 +659,15 @@ run_gate_part() {
   k create namespace "$AGENTS" >/dev/null 2>&1 || true
   scripts_configmap "$AGENTS"
   k -n "$AGENTS" create secret generic mail-mcp --from-literal=token="$UPSTREAM_TOKEN" >/dev/null
-  sandbox agent "$AGENT_TOOLS"
-  sandbox other "$OTHER_TOOLS"
+  check "the API server accepts AgentSandboxes with tools and egressHosts" create_sandboxes
   check "a sandbox with tools reaches Running" reaches_running agent
   check "the other sandbox reaches Running" reaches_running other
+  if ! sandbox_is_running agent || ! sandbox_is_running other; then
+    FAILED=$((FAILED + 1))
+    printf 'not ok - gate part stopped: the sandboxes are not running, the gate scenarios did not run\n'
+    k delete namespace "$AGENTS" --wait=false >/dev/null
+    return 0
+  fi
   check "the operator runs the gate: Deployment agentguard-gate has 2 ready replicas" \
     wait_for 180 gate_deployment_ready
   check "the gate's Service, ServiceAccount, NetworkPolicy and RoleBinding exist" gate_objects_exist
@@ -664,7 +706,8 @@ run_gate_part() {
   check "egress: an allowed host through HTTPS_PROXY answers (requests, and CONNECT with the token)" proxy_allowed
   check "egress: an IP literal is refused" proxy_refused https-proxy-ip-literal "${PUBLIC_IP}:443"
   check "egress: a private address behind an allowed name is refused" proxy_refused https-proxy-private "${PRIVATE_HOST}:443"
-  check "egress: a host off the list is refused" proxy_refused https-proxy-connect "mail-mcp.${TOOLS}.svc.cluster.local:8000"
+  check "egress: a host off the list is refused (same address as the allowed one)" \
+    proxy_refused https-proxy-connect "${ELSEWHERE_HOST}:443"
   check "egress: an SNI other than the CONNECT host is refused" proxy_refused https-proxy-sni-mismatch "${WEB_HOST}:443"
 
   check "records: the gates' decision logs verify (agentguard log verify)" logs_verify
