@@ -33,9 +33,11 @@ readonly MAIL_URL="http://mail-mcp.${TOOLS}.svc.cluster.local:8000/mcp"
 readonly WEB_HOST="web.${TOOLS}.svc.cluster.local"
 readonly PRIVATE_HOST="private.${TOOLS}.svc.cluster.local"
 readonly ELSEWHERE_HOST="elsewhere.${TOOLS}.svc.cluster.local"  # public address, not on egressHosts
-# The HTTPS destination's "public" address: kube-proxy DNATs it (Service externalIPs) to the web Pod, so
-# nothing leaves the machine, while the gate sees an address outside the private ranges it refuses.
-readonly PUBLIC_IP="${AGENTGUARD_GATE_E2E_PUBLIC_IP:-203.0.113.10}"
+# The HTTPS destination's "public" address: kube-proxy DNATs it (Service externalIPs, in PREROUTING) to
+# the web Pod, so nothing goes to it, while the gate sees an address of the public class, the only one
+# it connects to (documentation ranges such as 203.0.113.0/24 are refused like private ones). The direct
+# part checks that the name answers with the web Pod's nonce.
+readonly PUBLIC_IP="${AGENTGUARD_GATE_E2E_PUBLIC_IP:-100.128.0.10}"
 UPSTREAM_TOKEN="upstream-$(openssl rand -hex 16)"
 readonly UPSTREAM_TOKEN
 UPSTREAM_SHA256="$(printf '%s' "$UPSTREAM_TOKEN" | sha256sum | cut -d ' ' -f 1)"
@@ -613,8 +615,9 @@ logs_verify() {
   done
 }
 
-# Every refusal the agent saw names a record in the gate's log: the hex SHA-256 of the record's
-# statement (the DSSE payload), a tool call record with action deny naming the sandbox.
+# Every refusal the agent saw names a record in the gate's log: the hex SHA-256 of the record (of its
+# envelope line, as the webhook's audit annotation names it, or of its statement, the DSSE payload), a
+# tool call record with action deny.
 records_found() {
   [[ -s "$RECORDS" ]] || { echo "no refusal recorded a record id"; return 1; }
   # shellcheck disable=SC2046
@@ -625,13 +628,14 @@ statements = {}
 for path in sys.argv[2:]:
     for line in open(path):
         payload = base64.b64decode(json.loads(line)["payload"])
-        statements[hashlib.sha256(payload).hexdigest()] = payload.decode()
+        for form in (payload, line.encode(), line.rstrip("\n").encode()):
+            statements[hashlib.sha256(form).hexdigest()] = payload.decode()
 missing = []
 for scenario, record in wanted:
     text = statements.get(record)
     if text is None:
         missing.append(f"{scenario}: record {record} is not in the log")
-    elif "toolcall" not in text or "deny" not in text:
+    elif "toolcall" not in text.lower() or '"deny"' not in text:
         missing.append(f"{scenario}: record {record} is not a tool call denial: {text[:300]}")
 print("\n".join(missing) or f"{len(wanted)} refusals, each with its record in the log")
 sys.exit(1 if missing else 0)
