@@ -160,10 +160,11 @@ cmd_gate_image() {
   [[ -x "$binary" ]] || die "${binary} is missing: build the gate first (scripts/build.sh)"
   mkdir -p "$(images_dir)"
   rootfs="$(mktemp -d "$(images_dir)/gate.XXXXXX")"
+  chmod 0755 "$rootfs"  # mktemp's 0700 would become the image's /: the gate runs as non-root
   install -D -m 0755 "$binary" "${rootfs}/usr/bin/agentguard-gate"
   # The binary is linked against this machine's Debian libraries: copy what ldd resolves (and the loader).
   while read -r lib; do
-    install -D -m 0644 "$lib" "${rootfs}${lib}"
+    install -D -m 0755 "$lib" "${rootfs}${lib}"  # the loader must be executable
   done < <(ldd "$binary" | grep -oE '/[^ ]+' | sort -u)
   mkdir -p "${rootfs}/etc/ssl/certs" "${rootfs}/tmp"
   chmod 1777 "${rootfs}/tmp"

@@ -53,16 +53,19 @@ node_gate_operator_flags() {
   helm="$("${REPO}/e2e/tools/install-helm.sh")" || { echo "could not install Helm" >&2; return 1; }
   "$helm" template node "${REPO}/charts/agentguard" --namespace agentguard-system \
     --kube-version "$AGENTGUARD_KUBE_VERSION" >"${AGENTGUARD_CLUSTER_STATE_DIR}/chart.yaml" || return 1
-  names="$("$AGENTGUARD_KUBECTL" create --dry-run=client -o json -f "${AGENTGUARD_CLUSTER_STATE_DIR}/chart.yaml" |
-    python3 -c '
-import json, sys
-items = json.load(sys.stdin)
-items = items.get("items", [items])
+  names="$(python3 -c '
+import json, sys, yaml
+items = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
 gate = [i for i in items if i["kind"] in ("ClusterRole", "ClusterRoleBinding") and "gate" in i["metadata"]["name"]]
-json.dump({"apiVersion": "v1", "kind": "List", "items": gate}, open(sys.argv[1], "w"))
+json.dump({"apiVersion": "v1", "kind": "List", "items": gate}, open(sys.argv[2], "w"))
 for i in gate:
-    print(i["kind"], i["metadata"]["name"])' "${AGENTGUARD_CLUSTER_STATE_DIR}/gate-rbac.json")" || return 1
-  "$AGENTGUARD_KUBECTL" apply -f "${AGENTGUARD_CLUSTER_STATE_DIR}/gate-rbac.json" >/dev/null || return 1
+    print(i["kind"], i["metadata"]["name"])' "${AGENTGUARD_CLUSTER_STATE_DIR}/chart.yaml" \
+    "${AGENTGUARD_CLUSTER_STATE_DIR}/gate-rbac.json")" || return 1
+  if [[ -n "$names" ]]; then
+    "$AGENTGUARD_KUBECTL" apply -f "${AGENTGUARD_CLUSTER_STATE_DIR}/gate-rbac.json" >/dev/null || return 1
+  else
+    echo "the chart renders no gate ClusterRole or ClusterRoleBinding" >&2
+  fi
   printf '%s\n' --gate-image agentguard.local/gate:1
   local kind name
   while read -r kind name; do
