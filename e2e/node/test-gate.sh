@@ -509,10 +509,11 @@ tools_filtered() {
 
 # The agent's token, used from the other sandbox's Pod: the token is valid, the source IP is not its Pod's.
 stolen_token_refused() {
-  k -n "$AGENTS" exec agent -- sh -c 'cat "$AGENTGUARD_GATE_TOKEN_FILE"' |
-    k -n "$AGENTS" exec -i other -- sh -c 'cat > /tmp/stolen-token' || return 1
-  local out
-  out="$(agent "$AGENTS" other allowed-call --token-file /tmp/stolen-token)"
+  local token out
+  token="$(k -n "$AGENTS" exec agent -- sh -c 'cat "$AGENTGUARD_GATE_TOKEN_FILE"')" || return 1
+  # Through stdin: the sandbox's root file system may be read-only.
+  out="$(printf '%s' "$token" | k -n "$AGENTS" exec -i other -- python3 /scripts/agent.py allowed-call \
+    --token-file /dev/stdin 2>&1 | tail -n 1)"
   expect_json "$out" outcome=error code=-32004 rule=tools.caller record=? || return 1
   python3 -c 'import json, sys; print("stolen-token", json.loads(sys.argv[1])["record"])' "$out" >>"$RECORDS"
 }
