@@ -5,7 +5,7 @@
 
 Prints one JSON line: the scenario, the protocol revision the SDK negotiated, the outcome
 ("result", "error" or "unreachable"), for a JSON-RPC error its code, message and data.rule/reason/record,
-and whether this process can see the upstream credential (UPSTREAM_CREDENTIAL_SHA256, set by the test,
+and whether this process can see the upstream credential (MUST_NOT_SEE_SHA256, set by the test,
 is compared with every environment value and every file under /var/run/secrets). Exit status 0 whenever
 the scenario ran to an outcome; the test decides whether the outcome is the expected one.
 
@@ -53,7 +53,7 @@ CALLS = {
 
 def credential_visible():
     """Whether this process can read the upstream credential, by its SHA-256 from the test."""
-    wanted = os.environ.get("UPSTREAM_CREDENTIAL_SHA256", "").lower()
+    wanted = os.environ.get("MUST_NOT_SEE_SHA256", "").lower()
     if not wanted:
         return None
 
@@ -61,7 +61,7 @@ def credential_visible():
         pieces = [text] + text.replace("=", " ").replace(":", " ").split()
         return any(hashlib.sha256(p.encode()).hexdigest() == wanted for p in pieces)
 
-    if any(matches(v) for k, v in os.environ.items() if k != "UPSTREAM_CREDENTIAL_SHA256"):
+    if any(matches(v) for k, v in os.environ.items() if k != "MUST_NOT_SEE_SHA256"):
         return True
     for root, _, files in os.walk(SECRETS_DIR):
         for name in files:

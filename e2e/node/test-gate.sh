@@ -392,7 +392,7 @@ $(printf '%s\n' "$2" | sed 's/^/  /')
           image: ${IMAGE}
           imagePullPolicy: Never
           command: [python3, -c, "import time; time.sleep(86400)"]
-          env: [{name: UPSTREAM_CREDENTIAL_SHA256, value: "${UPSTREAM_SHA256}"}]
+          env: [{name: MUST_NOT_SEE_SHA256, value: "${UPSTREAM_SHA256}"}]
           resources: {limits: {cpu: 500m, memory: 256Mi}}
           volumeMounts: [{name: scripts, mountPath: /scripts}]
       volumes: [{name: scripts, configMap: {name: node-test-scripts}}]
