@@ -41,3 +41,39 @@ node_start_operator() {
     --metrics-listen "" --health-listen "" "$@" >"$log_file" 2>&1 &
   NODE_OPERATOR_PID=$!
 }
+
+# node_gate_operator_flags: prepares what the operator needs to run tool-call gates (issue 15) on the
+# node and prints the operator flags for them, one word per line: the image agentguard.local/gate:1,
+# built from build/bin/agentguard-gate and imported into the node's containerd, and the chart's gate
+# ClusterRole and TokenReview ClusterRoleBinding (every cluster-scoped RBAC object of the chart whose name
+# contains "gate"), applied. AGENTGUARD_NODE_GATE_OPERATOR_FLAGS adds more flags (split on spaces).
+node_gate_operator_flags() {
+  "${REPO}/e2e/node/images.sh" gate-image "$AGENTGUARD_CONTAINERD_SOCKET" >&2 || return 1
+  local helm names
+  helm="$("${REPO}/e2e/tools/install-helm.sh")" || { echo "could not install Helm" >&2; return 1; }
+  "$helm" template node "${REPO}/charts/agentguard" --namespace agentguard-system \
+    --kube-version "$AGENTGUARD_KUBE_VERSION" >"${AGENTGUARD_CLUSTER_STATE_DIR}/chart.yaml" || return 1
+  names="$(python3 -c '
+import json, sys, yaml
+items = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
+gate = [i for i in items if i["kind"] in ("ClusterRole", "ClusterRoleBinding") and "gate" in i["metadata"]["name"]]
+json.dump({"apiVersion": "v1", "kind": "List", "items": gate}, open(sys.argv[2], "w"))
+for i in gate:
+    print(i["kind"], i["metadata"]["name"])' "${AGENTGUARD_CLUSTER_STATE_DIR}/chart.yaml" \
+    "${AGENTGUARD_CLUSTER_STATE_DIR}/gate-rbac.json")" || return 1
+  if [[ -n "$names" ]]; then
+    "$AGENTGUARD_KUBECTL" apply -f "${AGENTGUARD_CLUSTER_STATE_DIR}/gate-rbac.json" >/dev/null || return 1
+  else
+    echo "the chart renders no gate ClusterRole or ClusterRoleBinding" >&2
+  fi
+  printf '%s\n' --gate-image agentguard.local/gate:1
+  local kind name
+  while read -r kind name; do
+    case "$kind" in
+      ClusterRole) printf '%s\n' --gate-cluster-role "$name" ;;
+      ClusterRoleBinding) printf '%s\n' --gate-token-review-binding "$name" ;;
+    esac
+  done <<<"$names"
+  # shellcheck disable=SC2086  # split on purpose
+  [[ -z "${AGENTGUARD_NODE_GATE_OPERATOR_FLAGS:-}" ]] || printf '%s\n' $AGENTGUARD_NODE_GATE_OPERATOR_FLAGS
+}

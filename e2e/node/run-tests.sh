@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # The node tests, as scripts/test.sh runs them: starts a node cluster, installs the CRD, runs
-# build/bin/agentguard-operator against it, runs test-isolation.sh and test-lifecycle.sh, stops
-# the cluster and checks that nothing was left behind. Ends with "N passed, N failed".
+# build/bin/agentguard-operator against it, runs test-isolation.sh, test-lifecycle.sh and
+# test-gate.sh, stops the cluster and checks that nothing was left behind. Ends with "N passed, N failed".
 #
 # Usage: e2e/node/run-tests.sh [--state-dir DIR]   (root; default DIR: build/node-cluster)
 # AGENTGUARD_CLUSTER_ENV=DIR/env uses a running node cluster instead and leaves it running.
+# AGENTGUARD_NODE_GATE=1 also runs the tool-call gate's part of test-gate.sh: the operator then gets the
+# gate's flags (node_gate_operator_flags in operator.sh; needs build/bin/agentguard-gate).
 set -euo pipefail
 NODE_TEST_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 readonly NODE_TEST_DIR
@@ -51,7 +53,14 @@ start_operator() {
   # The Secret and ConfigMap the tests' sandboxes mount are allowed by name.
   node_apply_default_class --set 'sandboxClass.secrets.names={analysis-api}' \
     --set 'sandboxClass.configMaps.names={node-test-scripts}' || return 1
-  node_start_operator "${AGENTGUARD_CLUSTER_STATE_DIR}/logs/operator.log" --allowed-runtime-classes gvisor,nohandler
+  local gate_flags=()
+  if [[ "${AGENTGUARD_NODE_GATE:-0}" == 1 ]]; then
+    mapfile -t gate_flags < <(node_gate_operator_flags) || return 1
+    ((${#gate_flags[@]} > 0)) || { log "could not prepare the gate's image and RBAC"; return 1; }
+    log "operator gate flags: ${gate_flags[*]}"
+  fi
+  node_start_operator "${AGENTGUARD_CLUSTER_STATE_DIR}/logs/operator.log" --allowed-runtime-classes gvisor,nohandler \
+    "${gate_flags[@]}"
   OPERATOR_PID="$NODE_OPERATOR_PID"
 }
 
@@ -85,6 +94,7 @@ main() {
   start_operator
   run_suite "${NODE_TEST_DIR}/test-isolation.sh"
   run_suite "${NODE_TEST_DIR}/test-lifecycle.sh"
+  run_suite "${NODE_TEST_DIR}/test-gate.sh"
   stop_operator
   if ((OWN_CLUSTER)); then
     OWN_CLUSTER=0
