@@ -1,6 +1,7 @@
 #include "operator/api/agent_sandbox.h"
 
 #include <algorithm>
+#include <set>
 
 #include "operator/api/ip_block.h"
 #include "operator/api/template_validation.h"
@@ -210,6 +211,140 @@ void readNetwork(const json* network, ParsedSpec& parsed) {
   }
 }
 
+bool isDnsLabel(std::string_view label) {
+  if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-') return false;
+  return std::all_of(label.begin(), label.end(),
+                     [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; });
+}
+
+// "host:port" with a lower-case DNS name (or an IPv4 address, which is a name of digit labels), optionally
+// "*." (one more label) or "**." (one or more) in front of at least two labels. Empty when valid, else what is wrong.
+std::string egressHostProblem(const std::string& entry) {
+  const size_t colon = entry.rfind(':');
+  if (colon == std::string::npos) return "has no port; write host:port, for example api.github.com:443";
+  const std::string port = entry.substr(colon + 1);
+  if (port.empty() || port.size() > 5 || !std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
+      std::stoi(port) < 1 || std::stoi(port) > 65535) {
+    return "has no port from 1 to 65535; write host:port, for example api.github.com:443";
+  }
+  std::string_view host(entry.data(), colon);
+  bool wildcard = false;
+  if (host.rfind("**.", 0) == 0) {
+    host.remove_prefix(3);
+    wildcard = true;
+  } else if (host.rfind("*.", 0) == 0) {
+    host.remove_prefix(2);
+    wildcard = true;
+  }
+  if (host.empty() || host.size() > 253) return "has no host name of 1 to 253 characters";
+  size_t labels = 0;
+  for (size_t start = 0; start <= host.size(); ++labels) {
+    const size_t dot = std::min(host.find('.', start), host.size());
+    if (!isDnsLabel(host.substr(start, dot - start))) {
+      return "is not a lower-case DNS name (labels of a-z, 0-9 and -; \"*.\" or \"**.\" only in front)";
+    }
+    start = dot + 1;
+  }
+  if (wildcard && labels < 2) return "puts a wildcard in front of a top-level domain; name the domain, for example *.pypi.org:443";
+  return {};
+}
+
+// An MCP server URL: http or https, a host, no userinfo, no fragment. Empty when valid, else what is wrong.
+std::string serverUrlProblem(const std::string& url) {
+  size_t rest = 0;
+  if (url.rfind("http://", 0) == 0) {
+    rest = 7;
+  } else if (url.rfind("https://", 0) == 0) {
+    rest = 8;
+  } else {
+    return "must start with http:// or https://";
+  }
+  const size_t end = std::min(url.find_first_of("/?#", rest), url.size());
+  const std::string_view authority(url.data() + rest, end - rest);
+  if (authority.empty()) return "has no host";
+  if (authority.find('@') != std::string_view::npos) return "has userinfo (user@); put credentials in credentialsSecretRef";
+  if (url.find('#') != std::string::npos) return "has a fragment (#); remove it";
+  if (std::any_of(url.begin(), url.end(), [](unsigned char c) { return c <= ' ' || c >= 0x7f; })) {
+    return "has spaces, control or non-ASCII characters; percent-encode them";
+  }
+  return {};
+}
+
+void readTools(const json* tools, ParsedSpec& parsed) {
+  if (tools == nullptr) return;
+  if (!tools->is_object()) {
+    invalid(parsed, "spec.tools", "must be an object with servers");
+    return;
+  }
+  ToolsSpec out;
+  const std::string mode = stringField(*tools, "mode");
+  if (mode == "Audit") {
+    out.mode = ToolsMode::kAudit;
+  } else if (!mode.empty() && mode != "Enforce") {
+    invalid(parsed, "spec.tools.mode", "must be Enforce or Audit");
+  }
+  const json* servers = field(*tools, "servers");
+  if (servers == nullptr || !servers->is_array() || servers->empty() || servers->size() > kMaxToolServers) {
+    invalid(parsed, "spec.tools.servers",
+            "must list 1 to " + std::to_string(kMaxToolServers) + " MCP servers, or remove spec.tools");
+  } else {
+    std::set<std::string> names;
+    for (size_t i = 0; i < servers->size(); ++i) {
+      const json& entry = (*servers)[i];
+      const std::string base = "spec.tools.servers[" + std::to_string(i) + "]";
+      ToolServer server{stringField(entry, "name"), stringField(entry, "url")};
+      if (!isDnsLabel(server.name)) {
+        invalid(parsed, base + ".name", "must be a DNS label (a-z, 0-9 and -, at most 63); it names the path $MCP_GATEWAY_URL/<name>");
+      } else if (!names.insert(server.name).second) {
+        invalid(parsed, base + ".name", "repeats the server name " + server.name + "; give each server its own name");
+      }
+      if (const std::string problem = serverUrlProblem(server.url); !problem.empty()) {
+        invalid(parsed, base + ".url", problem);
+      }
+      out.servers.push_back(std::move(server));
+    }
+  }
+  parsed.spec.tools = std::move(out);
+}
+
+void readEgressHosts(const json* network, ParsedSpec& parsed) {
+  const json* hosts = network == nullptr ? nullptr : field(*network, "egressHosts");
+  if (hosts == nullptr) return;
+  if (!hosts->is_array() || hosts->size() > kMaxEgressHosts) {
+    invalid(parsed, "spec.network.egressHosts", "must list at most " + std::to_string(kMaxEgressHosts) + " host:port entries");
+    return;
+  }
+  std::set<std::string> seen;
+  for (size_t i = 0; i < hosts->size(); ++i) {
+    const std::string path = "spec.network.egressHosts[" + std::to_string(i) + "]";
+    const json& entry = (*hosts)[i];
+    if (!entry.is_string()) {
+      invalid(parsed, path, "must be a string host:port");
+      continue;
+    }
+    const std::string host = entry.get<std::string>();
+    if (const std::string problem = egressHostProblem(host); !problem.empty()) {
+      invalid(parsed, path, "\"" + host + "\" " + problem);
+    } else if (seen.insert(host).second) {
+      parsed.spec.network.egressHosts.push_back(host);
+    }
+  }
+}
+
+// A sandbox that uses the gate reaches the outside only through it: CIDR egress next to it would be a way around
+// every decision the gate makes.
+void checkGateCombination(const json* network, ParsedSpec& parsed) {
+  const bool hasHosts = network != nullptr && field(*network, "egressHosts") != nullptr &&
+                        !field(*network, "egressHosts")->empty();
+  const bool hasTools = parsed.spec.tools.has_value();
+  const json* egress = network == nullptr ? nullptr : field(*network, "egress");
+  if ((!hasHosts && !hasTools) || egress == nullptr || !egress->is_array() || egress->empty()) return;
+  invalid(parsed, "spec.network.egress",
+          std::string("lists CIDRs while ") + (hasTools ? "spec.tools" : "spec.network.egressHosts") +
+              " is set: a sandbox that uses the gate reaches the outside only through it. Move the hosts into "
+              "spec.network.egressHosts (host:port) and remove spec.network.egress");
+}
+
 // Every port range is written out port by port; the sum is bounded so the policy stays a size the API server takes.
 void checkPolicySize(ParsedSpec& parsed) {
   int total = 0;
@@ -316,9 +451,30 @@ ParsedSpec parseSpec(const json& spec) {
   parsed.violations.insert(parsed.violations.end(), std::make_move_iterator(templateViolations.begin()),
                            std::make_move_iterator(templateViolations.end()));
   readNetwork(field(spec, "network"), parsed);
+  readEgressHosts(field(spec, "network"), parsed);
+  readTools(field(spec, "tools"), parsed);
+  checkGateCombination(field(spec, "network"), parsed);
   checkPolicySize(parsed);
   readLifecycle(field(spec, "lifecycle"), parsed);
   return parsed;
+}
+
+ParsedSpec parseGateFields(const json& spec) {
+  ParsedSpec parsed;
+  if (!spec.is_object()) return parsed;
+  readEgressHosts(field(spec, "network"), parsed);
+  readTools(field(spec, "tools"), parsed);
+  return parsed;
+}
+
+std::string egressSummary(const AgentSandboxSpec& spec) {
+  if (!spec.usesGate()) return egressSummary(spec.network);
+  const size_t servers = spec.tools ? spec.tools->servers.size() : 0;
+  const size_t hosts = spec.network.egressHosts.size();
+  std::string out = "Gate only (";
+  out += std::to_string(servers) + (servers == 1 ? " MCP server, " : " MCP servers, ");
+  out += std::to_string(hosts) + (hosts == 1 ? " host)" : " hosts)");
+  return out;
 }
 
 std::string egressSummary(const NetworkSpec& network) {

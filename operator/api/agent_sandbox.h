@@ -61,6 +61,21 @@ struct NetworkSpec {
   std::vector<EgressDestination> egress;
   std::vector<IngressSource> ingress;
   DnsSpec dns;
+  std::vector<std::string> egressHosts;  // host:port, reached through the gate's CONNECT proxy
+};
+
+// spec.tools as far as the operator needs it: that the sandbox uses the gate. The gate reads the rest (methods,
+// arguments) itself and refuses a policy it cannot read.
+enum class ToolsMode { kEnforce, kAudit };
+
+struct ToolServer {
+  std::string name;
+  std::string url;
+};
+
+struct ToolsSpec {
+  ToolsMode mode = ToolsMode::kEnforce;
+  std::vector<ToolServer> servers;
 };
 
 enum class OnExpiry { kDeletePod, kDeleteSandbox };
@@ -81,6 +96,10 @@ struct AgentSandboxSpec {
   nlohmann::json podTemplate = nlohmann::json::object();  // spec.template as written
   NetworkSpec network;
   LifecycleSpec lifecycle;
+  std::optional<ToolsSpec> tools;
+
+  // The sandbox reaches the outside through the namespace's agentguard-gate: it declares tools or egressHosts.
+  bool usesGate() const { return tools.has_value() || !network.egressHosts.empty(); }
 };
 
 // The parts of metadata the operator reads.
@@ -119,8 +138,18 @@ struct ParsedSpec {
 // everything the schema cannot check: forbidden template fields, CIDRs, port ranges, durations.
 ParsedSpec parseSpec(const nlohmann::json& spec);
 
+// The most MCP servers and egress hosts one sandbox may list (the CRD's maxItems).
+constexpr size_t kMaxToolServers = 32;
+constexpr size_t kMaxEgressHosts = 64;
+
+// Reads only spec.tools and spec.network.egressHosts (for looking at the other sandboxes of a namespace without
+// judging their templates).
+ParsedSpec parseGateFields(const nlohmann::json& spec);
+
 // "Isolated" when nothing is reachable, "DNS only (1 target)", or "2 destinations + DNS (2 targets)": every DNS
 // target (the DNS pods, the node-local cache) is a destination too.
+// A sandbox that uses the gate: "Gate only", "Gate (2 MCP servers, 1 host)".
 std::string egressSummary(const NetworkSpec& network);
+std::string egressSummary(const AgentSandboxSpec& spec);
 
 }  // namespace agentguard::op

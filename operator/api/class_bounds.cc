@@ -288,9 +288,8 @@ class BoundsChecker {
       }
     }
     const json* affinity = field(podSpec, "affinity");
-    if (affinity != nullptr && field(*affinity, "nodeAffinity") != nullptr) {
-      affinityTerms(*field(*affinity, "nodeAffinity"), "spec.template.spec.affinity.nodeAffinity");
-    }
+    const json* nodeAffinity = affinity != nullptr ? field(*affinity, "nodeAffinity") : nullptr;
+    if (nodeAffinity != nullptr) affinityTerms(*nodeAffinity, "spec.template.spec.affinity.nodeAffinity");
   }
 
   // Any node-affinity expression that selects control-plane nodes (In or Exists on a control-plane key);

@@ -9,12 +9,10 @@ namespace agentguard::op::json_fields {
 
 // Reading untrusted JSON without throwing: a member that is missing, null or of another type reads as absent.
 
-// The member `name` of `object`, or nullptr when `object` is no object or the member is missing or null.
-inline const nlohmann::json* field(const nlohmann::json& object, std::string_view name) {
-  if (!object.is_object()) return nullptr;
-  const auto it = object.find(name);
-  return it == object.end() || it->is_null() ? nullptr : &*it;
-}
+// The member `name` of `object`, or nullptr when `object` is no object or the member is missing or null. Defined
+// out of line: inlined into the class checks, g++ 12 reports a null dereference inside nlohmann's find() that
+// cannot happen (-Wnull-dereference), depending on unrelated inlining choices.
+const nlohmann::json* field(const nlohmann::json& object, std::string_view name);
 
 // The string member `name`, or "" (also when `object` is nullptr).
 inline std::string stringAt(const nlohmann::json* object, std::string_view name) {

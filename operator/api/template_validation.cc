@@ -12,6 +12,10 @@ namespace {
 
 using nlohmann::json;
 
+// What the operator adds to a sandbox Pod that uses agentguard-gate (builders/gate_builder.h).
+constexpr std::string_view kReservedVolume = "agentguard-gate-token";
+constexpr std::string_view kReservedMountDirectory = "/var/run/secrets/agentguard.io";
+
 class TemplateChecker {
  public:
   std::vector<Violation> violations;
@@ -64,6 +68,8 @@ class TemplateChecker {
       for (const auto& [key, value] : labels->items()) {
         if (key.rfind("agentguard.io/", 0) == 0 || key == kManagedByLabel) {
           forbid(base + ".labels[" + key + "]", "is reserved for the operator; remove it");
+        } else if (key == "app.kubernetes.io/name" && value == "agentguard-gate") {
+          forbid(base + ".labels[" + key + "]", "names the agentguard-gate Pods; choose another name");
         }
       }
     }
@@ -134,6 +140,11 @@ class TemplateChecker {
         if (propagation != nullptr && !(propagation->is_string() && propagation->get<std::string>() == "None")) {
           forbid(path + ".mountPropagation", "is not None; remove it");
         }
+        if (const json* mountPath = field(mount, "mountPath"); mountPath != nullptr && mountPath->is_string() &&
+            mountPath->get<std::string>().rfind(kReservedMountDirectory, 0) == 0) {
+          forbid(path + ".mountPath", "is under " + std::string(kReservedMountDirectory) +
+                                          ", where the operator mounts the gate token; mount elsewhere");
+        }
         const json* name = field(mount, "name");
         if (name != nullptr && name->is_string() && volumeNames.count(name->get<std::string>()) == 0) {
           invalid(path + ".name", "names no volume in spec.template.spec.volumes; add the volume or fix the name");
@@ -163,6 +174,9 @@ class TemplateChecker {
       const json& volume = (*volumes)[i];
       const std::string path = "spec.template.spec.volumes[" + std::to_string(i) + "]";
       if (const json* name = field(volume, "name"); name != nullptr && name->is_string()) {
+        if (name->get<std::string>() == kReservedVolume) {
+          forbid(path + ".name", "is the name of the volume the operator adds for the gate token; rename it");
+        }
         if (!volumeNames.insert(name->get<std::string>()).second) {
           invalid(path + ".name", "repeats the name of another volume; volume names must be unique");
         }
@@ -181,7 +195,8 @@ class TemplateChecker {
           for (size_t j = 0; j < projectedSources->size(); ++j) {
             if (field((*projectedSources)[j], "serviceAccountToken") != nullptr) {
               forbid(path + ".projected.sources[" + std::to_string(j) + "].serviceAccountToken",
-                     "projects a Kubernetes API token; remove it (agents get no API credentials)");
+                     "projects a service account token; remove it (agents get no API credentials; the operator adds the gate's "
+                     "token itself when spec.tools or spec.network.egressHosts is set)");
             }
           }
         }

@@ -47,6 +47,7 @@ OperatorApp::OperatorApp(kube::KubeClient& client, const OperatorOptions& option
   controllerOptions.reconciler.defaultRuntimeClass = options_.defaultRuntimeClass;
   controllerOptions.reconciler.allowedRuntimeClasses = options_.allowedRuntimeClasses;
   controllerOptions.reconciler.clusterCidrs = options_.clusterCidrs;
+  controllerOptions.reconciler.gate = options_.gate;
   controller_ = std::make_unique<Controller>(client, *guarded_, *events_, metrics_.get(), clock_, logger_,
                                              controllerOptions);
   metrics_->setPhaseSource([controller = controller_.get()] { return controller->countByPhase(); });

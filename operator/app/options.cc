@@ -1,5 +1,6 @@
 #include "operator/app/options.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <map>
 
@@ -114,6 +115,29 @@ Result<OperatorOptions> parseOptions(const std::vector<std::string>& args) {
     } else if (name == "kube-api-burst") {
       if (!parseInt(value, 1, 100000, number)) return flagError(name, "expected a positive number");
       options.kubeApiBurst = static_cast<int>(number);
+    } else if (name == "gate-image") {
+      options.gate.image = value;
+    } else if (name == "gate-replicas") {
+      if (!parseInt(value, 1, 10, number)) return flagError(name, "expected a number from 1 to 10");
+      options.gate.replicas = static_cast<int>(number);
+    } else if (name == "gate-resources") {
+      nlohmann::json resources = nlohmann::json::parse(value, nullptr, /*allow_exceptions=*/false);
+      bool known = resources.is_object();
+      if (known) {
+        for (const auto& item : resources.items()) {
+          known = known && (item.key() == "limits" || item.key() == "requests") && item.value().is_object();
+        }
+      }
+      if (!known) {
+        return flagError(name, "expected a JSON object with limits and requests, e.g. {\"limits\":{\"memory\":\"256Mi\"}}");
+      }
+      options.gate.resources = std::move(resources);
+    } else if (name == "gate-cluster-role") {
+      if (value.empty()) return flagError(name, "needs a ClusterRole name");
+      options.gate.clusterRole = value;
+    } else if (name == "gate-token-review-binding") {
+      if (value.empty()) return flagError(name, "needs a ClusterRoleBinding name");
+      options.gate.tokenReviewBinding = value;
     } else if (name == "log-level") {
       if (!log::parseLevel(value, options.logLevel)) return flagError(name, "expected debug, info, warn or error");
     } else {
@@ -155,6 +179,13 @@ Flags:
   --resync-period D                   re-reconcile every sandbox this often (default 5m)
   --kube-api-qps N, --kube-api-burst N  client-side limit on API requests (default 300, 600)
   --log-level LEVEL                   debug, info, warn or error (default info)
+  --gate-image IMAGE                  the agentguard-gate image run in each namespace whose sandboxes declare
+                                      spec.tools or spec.network.egressHosts (unset: such sandboxes are blocked)
+  --gate-replicas N                   the gate Deployment's replicas (default 2)
+  --gate-resources JSON               the gate container's resources, e.g. {"limits":{"memory":"256Mi"}}
+  --gate-cluster-role NAME            the ClusterRole bound to each gate in its namespace (default agentguard-gate)
+  --gate-token-review-binding NAME    the ClusterRoleBinding (tokenreviews create) whose subjects the operator keeps
+                                      to the namespaces' gates (default agentguard-gate-tokenreview)
 )";
 }
 

@@ -8,6 +8,7 @@
 #include "common/log/logger.h"
 #include "common/result/result.h"
 #include "operator/api/ip_block.h"
+#include "operator/builders/gate_builder.h"
 
 namespace agentguard::op {
 
@@ -31,6 +32,8 @@ struct OperatorOptions {
   double kubeApiQps = 300;                                 // --kube-api-qps
   int kubeApiBurst = 600;                                  // --kube-api-burst
   log::Level logLevel = log::Level::kInfo;                 // --log-level
+  // --gate-image, --gate-replicas, --gate-resources (JSON), --gate-cluster-role, --gate-token-review-binding
+  GateSettings gate{"", 2, nullptr, "agentguard-gate", "agentguard-gate-tokenreview"};
   bool help = false;                                       // --help
 };
 

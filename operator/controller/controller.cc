@@ -202,6 +202,7 @@ void Controller::stop() {
 kube::SharedObject Controller::sandbox(const std::string& ns, const std::string& name) const {
   return sandboxes_->get(ns, name);
 }
+std::vector<kube::SharedObject> Controller::sandboxes(const std::string& ns) const { return sandboxes_->list(ns); }
 kube::SharedObject Controller::pod(const std::string& ns, const std::string& name) const {
   return pods_->get(ns, name);
 }

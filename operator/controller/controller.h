@@ -57,6 +57,7 @@ class Controller final : private ClusterView {
   std::map<std::string, int> countByPhase() const;
 
  private:
+  std::vector<kube::SharedObject> sandboxes(const std::string& ns) const override;
   kube::SharedObject sandbox(const std::string& ns, const std::string& name) const override;
   kube::SharedObject pod(const std::string& ns, const std::string& name) const override;
   kube::SharedObject networkPolicy(const std::string& ns, const std::string& name) const override;

@@ -93,7 +93,8 @@ void projectSelecting(json& object) {
   if (object.contains("spec") && object["spec"].is_object()) {
     json& spec = object["spec"];
     json kept = json::object();
-    for (const char* key : {"podSelector", "selector"}) {
+    // clusterIP: a sandbox that uses agentguard-gate is told the gate Service's address.
+    for (const char* key : {"podSelector", "selector", "clusterIP"}) {
       if (spec.contains(key)) kept[key] = std::move(spec[key]);
     }
     for (const char* direction : {"ingress", "egress"}) {

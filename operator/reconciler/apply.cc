@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/kube/resource.h"
+#include "operator/builders/gate_builder.h"
 #include "operator/builders/network_policy_builder.h"
 #include "operator/builders/owned_objects.h"
 #include "operator/reconciler/object_fields.h"
@@ -75,6 +76,8 @@ class Applier {
   bool perform(const DeleteSandbox& action);
   bool perform(const DeleteNetworkPolicy& action);
   bool perform(const RemoveFinalizer&);
+  bool perform(const EnsureGate& action);
+  bool perform(const RemoveGate& action);
 
  private:
   log::Field who() const { return {"agentSandbox", meta_.key()}; }
@@ -102,6 +105,7 @@ class Applier {
   void createPod(const CreatePod& action);
   void deleteSandbox(std::string_view why);
   void writeStatus(const SandboxStatus& desired);
+  std::optional<Error> listGateSubject(const std::string& binding, bool listed);
 
   const ClusterAccess& c_;
   const Observed& o_;
@@ -399,6 +403,96 @@ bool Applier::perform(const DeleteNetworkPolicy& action) {
     return false;
   }
   return true;
+}
+
+// Server-side apply with the operator's field manager, forced: the gate objects are the operator's alone, and an
+// object someone changed or deleted is put back on the next reconcile of any sandbox that uses the gate.
+bool Applier::perform(const EnsureGate& action) {
+  kube::WriteOptions options = writeOptions();
+  options.force = true;
+  for (const GateObject& object : action.objects) {
+    const std::string kind = object.body.value("kind", "");
+    auto applied = c_.client.apply(*object.resource, meta_.ns, std::string(kGateName), object.body, "", options);
+    if (applied.ok()) continue;
+    const Error& error = applied.error();
+    if (isNamespaceTerminating(error)) return true;
+    if (isRefusedObject(error)) {
+      in_.blocker = Problem{std::string(reasons::kInvalidSpec),
+                            "The API server refused " + kind + " " + meta_.ns + "/" + std::string(kGateName) +
+                                " of agentguard-gate: " + error.describe() + "; check the operator's --gate-* flags"};
+    } else {
+      in_.failure = Problem{std::string(reasons::kApiError), "Could not apply " + kind + " " + meta_.ns + "/" +
+                                                                 std::string(kGateName) + ": " + error.describe()};
+    }
+    c_.logger.warn("Failed to apply agentguard-gate object", {who(), {"kind", kind}, {"error", error.describe()}});
+    fail(error);
+    return true;
+  }
+  if (!action.tokenReviewBinding.empty()) {
+    if (auto error = listGateSubject(action.tokenReviewBinding, true)) {
+      in_.failure = Problem{std::string(reasons::kApiError), "Could not list the gate's ServiceAccount in "
+                                                             "ClusterRoleBinding " + action.tokenReviewBinding + ": " +
+                                                                 error->describe()};
+      fail(*error);
+    }
+  }
+  return true;
+}
+
+// The namespace's last sandbox that used the gate stopped or went: its objects go, the Deployment first.
+bool Applier::perform(const RemoveGate& action) {
+  const std::vector<GateObject> objects = buildGateObjects(meta_.ns, c_.options.gate, GateEgress{});
+  for (auto it = objects.rbegin(); it != objects.rend(); ++it) {
+    const Status removed = c_.client.remove(*it->resource, meta_.ns, std::string(kGateName));
+    if (!removed.ok() && removed.error().code != ErrorCode::kNotFound) {
+      fail(removed.error());
+      return false;
+    }
+  }
+  if (!action.tokenReviewBinding.empty()) {
+    if (auto error = listGateSubject(action.tokenReviewBinding, false)) {
+      fail(*error);
+      return false;
+    }
+  }
+  c_.logger.info("Removed agentguard-gate", {who(), {"namespace", meta_.ns}});
+  return true;
+}
+
+// Adds (listed) or removes the namespace's gate ServiceAccount in the TokenReview ClusterRoleBinding, by a
+// compare-and-swap replace (a conflict is retried by the next reconcile).
+std::optional<Error> Applier::listGateSubject(const std::string& binding, bool listed) {
+  auto live = c_.client.get(gate_resources::clusterRoleBindings(), "", binding);
+  if (!live.ok()) {
+    if (live.error().code == ErrorCode::kNotFound && !listed) return std::nullopt;
+    if (live.error().code == ErrorCode::kNotFound) {
+      return makeError(ErrorCode::kNotFound, "ClusterRoleBinding " + binding +
+                                                 " does not exist; install the chart's gate RBAC or set "
+                                                 "--gate-token-review-binding");
+    }
+    return live.error();
+  }
+  const json subject = gateSubject(meta_.ns);
+  json subjects = live->value("subjects", json::array());
+  if (!subjects.is_array()) subjects = json::array();
+  const auto same = [&subject](const json& s) {
+    return s.is_object() && s.value("kind", "") == "ServiceAccount" && s.value("name", "") == subject["name"] &&
+           s.value("namespace", "") == subject["namespace"];
+  };
+  const bool present = std::any_of(subjects.begin(), subjects.end(), same);
+  if (present == listed) return std::nullopt;
+  if (listed) {
+    subjects.push_back(subject);
+  } else {
+    subjects.erase(std::remove_if(subjects.begin(), subjects.end(), same), subjects.end());
+  }
+  json body = *live;
+  body["subjects"] = std::move(subjects);
+  auto replaced = c_.client.replace(gate_resources::clusterRoleBindings(), "", binding, body, "", writeOptions());
+  if (!replaced.ok()) return replaced.error();
+  c_.logger.info(listed ? "Listed agentguard-gate in ClusterRoleBinding" : "Unlisted agentguard-gate from ClusterRoleBinding",
+                 {who(), {"clusterRoleBinding", binding}});
+  return std::nullopt;
 }
 
 bool Applier::perform(const RemoveFinalizer&) {

@@ -14,6 +14,8 @@ class ClusterView {
  public:
   virtual ~ClusterView() = default;
   virtual kube::SharedObject sandbox(const std::string& ns, const std::string& name) const = 0;
+  // Every AgentSandbox of a namespace (to tell whether another one still uses the namespace's agentguard-gate).
+  virtual std::vector<kube::SharedObject> sandboxes(const std::string& ns) const = 0;
   virtual kube::SharedObject pod(const std::string& ns, const std::string& name) const = 0;
   virtual kube::SharedObject networkPolicy(const std::string& ns, const std::string& name) const = 0;
   virtual kube::SharedObject runtimeClass(const std::string& name) const = 0;

@@ -18,6 +18,25 @@ std::optional<json> read(kube::KubeClient& client, const kube::Resource& resourc
   return std::nullopt;
 }
 
+// Which sandboxes of the namespace use the gate, and whether its Service (and ClusterIP) is there.
+void observeGate(const ClusterAccess& cluster, Observed& out, bool used) {
+  GateObservation& gate = out.gate;
+  gate.used = used;
+  for (const kube::SharedObject& other : cluster.view.sandboxes(out.meta.ns)) {
+    if (!other) continue;
+    const SandboxMeta meta = readMeta(*other);
+    const bool self = meta.name == out.meta.name;
+    if (!self && meta.deleting) continue;
+    const ParsedSpec parsed = parseGateFields(other->value("spec", json::object()));
+    if (!parsed.spec.usesGate()) continue;
+    if (!self) gate.usedByOthers = true;
+    addGatePorts(parsed.spec, gate.publicPorts);
+  }
+  for (const kube::SharedObject& service : cluster.view.services(out.meta.ns)) {
+    if (service && service->value("metadata", json::object()).value("name", "") == kGateName) gate.service = *service;
+  }
+}
+
 void observeTeardown(const ClusterAccess& cluster, Observed& out) {
   if (!out.meta.hasFinalizer(kFinalizer)) return;  // nothing left for this operator to do
   const std::string& ns = out.meta.ns;
@@ -69,10 +88,17 @@ Observed observe(const ClusterAccess& cluster, const json& sandbox) {
   out.meta = readMeta(sandbox);
   out.settings.allowedRuntimeClasses = cluster.options.allowedRuntimeClasses;
   out.settings.teardownRecheck = cluster.options.teardownRecheck;
+  out.settings.gate = cluster.options.gate;
+  out.settings.gateRecheck = cluster.options.gateRecheck;
+  for (const IpBlock& block : cluster.options.clusterCidrs) out.settings.clusterCidrs.push_back(block.canonical());
   if (out.meta.deleting) {
     observeTeardown(cluster, out);
+    if (out.meta.hasFinalizer(kFinalizer)) {
+      observeGate(cluster, out, parseGateFields(sandbox.value("spec", json::object())).spec.usesGate());
+    }
   } else {
     observeLive(cluster, out);
+    observeGate(cluster, out, out.parsed.spec.usesGate());
   }
   return out;
 }

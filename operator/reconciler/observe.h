@@ -10,6 +10,7 @@
 
 #include "common/result/result.h"
 #include "operator/api/agent_sandbox.h"
+#include "operator/builders/gate_builder.h"
 #include "operator/reconciler/class_binding.h"
 #include "operator/reconciler/cluster_access.h"
 #include "operator/status/sandbox_status.h"
@@ -20,6 +21,17 @@ namespace agentguard::op {
 struct PlanSettings {
   std::set<std::string> allowedRuntimeClasses;
   std::chrono::milliseconds teardownRecheck{2000};
+  GateSettings gate;
+  std::vector<std::string> clusterCidrs;  // canonical
+  std::chrono::milliseconds gateRecheck{1000};
+};
+
+// The namespace's agentguard-gate, as far as a reconcile of one sandbox needs it.
+struct GateObservation {
+  bool used = false;                // this sandbox's spec declares tools or egressHosts
+  bool usedByOthers = false;        // another sandbox of the namespace, not being deleted, does
+  std::set<int> publicPorts{443};   // the public ports every such sandbox needs (addGatePorts)
+  std::optional<nlohmann::json> service;  // the gate Service, from the cache
 };
 
 // One immutable snapshot of what a reconcile of one AgentSandbox decides on. The caches are read through
@@ -46,6 +58,7 @@ struct Observed {
   bool runtimeClassExists = false;              // the bound spec's RuntimeClass
   std::vector<kube::SharedObject> otherNetworkPolicies;
   std::vector<kube::SharedObject> services;
+  GateObservation gate;  // also read for a sandbox being deleted
 
   // --- A sandbox being deleted that still holds the finalizer: read from the API server, not the caches ---
   std::optional<nlohmann::json> podToTearDown;     // the Pod, if there is one

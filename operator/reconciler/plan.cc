@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "operator/builders/gate_builder.h"
 #include "operator/builders/network_policy_builder.h"
 #include "operator/builders/owned_objects.h"
 #include "operator/builders/pod_builder.h"
@@ -120,6 +121,7 @@ class Planner {
   EnsureNetworkPolicy networkPolicy();
   bool expire();
   void blockers();
+  void gate();
   void pod(const EnsureNetworkPolicy& network);
   void timers();
 
@@ -131,6 +133,7 @@ class Planner {
   StatusInputs in_;
   std::optional<json> pod_;          // the sandbox's Pod, until a planned deletion
   std::optional<json> selectedPod_;  // deleted because another object selects it
+  std::string gateIp_;               // the gate Service's ClusterIP, for a sandbox that uses the gate
 };
 
 // 1. The NetworkPolicy, always first. A refused spec changes nothing that is enforced: an existing policy keeps
@@ -138,11 +141,12 @@ class Planner {
 EnsureNetworkPolicy Planner::networkPolicy() {
   const bool refused = !o_.parsed.violations.empty();
   const NetworkSpec enforced = refused ? denyEverything() : spec_.network;
+  const bool gated = !refused && spec_.usesGate();
   EnsureNetworkPolicy ensure;
-  ensure.desired = buildNetworkPolicy(meta_, enforced);
+  ensure.desired = gated ? buildGatedNetworkPolicy(meta_, enforced) : buildNetworkPolicy(meta_, enforced);
   ensure.podExists = pod_.has_value();
   ensure.keepLive = refused;
-  ensure.egress = egressSummary(enforced);
+  ensure.egress = gated ? egressSummary(spec_) : egressSummary(enforced);
   ensure.keptEgress = o_.previous.egress;
   if (meta_.name.size() <= kMaxLabelValue) {
     ensure.step = planNetworkPolicy(meta_, o_.networkPolicy, ensure.desired, ensure.podExists, refused, false);
@@ -206,6 +210,38 @@ void Planner::blockers() {
   }
 }
 
+// 3b. The namespace's agentguard-gate: made for a sandbox that uses it, removed with the last one that did.
+void Planner::gate() {
+  const GateObservation& gate = o_.gate;
+  const bool accepted = o_.parsed.violations.empty();
+  if (!accepted) return;  // a refused spec changes nothing
+  const GateSettings& settings = o_.settings.gate;
+  if (!gate.used) {
+    // Only a sandbox that was given the gate's address (and no longer uses it) removes the gate: a sandbox that
+    // never used it must not race one that was just created with tools.
+    const bool hadGate = !o_.previous.gateAddress.empty();
+    if (hadGate && gate.service && !gate.usedByOthers) plan_.actions.push_back(RemoveGate{settings.tokenReviewBinding});
+    return;
+  }
+  if (in_.terminal != Terminal::kNone) return;
+  if (settings.image.empty()) {
+    if (!in_.blocker) {
+      in_.blocker = Problem{std::string(reasons::kGateNotConfigured),
+                            "spec.tools or spec.network.egressHosts needs agentguard-gate, and the operator runs "
+                            "without --gate-image; ask the platform team to set gate.image in the chart, or remove "
+                            "them"};
+    }
+    return;
+  }
+  if (in_.blocker) return;
+  GateEgress egress;
+  egress.publicPorts = gate.publicPorts;
+  egress.clusterCidrs = o_.settings.clusterCidrs;
+  plan_.actions.push_back(EnsureGate{buildGateObjects(meta_.ns, settings, egress), settings.tokenReviewBinding});
+  if (gate.service) gateIp_ = gateClusterIp(*gate.service);
+  in_.gateAddress = gateIp_;
+}
+
 // 4. The Pod: a finished one ends the sandbox or is replaced; a missing one is made, behind its policy.
 void Planner::pod(const EnsureNetworkPolicy& network) {
   if (in_.terminal != Terminal::kNone) return;
@@ -247,9 +283,15 @@ void Planner::pod(const EnsureNetworkPolicy& network) {
     return;
   }
   if (in_.blocker || network.step.outcome.state != NetworkState::kApplied) return;
+  // A sandbox that uses the gate is told its address: no Pod until the gate Service has a ClusterIP.
+  if (o_.gate.used && gateIp_.empty()) {
+    plan_.requeueAfter = o_.settings.gateRecheck;
+    return;
+  }
   const BoundSpec& bound = o_.binding.bound;
   CreatePod create;
   create.pod = buildPod(meta_, spec_, bound.runtimeClassName);
+  if (o_.gate.used) addGateAccess(create.pod, gateIp_);
   create.podTemplate = spec_.podTemplate;
   create.runtimeClass = bound.runtimeClassName;
   create.first = !hadPod;
@@ -290,6 +332,7 @@ Plan Planner::live() {
   const EnsureNetworkPolicy network = networkPolicy();
   if (!expire()) return std::move(plan_);
   blockers();
+  gate();
   pod(network);
   if (pod_) in_.pod = observePod(*pod_);
   plan_.status = in_;
@@ -311,6 +354,7 @@ Plan Planner::teardown() {
     return std::move(plan_);
   }
   if (o_.policyToTearDown && ours(*o_.policyToTearDown)) plan_.actions.push_back(DeleteNetworkPolicy{*o_.policyToTearDown});
+  if (o_.gate.used && !o_.gate.usedByOthers) plan_.actions.push_back(RemoveGate{o_.settings.gate.tokenReviewBinding});
   plan_.actions.push_back(RemoveFinalizer{});
   return std::move(plan_);
 }
@@ -424,6 +468,8 @@ std::string describe(const Action& action) {
     std::string operator()(const DeleteSandbox& a) const { return "DeleteSandbox: " + a.why; }
     std::string operator()(const DeleteNetworkPolicy&) const { return "DeleteNetworkPolicy"; }
     std::string operator()(const RemoveFinalizer&) const { return "RemoveFinalizer"; }
+    std::string operator()(const EnsureGate&) const { return "EnsureGate"; }
+    std::string operator()(const RemoveGate&) const { return "RemoveGate"; }
   };
   return std::visit(Describe{}, action);
 }

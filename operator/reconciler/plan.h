@@ -10,6 +10,7 @@
 
 #include "common/result/result.h"
 #include "operator/api/agent_sandbox.h"
+#include "operator/builders/gate_builder.h"
 #include "operator/events/event_recorder.h"
 #include "operator/reconciler/observe.h"
 #include "operator/status/sandbox_status.h"
@@ -77,8 +78,19 @@ struct DeleteNetworkPolicy {  // teardown: lift our finalizer, delete, and wait 
   nlohmann::json live;
 };
 struct RemoveFinalizer {};  // teardown: the last step
+// The namespace's agentguard-gate: every object applied (server-side apply, so a drifted or deleted one is put back),
+// and the gate's ServiceAccount listed in the TokenReview ClusterRoleBinding.
+struct EnsureGate {
+  std::vector<GateObject> objects;
+  std::string tokenReviewBinding;  // "" when the operator keeps no such binding
+};
+// The last sandbox of the namespace that used the gate stopped using it (or went): its objects go, and the
+// TokenReview ClusterRoleBinding no longer lists it.
+struct RemoveGate {
+  std::string tokenReviewBinding;
+};
 using Action = std::variant<AddFinalizer, EnsureNetworkPolicy, DeletePod, RecordEvent, CreatePod, DeleteSandbox,
-                            DeleteNetworkPolicy, RemoveFinalizer>;
+                            DeleteNetworkPolicy, RemoveFinalizer, EnsureGate, RemoveGate>;
 
 // "CreatePod", "DeletePod: the sandbox expired", "Event Expired" (for tests and logs).
 std::string describe(const Action& action);

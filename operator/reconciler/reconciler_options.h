@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "operator/api/ip_block.h"
+#include "operator/builders/gate_builder.h"
 
 namespace agentguard::op {
 
@@ -19,6 +20,10 @@ struct ReconcilerOptions {
   // While a Secret or PersistentVolumeClaim the template names is missing or unbound, how soon to look again
   // (they are not watched).
   std::chrono::milliseconds referenceRecheck{10000};
+  // agentguard-gate, for sandboxes with spec.tools or spec.network.egressHosts.
+  GateSettings gate;
+  // While the gate Service has no ClusterIP yet, how soon to look again before the sandbox's Pod is created.
+  std::chrono::milliseconds gateRecheck{1000};
 };
 
 }  // namespace agentguard::op

@@ -25,6 +25,7 @@ json SandboxStatus::toJson() const {
   putString(out, "className", className);
   putString(out, "networkPolicyName", networkPolicyName);
   putString(out, "egress", egress);
+  putString(out, "gateAddress", gateAddress);
   putString(out, "startTime", startTime);
   putString(out, "finishTime", finishTime);
   putString(out, "expiresAt", expiresAt);
@@ -53,6 +54,7 @@ SandboxStatus SandboxStatus::fromJson(const json& status) {
   out.className = getString(status, "className");
   out.networkPolicyName = getString(status, "networkPolicyName");
   out.egress = getString(status, "egress");
+  out.gateAddress = getString(status, "gateAddress");
   out.startTime = getString(status, "startTime");
   out.finishTime = getString(status, "finishTime");
   out.expiresAt = getString(status, "expiresAt");
@@ -136,6 +138,7 @@ SandboxStatus computeStatus(const StatusInputs& in, const SandboxStatus& previou
   out.className = in.className;
   out.networkPolicyName = in.networkPolicyName;
   out.egress = in.egressSummary;
+  out.gateAddress = in.gateAddress;
   out.observedGeneration = in.generation;
   out.conditions = previous.conditions;
   out.expiresAt = in.expiresAt ? formatTime(*in.expiresAt) : std::string();

@@ -33,6 +33,7 @@ constexpr std::string_view kExpired = "Expired";
 constexpr std::string_view kPodFailed = "PodFailed";
 constexpr std::string_view kPodDeleted = "PodDeleted";
 constexpr std::string_view kSucceeded = "Succeeded";
+constexpr std::string_view kGateNotConfigured = "GateNotConfigured";  // tools or egressHosts, and no --gate-image
 }  // namespace reasons
 
 struct Condition {
@@ -55,6 +56,7 @@ struct SandboxStatus {
   std::string className;  // the AgentSandboxClass the sandbox is bound to (never changes once set)
   std::string networkPolicyName;
   std::string egress;
+  std::string gateAddress;  // the ClusterIP of the namespace's agentguard-gate, for a sandbox that uses it
   std::string startTime;
   std::string finishTime;
   std::string expiresAt;
@@ -98,6 +100,7 @@ struct StatusInputs {
   std::string className;
   std::string networkPolicyName;
   std::string egressSummary;
+  std::string gateAddress;
   std::optional<Problem> blocker;  // no Pod will be created: reason is one of the Blocked reasons
   NetworkState network = NetworkState::kPending;
   std::string networkMessage;

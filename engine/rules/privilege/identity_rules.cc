@@ -9,6 +9,8 @@
 namespace agentguard::engine::privilege {
 namespace {
 
+using Json = nlohmann::json;
+
 std::string_view inherit(const std::vector<const ContainerRef*>& containers) {
   return containers.size() == 1 ? "inherits" : "inherit";
 }
@@ -140,12 +142,73 @@ RuleDefinition serviceAccountTokenRule() {
   return d;
 }
 
+// The audience of the token agentguard-operator projects into a sandbox Pod for its agentguard-gate.
+constexpr std::string_view kGateAudience = "agentguard-gate";
+
+// An AgentSandbox's Pod: controlled by an agentguard.io AgentSandbox, or carrying agentguard.io/sandbox (the
+// operator's label, which an AgentSandbox's template gets as run). Either marks the agent's Pod; a Pod that claims
+// the label only gets stricter treatment.
+bool isSandboxPod(const ObjectView& object, const PodTemplateRef& pod) {
+  if (const Json* labels = objectField(pod.metadata, "labels"); labels != nullptr && labels->contains("agentguard.io/sandbox")) {
+    return true;
+  }
+  const Json* owners = arrayField(objectField(&object.body(), "metadata"), "ownerReferences");
+  if (owners == nullptr) return false;
+  for (const Json& owner : *owners) {
+    if (!owner.is_object()) continue;
+    if (stringField(&owner, "kind").value_or("") == "AgentSandbox" &&
+        stringField(&owner, "apiVersion").value_or("").rfind("agentguard.io/", 0) == 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
+RuleDefinition sandboxTokenAudienceRule() {
+  RuleDefinition d;
+  d.info = {"privilege.sandbox-token-audience", "privilege", "API tokens in an AgentSandbox's Pod",
+            "In an AgentSandbox's Pod a projected serviceAccountToken must have the audience agentguard-gate: that "
+            "token identifies the agent to its agentguard-gate and nothing else accepts it. A token without an "
+            "audience, or for any other audience, is a credential the agent could use against the Kubernetes API "
+            "or another service.",
+            Severity::kHigh, Action::kDeny};
+  d.create = [](ParameterReader&) -> RulePtr {
+    return makeCheckRule([](const ObjectView& object, const RuleContext&, std::vector<Violation>& out) {
+      const PodTemplateRef* pod = object.podTemplate();
+      if (pod == nullptr || !isSandboxPod(object, *pod)) return;
+      const Json* volumes = arrayField(pod->spec, "volumes");
+      if (volumes == nullptr) return;
+      for (size_t i = 0; i < volumes->size(); ++i) {
+        const Json* sources = arrayField(objectField(&(*volumes)[i], "projected"), "sources");
+        if (sources == nullptr) continue;
+        for (size_t j = 0; j < sources->size(); ++j) {
+          const Json* token = field(&(*sources)[j], "serviceAccountToken");
+          if (token == nullptr) continue;
+          const std::string path = pod->specPath + ".volumes[" + std::to_string(i) + "].projected.sources[" +
+                                   std::to_string(j) + "].serviceAccountToken";
+          const Json* audience = field(token, "audience");
+          if (audience != nullptr && audience->is_string() && audience->get<std::string>() == kGateAudience) continue;
+          std::string what = audience == nullptr || (audience->is_string() && audience->get<std::string>().empty())
+                                 ? "has no audience, so it is a Kubernetes API credential"
+                             : audience->is_string() ? "has the audience \"" + audience->get<std::string>() + "\""
+                                                     : "sets audience to " + describeMistyped(*audience, "a string");
+          out.push_back({path, "the AgentSandbox's Pod projects a service account token that " + what,
+                         "remove the projection; agentguard-operator adds the only token a sandbox gets (audience "
+                         "agentguard-gate) when the sandbox declares spec.tools or spec.network.egressHosts"});
+        }
+      }
+    });
+  };
+  return d;
+}
+
 }  // namespace
 
 void addIdentityRules(RuleCatalog& catalog) {
   catalog.add(runAsNonRootRule());
   catalog.add(runAsRootUserRule());
   catalog.add(serviceAccountTokenRule());
+  catalog.add(sandboxTokenAudienceRule());
 }
 
 }  // namespace agentguard::engine::privilege

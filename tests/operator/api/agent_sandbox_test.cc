@@ -116,6 +116,47 @@ const std::vector<InvalidCase> kInvalid = {
      "spec.network.ingress[0].cidr"},
     {"MappedNodeLocalIp", json::parse(R"({"network": {"dns": {"nodeLocalDNSCacheIP": "::ffff:1.2.3.4"}}})"),
      "spec.network.dns.nodeLocalDNSCacheIP"},
+    // --- tools and egressHosts ---
+    {"ToolsWithoutServers", json::parse(R"({"tools": {"mode": "Enforce"}})"), "spec.tools.servers"},
+    {"ToolsEmptyServers", json::parse(R"({"tools": {"servers": []}})"), "spec.tools.servers"},
+    {"ToolsBadMode", json::parse(R"({"tools": {"mode": "Off", "servers": [{"name": "m", "url": "http://m/mcp"}]}})"),
+     "spec.tools.mode"},
+    {"ServerNameNotLabel", json::parse(R"({"tools": {"servers": [{"name": "Mail_1", "url": "http://m/mcp"}]}})"),
+     "spec.tools.servers[0].name"},
+    {"ServerNameRepeated",
+     json::parse(R"({"tools": {"servers": [{"name": "m", "url": "http://a/mcp"}, {"name": "m", "url": "http://b/mcp"}]}})"),
+     "spec.tools.servers[1].name"},
+    {"ServerUrlScheme", json::parse(R"({"tools": {"servers": [{"name": "m", "url": "ftp://m/mcp"}]}})"),
+     "spec.tools.servers[0].url"},
+    {"ServerUrlUserinfo", json::parse(R"({"tools": {"servers": [{"name": "m", "url": "http://u:p@m/mcp"}]}})"),
+     "spec.tools.servers[0].url"},
+    {"ServerUrlFragment", json::parse(R"({"tools": {"servers": [{"name": "m", "url": "http://m/mcp#x"}]}})"),
+     "spec.tools.servers[0].url"},
+    {"ServerUrlNoHost", json::parse(R"({"tools": {"servers": [{"name": "m", "url": "https:///mcp"}]}})"),
+     "spec.tools.servers[0].url"},
+    {"EgressHostNoPort", json::parse(R"({"network": {"egressHosts": ["api.github.com"]}})"),
+     "spec.network.egressHosts[0]"},
+    {"EgressHostPortZero", json::parse(R"({"network": {"egressHosts": ["api.github.com:0"]}})"),
+     "spec.network.egressHosts[0]"},
+    {"EgressHostPortTooBig", json::parse(R"({"network": {"egressHosts": ["api.github.com:65536"]}})"),
+     "spec.network.egressHosts[0]"},
+    {"EgressHostUpperCase", json::parse(R"({"network": {"egressHosts": ["API.github.com:443"]}})"),
+     "spec.network.egressHosts[0]"},
+    {"EgressHostWildcardInside", json::parse(R"({"network": {"egressHosts": ["api.*.com:443"]}})"),
+     "spec.network.egressHosts[0]"},
+    {"EgressHostWildcardTld", json::parse(R"({"network": {"egressHosts": ["**.com:443"]}})"),
+     "spec.network.egressHosts[0]"},
+    {"EgressHostIpv6", json::parse(R"({"network": {"egressHosts": ["[::1]:443"]}})"), "spec.network.egressHosts[0]"},
+    {"EgressHostEmptyLabel", json::parse(R"({"network": {"egressHosts": ["a..b:443"]}})"),
+     "spec.network.egressHosts[0]"},
+    // The gate is the only way out: CIDRs beside it would bypass every decision it makes.
+    {"ToolsWithCidrs",
+     json::parse(R"({"tools": {"servers": [{"name": "m", "url": "http://m/mcp"}]},
+                     "network": {"egress": [{"cidr": "203.0.113.0/24"}]}})"),
+     "spec.network.egress"},
+    {"EgressHostsWithCidrs",
+     json::parse(R"({"network": {"egressHosts": ["api.github.com:443"], "egress": [{"cidr": "203.0.113.0/24"}]}})"),
+     "spec.network.egress"},
     {"TooManyPortsInAll", [] {
        json egress = json::array();
        for (int i = 0; i < 5; ++i) {
@@ -127,6 +168,46 @@ const std::vector<InvalidCase> kInvalid = {
 
 INSTANTIATE_TEST_SUITE_P(Spec, InvalidSpecTest, ::testing::ValuesIn(kInvalid),
                          [](const ::testing::TestParamInfo<InvalidCase>& param) { return param.param.name; });
+
+TEST(ParseSpecTest, ReadsToolsAndEgressHosts) {
+  const ParsedSpec parsed = parseSpec(withTemplate(json::parse(R"({
+    "tools": {"mode": "Audit", "servers": [
+      {"name": "mail", "url": "http://mail-mcp.tools.svc.cluster.local:8000/mcp",
+       "credentialsSecretRef": {"name": "mail-mcp", "key": "token"},
+       "methods": [{"name": "tools/call", "params": ["send_email"]}],
+       "arguments": {"send_email": {"/to": {"enum": ["ops@example.com"]}}}},
+      {"name": "fetch", "url": "https://fetch.example.com"}]},
+    "network": {"egressHosts": ["api.github.com:443", "*.pypi.org:443", "**.example.com:8443", "198.51.100.7:443"]}
+  })")));
+  ASSERT_TRUE(parsed.violations.empty()) << parsed.violations.front().message;
+  ASSERT_TRUE(parsed.spec.tools);
+  EXPECT_EQ(parsed.spec.tools->mode, ToolsMode::kAudit);
+  ASSERT_EQ(parsed.spec.tools->servers.size(), 2u);
+  EXPECT_EQ(parsed.spec.tools->servers[0].name, "mail");
+  EXPECT_EQ(parsed.spec.network.egressHosts.size(), 4u);
+  EXPECT_TRUE(parsed.spec.usesGate());
+  EXPECT_EQ(egressSummary(parsed.spec), "Gate only (2 MCP servers, 4 hosts)");
+}
+
+TEST(ParseSpecTest, EgressHostsAloneUseTheGate) {
+  const ParsedSpec parsed = parseSpec(withTemplate(json::parse(R"({"network": {"egressHosts": ["api.github.com:443"]}})")));
+  ASSERT_TRUE(parsed.violations.empty()) << parsed.violations.front().message;
+  EXPECT_FALSE(parsed.spec.tools);
+  EXPECT_TRUE(parsed.spec.usesGate());
+  EXPECT_EQ(egressSummary(parsed.spec), "Gate only (0 MCP servers, 1 host)");
+  const ParsedSpec plain = parseSpec(withTemplate(json::object()));
+  EXPECT_FALSE(plain.spec.usesGate());
+  EXPECT_EQ(egressSummary(plain.spec), "DNS only (1 target)");
+}
+
+TEST(ParseSpecTest, CombinationMessageSaysWhereTheHostsGo) {
+  const ParsedSpec parsed = parseSpec(withTemplate(json::parse(R"({
+    "tools": {"servers": [{"name": "m", "url": "http://m/mcp"}]},
+    "network": {"egress": [{"cidr": "203.0.113.0/24"}]}})")));
+  ASSERT_EQ(parsed.violations.size(), 1u);
+  EXPECT_NE(parsed.violations[0].message.find("spec.network.egressHosts"), std::string::npos) << parsed.violations[0].message;
+  EXPECT_NE(parsed.violations[0].message.find("spec.tools"), std::string::npos) << parsed.violations[0].message;
+}
 
 TEST(ParseSpecTest, DestinationWithOnlyInvalidPortsIsDroppedNotWidened) {
   // Leaving the bad entries out would leave no ports, which a NetworkPolicy reads as every port.

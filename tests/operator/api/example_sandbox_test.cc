@@ -6,6 +6,7 @@
 
 #include "common/manifest/yaml_stream.h"
 #include "operator/api/agent_sandbox.h"
+#include "operator/builders/gate_builder.h"
 #include "operator/builders/network_policy_builder.h"
 #include "operator/builders/pod_builder.h"
 
@@ -14,8 +15,8 @@ namespace {
 
 using nlohmann::json;
 
-json loadExample() {
-  std::ifstream in(std::string(AGENTGUARD_SOURCE_DIR) + "/examples/agentsandbox.yaml");
+json loadExample(const std::string& file = "agentsandbox.yaml") {
+  std::ifstream in(std::string(AGENTGUARD_SOURCE_DIR) + "/examples/" + file);
   std::ostringstream text;
   text << in.rdbuf();
   auto documents = manifest::parseYamlStream(text.str());
@@ -42,6 +43,25 @@ TEST(ExampleSandboxTest, IsAcceptedAndIsolated) {
   EXPECT_EQ(container["env"][1]["valueFrom"]["secretKeyRef"]["name"], "analysis-api");
   EXPECT_EQ(pod["spec"]["volumes"][0]["emptyDir"]["sizeLimit"], "1Gi");
   EXPECT_EQ(container["securityContext"]["readOnlyRootFilesystem"], true);
+}
+
+// The tools example (the demo and the e2e suite use it) is accepted, reaches its gate alone, and its Pod is told
+// where the gate is.
+TEST(ExampleSandboxTest, ToolsExampleGoesThroughTheGate) {
+  const json sandbox = loadExample("agentsandbox-tools.yaml");
+  ASSERT_EQ(sandbox.value("kind", ""), "AgentSandbox");
+  const ParsedSpec parsed = parseSpec(sandbox["spec"]);
+  ASSERT_TRUE(parsed.violations.empty()) << parsed.violations.front().message;
+  ASSERT_TRUE(parsed.spec.usesGate());
+  EXPECT_EQ(egressSummary(parsed.spec), "Gate only (2 MCP servers, 2 hosts)");
+
+  SandboxMeta meta = readMeta(sandbox);
+  meta.uid = "example";
+  const json policy = buildGatedNetworkPolicy(meta, parsed.spec.network);
+  ASSERT_EQ(policy["spec"]["egress"].size(), 1u) << "the gate alone, no DNS";
+  json pod = buildPod(meta, parsed.spec, "gvisor");
+  addGateAccess(pod, "10.96.0.20");
+  EXPECT_EQ(pod["spec"]["containers"][0]["env"][1]["value"], "http://10.96.0.20:8080/mcp");
 }
 
 }  // namespace

@@ -49,7 +49,9 @@ TEST(ProjectionTest, SelectingObjectsKeepTheirSelectorsAndWhetherTheyAllow) {
   json service = json::parse(R"({"kind": "Service", "metadata": {"name": "web"},
     "spec": {"selector": {"app": "web"}, "ports": [{"port": 80}], "clusterIP": "10.0.0.1"}})");
   projectSelecting(service);
-  EXPECT_EQ(service, json::parse(R"({"kind": "Service", "metadata": {"name": "web"}, "spec": {"selector": {"app": "web"}}})"));
+  // clusterIP stays: a sandbox that uses agentguard-gate is told the gate Service's address.
+  EXPECT_EQ(service, json::parse(R"({"kind": "Service", "metadata": {"name": "web"},
+                                     "spec": {"selector": {"app": "web"}, "clusterIP": "10.0.0.1"}})"));
 }
 
 }  // namespace

@@ -3,11 +3,14 @@
 // reconciler_cluster_test.cc and untrusted_author_cluster_test.cc.
 #include "operator/reconciler/plan.h"
 
+#include <algorithm>
 #include <functional>
+#include <stdexcept>
 #include <map>
 
 #include <gtest/gtest.h>
 
+#include "operator/builders/gate_builder.h"
 #include "operator/builders/network_policy_builder.h"
 #include "operator/builders/owned_objects.h"
 #include "operator/builders/pod_builder.h"
@@ -68,6 +71,29 @@ Observed fresh() {
   o.pod.reset();
   o.networkPolicy.reset();
   return o;
+}
+
+// The sandbox declares tools (and egressHosts); the operator runs with a gate image, and the gate Service has
+// `clusterIp` ("" while it has none, nothing when there is no Service).
+Observed withTools(Observed o, std::optional<std::string> clusterIp = "10.96.0.20") {
+  o.sandbox["spec"]["tools"] = {{"servers", json::array({{{"name", "mail"}, {"url", "http://mail-mcp.tools:8000/mcp"}}})}};
+  o.sandbox["spec"]["network"] = {{"egressHosts", json::array({"api.github.com:443", "*.pypi.org:8443"})}};
+  o.parsed = parseSpec(o.sandbox["spec"]);
+  o.binding.bound.spec = o.parsed.spec;
+  o.settings.gate = GateSettings{"registry.example.com/agentguard:1", 2, nullptr, "agentguard-gate",
+                                 "agentguard-gate-tokenreview"};
+  o.gate.used = true;
+  o.gate.publicPorts = {443, 8000, 8443};
+  if (clusterIp) o.gate.service = json{{"metadata", {{"name", "agentguard-gate"}}}, {"spec", {{"clusterIP", *clusterIp}}}};
+  if (o.networkPolicy) o.networkPolicy = buildGatedNetworkPolicy(o.meta, o.binding.bound.spec.network);
+  return o;
+}
+
+const CreatePod& createPodOf(const Plan& plan) {
+  for (const Action& action : plan.actions) {
+    if (const auto* create = std::get_if<CreatePod>(&action)) return *create;
+  }
+  throw std::runtime_error("no CreatePod");
 }
 
 void podPhase(Observed& o, const std::string& phase) { (*o.pod)["status"] = {{"phase", phase}}; }
@@ -574,6 +600,110 @@ const std::vector<PlanCase> kCases = {
      },
      {{}, "", {}},
      [](const Plan& plan) { EXPECT_TRUE(plan.error.has_value()); }},
+    // --- agentguard-gate: tools and egressHosts ---
+    {"ToolsSandboxEnsuresTheGateThenAPodThatReachesIt", [] { return withTools(fresh()); },
+     {{"AddFinalizer", "CreateNetworkPolicy", "EnsureGate", "CreatePod"}, "Pending", {{"Blocked", "False NotBlocked"}}},
+     [](const Plan& plan) {
+       noError(plan);
+       const auto& policy = std::get<EnsureNetworkPolicy>(plan.actions[1]);
+       EXPECT_EQ(policy.egress, "Gate only (1 MCP server, 2 hosts)");
+       // Egress to the gate's Pods alone: no DNS, no CIDR.
+       const json& egress = policy.desired["spec"]["egress"];
+       ASSERT_EQ(egress.size(), 1u);
+       EXPECT_EQ(egress[0]["to"][0]["podSelector"]["matchLabels"]["app.kubernetes.io/name"], "agentguard-gate");
+       const auto& gate = std::get<EnsureGate>(plan.actions[2]);
+       ASSERT_EQ(gate.objects.size(), 6u);
+       EXPECT_EQ(gate.tokenReviewBinding, "agentguard-gate-tokenreview");
+       EXPECT_EQ(gate.objects[4].body["spec"]["template"]["spec"]["containers"][0]["image"],
+                 "registry.example.com/agentguard:1");
+       const json& pod = createPodOf(plan).pod;
+       const json& env = pod["spec"]["containers"][0]["env"];
+       EXPECT_NE(std::find(env.begin(), env.end(), json{{"name", "MCP_GATEWAY_URL"}, {"value", "http://10.96.0.20:8080/mcp"}}),
+                 env.end());
+       EXPECT_EQ(pod["spec"]["volumes"].back()["name"], "agentguard-gate-token");
+       EXPECT_EQ(computeStatus(*plan.status, SandboxStatus{}, kNow).gateAddress, "10.96.0.20");
+     }},
+    {"ToolsSandboxWaitsForTheGateAddress", [] { return withTools(fresh(), ""); },
+     {{"AddFinalizer", "CreateNetworkPolicy", "EnsureGate"}, "Pending", {{"Ready", "False PodNotCreated"}}},
+     [](const Plan& plan) {
+       noError(plan);
+       EXPECT_EQ(plan.requeueAfter, milliseconds(1000));
+     }},
+    {"ToolsSandboxWaitsForTheGateService", [] { return withTools(fresh(), std::nullopt); },
+     {{"AddFinalizer", "CreateNetworkPolicy", "EnsureGate"}, "Pending", {}},
+     [](const Plan& plan) { EXPECT_EQ(plan.requeueAfter, milliseconds(1000)); }},
+    {"RunningToolsSandboxKeepsTheGateInPlace", [] { return withTools(running()); },
+     {{"KeepNetworkPolicy", "EnsureGate"}, "Running", {{"Ready", "True PodReady"}}}},
+    {"ToolsWithoutGateImageBlock",
+     [] {
+       Observed o = withTools(fresh());
+       o.settings.gate.image.clear();
+       return o;
+     },
+     {{"AddFinalizer", "CreateNetworkPolicy"}, "Blocked", {{"Blocked", "True GateNotConfigured"}}}},
+    {"ToolsWithCidrsAreRefusedAndMakeNothing",
+     [] {
+       Observed o = withTools(fresh());
+       o.sandbox["spec"]["network"]["egress"] = json::array({{{"cidr", "203.0.113.0/24"}}});
+       o.parsed = parseSpec(o.sandbox["spec"]);
+       o.binding.bound.spec = o.parsed.spec;
+       return o;
+     },
+     {{"AddFinalizer", "CreateNetworkPolicy"}, "Blocked", {{"Blocked", "True InvalidSpec"}}},
+     [](const Plan& plan) {
+       // Nothing is allowed while the spec is refused: no DNS, no gate.
+       EXPECT_FALSE(std::get<EnsureNetworkPolicy>(plan.actions[1]).desired["spec"].contains("egress"));
+     }},
+    {"LastToolsSandboxDroppingToolsRemovesTheGate",
+     [] {
+       Observed o = running();
+       o.previous.gateAddress = "10.96.0.20";
+       o.gate.service = json{{"metadata", {{"name", "agentguard-gate"}}}, {"spec", {{"clusterIP", "10.96.0.20"}}}};
+       o.settings.gate.tokenReviewBinding = "agentguard-gate-tokenreview";
+       return o;
+     },
+     {{"KeepNetworkPolicy", "RemoveGate"}, "Running", {}}},
+    // A sandbox that never used the gate leaves it alone: a tools sandbox may have been created a moment ago.
+    {"SandboxThatNeverUsedTheGateLeavesIt",
+     [] {
+       Observed o = running();
+       o.gate.service = json{{"metadata", {{"name", "agentguard-gate"}}}, {"spec", {{"clusterIP", "10.96.0.20"}}}};
+       return o;
+     },
+     {{"KeepNetworkPolicy"}, "Running", {}}},
+    {"GateStaysWhileAnotherSandboxUsesIt",
+     [] {
+       Observed o = running();
+       o.previous.gateAddress = "10.96.0.20";
+       o.gate.service = json{{"metadata", {{"name", "agentguard-gate"}}}, {"spec", {{"clusterIP", "10.96.0.20"}}}};
+       o.gate.usedByOthers = true;
+       return o;
+     },
+     {{"KeepNetworkPolicy"}, "Running", {}}},
+    {"DeletingTheLastToolsSandboxRemovesTheGateAfterItsPod",
+     [] {
+       Observed o = withTools(running());
+       deleting(o);
+       o.policyToTearDown = o.networkPolicy;
+       return o;
+     },
+     {{"DeleteNetworkPolicy", "RemoveGate", "RemoveFinalizer"}, "", {}}},
+    {"DeletingAToolsSandboxKeepsTheGateForOthers",
+     [] {
+       Observed o = withTools(running());
+       deleting(o);
+       o.gate.usedByOthers = true;
+       return o;
+     },
+     {{"RemoveFinalizer"}, "", {}}},
+    {"DeletingAToolsSandboxWaitsForItsPodBeforeTheGate",
+     [] {
+       Observed o = withTools(running());
+       deleting(o);
+       o.podToTearDown = o.pod;
+       return o;
+     },
+     {{"DeletePod: the AgentSandbox is being deleted"}, "", {}}},
     {"DeletionWithoutOurFinalizerDoesNothing",
      [] {
        Observed o = running();

@@ -9,7 +9,7 @@ using nlohmann::json;
 
 namespace {
 
-Error refused() { return makeError(ErrorCode::kInternal, "FakeCluster does not list, apply or watch"); }
+Error refused() { return makeError(ErrorCode::kInternal, "FakeCluster does not list or watch"); }
 
 bool hasFinalizers(const json& object) {
   const json& metadata = object["metadata"];
@@ -145,9 +145,24 @@ Result<json> FakeCluster::mergePatch(const kube::Resource& resource, std::string
   return stored((*it)->first, std::move(object));
 }
 
-Result<json> FakeCluster::apply(const kube::Resource&, std::string_view, std::string_view, const json&,
-                                std::string_view, const kube::WriteOptions&) {
-  return refused();
+Result<json> FakeCluster::apply(const kube::Resource& resource, std::string_view ns, std::string_view name,
+                                const json& body, std::string_view subresource, const kube::WriteOptions&) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  record("apply", resource, subresource, ns, name);
+  if (auto failure = takeFailure("apply", resource)) return *failure;
+  const Key key = keyOf(resource, ns, name);
+  json object = body;
+  object["metadata"]["namespace"] = std::string(ns);
+  if (const auto it = objects_.find(key); it != objects_.end()) {
+    object["metadata"]["uid"] = it->second["metadata"]["uid"];
+    if (it->second.contains("spec") && it->second["spec"].is_object() && it->second["spec"].contains("clusterIP")) {
+      object["spec"]["clusterIP"] = it->second["spec"]["clusterIP"];  // allocated once, kept
+    }
+  } else {
+    object["metadata"].erase("uid");
+    object["metadata"]["creationTimestamp"] = "2026-01-01T00:00:00Z";
+  }
+  return stored(key, std::move(object));
 }
 
 Status FakeCluster::remove(const kube::Resource& resource, std::string_view ns, std::string_view name,
@@ -194,6 +209,9 @@ std::vector<kube::SharedObject> FakeCluster::cachedIn(const kube::Resource& reso
 
 kube::SharedObject FakeCluster::sandbox(const std::string& ns, const std::string& name) const {
   return cached(kube::resources::agentSandboxes(), ns, name);
+}
+std::vector<kube::SharedObject> FakeCluster::sandboxes(const std::string& ns) const {
+  return cachedIn(kube::resources::agentSandboxes(), ns);
 }
 kube::SharedObject FakeCluster::pod(const std::string& ns, const std::string& name) const {
   return cached(kube::resources::pods(), ns, name);

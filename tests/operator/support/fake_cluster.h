@@ -17,7 +17,7 @@ namespace agentguard::op::testing {
 // An API server and its informers' caches in memory, for fast tests of what the reconciler writes and in which
 // order. It keeps objects by resource, namespace and name, gives them uids and resourceVersions, honours
 // resourceVersion and uid preconditions, finalizers (a deleted object with finalizers stays, with a
-// deletionTimestamp) and merge patches. It is no proof of how a real API server behaves: that is what the
+// deletionTimestamp), merge patches and server-side apply (as a create or a whole replacement). It is no proof of how a real API server behaves: that is what the
 // cluster tests are for.
 class FakeCluster final : public kube::KubeClient, public ClusterView {
  public:
@@ -54,6 +54,7 @@ class FakeCluster final : public kube::KubeClient, public ClusterView {
 
   // ClusterView (the caches: everything not hidden)
   kube::SharedObject sandbox(const std::string& ns, const std::string& name) const override;
+  std::vector<kube::SharedObject> sandboxes(const std::string& ns) const override;
   kube::SharedObject pod(const std::string& ns, const std::string& name) const override;
   kube::SharedObject networkPolicy(const std::string& ns, const std::string& name) const override;
   kube::SharedObject runtimeClass(const std::string& name) const override;

@@ -325,7 +325,9 @@ TEST(PrivilegeRulesTest, EveryRuleIgnoresObjectsWithoutPods) {
     EXPECT_TRUE(evaluate(definition.info.id, configMap).empty()) << definition.info.id;
     EXPECT_TRUE(evaluate(definition.info.id, podWithoutSpec).empty()) << definition.info.id;
   }
-  EXPECT_EQ(rules, 21);  // the Pod Security Standards' controls and ours, privilege.persistent-volume-host-path included
+  // The Pod Security Standards' controls and ours, privilege.persistent-volume-host-path and
+  // privilege.sandbox-token-audience included.
+  EXPECT_EQ(rules, 22);
 }
 
 TEST(PrivilegeRulesTest, MessagesNameTheContainerAndFixesNameTheSetting) {
