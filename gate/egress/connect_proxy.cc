@@ -306,6 +306,9 @@ class Session final : public std::enable_shared_from_this<Session> {
   }
 
   void startSplice() {
+    if (clientPrefix_.size() > options_.maxBytesPerDirection) {
+      return finish(EgressResult::kLimitExceeded, "tunnel passed the limit of " + std::to_string(options_.maxBytesPerDirection) + " bytes per direction");
+    }
     timer_.cancel();
     splicing_ = true;
     lastActivity_ = Clock::now();

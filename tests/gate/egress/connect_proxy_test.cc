@@ -5,10 +5,12 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "tests/gate/egress/loopback_tls.h"
+#include "tests/gate/egress/tls_client_hello.h"
 
 namespace agentguard::gate::egress {
 namespace {
@@ -36,16 +38,18 @@ class ConnectProxyTest : public ::testing::Test {
   void TearDown() override { proxy_.reset(); }
 
   // Starts the proxy; `allowLoopback` injects an address filter that permits 127.0.0.1 (the upstream).
-  void startProxy(bool allowLoopback = true, ConnectProxyOptions options = {}) {
+  void startProxy(bool allowLoopback = true, ConnectProxyOptions options = {}, SourceIpIdentifier identify = {}) {
     options.listenAddress = "127.0.0.1";
     options.port = 0;
     options.threads = 1;
     options.workerThreads = 1;
     ConnectProxyHooks hooks;
     hooks.authenticator = &authenticator_;
+    hooks.identifyBySourceIp = std::move(identify);
     hooks.authorize = [this](const Caller* caller, std::string_view, std::string_view host, uint16_t port) {
       std::lock_guard<std::mutex> lock(mutex_);
       authorizedCallers_.push_back(caller != nullptr ? caller->pod : "");
+      if (host == "throws.example") throw std::runtime_error("policy not loaded");
       if (host == "localhost" && port == upstream_.port()) return EgressDecision{true, "localhost is listed"};
       return EgressDecision{false, std::string(host) + ":" + std::to_string(port) + " is not in network.egressHosts"};
     };
@@ -266,6 +270,84 @@ TEST_F(ConnectProxyTest, ConnectionLimitIsEnforced) {
   ProxyClient second(proxy_->port());
   EXPECT_TRUE(second.closedByPeer());
   EXPECT_EQ(nextOutcome().result, EgressResult::kLimitExceeded);
+}
+
+TEST_F(ConnectProxyTest, SourceIpIdentifiesCallerWithoutToken) {
+  startProxy(true, {}, [](std::string_view ip) -> Result<Caller> {
+    return Caller{"agents", "analyst", "sb-uid", "by-ip-0", "pod-uid", "agent", std::string(ip)};
+  });
+  {
+    ProxyClient client(proxy_->port());
+    client.send(connectLine(upstreamTarget()));
+    ASSERT_EQ(client.readHead(), "HTTP/1.1 200 Connection Established\r\n\r\n");
+    EXPECT_EQ(client.tlsRoundTrip("localhost", certificate_.certFile(), "x"), "pong:x");
+  }
+  const EgressOutcome outcome = nextOutcome();
+  ASSERT_TRUE(outcome.caller.has_value());
+  EXPECT_EQ(outcome.caller->pod, "by-ip-0");
+}
+
+TEST_F(ConnectProxyTest, UnknownSourceIpIsRefusedWithTheReason) {
+  startProxy(true, {}, [](std::string_view ip) -> Result<Caller> {
+    return makeError(ErrorCode::kForbidden, "no Running AgentSandbox pod in namespace agents has IP " + std::string(ip));
+  });
+  ProxyClient client(proxy_->port());
+  client.send(connectLine(upstreamTarget()));
+  const std::string response = client.readToEnd();
+  EXPECT_EQ(response.rfind("HTTP/1.1 403 Forbidden\r\n", 0), 0u) << response;
+  EXPECT_NE(response.find("no Running AgentSandbox pod in namespace agents has IP 127.0.0.1"), std::string::npos);
+  EXPECT_EQ(nextOutcome().result, EgressResult::kUnauthenticated);
+}
+
+TEST_F(ConnectProxyTest, FailingPolicyFailsClosed) {
+  startProxy();
+  ProxyClient client(proxy_->port());
+  client.send(connectLine("throws.example:443"));
+  const std::string response = client.readToEnd();
+  EXPECT_EQ(response.rfind("HTTP/1.1 403 Forbidden\r\n", 0), 0u) << response;
+  EXPECT_EQ(nextOutcome().reason, "egress decision failed: policy not loaded");
+}
+
+TEST_F(ConnectProxyTest, ClientHelloSentWithTheRequestIsForwarded) {
+  startProxy();
+  {
+    ProxyClient client(proxy_->port());
+    client.send(connectLine(upstreamTarget()) + testing::opensslClientHello({"localhost"}));
+    ASSERT_EQ(client.readHead(), "HTTP/1.1 200 Connection Established\r\n\r\n");
+    const std::string serverHello = client.readSome();
+    ASSERT_FALSE(serverHello.empty());
+    EXPECT_EQ(serverHello[0], '\x16');  // the upstream answered the ClientHello with a handshake record
+  }
+  EXPECT_EQ(nextOutcome().result, EgressResult::kSpliced);
+}
+
+TEST_F(ConnectProxyTest, IdleTunnelIsClosed) {
+  ConnectProxyOptions options;
+  options.idleTimeout = 300ms;
+  startProxy(true, options);
+  ProxyClient client(proxy_->port());
+  client.send(connectLine(upstreamTarget()));
+  ASSERT_EQ(client.readHead(), "HTTP/1.1 200 Connection Established\r\n\r\n");
+  client.send(testing::opensslClientHello({"localhost"}));  // and then nothing
+  EXPECT_TRUE(client.closedByPeer());
+  const EgressOutcome outcome = nextOutcome();
+  EXPECT_EQ(outcome.result, EgressResult::kSpliced);
+  EXPECT_EQ(outcome.reason, "tunnel idle for 300 ms");
+}
+
+TEST_F(ConnectProxyTest, ByteLimitClosesTheTunnel) {
+  ConnectProxyOptions options;
+  options.maxBytesPerDirection = 600;  // the ClientHello fits, the server's certificate flight does not
+  startProxy(true, options);
+  {
+    ProxyClient client(proxy_->port());
+    client.send(connectLine(upstreamTarget()));
+    ASSERT_EQ(client.readHead(), "HTTP/1.1 200 Connection Established\r\n\r\n");
+    EXPECT_EQ(client.tlsRoundTrip("localhost", certificate_.certFile(), "x"), "");
+  }
+  const EgressOutcome outcome = nextOutcome();
+  EXPECT_EQ(outcome.result, EgressResult::kLimitExceeded);
+  EXPECT_EQ(outcome.reason, "tunnel passed the limit of 600 bytes per direction");
 }
 
 }  // namespace

@@ -121,6 +121,12 @@ std::string ProxyClient::readHead() {
   return head;
 }
 
+std::string ProxyClient::readSome() {
+  char buffer[4096];
+  const ssize_t n = ::recv(fd_, buffer, sizeof(buffer), 0);
+  return n > 0 ? std::string(buffer, static_cast<size_t>(n)) : std::string();
+}
+
 std::string ProxyClient::readToEnd() {
   std::string all;
   char buffer[4096];

@@ -50,6 +50,8 @@ class ProxyClient {
   void send(const std::string& bytes);
   // The response head, read byte by byte up to the blank line (so no tunnel byte is consumed).
   std::string readHead();
+  // The bytes one read returns ("" on EOF, error or timeout).
+  std::string readSome();
   // Everything until the proxy closes (or the read times out).
   std::string readToEnd();
   // True when the proxy closed the connection (reads EOF or reset within 5 s).
