@@ -167,7 +167,7 @@ Admission CallPipeline::admitSession(const IncomingRequest& request) const {
 }
 
 std::optional<std::string> CallPipeline::filterToolsList(const Forward& forward, const std::string& message) const {
-  Result<std::string> filtered = policy_.filterToolsList(forward.caller, forward.server, message);
+  Result<std::string> filtered = policy_.filterToolsList(forward.caller, forward.server, forward.id, message);
   if (!filtered) return std::nullopt;
   return std::move(*filtered);
 }

@@ -97,10 +97,10 @@ class CallPolicy {
   // The upstream of a server for GET and DELETE (session streams); a refusal when the sandbox has no such
   // server or its policy is unavailable.
   virtual Result<Upstream> upstream(const Caller& caller, const std::string& server) const = 0;
-  // One JSON-RPC message answering tools/list, filtered to the tools the caller may call; InvalidArgument
-  // when it is not JSON.
+  // One JSON-RPC message of the answer to tools/list request `requestId`, its result filtered to the tools
+  // the caller may call (other messages unchanged); InvalidArgument when it is not JSON.
   virtual Result<std::string> filterToolsList(const Caller& caller, const std::string& server,
-                                              const std::string& message) const = 0;
+                                              const nlohmann::json& requestId, const std::string& message) const = 0;
 };
 
 // The value of a credentialsSecretRef (cached briefly by the implementation).

@@ -60,7 +60,8 @@ class SendEmailPolicy final : public CallPolicy {
     return Upstream{upstreamUrl_, "mail-mcp", "token"};
   }
 
-  Result<std::string> filterToolsList(const Caller&, const std::string&, const std::string& message) const override {
+  Result<std::string> filterToolsList(const Caller&, const std::string&, const nlohmann::json&,
+                                      const std::string& message) const override {
     nlohmann::json parsed = nlohmann::json::parse(message, nullptr, false);
     if (parsed.is_discarded()) return makeError(ErrorCode::kInvalidArgument, "not JSON");
     if (parsed.contains("result") && parsed["result"].contains("tools")) {
