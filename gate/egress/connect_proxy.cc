@@ -214,9 +214,11 @@ class Session final : public std::enable_shared_from_this<Session> {
       decision.allowed = answer.allowed;
       decision.reason = std::move(answer.reason);
     } catch (const std::exception& error) {
-      decision.allowed = false;
-      decision.refusal = EgressResult::kDenied;
+      decision = Decision{};
       decision.reason = std::string("egress decision failed: ") + error.what();
+    } catch (...) {
+      decision = Decision{};
+      decision.reason = "egress decision failed";
     }
     return decision;
   }
