@@ -174,10 +174,19 @@ class Session final : public std::enable_shared_from_this<Session> {
 
   struct Decision {
     EgressResult refusal = EgressResult::kDenied;
+    int status = 403;  // 503 when the caller could not be checked (the API server did not answer)
     bool allowed = false;
     std::string reason;
     std::optional<Caller> caller;
   };
+
+  static Decision unauthenticated(const Error& error) {
+    Decision decision;
+    decision.refusal = EgressResult::kUnauthenticated;
+    decision.status = error.code == ErrorCode::kUnavailable ? 503 : 403;
+    decision.reason = error.message;
+    return decision;
+  }
 
   Decision decide() {
     Decision decision;
@@ -190,19 +199,11 @@ class Session final : public std::enable_shared_from_this<Session> {
           return decision;
         }
         auto caller = shared_.hooks.authenticator->authenticate(*request_.proxyBearerToken, ip);
-        if (!caller.ok()) {
-          decision.refusal = EgressResult::kUnauthenticated;
-          decision.reason = caller.error().message;
-          return decision;
-        }
+        if (!caller.ok()) return unauthenticated(caller.error());
         decision.caller = std::move(caller).value();
       } else if (shared_.hooks.identifyBySourceIp) {
         auto caller = shared_.hooks.identifyBySourceIp(ip);
-        if (!caller.ok()) {
-          decision.refusal = EgressResult::kUnauthenticated;
-          decision.reason = caller.error().message;
-          return decision;
-        }
+        if (!caller.ok()) return unauthenticated(caller.error());
         decision.caller = std::move(caller).value();
       }
       if (!shared_.hooks.authorize) {
@@ -214,9 +215,11 @@ class Session final : public std::enable_shared_from_this<Session> {
       decision.allowed = answer.allowed;
       decision.reason = std::move(answer.reason);
     } catch (const std::exception& error) {
-      decision.allowed = false;
-      decision.refusal = EgressResult::kDenied;
+      decision = Decision{};
       decision.reason = std::string("egress decision failed: ") + error.what();
+    } catch (...) {
+      decision = Decision{};
+      decision.reason = "egress decision failed";
     }
     return decision;
   }
@@ -225,7 +228,7 @@ class Session final : public std::enable_shared_from_this<Session> {
     outcome_.caller = std::move(decision.caller);
     if (!decision.allowed) {
       std::string reason = decision.reason.empty() ? request_.host + ":" + std::to_string(request_.port) + " is not allowed" : decision.reason;
-      return refuse(403, decision.refusal, std::move(reason));
+      return refuse(decision.status, decision.refusal, std::move(reason));
     }
     outcome_.reason = std::move(decision.reason);
     armDeadline(options_.connectTimeout, "resolving or connecting to " + request_.host + " took too long");

@@ -88,6 +88,12 @@ struct ConnectProxyHooks {
 // An HTTP CONNECT proxy for HTTPS egress: authenticates the caller, asks the authorizer, resolves the
 // name itself, connects only to permitted addresses, answers 200, requires a TLS ClientHello whose SNI is
 // the CONNECT host, then relays bytes both ways.
+//
+// What it cannot see: everything after the ClientHello is encrypted, so a client that names an allowed
+// host in the SNI and another one in the HTTP Host header inside TLS (domain fronting through a CDN that
+// serves both) is not stopped; neither is data the allowed host itself passes on. Encrypted ClientHello
+// (ECH) hides the real name behind the outer SNI; the outer name is what is checked. A CONNECT to an IP
+// literal that allowIpLiterals admits is checked for TLS but not for SNI (clients send none for IPs).
 class ConnectProxy {
  public:
   ConnectProxy(ConnectProxyOptions options, ConnectProxyHooks hooks);

@@ -24,6 +24,7 @@ using testing::ProxyClient;
 class FakeAuthenticator final : public CallerAuthenticator {
  public:
   Result<Caller> authenticate(std::string_view bearerToken, std::string_view sourceIp) override {
+    if (bearerToken == "down") return makeError(ErrorCode::kUnavailable, "TokenReview failed: Unavailable: connection refused");
     if (bearerToken != "good") return makeError(ErrorCode::kForbidden, "token audience is not agentguard-gate");
     return Caller{"agents", "analyst", "sb-uid", "analyst-0", "pod-uid", "agent", std::string(sourceIp)};
   }
@@ -138,6 +139,15 @@ TEST_F(ConnectProxyTest, BadBearerTokenIsRefusedWithTheReason) {
   EXPECT_EQ(nextOutcome().result, EgressResult::kUnauthenticated);
   std::lock_guard<std::mutex> lock(mutex_);
   EXPECT_TRUE(authorizedCallers_.empty());  // refused before the policy is asked
+}
+
+TEST_F(ConnectProxyTest, UnreachableApiServerIs503) {
+  startProxy();
+  ProxyClient client(proxy_->port());
+  client.send(connectLine(upstreamTarget(), "Proxy-Authorization: Bearer down\r\n"));
+  const std::string response = client.readToEnd();
+  EXPECT_EQ(response.rfind("HTTP/1.1 503 Service Unavailable\r\n", 0), 0u) << response;
+  EXPECT_EQ(nextOutcome().result, EgressResult::kUnauthenticated);
 }
 
 TEST_F(ConnectProxyTest, HostNotAllowedIs403) {
