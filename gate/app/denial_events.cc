@@ -87,7 +87,7 @@ void DenialEvents::run() {
     {
       std::unique_lock<std::mutex> lock(mutex_);
       changed_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-      if (stopping_ || queue_.empty()) return;
+      if (queue_.empty()) return;  // stopping, with everything queued posted
       event = std::move(queue_.front());
       queue_.pop_front();
     }

@@ -26,7 +26,7 @@ class DenialEvents final : public server::CallObserver {
 
   DenialEvents(Post post, log::Logger& logger, std::chrono::seconds interval = std::chrono::seconds(10),
                std::function<std::chrono::steady_clock::time_point()> now = std::chrono::steady_clock::now);
-  ~DenialEvents() override;  // stops
+  ~DenialEvents() override;  // posts what is queued (at most 256), then stops
 
   // Posting through the API server.
   static Post toCluster(kube::KubeClient& client);
