@@ -120,6 +120,16 @@ Admission CallPipeline::admitCall(const IncomingRequest& request) const {
   // The record comes first, before any answer or forwarding.
   Result<std::string> record = recorder_.record(*caller, request.server, decision);
   const std::string recordId = record ? *record : "";
+  if (decision.refused) {
+    logger_.info(decision.enforce ? "Refused a tool call" : "Audited a tool call the policy refuses",
+                 {{"agentSandbox", caller->namespaceName + "/" + caller->sandbox},
+                  {"pod", caller->pod},
+                  {"server", request.server},
+                  {"method", decision.method},
+                  {"tool", decision.tool},
+                  {"rule", decision.rule},
+                  {"record", recordId}});
+  }
   if (!record) {
     logger_.error("Failed to write the decision record of a tool call",
                   {{"agentSandbox", caller->namespaceName + "/" + caller->sandbox},

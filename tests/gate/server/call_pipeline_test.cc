@@ -53,6 +53,15 @@ TEST_F(CallPipelineTest, RecordsBeforeAnswering) {
   EXPECT_EQ(recorder_.actions, (std::vector<std::string>{"allow", "deny"}));
 }
 
+TEST_F(CallPipelineTest, RefusalsAreLoggedWithTheSandboxAndRuleButNeverTheToken) {
+  (void)pipeline_.admitCall(call("delete_all"));
+  const std::string logged = logs_.str();
+  EXPECT_NE(logged.find("Refused a tool call"), std::string::npos) << logged;
+  EXPECT_NE(logged.find("agents/analyst"), std::string::npos) << logged;
+  EXPECT_NE(logged.find("tools.tool-not-allowed"), std::string::npos) << logged;
+  EXPECT_EQ(logged.find("agent-token"), std::string::npos) << logged;
+}
+
 TEST_F(CallPipelineTest, RefusedRecordOnAnEnforcedRefusalStillAnswersTheRefusal) {
   recorder_.failing = true;
   const Admission admission = pipeline_.admitCall(call("delete_all"));
