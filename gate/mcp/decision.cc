@@ -6,7 +6,7 @@
 
 #include "gate/mcp/arguments_digest.h"
 #include "gate/mcp/error_codes.h"
-#include "gate/policy/matcher_spec.h"
+#include "gate/policy/matcher_messages.h"
 #include "gate/policy/method_target.h"
 
 namespace agentguard::gate::mcp {

@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "gate/policy/matcher_spec.h"
+#include "gate/policy/matcher_messages.h"
 #include "gate/policy/method_target.h"
 
 namespace agentguard::gate::mcp {

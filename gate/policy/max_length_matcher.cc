@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <string>
 
-#include "gate/policy/matcher_spec.h"
+#include "gate/policy/matcher_messages.h"
 
 namespace agentguard::gate::policy {
 

@@ -4,7 +4,7 @@
 
 #include "common/manifest/utf8.h"
 #include "common/text/ascii.h"
-#include "gate/policy/matcher_spec.h"
+#include "gate/policy/matcher_messages.h"
 
 namespace agentguard::gate::policy {
 namespace {

@@ -2,7 +2,7 @@
 
 #include <re2/re2.h>
 
-#include "gate/policy/matcher_spec.h"
+#include "gate/policy/matcher_messages.h"
 
 namespace agentguard::gate::policy {
 namespace {

@@ -7,7 +7,7 @@
 
 #include "common/text/ascii.h"
 #include "gate/policy/http_url.h"
-#include "gate/policy/matcher_spec.h"
+#include "gate/policy/matcher_messages.h"
 #include "gate/policy/method_target.h"
 
 namespace agentguard::gate::policy {

@@ -3,7 +3,7 @@
 #include <string>
 
 #include "gate/policy/http_url.h"
-#include "gate/policy/matcher_spec.h"
+#include "gate/policy/matcher_messages.h"
 
 namespace agentguard::gate::policy {
 namespace {

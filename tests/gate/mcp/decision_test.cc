@@ -42,6 +42,9 @@ TEST(DecisionTest, MethodsToolsAndArgumentsAreDecided) {
       {"search, optional present", "web", call("search", R"({"query":"gates","opts":{"lang":"de"}})"), 0},
       {"listed resource", "web", R"({"jsonrpc":"2.0","id":3,"method":"resources/read","params":{"uri":"file:///docs/readme.md"}})", 0},
       {"listed method without target", "web", R"({"jsonrpc":"2.0","id":3,"method":"prompts/list"})", 0},
+      {"unlisted prompt", "web", R"({"jsonrpc":"2.0","id":3,"method":"prompts/get","params":{"name":"jailbreak"}})", kMethodNotAllowed},
+      {"resources/read without params", "web", R"({"jsonrpc":"2.0","id":3,"method":"resources/read"})", kMethodNotAllowed},
+      {"unlisted notification", "web", R"({"jsonrpc":"2.0","method":"notifications/roots/list_changed"})", kMethodNotAllowed},
 
       {"unlisted tool", "mail", call("delete_all", "{}"), kToolNotAllowed},
       {"tool of the other server", "mail", call("fetch_page", R"({"url":"https://docs.example.com/"})"), kToolNotAllowed},

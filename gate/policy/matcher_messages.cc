@@ -1,4 +1,4 @@
-#include "gate/policy/matcher_spec.h"
+#include "gate/policy/matcher_messages.h"
 
 namespace agentguard::gate::policy {
 
