@@ -85,6 +85,9 @@ std::optional<ConnectRequestError> readAuthority(std::string_view authority, Con
   if (!host.empty() && host.front() == '[') {
     if (host.size() < 3 || host.back() != ']') return malformed("CONNECT target has an unclosed IPv6 literal");
     const std::string literal(host.substr(1, host.size() - 2));
+    for (const char c : literal) {
+      if (!text::isHexDigit(c) && c != ':' && c != '.') return malformed("CONNECT target [" + literal + "] is not an IPv6 address");
+    }
     std::array<unsigned char, 16> address{};
     if (inet_pton(AF_INET6, literal.c_str(), address.data()) != 1) {
       return malformed("CONNECT target [" + literal + "] is not an IPv6 address");
@@ -94,9 +97,6 @@ std::optional<ConnectRequestError> readAuthority(std::string_view authority, Con
     return std::nullopt;
   }
   if (host.find(':') != std::string_view::npos) return malformed("CONNECT IPv6 literal must be in brackets");
-  for (const char c : host) {
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return malformed("CONNECT host has a control character");
-  }
   request.host = lowerCase(host);
   if (auto problem = checkHostName(request.host)) return malformed(*problem);
   std::array<unsigned char, 4> address{};
@@ -105,6 +105,10 @@ std::optional<ConnectRequestError> readAuthority(std::string_view authority, Con
 }
 
 std::optional<ConnectRequestError> readRequestLine(std::string_view line, ConnectRequest& request) {
+  // A NUL would end the C strings inet_pton and the resolver read, so they would see less than the policy.
+  for (const char c : line) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return malformed("request line has a control character");
+  }
   const size_t firstSpace = line.find(' ');
   if (firstSpace == std::string_view::npos || firstSpace == 0) return malformed("request line is not METHOD target HTTP/1.1");
   const std::string_view method = line.substr(0, firstSpace);

@@ -73,7 +73,11 @@ TEST(ConnectRequestTest, MalformedHeadsAre400) {
       {"basic auth", "CONNECT example.com:443 HTTP/1.1\r\nProxy-Authorization: Basic dTpw\r\n\r\n", "Proxy-Authorization must be Bearer <token from $AGENTGUARD_GATE_TOKEN_FILE>"},
       {"two tokens", "CONNECT example.com:443 HTTP/1.1\r\nProxy-Authorization: Bearer a\r\nProxy-Authorization: Bearer b\r\n\r\n", "Proxy-Authorization appears twice"},
       {"unterminated", "CONNECT example.com:443 HTTP/1.1\r\n", "request head does not end in an empty line"},
-      {"garbage", "\x16\x03\x01\x02\x01\r\n\r\n", "request line is not METHOD target HTTP/1.1"},
+      {"NUL in IPv6 literal", std::string("CONNECT [2606:4700::12\0\0x]:443 HTTP/1.1\r\n\r\n", 43), "request line has a control character"},
+      {"zone in IPv6 literal", "CONNECT [fe80::1%25eth0]:443 HTTP/1.1\r\n\r\n", "CONNECT target [fe80::1%25eth0] is not an IPv6 address"},
+      {"tab in host", "CONNECT a\tb.com:443 HTTP/1.1\r\n\r\n", "request line has a control character"},
+      {"garbage", "\x16\x03\x01\x02\x01\r\n\r\n", "request line has a control character"},
+      {"no method", " example.com:443 HTTP/1.1\r\n\r\n", "request line is not METHOD target HTTP/1.1"},
   };
   for (const auto& c : cases) {
     const auto error = refused(c.head);
