@@ -5,7 +5,7 @@ include(GNUInstallDirs)
 
 # The binaries: agentguard-webhook and agentguard-operator exist only when their sources and the
 # Kubernetes client are built; scripts/package-deb.sh refuses a package without all three.
-foreach(binary agentguard agentguard-webhook agentguard-operator)
+foreach(binary agentguard agentguard-webhook agentguard-operator agentguard-gate)
   if(TARGET ${binary})
     install(TARGETS ${binary} RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
   endif()

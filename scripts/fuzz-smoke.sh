@@ -2,6 +2,7 @@
 # Builds the libFuzzer targets (clang, AddressSanitizer + UndefinedBehaviorSanitizer) into build-fuzz/
 # and runs each for a bounded time, seeded with the policy cases, the examples and the parser cases read
 # against kubectl (tests/common/manifest/kubectl_cases: tags, line breaks, items on any kind, aliases).
+# The gate's ClientHello and CONNECT parsers get genuine TLS ClientHellos and CONNECT heads instead.
 # Exits non-zero if any target crashes, leaks, times out or runs out of memory; prints one summary line
 # per target.
 #
@@ -18,7 +19,7 @@ cd "$(dirname "$0")/.."
 seconds=${FUZZ_SECONDS:-30}
 build_dir=${FUZZ_BUILD_DIR:-build-fuzz}
 jobs=${FUZZ_JOBS:-2}
-read -r -a targets <<<"${FUZZ_TARGETS:-manifest_fuzzer strict_json_fuzzer engine_fuzzer decision_log_fuzzer}"
+read -r -a targets <<<"${FUZZ_TARGETS:-manifest_fuzzer strict_json_fuzzer engine_fuzzer decision_log_fuzzer gate_mcp_fuzzer gate_url_host_fuzzer gate_path_prefix_fuzzer client_hello_fuzzer connect_request_fuzzer}"
 
 # libFuzzer ships with clang in libclang-rt-14-dev on Debian bookworm.
 have_libfuzzer() {
@@ -81,6 +82,49 @@ printf 'replica-a\n3\nPH6byTDck/AfppmF7yQtn56GHzxTVaokzl70tLinDMs=\n\n\xe2\x80\x
 printf '%s\n' '{"payload":"e30=","payloadType":"application/vnd.in-toto+json","signatures":[{"keyid":"00","sig":"AAAA"}]}' \
   >"$work/seeds/decision/record.jsonl"
 
+# Gate seeds: MCP messages an agent posts and a tools/list result, URLs and paths around the matchers' edges.
+mkdir -p "$work/seeds/gate-mcp" "$work/seeds/gate-url" "$work/seeds/gate-path"
+printf '%s' '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"fetch_page","arguments":{"url":"https://en.wikipedia.org/x"}}}' \
+  >"$work/seeds/gate-mcp/call.json"
+printf '%s' '{"jsonrpc":"2.0","id":"a","method":"tools/call","params":{"name":"search","arguments":{"q":"abc","o":{"x/y":true}}}}' \
+  >"$work/seeds/gate-mcp/search.json"
+printf '%s' '{"jsonrpc":"2.0","id":2,"method":"resources/read","params":{"uri":"file:///docs/readme.md"}}' >"$work/seeds/gate-mcp/read.json"
+printf '%s' '{"jsonrpc":"2.0","method":"notifications/initialized"}' >"$work/seeds/gate-mcp/note.json"
+printf '%s' '{"jsonrpc":"2.0","id":1,"result":{"tools":[{"name":"send_email"},{"name":"rm"}]}}' >"$work/seeds/gate-mcp/list.json"
+printf 'event: message\ndata: {"jsonrpc":"2.0","id":1,"result":{"tools":[{"name":"rm"}]}}\n' >"$work/seeds/gate-mcp/event.txt"
+printf '%s' '[{"jsonrpc":"2.0","id":1,"method":"ping"}]' >"$work/seeds/gate-mcp/batch.json"
+for url in 'https://docs.example.com/a?b#c' 'http://a.b.corp.example:8080/' 'https://docs.example.com@evil.com/' \
+  'http://2130706433/' 'https://evil.com\@docs.example.com' 'HTTPS://EN.WIKIPEDIA.ORG./x' 'http://[::1]/' 'http://10.0.0.5/'; do
+  seed=$((seed + 1))
+  printf '%s' "$url" >"$work/seeds/gate-url/$seed.txt"
+done
+for path in /workspace/a/b.txt /workspace/../etc/passwd '/workspace/%2e%2e/x' '/workspace/%252e%252e/x' /data /datax \
+  '/workspace/a%2fb' '/workspace\..\x'; do
+  seed=$((seed + 1))
+  printf '%s' "$path" >"$work/seeds/gate-path/$seed.txt"
+done
+# ClientHello seeds: genuine ones from Debian's Python ssl module (OpenSSL) into a memory BIO, TLS 1.3 and 1.2,
+# with and without server_name. CONNECT seeds: request heads as curl and the gate's clients send them.
+mkdir -p "$work/seeds/tls" "$work/seeds/connect"
+/usr/bin/python3 - "$work/seeds/tls" <<'PY'
+import ssl, sys
+for name, host, maximum in (("tls13-sni", "example.com", ssl.TLSVersion.TLSv1_3), ("tls12-sni", "pypi.org", ssl.TLSVersion.TLSv1_2),
+                            ("tls13-nosni", None, ssl.TLSVersion.TLSv1_3)):
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False
+    context.maximum_version = maximum
+    incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+    tls = context.wrap_bio(incoming, outgoing, server_hostname=host)
+    try:
+        tls.do_handshake()
+    except ssl.SSLWantReadError:
+        pass
+    open(f"{sys.argv[1]}/{name}", "wb").write(outgoing.read())
+PY
+printf 'CONNECT api.github.com:443 HTTP/1.1\r\nHost: api.github.com:443\r\nUser-Agent: curl/7.88.1\r\nProxy-Connection: Keep-Alive\r\n\r\n' \
+  >"$work/seeds/connect/curl"
+printf 'CONNECT [2606:4700::1]:443 HTTP/1.0\r\nProxy-Authorization: Bearer eyJhbGciOiJSUzI1NiJ9.e30.c2ln\r\n\r\n' >"$work/seeds/connect/bearer"
+
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:symbolize=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 
@@ -94,6 +138,26 @@ for target in "${targets[@]}"; do
     decision_log_fuzzer)
       seeds=("$work/seeds/decision")
       dict=fuzz/decision_log.dict
+      ;;
+    gate_mcp_fuzzer)
+      seeds=("$work/seeds/gate-mcp")
+      dict=fuzz/gate.dict
+      ;;
+    gate_url_host_fuzzer)
+      seeds=("$work/seeds/gate-url")
+      dict=fuzz/gate.dict
+      ;;
+    gate_path_prefix_fuzzer)
+      seeds=("$work/seeds/gate-path")
+      dict=fuzz/gate.dict
+      ;;
+    client_hello_fuzzer)
+      seeds=("$work/seeds/tls")
+      dict=fuzz/tls.dict
+      ;;
+    connect_request_fuzzer)
+      seeds=("$work/seeds/connect")
+      dict=fuzz/connect.dict
       ;;
     *)
       seeds=("$work/seeds/yaml" "$work/seeds/json")

@@ -7,6 +7,7 @@ packages=(
   libcpprest-dev libyaml-cpp-dev nlohmann-json3-dev prometheus-cpp-dev libssl-dev
   libboost1.74-dev # Boost.Asio/Beast headers of the HTTPS server (also a dependency of libcpprest-dev)
   libgtest-dev libgmock-dev libbenchmark-dev
+  libre2-dev # the gate's regex matcher (linear-time matching)
   clang libclang-rt-14-dev
   openssl curl ca-certificates python3
   python3-jsonschema python3-yaml # tests/schemas/policy_schema_test.py

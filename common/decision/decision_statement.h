@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,7 +23,23 @@ struct DecisionFinding {
   std::string path;
 };
 
-// What one admission decision was about and what was decided.
+// One tool call through agentguard-gate (a record of kind "toolcall"): who called, what, and the rule that
+// decided. The record's subject is the call's arguments, named by `argumentsDigest`.
+struct ToolCall {
+  std::string server;  // tools.servers[].name
+  std::string tool;    // params.name of tools/call; "" for other methods
+  std::string method;  // the JSON-RPC method
+  std::string callerNamespace;
+  std::string sandbox;
+  std::string pod;
+  std::string serviceAccount;
+  std::string sourceIp;  // the caller's connection
+  std::string rule;             // "" when allowed
+  std::string reason;           // "" when allowed
+  std::string argumentsDigest;  // hex SHA-256 of the RFC 8785 form of params.arguments
+};
+
+// What one admission decision (or, with `toolCall` set, one tool call) was about and what was decided.
 struct Decision {
   std::string verifierId;    // who decided, e.g. "https://agentguard.io/webhook"
   std::string timeVerified;  // RFC 3339 UTC
@@ -43,6 +60,10 @@ struct Decision {
   std::string action;  // allow | warn | deny | audit
   std::string mode;    // enforce | audit
   std::vector<DecisionFinding> findings;
+  // Set for a tool call: the record then has `kind: toolcall` and the tool call's facts instead of the
+  // admission request's (group, version, kind, name, object, uid, operation, dryRun, user, groups and
+  // findings are not used).
+  std::optional<ToolCall> toolCall;
 };
 
 // Where a record sits in its writer's chain: prev is the hex SHA-256 of the previous record's payload
@@ -54,11 +75,13 @@ struct LogPosition {
 };
 
 // "group/version/Kind/namespace/name", the core group written "core", a cluster-scoped object with an
-// empty namespace segment.
+// empty namespace segment; for a tool call "toolcall/namespace/sandbox/server/tool" (the method when the
+// call names no tool).
 std::string subjectName(const Decision& decision);
 
 // The in-toto Statement v1 with the SLSA Verification Summary v1 predicate, as RFC 8785 canonical JSON
-// (the bytes a DSSE envelope carries). InvalidArgument when request.object cannot be canonicalized.
+// (the bytes a DSSE envelope carries). InvalidArgument when request.object cannot be canonicalized, or a
+// tool call's argumentsDigest is not 64 lower-case hex digits.
 Result<std::string> statementPayload(const Decision& decision, const LogPosition& position);
 
 // The log position recorded in a statement payload; InvalidArgument naming the missing field.

@@ -88,6 +88,25 @@ TEST_F(DecisionLogTest, WrittenLogVerifiesAndDigestsNameTheLines) {
             std::filesystem::perms::none);
 }
 
+// Tool-call records of agentguard-gate chain and verify like admission records, in the same file.
+TEST_F(DecisionLogTest, ToolCallRecordsVerifyBesideAdmissionRecords) {
+  const std::string pem = testing::newEd25519Pem();
+  auto writer = DecisionLogWriter::open(path(), std::move(SigningKey::fromPem(pem)).value(), "gate-a");
+  ASSERT_TRUE(writer.ok()) << writer.error().describe();
+  Decision call;
+  call.verifierId = "https://agentguard.io/gate";
+  call.timeVerified = "2026-12-07T03:00:00Z";
+  call.action = "allow";
+  call.mode = "enforce";
+  call.toolCall = ToolCall{"mail", "send_email", "tools/call", "agents", "analyst", "pod", "sa", "10.0.0.7", "", "",
+                           sha256Hex("{}")};
+  ASSERT_TRUE((*writer)->append(call).ok());
+  ASSERT_TRUE((*writer)->append(podDecision(1)).ok());
+  const LogVerification result = verify(joined(lines(path())), publicPem(pem));
+  EXPECT_TRUE(result.ok) << result.badLine << ": " << result.problem;
+  EXPECT_EQ(result.records, 2u);
+}
+
 TEST_F(DecisionLogTest, ReopenedWriterContinuesTheChain) {
   const std::string pem = testing::newEd25519Pem();
   write(path(), pem, "replica-a", 2);

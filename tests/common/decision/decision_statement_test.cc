@@ -85,5 +85,53 @@ TEST(DecisionStatementTest, PositionOfNamesWhatIsMissing) {
   EXPECT_FALSE(positionOf(statement).ok());
 }
 
+Decision toolCall() {
+  Decision decision;
+  decision.verifierId = "https://agentguard.io/gate";
+  decision.timeVerified = "2026-12-07T03:00:00Z";
+  decision.policyUri = "agentsandbox:agents/analyst";
+  decision.policyDigest = std::string(64, 'c');
+  decision.passed = false;
+  decision.action = "deny";
+  decision.mode = "enforce";
+  decision.toolCall = ToolCall{"mail", "send_email", "tools/call", "agents", "analyst", "analyst-pod", "analyst", "10.0.0.7",
+                               "tools.argument", "arguments/to: not allowed", std::string(64, 'd')};
+  return decision;
+}
+
+TEST(DecisionStatementTest, ToolCallRecordHasKindCallerAndArgumentsDigest) {
+  Result<std::string> payload = statementPayload(toolCall(), LogPosition{"gate-a", 3, std::string(64, 'b')});
+  ASSERT_TRUE(payload.ok()) << payload.error().describe();
+  const auto statement = nlohmann::json::parse(*payload);
+  EXPECT_EQ(statement["subject"][0]["name"], "toolcall/agents/analyst/mail/send_email");
+  EXPECT_EQ(statement["subject"][0]["digest"]["sha256"], std::string(64, 'd'));
+  const auto& predicate = statement["predicate"];
+  EXPECT_EQ(predicate["verificationResult"], "FAILED");
+  EXPECT_EQ(predicate["resourceUri"], "mcp:toolcall/agents/analyst/mail/send_email");
+  const auto& extension = predicate[std::string(kDecisionField)];
+  EXPECT_EQ(extension["kind"], "toolcall");
+  EXPECT_EQ(extension["caller"]["pod"], "analyst-pod");
+  EXPECT_EQ(extension["caller"]["serviceAccount"], "analyst");
+  EXPECT_EQ(extension["rule"], "tools.argument");
+  EXPECT_EQ(extension["action"], "deny");
+  EXPECT_FALSE(extension.contains("findings"));
+  EXPECT_EQ(positionOf(statement)->seq, 3u);
+}
+
+TEST(DecisionStatementTest, ToolCallWithoutToolIsNamedByMethodAndNeedsAHexDigest) {
+  Decision decision = toolCall();
+  decision.toolCall->tool = "";
+  decision.toolCall->method = "resources/read";
+  auto statement = nlohmann::json::parse(*statementPayload(decision, {}));
+  EXPECT_EQ(statement["subject"][0]["name"], "toolcall/agents/analyst/mail/resources/read");
+  decision.toolCall->argumentsDigest = "sha256:" + std::string(64, 'd');
+  EXPECT_FALSE(statementPayload(decision, {}).ok());
+}
+
+TEST(DecisionStatementTest, AdmissionRecordsHaveNoKindField) {
+  auto statement = nlohmann::json::parse(*statementPayload(deployment(), {}));
+  EXPECT_FALSE(statement["predicate"][std::string(kDecisionField)].contains("kind"));
+}
+
 }  // namespace
 }  // namespace agentguard::decision

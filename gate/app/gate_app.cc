@@ -1,0 +1,153 @@
+#include "gate/app/gate_app.h"
+
+#include <unistd.h>
+
+#include "gate/policy/egress_hosts.h"
+
+namespace agentguard::gate::app {
+
+// Metrics and Events see every decision.
+class GateApp::Observers final : public server::CallObserver {
+ public:
+  Observers(server::CallObserver& first, server::CallObserver& second) : first_(first), second_(second) {}
+  void decided(const server::Caller& caller, const std::string& server, const server::CallDecision& decision,
+               std::chrono::nanoseconds took) override {
+    first_.decided(caller, server, decision, took);
+    second_.decided(caller, server, decision, took);
+  }
+  void upstreamAnswered(const std::string& server, std::chrono::nanoseconds took) override {
+    first_.upstreamAnswered(server, took);
+    second_.upstreamAnswered(server, took);
+  }
+
+ private:
+  server::CallObserver& first_;
+  server::CallObserver& second_;
+};
+
+GateApp::GateApp(const GateFlags& flags, kube::KubeClient& client, log::Logger& logger)
+    : flags_(flags), client_(client), logger_(logger), policies_(flags.maxRequestBytes) {}
+
+GateApp::~GateApp() { stop(); }
+
+Status GateApp::openDecisionLog() {
+  if (flags_.decisionLogFile.empty()) {
+    logger_.warn("Recording no decisions: --decision-log-file is not set");
+    recorder_ = std::make_unique<server::ToolCallRecorder>(nullptr);
+    return okStatus();
+  }
+  auto key = decision::SigningKey::fromPemFile(flags_.decisionSigningKey);
+  if (!key) return key.error();
+  char host[256] = {};
+  gethostname(host, sizeof(host) - 1);
+  decision::CheckpointPolicy checkpoints{.everyRecords = flags_.decisionCheckpointRecords,
+                                         .every = flags_.decisionCheckpointInterval};
+  if (!flags_.decisionCheckpointFile.empty()) {
+    std::vector<decision::CheckpointSinkPtr> sinks;
+    sinks.push_back(std::make_unique<decision::FileCheckpointSink>(flags_.decisionCheckpointFile));
+    checkpointPublisher_.emplace(std::move(sinks), decision::CheckpointPublisher::Options{
+        .onFailure = [this](const decision::CheckpointSink& sink, const Error& error) {
+          logger_.warn("Failed to publish a decision log checkpoint", {{"sink", sink.describe()}, {"error", error.message}});
+        }});
+    checkpoints.published = [this](const decision::Checkpoint& checkpoint, const std::string& note) {
+      checkpointPublisher_->offer(checkpoint, note);
+    };
+  }
+  auto writer = decision::DecisionLogWriter::open(flags_.decisionLogFile, std::move(*key), host, std::move(checkpoints));
+  if (!writer) return writer.error();
+  decisionLog_ = std::move(*writer);
+  decisionQueue_.emplace(*decisionLog_, decision::DecisionLogQueueOptions{.waitForRecord = flags_.decisionLogWait});
+  recorder_ = std::make_unique<server::ToolCallRecorder>(&*decisionQueue_);
+  logger_.info("Recording tool-call decisions",
+               {{"file", flags_.decisionLogFile}, {"origin", host}, {"nextSeq", decisionLog_->nextSeq()}});
+  return okStatus();
+}
+
+Status GateApp::startProxy() {
+  if (flags_.proxyListen == "0") return okStatus();
+  auto address = http::parseListenAddress(flags_.proxyListen);
+  if (!address) return address.error();
+  egress::ConnectProxyOptions options;
+  options.listenAddress = address->host;
+  options.port = address->port;
+  egress::ConnectProxyHooks hooks;
+  hooks.authenticator = authenticator_.get();
+  hooks.identifyBySourceIp = [this](std::string_view sourceIp) { return authenticator_->identifyBySourceIp(sourceIp); };
+  hooks.authorize = [this](const Caller* caller, std::string_view, std::string_view host, uint16_t port) {
+    if (caller == nullptr) return egress::EgressDecision{false, "the connection is not from a sandbox Pod"};
+    auto policy = policies_.find(caller->sandbox);
+    if (!policy) return egress::EgressDecision{false, policy.error().message};
+    if (!policy::egressHostAllowed(**policy, host, port)) {
+      return egress::EgressDecision{false, std::string(host) + ":" + std::to_string(port) +
+                                               " is not in spec.network.egressHosts of AgentSandbox " +
+                                               caller->namespaceName + "/" + caller->sandbox + "; add it there"};
+    }
+    return egress::EgressDecision{true, "listed in spec.network.egressHosts"};
+  };
+  hooks.onOutcome = [this](const egress::EgressOutcome& outcome) { metrics_.egressOutcome(outcome); };
+  proxy_ = std::make_unique<egress::ConnectProxy>(options, std::move(hooks));
+  return proxy_->start();
+}
+
+Status GateApp::startHealth() {
+  if (flags_.metricsListen == "0") return okStatus();
+  http::ServerOptions options;
+  options.listen = flags_.metricsListen;
+  health_ = std::make_unique<http::Server>(options, logger_);
+  health_->route("GET", "/healthz", [](const http::Request&) { return http::Response::text(200, "ok\n"); });
+  health_->route("GET", "/readyz", [this](const http::Request&) {
+    return ready() ? http::Response::text(200, "ok\n") : http::Response::text(503, "AgentSandbox cache not synced\n");
+  });
+  health_->route("GET", "/metrics", [this](const http::Request&) {
+    http::Response response = http::Response::text(200, metrics_.render());
+    response.contentType = "text/plain; version=0.0.4; charset=utf-8";
+    return response;
+  });
+  return health_->start();
+}
+
+Status GateApp::start() {
+  if (Status opened = openDecisionLog(); !opened.ok()) return opened;
+  lookup_ = makeKubeCallerLookup(client_);
+  AuthenticatorOptions authOptions;
+  authOptions.namespaceName = flags_.ns;
+  authOptions.audience = flags_.tokenAudience;
+  authenticator_ = makeCallerAuthenticator(*lookup_, authOptions);
+  callers_ = std::make_unique<TokenCallers>(*authenticator_);
+  credentials_ = std::make_unique<SecretCredentials>(client_);
+  events_ = std::make_unique<DenialEvents>(DenialEvents::toCluster(client_), logger_);
+  observers_ = std::make_unique<Observers>(metrics_, *events_);
+  pipeline_ = std::make_unique<server::CallPipeline>(*callers_, policies_, *credentials_, *recorder_, *observers_,
+                                                     logger_,
+                                                     flags_.decisionLogOnFailure == decision::OnRecordFailure::kDeny);
+  kube::InformerOptions informerOptions;
+  informerOptions.ns = flags_.ns;
+  sandboxes_ = std::make_unique<kube::Informer>(client_, kube::resources::agentSandboxes(), informerOptions, logger_);
+  sandboxes_->addHandlers(policies_.handlers());
+  sandboxes_->start();
+
+  server::McpServerOptions mcpOptions;
+  mcpOptions.listen = flags_.mcpListen;
+  mcpOptions.maxRequestBytes = flags_.maxRequestBytes;
+  mcpOptions.upstreamTimeout = flags_.upstreamTimeout;
+  mcp_ = std::make_unique<server::McpServer>(mcpOptions, *pipeline_, logger_);
+  if (Status started = mcp_->start(); !started.ok()) return started;
+  if (Status started = startProxy(); !started.ok()) return started;
+  if (Status started = startHealth(); !started.ok()) return started;
+  logger_.info("Serving the tool-call gate", {{"namespace", flags_.ns},
+                                              {"mcp", flags_.mcpListen},
+                                              {"proxy", flags_.proxyListen},
+                                              {"metrics", flags_.metricsListen}});
+  return okStatus();
+}
+
+void GateApp::stop() {
+  if (health_) health_->stop();
+  if (proxy_) proxy_->stop();
+  if (mcp_) mcp_->stop();
+  if (sandboxes_) sandboxes_->stop();
+}
+
+bool GateApp::ready() const { return sandboxes_ && sandboxes_->hasSynced(); }
+
+}  // namespace agentguard::gate::app

@@ -1,0 +1,62 @@
+#include "gate/app/gate_flags.h"
+
+#include <gtest/gtest.h>
+
+namespace agentguard::gate::app {
+namespace {
+
+TEST(GateFlagsTest, DefaultsFollowTheContract) {
+  auto flags = parseGateFlags({"--namespace", "agents"});
+  ASSERT_TRUE(flags.ok()) << flags.error().message;
+  EXPECT_EQ(flags->ns, "agents");
+  EXPECT_EQ(flags->mcpListen, ":8080");
+  EXPECT_EQ(flags->proxyListen, ":3128");
+  EXPECT_EQ(flags->metricsListen, ":9090");
+  EXPECT_EQ(flags->tokenAudience, "agentguard-gate");
+  EXPECT_EQ(flags->maxRequestBytes, 1024u * 1024u);
+  EXPECT_EQ(flags->decisionLogOnFailure, decision::OnRecordFailure::kDeny);
+}
+
+TEST(GateFlagsTest, ReadsTheWebhooksDecisionLogFlags) {
+  auto flags = parseGateFlags({"--namespace=agents", "--decision-log-file", "/var/log/g.dsse.jsonl",
+                               "--decision-signing-key=/keys/k.pem", "--decision-log-on-failure", "allow",
+                               "--decision-log-wait", "250ms", "--decision-checkpoint-records", "10",
+                               "--decision-checkpoint-interval", "2m", "--log-level", "debug"});
+  ASSERT_TRUE(flags.ok()) << flags.error().message;
+  EXPECT_EQ(flags->decisionLogOnFailure, decision::OnRecordFailure::kAllow);
+  EXPECT_EQ(flags->decisionLogWait, std::chrono::milliseconds(250));
+  EXPECT_EQ(flags->decisionCheckpointRecords, 10u);
+  EXPECT_EQ(flags->decisionCheckpointInterval, std::chrono::minutes(2));
+  EXPECT_EQ(flags->logLevel, log::Level::kDebug);
+}
+
+TEST(GateFlagsTest, RefusalsNameTheFlag) {
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{}, "--namespace"},
+      {{"--namespace", "a", "--decision-log-file", "x"}, "--decision-signing-key"},
+      {{"--namespace", "a", "--decision-log-wait", "soon"}, "--decision-log-wait"},
+      {{"--namespace", "a", "--max-request-bytes", "10"}, "--max-request-bytes"},
+      {{"--namespace", "a", "--decision-log-on-failure", "maybe"}, "--decision-log-on-failure"},
+      {{"--namespace", "a", "--colour"}, "--colour"},
+      {{"--namespace"}, "--namespace"},
+  };
+  for (const auto& [args, flag] : cases) {
+    auto flags = parseGateFlags(args);
+    ASSERT_FALSE(flags.ok()) << flag;
+    EXPECT_NE(flags.error().message.find(flag), std::string::npos) << flags.error().message;
+  }
+}
+
+TEST(GateFlagsTest, HelpListsEveryFlag) {
+  const std::string usage = gateUsage();
+  for (const char* flag : {"--namespace", "--mcp-listen", "--proxy-listen", "--metrics-listen", "--token-audience",
+                           "--decision-log-file", "--decision-signing-key", "--decision-log-on-failure",
+                           "--decision-log-wait", "--decision-checkpoint-records", "--decision-checkpoint-interval",
+                           "--decision-checkpoint-file", "--max-request-bytes", "--upstream-timeout", "--log-level"}) {
+    EXPECT_NE(usage.find(flag), std::string::npos) << flag;
+  }
+  EXPECT_TRUE(parseGateFlags({"--help"})->help);
+}
+
+}  // namespace
+}  // namespace agentguard::gate::app
