@@ -11,7 +11,8 @@ MethodTarget methodTarget(std::string_view method) {
 }
 
 bool isBaseMethod(std::string_view method) {
-  return method == "initialize" || method == "ping" || method == "notifications/initialized" ||
+  // server/discover is 2026-07-28's stateless stand-in for initialize: what the server speaks and offers.
+  return method == "initialize" || method == "server/discover" || method == "ping" || method == "notifications/initialized" ||
          method == "notifications/cancelled" || method == "notifications/progress" || method == "tools/list";
 }
 

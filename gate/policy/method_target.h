@@ -10,8 +10,9 @@ enum class MethodTarget { kNone, kName, kUri };
 
 MethodTarget methodTarget(std::string_view method);
 
-// The base protocol methods every sandbox may send: initialize, ping, notifications/initialized,
-// notifications/cancelled, notifications/progress and tools/list (whose result the gate filters).
+// The base protocol methods every sandbox may send: initialize, server/discover (2026-07-28), ping,
+// notifications/initialized, notifications/cancelled, notifications/progress and tools/list (whose
+// result the gate filters).
 bool isBaseMethod(std::string_view method);
 
 }  // namespace agentguard::gate::policy

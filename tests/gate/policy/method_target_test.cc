@@ -16,12 +16,12 @@ TEST(MethodTargetTest, MethodsThatNameWhatTheyActOn) {
 }
 
 TEST(MethodTargetTest, BaseMethodsAreExactlyTheContractsList) {
-  for (const char* method : {"initialize", "ping", "notifications/initialized", "notifications/cancelled",
+  for (const char* method : {"initialize", "server/discover", "ping", "notifications/initialized", "notifications/cancelled",
                              "notifications/progress", "tools/list"}) {
     EXPECT_TRUE(isBaseMethod(method)) << method;
   }
   for (const char* method : {"tools/call", "Ping", "ping ", "resources/list", "prompts/list", "sampling/createMessage",
-                             "notifications/roots/list_changed", "logging/setLevel", "completion/complete", ""}) {
+                             "notifications/roots/list_changed", "logging/setLevel", "completion/complete", "server/Discover", ""}) {
     EXPECT_FALSE(isBaseMethod(method)) << method;
   }
 }
