@@ -1,17 +1,18 @@
 # syntax=docker/dockerfile:1
 #
-# The agentguard image: agentguard-webhook, agentguard-operator and the agentguard checker, with the
-# bundled policies in /etc/agentguard/policies. The Helm chart (charts/agentguard) runs both
+# The agentguard image: agentguard-webhook, agentguard-operator, agentguard-gate (which the operator
+# runs in each namespace whose sandboxes declare tools or egress hosts) and the agentguard checker, with
+# the bundled policies in /etc/agentguard/policies. The Helm chart (charts/agentguard) runs the
 # components from it.
 #
 #   scripts/build-image.sh                         # buildah, here: makes debian:bookworm from Debian's packages
 #   docker build -t agentguard:0.1.0 .             # or any Dockerfile builder (BuildKit, buildah bud, kaniko)
 #   docker build --build-arg RUN_TESTS=true -t agentguard:0.1.0 .   # also run the unit tests
 #
-# The runtime stage is distroless in the Debian way: no shell, no package manager, only the three
-# binaries, the shared libraries `ldd` resolves for them (copied from the build stage, so the versions
-# are exactly those the binaries were linked against), CA certificates, a passwd entry for the
-# non-root user, and a dpkg status record of every package a file came from, so image scanners
+# The runtime stage is distroless in the Debian way: no shell, no package manager, only the four
+# binaries, the shared libraries `ldd` resolves for them (libre2 for the gate among them; copied from
+# the build stage, so the versions are exactly those the binaries were linked against), CA
+# certificates, a passwd entry for the non-root user, and a dpkg status record of every package a file came from, so image scanners
 # (trivy, grype) see the Debian packages and their versions.
 
 ARG DEBIAN_RELEASE=bookworm
@@ -24,7 +25,7 @@ FROM debian:${DEBIAN_RELEASE} AS build
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       build-essential cmake pkg-config g++ ca-certificates ccache \
-      libcpprest-dev libyaml-cpp-dev nlohmann-json3-dev prometheus-cpp-dev libssl-dev libboost1.74-dev \
+      libcpprest-dev libyaml-cpp-dev nlohmann-json3-dev prometheus-cpp-dev libssl-dev libboost1.74-dev libre2-dev \
       libgtest-dev libgmock-dev \
  && rm -rf /var/lib/apt/lists/*
 
@@ -46,7 +47,7 @@ RUN --mount=type=cache,target=/root/.cache/ccache \
       cmake --build /build -j"$(nproc)"; \
       ctest --test-dir /build -L unit --output-on-failure -j"$(nproc)"; \
     else \
-      cmake --build /build -j"$(nproc)" --target agentguard agentguard-webhook agentguard-operator; \
+      cmake --build /build -j"$(nproc)" --target agentguard agentguard-webhook agentguard-operator agentguard-gate; \
     fi
 
 # The runtime root file system, assembled in /rootfs: merged /usr like Debian bookworm.
@@ -56,7 +57,7 @@ RUN set -eux; \
     ln -s usr/lib /rootfs/lib; ln -s usr/lib64 /rootfs/lib64; ln -s usr/bin /rootfs/bin; \
     mkdir -p /rootfs/usr/bin; \
     chmod 1777 /rootfs/tmp; \
-    for binary in agentguard agentguard-webhook agentguard-operator; do \
+    for binary in agentguard agentguard-webhook agentguard-operator agentguard-gate; do \
       strip --strip-unneeded -o "/rootfs/usr/local/bin/$binary" "/build/bin/$binary"; \
     done; \
     for policy in policies/*/policy.yaml; do \
@@ -85,7 +86,7 @@ RUN set -eux; \
     printf 'hosts: files dns\n' >/rootfs/etc/nsswitch.conf; \
     mkdir -p /rootfs/home/nonroot; chown 65532:65532 /rootfs/home/nonroot; \
     # Every library resolved: the checker runs from the new root with nothing else.
-    for binary in agentguard agentguard-webhook agentguard-operator; do chroot /rootfs "/usr/local/bin/$binary" --help >/dev/null; done
+    for binary in agentguard agentguard-webhook agentguard-operator agentguard-gate; do chroot /rootfs "/usr/local/bin/$binary" --help >/dev/null; done
 
 # ---------------------------------------------------------------------------------------------------
 FROM scratch AS runtime

@@ -31,6 +31,20 @@
 {{- include "agentguard.componentName" (dict "root" . "component" "operator") -}}
 {{- end -}}
 
+{{/* agentguard-gate: the ClusterRole each namespace's gate is bound to, and the TokenReview role and binding. */}}
+{{- define "agentguard.gateClusterRoleName" -}}
+{{- include "agentguard.componentName" (dict "root" . "component" "gate") -}}
+{{- end -}}
+
+{{- define "agentguard.gateTokenReviewName" -}}
+{{- include "agentguard.componentName" (dict "root" . "component" "gate-tokenreview") -}}
+{{- end -}}
+
+{{/* The gate image: gate.image, else the chart's image (which carries agentguard-gate). */}}
+{{- define "agentguard.gateImage" -}}
+{{- default (include "agentguard.image" .) .Values.gate.image -}}
+{{- end -}}
+
 {{- define "agentguard.webhookTLSSecretName" -}}
 {{- printf "%s-tls" (include "agentguard.webhookName" .) -}}
 {{- end -}}

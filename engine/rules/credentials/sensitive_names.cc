@@ -26,13 +26,14 @@ constexpr std::array<std::string_view, 6> kSecretKeyQualifiers = {"API", "ACCESS
                                                                   "MASTER"};
 
 // Last words that make the name about a secret (where it is, how it is used) rather than the secret.
-constexpr std::array<std::string_view, 65> kAboutWords = {
+constexpr std::array<std::string_view, 66> kAboutWords = {
     "FILE", "FILES", "PATH", "DIR", "DIRECTORY", "LOCATION", "MOUNT", "NAME", "REF", "ID", "SID", "URL", "URI",
     "ENDPOINT", "HOST", "PORT", "TYPE", "MODE", "METHOD", "ENABLED", "DISABLED", "ENABLE", "DISABLE",
     "REQUIRED", "PROVIDER", "ISSUER", "AUDIENCE", "TTL", "EXPIRY", "EXPIRATION", "TIMEOUT", "LENGTH", "SIZE",
     "LIMIT", "COUNT", "VERSION", "USER", "USERNAME", "ALGORITHM", "SCOPE", "SCOPES", "KIND", "HEADER",
     "PREFIX", "INTERVAL", "BUDGET", "REALM", "POLICY", "STRATEGY", "BACKEND", "SERVER", "SERVICE", "DOMAIN",
-    "FORMAT", "SECONDS", "MINUTES", "HOURS", "DAYS", "MS", "RATE", "STORE", "ENV", "VAR", "VARIABLE", "CLASS"};
+    "FORMAT", "SECONDS", "MINUTES", "HOURS", "DAYS", "MS", "RATE", "STORE", "ENV", "VAR", "VARIABLE", "CLASS",
+    "BINDING"};
 
 constexpr std::array<std::string_view, 3> kLimitWords = {"MAX", "MIN", "NUM"};
 

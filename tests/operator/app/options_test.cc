@@ -32,6 +32,22 @@ TEST(OptionsTest, ChartArguments) {
   EXPECT_EQ(options->logLevel, log::Level::kDebug);
 }
 
+TEST(OptionsTest, GateFlags) {
+  auto defaults = parseOptions({});
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->gate.image, "");  // sandboxes with tools are blocked until the chart names an image
+  EXPECT_EQ(defaults->gate.replicas, 2);
+  auto options = parseOptions({"--gate-image", "registry.example/agentguard:1", "--gate-replicas", "3",
+                               "--gate-resources", R"({"limits": {"memory": "256Mi"}})", "--gate-cluster-role",
+                               "rel-agentguard-gate", "--gate-token-review-binding", "rel-agentguard-gate-tokenreview"});
+  ASSERT_TRUE(options.ok()) << options.error().message;
+  EXPECT_EQ(options->gate.image, "registry.example/agentguard:1");
+  EXPECT_EQ(options->gate.replicas, 3);
+  EXPECT_EQ(options->gate.resources["limits"]["memory"], "256Mi");
+  EXPECT_EQ(options->gate.clusterRole, "rel-agentguard-gate");
+  EXPECT_EQ(options->gate.tokenReviewBinding, "rel-agentguard-gate-tokenreview");
+}
+
 struct BadFlags {
   std::string name;
   std::vector<std::string> args;
@@ -54,6 +70,10 @@ INSTANTIATE_TEST_SUITE_P(
                       BadFlags{"DefaultNotAllowed", {"--allowed-runtime-classes", "kata"}, "--default-runtime-class"},
                       BadFlags{"BadLevel", {"--log-level", "loud"}, "--log-level"},
                       BadFlags{"BadResync", {"--resync-period", "often"}, "--resync-period"},
+                      BadFlags{"GateReplicasZero", {"--gate-replicas", "0"}, "--gate-replicas"},
+                      BadFlags{"GateResourcesNotJson", {"--gate-resources", "256Mi"}, "--gate-resources"},
+                      BadFlags{"GateResourcesUnknownKey", {"--gate-resources", R"({"claims": []})"}, "--gate-resources"},
+                      BadFlags{"GateRoleEmpty", {"--gate-cluster-role", ""}, "--gate-cluster-role"},
                       BadFlags{"LeaseTimings",
                                {"--leader-elect", "--leader-election-renew-deadline", "20s"},
                                "renew-deadline"}),

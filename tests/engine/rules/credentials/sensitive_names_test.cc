@@ -54,7 +54,8 @@ TEST(SensitiveNameTest, EveryListedWordInItsRole) {
         "REQUIRED", "PROVIDER", "ISSUER", "AUDIENCE", "TTL", "EXPIRY", "EXPIRATION", "TIMEOUT", "LENGTH", "SIZE",
         "LIMIT", "COUNT", "VERSION", "USER", "USERNAME", "ALGORITHM", "SCOPE", "SCOPES", "KIND", "HEADER",
         "PREFIX", "INTERVAL", "BUDGET", "REALM", "POLICY", "STRATEGY", "BACKEND", "SERVER", "SERVICE", "DOMAIN",
-        "FORMAT", "SECONDS", "MINUTES", "HOURS", "DAYS", "MS", "RATE", "STORE", "ENV", "VAR", "VARIABLE", "CLASS"}) {
+        "FORMAT", "SECONDS", "MINUTES", "HOURS", "DAYS", "MS", "RATE", "STORE", "ENV", "VAR", "VARIABLE", "CLASS",
+        "BINDING"}) {
     for (const auto& name : spellings("TOKEN_" + about)) EXPECT_FALSE(isSensitiveName(name)) << name;
     EXPECT_TRUE(isSensitiveName(about + "_TOKEN")) << about;
   }
