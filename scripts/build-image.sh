@@ -115,7 +115,7 @@ check_image() {
     failed=1
   fi
   local binary
-  for binary in agentguard agentguard-webhook agentguard-operator; do
+  for binary in agentguard agentguard-webhook agentguard-operator agentguard-gate; do
     if ! chroot "$root" "/usr/local/bin/${binary}" --help >/dev/null 2>&1; then
       log "check: /usr/local/bin/${binary} --help does not run in the image"
       failed=1
