@@ -8,6 +8,8 @@ namespace agentguard::gate::app {
 namespace {
 
 constexpr size_t kMaxQueued = 256;
+// The reason may echo what the agent sent; the Event keeps its start.
+constexpr size_t kMaxMessageBytes = 1024;
 
 std::string nowRfc3339() {
   const std::time_t seconds = std::time(nullptr);
@@ -50,6 +52,9 @@ void DenialEvents::decided(const server::Caller& caller, const std::string& serv
   const auto now = now_();
   const std::string timestamp = nowRfc3339();
   const std::string what = decision.tool.empty() ? decision.method : decision.tool;
+  std::string message = std::string(decision.enforce ? "Refused" : "Audited") + " call " + what + " to server " +
+                        server + " from Pod " + caller.pod + " (" + decision.rule + "): " + decision.reason;
+  if (message.size() > kMaxMessageBytes) message = message.substr(0, kMaxMessageBytes - 3) + "...";
   nlohmann::json event = {
       {"apiVersion", "v1"},
       {"kind", "Event"},
@@ -61,8 +66,7 @@ void DenialEvents::decided(const server::Caller& caller, const std::string& serv
         {"namespace", caller.namespaceName},
         {"uid", caller.sandboxUid}}},
       {"reason", "ToolCallDenied"},
-      {"message", std::string(decision.enforce ? "Refused" : "Audited") + " call " + what + " to server " + server +
-                      " from Pod " + caller.pod + " (" + decision.rule + "): " + decision.reason},
+      {"message", std::move(message)},
       {"type", "Warning"},
       {"source", {{"component", "agentguard-gate"}}},
       {"reportingComponent", "agentguard-gate"},

@@ -14,7 +14,8 @@ JsonRpcReadFailure failure(int code, std::string_view rule, std::string reason, 
   return JsonRpcReadFailure{code, std::string(rule), std::move(reason), std::move(id)};
 }
 
-bool isValidId(const Json& id) { return id.is_string() || id.is_number_integer() || id.is_null(); }
+// MCP ids are strings or integers, never null (JSON-RPC keeps null for answers to unreadable requests).
+bool isValidId(const Json& id) { return id.is_string() || id.is_number_integer(); }
 
 }  // namespace
 
@@ -44,7 +45,7 @@ JsonRpcRead readJsonRpcMessage(std::string_view body, size_t maxBytes) {
   const auto idField = message.find("id");
   if (idField != message.end()) {
     if (!isValidId(*idField)) {
-      return failure(kInvalidRequest, kRuleInvalid, "id must be a string or an integer");
+      return failure(kInvalidRequest, kRuleInvalid, "id must be a string or an integer; number each request");
     }
     id = *idField;
   }

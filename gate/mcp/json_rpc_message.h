@@ -13,7 +13,7 @@ namespace agentguard::gate::mcp {
 struct JsonRpcMessage {
   enum class Kind { kRequest, kNotification, kResponse };
   Kind kind = Kind::kRequest;
-  nlohmann::json id;      // string, integer or null; null for notifications
+  nlohmann::json id;      // string or integer; null for notifications
   std::string method;     // empty for responses
   nlohmann::json params;  // object or array; null when absent
   nlohmann::json body;    // the whole message
@@ -36,7 +36,7 @@ inline constexpr int kMaxMessageDepth = 64;
 // Reads one message with the strict JSON reader (duplicate keys, invalid UTF-8, depth beyond
 // kMaxMessageDepth refused): a JSON error is kParseError; an array (a batch) kBatchRefused; a body over
 // maxBytes kRequestTooLarge; anything but an object with "jsonrpc":"2.0" and either a string "method"
-// (with an "id" that is a string, an integer or null for a request, none for a notification, and
+// (with an "id" that is a string or an integer for a request, none for a notification, and
 // "params" an object or array when present) or an "id" with exactly one of "result" and "error" (a
 // response to a server's request) is kInvalidRequest.
 JsonRpcRead readJsonRpcMessage(std::string_view body, size_t maxBytes = kDefaultMaxMessageBytes);

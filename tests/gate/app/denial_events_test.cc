@@ -35,6 +35,7 @@ TEST(DenialEventsTest, OneEventPerSandboxPerIntervalOnTheAgentSandbox) {
     events.decided(analyst, "mail", refused, {});  // within the interval: dropped
     events.decided(other, "mail", refused, {});
     now += std::chrono::seconds(11);
+    refused.reason = std::string(4096, 'x');  // an agent-sized reason is cut
     events.decided(analyst, "mail", refused, {});
     events.decided(server::Caller{}, "mail", refused, {});  // an unauthenticated caller has no sandbox
   }  // the destructor posts what is queued
@@ -48,6 +49,7 @@ TEST(DenialEventsTest, OneEventPerSandboxPerIntervalOnTheAgentSandbox) {
   EXPECT_EQ(first["involvedObject"]["name"], "analyst");
   EXPECT_EQ(first["involvedObject"]["uid"], "uid-s");
   EXPECT_NE(first["message"].get<std::string>().find("delete_all"), std::string::npos);
+  EXPECT_LE(posted[2]["message"].get<std::string>().size(), 1024u);
 }
 
 }  // namespace

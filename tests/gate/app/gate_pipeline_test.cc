@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include <unistd.h>
+
 #include "common/decision/decision_log_verifier.h"
 #include "common/decision/decision_log_writer.h"
 #include "common/decision/digest.h"
@@ -26,7 +28,10 @@ using server::testing::Reply;
 class GatePipelineTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() / "gate-pipeline-test";
+    // One folder per test and process: ctest runs the tests of this binary side by side.
+    dir_ = std::filesystem::temp_directory_path() /
+           ("gate-pipeline-" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + "-" +
+            std::to_string(getpid()));
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
     pem_ = decision::testing::newEd25519Pem();

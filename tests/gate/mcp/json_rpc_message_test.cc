@@ -68,6 +68,8 @@ TEST(JsonRpcMessageTest, MalformedBodiesAreRefusedWithTheirCode) {
       {"method as null", R"({"jsonrpc":"2.0","id":1,"method":null})", kInvalidRequest},
       {"id as object", R"({"jsonrpc":"2.0","id":{},"method":"ping"})", kInvalidRequest},
       {"id as fraction", R"({"jsonrpc":"2.0","id":1.5,"method":"ping"})", kInvalidRequest},
+      {"id null on a request", R"({"jsonrpc":"2.0","id":null,"method":"tools/call","params":{"name":"x"}})", kInvalidRequest},
+      {"id null on a response", R"({"jsonrpc":"2.0","id":null,"result":{}})", kInvalidRequest},
       {"id as boolean", R"({"jsonrpc":"2.0","id":true,"method":"ping"})", kInvalidRequest},
       {"params as string", R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":"x"})", kInvalidRequest},
       {"request with result", R"({"jsonrpc":"2.0","id":1,"method":"ping","result":{}})", kInvalidRequest},

@@ -9,6 +9,8 @@
 #include <mutex>
 #include <sstream>
 
+#include <unistd.h>
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
@@ -205,7 +207,7 @@ TEST_F(McpServerTest, KeepAliveConnectionServesSeveralCalls) {
 // Records signed by the real writer, for an allowed and a refused call, verify with the repository's
 // verifier and carry the tool-call facts.
 TEST_F(McpServerTest, SignedRecordsOfAllowedAndRefusedCallsVerify) {
-  const auto dir = std::filesystem::temp_directory_path() / "gate-mcp-server-records";
+  const auto dir = std::filesystem::temp_directory_path() / ("gate-mcp-server-records-" + std::to_string(getpid()));
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   const std::string pem = decision::testing::newEd25519Pem();
