@@ -70,7 +70,8 @@ for i in gate:
   local kind name
   while read -r kind name; do
     case "$kind" in
-      ClusterRole) printf '%s\n' --gate-cluster-role "$name" ;;
+      # The gate's own ClusterRole; the TokenReview one is only bound through the binding below.
+      ClusterRole) [[ "$name" == *tokenreview* ]] || printf '%s\n' --gate-cluster-role "$name" ;;
       ClusterRoleBinding) printf '%s\n' --gate-token-review-binding "$name" ;;
     esac
   done <<<"$names"

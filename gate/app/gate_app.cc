@@ -70,6 +70,9 @@ Status GateApp::startProxy() {
   egress::ConnectProxyOptions options;
   options.listenAddress = address->host;
   options.port = address->port;
+  // The sandbox's egressHosts decide about IP literals (refused unless listed literally); the address
+  // filter still refuses private, loopback, link-local and metadata addresses whatever is listed.
+  options.allowIpLiterals = true;
   egress::ConnectProxyHooks hooks;
   hooks.authenticator = authenticator_.get();
   hooks.identifyBySourceIp = [this](std::string_view sourceIp) { return authenticator_->identifyBySourceIp(sourceIp); };
