@@ -161,7 +161,7 @@ cmd_gate_image() {
   mkdir -p "$(images_dir)"
   rootfs="$(mktemp -d "$(images_dir)/gate.XXXXXX")"
   chmod 0755 "$rootfs"  # mktemp's 0700 would become the image's /: the gate runs as non-root
-  install -D -m 0755 "$binary" "${rootfs}/usr/bin/agentguard-gate"
+  install -D -m 0755 "$binary" "${rootfs}/usr/local/bin/agentguard-gate"
   # The binary is linked against this machine's Debian libraries: copy what ldd resolves (and the loader).
   while read -r lib; do
     install -D -m 0755 "$lib" "${rootfs}${lib}"  # the loader must be executable
@@ -170,7 +170,7 @@ cmd_gate_image() {
   chmod 1777 "${rootfs}/tmp"
   cp -L /etc/ssl/certs/ca-certificates.crt "${rootfs}/etc/ssl/certs/"
   printf 'nobody:x:65534:65534:nobody:/:/sbin/nologin\n' >"${rootfs}/etc/passwd"
-  pack_image gate:1 "$rootfs" /usr/bin/agentguard-gate
+  pack_image gate:1 "$rootfs" /usr/local/bin/agentguard-gate
   rm -rf "$rootfs"
   ctr --address "$socket" --namespace k8s.io images import --base-name agentguard.local/gate \
     "$(archive_of gate:1)" >/dev/null

@@ -609,20 +609,16 @@ gate_log_files() {
   done
 }
 
-# The public keys of the gate's signing keys: from the Secrets mounted into the gate's Deployment.
+# The public keys of the gate's signing keys: each gate Pod creates its key in its own volume on first
+# start and writes the public half beside it (KEY.pem.pub); the private key never leaves the Pod.
 gate_trust() {
-  local secret key
+  local uid
   : >"${WORK}/trust.pem"
-  for secret in $(k -n "$AGENTS" get deployment agentguard-gate \
-    -o jsonpath='{.spec.template.spec.volumes[*].secret.secretName}'); do
-    for key in $(k -n "$AGENTS" get secret "$secret" -o json |
-      python3 -c 'import json, sys; print(" ".join(json.load(sys.stdin).get("data", {})))'); do
-      k -n "$AGENTS" get secret "$secret" -o json | python3 -c \
-        'import base64, json, sys; sys.stdout.write(base64.b64decode(json.load(sys.stdin)["data"][sys.argv[1]]).decode("latin-1"))' \
-        "$key" | openssl pkey -pubout 2>/dev/null >>"${WORK}/trust.pem" || true
-    done
+  for uid in $(k -n "$AGENTS" get pods -l app.kubernetes.io/name=agentguard-gate -o jsonpath='{.items[*].metadata.uid}'); do
+    find "${AGENTGUARD_CLUSTER_STATE_DIR}/kubelet/root/pods/${uid}/volumes" -name '*.key.pem.pub' -type f \
+      -exec cat {} + >>"${WORK}/trust.pem" 2>/dev/null || true
   done
-  [[ -s "${WORK}/trust.pem" ]] || { echo "no signing key found in the Secrets the gate mounts"; return 1; }
+  [[ -s "${WORK}/trust.pem" ]] || { echo "no public signing key (*.key.pem.pub) under the gate Pods' volumes"; return 1; }
 }
 
 logs_verify() {

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include "common/decision/key_generation.h"
 #include "gate/policy/egress_hosts.h"
 
 namespace agentguard::gate::app {
@@ -36,7 +37,19 @@ Status GateApp::openDecisionLog() {
     recorder_ = std::make_unique<server::ToolCallRecorder>(nullptr);
     return okStatus();
   }
-  auto key = decision::SigningKey::fromPemFile(flags_.decisionSigningKey);
+  Result<decision::SigningKey> key = makeError(ErrorCode::kInternal, "no signing key");
+  if (flags_.decisionSigningKeyCreate) {
+    auto keyFile = decision::signingKeyFromFileOrNew(flags_.decisionSigningKey);
+    if (!keyFile) return keyFile.error();
+    logger_.info(keyFile->created ? "Created the decision signing key" : "Using the decision signing key",
+                 {{"file", flags_.decisionSigningKey},
+                  {"publicKeyFile", flags_.decisionSigningKey + ".pub"},
+                  {"keyid", keyFile->key.keyId()},
+                  {"publicKey", keyFile->key.publicKeyPem()}});
+    key = Result<decision::SigningKey>(std::move(keyFile->key));
+  } else {
+    key = decision::SigningKey::fromPemFile(flags_.decisionSigningKey);
+  }
   if (!key) return key.error();
   char host[256] = {};
   gethostname(host, sizeof(host) - 1);

@@ -60,6 +60,8 @@ record, and an HTTPS CONNECT proxy limited to spec.network.egressHosts.
                                   be written is refused (-32006)
   --decision-signing-key FILE     the Ed25519 or ECDSA P-256 private key (PKCS#8 PEM) that signs
                                   the records; required with --decision-log-file
+  --decision-signing-key-create   when FILE does not exist, create it: a new Ed25519 key (mode 0600),
+                                  its public half in FILE.pub, so the key never leaves the gate's volume
   --decision-log-on-failure deny|allow
                                   when a record cannot be written within --decision-log-wait:
                                   deny refuses the call (default), allow forwards it unrecorded
@@ -88,6 +90,11 @@ Result<GateFlags> parseGateFlags(const std::vector<std::string>& args) {
     }
     if (name == "help") {
       flags.help = true;
+      continue;
+    }
+    if (name == "decision-signing-key-create") {
+      if (hasValue && value != "true" && value != "false") return flagError(name, "expected true or false");
+      flags.decisionSigningKeyCreate = !hasValue || value == "true";
       continue;
     }
     if (!hasValue) {
@@ -146,6 +153,9 @@ Result<GateFlags> parseGateFlags(const std::vector<std::string>& args) {
   if (flags.ns.empty()) return flagError("namespace", "is required: the namespace of the AgentSandboxes to serve");
   if (flags.decisionLogFile.empty() != flags.decisionSigningKey.empty()) {
     return makeError(ErrorCode::kInvalidArgument, "--decision-log-file and --decision-signing-key go together");
+  }
+  if (flags.decisionSigningKeyCreate && flags.decisionSigningKey.empty()) {
+    return flagError("decision-signing-key-create", "creates the file --decision-signing-key names; set that flag too");
   }
   if (!flags.decisionCheckpointFile.empty() && flags.decisionLogFile.empty()) {
     return flagError("decision-checkpoint-file", "publishes the decision log's checkpoints; it needs --decision-log-file");

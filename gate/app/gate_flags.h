@@ -27,6 +27,7 @@ struct GateFlags {
   // Signed decision records; both empty (records off) or both set.
   std::string decisionLogFile;
   std::string decisionSigningKey;
+  bool decisionSigningKeyCreate = false;  // create decisionSigningKey (Ed25519) when it does not exist
   decision::OnRecordFailure decisionLogOnFailure = decision::OnRecordFailure::kDeny;
   std::chrono::milliseconds decisionLogWait = std::chrono::seconds(1);
   std::uint64_t decisionCheckpointRecords = 1000;

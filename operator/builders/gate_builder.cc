@@ -32,6 +32,8 @@ namespace {
 
 const std::string kName(kGateName);
 constexpr std::string_view kApiTokenDirectory = "/var/run/secrets/kubernetes.io/serviceaccount";
+// The gate Pod's decision log and the key that signs it (an emptyDir of its own).
+constexpr std::string_view kGateDecisionDirectory = "/var/lib/agentguard-gate";
 
 json metadata(const std::string& ns, const GateSettings& settings) {
   return {{"name", kName},
@@ -57,12 +59,32 @@ json probe(const char* path) {
   return {{"httpGet", {{"path", path}, {"port", "metrics"}}}, {"periodSeconds", 10}, {"timeoutSeconds", 2}};
 }
 
+// The gate Pod's volumes: its API token (projected, with the cluster CA and its namespace) and the
+// emptyDir holding its decision log and signing key.
+json gateVolumes() {
+  const json namespaceItem = {{"path", "namespace"},
+                              {"fieldRef", {{"apiVersion", "v1"}, {"fieldPath", "metadata.namespace"}}}};
+  const json sources = json::array(
+      {{{"serviceAccountToken", {{"path", "token"}, {"expirationSeconds", kGateTokenSeconds}}}},
+       {{"configMap", {{"name", "kube-root-ca.crt"}, {"items", json::array({{{"key", "ca.crt"}, {"path", "ca.crt"}}})}}}},
+       {{"downwardAPI", {{"items", json::array({namespaceItem})}}}}});
+  return json::array({{{"name", "api-token"}, {"projected", {{"sources", sources}}}},
+                      {{"name", "decisions"}, {"emptyDir", {{"sizeLimit", "1Gi"}}}}});
+}
+
 json deployment(const std::string& ns, const GateSettings& settings) {
   json container = {
       {"name", "gate"},
       {"image", settings.image},
       {"command", json::array({"/usr/local/bin/agentguard-gate"})},
-      {"args", json::array({"--namespace", ns})},
+      // Every decision is recorded before it takes effect, signed with a key each Pod creates in its own
+      // volume on first start: the key never leaves the Pod (docs/tool-gate.md, "Records").
+      {"args", json::array({"--namespace", ns,
+                            "--decision-log-file=" + std::string(kGateDecisionDirectory) + "/$(POD_NAME).dsse.jsonl",
+                            "--decision-signing-key=" + std::string(kGateDecisionDirectory) + "/$(POD_NAME).key.pem",
+                            "--decision-signing-key-create"})},
+      {"env", json::array({{{"name", "POD_NAME"},
+                            {"valueFrom", {{"fieldRef", {{"apiVersion", "v1"}, {"fieldPath", "metadata.name"}}}}}}})},
       {"ports", json::array({{{"name", "mcp"}, {"containerPort", kGateMcpPort}, {"protocol", "TCP"}},
                              {{"name", "proxy"}, {"containerPort", kGateProxyPort}, {"protocol", "TCP"}},
                              {{"name", "metrics"}, {"containerPort", kGateMetricsPort}, {"protocol", "TCP"}}})},
@@ -71,7 +93,8 @@ json deployment(const std::string& ns, const GateSettings& settings) {
       {"securityContext", restrictedContainerContext()},
       // The gate reads the API (TokenReview, its namespace's sandboxes, Pods and Secrets) with a projected token
       // mounted into this container only, rather than the automounted one.
-      {"volumeMounts", json::array({{{"name", "api-token"}, {"mountPath", kApiTokenDirectory}, {"readOnly", true}}})}};
+      {"volumeMounts", json::array({{{"name", "api-token"}, {"mountPath", kApiTokenDirectory}, {"readOnly", true}},
+                                    {{"name", "decisions"}, {"mountPath", kGateDecisionDirectory}}})}};
   if (settings.resources.is_object() && !settings.resources.empty()) container["resources"] = settings.resources;
   json podMeta = {{"labels", gateLabels()}};
   json podSpec = {
@@ -81,18 +104,7 @@ json deployment(const std::string& ns, const GateSettings& settings) {
       {"securityContext",
        {{"runAsNonRoot", true}, {"runAsUser", 65532}, {"runAsGroup", 65532}, {"seccompProfile", {{"type", "RuntimeDefault"}}}}},
       {"containers", json::array({std::move(container)})},
-      {"volumes",
-       json::array({{{"name", "api-token"},
-                     {"projected",
-                      {{"sources",
-                        json::array({{{"serviceAccountToken", {{"path", "token"}, {"expirationSeconds", kGateTokenSeconds}}}},
-                                     {{"configMap",
-                                       {{"name", "kube-root-ca.crt"},
-                                        {"items", json::array({{{"key", "ca.crt"}, {"path", "ca.crt"}}})}}}},
-                                     {{"downwardAPI",
-                                       {{"items", json::array({{{"path", "namespace"},
-                                                                {"fieldRef", {{"apiVersion", "v1"},
-                                                                              {"fieldPath", "metadata.namespace"}}}}})}}}}})}}}}})},
+      {"volumes", gateVolumes()},
       {"topologySpreadConstraints",
        json::array({{{"maxSkew", 1},
                      {"topologyKey", "kubernetes.io/hostname"},

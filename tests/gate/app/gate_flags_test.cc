@@ -28,6 +28,18 @@ TEST(GateFlagsTest, ReadsTheWebhooksDecisionLogFlags) {
   EXPECT_EQ(flags->decisionCheckpointRecords, 10u);
   EXPECT_EQ(flags->decisionCheckpointInterval, std::chrono::minutes(2));
   EXPECT_EQ(flags->logLevel, log::Level::kDebug);
+  EXPECT_FALSE(flags->decisionSigningKeyCreate);
+}
+
+TEST(GateFlagsTest, CreatingTheSigningKeyIsASwitchThatNeedsTheKeyFile) {
+  auto flags = parseGateFlags({"--namespace=agents", "--decision-log-file=/var/lib/g/log.dsse.jsonl",
+                               "--decision-signing-key=/var/lib/g/key.pem", "--decision-signing-key-create"});
+  ASSERT_TRUE(flags.ok()) << flags.error().message;
+  EXPECT_TRUE(flags->decisionSigningKeyCreate);
+  auto off = parseGateFlags({"--namespace=agents", "--decision-log-file=/l", "--decision-signing-key=/k",
+                             "--decision-signing-key-create=false"});
+  ASSERT_TRUE(off.ok());
+  EXPECT_FALSE(off->decisionSigningKeyCreate);
 }
 
 TEST(GateFlagsTest, RefusalsNameTheFlag) {
@@ -39,6 +51,8 @@ TEST(GateFlagsTest, RefusalsNameTheFlag) {
       {{"--namespace", "a", "--decision-log-on-failure", "maybe"}, "--decision-log-on-failure"},
       {{"--namespace", "a", "--colour"}, "--colour"},
       {{"--namespace"}, "--namespace"},
+      {{"--namespace", "a", "--decision-signing-key-create"}, "--decision-signing-key"},
+      {{"--namespace", "a", "--decision-signing-key-create=maybe"}, "--decision-signing-key-create"},
   };
   for (const auto& [args, flag] : cases) {
     auto flags = parseGateFlags(args);
@@ -50,7 +64,8 @@ TEST(GateFlagsTest, RefusalsNameTheFlag) {
 TEST(GateFlagsTest, HelpListsEveryFlag) {
   const std::string usage = gateUsage();
   for (const char* flag : {"--namespace", "--mcp-listen", "--proxy-listen", "--metrics-listen", "--token-audience",
-                           "--decision-log-file", "--decision-signing-key", "--decision-log-on-failure",
+                           "--decision-log-file", "--decision-signing-key", "--decision-signing-key-create",
+                           "--decision-log-on-failure",
                            "--decision-log-wait", "--decision-checkpoint-records", "--decision-checkpoint-interval",
                            "--decision-checkpoint-file", "--max-request-bytes", "--upstream-timeout", "--log-level"}) {
     EXPECT_NE(usage.find(flag), std::string::npos) << flag;

