@@ -51,9 +51,9 @@ if [[ -x scripts/fuzz-smoke.sh ]]; then
   scripts/fuzz-smoke.sh
 fi
 
-echo "==> Tests on a real node (Kubernetes, containerd, gVisor, kube-network-policies, CoreDNS)"
+echo "==> Tests on a real node (Kubernetes, containerd, gVisor, kube-network-policies, CoreDNS, the tool-call gate)"
 if ((node_tests)); then
-  e2e/node/run-tests.sh --state-dir build/node-cluster
+  AGENTGUARD_NODE_GATE=1 e2e/node/run-tests.sh --state-dir build/node-cluster
   echo "==> The Helm chart's own Pods on a node: the image from the Dockerfile, availability, failover"
   e2e/helm/run.sh --on-node
 else

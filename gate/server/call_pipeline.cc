@@ -182,11 +182,26 @@ std::optional<std::string> CallPipeline::filterToolsList(const Forward& forward,
   return std::move(*filtered);
 }
 
-Answer CallPipeline::tooLarge(size_t limit) {
-  return {413, jsonRpcError(nullptr, codes::kRequestTooLarge, "RequestTooLarge", "tools.size",
-                            "the request body is larger than " + std::to_string(limit) +
-                                " bytes; send smaller arguments",
-                            "")};
+Answer CallPipeline::refuseTooLarge(const IncomingRequest& request, size_t limit) const {
+  Result<Caller> caller = authenticate(request);
+  if (!caller) return refuseCaller(request, caller.error());
+  CallDecision decision;
+  decision.refused = true;
+  decision.httpStatus = 413;
+  decision.code = codes::kRequestTooLarge;
+  decision.message = "RequestTooLarge";
+  decision.rule = "tools.size";
+  decision.reason = "the request body is larger than " + std::to_string(limit) + " bytes; send smaller arguments";
+  decision.argumentsDigest = unreadArgumentsDigest();
+  observer_.decided(*caller, request.server, decision, std::chrono::nanoseconds(0));
+  Result<std::string> record = recorder_.record(*caller, request.server, decision);
+  logger_.info("Refused a tool call",
+               {{"agentSandbox", caller->namespaceName + "/" + caller->sandbox},
+                {"pod", caller->pod},
+                {"server", request.server},
+                {"rule", decision.rule},
+                {"record", record ? *record : ""}});
+  return refusalAnswer(decision, record ? *record : "");
 }
 
 Answer CallPipeline::upstreamUnavailable(const Forward& forward, const std::string& reason) {

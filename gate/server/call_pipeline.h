@@ -69,8 +69,9 @@ class CallPipeline {
 
   CallObserver& observer() const { return observer_; }
 
-  // The body of a request larger than `limit`.
-  static Answer tooLarge(size_t limit);
+  // A request whose body is larger than `limit` (`request` holds its headers, no body): its caller is
+  // authenticated from the headers and the refusal recorded like any other (-32008, HTTP 413).
+  Answer refuseTooLarge(const IncomingRequest& request, size_t limit) const;
   // The upstream could not be reached or answered nothing usable.
   static Answer upstreamUnavailable(const Forward& forward, const std::string& reason);
 

@@ -133,17 +133,20 @@ bool McpConnection::readRequest(RequestParser& parser) {
     if (!error) error = await([&](auto handler) { bhttp::async_read(client_, buffer_, parser, handler); });
   }
   if (error) {
-    refuseUnreadable(error);
+    refuseUnreadable(error, parser);
     return false;
   }
   return true;
 }
 
-void McpConnection::refuseUnreadable(const ErrorCode& error) {
+void McpConnection::refuseUnreadable(const ErrorCode& error, RequestParser& parser) {
   if (error == beast::error::timeout || isDisconnect(error)) return;
   if (error == bhttp::error::body_limit) {
     logger_.warn("Refused an MCP request over the size limit", {{"limit", options_.maxRequestBytes}});
-    answer(CallPipeline::tooLarge(options_.maxRequestBytes), false);
+    const std::optional<IncomingRequest> request = incoming(parser.get());
+    answer(request ? pipeline_.refuseTooLarge(*request, options_.maxRequestBytes)
+                   : Answer{413, R"({"error":"request body too large"})"},
+           false);
     linger();
     return;
   }
@@ -180,26 +183,31 @@ void McpConnection::linger() {
   }
 }
 
-bool McpConnection::serve(RequestParser& parser) {
-  bhttp::request<bhttp::string_body> message = parser.release();
-  const bool keepAlive = message.keep_alive();
+std::optional<IncomingRequest> McpConnection::incoming(const bhttp::request<bhttp::string_body>& message) {
   const std::string_view target(message.target().data(), message.target().size());
   const std::string_view path = target.substr(0, target.find('?'));
   IncomingRequest request;
   request.method = std::string(message.method_string());
-  if (path.rfind(kPathPrefix, 0) != 0 || !isServerName(path.substr(kPathPrefix.size()))) {
-    return answer({404, R"({"error":"not found: the gate serves /mcp/<server>"})"}, keepAlive);
-  }
-  if (request.method != "POST" && request.method != "GET" && request.method != "DELETE") {
-    return answer({405, R"({"error":"method not allowed: POST, GET or DELETE"})"}, keepAlive);
-  }
+  if (path.rfind(kPathPrefix, 0) != 0 || !isServerName(path.substr(kPathPrefix.size()))) return std::nullopt;
   request.server = std::string(path.substr(kPathPrefix.size()));
   for (const auto& field : message) {
     auto [entry, inserted] = request.headers.emplace(lowerCase(view(field.name_string())), std::string(field.value()));
     if (!inserted) entry->second += ", " + std::string(field.value());
   }
-  request.body = std::move(message.body());
   request.sourceIp = sourceIp();
+  return request;
+}
+
+bool McpConnection::serve(RequestParser& parser) {
+  bhttp::request<bhttp::string_body> message = parser.release();
+  const bool keepAlive = message.keep_alive();
+  std::optional<IncomingRequest> parsed = incoming(message);
+  if (!parsed) return answer({404, R"({"error":"not found: the gate serves /mcp/<server>"})"}, keepAlive);
+  IncomingRequest& request = *parsed;
+  if (request.method != "POST" && request.method != "GET" && request.method != "DELETE") {
+    return answer({405, R"({"error":"method not allowed: POST, GET or DELETE"})"}, keepAlive);
+  }
+  request.body = std::move(message.body());
   const Admission admission = request.method == "POST" ? pipeline_.admitCall(request) : pipeline_.admitSession(request);
   if (admission.answer) return answer(*admission.answer, keepAlive);
   return forward(admission.forward, request, keepAlive);

@@ -58,7 +58,10 @@ class McpConnection {
                              size_t& received);
   bool writeChunk(std::string_view bytes);
   static void copyAnswerHeaders(const UpstreamParser& parser, boost::beast::http::fields& fields);
-  void refuseUnreadable(const ErrorCode& error);
+  void refuseUnreadable(const ErrorCode& error, RequestParser& parser);
+  // The request line and headers as the pipeline takes them (no body); nullopt when the path is not
+  // /mcp/<server>.
+  std::optional<IncomingRequest> incoming(const boost::beast::http::request<boost::beast::http::string_body>& message);
   void linger();
   std::string sourceIp();
 

@@ -154,7 +154,11 @@ TEST_F(McpServerTest, OversizedBodyIsRefusedWith413) {
   const Reply reply = post(server_->port(), "/mcp/mail", toolCall(std::string(4096, 'a')));
   EXPECT_EQ(reply.status, 413);
   EXPECT_EQ(reply.json()["error"]["code"], codes::kRequestTooLarge);
+  EXPECT_EQ(reply.json()["error"]["data"]["rule"], "tools.size");
   EXPECT_EQ(upstream_.calls(), 0u);
+  // Refused unread, and recorded all the same: the caller comes from the headers.
+  EXPECT_EQ(counting_.actions, std::vector<std::string>{"deny"});
+  EXPECT_FALSE(reply.json()["error"]["data"]["record"].get<std::string>().empty());
 }
 
 TEST_F(McpServerTest, MalformedBodyIsAnsweredWith400FromThePolicy) {
