@@ -631,11 +631,21 @@ step_credentials() {
   expect_can yes "$operator" get persistentvolumeclaims -n agents
   expect_can yes "$operator" get persistentvolumes
   expect_can yes "$operator" watch services -n agents
-  expect_can no "$operator" create services -n agents
+  # Each namespace's agentguard-gate (docs/tool-gate.md): its Deployment, Service, PDB and RoleBinding, bound
+  # to the chart's gate roles only, and the TokenReview binding's subjects, that binding only.
+  expect_can yes "$operator" create services -n agents
+  expect_can yes "$operator" create deployments.apps -n agents
+  expect_can no "$operator" update deployments.apps -n agents
+  expect_can yes "$operator" create rolebindings.rbac.authorization.k8s.io -n agents
+  expect_can yes "$operator" bind "clusterroles.rbac.authorization.k8s.io/${fullname}-gate"
+  expect_can no "$operator" bind clusterroles.rbac.authorization.k8s.io/cluster-admin
+  expect_can yes "$operator" update "clusterrolebindings.rbac.authorization.k8s.io/${fullname}-gate-tokenreview"
+  expect_can no "$operator" update clusterrolebindings.rbac.authorization.k8s.io/cluster-admin
+  expect_can no "$operator" create clusterrolebindings.rbac.authorization.k8s.io
   expect_can yes "$operator" watch agentsandboxclasses.agentguard.io
   expect_can no "$operator" update agentsandboxclasses.agentguard.io
   expect_can yes "$operator" create serviceaccounts -n agents
-  expect_can no "$operator" delete serviceaccounts -n agents
+  expect_can no "$operator" update serviceaccounts -n agents
   expect_can yes "$operator" create leases.coordination.k8s.io -n "$RELEASE_NAMESPACE"
   expect_can yes "$operator" update leases.coordination.k8s.io/agentguard-operator -n "$RELEASE_NAMESPACE"
   expect_can no "$operator" update leases.coordination.k8s.io/someone-else -n "$RELEASE_NAMESPACE"
@@ -644,7 +654,6 @@ step_credentials() {
   expect_can yes "$operator" get secrets -n agents
   expect_can no "$operator" list secrets -n agents
   expect_can no "$operator" watch configmaps -n agents
-  expect_can no "$operator" create deployments.apps -n agents
   expect_can no "$operator" create pods --subresource=exec -n agents
 }
 
