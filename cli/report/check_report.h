@@ -69,7 +69,8 @@ void renderJson(const CheckReport& report, std::ostream& out);
 // SARIF 2.1.0 for GitHub code scanning; input errors make invocations[0].executionSuccessful false and
 // appear as toolExecutionNotifications.
 void renderSarif(const CheckReport& report, std::ostream& out);
-// JUnit XML: one test case per checked object, and one with an <error> per input that could not be checked.
+// JUnit XML: one test case per (object, rule it broke), one per object that broke none, and one with an
+// <error> per input that could not be checked.
 void renderJunit(const CheckReport& report, std::ostream& out);
 
 }  // namespace agentguard::cli
