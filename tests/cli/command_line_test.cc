@@ -391,6 +391,9 @@ TEST(CheckExcludeTest, ANamedFileIsAlwaysChecked) {
 }
 
 TEST(CheckStdinNameTest, ReportsAndErrorsUseTheName) {
+  // SARIF URIs are relative to the repository root; outside any repository, to the working directory.
+  ScratchDir dir;
+  const WorkingDirectory cwd(dir.path());
   const auto json = runAgentguard(
       {"check", "--policies", kBundledPolicies.string(), "--stdin-name", "deploy/svc.yaml", "-o", "json", "-"},
       std::string(kNodePortService));
