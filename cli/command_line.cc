@@ -28,8 +28,9 @@ constexpr std::string_view kUsage =
     "  agentguard version                      print the version\n"
     "  agentguard help COMMAND                 the flags of COMMAND (also: agentguard COMMAND --help)\n"
     "\n"
-    "check reads files, directories (*.yaml, *.yml, *.json) and - (stdin). It applies the policies built into\n"
-    "agentguard unless --policies or $AGENTGUARD_POLICIES names a policy file or directory.\n"
+    "check reads files, directories (*.yaml, *.yml, *.json; Helm charts and Kustomize overlays are rendered)\n"
+    "and - (stdin). It applies the policies built into agentguard unless --policies or $AGENTGUARD_POLICIES\n"
+    "names a policy file or directory.\n"
     "Exit status: 0 passed, 1 a finding at or above --fail-on (deny by default), 2 input or usage error.\n";
 
 constexpr std::string_view kCheckUsage =
@@ -55,6 +56,8 @@ constexpr std::string_view kCheckUsage =
     "                             (matched against the path under the directory, the path as\n"
     "                             reported and the name; '*' also matches '/'); repeatable\n"
     "      --stdin-name NAME      the file name reports use for - (stdin), e.g. the file it came from\n"
+    "      --helm-values FILE     a values file for the Helm charts among the PATHs (helm template\n"
+    "                             --values); repeatable, in order\n"
     "  -q, --quiet                text and github: only what fails the run; nothing when it passes\n"
     "      --no-color             no ANSI colours in text output (also when $NO_COLOR is set)\n"
     "      --config FILE          read settings from FILE (keys: the long flag names, e.g. fail-on: warn)\n"
@@ -62,7 +65,7 @@ constexpr std::string_view kCheckUsage =
     "  -h, --help                 print this help\n"
     "      --                     end of flags: every later argument is a PATH\n"
     "\n"
-    "PATHs, -o, --policies and --exclude accumulate; every other flag that takes a value may be given once.\n"
+    "PATHs, -o, --policies, --exclude and --helm-values accumulate; every other flag that takes a value may be given once.\n"
     "Settings come from --config FILE, else ./.agentguard.yaml when present (unless --no-config); a flag\n"
     "overrides the file's value. A file found in the working directory may not set policies, exclude or\n"
     "namespace.\n"
@@ -259,6 +262,11 @@ int runCommandLine(const std::vector<std::string>& args, std::istream& in, std::
     } else if (!endOfFlags && command == "check" && isFlag(arg, "--exclude")) {
       if (!flagValue(args, i, "--exclude", value) || value.empty()) return usageError(err, "--exclude needs a glob", usage);
       options.excludes.push_back(value);
+    } else if (!endOfFlags && command == "check" && isFlag(arg, "--helm-values")) {
+      if (!flagValue(args, i, "--helm-values", value) || value.empty()) {
+        return usageError(err, "--helm-values needs a file", usage);
+      }
+      options.helmValues.push_back(value);
     } else if (!endOfFlags && command == "check" && isFlag(arg, "--stdin-name")) {
       if (!once("--stdin-name")) return usageError(err, "--stdin-name given twice", usage);
       if (!flagValue(args, i, "--stdin-name", options.stdinName) || options.stdinName.empty() ||
