@@ -102,7 +102,7 @@ int runCheck(const CheckOptions& options, std::istream& in, std::ostream& out, s
   // input that cannot be read or parsed is reported and fails the run; the others are still checked.
   const manifest::ParseLimits limits;
   std::vector<manifest::ManifestObject> objects;
-  for (const auto& input : readInputs(options.paths, in, {limits.maxInputBytes, options.excludes, options.stdinName})) {
+  for (const auto& input : readInputs(options.paths, in, {limits.maxInputBytes, options.excludes, options.stdinName, options.helmValues})) {
     report.sources.push_back(input.name);
     if (!input.error.empty()) {
       const Error error = makeError(ErrorCode::kInvalidArgument, input.error);

@@ -26,6 +26,7 @@ struct CheckOptions {
   engine::Action failOn = engine::Action::kDeny;  // --fail-on: the least severe action that fails the run
   std::vector<std::string> excludes;  // --exclude globs, for the files found by walking directories
   std::string stdinName = "-";        // --stdin-name: the file name reports use for stdin
+  std::vector<std::string> helmValues;  // --helm-values: values files for the Helm charts among the inputs
   bool failIfNoObjects = false;       // --fail-if-no-objects: checking nothing is an input error
   bool quiet = false;                 // --quiet: text and github outputs show only what fails
   bool color = false;

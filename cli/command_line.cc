@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <filesystem>
 #include <functional>
 #include <iostream>
 #include <set>
 
 #include "cli/check_command.h"
+#include "cli/config_file.h"
 #include "cli/log_command.h"
 #include "cli/rules_command.h"
 #include "cli/test_command.h"
@@ -26,8 +28,9 @@ constexpr std::string_view kUsage =
     "  agentguard version                      print the version\n"
     "  agentguard help COMMAND                 the flags of COMMAND (also: agentguard COMMAND --help)\n"
     "\n"
-    "check reads files, directories (*.yaml, *.yml, *.json) and - (stdin). It applies the policies built into\n"
-    "agentguard unless --policies or $AGENTGUARD_POLICIES names a policy file or directory.\n"
+    "check reads files, directories (*.yaml, *.yml, *.json; Helm charts and Kustomize overlays are rendered)\n"
+    "and - (stdin). It applies the policies built into agentguard unless --policies or $AGENTGUARD_POLICIES\n"
+    "names a policy file or directory.\n"
     "Exit status: 0 passed, 1 a finding at or above --fail-on (deny by default), 2 input or usage error.\n";
 
 constexpr std::string_view kCheckUsage =
@@ -53,12 +56,19 @@ constexpr std::string_view kCheckUsage =
     "                             (matched against the path under the directory, the path as\n"
     "                             reported and the name; '*' also matches '/'); repeatable\n"
     "      --stdin-name NAME      the file name reports use for - (stdin), e.g. the file it came from\n"
+    "      --helm-values FILE     a values file for the Helm charts among the PATHs (helm template\n"
+    "                             --values); repeatable, in order\n"
     "  -q, --quiet                text and github: only what fails the run; nothing when it passes\n"
     "      --no-color             no ANSI colours in text output (also when $NO_COLOR is set)\n"
+    "      --config FILE          read settings from FILE (keys: the long flag names, e.g. fail-on: warn)\n"
+    "      --no-config            do not read ./.agentguard.yaml\n"
     "  -h, --help                 print this help\n"
     "      --                     end of flags: every later argument is a PATH\n"
     "\n"
-    "PATHs, -o, --policies and --exclude accumulate; every other flag that takes a value may be given once.\n"
+    "PATHs, -o, --policies, --exclude and --helm-values accumulate; every other flag that takes a value may be given once.\n"
+    "Settings come from --config FILE, else ./.agentguard.yaml when present (unless --no-config); a flag\n"
+    "overrides the file's value. A file found in the working directory may not set policies, exclude or\n"
+    "namespace.\n"
     "\n"
     "Exit status: 0 passed; 1 a finding at or above --fail-on; 2 an input could not be read or parsed, a\n"
     "policy is invalid, or a usage error. A report never says PASS when an input could not be checked:\n"
@@ -188,6 +198,9 @@ int runCommandLine(const std::vector<std::string>& args, std::istream& in, std::
   options.color = stdoutIsTerminal && std::getenv("NO_COLOR") == nullptr;
   std::vector<OutputTarget> outputs;
   std::set<std::string, std::less<>> given;  // flags that take one value, seen so far
+  std::set<std::string, std::less<>> switched;  // switches given on the command line, which a config file may not change
+  std::string configPath;
+  bool noConfig = false;
   // A flag that takes one value may be given once: a second one is refused, never silently preferred.
   const auto once = [&given](std::string_view flag) { return given.emplace(flag).second; };
   std::string value;
@@ -222,6 +235,13 @@ int runCommandLine(const std::vector<std::string>& args, std::istream& in, std::
         }
       }
       outputs.push_back(std::move(target));
+    } else if (!endOfFlags && command == "check" && isFlag(arg, "--config")) {
+      if (!once("--config")) return usageError(err, "--config given twice", usage);
+      if (!flagValue(args, i, "--config", configPath) || configPath.empty()) {
+        return usageError(err, "--config needs a file", usage);
+      }
+    } else if (!endOfFlags && command == "check" && arg == "--no-config") {
+      noConfig = true;
     } else if (!endOfFlags && isFlag(arg, "--policies")) {
       // Each --policies is one layer, in order: later layers override earlier ones (policy_sources.h).
       if (!flagValue(args, i, "--policies", value) || value.empty()) {
@@ -242,6 +262,11 @@ int runCommandLine(const std::vector<std::string>& args, std::istream& in, std::
     } else if (!endOfFlags && command == "check" && isFlag(arg, "--exclude")) {
       if (!flagValue(args, i, "--exclude", value) || value.empty()) return usageError(err, "--exclude needs a glob", usage);
       options.excludes.push_back(value);
+    } else if (!endOfFlags && command == "check" && isFlag(arg, "--helm-values")) {
+      if (!flagValue(args, i, "--helm-values", value) || value.empty()) {
+        return usageError(err, "--helm-values needs a file", usage);
+      }
+      options.helmValues.push_back(value);
     } else if (!endOfFlags && command == "check" && isFlag(arg, "--stdin-name")) {
       if (!once("--stdin-name")) return usageError(err, "--stdin-name given twice", usage);
       if (!flagValue(args, i, "--stdin-name", options.stdinName) || options.stdinName.empty() ||
@@ -250,8 +275,10 @@ int runCommandLine(const std::vector<std::string>& args, std::istream& in, std::
       }
     } else if (!endOfFlags && command != "rules" && (arg == "--quiet" || arg == "-q")) {
       options.quiet = true;
+      switched.emplace("quiet");
     } else if (!endOfFlags && command == "check" && arg == "--fail-if-no-objects") {
       options.failIfNoObjects = true;
+      switched.emplace("fail-if-no-objects");
     } else if (!endOfFlags && arg == "--no-color") {
       options.color = false;
     } else if (!endOfFlags && arg.size() > 1 && arg[0] == '-') {
@@ -264,7 +291,8 @@ int runCommandLine(const std::vector<std::string>& args, std::istream& in, std::
       options.paths.push_back(arg);
     }
   }
-  if (!outputs.empty()) options.outputs = std::move(outputs);
+  const bool outputsGiven = !outputs.empty();
+  if (outputsGiven) options.outputs = std::move(outputs);
   if (command == "rules") {
     if (!options.paths.empty()) return usageError(err, "rules takes no paths", usage);
     if (!options.policies.empty()) return runEnabledRules(options.policies, options.outputs.front().format, out, err);
@@ -276,6 +304,25 @@ int runCommandLine(const std::vector<std::string>& args, std::istream& in, std::
     return runTest({options.paths.front(), options.policies, options.quiet}, out, err);
   }
   if (options.paths.empty()) return usageError(err, "check needs at least one PATH (use - for stdin)", usage);
+  if (noConfig && !configPath.empty()) return usageError(err, "--config and --no-config contradict each other", usage);
+  const bool found = configPath.empty() && !noConfig && std::filesystem::is_regular_file(kConfigFileName);
+  if (found) configPath = kConfigFileName;
+  if (!configPath.empty()) {
+    auto config = readCheckConfig(configPath, found);
+    if (!config) {
+      err << "agentguard: " << config.error().message << '\n';
+      return kExitInputError;
+    }
+    // A flag overrides the file: each setting is taken from the file only when no flag gave it.
+    if (config->policies && options.policies.empty()) options.policies = *config->policies;
+    if (config->excludes && options.excludes.empty()) options.excludes = *config->excludes;
+    if (config->outputs && !outputsGiven) options.outputs = *config->outputs;
+    if (config->failOn && given.count("--fail-on") == 0) engine::parseAction(*config->failOn, options.failOn);
+    if (config->namespace_ && given.count("--namespace") == 0) options.defaultNamespace = *config->namespace_;
+    if (config->failIfNoObjects && switched.count("fail-if-no-objects") == 0) options.failIfNoObjects = *config->failIfNoObjects;
+    if (config->quiet && switched.count("quiet") == 0) options.quiet = *config->quiet;
+    if (config->noColor && *config->noColor) options.color = false;
+  }
   if (given.count("--stdin-name") != 0 && std::find(options.paths.begin(), options.paths.end(), "-") == options.paths.end()) {
     return usageError(err, "--stdin-name names stdin, but - is not among the PATHs", usage);
   }

@@ -1,5 +1,7 @@
 #include "cli/input_reader.h"
 
+#include "cli/rendered_inputs.h"
+
 #include <fnmatch.h>
 
 #include <algorithm>
@@ -61,6 +63,15 @@ std::vector<InputText> readInputs(const std::vector<std::string>& paths, std::is
       inputs.push_back({std::move(name), "", std::move(text).error().message});
     }
   };
+  const RenderOptions renderOptions{options.helmValues, maxBytes};
+  const auto addRendered = [&](const std::string& directory, RenderedKind kind) {
+    auto rendered = renderDirectory(directory, kind, renderOptions);
+    if (!rendered) {
+      add(directory, std::move(rendered).error());
+      return;
+    }
+    for (auto& file : *rendered) add(std::move(file.name), std::move(file.text));
+  };
   for (const auto& argument : paths) {
     if (argument == "-") {
       add(options.stdinName, readBounded(stdinStream, options.stdinName, maxBytes));
@@ -68,14 +79,37 @@ std::vector<InputText> readInputs(const std::vector<std::string>& paths, std::is
     }
     std::error_code ec;
     const fs::path path(argument);
+    if (fs::is_directory(path, ec) && renderedKindOf(argument) != RenderedKind::kNone) {
+      addRendered(argument, renderedKindOf(argument));
+      continue;
+    }
     if (fs::is_directory(path, ec)) {
-      std::vector<fs::path> files;
+      // A chart or overlay found while walking is rendered unless its Chart.yaml or kustomization.yaml is
+      // excluded: then its directory is walked like any other.
+      const auto renderedKindFound = [&](const fs::path& directory) {
+        const RenderedKind kind = renderedKindOf(directory.string());
+        for (const char* marker : {"Chart.yaml", "kustomization.yaml", "kustomization.yml", "Kustomization"}) {
+          const fs::path file = directory / marker;
+          std::error_code markerError;
+          if (fs::is_regular_file(file, markerError) &&
+              isExcluded(options.excludes, file.lexically_relative(path).generic_string(), file.string(), marker)) {
+            return RenderedKind::kNone;
+          }
+        }
+        return kind;
+      };
+      std::vector<fs::path> files;  // manifest files and, in their place, charts and overlays to render
       fs::recursive_directory_iterator it(path, fs::directory_options::none, ec);
       for (; !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
         const auto name = it->path().filename().string();
         if ((!name.empty() && name.front() == '.') ||
             isExcluded(options.excludes, it->path().lexically_relative(path).generic_string(), it->path().string(), name)) {
           if (it->is_directory(ec)) it.disable_recursion_pending();
+          continue;
+        }
+        if (it->is_directory(ec) && renderedKindFound(it->path()) != RenderedKind::kNone) {
+          it.disable_recursion_pending();  // its templates are not manifests; the rendered output is
+          files.push_back(it->path());
           continue;
         }
         if (it->is_regular_file(ec) && isManifestFile(it->path())) files.push_back(it->path());
@@ -85,11 +119,24 @@ std::vector<InputText> readInputs(const std::vector<std::string>& paths, std::is
         continue;
       }
       std::sort(files.begin(), files.end());
-      for (const auto& file : files) add(file.string(), readFile(file, maxBytes));
+      for (const auto& file : files) {
+        const RenderedKind kind = fs::is_directory(file, ec) ? renderedKindFound(file) : RenderedKind::kNone;
+        if (kind != RenderedKind::kNone) {
+          addRendered(file.string(), kind);
+        } else {
+          add(file.string(), readFile(file, maxBytes));
+        }
+      }
       continue;
     }
     if (!fs::exists(path, ec)) {
       add(argument, makeError(ErrorCode::kInvalidArgument, argument + ": no such file or directory"));
+      continue;
+    }
+    if (isHelmTemplate(argument)) {
+      add(argument, makeError(ErrorCode::kInvalidArgument,
+                              argument + ": a Helm template, not a manifest; check its chart directory (helm renders "
+                                         "it) or pipe helm template's output to agentguard check -"));
       continue;
     }
     add(argument, readFile(path, maxBytes));

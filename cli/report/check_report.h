@@ -69,7 +69,11 @@ void renderJson(const CheckReport& report, std::ostream& out);
 // SARIF 2.1.0 for GitHub code scanning; input errors make invocations[0].executionSuccessful false and
 // appear as toolExecutionNotifications.
 void renderSarif(const CheckReport& report, std::ostream& out);
-// JUnit XML: one test case per checked object, and one with an <error> per input that could not be checked.
+// The reference page of a rule, docs/rules/<id>.md, under the URL the build publishes them at
+// (AGENTGUARD_RULE_DOCS_URL); SARIF's helpUri.
+std::string ruleHelpUri(std::string_view id);
+// JUnit XML: one test case per (object, rule it broke), one per object that broke none, and one with an
+// <error> per input that could not be checked.
 void renderJunit(const CheckReport& report, std::ostream& out);
 
 }  // namespace agentguard::cli

@@ -1,6 +1,8 @@
-// JUnit XML output for CI dashboards: one <testsuite> per input, one <testcase> per checked object,
-// a <failure> per finding that fails the run (deny, or warn with --fail-on warn), the others in the test
-// case's <system-out>; an input that could not be read or parsed is a test case with an <error>.
+// JUnit XML output for CI dashboards: one <testsuite> per input, one <testcase> per (object, rule it broke)
+// so each failure is its own line in GitLab, Jenkins and Azure DevOps, and one passing <testcase> per object
+// that broke no rule. A test case fails (<failure>) when one of its findings fails the run (deny, or warn
+// with --fail-on warn); the others are notes in <system-out>, and a rule the object skipped with
+// agentguard.io/skip is <skipped>. An input that could not be read or parsed is a test case with an <error>.
 #include <string>
 #include <string_view>
 #include <vector>
@@ -75,29 +77,80 @@ bool sameFinding(const LocatedFinding& a, const LocatedFinding& b) {
   return a.finding.rule == b.finding.rule && a.finding.path == b.finding.path && a.finding.message == b.finding.message;
 }
 
-struct TestCase {
+// One checked object with the findings that point into it, or an input that could not be checked.
+struct ObjectResult {
   CheckedObject object;
   std::vector<const LocatedFinding*> findings;
-  const InputError* error = nullptr;  // set for the test case of an input that could not be checked
+  const InputError* error = nullptr;  // set for an input that could not be checked
+};
+
+// One <testcase>: an object and one rule it broke (every finding of that rule in the object), an object
+// that broke none (`findings` empty), or an input error.
+struct TestCase {
+  const ObjectResult* result = nullptr;
+  std::string rule;  // "" for an object without findings and for an input error
+  std::vector<const LocatedFinding*> findings;
+
+  bool isError() const { return result->error != nullptr; }
   bool failed(const CheckReport& report) const {
     for (const auto* located : findings) {
-      if (report.fails(located->finding.action)) return true;
+      if (report.fails(located->finding.action) && located->finding.skipReason.empty()) return true;
     }
     return false;
   }
+  // Every finding of the rule was skipped by the object's agentguard.io/skip annotation.
+  bool skipped() const {
+    if (findings.empty()) return false;
+    for (const auto* located : findings) {
+      if (located->finding.skipReason.empty()) return false;
+    }
+    return true;
+  }
 };
+
+// A test case per (object, rule) it broke, in the order the rules first reported; one passing test case
+// for an object that broke none, so a clean object still shows in the CI view.
+std::vector<TestCase> testCasesOf(const ObjectResult& result) {
+  std::vector<TestCase> cases;
+  if (result.error != nullptr || result.findings.empty()) {
+    cases.push_back(TestCase{&result, "", {}});
+    return cases;
+  }
+  for (const auto* located : result.findings) {
+    TestCase* existing = nullptr;
+    for (auto& candidate : cases) {
+      if (candidate.rule == located->finding.rule) existing = &candidate;
+    }
+    if (existing == nullptr) existing = &cases.emplace_back(TestCase{&result, located->finding.rule, {}});
+    existing->findings.push_back(located);
+  }
+  return cases;
+}
 
 struct TestSuite {
   std::string source;
-  std::vector<TestCase> cases;
+  std::vector<ObjectResult> results;
+  std::vector<TestCase> cases;  // filled by expand() once `results` no longer moves
+
+  void expand() {
+    cases.clear();
+    for (const auto& result : results) {
+      for (auto& testCase : testCasesOf(result)) cases.push_back(std::move(testCase));
+    }
+  }
   size_t failures(const CheckReport& report) const {
     size_t count = 0;
-    for (const auto& testCase : cases) count += testCase.failed(report) ? 1 : 0;
+    for (const auto& testCase : cases) count += !testCase.isError() && testCase.failed(report) ? 1 : 0;
     return count;
   }
   size_t errors() const {
     size_t count = 0;
-    for (const auto& testCase : cases) count += testCase.error != nullptr ? 1 : 0;
+    for (const auto& testCase : cases) count += testCase.isError() ? 1 : 0;
+    return count;
+  }
+  size_t skipped() const {
+    size_t count = 0;
+    for (const auto& testCase : cases) count += testCase.skipped() ? 1 : 0;
     return count;
   }
 };
@@ -106,90 +159,113 @@ struct TestSuite {
 // An object never takes the same finding twice, which keeps identical objects (a JSON List repeating
 // an item, where every item reports line 1) apart.
 std::vector<TestSuite> buildSuites(const CheckReport& report) {
-  std::vector<TestCase> cases;
+  std::vector<ObjectResult> results;
   size_t next = 0;
   for (const auto& object : report.objects) {
-    TestCase testCase{object, {}};
+    ObjectResult result{object, {}};
     while (next < report.findings.size() && belongsTo(report.findings[next], object)) {
       const LocatedFinding& candidate = report.findings[next];
       bool repeated = false;
-      for (const auto* taken : testCase.findings) repeated = repeated || sameFinding(*taken, candidate);
+      for (const auto* taken : result.findings) repeated = repeated || sameFinding(*taken, candidate);
       if (repeated) break;
-      testCase.findings.push_back(&candidate);
+      result.findings.push_back(&candidate);
       ++next;
     }
-    cases.push_back(std::move(testCase));
+    results.push_back(std::move(result));
   }
-  // A finding that matched no object (not expected) still shows, under a test case of its own.
+  // A finding that matched no object (not expected) still shows, under an object of its own.
   for (; next < report.findings.size(); ++next) {
     const LocatedFinding& located = report.findings[next];
     const engine::Finding& f = located.finding;
-    cases.push_back(TestCase{CheckedObject{located.source, located.objectLine, f.kind, f.namespace_, f.name}, {&located}});
+    results.push_back(ObjectResult{CheckedObject{located.source, located.objectLine, f.kind, f.namespace_, f.name}, {&located}});
   }
 
   std::vector<TestSuite> suites;
   size_t taken = 0;
   for (const auto& source : report.sources) {
-    TestSuite suite{source, {}};
-    while (taken < cases.size() && cases[taken].object.source == source) suite.cases.push_back(std::move(cases[taken++]));
+    TestSuite suite{source, {}, {}};
+    while (taken < results.size() && results[taken].object.source == source) suite.results.push_back(std::move(results[taken++]));
     suites.push_back(std::move(suite));
   }
-  for (; taken < cases.size(); ++taken) {
-    if (suites.empty() || suites.back().source != cases[taken].object.source) {
-      suites.push_back(TestSuite{cases[taken].object.source, {}});
+  for (; taken < results.size(); ++taken) {
+    if (suites.empty() || suites.back().source != results[taken].object.source) {
+      suites.push_back(TestSuite{results[taken].object.source, {}, {}});
     }
-    suites.back().cases.push_back(std::move(cases[taken]));
+    suites.back().results.push_back(std::move(results[taken]));
   }
   // Each input error leads its input's suite (a new suite when the input is not among the sources).
   for (const auto& error : report.errors) {
-    TestCase testCase{CheckedObject{error.source, error.line, "", "", ""}, {}, &error};
+    ObjectResult result{CheckedObject{error.source, error.line, "", "", ""}, {}, &error};
     TestSuite* suite = nullptr;
     for (auto& candidate : suites) {
       if (candidate.source == error.source) suite = &candidate;
     }
-    if (suite == nullptr) suite = &suites.emplace_back(TestSuite{error.source, {}});
+    if (suite == nullptr) suite = &suites.emplace_back(TestSuite{error.source, {}, {}});
     size_t at = 0;
-    while (at < suite->cases.size() && suite->cases[at].error != nullptr) ++at;
-    suite->cases.insert(suite->cases.begin() + static_cast<std::ptrdiff_t>(at), std::move(testCase));
+    while (at < suite->results.size() && suite->results[at].error != nullptr) ++at;
+    suite->results.insert(suite->results.begin() + static_cast<std::ptrdiff_t>(at), std::move(result));
   }
+  for (auto& suite : suites) suite.expand();
   return suites;
 }
 
-void writeFailure(const LocatedFinding& located, std::ostream& out) {
+std::string describeFinding(const LocatedFinding& located) {
   const engine::Finding& f = located.finding;
-  out << "      <failure type=\"" << attr(f.rule) << "\" message=\"" << attr(f.path + ": " + f.message) << "\">"
-      << body("rule: " + f.rule + " (" + std::string(engine::severityName(f.severity)) + ")\n" +
-              "location: " + displaySource(located.source) + ":" + std::to_string(located.line) + "\n" +
-              "path: " + f.path + "\n" + "message: " + f.message + "\n" + "fix: " + f.fix)
-      << "</failure>\n";
+  std::string text = "rule: " + f.rule + " (" + std::string(engine::severityName(f.severity)) + ", " +
+                     std::string(engine::actionName(f.action)) + ")\n" + "location: " +
+                     displaySource(located.source) + ":" + std::to_string(located.line) + "\n" + "path: " + f.path +
+                     "\n" + "message: " + f.message + "\n" + "fix: " + f.fix + "\n";
+  if (!f.skipReason.empty()) text += "skipped: " + f.skipReason + "\n";
+  return text;
+}
+
+// The attributes every <testcase> carries: GitLab, Jenkins and Azure DevOps show `file` and `line` (1 when
+// the problem is about no one line, like a missing file); the rules run in microseconds and are not timed
+// one by one, so `time` is 0.
+std::string placeAttributes(const std::string& source, int line) {
+  return " file=\"" + attr(displaySource(source)) + "\" line=\"" + std::to_string(line > 0 ? line : 1) +
+         "\" time=\"0\"";
 }
 
 void writeTestCase(const CheckReport& report, const TestCase& testCase, std::ostream& out) {
-  const std::string classname = attr(displaySource(testCase.object.source));
-  if (testCase.error != nullptr) {
-    out << "    <testcase classname=\"" << classname << "\" name=\"" << attr("input " + displaySource(testCase.object.source))
-        << "\">\n      <error type=\"input\" message=\"" << attr(testCase.error->message) << "\">"
-        << body(testCase.error->message) << "</error>\n    </testcase>\n";
+  const CheckedObject& object = testCase.result->object;
+  const std::string classname = attr(displaySource(object.source));
+  if (testCase.isError()) {
+    const InputError& error = *testCase.result->error;
+    out << "    <testcase classname=\"" << classname << "\" name=\"" << attr("input " + displaySource(object.source))
+        << "\"" << placeAttributes(object.source, error.line) << ">\n      <error type=\"input\" message=\""
+        << attr(error.message) << "\">" << body(error.message) << "</error>\n    </testcase>\n";
     return;
   }
-  out << "    <testcase classname=\"" << classname << "\" name=\"" << attr(testName(testCase.object)) << "\"";
   if (testCase.findings.empty()) {
-    out << "/>\n";
+    out << "    <testcase classname=\"" << classname << "\" name=\"" << attr(testName(object)) << "\""
+        << placeAttributes(object.source, object.line) << "/>\n";
     return;
   }
-  out << ">\n";
-  std::string notes;
-  for (const auto* located : testCase.findings) {
-    const engine::Finding& f = located->finding;
-    if (report.fails(f.action)) {
-      writeFailure(*located, out);
-      continue;
+  const LocatedFinding& first = *testCase.findings.front();
+  out << "    <testcase classname=\"" << classname << "\" name=\"" << attr(testName(object) + ": " + testCase.rule)
+      << "\"" << placeAttributes(first.source, first.line) << ">\n";
+  std::string details;
+  for (const auto* located : testCase.findings) details += describeFinding(*located);
+  if (testCase.failed(report)) {
+    // One <failure> per test case: the first failing finding is the message, every finding the body.
+    const LocatedFinding* failing = &first;
+    for (const auto* located : testCase.findings) {
+      if (report.fails(located->finding.action) && located->finding.skipReason.empty()) {
+        failing = located;
+        break;
+      }
     }
-    notes += std::string(engine::actionName(f.action)) + " " + f.rule + " (" +
-             std::string(engine::severityName(f.severity)) + ") " + displaySource(located->source) + ":" +
-             std::to_string(located->line) + " " + f.path + ": " + f.message + "; fix: " + f.fix + "\n";
+    std::string message = failing->finding.path + ": " + failing->finding.message;
+    if (testCase.findings.size() > 1) message += " (and " + std::to_string(testCase.findings.size() - 1) + " more)";
+    out << "      <failure type=\"" << attr(testCase.rule) << "\" message=\"" << attr(message) << "\">"
+        << body(details) << "</failure>\n";
+  } else if (testCase.skipped()) {
+    out << "      <skipped message=\"" << attr("agentguard.io/skip: " + first.finding.skipReason) << "\"/>\n";
+    out << "      <system-out>" << body(details) << "</system-out>\n";
+  } else {
+    out << "      <system-out>" << body(details) << "</system-out>\n";
   }
-  if (!notes.empty()) out << "      <system-out>" << body(notes) << "</system-out>\n";
   out << "    </testcase>\n";
 }
 
@@ -200,17 +276,20 @@ void renderJunit(const CheckReport& report, std::ostream& out) {
   size_t tests = 0;
   size_t failures = 0;
   size_t errors = 0;
+  size_t skipped = 0;
   for (const auto& suite : suites) {
     tests += suite.cases.size();
     failures += suite.failures(report);
     errors += suite.errors();
+    skipped += suite.skipped();
   }
   out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
   out << "<testsuites name=\"agentguard\" tests=\"" << tests << "\" failures=\"" << failures << "\" errors=\""
-      << errors << "\">\n";
+      << errors << "\" skipped=\"" << skipped << "\" time=\"0\">\n";
   for (const auto& suite : suites) {
     out << "  <testsuite name=\"" << attr(displaySource(suite.source)) << "\" tests=\"" << suite.cases.size()
-        << "\" failures=\"" << suite.failures(report) << "\" errors=\"" << suite.errors() << "\" skipped=\"0\">\n";
+        << "\" failures=\"" << suite.failures(report) << "\" errors=\"" << suite.errors() << "\" skipped=\""
+        << suite.skipped() << "\" time=\"0\">\n";
     out << "    <properties>\n"
         << "      <property name=\"agentguard.policySource\" value=\"" << attr(report.policySource) << "\"/>\n"
         << "      <property name=\"agentguard.policyDigest\" value=\"" << attr(report.policyDigest) << "\"/>\n"

@@ -19,7 +19,8 @@ using Json = nlohmann::ordered_json;
 
 constexpr std::string_view kSchema = "https://json.schemastore.org/sarif-2.1.0.json";
 constexpr std::string_view kSourceRoot = "%SRCROOT%";
-constexpr std::string_view kFingerprintKey = "agentguardFinding/v1";
+// v2: the file is part of the key, so the same object in two overlays gives two alerts, not one.
+constexpr std::string_view kFingerprintKey = "agentguardFinding/v2";
 
 std::string_view sarifLevel(engine::Action action) {
   switch (action) {
@@ -90,26 +91,42 @@ std::string encodeUriPath(std::string_view path) {
   return out;
 }
 
-// An artifactLocation for an input: relative to the working directory (the repository root in CI)
-// under %SRCROOT%, "stdin" for "-", or an absolute file URI for a file outside the working directory.
-Json artifactLocation(const std::string& source) {
+// Where %SRCROOT% points and relative URIs start: the top level of the git work tree holding the
+// working directory (the nearest ancestor with a .git entry, as `git rev-parse --show-toplevel` finds it,
+// without running git), else the working directory. Code scanning resolves URIs against the repository
+// root, so a check run from a subdirectory still points at the right files.
+std::filesystem::path sourceRoot() {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::path cwd = fs::current_path(ec);
+  if (ec) return {};
+  for (fs::path dir = cwd;; dir = dir.parent_path()) {
+    if (fs::exists(dir / ".git", ec)) return dir;
+    if (dir == dir.parent_path()) break;
+  }
+  return cwd;
+}
+
+// "file:///abs/dir/" for a directory.
+std::string directoryUri(const std::filesystem::path& dir) {
+  std::string path = dir.generic_string();
+  if (path.empty() || path.back() != '/') path += '/';
+  return "file://" + encodeUriPath(path);
+}
+
+// An artifactLocation for an input: relative to the source root under %SRCROOT%, "stdin" for "-", or an
+// absolute file URI for a file outside the source root.
+Json artifactLocation(const std::string& source, const std::filesystem::path& root) {
   if (source == "-") return Json{{"uri", "stdin"}};
   namespace fs = std::filesystem;
-  fs::path path = fs::path(source).lexically_normal();
   std::error_code ec;
-  if (path.is_absolute()) {
-    const fs::path cwd = fs::current_path(ec);
-    const fs::path relative = ec ? fs::path() : path.lexically_relative(cwd);
-    if (relative.empty() || *relative.begin() == "..") {
-      return Json{{"uri", "file://" + encodeUriPath(path.generic_string())}};
-    }
-    path = relative;
+  const fs::path absolute = fs::absolute(fs::path(source), ec).lexically_normal();
+  if (ec || root.empty()) return Json{{"uri", encodeUriPath(fs::path(source).lexically_normal().generic_string())}};
+  const fs::path relative = absolute.lexically_relative(root);
+  if (relative.empty() || *relative.begin() == "..") {
+    return Json{{"uri", "file://" + encodeUriPath(absolute.generic_string())}};
   }
-  if (!path.empty() && *path.begin() == "..") {
-    const fs::path absolute = fs::absolute(path, ec).lexically_normal();
-    if (!ec) return Json{{"uri", "file://" + encodeUriPath(absolute.generic_string())}};
-  }
-  return Json{{"uri", encodeUriPath(path.generic_string())}, {"uriBaseId", kSourceRoot}};
+  return Json{{"uri", encodeUriPath(relative.generic_string())}, {"uriBaseId", kSourceRoot}};
 }
 
 // 64-bit FNV-1a: stable across runs, platforms and builds, unlike std::hash.
@@ -121,9 +138,12 @@ uint64_t fnv1a(std::string_view text, uint64_t hash) {
   return hash;
 }
 
-// Identifies a finding across runs independently of its line: the rule, the object and the field.
-std::string fingerprint(const engine::Finding& f) {
-  std::string key = f.rule;
+// Identifies a finding across runs independently of its line: the file (its URI as reported), the rule,
+// the object and the field.
+std::string fingerprint(const engine::Finding& f, std::string_view uri) {
+  std::string key(uri);
+  key += '\0';
+  key += f.rule;
   key += '\0';
   key += qualifiedObjectName(f);
   key += '\0';
@@ -138,20 +158,22 @@ std::string fingerprint(const engine::Finding& f) {
   return out;
 }
 
+// The descriptor depends only on the rule and the policies' action and severity for it, never on which
+// object fired first, so it is the same from run to run.
 Json ruleDescriptor(const std::string& id, const engine::RuleInfo* info, const engine::Finding& first) {
   const std::string title = info != nullptr ? info->title : id;
   const std::string description = info != nullptr ? info->description : first.message;
   const std::string category = info != nullptr ? info->category : first.category;
+  const std::string uri = ruleHelpUri(id);
   Json rule;
   rule["id"] = id;
   rule["name"] = ruleName(id);
   rule["shortDescription"] = {{"text", title}};
   rule["fullDescription"] = {{"text", description}};
-  // Fixes name the object they apply to; the first one shows what a fix looks like for this rule.
-  const std::string example = first.objectName();
-  rule["help"] = {{"text", sentence(description) + "\nFix (for " + example + "): " + sentence(first.fix)},
-                  {"markdown", "**" + title + "** (`" + id + "`)\n\n" + sentence(description) + "\n\n**Fix** (for " +
-                                   example + "): " + sentence(first.fix)}};
+  rule["helpUri"] = uri;
+  rule["help"] = {{"text", sentence(description) + "\nFix: see " + uri + " (each result names the change for its object)."},
+                  {"markdown", "**" + title + "** (`" + id + "`)\n\n" + sentence(description) + "\n\n**Fix**: see [" +
+                                   id + "](" + uri + "); each result names the change for its object."}};
   // The policies of this run chose the level and severity; the first finding carries them.
   rule["defaultConfiguration"] = {{"level", sarifLevel(first.action)}};
   rule["properties"] = {{"tags", Json::array({"security", category})},
@@ -160,11 +182,12 @@ Json ruleDescriptor(const std::string& id, const engine::RuleInfo* info, const e
   return rule;
 }
 
-Json result(const LocatedFinding& located, size_t ruleIndex) {
+Json result(const LocatedFinding& located, size_t ruleIndex, const std::filesystem::path& root) {
   const engine::Finding& f = located.finding;
   const std::string object = qualifiedObjectName(f);
   Json physical;
-  physical["artifactLocation"] = artifactLocation(located.source);
+  physical["artifactLocation"] = artifactLocation(located.source, root);
+  const std::string uri = physical["artifactLocation"]["uri"];
   physical["region"] = {{"startLine", located.line < 1 ? 1 : located.line}};
 
   Json item;
@@ -177,7 +200,7 @@ Json result(const LocatedFinding& located, size_t ruleIndex) {
         {"logicalLocations",
          Json::array({{{"name", f.name.empty() ? "(unnamed)" : f.name}, {"fullyQualifiedName", object}, {"kind", "object"}},
                       {{"name", f.path}, {"fullyQualifiedName", object + ":" + f.path}, {"kind", "property"}}})}}});
-  item["partialFingerprints"] = {{kFingerprintKey, fingerprint(f)}};
+  item["partialFingerprints"] = {{kFingerprintKey, fingerprint(f, uri)}};
   item["properties"] = {{"severity", engine::severityName(f.severity)},
                         {"action", engine::actionName(f.action)},
                         {"category", f.category},
@@ -191,7 +214,7 @@ Json result(const LocatedFinding& located, size_t ruleIndex) {
 
 // The run's one invocation: successful only when every input was read and parsed; each input that was
 // not is an error notification located at the input (and line, when known).
-Json invocation(const CheckReport& report) {
+Json invocation(const CheckReport& report, const std::filesystem::path& root) {
   Json notifications = Json::array();
   for (const auto& error : report.errors) {
     Json notification = {{"level", "error"},
@@ -199,7 +222,7 @@ Json invocation(const CheckReport& report) {
                          {"descriptor", {{"id", "agentguard.input-error"}}}};
     if (!error.source.empty()) {  // empty: about the inputs as a whole (--fail-if-no-objects)
       Json physical;
-      physical["artifactLocation"] = artifactLocation(error.source);
+      physical["artifactLocation"] = artifactLocation(error.source, root);
       if (error.line > 0) physical["region"] = {{"startLine", error.line}};
       notification["locations"] = Json::array({{{"physicalLocation", std::move(physical)}}});
     }
@@ -212,6 +235,10 @@ Json invocation(const CheckReport& report) {
 }
 
 }  // namespace
+
+std::string ruleHelpUri(std::string_view id) {
+  return std::string(AGENTGUARD_RULE_DOCS_URL) + "/" + std::string(id) + ".md";
+}
 
 void renderSarif(const CheckReport& report, std::ostream& out) {
   // Rules that fired, in catalog order (then any the catalog does not know, in order of appearance),
@@ -234,11 +261,12 @@ void renderSarif(const CheckReport& report, std::ostream& out) {
     rules.push_back(ruleDescriptor(located.finding.rule, nullptr, located.finding));
   }
 
+  const std::filesystem::path root = sourceRoot();
   Json results = Json::array();
-  for (const auto& located : report.findings) results.push_back(result(located, indexOf.at(located.finding.rule)));
+  for (const auto& located : report.findings) results.push_back(result(located, indexOf.at(located.finding.rule), root));
 
   Json artifacts = Json::array();
-  for (const auto& source : report.sources) artifacts.push_back({{"location", artifactLocation(source)}});
+  for (const auto& source : report.sources) artifacts.push_back({{"location", artifactLocation(source, root)}});
 
   Json driver;
   driver["name"] = "agentguard";
@@ -248,7 +276,10 @@ void renderSarif(const CheckReport& report, std::ostream& out) {
 
   Json run;
   run["tool"] = {{"driver", std::move(driver)}};
-  run["invocations"] = Json::array({invocation(report)});
+  run["invocations"] = Json::array({invocation(report, root)});
+  if (!root.empty()) {
+    run["originalUriBaseIds"] = {{kSourceRoot, {{"uri", directoryUri(root)}, {"description", {{"text", "The repository root (git's top level), else the working directory"}}}}}};
+  }
   run["artifacts"] = std::move(artifacts);
   run["results"] = std::move(results);
   run["columnKind"] = "utf16CodeUnits";

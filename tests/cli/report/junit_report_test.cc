@@ -1,5 +1,5 @@
-// JUnit XML output: well-formed whatever the input holds, one suite per input, one case per object,
-// a failure per deny finding, warnings in system-out.
+// JUnit XML output: well-formed whatever the input holds, one suite per input, one case per (object, rule)
+// and per clean object, a failure per case with a finding that fails the run, warnings in system-out.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -72,31 +72,149 @@ TEST(XmlCheckerTest, RejectsWhatAParserWouldReject) {
   EXPECT_EQ(xmlProblem("<?xml version=\"1.0\"?>\n<a n=\"&quot;&lt;&amp;&#10;\"><b/>t&gt;</a>\n"), "");
 }
 
-TEST(JunitReportTest, OneSuitePerInputOneCasePerObject) {
+// The value of attribute `name` in the first tag that starts at or after `from`, "" when absent.
+std::string attributeOf(const std::string& xml, size_t from, std::string_view name) {
+  const size_t tagEnd = xml.find('>', from);
+  const std::string needle = " " + std::string(name) + "=\"";
+  const size_t at = xml.find(needle, from);
+  if (at == std::string::npos || at > tagEnd) return "";
+  const size_t start = at + needle.size();
+  return xml.substr(start, xml.find('"', start) - start);
+}
+
+// The structure a CI server relies on: every suite's tests/failures/errors/skipped equal the test cases,
+// <failure>, <error> and <skipped> elements it holds, at most one of those per test case, every test case
+// has file, line and time, and the root's counts are the sums. "" when it holds, else what is wrong.
+std::string junitStructureProblem(const std::string& xml) {
+  if (const std::string problem = xmlProblem(xml); !problem.empty()) return "not well-formed: " + problem;
+  size_t totals[4] = {0, 0, 0, 0};
+  const char* kElements[4] = {"<testcase ", "<failure ", "<error ", "<skipped "};
+  const char* kAttributes[4] = {"tests", "failures", "errors", "skipped"};
+  for (size_t suite = xml.find("<testsuite "); suite != std::string::npos; suite = xml.find("<testsuite ", suite + 1)) {
+    const size_t end = xml.find("</testsuite>", suite);
+    const std::string text = xml.substr(suite, end - suite);
+    for (int i = 0; i < 4; ++i) {
+      const size_t n = count(text, kElements[i]);
+      totals[i] += n;
+      if (attributeOf(xml, suite, kAttributes[i]) != std::to_string(n)) {
+        return "suite " + attributeOf(xml, suite, "name") + ": " + kAttributes[i] + "=" +
+               attributeOf(xml, suite, kAttributes[i]) + " but " + std::to_string(n) + " " + kElements[i];
+      }
+    }
+    for (size_t testCase = text.find("<testcase "); testCase != std::string::npos;
+         testCase = text.find("<testcase ", testCase + 1)) {
+      for (const char* required : {"classname", "name", "file", "line", "time"}) {
+        if (attributeOf(text, testCase, required).empty()) return std::string("a test case has no ") + required;
+      }
+      const size_t close = text.find("<testcase ", testCase + 1);
+      const std::string one = text.substr(testCase, close == std::string::npos ? std::string::npos : close - testCase);
+      if (count(one, "<failure ") + count(one, "<error ") + count(one, "<skipped ") > 1) {
+        return "a test case has more than one failure, error or skipped: " + one;
+      }
+    }
+  }
+  const size_t root = xml.find("<testsuites ");
+  for (int i = 0; i < 4; ++i) {
+    if (attributeOf(xml, root, kAttributes[i]) != std::to_string(totals[i])) {
+      return std::string("testsuites ") + kAttributes[i] + " is not the sum of its suites";
+    }
+  }
+  return "";
+}
+
+// The structure check must be able to fail, or the tests that use it prove nothing.
+TEST(JunitStructureCheckTest, RejectsMiscountsAndMissingAttributes) {
+  const std::string good =
+      "<testsuites tests=\"1\" failures=\"1\" errors=\"0\" skipped=\"0\"><testsuite name=\"a\" tests=\"1\" "
+      "failures=\"1\" errors=\"0\" skipped=\"0\"><testcase classname=\"a\" name=\"x\" file=\"a\" line=\"1\" "
+      "time=\"0\"><failure message=\"m\">b</failure></testcase></testsuite></testsuites>";
+  EXPECT_EQ(junitStructureProblem(good), "");
+  std::string miscount = good;
+  miscount.replace(miscount.find("tests=\"1\" failures=\"1\" errors=\"0\" skipped=\"0\"><testcase"), 9, "tests=\"2\"");
+  EXPECT_NE(junitStructureProblem(miscount), "");
+  std::string noLine = good;
+  noLine.erase(noLine.find(" line=\"1\""), 9);
+  EXPECT_NE(junitStructureProblem(noLine), "");
+  std::string twoFailures = good;
+  twoFailures.replace(twoFailures.find("</testcase>"), 0, "<failure message=\"n\">c</failure>");
+  EXPECT_NE(junitStructureProblem(twoFailures), "");
+  EXPECT_NE(junitStructureProblem(good.substr(0, good.size() - 2)), "");
+}
+
+TEST(JunitReportTest, OneCasePerObjectAndRuleAndOnePerCleanObject) {
   CheckReport report;
   report.sources = {"a.yaml", "empty.yaml", "-"};
   const auto svc = object("a.yaml", 1, "svc");
   const auto cm = object("a.yaml", 12, "settings", "agents", "ConfigMap");
   const auto ns = object("-", 1, "sandbox", "", "Namespace");
   report.objects = {svc, cm, ns};
-  report.findings = {findingFor(svc, "exposure.service-nodeport", engine::Action::kDeny, "spec.type"),
+  auto second = findingFor(svc, "exposure.service-nodeport", engine::Action::kDeny, "spec.ports[1].nodePort");
+  second.line = 9;
+  report.findings = {findingFor(svc, "exposure.service-nodeport", engine::Action::kDeny, "spec.type"), second,
                      findingFor(svc, "exposure.open-source-ranges", engine::Action::kDeny, "spec.x"),
                      findingFor(svc, "exposure.ingress", engine::Action::kWarn, "spec")};
   report.objectsChecked = 3;
   const std::string xml = render(report);
-  EXPECT_EQ(xmlProblem(xml), "") << xml;
-  EXPECT_THAT(xml, HasSubstr("<testsuites name=\"agentguard\" tests=\"3\" failures=\"1\" errors=\"0\">"));
-  EXPECT_THAT(xml, HasSubstr("<testsuite name=\"a.yaml\" tests=\"2\" failures=\"1\""));
+  EXPECT_EQ(junitStructureProblem(xml), "") << xml;
+  EXPECT_THAT(xml, HasSubstr("<testsuites name=\"agentguard\" tests=\"5\" failures=\"2\" errors=\"0\" skipped=\"0\""));
+  EXPECT_THAT(xml, HasSubstr("<testsuite name=\"a.yaml\" tests=\"4\" failures=\"2\""));
   EXPECT_THAT(xml, HasSubstr("<testsuite name=\"empty.yaml\" tests=\"0\" failures=\"0\""));
   EXPECT_THAT(xml, HasSubstr("<testsuite name=\"stdin\" tests=\"1\" failures=\"0\""));
-  EXPECT_THAT(xml, HasSubstr("<testcase classname=\"a.yaml\" name=\"Service agents/svc\">"));
-  EXPECT_THAT(xml, HasSubstr("<testcase classname=\"a.yaml\" name=\"ConfigMap agents/settings\"/>"));
-  EXPECT_THAT(xml, HasSubstr("<testcase classname=\"stdin\" name=\"Namespace sandbox\"/>"));
-  EXPECT_EQ(count(xml, "<failure "), 2u);
-  EXPECT_THAT(xml, HasSubstr("type=\"exposure.service-nodeport\" message=\"spec.type: is open\""));
-  EXPECT_THAT(xml, HasSubstr("path: spec.type\n"));
+  // Two findings of one rule in one object are one test case, located at the first.
+  EXPECT_THAT(xml, HasSubstr("<testcase classname=\"a.yaml\" name=\"Service agents/svc: exposure.service-nodeport\" "
+                             "file=\"a.yaml\" line=\"4\" time=\"0\">"));
+  EXPECT_THAT(xml, HasSubstr("type=\"exposure.service-nodeport\" message=\"spec.type: is open (and 1 more)\""));
+  EXPECT_THAT(xml, HasSubstr("location: a.yaml:9\npath: spec.ports[1].nodePort\n"));
+  EXPECT_THAT(xml, HasSubstr("name=\"Service agents/svc: exposure.open-source-ranges\""));
+  EXPECT_THAT(xml, HasSubstr("<testcase classname=\"a.yaml\" name=\"ConfigMap agents/settings\" file=\"a.yaml\" "
+                             "line=\"12\" time=\"0\"/>"));
+  EXPECT_THAT(xml, HasSubstr("<testcase classname=\"stdin\" name=\"Namespace sandbox\" file=\"stdin\" line=\"1\""));
   EXPECT_THAT(xml, HasSubstr("fix: close it"));
-  EXPECT_THAT(xml, HasSubstr("<system-out>warn exposure.ingress (high) a.yaml:4 spec: is open; fix: close it\n</system-out>"));
+  // A warning that does not fail the run is a passing test case of its own, with the finding as output.
+  EXPECT_THAT(xml, HasSubstr("name=\"Service agents/svc: exposure.ingress\" file=\"a.yaml\" line=\"4\" time=\"0\">\n"
+                             "      <system-out>rule: exposure.ingress (high, warn)\n"));
+}
+
+TEST(JunitReportTest, WarningsFailWithFailOnWarn) {
+  CheckReport report;
+  report.sources = {"a.yaml"};
+  const auto svc = object("a.yaml", 1, "svc");
+  report.objects = {svc};
+  report.findings = {findingFor(svc, "exposure.ingress", engine::Action::kWarn, "spec")};
+  report.failOn = engine::Action::kWarn;
+  const std::string xml = render(report);
+  EXPECT_EQ(junitStructureProblem(xml), "") << xml;
+  EXPECT_THAT(xml, HasSubstr("tests=\"1\" failures=\"1\""));
+  EXPECT_THAT(xml, HasSubstr("<failure type=\"exposure.ingress\""));
+}
+
+TEST(JunitReportTest, SkippedRuleIsASkippedCase) {
+  CheckReport report;
+  report.sources = {"a.yaml"};
+  const auto svc = object("a.yaml", 1, "svc");
+  report.objects = {svc};
+  auto skipped = findingFor(svc, "exposure.service-nodeport", engine::Action::kAudit, "spec.type");
+  skipped.finding.skipReason = "lab cluster";
+  report.findings = {skipped};
+  const std::string xml = render(report);
+  EXPECT_EQ(junitStructureProblem(xml), "") << xml;
+  EXPECT_THAT(xml, HasSubstr("tests=\"1\" failures=\"0\" errors=\"0\" skipped=\"1\""));
+  EXPECT_THAT(xml, HasSubstr("<skipped message=\"agentguard.io/skip: lab cluster\"/>"));
+}
+
+TEST(JunitReportTest, InputErrorIsAnErrorCaseAtItsLine) {
+  CheckReport report;
+  report.sources = {"bad.yaml", "a.yaml", "gone.yaml"};
+  report.errors = {InputError{"bad.yaml", 7, "bad.yaml:7: malformed YAML"},
+                   InputError{"gone.yaml", 0, "gone.yaml: no such file or directory"}};
+  report.objects = {object("a.yaml", 1, "svc")};
+  const std::string xml = render(report);
+  EXPECT_EQ(junitStructureProblem(xml), "") << xml;
+  EXPECT_THAT(xml, HasSubstr("tests=\"3\" failures=\"0\" errors=\"2\""));
+  // A problem about no one line is placed at line 1, so every test case has a line.
+  EXPECT_THAT(xml, HasSubstr("name=\"input gone.yaml\" file=\"gone.yaml\" line=\"1\" time=\"0\">"));
+  EXPECT_THAT(xml, HasSubstr("name=\"input bad.yaml\" file=\"bad.yaml\" line=\"7\" time=\"0\">\n"
+                             "      <error type=\"input\" message=\"bad.yaml:7: malformed YAML\">"));
 }
 
 TEST(JunitReportTest, AuditOnlyObjectPassesWithANote) {
@@ -106,10 +224,10 @@ TEST(JunitReportTest, AuditOnlyObjectPassesWithANote) {
   report.objects = {svc};
   report.findings = {findingFor(svc, "exposure.host-port", engine::Action::kAudit, "spec.hostPort")};
   const std::string xml = render(report);
-  EXPECT_EQ(xmlProblem(xml), "") << xml;
+  EXPECT_EQ(junitStructureProblem(xml), "") << xml;
   EXPECT_THAT(xml, HasSubstr("failures=\"0\""));
   EXPECT_THAT(xml, Not(HasSubstr("<failure")));
-  EXPECT_THAT(xml, HasSubstr("<system-out>audit exposure.host-port"));
+  EXPECT_THAT(xml, HasSubstr("<system-out>rule: exposure.host-port (high, audit)"));
 }
 
 TEST(JunitReportTest, EscapesMarkupQuotesControlCharactersAndBrokenUtf8) {
@@ -139,9 +257,10 @@ TEST(JunitReportTest, EscapesMarkupQuotesControlCharactersAndBrokenUtf8) {
     report.findings = {findingFor(o, "exposure.service-nodeport", engine::Action::kDeny, "spec.type", c.text),
                        findingFor(o, "exposure.ingress", engine::Action::kWarn, "spec", c.text)};
     const std::string xml = render(report);
-    EXPECT_EQ(xmlProblem(xml), "") << c.name << "\n" << xml;
+    EXPECT_EQ(junitStructureProblem(xml), "") << c.name << "\n" << xml;
     EXPECT_THAT(xml, HasSubstr("classname=\"" + c.escaped + "\"")) << c.name;
-    EXPECT_THAT(xml, HasSubstr("name=\"Service agents/" + c.escaped + "\"")) << c.name;
+    EXPECT_THAT(xml, HasSubstr("name=\"Service agents/" + c.escaped + ": exposure.service-nodeport\"")) << c.name;
+    EXPECT_THAT(xml, HasSubstr("file=\"" + c.escaped + "\"")) << c.name;
     EXPECT_THAT(xml, HasSubstr("message=\"spec.type: " + c.escaped + "\"")) << c.name;
   }
 }
@@ -156,7 +275,7 @@ TEST(JunitReportTest, IdenticalObjectsEachGetTheirOwnFindings) {
   report.findings = {findingFor(first, "exposure.service-nodeport", engine::Action::kDeny, "spec.type"),
                      findingFor(second, "exposure.service-nodeport", engine::Action::kDeny, "spec.type")};
   const std::string xml = render(report);
-  EXPECT_EQ(xmlProblem(xml), "") << xml;
+  EXPECT_EQ(junitStructureProblem(xml), "") << xml;
   EXPECT_EQ(count(xml, "<testcase "), 2u);
   EXPECT_EQ(count(xml, "<failure "), 2u);
   EXPECT_THAT(xml, HasSubstr("tests=\"2\" failures=\"2\""));
@@ -168,8 +287,8 @@ TEST(JunitReportTest, FindingWithoutAMatchingObjectIsStillReported) {
   const auto ghost = object("a.yaml", 5, "ghost");
   report.findings = {findingFor(ghost, "exposure.service-nodeport", engine::Action::kDeny, "spec.type")};
   const std::string xml = render(report);
-  EXPECT_EQ(xmlProblem(xml), "") << xml;
-  EXPECT_THAT(xml, HasSubstr("name=\"Service agents/ghost\""));
+  EXPECT_EQ(junitStructureProblem(xml), "") << xml;
+  EXPECT_THAT(xml, HasSubstr("name=\"Service agents/ghost: exposure.service-nodeport\""));
   EXPECT_EQ(count(xml, "<failure "), 1u);
 }
 
@@ -188,9 +307,11 @@ TEST(JunitCommandTest, CheckOutputIsWellFormedAndCountsObjects) {
   const auto result = runAgentguard({"check", "--policies", testing::kBundledPolicies.string(), "--output", "junit",
                                      manifest.string(), empty.string()});
   ASSERT_EQ(result.exitCode, 1) << result.err;
-  EXPECT_EQ(xmlProblem(result.out), "") << result.out;
+  EXPECT_EQ(junitStructureProblem(result.out), "") << result.out;
   EXPECT_THAT(result.out, HasSubstr("<testsuites name=\"agentguard\" tests=\"2\" failures=\"1\""));
-  EXPECT_THAT(result.out, HasSubstr("name=\"Service agents/a&lt;b&amp;c&quot;d\xEF\xBF\xBD\""));
+  EXPECT_THAT(result.out, HasSubstr("name=\"Service agents/a&lt;b&amp;c&quot;d\xEF\xBF\xBD: exposure.service-nodeport\" "
+                                    "file=\"" + manifest.string() + "\" line=\"4\" time=\"0\">"));
+  EXPECT_THAT(result.out, HasSubstr("name=\"ConfigMap agents/settings\" file=\"" + manifest.string() + "\" line=\"6\""));
   EXPECT_THAT(result.out, HasSubstr("<testsuite name=\"" + empty.string() + "\" tests=\"0\""));
   EXPECT_THAT(result.out, HasSubstr("type=\"exposure.service-nodeport\""));
 }

@@ -65,6 +65,7 @@ const Json& checkedRun(const Json& log) {
     EXPECT_FALSE(rule["fullDescription"]["text"].get<std::string>().empty()) << id;
     EXPECT_THAT(rule["help"]["text"].get<std::string>(), HasSubstr("Fix")) << id;
     EXPECT_THAT(rule["help"]["markdown"].get<std::string>(), HasSubstr("**Fix**")) << id;
+    EXPECT_EQ(rule["helpUri"], ruleHelpUri(id)) << id;
     const std::string level = rule["defaultConfiguration"]["level"];
     EXPECT_TRUE(level == "error" || level == "warning" || level == "note") << id << " " << level;
     const std::string category = id.substr(0, id.find('.'));
@@ -169,36 +170,83 @@ TEST(SarifReportTest, ResultNamesTheObjectFieldAndFix) {
   EXPECT_EQ(logical[1]["fullyQualifiedName"], "Service/agents/debug:spec.type");
 }
 
-TEST(SarifReportTest, ArtifactLocations) {
+// The artifactLocation of the first result when the report holds one finding in `source`.
+Json artifactOf(const std::string& source) {
+  CheckReport report;
+  report.sources = {source};
+  report.findings.push_back(located("exposure.service-nodeport", engine::Action::kDeny, engine::Severity::kHigh, source, 2));
+  const Json log = render(report);
+  const Json& artifact = checkedRun(log)["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"];
+  EXPECT_EQ(log["runs"][0]["artifacts"][0]["location"], artifact) << source;
+  return artifact;
+}
+
+TEST(SarifReportTest, ArtifactLocationsOutsideARepositoryAreRelativeToTheWorkingDirectory) {
   struct Case {
     std::string name;
     std::string source;
     std::string uri;
     bool underSourceRoot;
   };
-  const std::string cwd = std::filesystem::current_path().generic_string();
+  ScratchDir dir;
+  const WorkingDirectory cwd(dir.path());
+  const std::string here = std::filesystem::current_path().generic_string();
   const std::vector<Case> cases = {
       {"RelativePath", "deploy/app.yaml", "deploy/app.yaml", true},
       {"DotSlashIsDropped", "./deploy/./app.yaml", "deploy/app.yaml", true},
-      {"AbsoluteInsideWorkingDirectory", cwd + "/deploy/app.yaml", "deploy/app.yaml", true},
+      {"AbsoluteInsideWorkingDirectory", here + "/deploy/app.yaml", "deploy/app.yaml", true},
       {"Stdin", "-", "stdin", false},
       {"SpacesAreEncoded", "my deploy/a#b.yaml", "my%20deploy/a%23b.yaml", true},
       {"AbsoluteElsewhereIsAFileUri", "/nonexistent-root/x.yaml", "file:///nonexistent-root/x.yaml", false},
   };
   for (const auto& c : cases) {
-    CheckReport report;
-    report.sources = {c.source};
-    report.findings.push_back(located("exposure.service-nodeport", engine::Action::kDeny, engine::Severity::kHigh, c.source, 2));
-    const Json log = render(report);
-    const Json& artifact = checkedRun(log)["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"];
+    const Json artifact = artifactOf(c.source);
     EXPECT_EQ(artifact["uri"], c.uri) << c.name;
     if (c.underSourceRoot) {
       EXPECT_EQ(artifact.value("uriBaseId", ""), "%SRCROOT%") << c.name;
     } else {
       EXPECT_FALSE(artifact.contains("uriBaseId")) << c.name;
     }
-    EXPECT_EQ(log["runs"][0]["artifacts"][0]["location"], artifact) << c.name;
   }
+  CheckReport report;
+  const Json log = render(report);
+  EXPECT_EQ(log["runs"][0]["originalUriBaseIds"]["%SRCROOT%"]["uri"], "file://" + here + "/");
+}
+
+TEST(SarifReportTest, ArtifactLocationsInsideARepositoryAreRelativeToItsTopLevel) {
+  ScratchDir dir;
+  dir.write("repo/.git/HEAD", "ref: refs/heads/main\n");
+  dir.write("repo/deploy/overlays/prod/app.yaml", "");
+  const std::string root = (dir.path() / "repo").generic_string();
+  const WorkingDirectory cwd(dir.path() / "repo" / "deploy");
+  EXPECT_EQ(artifactOf("overlays/prod/app.yaml")["uri"], "deploy/overlays/prod/app.yaml");
+  EXPECT_EQ(artifactOf("../deploy/overlays/prod/app.yaml")["uri"], "deploy/overlays/prod/app.yaml");
+  EXPECT_EQ(artifactOf(root + "/deploy/app.yaml")["uri"], "deploy/app.yaml");
+  EXPECT_EQ(artifactOf("overlays/prod/app.yaml")["uriBaseId"], "%SRCROOT%");
+  // Outside the repository: an absolute file URI, never a path climbing out of %SRCROOT%.
+  EXPECT_EQ(artifactOf("../../outside.yaml")["uri"], "file://" + dir.path().generic_string() + "/outside.yaml");
+  CheckReport report;
+  const Json log = render(report);
+  EXPECT_EQ(log["runs"][0]["originalUriBaseIds"]["%SRCROOT%"]["uri"], "file://" + root + "/");
+}
+
+TEST(SarifReportTest, RuleHelpIsTheSameWhicheverObjectFiresFirst) {
+  const auto rulesOf = [](std::string name, std::string fix) {
+    CheckReport report;
+    report.catalog = &engine::RuleCatalog::builtin();
+    report.sources = {"a.yaml"};
+    auto finding = located("exposure.service-nodeport", engine::Action::kDeny, engine::Severity::kHigh, "a.yaml", 2,
+                           std::move(name));
+    finding.finding.fix = std::move(fix);
+    report.findings.push_back(finding);
+    const Json log = render(report);
+    return log["runs"][0]["tool"]["driver"]["rules"];
+  };
+  const Json first = rulesOf("debug", "set spec.type of Service agents/debug to ClusterIP");
+  const Json second = rulesOf("other", "set spec.type of Service agents/other to ClusterIP");
+  EXPECT_EQ(first, second);
+  EXPECT_THAT(first[0]["help"]["text"].get<std::string>(), ::testing::Not(HasSubstr("debug")));
+  EXPECT_THAT(first[0]["help"]["markdown"].get<std::string>(), HasSubstr("/exposure.service-nodeport.md)"));
 }
 
 TEST(SarifReportTest, FingerprintIgnoresTheLineButNotTheRuleObjectOrField) {
@@ -221,6 +269,10 @@ TEST(SarifReportTest, FingerprintIgnoresTheLineButNotTheRuleObjectOrField) {
   otherObject.finding.name = "other";
   auto otherField = base;
   otherField.finding.path = "spec.ports[0].nodePort";
+  // The same object in two overlays is two alerts, not one.
+  auto otherFile = base;
+  otherFile.source = "overlays/prod/a.yaml";
+  EXPECT_NE(fingerprintOf(base), fingerprintOf(otherFile));
   EXPECT_NE(fingerprintOf(base), fingerprintOf(otherRule));
   EXPECT_NE(fingerprintOf(base), fingerprintOf(otherObject));
   EXPECT_NE(fingerprintOf(base), fingerprintOf(otherField));
