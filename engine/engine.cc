@@ -76,7 +76,10 @@ Findings Engine::evaluateAsGiven(const nlohmann::json& object, const EvaluationC
   std::vector<Violation> violations;
   for (const RuleBinding& binding : policies_->rules) {
     if (context.removal && !binding.definition->info.judgesRemoval) continue;
-    if (exempted(binding, view, context)) continue;
+    if (exempted(binding, view, context)) {
+      if (context.exemptedRules != nullptr) context.exemptedRules->push_back(binding.definition->info.id);
+      continue;
+    }
     violations.clear();
     binding.rule->evaluate(view, ruleContext, violations);
     for (auto& violation : violations) {

@@ -2,7 +2,9 @@
 
 #include <chrono>
 #include <memory>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -23,6 +25,9 @@ struct EvaluationContext {
   // caller knows who set it: `agentguard check` turns it on (it has no user); the webhook only when the
   // annotations were set by an exemption admin or left as they were. A malformed skip is refused either way.
   bool honourSkipAnnotations = false;
+  // When set, receives the id of every enabled rule an exemption kept from judging the object (the
+  // background audit reports those as skipped rather than passed).
+  std::vector<std::string>* exemptedRules = nullptr;
 };
 
 // The policy engine shared by `agentguard check` and the admission webhook: one compiled PolicySet,

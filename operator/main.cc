@@ -62,6 +62,7 @@ int main(int argc, char** argv) {
       exposer = std::make_unique<prometheus::Exposer>(address);
       exposer->RegisterCollectable(app.metrics().registry());
       exposer->RegisterCollectable(app.metrics().phaseCollector());
+      exposer->RegisterCollectable(app.backgroundScanMetrics().resultsCollector());
     } catch (const std::exception& e) {
       logger.error("Failed to listen for metrics", {{"address", options.metricsListen}, {"error", e.what()}});
       return 1;

@@ -356,9 +356,12 @@ lib_start_operator() {
   local fullname args=() line
   fullname="$(lib_fullname)"
   lib_write_sa_kubeconfig "${fullname}-operator" "${STATE_DIR}/operator.kubeconfig" || return 1
+  # The background audit reads the webhook's policies, as the chart mounts them into both.
+  [[ -d "${STATE_DIR}/policies" ]] || lib_extract_policies "${STATE_DIR}/policies" >/dev/null || return 1
   while IFS= read -r line; do
     args+=("$line")
   done < <(lib_deployment_args "${fullname}-operator" | lib_localize_args \
+    "/etc/agentguard/policies=${STATE_DIR}/policies" \
     "0.0.0.0:8081=127.0.0.1:${OPERATOR_HEALTH_PORT}" \
     "0.0.0.0:9090=127.0.0.1:${OPERATOR_METRICS_PORT}")
   ((${#args[@]} > 0)) || return 1

@@ -650,10 +650,18 @@ step_credentials() {
   expect_can yes "$operator" update leases.coordination.k8s.io/agentguard-operator -n "$RELEASE_NAMESPACE"
   expect_can no "$operator" update leases.coordination.k8s.io/someone-else -n "$RELEASE_NAMESPACE"
   expect_can no "$operator" create leases.coordination.k8s.io -n agents
-  # Secrets and ConfigMaps: one by one, for the labels a class's selector reads; never listed or watched.
+  # Secrets: one by one, for the labels a class's selector reads; never listed or watched. ConfigMaps are
+  # also listed by the background audit (docs/background-audit.md), never watched.
   expect_can yes "$operator" get secrets -n agents
   expect_can no "$operator" list secrets -n agents
   expect_can no "$operator" watch configmaps -n agents
+  # The background audit: list what the webhook judges, write its own reports, nothing else.
+  expect_can yes "$operator" list configmaps -n agents
+  expect_can yes "$operator" list deployments.apps -n agents
+  expect_can yes "$operator" list cronjobs.batch -n agents
+  expect_can yes "$operator" create reports.openreports.io -n agents
+  expect_can yes "$operator" delete clusterreports.openreports.io
+  expect_can no "$operator" create policyreports.wgpolicyk8s.io -n agents
   expect_can no "$operator" create pods --subresource=exec -n agents
 }
 

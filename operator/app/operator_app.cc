@@ -51,6 +51,24 @@ OperatorApp::OperatorApp(kube::KubeClient& client, const OperatorOptions& option
   controller_ = std::make_unique<Controller>(client, *guarded_, *events_, metrics_.get(), clock_, logger_,
                                              controllerOptions);
   metrics_->setPhaseSource([controller = controller_.get()] { return controller->countByPhase(); });
+
+  // The background audit lives here rather than in a component of its own: it needs the same client,
+  // leader election and metrics endpoint, and only one replica may write reports. It lists page by page
+  // at each scan instead of caching every ConfigMap and Pod of the cluster in informers between scans.
+  scanMetrics_ = std::make_unique<BackgroundScanMetrics>(registry_);
+  if (!options_.backgroundScanPolicies.empty() && options_.backgroundScanInterval.count() > 0) {
+    // Report writes have their own budget: a scan of thousands of objects never delays sandbox writes.
+    reportsThrottled_ = std::make_unique<ThrottledClient>(
+        client, options_.backgroundScanWriteQps, std::max(1, static_cast<int>(options_.backgroundScanWriteQps)));
+    reportsGuarded_ = std::make_unique<LeaderGuardedClient>(*reportsThrottled_, *leadership_);
+    BackgroundScanOptions scan;
+    scan.interval = options_.backgroundScanInterval;
+    scan.policyLayers = options_.backgroundScanPolicies;
+    scan.namespaceSelector = options_.backgroundScanNamespaceSelector;
+    scan.family = options_.backgroundScanReports;
+    scanner_ = std::make_unique<BackgroundScanner>(*throttled_, *reportsGuarded_, std::move(scan), *scanMetrics_,
+                                                   logger_, [leadership = leadership_] { return leadership->isLeader(); });
+  }
 }
 
 OperatorApp::~OperatorApp() { stop(); }
@@ -59,6 +77,7 @@ void OperatorApp::start() {
   if (started_) return;
   started_ = true;
   controller_->start();
+  if (scanner_) scanner_->start();
   logger_.info("Started agentguard-operator", {{"identity", identity_},
                                                {"namespace", options_.ns.empty() ? "*" : options_.ns},
                                                {"leaderElect", options_.leaderElect}});
@@ -86,6 +105,7 @@ void OperatorApp::start() {
 void OperatorApp::stop() {
   if (!started_ || stopped_) return;
   stopped_ = true;
+  if (scanner_) scanner_->stop();
   if (elector_) elector_->stop();
   controller_->setLeading(false);
   controller_->stop();

@@ -8,6 +8,8 @@
 #include "common/kube/kube_client.h"
 #include "common/log/logger.h"
 #include "operator/app/options.h"
+#include "operator/audit/background_scan.h"
+#include "operator/audit/background_scan_metrics.h"
 #include "operator/controller/clock.h"
 #include "operator/controller/controller.h"
 #include "operator/controller/throttled_client.h"
@@ -38,6 +40,9 @@ class OperatorApp {
   const std::string& identity() const { return identity_; }
   OperatorMetrics& metrics() { return *metrics_; }
   Controller& controller() { return *controller_; }
+  BackgroundScanMetrics& backgroundScanMetrics() { return *scanMetrics_; }
+  // Null when the background audit is off (no --background-scan-policies, or a 0s interval).
+  BackgroundScanner* backgroundScanner() { return scanner_.get(); }
 
  private:
   const OperatorOptions options_;
@@ -55,6 +60,10 @@ class OperatorApp {
   std::unique_ptr<LeaderGuardedClient> eventsGuarded_;
   std::unique_ptr<EventRecorder> events_;
   std::unique_ptr<Controller> controller_;
+  std::unique_ptr<BackgroundScanMetrics> scanMetrics_;
+  std::unique_ptr<ThrottledClient> reportsThrottled_;
+  std::unique_ptr<LeaderGuardedClient> reportsGuarded_;
+  std::unique_ptr<BackgroundScanner> scanner_;
   bool started_ = false;
   bool stopped_ = false;
 };

@@ -138,6 +138,34 @@ Result<OperatorOptions> parseOptions(const std::vector<std::string>& args) {
     } else if (name == "gate-token-review-binding") {
       if (value.empty()) return flagError(name, "needs a ClusterRoleBinding name");
       options.gate.tokenReviewBinding = value;
+    } else if (name == "background-scan-interval") {
+      const auto duration = parseDuration(value);
+      if (!duration || duration->count() < 0) return flagError(name, "expected a duration such as 1h (0s turns the scan off)");
+      options.backgroundScanInterval = *duration;
+    } else if (name == "background-scan-policies") {
+      if (value.empty()) return flagError(name, "needs a policy file or directory, or builtin");
+      options.backgroundScanPolicies.push_back(value);
+    } else if (name == "background-scan-namespace-selector") {
+      nlohmann::json selector = nlohmann::json::parse(value, nullptr, /*allow_exceptions=*/false);
+      bool known = selector.is_object();
+      if (known) {
+        for (const auto& item : selector.items()) {
+          known = known && (item.key() == "matchLabels" || item.key() == "matchExpressions");
+        }
+      }
+      if (!known) {
+        return flagError(name, "expected a JSON LabelSelector, e.g. {\"matchExpressions\":[{\"key\":"
+                               "\"kubernetes.io/metadata.name\",\"operator\":\"NotIn\",\"values\":[\"kube-system\"]}]}");
+      }
+      options.backgroundScanNamespaceSelector = std::move(selector);
+    } else if (name == "background-scan-reports") {
+      if (!parseReportFamily(value, options.backgroundScanReports)) {
+        return flagError(name, "expected openreports or policyreport");
+      }
+    } else if (name == "background-scan-write-qps") {
+      const double qps = std::strtod(value.c_str(), nullptr);
+      if (!(qps > 0)) return flagError(name, "expected a positive number");
+      options.backgroundScanWriteQps = qps;
     } else if (name == "log-level") {
       if (!log::parseLevel(value, options.logLevel)) return flagError(name, "expected debug, info, warn or error");
     } else {
@@ -186,6 +214,16 @@ Flags:
   --gate-cluster-role NAME            the ClusterRole bound to each gate in its namespace (default agentguard-gate)
   --gate-token-review-binding NAME    the ClusterRoleBinding (tokenreviews create) whose subjects the operator keeps
                                       to the namespaces' gates (default agentguard-gate-tokenreview)
+  --background-scan-policies SOURCE   policy layer of the background audit, as the webhook's --policies
+                                      (repeatable; none turns the audit off; docs/background-audit.md)
+  --background-scan-interval D        scan everything the webhook guards this often (default 1h; 0s: off);
+                                      a change of the compiled policies starts a scan at once
+  --background-scan-namespace-selector JSON
+                                      the webhook's namespaceSelector: which namespaces are scanned
+                                      (default {}: every namespace)
+  --background-scan-reports FAMILY    openreports (openreports.io/v1alpha1 Report, ClusterReport; default) or
+                                      policyreport (wgpolicyk8s.io/v1alpha2 PolicyReport, ClusterPolicyReport)
+  --background-scan-write-qps N       report writes per second at most (default 5)
 )";
 }
 

@@ -5,9 +5,12 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "common/log/logger.h"
 #include "common/result/result.h"
 #include "operator/api/ip_block.h"
+#include "operator/audit/report_builder.h"
 #include "operator/builders/gate_builder.h"
 
 namespace agentguard::op {
@@ -34,6 +37,12 @@ struct OperatorOptions {
   log::Level logLevel = log::Level::kInfo;                 // --log-level
   // --gate-image, --gate-replicas, --gate-resources (JSON), --gate-cluster-role, --gate-token-review-binding
   GateSettings gate{"", 2, nullptr, "agentguard-gate", "agentguard-gate-tokenreview"};
+  // The background audit (docs/background-audit.md): off without policies or with a 0s interval.
+  std::chrono::milliseconds backgroundScanInterval{std::chrono::hours(1)};  // --background-scan-interval
+  std::vector<std::string> backgroundScanPolicies;         // --background-scan-policies (repeatable layers)
+  nlohmann::json backgroundScanNamespaceSelector = nlohmann::json::object();  // --background-scan-namespace-selector
+  ReportFamily backgroundScanReports = ReportFamily::kOpenReports;           // --background-scan-reports
+  double backgroundScanWriteQps = 5;                       // --background-scan-write-qps
   bool help = false;                                       // --help
 };
 

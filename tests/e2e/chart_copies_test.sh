@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The Helm chart carries copies of files it cannot read from outside its folder: the CRDs
-# (charts/agentguard/crds/ <- crds/) and the bundled policies (charts/agentguard/policies/<group>.yaml
+# (charts/agentguard/crds/ <- crds/, charts/agentguard/files/openreports/ <- crds/openreports/) and the bundled policies (charts/agentguard/policies/<group>.yaml
 # <- policies/<group>/policy.yaml). This test fails when a copy is missing, stale or left over, and
 # prints the commands that refresh them (also in charts/agentguard/README.md).
 set -euo pipefail
@@ -34,6 +34,14 @@ for source in crds/*.yaml; do
 done
 for copy in "${chart}"/crds/*; do
   [[ -f "crds/$(basename "$copy")" ]] || fail "${copy} has no source crds/$(basename "$copy"); remove it"
+done
+
+for source in crds/openreports/*.yaml; do
+  compare "$source" "${chart}/files/openreports/$(basename "$source")"
+  checked=$((checked + 1))
+done
+for copy in "${chart}"/files/openreports/*; do
+  [[ -f "crds/openreports/$(basename "$copy")" ]] || fail "${copy} has no source crds/openreports/$(basename "$copy"); remove it"
 done
 
 for source in policies/*/policy.yaml; do

@@ -1,4 +1,6 @@
 #include <set>
+#include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -74,6 +76,18 @@ TEST_F(ExemptionTest, ObjectExemptionNeedsMatchingNamespaceAndName) {
 TEST_F(ExemptionTest, ExpiredExemptionNoLongerApplies) {
   // Valid through 2030-01-01 (UTC); a day later it is ignored.
   EXPECT_EQ(rulesFired(*engine_, service("edge", "gateway-eu"), after_).size(), 2u);
+}
+
+TEST_F(ExemptionTest, ReportsWhichRulesAnExemptionKeptFromJudging) {
+  std::vector<std::string> exempted;
+  EvaluationContext context;
+  context.now = before_;
+  context.exemptedRules = &exempted;
+  engine_->evaluate(service("edge", "gateway-eu"), context);
+  EXPECT_EQ(exempted, std::vector<std::string>{"exposure.service-nodeport"});
+  exempted.clear();
+  engine_->evaluate(service("prod", "svc"), context);
+  EXPECT_TRUE(exempted.empty());
 }
 
 TEST(EngineTest, FindingsCarryIdentityActionAndSeverity) {

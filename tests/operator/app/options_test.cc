@@ -79,5 +79,39 @@ INSTANTIATE_TEST_SUITE_P(
                                "renew-deadline"}),
     [](const ::testing::TestParamInfo<BadFlags>& param) { return param.param.name; });
 
+TEST(OptionsTest, BackgroundScanFlags) {
+  auto defaults = parseOptions({});
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->backgroundScanInterval, std::chrono::milliseconds(3600s));
+  EXPECT_TRUE(defaults->backgroundScanPolicies.empty());  // off until the chart names the webhook's policies
+  EXPECT_EQ(defaults->backgroundScanReports, ReportFamily::kOpenReports);
+
+  auto options = parseOptions({"--background-scan-interval", "10m", "--background-scan-policies", "builtin",
+                               "--background-scan-policies=/etc/agentguard/policies", "--background-scan-reports",
+                               "policyreport", "--background-scan-namespace-selector",
+                               R"({"matchExpressions":[{"key":"a","operator":"Exists"}]})",
+                               "--background-scan-write-qps", "2.5"});
+  ASSERT_TRUE(options.ok()) << options.error().message;
+  EXPECT_EQ(options->backgroundScanInterval, std::chrono::milliseconds(600s));
+  EXPECT_EQ(options->backgroundScanPolicies, (std::vector<std::string>{"builtin", "/etc/agentguard/policies"}));
+  EXPECT_EQ(options->backgroundScanReports, ReportFamily::kPolicyReport);
+  EXPECT_EQ(options->backgroundScanNamespaceSelector["matchExpressions"][0]["key"], "a");
+  EXPECT_DOUBLE_EQ(options->backgroundScanWriteQps, 2.5);
+}
+
+TEST(OptionsTest, BackgroundScanFlagsRefuseWhatTheyCannotMean) {
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"--background-scan-interval", "hourly"},
+           {"--background-scan-reports", "kyverno"},
+           {"--background-scan-namespace-selector", "kube-system"},
+           {"--background-scan-namespace-selector", R"({"matchLabel":{"a":"b"}})"},
+           {"--background-scan-write-qps", "0"},
+           {"--background-scan-policies", ""}}) {
+    auto options = parseOptions(args);
+    ASSERT_FALSE(options.ok()) << args[0] << " " << args[1];
+    EXPECT_NE(options.error().message.find(args[0]), std::string::npos) << options.error().message;
+  }
+}
+
 }  // namespace
 }  // namespace agentguard::op

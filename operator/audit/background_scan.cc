@@ -1,0 +1,322 @@
+#include "operator/audit/background_scan.h"
+
+#include <map>
+#include <optional>
+#include <set>
+#include <utility>
+
+#include "engine/network/document_network_policy_source.h"
+#include "engine/network/label_selector.h"
+#include "engine/network/pod_labels.h"
+#include "engine/policy/policy_loader.h"
+
+namespace agentguard::op {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::string metadataText(const nlohmann::json& object, std::string_view key) {
+  if (!object.contains("metadata") || !object["metadata"].is_object()) return "";
+  const auto found = object["metadata"].find(key);
+  return found != object["metadata"].end() && found->is_string() ? found->get<std::string>() : "";
+}
+
+// Report identity: namespace ("" for cluster reports) and name.
+using ReportKey = std::pair<std::string, std::string>;
+
+}  // namespace
+
+const std::vector<ScannedKind>& scannedKinds() {
+  static const std::vector<ScannedKind> kinds = {
+      {{"", "v1", "pods", true}, "v1", "Pod"},
+      {{"", "v1", "services", true}, "v1", "Service"},
+      {{"", "v1", "replicationcontrollers", true}, "v1", "ReplicationController"},
+      {{"", "v1", "podtemplates", true}, "v1", "PodTemplate"},
+      {{"", "v1", "configmaps", true}, "v1", "ConfigMap"},
+      {{"", "v1", "persistentvolumes", false}, "v1", "PersistentVolume"},
+      {{"apps", "v1", "deployments", true}, "apps/v1", "Deployment"},
+      {{"apps", "v1", "replicasets", true}, "apps/v1", "ReplicaSet"},
+      {{"apps", "v1", "statefulsets", true}, "apps/v1", "StatefulSet"},
+      {{"apps", "v1", "daemonsets", true}, "apps/v1", "DaemonSet"},
+      {{"batch", "v1", "jobs", true}, "batch/v1", "Job"},
+      {{"batch", "v1", "cronjobs", true}, "batch/v1", "CronJob"},
+      {{"networking.k8s.io", "v1", "ingresses", true}, "networking.k8s.io/v1", "Ingress"},
+      {{"networking.k8s.io", "v1", "networkpolicies", true}, "networking.k8s.io/v1", "NetworkPolicy"},
+      {{"agentguard.io", "v1alpha1", "agentsandboxes", true}, "agentguard.io/v1alpha1", "AgentSandbox"},
+      {{"agents.x-k8s.io", "v1alpha1", "sandboxes", true}, "agents.x-k8s.io/v1alpha1", "Sandbox"},
+      {{"extensions.agents.x-k8s.io", "v1alpha1", "sandboxtemplates", true}, "extensions.agents.x-k8s.io/v1alpha1",
+       "SandboxTemplate"},
+  };
+  return kinds;
+}
+
+BackgroundScanner::BackgroundScanner(kube::KubeClient& reader, kube::KubeClient& writer, BackgroundScanOptions options,
+                                     BackgroundScanMetrics& metrics, log::Logger& logger,
+                                     std::function<bool()> leading)
+    : reader_(reader),
+      writer_(writer),
+      options_(std::move(options)),
+      metrics_(metrics),
+      logger_(logger),
+      leading_(std::move(leading)) {}
+
+BackgroundScanner::~BackgroundScanner() { stop(); }
+
+Status BackgroundScanner::loadPolicies() {
+  auto loaded = engine::loadPolicyLayers(options_.policyLayers);
+  if (!loaded) {
+    metrics_.failed("policies");
+    return loaded.error();
+  }
+  std::lock_guard<std::mutex> lock(mutex_);
+  digest_ = loaded->digest;
+  engine_ = std::make_shared<const engine::Engine>(std::make_shared<const engine::PolicySet>(std::move(*loaded)));
+  return okStatus();
+}
+
+Result<std::vector<nlohmann::json>> BackgroundScanner::listKind(const ScannedKind& kind, bool& installed) {
+  installed = true;
+  kube::ListOptions list;
+  list.limit = options_.pageSize;
+  auto listed = reader_.listAll(kind.resource, "", list);
+  if (!listed) {
+    // A kind whose CRD is not installed: nothing of it exists to judge.
+    if (listed.error().code == ErrorCode::kNotFound) {
+      installed = false;
+      return std::vector<nlohmann::json>{};
+    }
+    return listed.error();
+  }
+  for (auto& item : listed->items) {
+    item["apiVersion"] = kind.apiVersion;
+    item["kind"] = kind.kind;
+  }
+  return std::move(listed->items);
+}
+
+Result<ScanSummary> BackgroundScanner::scanOnce() {
+  std::lock_guard<std::mutex> scanning(scanMutex_);
+  std::shared_ptr<const engine::Engine> engine;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    engine = engine_;
+  }
+  if (!engine) {
+    if (Status loaded = loadPolicies(); !loaded) return loaded.error();
+    std::lock_guard<std::mutex> lock(mutex_);
+    engine = engine_;
+  }
+  const auto started = Clock::now();
+  ScanSummary summary;
+
+  // Observe: the guarded namespaces (the webhook's namespaceSelector), then everything in them.
+  kube::ListOptions paged;
+  paged.limit = options_.pageSize;
+  auto namespaces = reader_.listAll(kube::resources::namespaces(), "", paged);
+  if (!namespaces) {
+    metrics_.failed("list");
+    return makeError(namespaces.error().code, "listing Namespaces failed: " + namespaces.error().message);
+  }
+  std::set<std::string, std::less<>> guarded;
+  for (const auto& ns : namespaces->items) {
+    const nlohmann::json* labels = ns.contains("metadata") && ns["metadata"].contains("labels")
+                                       ? &ns["metadata"]["labels"]
+                                       : nullptr;
+    auto matched = engine::selectorMatch(options_.namespaceSelector, engine::PodLabels::exactly(labels));
+    if (!matched) {
+      metrics_.failed("list");
+      return makeError(ErrorCode::kInvalidArgument,
+                       "--background-scan-namespace-selector: " + matched.error().message);
+    }
+    if (*matched == engine::SelectorMatch::kAll) guarded.insert(metadataText(ns, "name"));
+  }
+  summary.namespaces = guarded.size();
+
+  std::vector<std::vector<nlohmann::json>> listedByKind;
+  std::vector<engine::SharedObject> networkPolicies;
+  std::set<const kube::Resource*> failedKinds;  // their reports are kept: absence was not observed
+  for (const auto& kind : scannedKinds()) {
+    bool installed = true;
+    auto items = listKind(kind, installed);
+    if (!items) {
+      ++summary.errors;
+      metrics_.failed("list");
+      failedKinds.insert(&kind.resource);
+      logger_.warn("Failed to list objects for the background scan",
+                   {{"resource", kind.resource.resource}, {"error", items.error().message}});
+      listedByKind.emplace_back();
+      continue;
+    }
+    if (kind.kind == "NetworkPolicy") {
+      for (const auto& item : *items) networkPolicies.push_back(std::make_shared<const nlohmann::json>(item));
+    }
+    listedByKind.push_back(std::move(*items));
+  }
+  // Without every NetworkPolicy the network-isolation rules cannot judge: the scan stops rather than
+  // report workloads as unrestricted (or restricted) on a partial view.
+  const auto& kinds = scannedKinds();
+  for (size_t i = 0; i < kinds.size(); ++i) {
+    if (kinds[i].kind == "NetworkPolicy" && failedKinds.count(&kinds[i].resource) != 0) {
+      return makeError(ErrorCode::kUnavailable, "listing NetworkPolicies failed; the scan was abandoned");
+    }
+  }
+  const engine::DocumentNetworkPolicySource policySource(networkPolicies, "default");
+
+  // Plan: the report each object should have.
+  std::map<ReportKey, nlohmann::json> desired;
+  for (size_t i = 0; i < kinds.size(); ++i) {
+    for (const auto& object : listedByKind[i]) {
+      ScannedObject scanned;
+      if (!ScannedObject::from(object, scanned)) continue;
+      if (kinds[i].resource.namespaced && guarded.count(scanned.namespace_) == 0) continue;
+      ObjectVerdict verdict;
+      engine::EvaluationContext context;
+      context.networkPolicies = &policySource;
+      context.defaultNamespace = scanned.namespace_.empty() ? std::string_view("default") : scanned.namespace_;
+      // Reported, never hidden: a skipped rule shows as a skip result with the reason the object gives.
+      context.honourSkipAnnotations = true;
+      context.exemptedRules = &verdict.exemptedRules;
+      verdict.findings = engine->evaluate(object, context);
+      ++summary.objects;
+      nlohmann::json report = buildReport(options_.family, scanned, engine->policies(), verdict);
+      if (report.is_null()) continue;
+      for (const auto& result : report["results"]) {
+        summary.results[{result["result"].get<std::string>(), result.value("severity", ""),
+                         result["rule"].get<std::string>()}] += 1;
+      }
+      desired.emplace(ReportKey{scanned.namespace_, scanned.uid}, std::move(report));
+    }
+  }
+
+  // The reports that exist (only the audit's own).
+  std::map<ReportKey, nlohmann::json> existing;
+  kube::ListOptions ours = paged;
+  ours.labelSelector = std::string(kReportManagedByLabel) + "=" + std::string(kReportManagedBy);
+  for (const bool namespaced : {true, false}) {
+    auto listed = reader_.listAll(reportResource(options_.family, namespaced), "", ours);
+    if (!listed) {
+      metrics_.failed("list");
+      return makeError(listed.error().code, "listing " + reportResource(options_.family, namespaced).resource +
+                                                " failed (are the report CRDs installed?): " + listed.error().message);
+    }
+    for (auto& item : listed->items) {
+      existing.emplace(ReportKey{metadataText(item, "namespace"), metadataText(item, "name")}, std::move(item));
+    }
+  }
+
+  // Apply: create or replace what differs; delete what no object wants any more.
+  kube::WriteOptions write;
+  write.fieldManager = "agentguard-background-scan";
+  for (auto& [key, report] : desired) {
+    const auto& resource = reportResource(options_.family, !key.first.empty());
+    const auto found = existing.find(key);
+    if (found == existing.end()) {
+      auto created = writer_.create(resource, key.first, report, write);
+      if (created) {
+        ++summary.created;
+        metrics_.reportWritten("created");
+        continue;
+      }
+      if (created.error().code == ErrorCode::kNotFound) continue;  // the namespace is being deleted
+      ++summary.errors;
+      metrics_.failed("write");
+      logger_.warn("Failed to create a report", {{"namespace", key.first}, {"report", key.second},
+                                                 {"error", created.error().message}});
+      continue;
+    }
+    if (!reportNeedsWrite(found->second, report)) {
+      ++summary.unchanged;
+      metrics_.reportWritten("unchanged");
+      continue;
+    }
+    auto replaced = writer_.replace(resource, key.first, key.second, reportReplacing(found->second, report), "", write);
+    if (replaced) {
+      ++summary.updated;
+      metrics_.reportWritten("updated");
+    } else {
+      // A conflict is settled by the next scan, from a fresh read.
+      ++summary.errors;
+      metrics_.failed("write");
+      logger_.warn("Failed to update a report", {{"namespace", key.first}, {"report", key.second},
+                                                 {"error", replaced.error().message}});
+    }
+  }
+  for (const auto& [key, report] : existing) {
+    if (desired.count(key) != 0) continue;
+    // A report whose object's kind could not be listed stays until the kind can be.
+    const auto& owners = report.contains("metadata") ? report["metadata"].value("ownerReferences", nlohmann::json::array())
+                                                     : nlohmann::json::array();
+    bool kindUnknown = false;
+    for (const auto& kind : kinds) {
+      if (failedKinds.count(&kind.resource) == 0) continue;
+      for (const auto& owner : owners) kindUnknown = kindUnknown || owner.value("kind", "") == kind.kind;
+    }
+    if (kindUnknown) continue;
+    const auto& resource = reportResource(options_.family, !key.first.empty());
+    kube::DeleteOptions remove;
+    remove.preconditionResourceVersion = metadataText(report, "resourceVersion");
+    if (Status removed = writer_.remove(resource, key.first, key.second, remove);
+        removed || removed.error().code == ErrorCode::kNotFound) {
+      ++summary.deleted;
+      metrics_.reportWritten("deleted");
+    } else {
+      ++summary.errors;
+      metrics_.failed("write");
+      logger_.warn("Failed to delete a stale report", {{"namespace", key.first}, {"report", key.second},
+                                                       {"error", removed.error().message}});
+    }
+  }
+  const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
+  const double now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  metrics_.scanFinished(seconds, summary.objects, summary.results, now);
+  summary.seconds = seconds;
+  return summary;
+}
+
+void BackgroundScanner::start() {
+  if (thread_.joinable() || options_.interval.count() <= 0) return;
+  thread_ = std::thread([this] { run(); });
+}
+
+void BackgroundScanner::stop() {
+  stop_.stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+void BackgroundScanner::run() {
+  std::string scannedDigest;
+  std::optional<Clock::time_point> lastScan;
+  const auto tick = std::min(options_.policyCheck, options_.interval);
+  do {
+    std::string trigger;
+    if (Status loaded = loadPolicies(); !loaded) {
+      logger_.error("Failed to compile the policies for the background scan; the last good set stays in force",
+                    {{"error", loaded.error().message}, {"problems", loaded.error().causes}});
+    }
+    std::string digest;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      digest = digest_;
+    }
+    if (!lastScan || Clock::now() - *lastScan >= options_.interval) {
+      trigger = "interval";
+    } else if (!digest.empty() && digest != scannedDigest) {
+      trigger = "policy-change";
+    }
+    if (trigger.empty() || digest.empty() || !leading_()) continue;
+    metrics_.scanStarted(trigger);
+    auto scanned = scanOnce();
+    lastScan = Clock::now();
+    if (!scanned) {
+      logger_.error("Background scan failed", {{"trigger", trigger}, {"error", scanned.error().message}});
+      continue;
+    }
+    scannedDigest = digest;
+    logger_.info("Completed background scan",
+                 {{"trigger", trigger}, {"namespaces", scanned->namespaces}, {"objects", scanned->objects},
+                  {"created", scanned->created}, {"updated", scanned->updated}, {"unchanged", scanned->unchanged},
+                  {"deleted", scanned->deleted}, {"errors", scanned->errors}, {"seconds", scanned->seconds}});
+  } while (!stop_.waitFor(tick));
+}
+
+}  // namespace agentguard::op
