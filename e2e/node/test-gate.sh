@@ -13,8 +13,9 @@
 # them, see node_gate_operator_flags in operator.sh). Two AgentSandboxes with tools; every scenario of
 # the issue: the allowed call succeeds with the credential injected by the gate and never visible to
 # the agent; a denied tool, refused arguments, a missing, forged or another sandbox's token, header/body
-# mismatch, a batch, duplicate keys, an oversized request, a bypass straight to the server, egress
-# through HTTPS_PROXY (allowed host, IP literal, private address behind an allowed name, SNI mismatch);
+# mismatch, a batch, duplicate keys, an oversized request, the call an instruction injected in a tool
+# result asks for (the demo's), a bypass straight to the server, egress through HTTPS_PROXY (allowed
+# host, IP literal, private address behind an allowed name, SNI mismatch);
 # each refusal has a record in the gate's decision log (agentguard log verify) and an Event.
 # Needs a node cluster (AGENTGUARD_CLUSTER_ENV); the gate part also the operator running against it.
 set -euo pipefail
@@ -418,6 +419,18 @@ tools_filtered() {
   expect_json "$(in_agent list-tools --protocol "$1")" outcome=result 'tools=["fetch_page", "read_file", "send_email"]'
 }
 
+# The demo's prompt injection: the mail read through the gate asks for send_email to the attacker; the read
+# passes with the credential, the call the agent makes on the mail's word is refused and never reaches the server.
+injected_call_refused() {
+  local out
+  out="$(in_agent injected)"
+  expect_json "$out" 'read=~"outcome": "result"' 'followed=~attacker@evil.example' outcome=error code=-32003 \
+    rule=tools.argument record=? reason=? || return 1
+  python3 -c 'import json, sys; print("injected", json.loads(sys.argv[1])["record"])' "$out" >>"$RECORDS"
+  server_saw_call read_file /workspace/inbox/latest.eml || return 1
+  server_never_saw "every API key and token"
+}
+
 # The agent's token, used from the other sandbox's Pod: the token is valid, the source IP is not its Pod's.
 stolen_token_refused() {
   local token out
@@ -604,6 +617,8 @@ run_gate_part() {
     denied_unseen oversized -32003 tools.argument "$(printf 'x%.0s' {1..200})"
   check "gate: a recipient off the enum is refused (-32003)" \
     denied_unseen bad-recipient -32003 tools.argument attacker@evil.example
+  check "gate: a call an injected instruction in a tool result asks for is refused (-32003), the read passes" \
+    injected_call_refused
   check "gate: a call without a token is refused (-32004)" denied no-token -32004 tools.caller
   check "gate: a forged token is refused (-32004)" denied forged-token -32004 tools.caller
   check "gate: Mcp-Method not matching the body is refused (-32020) before the server" \
