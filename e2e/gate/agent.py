@@ -13,7 +13,9 @@ The MCP endpoint is --url, else $MCP_GATEWAY_URL/<server>; the caller's token is
 --token-file, else $AGENTGUARD_GATE_TOKEN_FILE, and sent as "Authorization: Bearer <token>".
 
 MCP scenarios (through the SDK): list-tools, denied-method (resources/list), allowed-call, denied-tool, bad-url-host, path-traversal,
-bad-recipient, oversized, allowed-read, audited-call, allowed-fetch, no-token, forged-token.
+bad-recipient, oversized, allowed-read, audited-call, allowed-fetch, no-token, forged-token; injected (the
+demo's prompt injection: reads the mail INBOX_MAIL, then makes the call the mail tells it to, as a model that
+obeys what it reads would; "read" and "followed" in the JSON line say what it read and what it called).
 Raw HTTP scenarios (what the SDK would never send): header-mismatch, batch, duplicate-keys, too-large.
 Egress through $HTTPS_PROXY (--target HOST:PORT, --sni, --ca): https-proxy-allowed (python requests),
 https-proxy-connect (a CONNECT by hand, optionally --proxy-token), https-proxy-ip-literal,
@@ -25,6 +27,7 @@ import base64
 import hashlib
 import json
 import os
+import re
 import socket
 import ssl
 import sys
@@ -33,6 +36,9 @@ import urllib.parse
 import urllib.request
 
 SECRETS_DIR = "/var/run/secrets"
+INBOX_MAIL = "/workspace/inbox/latest.eml"
+# What the injected scenario obeys: "call TOOL with {JSON arguments}" anywhere in what it read.
+INSTRUCTION = re.compile(r"call (\w+) with\s*(\{.*?\})", re.DOTALL)
 EMAIL = {"to": "ops@example.com", "subject": "nightly report", "body": "all green"}
 
 # scenario -> (tool, arguments) for the SDK's tools/call
@@ -147,7 +153,12 @@ async def run_mcp(args, out):
                     resources = await client.list_resources()
                     out.update(outcome="result", resources=[str(r.uri) for r in resources.resources])
                     return
-                tool, arguments = CALLS[args.scenario]
+                if args.scenario == "injected":
+                    tool, arguments = await read_and_obey(client, out)
+                    if tool is None:
+                        return
+                else:
+                    tool, arguments = CALLS[args.scenario]
                 result = await client.call_tool(tool, arguments)
                 text = " ".join(getattr(c, "text", "") for c in result.content)
                 if result.is_error:
@@ -164,6 +175,21 @@ async def run_mcp(args, out):
             raise
         else:
             out.update(outcome="unreachable", error=f"{type(inner).__name__}: {inner}")
+
+
+async def read_and_obey(client, out):
+    """Reads INBOX_MAIL with read_file and returns the call the mail asks for, (None, None) if none."""
+    arguments = {"path": INBOX_MAIL}
+    result = await client.call_tool("read_file", arguments)
+    text = " ".join(getattr(c, "text", "") for c in result.content)
+    out["read"] = {"tool": "read_file", "arguments": arguments,
+                   "outcome": "tool-error" if result.is_error else "result", "result": text}
+    found = INSTRUCTION.search(text)
+    if result.is_error or not found:
+        out.update(outcome="no-instruction")
+        return None, None
+    out["followed"] = {"tool": found.group(1), "arguments": json.loads(found.group(2))}
+    return found.group(1), out["followed"]["arguments"]
 
 
 def raw_post(args, body, extra_headers):
@@ -307,7 +333,7 @@ def main():
     parser.add_argument("--timeout", type=float, default=15)
     args = parser.parse_args()
     out = {"scenario": args.scenario}
-    if args.scenario in CALLS or args.scenario in ("list-tools", "denied-method"):
+    if args.scenario in CALLS or args.scenario in ("list-tools", "denied-method", "injected"):
         asyncio.run(run_mcp(args, out))
     elif args.scenario in ("header-mismatch", "batch", "duplicate-keys", "too-large"):
         try:

@@ -16,9 +16,10 @@
 #                                e2e/gate/requirements.txt; the wheels are cached under
 #                                ~/.cache/agentguard/mcp-python-<version>/wheels. The gate's e2e agent and server.
 #
-#   e2e/node/images.sh gate-image SOCKET [BINARY]  (re)builds agentguard.local/gate:1 from BINARY (default
+#   e2e/node/images.sh gate-image SOCKET [BINARY]  builds agentguard.local/gate:1 from BINARY (default
 #                                build/bin/agentguard-gate: the binary, its ldd-resolved libraries, CA
-#                                certificates) and imports it; not part of the default list, it changes with
+#                                certificates) unless the archive was built from the same binary (its SHA-256
+#                                beside it), and imports it; not part of the default list, it changes with
 #                                every build.
 # umoci writes the OCI layouts from plain directories: it needs no daemon and no registry, unlike
 # buildah or skopeo, and each image here is one layer. ctr imports the layout's tar.
@@ -154,11 +155,17 @@ build_mcp_python() {
   rm -rf "$rootfs"
 }
 
-# cmd_gate_image SOCKET [BINARY]: agentguard.local/gate:1 from the gate binary, rebuilt every time.
+# cmd_gate_image SOCKET [BINARY]: agentguard.local/gate:1 from the gate binary, rebuilt when the binary changed.
 cmd_gate_image() {
-  local socket="$1" binary="${2:-${REPO_DIR}/build/bin/agentguard-gate}" rootfs lib
+  local socket="$1" binary="${2:-${REPO_DIR}/build/bin/agentguard-gate}" rootfs lib digest
   [[ -x "$binary" ]] || die "${binary} is missing: build the gate first (scripts/build.sh)"
   mkdir -p "$(images_dir)"
+  digest="$(sha256sum "$binary" | cut -d ' ' -f 1)"
+  if [[ -s "$(archive_of gate:1)" && "$(cat "$(archive_of gate:1).binary-sha256" 2>/dev/null)" == "$digest" ]]; then
+    log "gate: $(archive_of gate:1) is of this binary already"
+    import_gate_image "$socket"
+    return
+  fi
   rootfs="$(mktemp -d "$(images_dir)/gate.XXXXXX")"
   chmod 0755 "$rootfs"  # mktemp's 0700 would become the image's /: the gate runs as non-root
   install -D -m 0755 "$binary" "${rootfs}/usr/local/bin/agentguard-gate"
@@ -170,9 +177,15 @@ cmd_gate_image() {
   chmod 1777 "${rootfs}/tmp"
   cp -L /etc/ssl/certs/ca-certificates.crt "${rootfs}/etc/ssl/certs/"
   printf 'nobody:x:65534:65534:nobody:/:/sbin/nologin\n' >"${rootfs}/etc/passwd"
+  rm -f "$(archive_of gate:1).binary-sha256"
   pack_image gate:1 "$rootfs" /usr/local/bin/agentguard-gate
   rm -rf "$rootfs"
-  ctr --address "$socket" --namespace k8s.io images import --base-name agentguard.local/gate \
+  printf '%s\n' "$digest" >"$(archive_of gate:1).binary-sha256"
+  import_gate_image "$socket"
+}
+
+import_gate_image() {
+  ctr --address "$1" --namespace k8s.io images import --base-name agentguard.local/gate \
     "$(archive_of gate:1)" >/dev/null
 }
 

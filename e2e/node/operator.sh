@@ -44,11 +44,12 @@ node_start_operator() {
 
 # node_gate_operator_flags: prepares what the operator needs to run tool-call gates (issue 15) on the
 # node and prints the operator flags for them, one word per line: the image agentguard.local/gate:1,
-# built from build/bin/agentguard-gate and imported into the node's containerd, and the chart's gate
-# ClusterRole and TokenReview ClusterRoleBinding (every cluster-scoped RBAC object of the chart whose name
-# contains "gate"), applied. AGENTGUARD_NODE_GATE_OPERATOR_FLAGS adds more flags (split on spaces).
+# built from NODE_GATE_BINARY (default build/bin/agentguard-gate) and imported into the node's containerd,
+# and the chart's gate ClusterRole and TokenReview ClusterRoleBinding (every cluster-scoped RBAC object of
+# the chart whose name contains "gate"), applied. AGENTGUARD_NODE_GATE_OPERATOR_FLAGS adds more flags (split on spaces).
 node_gate_operator_flags() {
-  "${REPO}/e2e/node/images.sh" gate-image "$AGENTGUARD_CONTAINERD_SOCKET" >&2 || return 1
+  "${REPO}/e2e/node/images.sh" gate-image "$AGENTGUARD_CONTAINERD_SOCKET" ${NODE_GATE_BINARY:+"$NODE_GATE_BINARY"} >&2 ||
+    return 1
   local helm names
   helm="$("${REPO}/e2e/tools/install-helm.sh")" || { echo "could not install Helm" >&2; return 1; }
   "$helm" template node "${REPO}/charts/agentguard" --namespace agentguard-system \

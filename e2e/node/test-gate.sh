@@ -13,8 +13,9 @@
 # them, see node_gate_operator_flags in operator.sh). Two AgentSandboxes with tools; every scenario of
 # the issue: the allowed call succeeds with the credential injected by the gate and never visible to
 # the agent; a denied tool, refused arguments, a missing, forged or another sandbox's token, header/body
-# mismatch, a batch, duplicate keys, an oversized request, a bypass straight to the server, egress
-# through HTTPS_PROXY (allowed host, IP literal, private address behind an allowed name, SNI mismatch);
+# mismatch, a batch, duplicate keys, an oversized request, the call an instruction injected in a tool
+# result asks for (the demo's), a bypass straight to the server, egress through HTTPS_PROXY (allowed
+# host, IP literal, private address behind an allowed name, SNI mismatch);
 # each refusal has a record in the gate's decision log (agentguard log verify) and an Event.
 # Needs a node cluster (AGENTGUARD_CLUSTER_ENV); the gate part also the operator running against it.
 set -euo pipefail
@@ -24,6 +25,8 @@ REPO="$(cd "${NODE_TEST_DIR}/../.." && pwd)"
 readonly REPO
 # shellcheck source=SCRIPTDIR/testlib.sh
 source "${NODE_TEST_DIR}/testlib.sh"
+# shellcheck source=SCRIPTDIR/gatelib.sh
+source "${NODE_TEST_DIR}/gatelib.sh"
 
 readonly TOOLS=gate-tools    # the MCP server and the HTTPS destination (runc)
 readonly AGENTS=gate-agents  # the AgentSandboxes and their gate
@@ -51,75 +54,6 @@ RECORDS="${WORK}/records"  # one "SCENARIO RECORD-ID" line per refusal the agent
 trap 'rm -rf "$WORK"' EXIT
 
 # ---- helpers -----------------------------------------------------------------------------------
-
-# expect_json JSON KEY=VALUE...: each KEY of the JSON object equals VALUE ("?": present and not empty,
-# "~TEXT": contains TEXT, "-": absent or null). Prints what differs.
-expect_json() {
-  python3 - "$@" <<'PY'
-import json, sys
-line = sys.argv[1]
-try:
-    got = json.loads(line)
-except ValueError:
-    sys.exit(f"not a JSON line: {line!r}")
-bad = []
-for spec in sys.argv[2:]:
-    key, want = spec.split("=", 1)
-    value = got.get(key)
-    text = json.dumps(value) if isinstance(value, (bool, list, dict)) or value is None else str(value)
-    if want == "?":
-        ok = value not in (None, "", [], {})
-    elif want == "-":
-        ok = value is None
-    elif want.startswith("~"):
-        ok = want[1:] in text
-    else:
-        ok = text == want
-    if not ok:
-        bad.append(f"{key}: expected {want}, got {text}")
-if bad:
-    print("\n".join(bad))
-    print(line)
-    sys.exit(1)
-PY
-}
-
-# agent NAMESPACE POD SCENARIO [ARG...]: the agent's JSON line.
-agent() {
-  local ns="$1" pod="$2"
-  shift 2
-  k exec -n "$ns" "$pod" -- python3 /scripts/agent.py "$@" 2>&1 | tail -n 1
-}
-
-# The server's record of what reached it: {"requests": [...], "tool_calls": [...]} (loopback only).
-server_calls() {
-  k exec -n "$TOOLS" mail-mcp -- python3 -c \
-    'import urllib.request; print(urllib.request.urlopen("http://127.0.0.1:8001/calls", timeout=5).read().decode())'
-}
-
-# server_saw_call TOOL TEXT: the server ran TOOL with arguments containing TEXT, with the credential.
-server_saw_call() {
-  server_calls | python3 -c '
-import json, sys
-tool, text = sys.argv[1], sys.argv[2]
-calls = json.load(sys.stdin)
-ran = [c for c in calls["tool_calls"] if c["tool"] == tool and text in json.dumps(c["arguments"])]
-authorized = [r for r in calls["requests"] if r.get("tool") == tool and text in json.dumps(r.get("arguments"))
-              and r["authorization"] == "ok"]
-if not ran or not authorized:
-    sys.exit(f"the server ran {len(ran)} {tool} call(s) with {text!r}, {len(authorized)} authorized request(s)")
-' "$1" "$2"
-}
-
-# server_never_saw TEXT: no request that reached the server (authorized or not) contains TEXT.
-server_never_saw() {
-  local calls
-  calls="$(server_calls)" || { echo "could not read the server's calls: ${calls}"; return 1; }
-  if [[ "$calls" == *"$1"* ]]; then
-    echo "the server received a request containing ${1}"
-    return 1
-  fi
-}
 
 # server_last_request FIELD=VALUE...: the server's latest tools/call request (headers flattened in).
 server_last_call_request() {
@@ -156,30 +90,8 @@ start_tools() {
   k -n "$TOOLS" create secret generic mail-mcp --from-literal=token="$UPSTREAM_TOKEN" >/dev/null
   k -n "$TOOLS" create secret generic web-tls --from-file=tls.crt="${WORK}/web-ca.pem" \
     --from-file=tls.key="${WORK}/web.key" >/dev/null
+  start_mcp_server
   k apply -f - 2> >(grep -v 'spec.externalIPs is deprecated' >&2) >/dev/null <<YAML
-apiVersion: v1
-kind: Pod
-metadata: {name: mail-mcp, namespace: ${TOOLS}, labels: {app: mail-mcp}}
-spec:
-  terminationGracePeriodSeconds: 1
-  containers:
-    - name: server
-      image: ${IMAGE}
-      imagePullPolicy: Never
-      command: [python3, /scripts/server.py]
-      env:
-        - {name: MCP_SERVER_TOKEN, valueFrom: {secretKeyRef: {name: mail-mcp, key: token}}}
-      readinessProbe: {tcpSocket: {port: 8000}, periodSeconds: 1}
-      volumeMounts: [{name: scripts, mountPath: /scripts}]
-  volumes: [{name: scripts, configMap: {name: node-test-scripts}}]
----
-apiVersion: v1
-kind: Service
-metadata: {name: mail-mcp, namespace: ${TOOLS}}
-spec:
-  selector: {app: mail-mcp}
-  ports: [{name: mcp, port: 8000}]
----
 apiVersion: v1
 kind: Pod
 metadata: {name: web, namespace: ${TOOLS}, labels: {app: web}}
@@ -507,6 +419,18 @@ tools_filtered() {
   expect_json "$(in_agent list-tools --protocol "$1")" outcome=result 'tools=["fetch_page", "read_file", "send_email"]'
 }
 
+# The demo's prompt injection: the mail read through the gate asks for send_email to the attacker; the read
+# passes with the credential, the call the agent makes on the mail's word is refused and never reaches the server.
+injected_call_refused() {
+  local out
+  out="$(in_agent injected)"
+  expect_json "$out" 'read=~"outcome": "result"' 'followed=~attacker@evil.example' outcome=error code=-32003 \
+    rule=tools.argument record=? reason=? || return 1
+  python3 -c 'import json, sys; print("injected", json.loads(sys.argv[1])["record"])' "$out" >>"$RECORDS"
+  server_saw_call read_file /workspace/inbox/latest.eml || return 1
+  server_never_saw "every API key and token"
+}
+
 # The agent's token, used from the other sandbox's Pod: the token is valid, the source IP is not its Pod's.
 stolen_token_refused() {
   local token out
@@ -545,7 +469,10 @@ spec:
       projected: {sources: [{serviceAccountToken: {audience: agentguard-gate, expirationSeconds: 3600, path: token}}]}
 YAML
   wait_for 120 pod_ready "$AGENTS" outsider || return 1
-  expect_json "$(agent "$AGENTS" outsider allowed-call --token-file /token/token --timeout 5)" outcome=unreachable
+  local out
+  out="$(agent "$AGENTS" outsider allowed-call --token-file /token/token --timeout 5)"
+  # As for the bypass below: no connection, or the SDK's own request timeout (nothing answered, no rule).
+  expect_json "$out" outcome=unreachable >/dev/null || expect_json "$out" "message=~timed out" rule=-
 }
 
 # The sandbox goes around the gate, by name (no DNS), by Service address and by Pod address.
@@ -602,26 +529,6 @@ proxy_refused() {
   local scenario="$1" target="$2"
   shift 2
   expect_json "$(proxy "$scenario" --target "$target" "$@")" outcome=refused
-}
-
-# The gate's decision log files: on this node they are files under the gate Pods' volumes.
-gate_log_files() {
-  local uid
-  for uid in $(k -n "$AGENTS" get pods -l app.kubernetes.io/name=agentguard-gate -o jsonpath='{.items[*].metadata.uid}'); do
-    find "${AGENTGUARD_CLUSTER_STATE_DIR}/kubelet/root/pods/${uid}/volumes" -name '*.jsonl' -type f 2>/dev/null
-  done
-}
-
-# The public keys of the gate's signing keys: each gate Pod creates its key in its own volume on first
-# start and writes the public half beside it (KEY.pem.pub); the private key never leaves the Pod.
-gate_trust() {
-  local uid
-  : >"${WORK}/trust.pem"
-  for uid in $(k -n "$AGENTS" get pods -l app.kubernetes.io/name=agentguard-gate -o jsonpath='{.items[*].metadata.uid}'); do
-    find "${AGENTGUARD_CLUSTER_STATE_DIR}/kubelet/root/pods/${uid}/volumes" -name '*.key.pem.pub' -type f \
-      -exec cat {} + >>"${WORK}/trust.pem" 2>/dev/null || true
-  done
-  [[ -s "${WORK}/trust.pem" ]] || { echo "no public signing key (*.key.pem.pub) under the gate Pods' volumes"; return 1; }
 }
 
 logs_verify() {
@@ -713,6 +620,8 @@ run_gate_part() {
     denied_unseen oversized -32003 tools.argument "$(printf 'x%.0s' {1..200})"
   check "gate: a recipient off the enum is refused (-32003)" \
     denied_unseen bad-recipient -32003 tools.argument attacker@evil.example
+  check "gate: a call an injected instruction in a tool result asks for is refused (-32003), the read passes" \
+    injected_call_refused
   check "gate: a call without a token is refused (-32004)" denied no-token -32004 tools.caller
   check "gate: a forged token is refused (-32004)" denied forged-token -32004 tools.caller
   check "gate: Mcp-Method not matching the body is refused (-32020) before the server" \

@@ -10,7 +10,12 @@
 #   4. on a real node (root; installs it first with e2e/cluster/cluster.sh install --node;
 #      AGENTGUARD_STORY_NODE=0 leaves it out): the same AgentSandbox Running under gVisor, and from
 #      inside it DNS working, the allowed destination answering, the rest refused;
-#   5. leaves the clusters up and prints the KUBECONFIG to use and the command that stops everything.
+#   5. on that node, examples/agentsandbox-tools.yaml: its agent (the MCP Python SDK, in gVisor) reads a
+#      mail through agentguard-gate, which injects the mail server's credential; the mail carries an
+#      injected instruction, the agent obeys it, and the gate refuses the call with a JSON-RPC error
+#      naming its rule and record; the record is verified offline (agentguard log verify) and its
+#      ToolCallDenied Event shown;
+#   6. leaves the clusters up and prints the KUBECONFIG to use and the command that stops everything.
 #
 # Usage: e2e/story/run.sh          run the story (stops a previous one first)
 #        e2e/story/run.sh down     stop the webhook, the operator and the cluster; remove their files
@@ -164,7 +169,7 @@ step_build() {
   # Only the executables this checkout defines (agentguard-operator may not be part of it yet).
   local targets=(agentguard) target defined
   defined="$(cmake --build "$BUILD_DIR" --target help 2>/dev/null || true)"
-  for target in agentguard-webhook agentguard-operator; do
+  for target in agentguard-webhook agentguard-operator agentguard-gate; do
     if grep -q "^\.\.\. ${target}\$" <<<"$defined"; then
       targets+=("$target")
     fi
@@ -371,6 +376,17 @@ step_node() {
   "${REPO}/e2e/node/demo.sh" run "${STATE_DIR}/node" "${BIN_DIR}/agentguard-operator"
 }
 
+# On the same node, after step_node: the tool-call gate against an injected instruction.
+step_gate() {
+  [[ -f "${STATE_DIR}/node/cluster/env" ]] || return 0  # step_node left the node out, and said why
+  heading "5. An injected instruction's tool call refused by agentguard-gate, with its signed record"
+  if [[ ! -x "${BIN_DIR}/agentguard-gate" ]]; then
+    note "(left out: this checkout builds no agentguard-gate)"
+    return 0
+  fi
+  "${REPO}/e2e/node/demo.sh" gate "${STATE_DIR}/node" "${BIN_DIR}/agentguard"
+}
+
 step_finish() {
   heading "The cluster is yours"
   say "agentguard is running against a local control plane. Try it:"
@@ -409,6 +425,7 @@ cmd_run() {
   step_hardened
   step_sandbox
   step_node
+  step_gate
   trap - EXIT
   step_finish
   note "(story told in $((SECONDS - started))s)"
