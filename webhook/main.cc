@@ -141,6 +141,8 @@ int run(const webhook::WebhookFlags& flags) {
   reviewOptions.limits.maxDocumentBytes = flags.maxRequestBytes;
   reviewOptions.exemptionAdmins.groups = flags.exemptionAdminGroups;
   reviewOptions.exemptionAdmins.users = flags.exemptionAdminUsers;
+  reviewOptions.mode = flags.enforcementMode;
+  metrics.setEnforcementMode(flags.enforcementMode);
   webhook::LiveWorkloads liveWorkloads(**client);
   reviewOptions.workloads = &liveWorkloads;
   reviewOptions.pods = &liveWorkloads;
@@ -171,6 +173,7 @@ int run(const webhook::WebhookFlags& flags) {
   logger.info("Started admission webhook", {{"listen", server.localUrl()},
                                             {"metricsListen", flags.metricsListen},
                                             {"policies", flags.policies},
+                                            {"enforcementMode", webhook::enforcementModeName(flags.enforcementMode)},
                                             {"workerThreads", serverOptions.threads},
                                             {"exemptionAdmins", reviewOptions.exemptionAdmins.describe()}});
 

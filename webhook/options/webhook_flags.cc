@@ -49,6 +49,11 @@ Flags:
                                   agentguard); repeatable: each is a layer, in order, and later
                                   layers override earlier ones (--policies builtin --policies
                                   /etc/agentguard/overrides); recompiled when any layer changes
+  --enforcement-mode MODE         enforce | warn | audit (default enforce): enforce refuses what deny
+                                  rules find; warn admits it with a warning naming field and fix;
+                                  audit admits it silently and records it (audit annotations,
+                                  decision log, metrics). A rule's own action can be looser, never
+                                  stricter (docs/rollout.md)
   --kubeconfig FILE               kubeconfig for the NetworkPolicy watch (default: $KUBECONFIG,
                                   in-cluster service account, then ~/.kube/config)
   --metrics-listen ADDR:PORT      Prometheus /metrics address (default :9090; 0 disables)
@@ -113,7 +118,8 @@ Result<WebhookFlags> parseWebhookFlags(const std::vector<std::string>& args) {
       name = name.substr(0, equals);
     }
     static const std::set<std::string> kKnown = {"listen", "tls-cert-file", "tls-private-key-file", "policies",
-                                                 "kubeconfig", "metrics-listen", "log-level", "max-request-bytes",
+                                                 "enforcement-mode", "kubeconfig", "metrics-listen", "log-level",
+                                                 "max-request-bytes",
                                                  "cache-staleness", "reload-interval", "worker-threads",
                                                  "exemption-admin-groups", "exemption-admin-users",
                                                  "decision-log-file", "decision-signing-key",
@@ -138,6 +144,8 @@ Result<WebhookFlags> parseWebhookFlags(const std::vector<std::string>& args) {
       if (value.empty()) return badFlag(name, "needs a policy file or directory, or builtin");
       flags.policyLayers.push_back(value);
       flags.policies += (flags.policies.empty() ? "" : ",") + value;
+    } else if (name == "enforcement-mode") {
+      if (!parseEnforcementMode(value, flags.enforcementMode)) return badFlag(name, "expected enforce, warn or audit");
     } else if (name == "kubeconfig") {
       flags.kubeconfig = value;
     } else if (name == "metrics-listen") {

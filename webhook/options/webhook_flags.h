@@ -9,6 +9,7 @@
 #include "common/decision/decision_log_queue.h"
 #include "common/log/logger.h"
 #include "common/result/result.h"
+#include "webhook/admission/enforcement_mode.h"
 
 namespace agentguard::webhook {
 
@@ -22,6 +23,8 @@ struct WebhookFlags {
   // (the layers joined by ",").
   std::vector<std::string> policyLayers;
   std::string policies;
+  // The ceiling on what policy findings do: enforce, warn or audit (docs/rollout.md).
+  EnforcementMode enforcementMode = EnforcementMode::kEnforce;
   std::string kubeconfig;  // empty: $KUBECONFIG, in-cluster, then ~/.kube/config
   std::string metricsListen = ":9090";  // "0" disables the metrics endpoint
   log::Level logLevel = log::Level::kInfo;

@@ -68,6 +68,21 @@ TEST(WebhookFlagsTest, RepeatedPoliciesAreLayersInOrder) {
   EXPECT_THAT(empty.error().message, ::testing::HasSubstr("--policies: needs a policy file or directory"));
 }
 
+TEST(WebhookFlagsTest, ReadsTheEnforcementMode) {
+  const std::vector<std::string> base = {"--tls-cert-file", "c", "--tls-private-key-file", "k", "--policies", "/p"};
+  EXPECT_EQ(parseWebhookFlags(base)->enforcementMode, EnforcementMode::kEnforce);
+  auto args = base;
+  args.push_back("--enforcement-mode=warn");
+  EXPECT_EQ(parseWebhookFlags(args)->enforcementMode, EnforcementMode::kWarn);
+  args.push_back("--enforcement-mode");
+  args.push_back("audit");
+  EXPECT_EQ(parseWebhookFlags(args)->enforcementMode, EnforcementMode::kAudit);
+  args.push_back("--enforcement-mode=Audit");
+  auto wrong = parseWebhookFlags(args);
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_EQ(wrong.error().message, "--enforcement-mode: expected enforce, warn or audit");
+}
+
 TEST(WebhookFlagsTest, RefusesWhatItCannotUse) {
   const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
       {{"--policies", "/p"}, "--tls-cert-file and --tls-private-key-file are required"},
