@@ -45,6 +45,15 @@ Flags:
   --listen ADDR:PORT              HTTPS address (default :8443)
   --tls-cert-file FILE            serving certificate (PEM, leaf first); reloaded when it changes
   --tls-private-key-file FILE     its private key (PEM); reloaded when it changes
+  --tls-self-signed-secret NAMESPACE/NAME
+                                  self-signed mode: read the CA, certificate and key from this Secret,
+                                  generating them there first when it does not exist (the first
+                                  replica to start wins), and write them to the two files above and
+                                  the CA to --registration-ca-file
+  --tls-self-signed-names LIST    comma-separated DNS names and IP addresses of a generated
+                                  certificate; required with --tls-self-signed-secret
+  --tls-self-signed-validity DURATION
+                                  validity of a generated CA and certificate (default 87600h)
   --policies DIR                  policy directory or file, or builtin (the policies built into
                                   agentguard); repeatable: each is a layer, in order, and later
                                   layers override earlier ones (--policies builtin --policies
@@ -118,6 +127,8 @@ Result<WebhookFlags> parseWebhookFlags(const std::vector<std::string>& args) {
       name = name.substr(0, equals);
     }
     static const std::set<std::string> kKnown = {"listen", "tls-cert-file", "tls-private-key-file", "policies",
+                                                 "tls-self-signed-secret", "tls-self-signed-names",
+                                                 "tls-self-signed-validity",
                                                  "enforcement-mode", "kubeconfig", "metrics-listen", "log-level",
                                                  "max-request-bytes",
                                                  "cache-staleness", "reload-interval", "worker-threads",
@@ -140,6 +151,20 @@ Result<WebhookFlags> parseWebhookFlags(const std::vector<std::string>& args) {
       flags.tlsCertFile = value;
     } else if (name == "tls-private-key-file") {
       flags.tlsPrivateKeyFile = value;
+    } else if (name == "tls-self-signed-secret") {
+      const auto slash = value.find('/');
+      if (slash == std::string::npos || slash == 0 || slash + 1 == value.size() ||
+          value.find('/', slash + 1) != std::string::npos) {
+        return badFlag(name, "expected NAMESPACE/NAME");
+      }
+      flags.tlsSelfSignedSecret = value;
+    } else if (name == "tls-self-signed-names") {
+      flags.tlsSelfSignedNames = text::splitCommaList(value);
+    } else if (name == "tls-self-signed-validity") {
+      auto duration = parseDuration(value);
+      if (!duration) return badFlag(name, duration.error().message);
+      if (*duration < std::chrono::hours(1)) return badFlag(name, "must be at least 1h");
+      flags.tlsSelfSignedValidity = *duration;
     } else if (name == "policies") {
       if (value.empty()) return badFlag(name, "needs a policy file or directory, or builtin");
       flags.policyLayers.push_back(value);
@@ -231,6 +256,9 @@ Result<WebhookFlags> parseWebhookFlags(const std::vector<std::string>& args) {
     return makeError(ErrorCode::kInvalidArgument, "--tls-cert-file and --tls-private-key-file are required");
   }
   if (flags.policies.empty()) return makeError(ErrorCode::kInvalidArgument, "--policies is required");
+  if (flags.tlsSelfSignedSecret.empty() != flags.tlsSelfSignedNames.empty()) {
+    return makeError(ErrorCode::kInvalidArgument, "--tls-self-signed-secret and --tls-self-signed-names go together");
+  }
   if (flags.reloadInterval.count() == 0) return badFlag("reload-interval", "must be more than 0");
   if (flags.decisionLogFile.empty() != flags.decisionSigningKey.empty()) {
     return makeError(ErrorCode::kInvalidArgument, "--decision-log-file and --decision-signing-key go together");

@@ -18,6 +18,12 @@ struct WebhookFlags {
   std::string listen = ":8443";
   std::string tlsCertFile;
   std::string tlsPrivateKeyFile;
+  // Self-signed mode (webhook/tls/serving_secret.h): the Secret NAMESPACE/NAME holding the CA and serving
+  // certificate, generated there by the first replica when absent, then written to the two files above
+  // (and the CA to registrationCaFile). Empty: the files are provided (cert-manager, a mounted Secret).
+  std::string tlsSelfSignedSecret;
+  std::vector<std::string> tlsSelfSignedNames;  // DNS names and IP addresses the certificate is for
+  std::chrono::milliseconds tlsSelfSignedValidity = std::chrono::hours(24 * 3650);
   // Each --policies is one policy layer, in order ("builtin" or a file or directory; later layers override
   // earlier ones: engine::compilePolicyLayers). `policies` names them all for logs and records
   // (the layers joined by ",").
