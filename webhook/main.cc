@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <ctime>
 #include <iostream>
@@ -32,6 +33,7 @@
 #include "webhook/registration/webhook_registration.h"
 #include "webhook/server/webhook_endpoints.h"
 #include "webhook/tls/certificate_store.h"
+#include "webhook/tls/serving_secret.h"
 
 namespace {
 
@@ -56,16 +58,39 @@ int run(const webhook::WebhookFlags& flags) {
   policies.onReload([&metrics](bool ok) { metrics.policyReloaded(ok); });
   if (auto loaded = policies.load(); !loaded) return fail(logger, "Failed to compile the policies", loaded.error());
 
+  auto clusterConfig = kube::resolveClusterConfig(flags.kubeconfig);
+  if (!clusterConfig) return fail(logger, "Failed to find the Kubernetes API server", clusterConfig.error());
+  auto client = kube::makeKubeClient(*clusterConfig);
+  if (!client) return fail(logger, "Failed to build the Kubernetes client", client.error());
+
+  // Self-signed mode: the certificate comes from (or is generated into) a Secret and is written to the
+  // files the certificate store serves.
+  std::unique_ptr<webhook::ServingSecretSync> servingSecret;
+  if (!flags.tlsSelfSignedSecret.empty()) {
+    const auto slash = flags.tlsSelfSignedSecret.find('/');
+    webhook::ServingSecretOptions secret;
+    secret.namespace_ = flags.tlsSelfSignedSecret.substr(0, slash);
+    secret.name = flags.tlsSelfSignedSecret.substr(slash + 1);
+    secret.ownerClusterRole = flags.registrationOwner;
+    char podName[256] = {};
+    gethostname(podName, sizeof(podName) - 1);
+    secret.fieldManager = "agentguard-webhook/" + std::string(podName).substr(0, 100);
+    secret.identity = webhook::servingIdentityFor(
+        flags.tlsSelfSignedNames, std::chrono::duration_cast<std::chrono::hours>(flags.tlsSelfSignedValidity));
+    servingSecret = std::make_unique<webhook::ServingSecretSync>(
+        **client, std::move(secret),
+        webhook::ServingFiles{flags.tlsCertFile, flags.tlsPrivateKeyFile, flags.registrationCaFile}, logger);
+    if (auto synced = servingSecret->sync(); !synced) {
+      return fail(logger, "Failed to read or create the serving certificate Secret", synced.error());
+    }
+    logger.info("Wrote the serving certificate from its Secret", {{"secret", flags.tlsSelfSignedSecret}});
+  }
+
   auto certificates = std::make_shared<webhook::CertificateStore>(flags.tlsCertFile, flags.tlsPrivateKeyFile, logger);
   certificates->onHandshakeFailure([&metrics] { metrics.handshakeFailed(); });
   if (auto loaded = certificates->load(); !loaded) {
     return fail(logger, "Failed to load the serving certificate", loaded.error());
   }
-
-  auto clusterConfig = kube::resolveClusterConfig(flags.kubeconfig);
-  if (!clusterConfig) return fail(logger, "Failed to find the Kubernetes API server", clusterConfig.error());
-  auto client = kube::makeKubeClient(*clusterConfig);
-  if (!client) return fail(logger, "Failed to build the Kubernetes client", client.error());
   webhook::NetworkPolicyCache networkPolicies(flags.cacheStaleness);
   auto informer = webhook::startNetworkPolicyInformer(**client, networkPolicies, logger);
 
@@ -141,6 +166,8 @@ int run(const webhook::WebhookFlags& flags) {
   reviewOptions.limits.maxDocumentBytes = flags.maxRequestBytes;
   reviewOptions.exemptionAdmins.groups = flags.exemptionAdminGroups;
   reviewOptions.exemptionAdmins.users = flags.exemptionAdminUsers;
+  reviewOptions.mode = flags.enforcementMode;
+  metrics.setEnforcementMode(flags.enforcementMode);
   webhook::LiveWorkloads liveWorkloads(**client);
   reviewOptions.workloads = &liveWorkloads;
   reviewOptions.pods = &liveWorkloads;
@@ -168,9 +195,15 @@ int run(const webhook::WebhookFlags& flags) {
     registration->start(flags.reloadInterval);
   }
   certificates->watch(flags.reloadInterval);
+  // One GET per replica every 10 s (or --reload-interval when longer): a rotation (the Secret deleted)
+  // reaches every replica within that.
+  if (servingSecret) {
+    servingSecret->start(std::max<std::chrono::milliseconds>(flags.reloadInterval, std::chrono::seconds(10)));
+  }
   logger.info("Started admission webhook", {{"listen", server.localUrl()},
                                             {"metricsListen", flags.metricsListen},
                                             {"policies", flags.policies},
+                                            {"enforcementMode", webhook::enforcementModeName(flags.enforcementMode)},
                                             {"workerThreads", serverOptions.threads},
                                             {"exemptionAdmins", reviewOptions.exemptionAdmins.describe()}});
 
@@ -193,6 +226,7 @@ int run(const webhook::WebhookFlags& flags) {
   // The registration stays: the other replicas answer, and failurePolicy decides while none does.
   if (registration) registration->stop();
   server.stop();
+  if (servingSecret) servingSecret->stop();
   certificates->stop();
   policies.stop();
   informer->stop();

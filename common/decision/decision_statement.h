@@ -58,7 +58,7 @@ struct Decision {
   std::string user;
   std::vector<std::string> groups;
   std::string action;  // allow | warn | deny | audit
-  std::string mode;    // enforce | audit
+  std::string mode;    // enforce | warn | audit: the webhook's --enforcement-mode
   std::vector<DecisionFinding> findings;
   // Set for a tool call: the record then has `kind: toolcall` and the tool call's facts instead of the
   // admission request's (group, version, kind, name, object, uid, operation, dryRun, user, groups and

@@ -237,7 +237,8 @@ EOF
   )
 }
 
-# lib_extract_tls DIR: the webhook's serving certificate, key and CA from the chart's Secret.
+# lib_extract_tls DIR: the webhook's serving certificate, key and CA from its Secret (made by cert-manager,
+# or by the webhook itself in self-signed mode).
 lib_extract_tls() {
   local dir="$1" secret key
   secret="$(lib_fullname)-webhook-tls"
@@ -319,7 +320,10 @@ lib_start_webhook() {
   local fullname args=() line
   fullname="$(lib_fullname)"
   lib_write_sa_kubeconfig "${fullname}-webhook" "${STATE_DIR}/webhook.kubeconfig" || return 1
-  lib_extract_tls "${STATE_DIR}/webhook-tls" || return 1
+  # Self-signed mode: the webhook reads the Secret, or generates it on its first start, and writes the files
+  # here itself; a Secret already there is copied so the files match it from the start.
+  mkdir -p "${STATE_DIR}/webhook-tls"
+  lib_extract_tls "${STATE_DIR}/webhook-tls" 2>/dev/null || true
   lib_extract_policies "${STATE_DIR}/policies" >/dev/null || return 1
   lib_extract_configmap registration "${STATE_DIR}/registration" >/dev/null || return 1
   while IFS= read -r line; do

@@ -389,9 +389,9 @@ node_upgrade() {
   fi
 }
 
-# Rotation in the self-signed mode: delete the Secret and helm upgrade. Each Pod sees the new files
-# when the kubelet refreshes its mounted Secret, registers the new CA beside the previous one, and
-# serves the new certificate a few seconds later, without a restart.
+# Rotation in the self-signed mode: delete the Secret. The first webhook Pod to read it again (every
+# 10 s) generates a new CA and certificate there; each Pod writes them to its files, registers the new
+# CA beside the previous one, and serves the new certificate a few seconds later, without a restart.
 node_rotation() {
   section "Certificate rotation in the cluster"
   local secret fullname old_serial new_serial uids_before
@@ -400,10 +400,13 @@ node_rotation() {
   old_serial="$(kubectl -n "$RELEASE_NAMESPACE" get secret "$secret" -o jsonpath='{.data.tls\.crt}' | base64 -d | openssl x509 -noout -serial)"
   uids_before="$(live_webhook_pods uid | sort)"
   kubectl -n "$RELEASE_NAMESPACE" delete secret "$secret" >/dev/null
-  helm_ upgrade "$RELEASE" "$CHART_DIR" --namespace "$RELEASE_NAMESPACE" "${INSTALL_VALUES[@]}" >/dev/null ||
-    fatal "helm upgrade after deleting the TLS Secret"
-  new_serial="$(kubectl -n "$RELEASE_NAMESPACE" get secret "$secret" -o jsonpath='{.data.tls\.crt}' | base64 -d | openssl x509 -noout -serial)"
-  [[ -n "$new_serial" && "$new_serial" != "$old_serial" ]] || fatal "the chart did not issue a new certificate"
+  regenerated() {
+    new_serial="$(kubectl -n "$RELEASE_NAMESPACE" get secret "$secret" -o jsonpath='{.data.tls\.crt}' 2>/dev/null | base64 -d | openssl x509 -noout -serial 2>/dev/null)"
+    [[ -n "$new_serial" && "$new_serial" != "$old_serial" ]]
+  }
+  lib_wait_for 60 "a webhook Pod to generate a new certificate" regenerated ||
+    fatal "no webhook Pod generated a new certificate after the Secret was deleted"
+  regenerated || fatal "reading the regenerated Secret"
   every_pod_serves_new() {
     local ip
     for ip in $(live_webhook_pods ip); do

@@ -38,7 +38,7 @@ DecisionRecorder::DecisionRecorder(decision::DecisionLogQueue& log, std::functio
       now_(std::move(now)) {}
 
 Status DecisionRecorder::record(const AdmissionRequest& request, const engine::Findings& findings,
-                                AdmissionResponse& response) const {
+                                AdmissionResponse& response, EnforcementMode mode) const {
   decision::Decision record;
   record.verifierId = std::string(kVerifierId);
   record.timeVerified = rfc3339(now_());
@@ -57,7 +57,7 @@ Status DecisionRecorder::record(const AdmissionRequest& request, const engine::F
   record.user = request.username;
   record.groups = request.groups;
   record.action = actionOf(response, findings);
-  record.mode = "enforce";
+  record.mode = std::string(enforcementModeName(mode));
   for (const engine::Finding& finding : findings) {
     record.findings.push_back({finding.rule, std::string(engine::severityName(finding.severity)), finding.path});
   }

@@ -7,6 +7,7 @@
 #include "common/decision/decision_log_queue.h"
 #include "engine/finding.h"
 #include "webhook/admission/admission_request.h"
+#include "webhook/admission/enforcement_mode.h"
 #include "webhook/admission/response_builder.h"
 
 namespace agentguard::webhook {
@@ -29,9 +30,10 @@ class DecisionRecorder {
 
   OnRecordFailure onFailure() const { return onFailure_; }
 
-  // Records `response` to `request` and annotates it with the record's digest; Unavailable when the
-  // record could not be written (the response is then left as it was).
-  Status record(const AdmissionRequest& request, const engine::Findings& findings, AdmissionResponse& response) const;
+  // Records `response` to `request`, answered under `mode`, and annotates it with the record's digest;
+  // Unavailable when the record could not be written (the response is then left as it was).
+  Status record(const AdmissionRequest& request, const engine::Findings& findings, AdmissionResponse& response,
+                EnforcementMode mode = EnforcementMode::kEnforce) const;
 
  private:
   decision::DecisionLogQueue& log_;

@@ -33,35 +33,56 @@ std::string denialLine(const engine::Finding& finding) {
                     finding.message + "; fix: " + finding.fix);
 }
 
-std::string warningText(const engine::Finding& finding) {
-  return truncateUtf8(singleLine("[" + finding.rule + "] " + finding.objectName() + ": " + finding.path + ": " +
-                                 finding.message + "; fix: " + finding.fix),
+std::string_view enforcedNote(std::optional<engine::Action> relaxedFrom) {
+  if (!relaxedFrom) return {};
+  return *relaxedFrom == engine::Action::kDeny ? "denied once enforced: " : "warned once enforced: ";
+}
+
+std::string warningText(const engine::Finding& finding, std::optional<engine::Action> relaxedFrom) {
+  return truncateUtf8(singleLine("[" + finding.rule + "] " + std::string(enforcedNote(relaxedFrom)) + finding.objectName() +
+                                 ": " + finding.path + ": " + finding.message + "; fix: " + finding.fix),
                       kMaxWarningBytes);
 }
 
-AdmissionResponse responseForFindings(std::string uid, const engine::Findings& findings) {
+AdmissionResponse responseForFindings(std::string uid, const engine::Findings& findings,
+                                      const RelaxedActions& relaxed) {
   AdmissionResponse response;
   response.uid = std::move(uid);
   std::vector<std::string> denials;
-  std::map<std::string, std::vector<const engine::Finding*>> audits;  // by rule, in a stable order
+  // By rule, in a stable order: the first finding and what it was lowered from, and how many there are.
+  struct RuleAudit {
+    const engine::Finding* first = nullptr;
+    std::optional<engine::Action> relaxedFrom;
+    size_t count = 0;
+  };
+  std::map<std::string, RuleAudit> audits;
   std::set<std::string> warned;
-  for (const auto& finding : findings) {
+  for (size_t i = 0; i < findings.size(); ++i) {
+    const engine::Finding& finding = findings[i];
+    const std::optional<engine::Action> relaxedFrom = i < relaxed.size() ? relaxed[i] : std::nullopt;
     switch (finding.action) {
       case engine::Action::kDeny:
         denials.push_back(denialLine(finding));
         break;
       case engine::Action::kWarn:
         // The same text twice would be printed twice by kubectl.
-        if (auto text = warningText(finding); warned.insert(text).second) response.warnings.push_back(std::move(text));
+        if (auto text = warningText(finding, relaxedFrom); warned.insert(text).second) {
+          response.warnings.push_back(std::move(text));
+        }
         break;
-      case engine::Action::kAudit:
-        audits[finding.rule].push_back(&finding);
+      case engine::Action::kAudit: {
+        RuleAudit& audit = audits[finding.rule];
+        if (audit.count++ == 0) {
+          audit.first = &finding;
+          audit.relaxedFrom = relaxedFrom;
+        }
         break;
+      }
     }
   }
-  for (const auto& [rule, ruleFindings] : audits) {
-    std::string value = ruleFindings.front()->path + ": " + ruleFindings.front()->message;
-    if (ruleFindings.size() > 1) value += " (and " + std::to_string(ruleFindings.size() - 1) + " more)";
+  for (const auto& [rule, audit] : audits) {
+    std::string value = std::string(enforcedNote(audit.relaxedFrom)) + audit.first->path + ": " + audit.first->message;
+    if (audit.count > 1) value += " (and " + std::to_string(audit.count - 1) + " more)";
     response.auditAnnotations.emplace_back(rule, truncateUtf8(singleLine(value), kMaxAuditValueBytes));
   }
   if (!denials.empty()) {

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "engine/finding.h"
+#include "webhook/admission/enforcement_mode.h"
 
 namespace agentguard::webhook {
 
@@ -30,16 +31,24 @@ struct AdmissionResponse {
 };
 
 // Builds the response for `findings`: refused with one line per deny finding, warnings for warn
-// findings, audit annotations for audit findings.
-AdmissionResponse responseForFindings(std::string uid, const engine::Findings& findings);
+// findings, audit annotations for audit findings (key: the rule id; value: the first finding's path
+// and message, with enforcedNote when the enforcement mode lowered it). `relaxed` is
+// applyEnforcementMode's answer for `findings` (same order; shorter or empty: nothing lowered).
+AdmissionResponse responseForFindings(std::string uid, const engine::Findings& findings,
+                                      const RelaxedActions& relaxed = {});
 
 // A refusal for a request the webhook could not evaluate: it fails closed.
 AdmissionResponse internalErrorResponse(std::string uid, std::string_view objectName);
 
 // `agentguard denied Deployment agents/scraper: [rule] path: message; fix: fix`
 std::string denialLine(const engine::Finding& finding);
-// `[rule] Deployment agents/scraper: path: message; fix: fix`, one line, at most kMaxWarningBytes.
-std::string warningText(const engine::Finding& finding);
+// `[rule] Deployment agents/scraper: path: message; fix: fix`, one line, at most kMaxWarningBytes. A
+// finding the enforcement mode lowered says what it meets once enforced:
+// `[rule] denied once enforced: Deployment agents/scraper: ...`.
+std::string warningText(const engine::Finding& finding, std::optional<engine::Action> relaxedFrom = std::nullopt);
+// "denied once enforced: " or "warned once enforced: " for a finding the enforcement mode lowered from
+// `relaxedFrom`; empty for nullopt.
+std::string_view enforcedNote(std::optional<engine::Action> relaxedFrom);
 
 // The AdmissionReview JSON the API server expects.
 std::string serializeAdmissionReview(const AdmissionResponse& response);

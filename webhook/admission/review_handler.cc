@@ -107,6 +107,8 @@ Result<engine::Findings> ReviewHandler::findingsFor(const engine::Engine& engine
 
 AdmissionResponse ReviewHandler::evaluate(const AdmissionRequest& request, ReviewOutcome& outcome) const {
   engine::Findings findings;
+  RelaxedActions relaxed;  // parallel to findings: the guards' first (never lowered), then the policies'
+
   if (guardsExemptLabel(request)) {
     const nlohmann::json none;
     auto refusal = exemptLabelRefusal(request, request.operation == "UPDATE" ? request.oldObject : none,
@@ -139,20 +141,28 @@ AdmissionResponse ReviewHandler::evaluate(const AdmissionRequest& request, Revie
       outcome.error = evaluated.error().message;
       return internalErrorResponse(request.uid, requestObjectName(request));
     }
+    relaxed.resize(findings.size());
+    RelaxedActions lowered = applyEnforcementMode(options_.mode, *evaluated);
+    relaxed.insert(relaxed.end(), lowered.begin(), lowered.end());
     findings.insert(findings.end(), std::make_move_iterator(evaluated->begin()),
                     std::make_move_iterator(evaluated->end()));
   }
 
   std::set<std::string> denied;
   std::set<std::string> warned;
+  std::set<std::string> audited;
   for (const auto& finding : findings) {
-    if (finding.action == engine::Action::kDeny) denied.insert(finding.rule);
-    if (finding.action == engine::Action::kWarn) warned.insert(finding.rule);
+    switch (finding.action) {
+      case engine::Action::kDeny: denied.insert(finding.rule); break;
+      case engine::Action::kWarn: warned.insert(finding.rule); break;
+      case engine::Action::kAudit: audited.insert(finding.rule); break;
+    }
   }
   outcome.deniedRules.assign(denied.begin(), denied.end());
   outcome.warnedRules.assign(warned.begin(), warned.end());
+  outcome.auditedRules.assign(audited.begin(), audited.end());
   outcome.decision = !denied.empty() ? Decision::kDeny : !warned.empty() ? Decision::kWarn : Decision::kAllow;
-  AdmissionResponse response = responseForFindings(request.uid, findings);
+  AdmissionResponse response = responseForFindings(request.uid, findings, relaxed);
   outcome.findings = std::move(findings);
   return response;
 }
@@ -174,7 +184,7 @@ ReviewOutcome ReviewHandler::review(std::string_view body) const {
     // Decision log (docs/decision-log.md): an answer that cannot be recorded is a refusal, unless the
     // webhook was told to answer without a record (--decision-log-on-failure=allow).
     if (options_.decisionRecorder != nullptr) {
-      if (Status recorded = options_.decisionRecorder->record(request, outcome.findings, response); !recorded) {
+      if (Status recorded = options_.decisionRecorder->record(request, outcome.findings, response, options_.mode); !recorded) {
         if (options_.decisionRecorder->onFailure() == OnRecordFailure::kAllow) {
           outcome.error = "answered without a decision record: " + recorded.error().message;
         } else {
@@ -190,12 +200,14 @@ ReviewOutcome ReviewHandler::review(std::string_view body) const {
     outcome.error = error.what();
     outcome.deniedRules.clear();
     outcome.warnedRules.clear();
+    outcome.auditedRules.clear();
     outcome.body = serializeAdmissionReview(internalErrorResponse(request.uid, requestObjectName(request)));
   } catch (...) {
     outcome.decision = Decision::kError;
     outcome.error = "unknown exception";
     outcome.deniedRules.clear();
     outcome.warnedRules.clear();
+    outcome.auditedRules.clear();
     outcome.body = serializeAdmissionReview(internalErrorResponse(request.uid, requestObjectName(request)));
   }
   outcome.uid = std::move(request.uid);

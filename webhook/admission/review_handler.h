@@ -12,6 +12,7 @@
 #include "engine/network/network_policy_source.h"
 #include "webhook/admission/admission_request.h"
 #include "webhook/admission/decision_recorder.h"
+#include "webhook/admission/enforcement_mode.h"
 #include "webhook/admission/ephemeral_containers.h"
 #include "webhook/admission/exemption_guard.h"
 #include "webhook/admission/response_builder.h"
@@ -57,6 +58,7 @@ struct ReviewOutcome {
   bool dryRun = false;
   std::vector<std::string> deniedRules;  // distinct rule ids of deny findings
   std::vector<std::string> warnedRules;
+  std::vector<std::string> auditedRules;  // distinct rule ids of audit findings (admitted, recorded)
   engine::Findings findings;  // what the answer was built from, for the decision record
 };
 
@@ -71,6 +73,10 @@ struct ReviewOptions {
   std::function<std::chrono::system_clock::time_point()> now = [] { return std::chrono::system_clock::now(); };
   // When set, every answered request is recorded first; a record that cannot be written refuses it.
   const DecisionRecorder* decisionRecorder = nullptr;
+  // The ceiling on what the policies' findings do (docs/rollout.md). The webhook's own guards (the
+  // exemption label, skip annotations) and requests it cannot evaluate are refused in every mode: an
+  // exemption granted during a warn rollout would outlive it.
+  EnforcementMode mode = EnforcementMode::kEnforce;
 };
 
 // POST /validate: AdmissionReview in, AdmissionReview out. Pure apart from the engine source and the

@@ -53,6 +53,12 @@ WebhookMetrics::WebhookMetrics()
                    .Help("Admission requests refused, by violated rule")
                    .Register(*registry_),
                {"rule"}),
+      violations_(prometheus::BuildCounter()
+                      .Name("agentguard_admission_violations_total")
+                      .Help("Admission requests with findings of a rule, by rule and the action they took under "
+                            "the enforcement mode (deny, warn, audit)")
+                      .Register(*registry_),
+                  {"rule", "action"}),
       duration_(prometheus::BuildHistogram()
                     .Name("agentguard_admission_duration_seconds")
                     .Help("Time from a complete request body to the response, in seconds")
@@ -84,6 +90,10 @@ WebhookMetrics::WebhookMetrics()
                        .Help("1 when the NetworkPolicy cache is synced and fresh enough to answer")
                        .Register(*registry_)
                        .Add({})),
+      enforcementMode_(prometheus::BuildGauge()
+                           .Name("agentguard_enforcement_mode")
+                           .Help("1 for the enforcement mode in force (enforce, warn, audit), 0 for the others")
+                           .Register(*registry_)),
       httpRejected_(prometheus::BuildCounter()
                         .Name("agentguard_http_rejected_total")
                         .Help("Requests and connections the HTTPS server refused before any handler ran, by reason")
@@ -106,7 +116,12 @@ void WebhookMetrics::observeReview(const ReviewOutcome& outcome, double seconds)
       .at({outcome.kind.empty() ? "unknown" : outcome.kind, outcome.operation.empty() ? "unknown" : outcome.operation,
            decisionName(outcome.decision)})
       .Increment();
-  for (const auto& rule : outcome.deniedRules) denials_.at({rule}).Increment();
+  for (const auto& rule : outcome.deniedRules) {
+    denials_.at({rule}).Increment();
+    violations_.at({rule, "deny"}).Increment();
+  }
+  for (const auto& rule : outcome.warnedRules) violations_.at({rule, "warn"}).Increment();
+  for (const auto& rule : outcome.auditedRules) violations_.at({rule, "audit"}).Increment();
   if (outcome.decision == Decision::kError) evaluationErrors_.Increment();
   duration_.Observe(seconds);
 }
@@ -121,6 +136,12 @@ void WebhookMetrics::policyReloaded(bool success) {
 }
 
 void WebhookMetrics::setNetworkPolicyCacheSynced(bool synced) { cacheSynced_.Set(synced ? 1 : 0); }
+
+void WebhookMetrics::setEnforcementMode(EnforcementMode mode) {
+  for (const EnforcementMode each : {EnforcementMode::kEnforce, EnforcementMode::kWarn, EnforcementMode::kAudit}) {
+    enforcementMode_.Add({{"mode", std::string(enforcementModeName(each))}}).Set(each == mode ? 1 : 0);
+  }
+}
 
 void WebhookMetrics::observeServer(const http::ServerStats& stats) {
   std::lock_guard<std::mutex> lock(serverMutex_);

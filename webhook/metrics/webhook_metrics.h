@@ -29,8 +29,11 @@ class WebhookMetrics {
   std::shared_ptr<prometheus::Registry> registry() const { return registry_; }
 
   // agentguard_admission_requests_total{kind,operation,decision}, ..._denials_total{rule},
-  // ..._duration_seconds.
+  // ..._violations_total{rule,action} (requests with findings of the rule, by the action they took
+  // under the enforcement mode), ..._duration_seconds.
   void observeReview(const ReviewOutcome& outcome, double seconds);
+  // agentguard_enforcement_mode{mode}: 1 for the mode in force, 0 for the others.
+  void setEnforcementMode(EnforcementMode mode);
   // agentguard_admission_errors_total{stage}: "handler" for an exception escaping the handler.
   void handlerError();
   void handshakeFailed();
@@ -64,6 +67,7 @@ class WebhookMetrics {
   std::shared_ptr<prometheus::Registry> registry_;
   CounterChildren requests_;
   CounterChildren denials_;
+  CounterChildren violations_;
   prometheus::Histogram& duration_;
   prometheus::Family<prometheus::Counter>& errors_;
   prometheus::Counter& evaluationErrors_;
@@ -72,6 +76,7 @@ class WebhookMetrics {
   prometheus::Family<prometheus::Counter>& reloads_;
   prometheus::Gauge& lastReloadSuccess_;
   prometheus::Gauge& cacheSynced_;
+  prometheus::Family<prometheus::Gauge>& enforcementMode_;
   prometheus::Family<prometheus::Counter>& httpRejected_;
   prometheus::Counter& httpTooLarge_;
   prometheus::Counter& httpMalformed_;

@@ -45,10 +45,24 @@ Flags:
   --listen ADDR:PORT              HTTPS address (default :8443)
   --tls-cert-file FILE            serving certificate (PEM, leaf first); reloaded when it changes
   --tls-private-key-file FILE     its private key (PEM); reloaded when it changes
+  --tls-self-signed-secret NAMESPACE/NAME
+                                  self-signed mode: read the CA, certificate and key from this Secret,
+                                  generating them there first when it does not exist (the first
+                                  replica to start wins), and write them to the two files above and
+                                  the CA to --registration-ca-file
+  --tls-self-signed-names LIST    comma-separated DNS names and IP addresses of a generated
+                                  certificate; required with --tls-self-signed-secret
+  --tls-self-signed-validity DURATION
+                                  validity of a generated CA and certificate (default 87600h)
   --policies DIR                  policy directory or file, or builtin (the policies built into
                                   agentguard); repeatable: each is a layer, in order, and later
                                   layers override earlier ones (--policies builtin --policies
                                   /etc/agentguard/overrides); recompiled when any layer changes
+  --enforcement-mode MODE         enforce | warn | audit (default enforce): enforce refuses what deny
+                                  rules find; warn admits it with a warning naming field and fix;
+                                  audit admits it silently and records it (audit annotations,
+                                  decision log, metrics). A rule's own action can be looser, never
+                                  stricter (docs/rollout.md)
   --kubeconfig FILE               kubeconfig for the NetworkPolicy watch (default: $KUBECONFIG,
                                   in-cluster service account, then ~/.kube/config)
   --metrics-listen ADDR:PORT      Prometheus /metrics address (default :9090; 0 disables)
@@ -113,7 +127,10 @@ Result<WebhookFlags> parseWebhookFlags(const std::vector<std::string>& args) {
       name = name.substr(0, equals);
     }
     static const std::set<std::string> kKnown = {"listen", "tls-cert-file", "tls-private-key-file", "policies",
-                                                 "kubeconfig", "metrics-listen", "log-level", "max-request-bytes",
+                                                 "tls-self-signed-secret", "tls-self-signed-names",
+                                                 "tls-self-signed-validity",
+                                                 "enforcement-mode", "kubeconfig", "metrics-listen", "log-level",
+                                                 "max-request-bytes",
                                                  "cache-staleness", "reload-interval", "worker-threads",
                                                  "exemption-admin-groups", "exemption-admin-users",
                                                  "decision-log-file", "decision-signing-key",
@@ -134,10 +151,26 @@ Result<WebhookFlags> parseWebhookFlags(const std::vector<std::string>& args) {
       flags.tlsCertFile = value;
     } else if (name == "tls-private-key-file") {
       flags.tlsPrivateKeyFile = value;
+    } else if (name == "tls-self-signed-secret") {
+      const auto slash = value.find('/');
+      if (slash == std::string::npos || slash == 0 || slash + 1 == value.size() ||
+          value.find('/', slash + 1) != std::string::npos) {
+        return badFlag(name, "expected NAMESPACE/NAME");
+      }
+      flags.tlsSelfSignedSecret = value;
+    } else if (name == "tls-self-signed-names") {
+      flags.tlsSelfSignedNames = text::splitCommaList(value);
+    } else if (name == "tls-self-signed-validity") {
+      auto duration = parseDuration(value);
+      if (!duration) return badFlag(name, duration.error().message);
+      if (*duration < std::chrono::hours(1)) return badFlag(name, "must be at least 1h");
+      flags.tlsSelfSignedValidity = *duration;
     } else if (name == "policies") {
       if (value.empty()) return badFlag(name, "needs a policy file or directory, or builtin");
       flags.policyLayers.push_back(value);
       flags.policies += (flags.policies.empty() ? "" : ",") + value;
+    } else if (name == "enforcement-mode") {
+      if (!parseEnforcementMode(value, flags.enforcementMode)) return badFlag(name, "expected enforce, warn or audit");
     } else if (name == "kubeconfig") {
       flags.kubeconfig = value;
     } else if (name == "metrics-listen") {
@@ -223,6 +256,9 @@ Result<WebhookFlags> parseWebhookFlags(const std::vector<std::string>& args) {
     return makeError(ErrorCode::kInvalidArgument, "--tls-cert-file and --tls-private-key-file are required");
   }
   if (flags.policies.empty()) return makeError(ErrorCode::kInvalidArgument, "--policies is required");
+  if (flags.tlsSelfSignedSecret.empty() != flags.tlsSelfSignedNames.empty()) {
+    return makeError(ErrorCode::kInvalidArgument, "--tls-self-signed-secret and --tls-self-signed-names go together");
+  }
   if (flags.reloadInterval.count() == 0) return badFlag("reload-interval", "must be more than 0");
   if (flags.decisionLogFile.empty() != flags.decisionSigningKey.empty()) {
     return makeError(ErrorCode::kInvalidArgument, "--decision-log-file and --decision-signing-key go together");

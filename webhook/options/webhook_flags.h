@@ -9,6 +9,7 @@
 #include "common/decision/decision_log_queue.h"
 #include "common/log/logger.h"
 #include "common/result/result.h"
+#include "webhook/admission/enforcement_mode.h"
 
 namespace agentguard::webhook {
 
@@ -17,11 +18,19 @@ struct WebhookFlags {
   std::string listen = ":8443";
   std::string tlsCertFile;
   std::string tlsPrivateKeyFile;
+  // Self-signed mode (webhook/tls/serving_secret.h): the Secret NAMESPACE/NAME holding the CA and serving
+  // certificate, generated there by the first replica when absent, then written to the two files above
+  // (and the CA to registrationCaFile). Empty: the files are provided (cert-manager, a mounted Secret).
+  std::string tlsSelfSignedSecret;
+  std::vector<std::string> tlsSelfSignedNames;  // DNS names and IP addresses the certificate is for
+  std::chrono::milliseconds tlsSelfSignedValidity = std::chrono::hours(24 * 3650);
   // Each --policies is one policy layer, in order ("builtin" or a file or directory; later layers override
   // earlier ones: engine::compilePolicyLayers). `policies` names them all for logs and records
   // (the layers joined by ",").
   std::vector<std::string> policyLayers;
   std::string policies;
+  // The ceiling on what policy findings do: enforce, warn or audit (docs/rollout.md).
+  EnforcementMode enforcementMode = EnforcementMode::kEnforce;
   std::string kubeconfig;  // empty: $KUBECONFIG, in-cluster, then ~/.kube/config
   std::string metricsListen = ":9090";  // "0" disables the metrics endpoint
   log::Level logLevel = log::Level::kInfo;

@@ -59,6 +59,7 @@ void registerWebhookEndpoints(http::Server& server, const ReviewHandler& handler
                       {"decision", decisionName(outcome.decision)},
                       {"deniedRules", outcome.deniedRules},
                       {"warnedRules", outcome.warnedRules},
+                      {"auditedRules", outcome.auditedRules},
                       {"error", outcome.error},
                       {"durationMs", milliseconds}});
         }

@@ -89,27 +89,14 @@ app.kubernetes.io/component: {{ .component }}
 {{- end -}}
 {{- end -}}
 
-{{/* Pod and container security contexts shared by both components. */}}
+{{/* Pod and container security contexts shared by both components (values podSecurityContext and
+containerSecurityContext; a key set to null is left out, e.g. runAsUser on OpenShift). */}}
 {{- define "agentguard.podSecurityContext" -}}
-runAsNonRoot: true
-runAsUser: 65532
-runAsGroup: 65532
-fsGroup: 65532
-seccompProfile:
-  type: RuntimeDefault
+{{- toYaml .Values.podSecurityContext -}}
 {{- end -}}
 
 {{- define "agentguard.containerSecurityContext" -}}
-runAsNonRoot: true
-runAsUser: 65532
-runAsGroup: 65532
-allowPrivilegeEscalation: false
-privileged: false
-readOnlyRootFilesystem: true
-capabilities:
-  drop: [ALL]
-seccompProfile:
-  type: RuntimeDefault
+{{- toYaml .Values.containerSecurityContext -}}
 {{- end -}}
 
 {{/* The host of webhook.url without port or brackets ("" when unset). */}}
@@ -125,37 +112,17 @@ seccompProfile:
 {{- end -}}
 
 {{/*
-Webhook TLS material for tls.mode=self-signed, computed once per render and shared by the Secret and
-the ValidatingWebhookConfiguration: the existing Secret when there is one (so upgrades never churn
-certificates), else a new CA and serving certificate. Returns a dict as YAML: caCert, cert, key.
+The names a self-signed serving certificate is for, comma-separated: the Service's DNS names and the
+host of webhook.url (the webhook generates the certificate at runtime: --tls-self-signed-names).
 */}}
-{{- define "agentguard.selfSignedTLS" -}}
-{{- $cached := index .Values "__agentguardSelfSignedTLS" | default dict -}}
-{{- if not $cached -}}
-{{- $secretName := include "agentguard.webhookTLSSecretName" . -}}
-{{- $existing := lookup "v1" "Secret" .Release.Namespace $secretName -}}
-{{- if and $existing $existing.data (index $existing.data "ca.crt") (index $existing.data "tls.crt") (index $existing.data "tls.key") -}}
-{{- $cached = dict "caCert" (index $existing.data "ca.crt" | b64dec) "cert" (index $existing.data "tls.crt" | b64dec) "key" (index $existing.data "tls.key" | b64dec) -}}
-{{- else -}}
+{{- define "agentguard.selfSignedNames" -}}
 {{- $service := include "agentguard.webhookName" . -}}
 {{- $ns := .Release.Namespace -}}
-{{- $dnsNames := list $service (printf "%s.%s" $service $ns) (printf "%s.%s.svc" $service $ns) (printf "%s.%s.svc.cluster.local" $service $ns) -}}
-{{- $ips := list -}}
+{{- $names := list $service (printf "%s.%s" $service $ns) (printf "%s.%s.svc" $service $ns) (printf "%s.%s.svc.cluster.local" $service $ns) -}}
 {{- with include "agentguard.webhookURLHost" . -}}
-{{- if include "agentguard.isIP" . -}}
-{{- $ips = append $ips . -}}
-{{- else -}}
-{{- $dnsNames = append $dnsNames . -}}
+{{- $names = append $names . -}}
 {{- end -}}
-{{- end -}}
-{{- $days := int .Values.webhook.tls.selfSigned.validityDays -}}
-{{- $ca := genCA (printf "%s-ca" $service) $days -}}
-{{- $cert := genSignedCert (printf "%s.%s.svc" $service $ns) $ips $dnsNames $days $ca -}}
-{{- $cached = dict "caCert" $ca.Cert "cert" $cert.Cert "key" $cert.Key -}}
-{{- end -}}
-{{- $_ := set .Values "__agentguardSelfSignedTLS" $cached -}}
-{{- end -}}
-{{- toYaml $cached -}}
+{{- join "," $names -}}
 {{- end -}}
 
 {{/* The ConfigMap of what the webhook registers (templates/webhook-registration.yaml). */}}

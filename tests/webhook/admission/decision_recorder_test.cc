@@ -36,11 +36,13 @@ class DecisionRecorderTest : public ::testing::Test {
     return std::move(*writer);
   }
   ReviewOutcome reviewWith(decision::DecisionLogWriter& writer, const nlohmann::json& review,
-                           OnRecordFailure onFailure = OnRecordFailure::kDeny) {
+                           OnRecordFailure onFailure = OnRecordFailure::kDeny,
+                           EnforcementMode mode = EnforcementMode::kEnforce) {
     decision::DecisionLogQueue queue(writer);
     DecisionRecorder recorder(queue, [] { return std::string(64, 'c'); }, "file:///policies", onFailure);
     ReviewOptions options;
     options.decisionRecorder = &recorder;
+    options.mode = mode;
     ReviewHandler handler(engines_, &networkPolicies_, options);
     return handler.review(review.dump());
   }
@@ -75,6 +77,7 @@ TEST_F(DecisionRecorderTest, EveryAnswerIsRecordedAndAnnotatedWithTheRecordDiges
   EXPECT_EQ(predicate["policy"]["digest"]["sha256"], std::string(64, 'c'));
   const auto& extension = predicate[std::string(decision::kDecisionField)];
   EXPECT_EQ(extension["action"], "deny");
+  EXPECT_EQ(extension["mode"], "enforce");
   EXPECT_EQ(extension["uid"], "705ab4f5-6393-11e8-b7cc-42010a800002");
   EXPECT_EQ(extension["findings"][0]["rule"], "privilege.privileged-container");
 
@@ -83,6 +86,25 @@ TEST_F(DecisionRecorderTest, EveryAnswerIsRecordedAndAnnotatedWithTheRecordDiges
                                                               decision::SigningKey::fromPem(pem_)->publicKeyPem()));
   EXPECT_TRUE(verified.ok) << verified.problem;
   EXPECT_EQ(verified.records, 2u);
+}
+
+// Under audit the privileged Deployment is admitted and recorded as an audit, with the mode it was
+// answered under, so a rollout's log shows what enforcement would refuse.
+TEST_F(DecisionRecorderTest, AuditModeRecordsTheFindingAsAnAudit) {
+  const std::string path = (dir_ / "decisions.dsse.jsonl").string();
+  auto writer = openWriter(path);
+  const auto audited = reviewWith(*writer, fx::admissionReviewFor(fx::privilegedDeployment("agents", "scraper")),
+                                  OnRecordFailure::kDeny, EnforcementMode::kAudit);
+  EXPECT_EQ(audited.decision, Decision::kAllow) << audited.body;
+  std::ifstream in(path);
+  std::string line;
+  std::getline(in, line);
+  const auto statement = nlohmann::json::parse(decision::parseEnvelopeLine(line)->payload);
+  const auto& extension = statement["predicate"][std::string(decision::kDecisionField)];
+  EXPECT_EQ(extension["action"], "audit");
+  EXPECT_EQ(extension["mode"], "audit");
+  EXPECT_EQ(extension["findings"][0]["rule"], "privilege.privileged-container");
+  EXPECT_EQ(statement["predicate"]["verificationResult"], "PASSED");
 }
 
 // /dev/full accepts the open and fails every write, like a full volume.

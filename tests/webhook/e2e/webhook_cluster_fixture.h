@@ -129,6 +129,8 @@ class WebhookClusterTest : public agentguard::testing::LocalClusterTest {
 
   // The policies the webhook serves: the bundled ones unless a suite needs others.
   virtual std::string policiesPath() const { return std::string(AGENTGUARD_SOURCE_DIR) + "/policies"; }
+  // Flags a suite adds to the webhook's command line.
+  virtual std::vector<std::string> extraWebhookArgs() const { return {}; }
 
   // Applies `yaml` until it is admitted: the webhook learns of a NetworkPolicy created just before
   // through its watch a moment later.
@@ -163,6 +165,7 @@ class WebhookClusterTest : public agentguard::testing::LocalClusterTest {
                                      "127.0.0.1:" + std::to_string(agentguard::testing::freeLoopbackPort()),
                                      "--reload-interval",
                                      "200ms"};
+    for (const auto& arg : extraWebhookArgs()) args.push_back(arg);
     std::vector<char*> argv;
     for (auto& arg : args) argv.push_back(arg.data());
     argv.push_back(nullptr);
@@ -256,14 +259,18 @@ webhooks:
 )";
     const auto result = kubectl({"apply", "-f", "-"}, configuration);
     ASSERT_EQ(result.exitCode, 0) << result.err;
-    // The API server picks new webhook configurations up asynchronously: wait until a refusal shows.
+    // The API server picks new webhook configurations up asynchronously: wait until a refusal shows, or
+    // (in warn and audit mode, which admit the probe) until the webhook logs the probe.
     const std::string probe = R"(apiVersion: v1
 kind: Service
 metadata: {name: probe, namespace: )" + isolated_ + R"(}
 spec: {type: NodePort, ports: [{port: 80}]}
 )";
     ASSERT_TRUE(agentguard::testing::waitFor(
-        [&] { return kubectl({"apply", "--dry-run=server", "-f", "-"}, probe).exitCode != 0; },
+        [&] {
+          return kubectl({"apply", "--dry-run=server", "-f", "-"}, probe).exitCode != 0 ||
+                 readFile(logFile()).find(R"("name":"probe")") != std::string::npos;
+        },
         std::chrono::seconds(30)))
         << "the API server never called the webhook";
   }

@@ -21,6 +21,30 @@ ReviewOutcome outcome(std::string kind, std::string operation, Decision decision
   return result;
 }
 
+TEST(WebhookMetricsTest, CountsViolationsByTheActionTheyTookAndShowsTheMode) {
+  WebhookMetrics metrics;
+  metrics.setEnforcementMode(EnforcementMode::kWarn);
+  ReviewOutcome warned = outcome("Deployment", "CREATE", Decision::kWarn);
+  warned.warnedRules = {"privilege.privileged-container"};
+  metrics.observeReview(warned, 0.001);
+  ReviewOutcome audited = outcome("Deployment", "CREATE", Decision::kAllow);
+  audited.auditedRules = {"privilege.privileged-container"};
+  metrics.observeReview(audited, 0.001);
+  metrics.observeReview(audited, 0.001);
+  metrics.observeReview(outcome("Pod", "CREATE", Decision::kDeny, {"exposure.host-port"}), 0.001);
+
+  const std::string text = metrics.render();
+  EXPECT_THAT(text, HasSubstr(R"(agentguard_admission_violations_total{action="warn",rule="privilege.privileged-container"} 1)"));
+  EXPECT_THAT(text, HasSubstr(R"(agentguard_admission_violations_total{action="audit",rule="privilege.privileged-container"} 2)"));
+  EXPECT_THAT(text, HasSubstr(R"(agentguard_admission_violations_total{action="deny",rule="exposure.host-port"} 1)"));
+  EXPECT_THAT(text, HasSubstr(R"(agentguard_enforcement_mode{mode="warn"} 1)"));
+  EXPECT_THAT(text, HasSubstr(R"(agentguard_enforcement_mode{mode="enforce"} 0)"));
+  EXPECT_THAT(text, HasSubstr(R"(agentguard_enforcement_mode{mode="audit"} 0)"));
+  metrics.setEnforcementMode(EnforcementMode::kEnforce);
+  EXPECT_THAT(metrics.render(), HasSubstr(R"(agentguard_enforcement_mode{mode="enforce"} 1)"));
+  EXPECT_THAT(metrics.render(), HasSubstr(R"(agentguard_enforcement_mode{mode="warn"} 0)"));
+}
+
 TEST(WebhookMetricsTest, CountsEachLabelSetInItsOwnSeries) {
   WebhookMetrics metrics;
   metrics.observeReview(outcome("Deployment", "CREATE", Decision::kAllow), 0.001);

@@ -68,6 +68,47 @@ TEST(WebhookFlagsTest, RepeatedPoliciesAreLayersInOrder) {
   EXPECT_THAT(empty.error().message, ::testing::HasSubstr("--policies: needs a policy file or directory"));
 }
 
+TEST(WebhookFlagsTest, ReadsTheEnforcementMode) {
+  const std::vector<std::string> base = {"--tls-cert-file", "c", "--tls-private-key-file", "k", "--policies", "/p"};
+  EXPECT_EQ(parseWebhookFlags(base)->enforcementMode, EnforcementMode::kEnforce);
+  auto args = base;
+  args.push_back("--enforcement-mode=warn");
+  EXPECT_EQ(parseWebhookFlags(args)->enforcementMode, EnforcementMode::kWarn);
+  args.push_back("--enforcement-mode");
+  args.push_back("audit");
+  EXPECT_EQ(parseWebhookFlags(args)->enforcementMode, EnforcementMode::kAudit);
+  args.push_back("--enforcement-mode=Audit");
+  auto wrong = parseWebhookFlags(args);
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_EQ(wrong.error().message, "--enforcement-mode: expected enforce, warn or audit");
+}
+
+TEST(WebhookFlagsTest, ReadsTheSelfSignedSecret) {
+  auto flags = parseWebhookFlags({"--tls-cert-file", "c", "--tls-private-key-file", "k", "--policies", "/p",
+                                  "--tls-self-signed-secret", "guard/r-agentguard-webhook-tls",
+                                  "--tls-self-signed-names", "r-agentguard-webhook.guard.svc,127.0.0.1",
+                                  "--tls-self-signed-validity=48h"});
+  ASSERT_TRUE(flags.ok()) << flags.error().message;
+  EXPECT_EQ(flags->tlsSelfSignedSecret, "guard/r-agentguard-webhook-tls");
+  EXPECT_EQ(flags->tlsSelfSignedNames, (std::vector<std::string>{"r-agentguard-webhook.guard.svc", "127.0.0.1"}));
+  EXPECT_EQ(flags->tlsSelfSignedValidity, std::chrono::hours(48));
+  const std::vector<std::string> base = {"--tls-cert-file", "c", "--tls-private-key-file", "k", "--policies", "/p"};
+  const std::vector<std::pair<std::vector<std::string>, std::string>> wrong = {
+      {{"--tls-self-signed-secret", "no-namespace", "--tls-self-signed-names", "a"},
+       "--tls-self-signed-secret: expected NAMESPACE/NAME"},
+      {{"--tls-self-signed-secret", "ns/name"}, "--tls-self-signed-secret and --tls-self-signed-names go together"},
+      {{"--tls-self-signed-names", "a"}, "go together"},
+      {{"--tls-self-signed-validity", "30m"}, "--tls-self-signed-validity: must be at least 1h"},
+  };
+  for (const auto& [extra, message] : wrong) {
+    auto args = base;
+    args.insert(args.end(), extra.begin(), extra.end());
+    auto parsed = parseWebhookFlags(args);
+    ASSERT_FALSE(parsed.ok()) << message;
+    EXPECT_THAT(parsed.error().message, ::testing::HasSubstr(message));
+  }
+}
+
 TEST(WebhookFlagsTest, RefusesWhatItCannotUse) {
   const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
       {{"--policies", "/p"}, "--tls-cert-file and --tls-private-key-file are required"},

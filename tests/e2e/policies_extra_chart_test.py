@@ -1,0 +1,84 @@
+#!/usr/bin/env python3
+"""policies.extra checked at `helm template` time: a Policy written as a YAML object is validated by
+values.schema.json, whose $defs are schemas/policy.schema.json (this test keeps the copy identical); a
+Policy written as text is checked for YAML, apiVersion and kind by the template. Broken values fail with
+a message naming the field; good ones render into the policies ConfigMap.
+Usage: policies_extra_chart_test.py HELM (exit 77 without helm)."""
+import json
+import subprocess
+import sys
+import tempfile
+
+import yaml
+
+CHART = "charts/agentguard"
+FAILURES = []
+
+
+def check(condition, what):
+    if not condition:
+        FAILURES.append(what)
+        print("FAIL: " + what, file=sys.stderr)
+
+
+def template(helm, values):
+    with tempfile.NamedTemporaryFile("w", suffix=".yaml") as file:
+        yaml.safe_dump(values, file)
+        file.flush()
+        return subprocess.run([helm, "template", "r", CHART, "-n", "guard", "--kube-version", "1.37.2", "-f", file.name],
+                              capture_output=True, text=True)
+
+
+def policy(**spec):
+    return {"apiVersion": "agentguard.io/v1alpha1", "kind": "Policy", "metadata": {"name": "team"}, "spec": spec}
+
+
+def main(helm):
+    source = json.load(open("schemas/policy.schema.json"))
+    values_schema = json.load(open(CHART + "/values.schema.json"))
+    copied = values_schema.get("$defs", {})
+    check(copied.get("policy") == {k: v for k, v in source.items() if k not in ("$schema", "$defs")},
+          "values.schema.json $defs.policy is schemas/policy.schema.json (copy it again)")
+    for name, definition in source["$defs"].items():
+        check(copied.get(name) == definition, "values.schema.json $defs.%s is the policy schema's" % name)
+
+    good_object = policy(rules=[{"id": "exposure.ingress", "action": "audit"}])
+    good_text = yaml.safe_dump(policy(rules=[{"id": "exposure.ingress", "action": "warn"}]))
+    result = template(helm, {"policies": {"extra": {"team.yaml": good_object, "other.yaml": good_text}}})
+    check(result.returncode == 0, "good policies render (stderr: %s)" % result.stderr.strip())
+    if result.returncode == 0:
+        configmap = next(d for d in yaml.safe_load_all(result.stdout)
+                         if d and d["kind"] == "ConfigMap" and d["metadata"]["name"] == "r-agentguard-policies")
+        check(yaml.safe_load(configmap["data"]["team.yaml"]) == good_object, "an object policy is written as its YAML")
+        check(yaml.safe_load(configmap["data"]["other.yaml"]) == yaml.safe_load(good_text), "a text policy as is")
+
+    broken = [
+        ("an unknown action", policy(rules=[{"id": "exposure.ingress", "action": "block"}]),
+         "policies.extra.team.yaml.spec.rules.0.action"),
+        ("an unknown rule id", policy(rules=[{"id": "exposure.ingres", "action": "deny"}]),
+         "policies.extra.team.yaml.spec.rules.0.id"),
+        ("no metadata.name", {**policy(rules=[{"id": "exposure.ingress"}]), "metadata": {}},
+         "policies.extra.team.yaml.metadata"),
+        ("a misspelt field", policy(rulez=[{"id": "exposure.ingress"}]), "policies.extra.team.yaml.spec"),
+        ("the wrong kind", {**policy(rules=[{"id": "exposure.ingress"}]), "kind": "Policies"},
+         "policies.extra.team.yaml.kind"),
+        ("text that is not YAML", "rules: [", 'policies.extra["team.yaml"]: not YAML'),
+        ("text of another kind", yaml.safe_dump({**policy(rules=[]), "kind": "ConfigMap"}),
+         'policies.extra["team.yaml"].kind is "ConfigMap"; set it to Policy'),
+        ("text without apiVersion", "kind: Policy\n", 'policies.extra["team.yaml"].apiVersion is "(missing)"'),
+    ]
+    for what, value, named in broken:
+        result = template(helm, {"policies": {"extra": {"team.yaml": value}}})
+        check(result.returncode != 0 and named in result.stderr,
+              "%s fails helm template naming %s (exit %d, stderr: %s)" % (what, named, result.returncode,
+                                                                         result.stderr.strip()[:400]))
+
+    print(("FAILED: %d checks" % len(FAILURES)) if FAILURES else "policies.extra chart checks passed")
+    return 1 if FAILURES else 0
+
+
+if __name__ == "__main__":
+    if len(sys.argv) < 2 or not sys.argv[1]:
+        print("helm not found")
+        sys.exit(77)
+    sys.exit(main(sys.argv[1]))
