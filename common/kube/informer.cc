@@ -53,6 +53,7 @@ struct Informer::State {
 
   std::atomic<bool> synced{false};
   std::atomic<bool> connected{false};
+  std::atomic<bool> inStep{false};  // what current() answers
 
   mutable std::mutex cacheMutex;
   std::map<std::string, std::map<std::string, SharedObject>> cache;  // namespace -> name -> object
@@ -100,6 +101,7 @@ void Informer::State::run() {
       const Status status = watchOnce(sawEvent);
       connected = false;
       if (stop.stopped()) break;
+      if (!status.ok()) inStep = false;
       if (status.ok()) {
         expiredWithoutEvent = false;
         if (!sawEvent && Clock::now() - begun < kShortestHealthyWatch) {
@@ -117,14 +119,18 @@ void Informer::State::run() {
         continue;
       }
       expiredWithoutEvent = false;
+      if (options.relistAfterWatchFailure) needList = true;
       pause("Watch failed; retrying", status.error());
     } catch (const std::exception& e) {
       // Only an allocation failure or a bug gets here; keep the informer alive.
       connected = false;
+      inStep = false;
+      if (options.relistAfterWatchFailure) needList = true;
       pause("Informer loop failed; retrying", makeError(ErrorCode::kInternal, e.what()));
     }
   }
   connected = false;
+  inStep = false;
 }
 
 void Informer::State::pause(std::string_view msg, const Error& error) {
@@ -183,6 +189,7 @@ bool Informer::State::list() {
     cache = std::move(fresh);
   }
   resourceVersion = listed->resourceVersion;
+  inStep = true;
   const bool first = !synced.exchange(true);
   logger.info(first ? "Listed resource" : "Re-listed resource",
               {resourceField(), namespaceField(), {"objects", listed->items.size()},
@@ -202,6 +209,7 @@ Status Informer::State::watchOnce(bool& sawEvent) {
   watchOptions.allowBookmarks = true;
   watchOptions.onEstablished = [this] {
     connected = true;
+    if (!options.relistAfterWatchFailure) inStep = true;
     backoff.reset();
   };
   return client.watch(
@@ -349,6 +357,7 @@ void Informer::stop() {
 
 bool Informer::hasSynced() const { return state_->synced; }
 bool Informer::connected() const { return state_->connected; }
+bool Informer::current() const { return state_->inStep; }
 
 SharedObject Informer::get(const std::string& ns, const std::string& name) const {
   std::lock_guard<std::mutex> lock(state_->cacheMutex);

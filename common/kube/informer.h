@@ -29,6 +29,10 @@ struct InformerOptions {
   std::chrono::seconds resyncPeriod{300};   // onUpdate(obj, obj) for every cached object; 0 = never
   int64_t pageSize = 500;
   retry::BackoffPolicy backoff;      // between failed lists and watches while the API server is unavailable
+  // A watch that fails (breaks, or the server answers with an error) is followed by a full list instead
+  // of a watch resumed from the last version seen; current() stays false until that list is stored. For
+  // caches that decide security questions, where "the events since version N" is one promise too many.
+  bool relistAfterWatchFailure = false;
 };
 
 // list + watch into an in-memory cache, in a background thread: re-lists on 410 Gone, restarts the watch
@@ -47,6 +51,10 @@ class Informer {
 
   // True once the first full list has been stored (stays true across later re-lists).
   bool hasSynced() const;
+  // True while the cache is known to follow the API server: from each stored list until a watch fails or
+  // expires, and again once the next list is stored (or, without relistAfterWatchFailure, the next watch
+  // is established). A watch the server ends cleanly does not clear it.
+  bool current() const;
   // True while the watch is established (false while reconnecting); for readiness and metrics.
   bool connected() const;
 

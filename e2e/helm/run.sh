@@ -681,6 +681,20 @@ step_credentials() {
   expect_can yes "$operator" delete clusterreports.openreports.io
   expect_can no "$operator" create policyreports.wgpolicyk8s.io -n agents
   expect_can no "$operator" create pods --subresource=exec -n agents
+  # What the operator binds each gate to: Pods get, list and watch (the gate authenticates callers against
+  # its list + watch cache of the namespace's sandbox Pods), and no verb that writes them.
+  local gate_pod_verbs
+  gate_pod_verbs="$(kubectl get clusterrole "${fullname}-gate" -o json 2>&1 | "$PYTHON" -c '
+import json, sys
+role = json.load(sys.stdin)
+print(",".join(sorted({verb for rule in role["rules"] if "" in rule.get("apiGroups", [])
+                       and "pods" in rule.get("resources", []) for verb in rule["verbs"]})))
+' 2>&1 || true)"
+  if [[ "$gate_pod_verbs" == "get,list,watch" ]]; then
+    pass "RBAC ClusterRole ${fullname}-gate: pods get, list and watch, nothing more"
+  else
+    fail "RBAC ClusterRole ${fullname}-gate: pods verbs ${gate_pod_verbs:-none}, want get,list,watch"
+  fi
 }
 
 # expect_can yes|no KUBECONFIG VERB RESOURCE [FLAGS]: kubectl auth can-i as that kubeconfig's user.

@@ -112,7 +112,11 @@ Status GateApp::startHealth() {
   health_ = std::make_unique<http::Server>(options, logger_);
   health_->route("GET", "/healthz", [](const http::Request&) { return http::Response::text(200, "ok\n"); });
   health_->route("GET", "/readyz", [this](const http::Request&) {
-    return ready() ? http::Response::text(200, "ok\n") : http::Response::text(503, "AgentSandbox cache not synced\n");
+    if (!sandboxes_ || !sandboxes_->hasSynced()) return http::Response::text(503, "AgentSandbox cache not synced\n");
+    if (!lookup_ || !lookup_->current()) {
+      return http::Response::text(503, "Pod cache not in step with the API server (starting or re-listing)\n");
+    }
+    return http::Response::text(200, "ok\n");
   });
   health_->route("GET", "/metrics", [this](const http::Request&) {
     http::Response response = http::Response::text(200, metrics_.render());
@@ -124,7 +128,8 @@ Status GateApp::startHealth() {
 
 Status GateApp::start() {
   if (Status opened = openDecisionLog(); !opened.ok()) return opened;
-  lookup_ = makeKubeCallerLookup(client_);
+  lookup_ = std::make_unique<PodInformerLookup>(client_, flags_.ns, logger_);
+  lookup_->start();
   AuthenticatorOptions authOptions;
   authOptions.namespaceName = flags_.ns;
   authOptions.audience = flags_.tokenAudience;
@@ -162,8 +167,9 @@ void GateApp::stop() {
   if (proxy_) proxy_->stop();
   if (mcp_) mcp_->stop();
   if (sandboxes_) sandboxes_->stop();
+  if (lookup_) lookup_->stop();
 }
 
-bool GateApp::ready() const { return sandboxes_ && sandboxes_->hasSynced(); }
+bool GateApp::ready() const { return sandboxes_ && sandboxes_->hasSynced() && lookup_ && lookup_->current(); }
 
 }  // namespace agentguard::gate::app

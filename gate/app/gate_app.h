@@ -15,6 +15,7 @@
 #include "gate/app/kube_ports.h"
 #include "gate/app/sandbox_policies.h"
 #include "gate/auth/caller_authenticator.h"
+#include "gate/auth/caller_lookup.h"
 #include "gate/egress/connect_proxy.h"
 #include "gate/server/call_pipeline.h"
 #include "gate/server/mcp_server.h"
@@ -32,7 +33,7 @@ class GateApp {
   // Opens the decision log, starts the informer and the listeners; the first failure, named.
   Status start();
   void stop();
-  // The AgentSandbox cache has synced: calls can be decided.
+  // The AgentSandbox cache has synced and the Pod cache is in step with the API server: calls can be decided.
   bool ready() const;
 
  private:
@@ -51,7 +52,7 @@ class GateApp {
   std::unique_ptr<decision::DecisionLogWriter> decisionLog_;
   std::optional<decision::DecisionLogQueue> decisionQueue_;
   std::unique_ptr<server::ToolCallRecorder> recorder_;
-  std::unique_ptr<CallerLookup> lookup_;
+  std::unique_ptr<PodInformerLookup> lookup_;
   std::unique_ptr<gate::CallerAuthenticator> authenticator_;
   std::unique_ptr<TokenCallers> callers_;
   std::unique_ptr<SecretCredentials> credentials_;

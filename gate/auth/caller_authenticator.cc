@@ -45,7 +45,7 @@ class TokenReviewAuthenticator final : public CallerAuthenticator {
       }
       return unavailable("reading pod " + token.namespaceName + "/" + token.podName, pod.error());
     }
-    auto caller = callerFromPod(*pod, sourceIp, token.podUid);
+    auto caller = callerFromPod(**pod, sourceIp, token.podUid);
     if (!caller.ok()) return caller;
     if (caller->serviceAccount != token.serviceAccount) {
       return forbidden("pod " + caller->namespaceName + "/" + caller->pod + " runs as ServiceAccount " +
@@ -60,7 +60,7 @@ class TokenReviewAuthenticator final : public CallerAuthenticator {
     std::optional<Caller> found;
     std::string lastRefusal;
     for (const auto& pod : *pods) {
-      auto caller = callerFromPod(pod, sourceIp, "");
+      auto caller = callerFromPod(*pod, sourceIp, "");
       if (!caller.ok()) {
         lastRefusal = caller.error().message;
         continue;

@@ -18,7 +18,9 @@ std::string stringAt(const Json& object, const Json::json_pointer& pointer) {
   return value.is_string() ? value.get<std::string>() : std::string();
 }
 
-bool hasIp(const Json& pod, std::string_view ip) {
+}  // namespace
+
+bool podHasIp(const Json& pod, std::string_view ip) {
   if (stringAt(pod, Json::json_pointer("/status/podIP")) == ip) return true;
   const Json::json_pointer podIps("/status/podIPs");
   if (!pod.contains(podIps) || !pod.at(podIps).is_array()) return false;
@@ -27,8 +29,6 @@ bool hasIp(const Json& pod, std::string_view ip) {
   }
   return false;
 }
-
-}  // namespace
 
 Result<Caller> callerFromPod(const Json& pod, std::string_view sourceIp, std::string_view expectedUid) {
   Caller caller;
@@ -45,7 +45,7 @@ Result<Caller> callerFromPod(const Json& pod, std::string_view sourceIp, std::st
   }
   const std::string phase = stringAt(pod, Json::json_pointer("/status/phase"));
   if (phase != "Running") return forbidden(name + " is " + (phase.empty() ? "without a phase" : phase) + ", not Running");
-  if (!hasIp(pod, sourceIp)) {
+  if (!podHasIp(pod, sourceIp)) {
     const std::string podIp = stringAt(pod, Json::json_pointer("/status/podIP"));
     return forbidden(name + " has IP " + (podIp.empty() ? "(none)" : podIp) + ", the request came from " +
                      std::string(sourceIp));

@@ -225,9 +225,17 @@ bool McpConnection::answer(const Answer& answer, bool keepAlive) {
 }
 
 ErrorCode McpConnection::connectUpstream(const UpstreamUrl& url) {
+  ErrorCode error;
+  // An IP literal needs no resolver: asio resolves on a thread of its own, and the hop to it and back
+  // cost several milliseconds per call on a busy node.
+  const asio::ip::address literal = asio::ip::make_address(url.host, error);
+  if (!error) {
+    return connectTo(
+        tcp::resolver::results_type::create(tcp::endpoint(literal, url.port), url.host, std::to_string(url.port)));
+  }
   tcp::resolver resolver(*loop_);
   tcp::resolver::results_type endpoints;
-  ErrorCode error = asio::error::timed_out;
+  error = asio::error::timed_out;
   bool resolved = false;
   resolver.async_resolve(url.host, std::to_string(url.port),
                          [&](const ErrorCode& failure, tcp::resolver::results_type results) {
@@ -244,9 +252,13 @@ ErrorCode McpConnection::connectUpstream(const UpstreamUrl& url) {
     return asio::error::timed_out;
   }
   if (error) return error;
+  return connectTo(endpoints);
+}
+
+ErrorCode McpConnection::connectTo(const boost::asio::ip::tcp::resolver::results_type& endpoints) {
   upstream_.emplace(loop_->get_executor());
   upstream_->expires_after(options_.upstreamConnectTimeout);
-  error = await([&](auto handler) { upstream_->async_connect(endpoints, handler); });
+  const ErrorCode error = await([&](auto handler) { upstream_->async_connect(endpoints, handler); });
   if (!error) {
     ErrorCode ignored;
     upstream_->socket().set_option(tcp::no_delay(true), ignored);

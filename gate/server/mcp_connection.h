@@ -50,6 +50,7 @@ class McpConnection {
   bool answer(const Answer& answer, bool keepAlive);
   bool forward(const Forward& forward, const IncomingRequest& request, bool keepAlive);
   ErrorCode connectUpstream(const UpstreamUrl& url);
+  ErrorCode connectTo(const boost::asio::ip::tcp::resolver::results_type& endpoints);
   // Streams the upstream's answer to the client as it arrives, through `filter` when given.
   bool relay(UpstreamParser& parser, boost::beast::flat_buffer& buffer, SseEventFilter* filter, bool keepAlive);
   // Reads a JSON tools/list answer whole (up to maxFilteredBytes), filters it and sends it.

@@ -4,6 +4,7 @@
 // Pods by name, and a count of the calls so caching is observable.
 
 #include <map>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -64,19 +65,19 @@ class FakeCallerLookup final : public CallerLookup {
     return created;
   }
 
-  Result<Json> getPod(std::string_view ns, std::string_view name) override {
+  Result<kube::SharedObject> getPod(std::string_view ns, std::string_view name) override {
     if (podError) return *podError;
     const auto it = pods.find(std::string(ns) + "/" + std::string(name));
     if (it == pods.end()) return makeError(ErrorCode::kNotFound, "pods not found");
-    return it->second;
+    return std::make_shared<const Json>(it->second);
   }
 
-  Result<std::vector<Json>> podsWithIp(std::string_view ns, std::string_view ip) override {
+  Result<std::vector<kube::SharedObject>> podsWithIp(std::string_view ns, std::string_view ip) override {
     if (podError) return *podError;
-    std::vector<Json> found;
+    std::vector<kube::SharedObject> found;
     for (const auto& [key, pod] : pods) {
       if (key.rfind(std::string(ns) + "/", 0) == 0 && pod.value("/status/podIP"_json_pointer, std::string()) == ip) {
-        found.push_back(pod);
+        found.push_back(std::make_shared<const Json>(pod));
       }
     }
     return found;

@@ -1,9 +1,11 @@
 // Caller authentication against the real kube-apiserver (tests/support/local_cluster.h): a token bound to a
 // Pod through the TokenRequest API with audience agentguard-gate, reviewed by a real TokenReview, and the
-// Pod read through common/kube. No kubelet runs, so the test writes the Pod's status (Running, podIP).
+// Pods read through the gate's Pod informer (list + watch). No kubelet runs, so the test writes the Pod's status
+// (Running, podIP).
 
 #include <gtest/gtest.h>
 
+#include <sstream>
 #include <string>
 
 #include "gate/auth/caller_authenticator.h"
@@ -37,21 +39,39 @@ class TokenReviewClusterTest : public KubeClusterTest {
     auto createdSandbox = client().create(resources::agentSandboxes(), ns_, sandbox);
     ASSERT_TRUE(createdSandbox.ok()) << createdSandbox.error().describe();
     sandboxUid_ = (*createdSandbox)["metadata"]["uid"].get<std::string>();
-    const Json pod = {
-        {"apiVersion", "v1"},
-        {"kind", "Pod"},
-        {"metadata",
-         {{"name", "analyst-0"},
-          {"ownerReferences", {{{"apiVersion", "agentguard.io/v1alpha1"}, {"kind", "AgentSandbox"}, {"name", "analyst"},
-                                {"uid", sandboxUid_}, {"controller", true}}}}}},
-        {"spec", {{"serviceAccountName", "agent"}, {"containers", {{{"name", "agent"}, {"image", "busybox"}}}}}}};
-    auto createdPod = client().create(resources::pods(), ns_, pod);
+    auto createdPod = client().create(resources::pods(), ns_, podObject());
     ASSERT_TRUE(createdPod.ok()) << createdPod.error().describe();
     podUid_ = (*createdPod)["metadata"]["uid"].get<std::string>();
-    const Json status = {{"status", {{"phase", "Running"}, {"podIP", "10.0.0.5"}, {"podIPs", {{{"ip", "10.0.0.5"}}}}}}};
-    auto patched = client().mergePatch(resources::pods(), ns_, "analyst-0", status, "status");
+    auto patched = client().mergePatch(resources::pods(), ns_, "analyst-0", runningStatus(), "status");
     ASSERT_TRUE(patched.ok()) << patched.error().describe();
-    lookup_ = makeKubeCallerLookup(client());
+    lookup_ = std::make_unique<PodInformerLookup>(client(), ns_, logger_);
+    lookup_->start();
+    // The Pod's status is set before the informer starts; wait until its list holds it Running.
+    ASSERT_TRUE(kube::testing::waitFor(
+        [&] {
+          const auto pod = lookup_->getPod(ns_, "analyst-0");
+          return pod.ok() && (**pod).value("/status/phase"_json_pointer, std::string()) == "Running";
+        },
+        std::chrono::seconds(20)));
+  }
+  void TearDown() override {
+    if (lookup_) lookup_->stop();
+    KubeClusterTest::TearDown();
+  }
+
+  // The sandbox's Pod analyst-0 (no kubelet: its status is written by runningStatus()).
+  Json podObject() const {
+    return {{"apiVersion", "v1"},
+            {"kind", "Pod"},
+            {"metadata",
+             {{"name", "analyst-0"},
+              {"labels", {{"agentguard.io/sandbox", "analyst"}}},
+              {"ownerReferences", {{{"apiVersion", "agentguard.io/v1alpha1"}, {"kind", "AgentSandbox"}, {"name", "analyst"},
+                                    {"uid", sandboxUid_}, {"controller", true}}}}}},
+            {"spec", {{"serviceAccountName", "agent"}, {"containers", {{{"name", "agent"}, {"image", "busybox"}}}}}}};
+  }
+  static Json runningStatus() {
+    return {{"status", {{"phase", "Running"}, {"podIP", "10.0.0.5"}, {"podIPs", {{{"ip", "10.0.0.5"}}}}}}};
   }
 
   // A token of ServiceAccount agent bound to the Pod, from the TokenRequest API.
@@ -75,7 +95,9 @@ class TokenReviewClusterTest : public KubeClusterTest {
   std::string ns_;
   std::string sandboxUid_;
   std::string podUid_;
-  std::unique_ptr<CallerLookup> lookup_;
+  std::ostringstream logs_;
+  log::Logger logger_{logs_, log::Level::kInfo};
+  std::unique_ptr<PodInformerLookup> lookup_;
 };
 
 TEST_F(TokenReviewClusterTest, BoundTokenAuthenticatesAsTheSandboxPod) {
@@ -106,7 +128,7 @@ TEST_F(TokenReviewClusterTest, TokenOfAnotherNamespaceIsRefused) {
   EXPECT_EQ(caller.error().message, "token belongs to namespace " + ns_ + ", this gate serves namespace elsewhere");
 }
 
-TEST_F(TokenReviewClusterTest, SourceIpFindsThePodThroughTheFieldSelector) {
+TEST_F(TokenReviewClusterTest, SourceIpFindsThePodInTheCache) {
   const auto auth = authenticator(ns_);
   const auto caller = auth->identifyBySourceIp("10.0.0.5");
   ASSERT_TRUE(caller.ok()) << caller.error().describe();
@@ -122,14 +144,53 @@ TEST_F(TokenReviewClusterTest, DeletedPodIsRefusedEvenWhileTheReviewIsCached) {
   kube::DeleteOptions now;
   now.gracePeriodSeconds = 0;
   ASSERT_TRUE(client().remove(resources::pods(), ns_, "analyst-0", now).ok());
-  ASSERT_TRUE(kube::testing::waitFor(
+  // The watch event takes the Pod out of the cache; until then the Pod still exists for the gate.
+  const std::string gone = "pod " + ns_ + "/analyst-0 named by the token does not exist";
+  EXPECT_TRUE(kube::testing::waitFor(
       [&] {
-        const auto got = client().get(resources::pods(), ns_, "analyst-0");
-        return !got.ok() && got.error().code == ErrorCode::kNotFound;
+        const auto caller = auth->authenticate(token, "10.0.0.5");
+        return !caller.ok() && caller.error().message == gone;
       },
       std::chrono::seconds(20)));
-  EXPECT_EQ(auth->authenticate(token, "10.0.0.5").error().message,
-            "pod " + ns_ + "/analyst-0 named by the token does not exist");
+}
+
+TEST_F(TokenReviewClusterTest, PodRecreatedUnderTheSameNameRefusesTheOldToken) {
+  const std::string token = boundToken("agentguard-gate");
+  const auto auth = authenticator(ns_);
+  ASSERT_TRUE(auth->authenticate(token, "10.0.0.5").ok());
+  kube::DeleteOptions now;
+  now.gracePeriodSeconds = 0;
+  ASSERT_TRUE(client().remove(resources::pods(), ns_, "analyst-0", now).ok());
+  ASSERT_TRUE(kube::testing::waitFor(
+      [&] {
+        const auto pod = lookup_->getPod(ns_, "analyst-0");
+        return !pod.ok() && pod.error().code == ErrorCode::kNotFound;
+      },
+      std::chrono::seconds(20)));
+  auto created = client().create(resources::pods(), ns_, podObject());
+  ASSERT_TRUE(created.ok()) << created.error().describe();
+  const std::string newUid = (*created)["metadata"]["uid"].get<std::string>();
+  ASSERT_TRUE(client().mergePatch(resources::pods(), ns_, "analyst-0", runningStatus(), "status").ok());
+  const std::string refused = "pod " + ns_ + "/analyst-0 has UID " + newUid + ", the token was issued for UID " +
+                              podUid_ + " (a deleted Pod's token)";
+  EXPECT_TRUE(kube::testing::waitFor(
+      [&] {
+        const auto caller = auth->authenticate(token, "10.0.0.5");
+        return !caller.ok() && caller.error().message == refused;
+      },
+      std::chrono::seconds(20)));
+}
+
+TEST_F(TokenReviewClusterTest, PodWithoutTheSandboxLabelIsNotCached) {
+  Json pod = podObject();
+  pod["metadata"]["name"] = "unlabelled";
+  pod["metadata"].erase("labels");
+  ASSERT_TRUE(client().create(resources::pods(), ns_, pod).ok());
+  Json labelled = podObject();
+  labelled["metadata"]["name"] = "labelled";
+  ASSERT_TRUE(client().create(resources::pods(), ns_, labelled).ok());
+  ASSERT_TRUE(kube::testing::waitFor([&] { return lookup_->getPod(ns_, "labelled").ok(); }, std::chrono::seconds(20)));
+  EXPECT_EQ(lookup_->getPod(ns_, "unlabelled").error().code, ErrorCode::kNotFound);
 }
 
 }  // namespace
