@@ -25,7 +25,7 @@ FROM debian:${DEBIAN_RELEASE} AS build
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       build-essential cmake pkg-config g++ ca-certificates ccache \
-      libcpprest-dev libyaml-cpp-dev nlohmann-json3-dev prometheus-cpp-dev libssl-dev libboost1.74-dev libre2-dev \
+      libcpprest-dev libyaml-cpp-dev nlohmann-json3-dev prometheus-cpp-dev libssl-dev libboost1.74-dev libre2-dev libcli11-dev \
       libgtest-dev libgmock-dev \
  && rm -rf /var/lib/apt/lists/*
 

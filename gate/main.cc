@@ -1,6 +1,5 @@
 // agentguard-gate: reads flags, builds the gate and its endpoints, runs until SIGTERM or SIGINT, then
 // stops.
-#include <csignal>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -8,6 +7,7 @@
 #include "common/kube/cluster_config.h"
 #include "common/kube/kube_client.h"
 #include "common/log/logger.h"
+#include "common/process/stop_signals.h"
 #include "gate/app/gate_app.h"
 #include "gate/app/gate_flags.h"
 
@@ -26,14 +26,10 @@ int main(int argc, char** argv) {
   }
   log::Logger logger(std::cerr, flags.logLevel, "gate");
 
-  // Block the stop signals before any thread starts, so only sigwait below receives them; a client that
+  // Block the stop signals before any thread starts, so only the wait below receives them; a client that
   // goes away mid-write must not kill the process.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  std::signal(SIGPIPE, SIG_IGN);
+  process::blockStopSignals();
+  process::ignoreBrokenPipes();
 
   auto config = kube::resolveClusterConfig(flags.kubeconfig);
   if (!config.ok()) {
@@ -50,8 +46,7 @@ int main(int argc, char** argv) {
     logger.error("Failed to start the gate", {{"error", started.error().describe()}});
     return 1;
   }
-  int received = 0;
-  sigwait(&signals, &received);
+  const int received = process::waitForStopSignal();
   logger.info("Stopping on signal", {{"signal", received}});
   app.stop();
   return 0;

@@ -2,7 +2,6 @@
 // releases its lease and stops.
 #include <malloc.h>
 
-#include <csignal>
 #include <thread>
 #include <iostream>
 #include <memory>
@@ -15,6 +14,7 @@
 #include "common/kube/cluster_config.h"
 #include "common/kube/kube_client.h"
 #include "common/log/logger.h"
+#include "common/process/stop_signals.h"
 #include "operator/app/health_endpoints.h"
 #include "operator/app/operator_app.h"
 #include "operator/app/options.h"
@@ -34,12 +34,8 @@ int main(int argc, char** argv) {
   }
   log::Logger logger(std::cerr, options.logLevel, "operator");
 
-  // Block the stop signals before any thread starts, so only sigwait below receives them.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  // Block the stop signals before any thread starts, so only the wait below receives them.
+  process::blockStopSignals();
 
   auto config = kube::resolveClusterConfig(options.kubeconfig);
   if (!config.ok()) {
@@ -88,8 +84,7 @@ int main(int argc, char** argv) {
   std::thread trimmer([&stopTrimming] {
     while (!stopTrimming.waitFor(std::chrono::seconds(10))) malloc_trim(0);
   });
-  int received = 0;
-  sigwait(&signals, &received);
+  const int received = process::waitForStopSignal();
   stopTrimming.stop();
   trimmer.join();
   logger.info("Stopping on signal", {{"signal", received}});

@@ -8,6 +8,7 @@ packages=(
   libboost1.74-dev # Boost.Asio/Beast headers of the HTTPS server (also a dependency of libcpprest-dev)
   libgtest-dev libgmock-dev libbenchmark-dev
   libre2-dev # the gate's regex matcher (linear-time matching)
+  libcli11-dev # the binaries' flag parser (common/flags), header-only
   clang libclang-rt-14-dev
   openssl curl ca-certificates python3
   python3-jsonschema python3-yaml # tests/schemas/policy_schema_test.py

@@ -1,41 +1,33 @@
 #include "gate/app/gate_flags.h"
 
-#include <charconv>
-#include <set>
+#include "common/flags/flag_set.h"
 
 namespace agentguard::gate::app {
 namespace {
 
-Error flagError(const std::string& flag, const std::string& what) {
-  return makeError(ErrorCode::kInvalidArgument, "--" + flag + ": " + what + " (see --help)");
-}
-
-// "500ms", "10s", "2m", "1h": the webhook's duration grammar (webhook/options), kept to whole units.
-bool parseDuration(const std::string& text, std::chrono::milliseconds& out) {
-  uint64_t value = 0;
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (error != std::errc() || end == text.data() || value > 1'000'000'000) return false;
-  const std::string unit(end, text.data() + text.size());
-  if (unit == "ms") {
-    out = std::chrono::milliseconds(value);
-  } else if (unit == "s") {
-    out = std::chrono::seconds(value);
-  } else if (unit == "m") {
-    out = std::chrono::minutes(value);
-  } else if (unit == "h") {
-    out = std::chrono::hours(value);
-  } else {
-    return false;
-  }
-  return true;
-}
-
-bool parseCount(const std::string& text, uint64_t min, uint64_t max, uint64_t& out) {
-  uint64_t value = 0;
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (text.empty() || error != std::errc() || end != text.data() + text.size() || value < min || value > max) return false;
-  out = value;
-  return true;
+// Every flag and what reads its value.
+void declareGateFlags(flags::FlagSet& set, GateFlags& flags) {
+  set.help(flags.help);
+  set.value("namespace", flags::text(flags.ns));
+  set.value("mcp-listen", flags::text(flags.mcpListen));
+  set.value("proxy-listen", flags::text(flags.proxyListen));
+  set.value("metrics-listen", flags::text(flags.metricsListen));
+  set.value("token-audience", flags::nonEmptyText(flags.tokenAudience, "an audience name"));
+  set.value("kubeconfig", flags::text(flags.kubeconfig));
+  set.value("log-level", flags::logLevel(flags.logLevel));
+  set.value("max-request-bytes", flags::count(flags.maxRequestBytes, 1024, 64u * 1024u * 1024u, "expected 1024 to 67108864"));
+  set.value("upstream-timeout", flags::duration(flags.upstreamTimeout));
+  set.value("decision-log-file", flags::text(flags.decisionLogFile));
+  set.value("decision-signing-key", flags::text(flags.decisionSigningKey));
+  set.toggle("decision-signing-key-create", flags.decisionSigningKeyCreate);
+  set.value("decision-log-on-failure", flags::choice(flags.decisionLogOnFailure,
+                                                     {{"deny", decision::OnRecordFailure::kDeny},
+                                                      {"allow", decision::OnRecordFailure::kAllow}}));
+  set.value("decision-log-wait", flags::duration(flags.decisionLogWait));
+  set.value("decision-checkpoint-records",
+            flags::count(flags.decisionCheckpointRecords, 1, 1'000'000'000, "expected a number from 1"));
+  set.value("decision-checkpoint-interval", flags::duration(flags.decisionCheckpointInterval));
+  set.value("decision-checkpoint-file", flags::text(flags.decisionCheckpointFile));
 }
 
 }  // namespace
@@ -77,90 +69,28 @@ record, and an HTTPS CONNECT proxy limited to spec.network.egressHosts.
 
 Result<GateFlags> parseGateFlags(const std::vector<std::string>& args) {
   GateFlags flags;
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& arg = args[i];
-    if (arg.rfind("--", 0) != 0) return makeError(ErrorCode::kInvalidArgument, "unexpected argument '" + arg + "' (see --help)");
-    std::string name = arg.substr(2);
-    std::string value;
-    bool hasValue = false;
-    if (const auto eq = name.find('='); eq != std::string::npos) {
-      value = name.substr(eq + 1);
-      name = name.substr(0, eq);
-      hasValue = true;
-    }
-    if (name == "help") {
-      flags.help = true;
-      continue;
-    }
-    if (name == "decision-signing-key-create") {
-      if (hasValue && value != "true" && value != "false") return flagError(name, "expected true or false");
-      flags.decisionSigningKeyCreate = !hasValue || value == "true";
-      continue;
-    }
-    if (!hasValue) {
-      if (i + 1 >= args.size()) return flagError(name, "needs a value");
-      value = args[++i];
-    }
-    uint64_t number = 0;
-    if (name == "namespace") {
-      flags.ns = value;
-    } else if (name == "mcp-listen") {
-      flags.mcpListen = value;
-    } else if (name == "proxy-listen") {
-      flags.proxyListen = value;
-    } else if (name == "metrics-listen") {
-      flags.metricsListen = value;
-    } else if (name == "token-audience") {
-      if (value.empty()) return flagError(name, "needs an audience name");
-      flags.tokenAudience = value;
-    } else if (name == "kubeconfig") {
-      flags.kubeconfig = value;
-    } else if (name == "log-level") {
-      if (!log::parseLevel(value, flags.logLevel)) return flagError(name, "expected debug, info, warn or error");
-    } else if (name == "max-request-bytes") {
-      if (!parseCount(value, 1024, 64u * 1024u * 1024u, number)) return flagError(name, "expected 1024 to 67108864");
-      flags.maxRequestBytes = static_cast<size_t>(number);
-    } else if (name == "upstream-timeout" || name == "decision-log-wait" || name == "decision-checkpoint-interval") {
-      std::chrono::milliseconds duration{};
-      if (!parseDuration(value, duration) || duration.count() == 0) {
-        return flagError(name, "expected a positive duration such as 500ms, 10s, 2m or 1h");
-      }
-      (name == "upstream-timeout"    ? flags.upstreamTimeout
-       : name == "decision-log-wait" ? flags.decisionLogWait
-                                     : flags.decisionCheckpointInterval) = duration;
-    } else if (name == "decision-log-file") {
-      flags.decisionLogFile = value;
-    } else if (name == "decision-signing-key") {
-      flags.decisionSigningKey = value;
-    } else if (name == "decision-log-on-failure") {
-      if (value == "deny") {
-        flags.decisionLogOnFailure = decision::OnRecordFailure::kDeny;
-      } else if (value == "allow") {
-        flags.decisionLogOnFailure = decision::OnRecordFailure::kAllow;
-      } else {
-        return flagError(name, "expected deny or allow");
-      }
-    } else if (name == "decision-checkpoint-records") {
-      if (!parseCount(value, 1, 1'000'000'000, number)) return flagError(name, "expected a number from 1");
-      flags.decisionCheckpointRecords = number;
-    } else if (name == "decision-checkpoint-file") {
-      flags.decisionCheckpointFile = value;
-    } else {
-      return makeError(ErrorCode::kInvalidArgument, "unknown flag --" + name + " (see --help)");
-    }
-  }
+  flags::FlagSet set;
+  declareGateFlags(set, flags);
+  if (Status parsed = set.parse(args); !parsed.ok()) return parsed.error();
   if (flags.help) return flags;
-  if (flags.ns.empty()) return flagError("namespace", "is required: the namespace of the AgentSandboxes to serve");
+  if (flags.ns.empty()) return flags::flagError("--namespace", "is required: the namespace of the AgentSandboxes to serve");
   if (flags.decisionLogFile.empty() != flags.decisionSigningKey.empty()) {
     return makeError(ErrorCode::kInvalidArgument, "--decision-log-file and --decision-signing-key go together");
   }
   if (flags.decisionSigningKeyCreate && flags.decisionSigningKey.empty()) {
-    return flagError("decision-signing-key-create", "creates the file --decision-signing-key names; set that flag too");
+    return flags::flagError("--decision-signing-key-create", "creates the file --decision-signing-key names; set that flag too");
   }
   if (!flags.decisionCheckpointFile.empty() && flags.decisionLogFile.empty()) {
-    return flagError("decision-checkpoint-file", "publishes the decision log's checkpoints; it needs --decision-log-file");
+    return flags::flagError("--decision-checkpoint-file", "publishes the decision log's checkpoints; it needs --decision-log-file");
   }
   return flags;
+}
+
+std::vector<std::string> gateFlagNames() {
+  GateFlags unused;
+  flags::FlagSet set;
+  declareGateFlags(set, unused);
+  return set.names();
 }
 
 }  // namespace agentguard::gate::app

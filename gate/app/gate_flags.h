@@ -36,8 +36,11 @@ struct GateFlags {
   bool help = false;
 };
 
-// Parses `--name value` and `--name=value`; InvalidArgument names the flag, what is wrong and the fix.
+// Parses `--name value` and `--name=value` (common/flags; durations in common/time's grammar);
+// InvalidArgument names the flag, what is wrong and the fix.
 Result<GateFlags> parseGateFlags(const std::vector<std::string>& args);
 std::string gateUsage();
+// Every flag parseGateFlags reads ("--namespace", ...), for the test that gateUsage lists them all.
+std::vector<std::string> gateFlagNames();
 
 }  // namespace agentguard::gate::app

@@ -6,6 +6,7 @@
 #include <ctime>
 
 #include "common/text/ascii.h"
+#include "common/time/duration.h"
 
 namespace agentguard::op {
 namespace {
@@ -114,37 +115,12 @@ std::optional<WallTime> parseTime(std::string_view text) {
 }
 
 std::optional<std::chrono::milliseconds> parseDuration(std::string_view text) {
-  if (text.empty()) return std::nullopt;
-  double totalMs = 0;
-  size_t pos = 0;
-  while (pos < text.size()) {
-    const size_t start = pos;
-    while (pos < text.size() && (text::isDigit(text[pos]) || text[pos] == '.')) ++pos;
-    if (pos == start) return std::nullopt;
-    const std::string number(text.substr(start, pos - start));
-    if (number.front() == '.' || number.back() == '.' || number.find('.') != number.rfind('.')) return std::nullopt;
-    const double value = std::strtod(number.c_str(), nullptr);
-    double unitMs = 0;
-    if (text.substr(pos, 2) == "ms") {
-      unitMs = 1;
-      pos += 2;
-    } else if (pos < text.size() && text[pos] == 's') {
-      unitMs = 1000;
-      ++pos;
-    } else if (pos < text.size() && text[pos] == 'm') {
-      unitMs = 60'000;
-      ++pos;
-    } else if (pos < text.size() && text[pos] == 'h') {
-      unitMs = 3'600'000;
-      ++pos;
-    } else {
-      return std::nullopt;
-    }
-    totalMs += value * unitMs;
-  }
-  // A bound far beyond any sensible lifetime keeps the arithmetic in range.
-  if (totalMs > 100.0 * 365 * 24 * 3'600'000) return std::nullopt;
-  return std::chrono::milliseconds(static_cast<int64_t>(totalMs));
+  // common/time's grammar, bounded far beyond any sensible lifetime so that now + lifetime stays inside the
+  // clock's range (it ends in 2262).
+  constexpr std::chrono::milliseconds kMaxLifetime = std::chrono::hours(100 * 365 * 24);
+  auto parsed = time::parseDuration(text, kMaxLifetime);
+  if (!parsed) return std::nullopt;
+  return *parsed;
 }
 
 }  // namespace agentguard::op

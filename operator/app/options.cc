@@ -1,38 +1,13 @@
 #include "operator/app/options.h"
 
-#include <algorithm>
 #include <cstdlib>
-#include <map>
+#include <optional>
 
+#include "common/flags/flag_set.h"
 #include "common/text/comma_list.h"
-#include "operator/api/time_format.h"
 
 namespace agentguard::op {
 namespace {
-
-Error flagError(const std::string& flag, const std::string& what) {
-  return makeError(ErrorCode::kInvalidArgument, "--" + flag + ": " + what + " (see --help)");
-}
-
-bool parseInt(const std::string& text, int64_t min, int64_t max, int64_t& out) {
-  if (text.empty()) return false;
-  char* end = nullptr;
-  const long long value = std::strtoll(text.c_str(), &end, 10);
-  if (end == nullptr || *end != '\0' || value < min || value > max) return false;
-  out = value;
-  return true;
-}
-
-bool parseBool(const std::string& text, bool& out) {
-  if (text == "true" || text == "1") {
-    out = true;
-  } else if (text == "false" || text == "0") {
-    out = false;
-  } else {
-    return false;
-  }
-  return true;
-}
 
 // The items of a comma-separated flag value, each once, in sorted order.
 std::set<std::string> commaSet(const std::string& text) {
@@ -40,147 +15,129 @@ std::set<std::string> commaSet(const std::string& text) {
   return {items.begin(), items.end()};
 }
 
+// Every flag and what reads its value; `allowedGiven` records whether --allowed-runtime-classes was.
+void declareOptions(flags::FlagSet& set, OperatorOptions& options, bool& allowedGiven) {
+  set.help(options.help);
+  set.value("kubeconfig", flags::text(options.kubeconfig));
+  set.value("namespace", flags::text(options.ns));
+  set.value("default-runtime-class", flags::nonEmptyText(options.defaultRuntimeClass, "a RuntimeClass name"));
+  set.value("allowed-runtime-classes", [&options, &allowedGiven](const std::string& value) -> std::optional<std::string> {
+    options.allowedRuntimeClasses = commaSet(value);
+    if (options.allowedRuntimeClasses.empty()) return "needs at least one RuntimeClass name";
+    allowedGiven = true;
+    return std::nullopt;
+  });
+  set.value("cluster-cidrs", [&options](const std::string& value) -> std::optional<std::string> {
+    for (const std::string& item : commaSet(value)) {
+      const auto block = IpBlock::parse(item);
+      if (!block) return "expected CIDR blocks separated by commas, e.g. 10.244.0.0/16,10.96.0.0/12";
+      options.clusterCidrs.push_back(*block);
+    }
+    return std::nullopt;
+  });
+  set.value("workers", flags::count(options.workers, 1, 64, "expected a number from 1 to 64"));
+  set.toggle("leader-elect", options.leaderElect);
+  set.value("leader-election-namespace", flags::text(options.leaderElectionNamespace));
+  set.value("leader-election-id", flags::text(options.leaderElectionId));
+  set.value("leader-election-lease-duration", flags::duration(options.leaseDuration));
+  set.value("leader-election-renew-deadline", flags::duration(options.renewDeadline));
+  set.value("leader-election-retry-period", flags::duration(options.retryPeriod));
+  set.value("metrics-listen", flags::text(options.metricsListen));
+  set.value("health-listen", flags::text(options.healthListen));
+  set.value("resync-period", [&options](const std::string& value) -> std::optional<std::string> {
+    std::chrono::milliseconds period{};
+    if (auto problem = flags::duration(period, flags::Zero::kAllowed)(value)) return *problem + "; 0s turns resync off";
+    options.resyncPeriod = std::chrono::duration_cast<std::chrono::seconds>(period);
+    return std::nullopt;
+  });
+  set.value("kube-api-qps", [&options](const std::string& value) -> std::optional<std::string> {
+    const double qps = std::strtod(value.c_str(), nullptr);
+    if (!(qps > 0)) return "expected a positive number";
+    options.kubeApiQps = qps;
+    return std::nullopt;
+  });
+  set.value("kube-api-burst", flags::count(options.kubeApiBurst, 1, 100000, "expected a positive number"));
+  set.value("gate-image", flags::text(options.gate.image));
+  set.value("gate-replicas", flags::count(options.gate.replicas, 1, 10, "expected a number from 1 to 10"));
+  set.value("gate-resources", [&options](const std::string& value) -> std::optional<std::string> {
+    nlohmann::json resources = nlohmann::json::parse(value, nullptr, /*allow_exceptions=*/false);
+    bool known = resources.is_object();
+    if (known) {
+      for (const auto& item : resources.items()) {
+        known = known && (item.key() == "limits" || item.key() == "requests") && item.value().is_object();
+      }
+    }
+    if (!known) return "expected a JSON object with limits and requests, e.g. {\"limits\":{\"memory\":\"256Mi\"}}";
+    options.gate.resources = std::move(resources);
+    return std::nullopt;
+  });
+  set.value("gate-cluster-role", flags::nonEmptyText(options.gate.clusterRole, "a ClusterRole name"));
+  set.value("gate-token-review-binding", flags::nonEmptyText(options.gate.tokenReviewBinding, "a ClusterRoleBinding name"));
+  set.value("background-scan-interval", [&options](const std::string& value) -> std::optional<std::string> {
+    if (auto problem = flags::duration(options.backgroundScanInterval, flags::Zero::kAllowed)(value)) {
+      return *problem + "; 0s turns the scan off";
+    }
+    return std::nullopt;
+  });
+  set.value("background-scan-policies", [&options](const std::string& value) -> std::optional<std::string> {
+    if (value.empty()) return "needs a policy file or directory, or builtin";
+    options.backgroundScanPolicies.push_back(value);
+    return std::nullopt;
+  });
+  set.value("background-scan-namespace-selector", [&options](const std::string& value) -> std::optional<std::string> {
+    nlohmann::json selector = nlohmann::json::parse(value, nullptr, /*allow_exceptions=*/false);
+    bool known = selector.is_object();
+    if (known) {
+      for (const auto& item : selector.items()) {
+        known = known && (item.key() == "matchLabels" || item.key() == "matchExpressions");
+      }
+    }
+    if (!known) {
+      return "expected a JSON LabelSelector, e.g. {\"matchExpressions\":[{\"key\":"
+             "\"kubernetes.io/metadata.name\",\"operator\":\"NotIn\",\"values\":[\"kube-system\"]}]}";
+    }
+    options.backgroundScanNamespaceSelector = std::move(selector);
+    return std::nullopt;
+  });
+  set.value("background-scan-reports", [&options](const std::string& value) -> std::optional<std::string> {
+    if (!parseReportFamily(value, options.backgroundScanReports)) return "expected openreports or policyreport";
+    return std::nullopt;
+  });
+  set.value("background-scan-write-qps", [&options](const std::string& value) -> std::optional<std::string> {
+    const double qps = std::strtod(value.c_str(), nullptr);
+    if (!(qps > 0)) return "expected a positive number";
+    options.backgroundScanWriteQps = qps;
+    return std::nullopt;
+  });
+  set.value("log-level", flags::logLevel(options.logLevel));
+}
+
 }  // namespace
 
 Result<OperatorOptions> parseOptions(const std::vector<std::string>& args) {
   OperatorOptions options;
   bool allowedGiven = false;
-  const std::set<std::string> switches = {"leader-elect", "help"};
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& arg = args[i];
-    if (arg.rfind("--", 0) != 0) return makeError(ErrorCode::kInvalidArgument, "unexpected argument '" + arg + "' (see --help)");
-    std::string name = arg.substr(2);
-    std::string value;
-    bool hasValue = false;
-    if (const auto eq = name.find('='); eq != std::string::npos) {
-      value = name.substr(eq + 1);
-      name = name.substr(0, eq);
-      hasValue = true;
-    }
-    if (switches.count(name) != 0) {
-      bool on = true;
-      if (hasValue && !parseBool(value, on)) return flagError(name, "expected true or false");
-      if (name == "help") options.help = on;
-      if (name == "leader-elect") options.leaderElect = on;
-      continue;
-    }
-    if (!hasValue) {
-      if (i + 1 >= args.size()) return flagError(name, "needs a value");
-      value = args[++i];
-    }
-    int64_t number = 0;
-    if (name == "kubeconfig") {
-      options.kubeconfig = value;
-    } else if (name == "namespace") {
-      options.ns = value;
-    } else if (name == "default-runtime-class") {
-      if (value.empty()) return flagError(name, "needs a RuntimeClass name");
-      options.defaultRuntimeClass = value;
-    } else if (name == "allowed-runtime-classes") {
-      options.allowedRuntimeClasses = commaSet(value);
-      if (options.allowedRuntimeClasses.empty()) return flagError(name, "needs at least one RuntimeClass name");
-      allowedGiven = true;
-    } else if (name == "cluster-cidrs") {
-      for (const std::string& item : commaSet(value)) {
-        const auto block = IpBlock::parse(item);
-        if (!block) return flagError(name, "expected CIDR blocks separated by commas, e.g. 10.244.0.0/16,10.96.0.0/12");
-        options.clusterCidrs.push_back(*block);
-      }
-    } else if (name == "workers") {
-      if (!parseInt(value, 1, 64, number)) return flagError(name, "expected a number from 1 to 64");
-      options.workers = static_cast<int>(number);
-    } else if (name == "leader-election-namespace") {
-      options.leaderElectionNamespace = value;
-    } else if (name == "leader-election-id") {
-      options.leaderElectionId = value;
-    } else if (name == "leader-election-lease-duration" || name == "leader-election-renew-deadline" ||
-               name == "leader-election-retry-period") {
-      const auto duration = parseDuration(value);
-      if (!duration || duration->count() <= 0) return flagError(name, "expected a duration such as 15s");
-      (name == "leader-election-lease-duration"   ? options.leaseDuration
-       : name == "leader-election-renew-deadline" ? options.renewDeadline
-                                                  : options.retryPeriod) = *duration;
-    } else if (name == "metrics-listen") {
-      options.metricsListen = value;
-    } else if (name == "health-listen") {
-      options.healthListen = value;
-    } else if (name == "resync-period") {
-      const auto duration = parseDuration(value);
-      if (!duration) return flagError(name, "expected a duration such as 5m (0s turns resync off)");
-      options.resyncPeriod = std::chrono::duration_cast<std::chrono::seconds>(*duration);
-    } else if (name == "kube-api-qps") {
-      const double qps = std::strtod(value.c_str(), nullptr);
-      if (!(qps > 0)) return flagError(name, "expected a positive number");
-      options.kubeApiQps = qps;
-    } else if (name == "kube-api-burst") {
-      if (!parseInt(value, 1, 100000, number)) return flagError(name, "expected a positive number");
-      options.kubeApiBurst = static_cast<int>(number);
-    } else if (name == "gate-image") {
-      options.gate.image = value;
-    } else if (name == "gate-replicas") {
-      if (!parseInt(value, 1, 10, number)) return flagError(name, "expected a number from 1 to 10");
-      options.gate.replicas = static_cast<int>(number);
-    } else if (name == "gate-resources") {
-      nlohmann::json resources = nlohmann::json::parse(value, nullptr, /*allow_exceptions=*/false);
-      bool known = resources.is_object();
-      if (known) {
-        for (const auto& item : resources.items()) {
-          known = known && (item.key() == "limits" || item.key() == "requests") && item.value().is_object();
-        }
-      }
-      if (!known) {
-        return flagError(name, "expected a JSON object with limits and requests, e.g. {\"limits\":{\"memory\":\"256Mi\"}}");
-      }
-      options.gate.resources = std::move(resources);
-    } else if (name == "gate-cluster-role") {
-      if (value.empty()) return flagError(name, "needs a ClusterRole name");
-      options.gate.clusterRole = value;
-    } else if (name == "gate-token-review-binding") {
-      if (value.empty()) return flagError(name, "needs a ClusterRoleBinding name");
-      options.gate.tokenReviewBinding = value;
-    } else if (name == "background-scan-interval") {
-      const auto duration = parseDuration(value);
-      if (!duration || duration->count() < 0) return flagError(name, "expected a duration such as 1h (0s turns the scan off)");
-      options.backgroundScanInterval = *duration;
-    } else if (name == "background-scan-policies") {
-      if (value.empty()) return flagError(name, "needs a policy file or directory, or builtin");
-      options.backgroundScanPolicies.push_back(value);
-    } else if (name == "background-scan-namespace-selector") {
-      nlohmann::json selector = nlohmann::json::parse(value, nullptr, /*allow_exceptions=*/false);
-      bool known = selector.is_object();
-      if (known) {
-        for (const auto& item : selector.items()) {
-          known = known && (item.key() == "matchLabels" || item.key() == "matchExpressions");
-        }
-      }
-      if (!known) {
-        return flagError(name, "expected a JSON LabelSelector, e.g. {\"matchExpressions\":[{\"key\":"
-                               "\"kubernetes.io/metadata.name\",\"operator\":\"NotIn\",\"values\":[\"kube-system\"]}]}");
-      }
-      options.backgroundScanNamespaceSelector = std::move(selector);
-    } else if (name == "background-scan-reports") {
-      if (!parseReportFamily(value, options.backgroundScanReports)) {
-        return flagError(name, "expected openreports or policyreport");
-      }
-    } else if (name == "background-scan-write-qps") {
-      const double qps = std::strtod(value.c_str(), nullptr);
-      if (!(qps > 0)) return flagError(name, "expected a positive number");
-      options.backgroundScanWriteQps = qps;
-    } else if (name == "log-level") {
-      if (!log::parseLevel(value, options.logLevel)) return flagError(name, "expected debug, info, warn or error");
-    } else {
-      return makeError(ErrorCode::kInvalidArgument, "unknown flag --" + name + " (see --help)");
-    }
-  }
+  flags::FlagSet set;
+  declareOptions(set, options, allowedGiven);
+  if (Status parsed = set.parse(args); !parsed.ok()) return parsed.error();
   if (!allowedGiven) options.allowedRuntimeClasses = {options.defaultRuntimeClass};
   if (options.allowedRuntimeClasses.count(options.defaultRuntimeClass) == 0) {
-    return flagError("default-runtime-class", "'" + options.defaultRuntimeClass + "' is not in --allowed-runtime-classes");
+    return flags::flagError("--default-runtime-class",
+                            "'" + options.defaultRuntimeClass + "' is not in --allowed-runtime-classes");
   }
   if (options.leaderElect && !(options.retryPeriod < options.renewDeadline && options.renewDeadline < options.leaseDuration)) {
-    return flagError("leader-election-renew-deadline",
-                     "leader election needs retry-period < renew-deadline < lease-duration");
+    return flags::flagError("--leader-election-renew-deadline",
+                            "leader election needs retry-period < renew-deadline < lease-duration");
   }
   return options;
+}
+
+std::vector<std::string> optionNames() {
+  OperatorOptions unused;
+  bool allowedGiven = false;
+  flags::FlagSet set;
+  declareOptions(set, unused, allowedGiven);
+  return set.names();
 }
 
 std::string usage() {
@@ -224,6 +181,7 @@ Flags:
   --background-scan-reports FAMILY    openreports (openreports.io/v1alpha1 Report, ClusterReport; default) or
                                       policyreport (wgpolicyk8s.io/v1alpha2 PolicyReport, ClusterPolicyReport)
   --background-scan-write-qps N       report writes per second at most (default 5)
+  --help                              print this help
 )";
 }
 

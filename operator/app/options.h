@@ -46,10 +46,13 @@ struct OperatorOptions {
   bool help = false;                                       // --help
 };
 
-// Parses flags as "--name value" or "--name=value"; --leader-elect and --help take no value (or =true/false).
-// Durations take Go syntax (15s, 1m). InvalidArgument names the flag and what it accepts.
+// Parses flags as "--name value" or "--name=value" (common/flags); --leader-elect and --help take no value (or
+// =true/false). Durations take Go syntax (15s, 1m, 1h30m: common/time). InvalidArgument names the flag and what it
+// accepts.
 Result<OperatorOptions> parseOptions(const std::vector<std::string>& args);
 
 std::string usage();
+// Every flag parseOptions reads ("--kubeconfig", ...), for the test that usage() lists them all.
+std::vector<std::string> optionNames();
 
 }  // namespace agentguard::op

@@ -75,7 +75,7 @@ Result<engine::Findings> ReviewHandler::findingsFor(const engine::Engine& engine
   context.networkPolicies = networkPolicies_;
   context.workloads = options_.workloads;
   context.defaultNamespace = request.namespace_.empty() ? std::string_view("default") : request.namespace_;
-  context.now = options_.now();
+  context.now = options_.clock->wallNow();
   // A skip counts when an exemption admin set it or it is as it was (evaluate() refuses anyone else's).
   context.honourSkipAnnotations = !setsSkipAnnotations(request, request.oldObject) ||
                                   options_.exemptionAdmins.includes(request.username, request.groups);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/manifest/parse_limits.h"
+#include "common/time/clock.h"
 #include "engine/engine.h"
 #include "engine/network/network_policy_source.h"
 #include "webhook/admission/admission_request.h"
@@ -70,7 +71,7 @@ struct ReviewOptions {
   // Where Pods are read for pods/ephemeralcontainers before Kubernetes 1.22 (the request lacks the
   // pod's settings); null: such requests are refused.
   const PodSource* pods = nullptr;
-  std::function<std::chrono::system_clock::time_point()> now = [] { return std::chrono::system_clock::now(); };
+  const time::Clock* clock = &time::systemClock();  // the wall time exemptions expire by
   // When set, every answered request is recorded first; a record that cannot be written refuses it.
   const DecisionRecorder* decisionRecorder = nullptr;
   // The ceiling on what the policies' findings do (docs/rollout.md). The webhook's own guards (the

@@ -11,9 +11,9 @@ std::pair<std::string, std::string> keyOf(const nlohmann::json& policy) {
 
 }  // namespace
 
-NetworkPolicyCache::NetworkPolicyCache(std::chrono::milliseconds staleness, Clock now)
+NetworkPolicyCache::NetworkPolicyCache(std::chrono::milliseconds staleness, const time::Clock& clock)
     : staleness_(staleness),
-      now_(std::move(now)),
+      clock_(clock),
       none_(std::make_shared<const engine::NamespacePolicies>(std::vector<engine::SharedObject>{})) {}
 
 void NetworkPolicyCache::upsert(const engine::SharedObject& policy) {
@@ -44,7 +44,7 @@ std::optional<std::string> NetworkPolicyCache::unavailableReason() const {
     disconnectedSince_.reset();
     return std::nullopt;
   }
-  const auto now = now_();
+  const auto now = clock_.now();
   if (!disconnectedSince_) disconnectedSince_ = now;
   const auto down = std::chrono::duration_cast<std::chrono::milliseconds>(now - *disconnectedSince_);
   if (down <= staleness_) return std::nullopt;

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "common/time/clock.h"
 #include "engine/network/network_policy_source.h"
 
 namespace agentguard::webhook {
@@ -22,10 +23,8 @@ class NetworkPolicyCache final : public engine::NetworkPolicySource {
     bool synced = false;     // the first full list has been stored
     bool connected = false;  // the watch is established
   };
-  using Clock = std::function<std::chrono::steady_clock::time_point()>;
-
-  explicit NetworkPolicyCache(std::chrono::milliseconds staleness,
-                              Clock now = [] { return std::chrono::steady_clock::now(); });
+  // `clock` (common/time's) must outlive the cache.
+  explicit NetworkPolicyCache(std::chrono::milliseconds staleness, const time::Clock& clock = time::systemClock());
 
   // What feeds the cache reports about itself; polled on every read. Before serving.
   void setFeedState(std::function<FeedState()> probe) { probe_ = std::move(probe); }
@@ -41,7 +40,7 @@ class NetworkPolicyCache final : public engine::NetworkPolicySource {
 
  private:
   const std::chrono::milliseconds staleness_;
-  Clock now_;
+  const time::Clock& clock_;
   std::function<FeedState()> probe_;
 
   // A namespace's policies by name, and their index, built on the first read after a change.

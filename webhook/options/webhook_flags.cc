@@ -1,39 +1,29 @@
 #include "webhook/options/webhook_flags.h"
 
-#include <charconv>
-#include <map>
-#include <set>
+#include <cstdint>
+#include <optional>
 
+#include "common/flags/flag_set.h"
 #include "common/process/cpu_budget.h"
 #include "common/text/comma_list.h"
 
 namespace agentguard::webhook {
 namespace {
 
-Error badFlag(const std::string& flag, const std::string& problem) {
-  return makeError(ErrorCode::kInvalidArgument, "--" + flag + ": " + problem);
+// NAMESPACE/NAME of a ConfigMap or Secret.
+flags::ValueReader namespacedName(std::string& target) {
+  return [&target](const std::string& value) -> std::optional<std::string> {
+    const auto slash = value.find('/');
+    if (slash == std::string::npos || slash == 0 || slash + 1 == value.size() ||
+        value.find('/', slash + 1) != std::string::npos) {
+      return "expected NAMESPACE/NAME";
+    }
+    target = value;
+    return std::nullopt;
+  };
 }
 
 }  // namespace
-
-Result<std::chrono::milliseconds> parseDuration(const std::string& text) {
-  static const std::map<std::string, int64_t> kUnits = {{"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}};
-  int64_t value = 0;
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  const std::string unit(end, text.data() + text.size());
-  const auto found = kUnits.find(unit);
-  if (text.empty() || error != std::errc() || value < 0 || found == kUnits.end()) {
-    return makeError(ErrorCode::kInvalidArgument, "\"" + text + "\" is not a duration like 500ms, 60s, 5m or 1h");
-  }
-  // Clocks and waits count in nanoseconds: a longer duration would overflow there, or in the multiply.
-  const int64_t maxMs = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::nanoseconds::max()).count();
-  if (value > maxMs / found->second) {
-    return makeError(ErrorCode::kInvalidArgument, "\"" + text + "\" is too long: at most " +
-                                                      std::to_string(maxMs / found->second) + found->first +
-                                                      " (about 292 years)");
-  }
-  return std::chrono::milliseconds(value * found->second);
-}
 
 std::string webhookUsage() {
   return R"(Usage: agentguard-webhook [FLAGS]
@@ -110,147 +100,85 @@ Flags:
 )";
 }
 
+namespace {
+
+// Every flag and what reads its value.
+void declareWebhookFlags(flags::FlagSet& set, WebhookFlags& flags) {
+  set.help(flags.help);
+  set.value("listen", flags::text(flags.listen));
+  set.value("tls-cert-file", flags::text(flags.tlsCertFile));
+  set.value("tls-private-key-file", flags::text(flags.tlsPrivateKeyFile));
+  set.value("policies", [&flags](const std::string& value) -> std::optional<std::string> {
+    if (value.empty()) return "needs a policy file or directory, or builtin";
+    flags.policyLayers.push_back(value);
+    flags.policies += (flags.policies.empty() ? "" : ",") + value;
+    return std::nullopt;
+  });
+  set.value("tls-self-signed-secret", namespacedName(flags.tlsSelfSignedSecret));
+  set.value("tls-self-signed-names", [&flags](const std::string& value) -> std::optional<std::string> {
+    flags.tlsSelfSignedNames = text::splitCommaList(value);
+    return std::nullopt;
+  });
+  set.value("tls-self-signed-validity", [&flags](const std::string& value) -> std::optional<std::string> {
+    if (auto problem = flags::duration(flags.tlsSelfSignedValidity)(value)) return problem;
+    if (flags.tlsSelfSignedValidity < std::chrono::hours(1)) return "must be at least 1h";
+    return std::nullopt;
+  });
+  set.value("enforcement-mode", [&flags](const std::string& value) -> std::optional<std::string> {
+    if (!parseEnforcementMode(value, flags.enforcementMode)) return "expected enforce, warn or audit";
+    return std::nullopt;
+  });
+  set.value("kubeconfig", flags::text(flags.kubeconfig));
+  set.value("metrics-listen", flags::text(flags.metricsListen));
+  set.value("log-level", flags::logLevel(flags.logLevel));
+  set.value("max-request-bytes", flags::count(flags.maxRequestBytes, 1024, SIZE_MAX,
+                                              "expected a number of bytes, at least 1024"));
+  set.value("cache-staleness", flags::duration(flags.cacheStaleness, flags::Zero::kAllowed));
+  set.value("reload-interval", flags::duration(flags.reloadInterval));
+  set.value("worker-threads", [&flags](const std::string& value) -> std::optional<std::string> {
+    if (value == "auto") {
+      flags.workerThreads = 0;
+      return std::nullopt;
+    }
+    return flags::count(flags.workerThreads, 1, 256, "expected auto or a number of threads from 1 to 256")(value);
+  });
+  set.value("exemption-admin-groups", [&flags](const std::string& value) -> std::optional<std::string> {
+    flags.exemptionAdminGroups = text::splitCommaList(value);
+    return std::nullopt;
+  });
+  set.value("exemption-admin-users", [&flags](const std::string& value) -> std::optional<std::string> {
+    flags.exemptionAdminUsers = text::splitCommaList(value);
+    return std::nullopt;
+  });
+  set.value("decision-log-file", flags::text(flags.decisionLogFile));
+  set.value("decision-signing-key", flags::text(flags.decisionSigningKey));
+  set.value("decision-log-on-failure", flags::choice(flags.decisionLogOnFailure, {{"deny", decision::OnRecordFailure::kDeny},
+                                                                      {"allow", decision::OnRecordFailure::kAllow}}));
+  set.value("decision-log-wait", flags::duration(flags.decisionLogWait));
+  set.value("decision-checkpoint-records",
+            flags::count(flags.decisionCheckpointRecords, 1, UINT64_MAX, "expected a number of records, at least 1"));
+  set.value("decision-checkpoint-interval", flags::duration(flags.decisionCheckpointInterval));
+  set.value("decision-checkpoint-file", flags::text(flags.decisionCheckpointFile));
+  set.value("decision-checkpoint-url", [&flags](const std::string& value) -> std::optional<std::string> {
+    if (value.rfind("http://", 0) != 0 && value.rfind("https://", 0) != 0) return "expected an http:// or https:// URL";
+    flags.decisionCheckpointUrl = value;
+    return std::nullopt;
+  });
+  set.value("decision-checkpoint-configmap", namespacedName(flags.decisionCheckpointConfigMap));
+  set.value("decision-trust-configmap", namespacedName(flags.decisionTrustConfigMap));
+  set.value("registration-template", flags::text(flags.registrationTemplate));
+  set.value("registration-ca-file", flags::text(flags.registrationCaFile));
+  set.value("registration-owner", flags::text(flags.registrationOwner));
+}
+
+}  // namespace
+
 Result<WebhookFlags> parseWebhookFlags(const std::vector<std::string>& args) {
   WebhookFlags flags;
-  for (size_t i = 0; i < args.size(); ++i) {
-    std::string arg = args[i];
-    if (arg == "--help" || arg == "-h") {
-      flags.help = true;
-      continue;
-    }
-    if (arg.rfind("--", 0) != 0) return makeError(ErrorCode::kInvalidArgument, "unexpected argument \"" + arg + "\"");
-    std::string name = arg.substr(2);
-    std::string value;
-    const auto equals = name.find('=');
-    if (equals != std::string::npos) {
-      value = name.substr(equals + 1);
-      name = name.substr(0, equals);
-    }
-    static const std::set<std::string> kKnown = {"listen", "tls-cert-file", "tls-private-key-file", "policies",
-                                                 "tls-self-signed-secret", "tls-self-signed-names",
-                                                 "tls-self-signed-validity",
-                                                 "enforcement-mode", "kubeconfig", "metrics-listen", "log-level",
-                                                 "max-request-bytes",
-                                                 "cache-staleness", "reload-interval", "worker-threads",
-                                                 "exemption-admin-groups", "exemption-admin-users",
-                                                 "decision-log-file", "decision-signing-key",
-                                                 "registration-template", "registration-ca-file",
-                                                 "registration-owner",
-                                                 "decision-log-on-failure", "decision-log-wait",
-                                                 "decision-checkpoint-records", "decision-checkpoint-interval",
-                                                 "decision-checkpoint-file", "decision-checkpoint-url",
-                                                 "decision-checkpoint-configmap", "decision-trust-configmap"};
-    if (kKnown.count(name) == 0) return makeError(ErrorCode::kInvalidArgument, "unknown flag --" + name);
-    if (equals == std::string::npos) {
-      if (i + 1 >= args.size()) return badFlag(name, "needs a value");
-      value = args[++i];
-    }
-    if (name == "listen") {
-      flags.listen = value;
-    } else if (name == "tls-cert-file") {
-      flags.tlsCertFile = value;
-    } else if (name == "tls-private-key-file") {
-      flags.tlsPrivateKeyFile = value;
-    } else if (name == "tls-self-signed-secret") {
-      const auto slash = value.find('/');
-      if (slash == std::string::npos || slash == 0 || slash + 1 == value.size() ||
-          value.find('/', slash + 1) != std::string::npos) {
-        return badFlag(name, "expected NAMESPACE/NAME");
-      }
-      flags.tlsSelfSignedSecret = value;
-    } else if (name == "tls-self-signed-names") {
-      flags.tlsSelfSignedNames = text::splitCommaList(value);
-    } else if (name == "tls-self-signed-validity") {
-      auto duration = parseDuration(value);
-      if (!duration) return badFlag(name, duration.error().message);
-      if (*duration < std::chrono::hours(1)) return badFlag(name, "must be at least 1h");
-      flags.tlsSelfSignedValidity = *duration;
-    } else if (name == "policies") {
-      if (value.empty()) return badFlag(name, "needs a policy file or directory, or builtin");
-      flags.policyLayers.push_back(value);
-      flags.policies += (flags.policies.empty() ? "" : ",") + value;
-    } else if (name == "enforcement-mode") {
-      if (!parseEnforcementMode(value, flags.enforcementMode)) return badFlag(name, "expected enforce, warn or audit");
-    } else if (name == "kubeconfig") {
-      flags.kubeconfig = value;
-    } else if (name == "metrics-listen") {
-      flags.metricsListen = value;
-    } else if (name == "log-level") {
-      if (!log::parseLevel(value, flags.logLevel)) return badFlag(name, "expected debug, info, warn or error");
-    } else if (name == "max-request-bytes") {
-      size_t bytes = 0;
-      const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), bytes);
-      if (error != std::errc() || end != value.data() + value.size() || bytes < 1024) {
-        return badFlag(name, "expected a number of bytes, at least 1024");
-      }
-      flags.maxRequestBytes = bytes;
-    } else if (name == "worker-threads") {
-      if (value == "auto") {
-        flags.workerThreads = 0;
-        continue;
-      }
-      size_t threads = 0;
-      const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), threads);
-      if (error != std::errc() || end != value.data() + value.size() || threads < 1 || threads > 256) {
-        return badFlag(name, "expected auto or a number of threads from 1 to 256");
-      }
-      flags.workerThreads = threads;
-    } else if (name == "exemption-admin-groups") {
-      flags.exemptionAdminGroups = text::splitCommaList(value);
-    } else if (name == "exemption-admin-users") {
-      flags.exemptionAdminUsers = text::splitCommaList(value);
-    } else if (name == "decision-log-file") {
-      flags.decisionLogFile = value;
-    } else if (name == "decision-signing-key") {
-      flags.decisionSigningKey = value;
-    } else if (name == "registration-template") {
-      flags.registrationTemplate = value;
-    } else if (name == "registration-ca-file") {
-      flags.registrationCaFile = value;
-    } else if (name == "registration-owner") {
-      flags.registrationOwner = value;
-    } else if (name == "decision-log-on-failure") {
-      if (value == "deny") {
-        flags.decisionLogOnFailure = decision::OnRecordFailure::kDeny;
-      } else if (value == "allow") {
-        flags.decisionLogOnFailure = decision::OnRecordFailure::kAllow;
-      } else {
-        return badFlag(name, "expected deny or allow");
-      }
-    } else if (name == "decision-checkpoint-file") {
-      flags.decisionCheckpointFile = value;
-    } else if (name == "decision-checkpoint-url") {
-      if (value.rfind("http://", 0) != 0 && value.rfind("https://", 0) != 0) {
-        return badFlag(name, "expected an http:// or https:// URL");
-      }
-      flags.decisionCheckpointUrl = value;
-    } else if (name == "decision-checkpoint-configmap" || name == "decision-trust-configmap") {
-      const auto slash = value.find('/');
-      if (slash == std::string::npos || slash == 0 || slash + 1 == value.size() ||
-          value.find('/', slash + 1) != std::string::npos) {
-        return badFlag(name, "expected NAMESPACE/NAME");
-      }
-      (name == "decision-checkpoint-configmap" ? flags.decisionCheckpointConfigMap : flags.decisionTrustConfigMap) = value;
-    } else if (name == "decision-checkpoint-records") {
-      std::uint64_t records = 0;
-      const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), records);
-      if (error != std::errc() || end != value.data() + value.size() || records < 1) {
-        return badFlag(name, "expected a number of records, at least 1");
-      }
-      flags.decisionCheckpointRecords = records;
-    } else if (name == "decision-log-wait" || name == "decision-checkpoint-interval") {
-      auto duration = parseDuration(value);
-      if (!duration) return badFlag(name, duration.error().message);
-      if (duration->count() == 0) return badFlag(name, "must be more than 0");
-      (name == "decision-log-wait" ? flags.decisionLogWait : flags.decisionCheckpointInterval) = *duration;
-    } else if (name == "cache-staleness" || name == "reload-interval") {
-      auto duration = parseDuration(value);
-      if (!duration) return badFlag(name, duration.error().message);
-      (name == "cache-staleness" ? flags.cacheStaleness : flags.reloadInterval) = *duration;
-    } else {
-      return makeError(ErrorCode::kInvalidArgument, "unknown flag --" + name);
-    }
-  }
+  flags::FlagSet set;
+  declareWebhookFlags(set, flags);
+  if (Status parsed = set.parse(args); !parsed.ok()) return parsed.error();
+
   if (flags.help) return flags;
   if (flags.tlsCertFile.empty() || flags.tlsPrivateKeyFile.empty()) {
     return makeError(ErrorCode::kInvalidArgument, "--tls-cert-file and --tls-private-key-file are required");
@@ -259,7 +187,6 @@ Result<WebhookFlags> parseWebhookFlags(const std::vector<std::string>& args) {
   if (flags.tlsSelfSignedSecret.empty() != flags.tlsSelfSignedNames.empty()) {
     return makeError(ErrorCode::kInvalidArgument, "--tls-self-signed-secret and --tls-self-signed-names go together");
   }
-  if (flags.reloadInterval.count() == 0) return badFlag("reload-interval", "must be more than 0");
   if (flags.decisionLogFile.empty() != flags.decisionSigningKey.empty()) {
     return makeError(ErrorCode::kInvalidArgument, "--decision-log-file and --decision-signing-key go together");
   }
@@ -277,6 +204,13 @@ Result<WebhookFlags> parseWebhookFlags(const std::vector<std::string>& args) {
                      "decision log's checkpoints and key; they need --decision-log-file");
   }
   return flags;
+}
+
+std::vector<std::string> webhookFlagNames() {
+  WebhookFlags unused;
+  flags::FlagSet set;
+  declareWebhookFlags(set, unused);
+  return set.names();
 }
 
 size_t workerThreadsToRun(const WebhookFlags& flags) {

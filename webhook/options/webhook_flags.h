@@ -63,11 +63,12 @@ struct WebhookFlags {
   bool help = false;
 };
 
-// Parses `--name value` and `--name=value`. InvalidArgument names the flag and what is wrong.
+// Parses `--name value` and `--name=value` (common/flags; durations in common/time's grammar).
+// InvalidArgument names the flag and what is wrong.
 Result<WebhookFlags> parseWebhookFlags(const std::vector<std::string>& args);
-// "90s", "2m", "1h", "500ms"; at most what std::chrono::nanoseconds holds (2562047h, about 292 years).
-Result<std::chrono::milliseconds> parseDuration(const std::string& text);
 std::string webhookUsage();
+// Every flag parseWebhookFlags reads ("--listen", ...), for the test that webhookUsage lists them all.
+std::vector<std::string> webhookFlagNames();
 // The number of worker threads to start: flags.workerThreads, or the process's CPU budget for auto.
 size_t workerThreadsToRun(const WebhookFlags& flags);
 

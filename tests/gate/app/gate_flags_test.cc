@@ -42,6 +42,19 @@ TEST(GateFlagsTest, CreatingTheSigningKeyIsASwitchThatNeedsTheKeyFile) {
   EXPECT_FALSE(off->decisionSigningKeyCreate);
 }
 
+// Durations are common/time's grammar, as the webhook's and the operator's: compound durations are read,
+// and one too long for the clock is refused where the gate used to let up to 1000000000h through.
+TEST(GateFlagsTest, DurationsTakeTheOneGrammar) {
+  auto flags = parseGateFlags({"--namespace=agents", "--upstream-timeout", "1m30s", "--decision-log-wait=1.5s"});
+  ASSERT_TRUE(flags.ok()) << flags.error().message;
+  EXPECT_EQ(flags->upstreamTimeout, std::chrono::seconds(90));
+  EXPECT_EQ(flags->decisionLogWait, std::chrono::milliseconds(1500));
+  auto tooLong = parseGateFlags({"--namespace=agents", "--upstream-timeout", "1000000000h"});
+  ASSERT_FALSE(tooLong.ok());
+  EXPECT_NE(tooLong.error().message.find("--upstream-timeout: \"1000000000h\" is too long"), std::string::npos)
+      << tooLong.error().message;
+}
+
 TEST(GateFlagsTest, RefusalsNameTheFlag) {
   const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
       {{}, "--namespace"},
@@ -69,6 +82,9 @@ TEST(GateFlagsTest, HelpListsEveryFlag) {
                            "--decision-log-wait", "--decision-checkpoint-records", "--decision-checkpoint-interval",
                            "--decision-checkpoint-file", "--max-request-bytes", "--upstream-timeout", "--log-level"}) {
     EXPECT_NE(usage.find(flag), std::string::npos) << flag;
+  }
+  for (const std::string& flag : gateFlagNames()) {
+    EXPECT_NE(usage.find("  " + flag + " "), std::string::npos) << flag;
   }
   EXPECT_TRUE(parseGateFlags({"--help"})->help);
 }

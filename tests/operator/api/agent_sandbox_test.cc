@@ -289,6 +289,9 @@ TEST(TimeFormatTest, ParsesGoDurations) {
   EXPECT_FALSE(parseDuration("-5s"));
   EXPECT_FALSE(parseDuration("1d"));
   EXPECT_FALSE(parseDuration(""));
+  // common/time's grammar, bounded at 100 years so that now + lifetime fits the clock.
+  EXPECT_EQ(parseDuration("876000h"), std::chrono::milliseconds(876000h));
+  EXPECT_FALSE(parseDuration("876000h1ms"));
 }
 
 TEST(IpBlockTest, ParsesAndContains) {

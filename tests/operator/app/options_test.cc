@@ -48,6 +48,34 @@ TEST(OptionsTest, GateFlags) {
   EXPECT_EQ(options->gate.tokenReviewBinding, "rel-agentguard-gate-tokenreview");
 }
 
+// Durations are common/time's grammar, the webhook's and the gate's too.
+TEST(OptionsTest, DurationsTakeTheOneGrammar) {
+  auto options = parseOptions({"--resync-period", "1h30m", "--leader-election-lease-duration=1.5m",
+                               "--leader-election-renew-deadline", "10s", "--leader-election-retry-period", "500ms"});
+  ASSERT_TRUE(options.ok()) << options.error().message;
+  EXPECT_EQ(options->resyncPeriod, 90min);
+  EXPECT_EQ(options->leaseDuration, 90s);
+  EXPECT_EQ(options->retryPeriod, 500ms);
+  auto off = parseOptions({"--resync-period", "0s"});
+  ASSERT_TRUE(off.ok());
+  EXPECT_EQ(off->resyncPeriod, 0s);
+  auto zero = parseOptions({"--leader-election-retry-period", "0s"});
+  ASSERT_FALSE(zero.ok());
+  EXPECT_NE(zero.error().message.find("--leader-election-retry-period: must be more than 0"), std::string::npos);
+}
+
+TEST(OptionsTest, HelpListsEveryFlag) {
+  const std::string text = usage();
+  const std::vector<std::string> names = optionNames();
+  EXPECT_GT(names.size(), 20u);
+  for (const std::string& flag : names) {
+    EXPECT_NE(text.find(flag + " "), std::string::npos) << flag;
+  }
+  auto help = parseOptions({"--help"});
+  ASSERT_TRUE(help.ok());
+  EXPECT_TRUE(help->help);
+}
+
 struct BadFlags {
   std::string name;
   std::vector<std::string> args;

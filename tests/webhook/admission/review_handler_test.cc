@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "common/time/manual_clock.h"
+#include "engine/policy/policy_loader.h"
 #include "tests/webhook/support/admission_fixtures.h"
 
 namespace agentguard::webhook {
@@ -505,6 +507,45 @@ TEST_F(ReviewHandlerBodyTest, ReportsTheRequestIdentityForLogs) {
   EXPECT_EQ(outcome.operation, "CREATE");
   EXPECT_TRUE(outcome.dryRun);
   EXPECT_EQ(outcome.deniedRules, std::vector<std::string>{"privilege.privileged-container"});
+}
+
+}  // namespace
+}  // namespace agentguard::webhook
+
+namespace agentguard::webhook {
+namespace {
+
+// An exemption lapses by ReviewOptions::clock's wall time, so a test moves the clock instead of waiting
+// for a date.
+TEST(ReviewHandlerClockTest, ExemptionsExpireByTheGivenClock) {
+  constexpr const char* kPolicy = R"(apiVersion: agentguard.io/v1alpha1
+kind: Policy
+metadata: {name: exposure}
+spec:
+  rules:
+    - id: exposure.service-loadbalancer
+  exemptions:
+    objects:
+      - kind: Service
+        namespace: agents
+        name: dashboard
+        rules: [exposure.service-loadbalancer]
+        reason: reviewed
+        expires: "2030-01-01"
+)";
+  auto compiled = engine::compilePolicies({{"p.yaml", kPolicy}}, fx::testCatalog());
+  ASSERT_TRUE(compiled.ok()) << compiled.error().describe();
+  fx::FixedEngineSource engines(std::make_shared<const engine::PolicySet>(std::move(compiled).value()));
+  fx::FakeNetworkPolicies networkPolicies;
+  time::ManualClock clock;
+  clock.setWall(std::chrono::system_clock::from_time_t(1893456000 - 3600));  // an hour before 2030
+  ReviewOptions options;
+  options.clock = &clock;
+  ReviewHandler handler(engines, &networkPolicies, options);
+  const std::string review = fx::admissionReviewFor(fx::service("agents", "dashboard", "LoadBalancer")).dump();
+  EXPECT_EQ(handler.review(review).decision, Decision::kAllow);
+  clock.advance(std::chrono::hours(48));
+  EXPECT_EQ(handler.review(review).decision, Decision::kDeny);
 }
 
 }  // namespace

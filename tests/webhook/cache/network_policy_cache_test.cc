@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "common/time/manual_clock.h"
 #include "tests/webhook/support/admission_fixtures.h"
 
 namespace agentguard::webhook {
@@ -13,7 +14,7 @@ using namespace std::chrono_literals;
 
 class NetworkPolicyCacheTest : public ::testing::Test {
  protected:
-  NetworkPolicyCacheTest() : cache_(30s, [this] { return now_; }) {
+  NetworkPolicyCacheTest() : cache_(30s, clock_) {
     cache_.setFeedState([this] { return state_; });
   }
   static engine::SharedObject policy(const std::string& ns, const std::string& name) {
@@ -22,7 +23,7 @@ class NetworkPolicyCacheTest : public ::testing::Test {
     return std::make_shared<const nlohmann::json>(object);
   }
 
-  std::chrono::steady_clock::time_point now_{};
+  time::ManualClock clock_;
   NetworkPolicyCache::FeedState state_{true, true};
   NetworkPolicyCache cache_;
 };
@@ -67,16 +68,16 @@ TEST_F(NetworkPolicyCacheTest, UnavailableUntilSynced) {
 TEST_F(NetworkPolicyCacheTest, ServesThroughShortDisconnectionsThenFailsClosed) {
   state_ = {true, false};
   EXPECT_TRUE(cache_.policiesIn("agents").ok()) << "a watch restart is not staleness";
-  now_ += 30s;
+  clock_.advance(30s);
   EXPECT_TRUE(cache_.policiesIn("agents").ok());
-  now_ += 1s;
+  clock_.advance(1s);
   auto result = cache_.policiesIn("agents");
   ASSERT_FALSE(result.ok());
   EXPECT_THAT(result.error().message, HasSubstr("lost its watch on NetworkPolicies for 31s (limit 30s)"));
   state_ = {true, true};
   EXPECT_TRUE(cache_.policiesIn("agents").ok());
   state_ = {true, false};
-  now_ += 10s;
+  clock_.advance(10s);
   EXPECT_TRUE(cache_.policiesIn("agents").ok()) << "the clock restarts at each disconnection";
 }
 

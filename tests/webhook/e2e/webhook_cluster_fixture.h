@@ -22,6 +22,7 @@
 #include <boost/asio/ssl.hpp>
 #include <cpprest/http_client.h>
 
+#include "common/encoding/base64.h"
 #include "engine/policy/policy_loader.h"
 #include "tests/support/local_cluster.h"
 #include "tests/webhook/support/test_tls.h"
@@ -37,26 +38,6 @@ using agentguard::testing::CommandResult;
 namespace fs = std::filesystem;
 
 inline constexpr const char* kWebhookName = "workloads.agentguard.io";
-
-inline std::string base64(const std::string& text) {
-  static const char* kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  size_t i = 0;
-  for (; i + 2 < text.size(); i += 3) {
-    const unsigned n = (static_cast<unsigned char>(text[i]) << 16) | (static_cast<unsigned char>(text[i + 1]) << 8) |
-                       static_cast<unsigned char>(text[i + 2]);
-    for (int shift : {18, 12, 6, 0}) out += kAlphabet[(n >> shift) & 63];
-  }
-  if (i < text.size()) {
-    unsigned n = static_cast<unsigned char>(text[i]) << 16;
-    if (i + 1 < text.size()) n |= static_cast<unsigned char>(text[i + 1]) << 8;
-    out += kAlphabet[(n >> 18) & 63];
-    out += kAlphabet[(n >> 12) & 63];
-    out += i + 1 < text.size() ? kAlphabet[(n >> 6) & 63] : '=';
-    out += '=';
-  }
-  return out;
-}
 
 inline std::string readFile(const fs::path& path) {
   std::ifstream in(path);
@@ -208,7 +189,7 @@ webhooks:
   - name: )" + kWebhookName + R"(
     clientConfig:
       url: https://127.0.0.1:)" + std::to_string(port_) + R"(/validate
-      caBundle: )" + base64(pki_.caPem()) + R"(
+      caBundle: )" + agentguard::encoding::encodeBase64(pki_.caPem()) + R"(
     failurePolicy: Fail
     sideEffects: None
     admissionReviewVersions: [v1]
@@ -243,7 +224,7 @@ webhooks:
   - name: persistentvolumes.agentguard.io
     clientConfig:
       url: https://127.0.0.1:)" + std::to_string(port_) + R"(/validate
-      caBundle: )" + base64(pki_.caPem()) + R"(
+      caBundle: )" + agentguard::encoding::encodeBase64(pki_.caPem()) + R"(
     failurePolicy: Fail
     sideEffects: None
     admissionReviewVersions: [v1]
