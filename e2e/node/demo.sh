@@ -138,7 +138,7 @@ denial_event() {
 # The act's checks on the agent's JSON line: the read allowed, the injected call refused by the gate
 # with a rule and a record, the credential never visible. Prints what differs.
 injection_refused() {
-  expect_json "$1" 'read=~"outcome": "result"' 'followed=~attacker@evil.example' outcome=error code=-32003 \
+  expect_json "$1" 'read=~"outcome": "result"' 'followed=~attacker@evil.example' outcome=error code=-32013 \
     rule=tools.argument reason=? record=? upstream_credential_visible=false
 }
 

@@ -424,7 +424,7 @@ tools_filtered() {
 injected_call_refused() {
   local out
   out="$(in_agent injected)"
-  expect_json "$out" 'read=~"outcome": "result"' 'followed=~attacker@evil.example' outcome=error code=-32003 \
+  expect_json "$out" 'read=~"outcome": "result"' 'followed=~attacker@evil.example' outcome=error code=-32013 \
     rule=tools.argument record=? reason=? || return 1
   python3 -c 'import json, sys; print("injected", json.loads(sys.argv[1])["record"])' "$out" >>"$RECORDS"
   server_saw_call read_file /workspace/inbox/latest.eml || return 1
@@ -438,14 +438,14 @@ stolen_token_refused() {
   # Through stdin: the sandbox's root file system may be read-only.
   out="$(printf '%s' "$token" | k -n "$AGENTS" exec -i other -- python3 /scripts/agent.py allowed-call \
     --token-file /dev/stdin 2>&1 | tail -n 1)"
-  expect_json "$out" outcome=error code=-32004 rule=tools.caller record=? || return 1
+  expect_json "$out" outcome=error code=-32014 rule=tools.caller record=? || return 1
   python3 -c 'import json, sys; print("stolen-token", json.loads(sys.argv[1])["record"])' "$out" >>"$RECORDS"
 }
 
 other_policy_applies() {
   expect_json "$(agent "$AGENTS" other allowed-read)" outcome=result "result=~contents of /workspace/notes.md" ||
     return 1
-  expect_json "$(agent "$AGENTS" other allowed-call)" outcome=error code=-32001 rule=tools.tool-not-allowed
+  expect_json "$(agent "$AGENTS" other allowed-call)" outcome=error code=-32011 rule=tools.tool-not-allowed
 }
 
 # A Pod that is no sandbox, with a token of the right audience: the gate's NetworkPolicy keeps it out.
@@ -609,30 +609,30 @@ run_gate_part() {
     check "gate, ${protocol}: tools/list is filtered to the allowed tools" tools_filtered "$protocol"
     check "gate, ${protocol}: an allowed call succeeds with the credential injected by the gate" \
       allowed_through_gate "$protocol"
-    check "gate, ${protocol}: a tool not listed is refused (-32001) and never reaches the server" \
-      denied_unseen denied-tool -32001 tools.tool-not-allowed '"delete_all"' --protocol "$protocol"
+    check "gate, ${protocol}: a tool not listed is refused (-32011) and never reaches the server" \
+      denied_unseen denied-tool -32011 tools.tool-not-allowed '"delete_all"' --protocol "$protocol"
   done
-  check "gate: a URL host off the list is refused (-32003)" \
-    denied_unseen bad-url-host -32003 tools.argument evil.example
-  check "gate: a path traversal is refused (-32003)" \
-    denied_unseen path-traversal -32003 tools.argument ../etc/shadow
-  check "gate: a body over maxLength is refused (-32003)" \
-    denied_unseen oversized -32003 tools.argument "$(printf 'x%.0s' {1..200})"
-  check "gate: a recipient off the enum is refused (-32003)" \
-    denied_unseen bad-recipient -32003 tools.argument attacker@evil.example
-  check "gate: a call an injected instruction in a tool result asks for is refused (-32003), the read passes" \
+  check "gate: a URL host off the list is refused (-32013)" \
+    denied_unseen bad-url-host -32013 tools.argument evil.example
+  check "gate: a path traversal is refused (-32013)" \
+    denied_unseen path-traversal -32013 tools.argument ../etc/shadow
+  check "gate: a body over maxLength is refused (-32013)" \
+    denied_unseen oversized -32013 tools.argument "$(printf 'x%.0s' {1..200})"
+  check "gate: a recipient off the enum is refused (-32013)" \
+    denied_unseen bad-recipient -32013 tools.argument attacker@evil.example
+  check "gate: a call an injected instruction in a tool result asks for is refused (-32013), the read passes" \
     injected_call_refused
-  check "gate: a call without a token is refused (-32004)" denied no-token -32004 tools.caller
-  check "gate: a forged token is refused (-32004)" denied forged-token -32004 tools.caller
+  check "gate: a call without a token is refused (-32014)" denied no-token -32014 tools.caller
+  check "gate: a forged token is refused (-32014)" denied forged-token -32014 tools.caller
   check "gate: Mcp-Method not matching the body is refused (-32020) before the server" \
     denied_unseen header-mismatch -32020 tools.header-mismatch '"delete_all"'
-  check "gate: a method beyond the base protocol (resources/list) is refused (-32002)" \
-    denied denied-method -32002 tools.method-not-allowed
-  check "gate: a JSON-RPC batch is refused (-32007)" denied batch -32007 tools.batch
+  check "gate: a method beyond the base protocol (resources/list) is refused (-32012)" \
+    denied denied-method -32012 tools.method-not-allowed
+  check "gate: a JSON-RPC batch is refused (-32017)" denied batch -32017 tools.batch
   check "gate: duplicate keys are refused" expect_json "$(in_agent duplicate-keys)" outcome=error
-  check "gate: an 8 MiB request is refused (-32008)" denied too-large -32008 tools.size
+  check "gate: an 8 MiB request is refused (-32018)" denied too-large -32018 tools.size
   check "gate: the other sandbox's policy is its own (read_file passes, send_email refused)" other_policy_applies
-  check "gate: the agent's token used from the other sandbox's Pod is refused (-32004)" stolen_token_refused
+  check "gate: the agent's token used from the other sandbox's Pod is refused (-32014)" stolen_token_refused
   check "gate: a Pod that is no sandbox cannot reach the gate (NetworkPolicy)" outsider_refused
   check "gate: the sandbox cannot reach the MCP server around the gate" bypass_refused
   check "gate: the upstream credential never reached the agent's environment or files" \

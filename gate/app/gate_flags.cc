@@ -45,11 +45,11 @@ record, and an HTTPS CONNECT proxy limited to spec.network.egressHosts.
   --metrics-listen HOST:PORT      /metrics, /healthz and /readyz (default :9090)
   --token-audience NAME           the audience sandbox tokens must carry (default agentguard-gate)
   --kubeconfig PATH               cluster credentials (default: $KUBECONFIG, in-cluster, ~/.kube/config)
-  --max-request-bytes N           the largest MCP request body (default 1048576; larger: -32008)
+  --max-request-bytes N           the largest MCP request body (default 1048576; larger: -32018)
   --upstream-timeout DURATION     longest wait for the next byte of an upstream answer (default 120s)
   --decision-log-file PATH        append a signed record of every tool call to PATH
                                   (docs/decision-log.md); a call in Enforce mode whose record cannot
-                                  be written is refused (-32006)
+                                  be written is refused (-32016)
   --decision-signing-key FILE     the Ed25519 or ECDSA P-256 private key (PKCS#8 PEM) that signs
                                   the records; required with --decision-log-file
   --decision-signing-key-create   when FILE does not exist, create it: a new Ed25519 key (mode 0600),

@@ -15,7 +15,7 @@ namespace agentguard::gate::app {
 
 // The tool policy of every AgentSandbox of the namespace, parsed once per change of the object (fed by
 // the AgentSandbox informer), and the CallPolicy the MCP proxy decides with. A sandbox whose policy
-// does not parse keeps its error: its calls are refused with -32009 and that error as the reason.
+// does not parse keeps its error: its calls are refused with -32019 and that error as the reason.
 class SandboxPolicies final : public server::CallPolicy {
  public:
   explicit SandboxPolicies(size_t maxMessageBytes);

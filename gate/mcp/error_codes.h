@@ -5,15 +5,15 @@
 namespace agentguard::gate::mcp {
 
 // JSON-RPC error codes of the gate's denials (docs/tool-gate.md), and the standard ones it also uses.
-inline constexpr int kToolNotAllowed = -32001;
-inline constexpr int kMethodNotAllowed = -32002;
-inline constexpr int kArgumentRefused = -32003;
-inline constexpr int kCallerRefused = -32004;
-inline constexpr int kUpstreamUnavailable = -32005;
-inline constexpr int kRecordUnwritable = -32006;
-inline constexpr int kBatchRefused = -32007;
-inline constexpr int kRequestTooLarge = -32008;
-inline constexpr int kPolicyUnavailable = -32009;
+inline constexpr int kToolNotAllowed = -32011;
+inline constexpr int kMethodNotAllowed = -32012;
+inline constexpr int kArgumentRefused = -32013;
+inline constexpr int kCallerRefused = -32014;
+inline constexpr int kUpstreamUnavailable = -32015;
+inline constexpr int kRecordUnwritable = -32016;
+inline constexpr int kBatchRefused = -32017;
+inline constexpr int kRequestTooLarge = -32018;
+inline constexpr int kPolicyUnavailable = -32019;
 inline constexpr int kHeaderMismatch = -32020;
 inline constexpr int kParseError = -32700;
 inline constexpr int kInvalidRequest = -32600;

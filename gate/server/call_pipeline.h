@@ -53,7 +53,7 @@ const std::vector<std::string>& forwardedRequestHeaders();
 // thread.
 class CallPipeline {
  public:
-  // `failClosed`: an Enforce-mode call whose record cannot be written is refused (-32006)
+  // `failClosed`: an Enforce-mode call whose record cannot be written is refused (-32016)
   // (--decision-log-on-failure deny); otherwise it goes on unrecorded, logged.
   CallPipeline(CallerAuthenticator& authenticator, CallPolicy& policy, CredentialSource& credentials,
                CallRecorder& recorder, CallObserver& observer, log::Logger& logger, bool failClosed = true);
@@ -70,7 +70,7 @@ class CallPipeline {
   CallObserver& observer() const { return observer_; }
 
   // A request whose body is larger than `limit` (`request` holds its headers, no body): its caller is
-  // authenticated from the headers and the refusal recorded like any other (-32008, HTTP 413).
+  // authenticated from the headers and the refusal recorded like any other (-32018, HTTP 413).
   Answer refuseTooLarge(const IncomingRequest& request, size_t limit) const;
   // The upstream could not be reached or answered nothing usable.
   static Answer upstreamUnavailable(const Forward& forward, const std::string& reason);

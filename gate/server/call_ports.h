@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/result/result.h"
+#include "gate/mcp/error_codes.h"
 
 namespace agentguard::gate::server {
 
@@ -41,20 +42,20 @@ struct Upstream {
   std::string secretKey;
 };
 
-// JSON-RPC error codes and rule ids of the contract (docs/tool-gate.md).
+// JSON-RPC error codes of the contract (docs/tool-gate.md), from the one table in gate/mcp/error_codes.h.
 namespace codes {
-constexpr int kToolNotAllowed = -32001;
-constexpr int kMethodNotAllowed = -32002;
-constexpr int kArgumentRefused = -32003;
-constexpr int kCallerRefused = -32004;
-constexpr int kUpstreamUnavailable = -32005;
-constexpr int kRecordUnwritable = -32006;
-constexpr int kBatchRefused = -32007;
-constexpr int kRequestTooLarge = -32008;
-constexpr int kPolicyUnavailable = -32009;
-constexpr int kHeaderMismatch = -32020;
-constexpr int kParseError = -32700;
-constexpr int kInvalidRequest = -32600;
+using mcp::kArgumentRefused;
+using mcp::kBatchRefused;
+using mcp::kCallerRefused;
+using mcp::kHeaderMismatch;
+using mcp::kInvalidRequest;
+using mcp::kMethodNotAllowed;
+using mcp::kParseError;
+using mcp::kPolicyUnavailable;
+using mcp::kRecordUnwritable;
+using mcp::kRequestTooLarge;
+using mcp::kToolNotAllowed;
+using mcp::kUpstreamUnavailable;
 }  // namespace codes
 
 // What the policy decided about one request.

@@ -14,7 +14,7 @@ namespace agentguard::gate::server {
 
 struct McpServerOptions {
   std::string listen = ":8080";  // "host:port"; port 0 picks a free one (port())
-  size_t maxRequestBytes = 1024u * 1024u;  // larger bodies: HTTP 413, JSON-RPC -32008
+  size_t maxRequestBytes = 1024u * 1024u;  // larger bodies: HTTP 413, JSON-RPC -32018
   size_t maxHeaderBytes = 64u * 1024u;
   size_t maxConnections = 512;  // each connection has a thread of its own (see McpServer)
   // Deadlines. Client side: between requests, reading one request, writing to a client that does not read.

@@ -86,7 +86,7 @@ TEST_F(GatePipelineTest, AllowedAndRefusedCallsAreDecidedOnTheBodyAndRecorded) {
 
   const Reply argument = post(server_->port(), "/mcp/mail", testing::sendEmail("attacker@evil.example"));
   EXPECT_EQ(argument.status, 200);
-  EXPECT_EQ(argument.json()["error"]["code"], -32003);
+  EXPECT_EQ(argument.json()["error"]["code"], -32013);
   EXPECT_EQ(argument.json()["error"]["data"]["rule"], "tools.argument");
   EXPECT_NE(argument.json()["error"]["data"]["reason"].get<std::string>().find("/to"), std::string::npos);
   EXPECT_EQ(upstream_.calls(), 1u);
@@ -111,7 +111,7 @@ TEST_F(GatePipelineTest, MalformedBatchAndMismatchedRequestsAreRefusedWith400) {
   policies_.store(testing::analystSandbox(upstream_.url("/json")));
   const std::vector<std::tuple<std::string, std::string, int>> cases = {
       {"malformed", R"({"jsonrpc":"2.0","id":1,"method":)", -32700},
-      {"batch", "[" + testing::sendEmail("ops@example.com") + "]", -32007},
+      {"batch", "[" + testing::sendEmail("ops@example.com") + "]", -32017},
       {"header mismatch", testing::sendEmail("ops@example.com"), -32020},
   };
   for (const auto& [name, body, code] : cases) {
@@ -137,7 +137,7 @@ TEST_F(GatePipelineTest, ToolsListIsFilteredByThePolicyInAnEventStream) {
 TEST_F(GatePipelineTest, InvalidPolicyRefusesTheSandboxsCallsWithItsReason) {
   policies_.store(testing::analystSandbox("http://user:pw@mail/mcp"));
   const Reply reply = post(server_->port(), "/mcp/mail", testing::sendEmail("ops@example.com"));
-  EXPECT_EQ(reply.json()["error"]["code"], -32009);
+  EXPECT_EQ(reply.json()["error"]["code"], -32019);
   EXPECT_NE(reply.json()["error"]["data"]["reason"].get<std::string>().find("spec.tools.servers[0].url"),
             std::string::npos)
       << reply.body;

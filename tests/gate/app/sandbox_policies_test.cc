@@ -44,12 +44,12 @@ TEST_F(SandboxPoliciesTest, RefusalsCarryTheContractsCodesAndStatuses) {
     int status;
   };
   const std::vector<Case> cases = {
-      {"argument", testing::sendEmail("evil@example.net"), {}, -32003, 200},
-      {"tool", R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"delete_all"}})", {}, -32001, 200},
-      {"method", R"({"jsonrpc":"2.0","id":1,"method":"resources/list"})", {}, -32002, 200},
+      {"argument", testing::sendEmail("evil@example.net"), {}, -32013, 200},
+      {"tool", R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"delete_all"}})", {}, -32011, 200},
+      {"method", R"({"jsonrpc":"2.0","id":1,"method":"resources/list"})", {}, -32012, 200},
       {"malformed", R"({"jsonrpc":"2.0",)", {}, -32700, 400},
       {"duplicate key", R"({"jsonrpc":"2.0","id":1,"id":2,"method":"ping"})", {}, -32700, 400},
-      {"batch", "[" + testing::sendEmail("ops@example.com") + "]", {}, -32007, 400},
+      {"batch", "[" + testing::sendEmail("ops@example.com") + "]", {}, -32017, 400},
       {"header mismatch", testing::sendEmail("ops@example.com"), {{"mcp-method", "ping"}}, -32020, 400},
   };
   for (const Case& c : cases) {
@@ -73,18 +73,18 @@ TEST_F(SandboxPoliciesTest, AuditModeForwardsRefusalsButNotHeaderMismatches) {
 }
 
 TEST_F(SandboxPoliciesTest, UnknownOrInvalidSandboxIsPolicyUnavailable) {
-  EXPECT_EQ(decide(testing::sendEmail("ops@example.com")).code, -32009);
+  EXPECT_EQ(decide(testing::sendEmail("ops@example.com")).code, -32019);
   nlohmann::json broken = testing::analystSandbox("ftp://mail/");
   policies_.store(broken);
   const server::CallDecision decision = decide(testing::sendEmail("ops@example.com"));
   EXPECT_TRUE(decision.refused);
-  EXPECT_EQ(decision.code, -32009);
+  EXPECT_EQ(decision.code, -32019);
   EXPECT_NE(decision.reason.find("AgentSandbox analyst"), std::string::npos) << decision.reason;
   EXPECT_NE(decision.reason.find("url"), std::string::npos) << decision.reason;
   policies_.store(testing::analystSandbox("http://mail:8000/mcp"));
   EXPECT_FALSE(decide(testing::sendEmail("ops@example.com")).refused);
   policies_.remove(broken);
-  EXPECT_EQ(decide(testing::sendEmail("ops@example.com")).code, -32009);
+  EXPECT_EQ(decide(testing::sendEmail("ops@example.com")).code, -32019);
 }
 
 TEST_F(SandboxPoliciesTest, UpstreamOfSessionStreamsAndToolsListFilter) {

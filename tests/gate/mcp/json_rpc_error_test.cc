@@ -11,7 +11,7 @@ TEST(JsonRpcErrorTest, TheBodyIsTheContractsShape) {
   const nlohmann::json body = jsonRpcError(7, kToolNotAllowed, errorMessage(kToolNotAllowed), kRuleToolNotAllowed,
                                            "tool \"delete_all\" is not allowed", "ab12");
   EXPECT_EQ(body.dump(),
-            R"({"error":{"code":-32001,"data":{"reason":"tool \"delete_all\" is not allowed","record":"ab12",)"
+            R"({"error":{"code":-32011,"data":{"reason":"tool \"delete_all\" is not allowed","record":"ab12",)"
             R"("rule":"tools.tool-not-allowed"},"message":"ToolNotAllowed"},"id":7,"jsonrpc":"2.0"})");
 }
 

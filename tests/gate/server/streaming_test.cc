@@ -172,7 +172,7 @@ TEST_F(StreamingTest, SessionStreamWithoutTokenIsRefused) {
   std::string received;
   ASSERT_TRUE(readUntil(socket_, received, "}")) << received;
   EXPECT_EQ(received.rfind("HTTP/1.1 401", 0), 0u) << received;
-  EXPECT_NE(received.find("-32004"), std::string::npos) << received;
+  EXPECT_NE(received.find("-32014"), std::string::npos) << received;
   EXPECT_TRUE(upstream_.request().empty());
 }
 

@@ -17,13 +17,14 @@ TEST(WebhookAppTest, FailsClosedNamingTheFirstPartThatCannotStart) {
   flags.tlsCertFile = "/nonexistent/tls.crt";
   flags.tlsPrivateKeyFile = "/nonexistent/tls.key";
   flags.metricsListen = "0";
+  flags.kubeconfig = "/nonexistent/kubeconfig";  // the API server is found before the certificate is read
   std::ostringstream logs;
   log::Logger logger(logs, log::Level::kInfo, "webhook");
   WebhookApp app(flags, logger);
   Status started = app.start();
   ASSERT_FALSE(started.ok());
-  EXPECT_THAT(started.error().message, ::testing::StartsWith("Failed to load the serving certificate: "));
-  EXPECT_THAT(logs.str(), ::testing::HasSubstr("Failed to load the serving certificate"));
+  EXPECT_THAT(started.error().message, ::testing::StartsWith("Failed to find the Kubernetes API server: "));
+  EXPECT_THAT(logs.str(), ::testing::HasSubstr("Failed to find the Kubernetes API server"));
   EXPECT_THAT(logs.str(), ::testing::Not(::testing::HasSubstr("Started admission webhook")));
   app.observe();  // safe before anything serves
   app.stop();
