@@ -1,0 +1,301 @@
+#!/usr/bin/env python3
+"""The chart's monitoring and host-network options, rendered with `helm template`, each off by default:
+metrics.prometheusRule (a PrometheusRule with the key alerts), metrics.grafanaDashboard (a ConfigMap with
+files/agentguard-dashboard.json for the Grafana sidecar) and webhook.hostNetwork.
+
+Every agentguard_* metric an alert or a dashboard query names must be one the binaries export: the test
+looks for the name as a string literal in the sources that register the metrics (webhook/, operator/,
+gate/, common/), so a renamed metric fails here instead of leaving an alert that never fires or a panel
+that stays empty. Usage: monitoring_chart_test.py HELM (exit 77 without helm)."""
+import json
+import pathlib
+import re
+import subprocess
+import sys
+import tempfile
+
+import yaml
+
+CHART = "charts/agentguard"
+SOURCE_DIRS = ("webhook", "operator", "gate", "common")
+METRIC = re.compile(r"\bagentguard_[a-z0-9_]+\b")
+# Series Prometheus derives from a histogram (or a summary) registered under the base name.
+DERIVED = ("_bucket", "_sum", "_count")
+FAILURES = []
+
+
+def check(condition, what):
+    if not condition:
+        FAILURES.append(what)
+        print("FAIL: " + what, file=sys.stderr)
+
+
+def render(helm, values=None, *sets):
+    args = [helm, "template", "r", CHART, "-n", "guard", "--kube-version", "1.37.2"]
+    for value in sets:
+        args += ["--set", value]
+    with tempfile.NamedTemporaryFile("w", suffix=".yaml") as file:
+        yaml.safe_dump(values or {}, file)
+        file.flush()
+        out = subprocess.run(args + ["-f", file.name], check=True, capture_output=True, text=True).stdout
+    return [d for d in yaml.safe_load_all(out) if d]
+
+
+def refused(helm, *sets):
+    args = [helm, "template", "r", CHART, "-n", "guard", "--kube-version", "1.37.2"]
+    for value in sets:
+        args += ["--set", value]
+    return subprocess.run(args, capture_output=True, text=True)
+
+
+def find(docs, kind, name=None):
+    return next((d for d in docs if d["kind"] == kind and (name is None or d["metadata"]["name"] == name)), None)
+
+
+def exported_metrics():
+    """Every string literal of the metric sources that looks like an agentguard metric name."""
+    names = set()
+    for directory in SOURCE_DIRS:
+        for path in pathlib.Path(directory).rglob("*"):
+            if path.suffix in (".cc", ".h") and not path.name.endswith("_test.cc"):
+                names.update(re.findall(r'"(agentguard_[a-z0-9_]+)"', path.read_text(errors="replace")))
+    return names
+
+
+def unknown_metrics(expr, exported):
+    missing = []
+    for name in METRIC.findall(expr):
+        if name in exported:
+            continue
+        if any(name.endswith(suffix) and name[: -len(suffix)] in exported for suffix in DERIVED):
+            continue
+        missing.append(name)
+    return missing
+
+
+def balanced(expr):
+    pairs, stack = {")": "(", "]": "[", "}": "{"}, []
+    quoted = False
+    for char in expr:
+        if char == '"':
+            quoted = not quoted
+        elif quoted:
+            continue
+        elif char in "([{":
+            stack.append(char)
+        elif char in pairs:
+            if not stack or stack.pop() != pairs[char]:
+                return False
+    return not stack and not quoted
+
+
+def check_rules(helm, exported):
+    docs = render(helm)
+    check(find(docs, "PrometheusRule") is None, "no PrometheusRule by default")
+
+    result = refused(helm, "metrics.prometheusRule.enabled=true")
+    check(result.returncode != 0 and "metrics.serviceMonitor.enabled" in result.stderr,
+          "prometheusRule without the ServiceMonitors fails, naming serviceMonitor (%s)" % result.stderr.strip()[:200])
+
+    extra = {"alert": "TeamDenials", "expr": 'sum(rate(agentguard_admission_denials_total{rule="exposure.ingress"}[5m])) > 0',
+             "labels": {"severity": "info"}}
+    values = {"metrics": {"serviceMonitor": {"enabled": True},
+                          "prometheusRule": {"enabled": True, "labels": {"release": "kube-prometheus-stack"},
+                                             "denialsPerSecond": 2.5, "extraRules": [extra]}},
+              "decisionLog": {"enabled": True}}
+    docs = render(helm, values)
+    rule = find(docs, "PrometheusRule", "r-agentguard")
+    check(rule is not None, "PrometheusRule r-agentguard")
+    if rule is None:
+        return
+    check(rule["apiVersion"] == "monitoring.coreos.com/v1" and rule["metadata"]["namespace"] == "guard",
+          "monitoring.coreos.com/v1 in the release namespace")
+    check(rule["metadata"]["labels"].get("release") == "kube-prometheus-stack", "prometheusRule.labels")
+    rules = [r for group in rule["spec"]["groups"] for r in group["rules"]]
+    alerts = {r["alert"]: r for r in rules if "alert" in r}
+    wanted = {"AgentguardWebhookDown", "AgentguardAdmissionDenialsSpike", "AgentguardPolicyReloadFailed",
+              "AgentguardDecisionLogUnwritable", "AgentguardOperatorDown", "AgentguardOperatorReconcileErrors",
+              "AgentguardBackgroundScanFailing", "TeamDenials"}
+    check(set(alerts) == wanted, "the alerts: %s" % sorted(alerts))
+    check(rules[-1] == extra, "extraRules appended as given")
+
+    # The job each expression selects is a metrics Service a rendered ServiceMonitor scrapes (the
+    # Prometheus Operator names the job after the Service).
+    jobs = set()
+    for monitor in (d for d in docs if d["kind"] == "ServiceMonitor"):
+        selector = monitor["spec"]["selector"]["matchLabels"]
+        for service in (d for d in docs if d["kind"] == "Service"):
+            if selector.items() <= service["metadata"].get("labels", {}).items():
+                jobs.add(service["metadata"]["name"])
+    check(jobs == {"r-agentguard-webhook-metrics", "r-agentguard-operator-metrics"}, "scraped jobs %s" % jobs)
+
+    for name, alert in alerts.items():
+        expr = str(alert["expr"])
+        check(not unknown_metrics(expr, exported), "%s: metrics the code does not export: %s"
+              % (name, unknown_metrics(expr, exported)))
+        check(balanced(expr), "%s: brackets and quotes balance in %r" % (name, expr))
+        if name == "TeamDenials":
+            continue
+        selected = set(re.findall(r'job="([^"]+)"', expr))
+        check(selected and selected <= jobs, "%s selects a scraped job: %s" % (name, selected))
+        check('namespace="guard"' in expr, "%s selects the release namespace" % name)
+        check(alert["labels"].get("severity") in ("critical", "warning"), "%s has a severity" % name)
+        notes = alert.get("annotations", {})
+        check(notes.get("summary") and notes.get("description"), "%s has a summary and a description" % name)
+        check("kubectl" in notes.get("description", "") or "docs/" in notes.get("description", ""),
+              "%s: the description says what to do" % name)
+        check("runbook_url" not in notes, "%s: no runbook_url without docsBaseURL" % name)
+        for text in (notes.get("summary", ""), notes.get("description", "")):
+            check(text.count("{{") == text.count("}}") and "{{ $" not in text.replace("{{ $value", "").replace(
+                "{{ $labels.", ""), "%s: only $value and $labels in alert templates: %r" % (name, text[:120]))
+
+    down = alerts["AgentguardWebhookDown"]
+    check(re.fullmatch(r'absent\(up\{job="r-agentguard-webhook-metrics",namespace="guard"\} == 1\)', down["expr"]),
+          "webhook down: no up target of the webhook's job (%r)" % down["expr"])
+    check(down["labels"]["severity"] == "critical", "webhook down is critical under failurePolicy Fail")
+    registration = json.loads(find(docs, "ConfigMap", "r-agentguard-registration")["data"]
+                              ["validatingwebhookconfiguration.json"])
+    description = down["annotations"]["description"]
+    check("docs/rollout.md" in description and "Break-glass" in description, "webhook down links the break-glass doc")
+    check("kubectl delete validatingwebhookconfiguration %s" % registration["metadata"]["name"] in description and
+          "scale deployment r-agentguard-webhook --replicas=0" in description,
+          "webhook down: the break-glass commands name the real registration and Deployment")
+    spike = alerts["AgentguardAdmissionDenialsSpike"]["expr"]
+    check("agentguard_admission_requests_total" in spike and 'decision="deny"' in spike and spike.endswith("> 2.5"),
+          "denials spike: refused admissions above denialsPerSecond (%r)" % spike)
+    unwritable = alerts["AgentguardDecisionLogUnwritable"]
+    check("agentguard_decision_log_write_failures_total" in unwritable["expr"] and
+          "increase(" in unwritable["expr"], "decision log: the failure counter increasing")
+    check(unwritable["labels"]["severity"] == "critical", "decision log unwritable is critical with onFailure deny")
+    check("agentguard_operator_reconcile_errors_total" in alerts["AgentguardOperatorReconcileErrors"]["expr"],
+          "reconcile errors: the operator's error counter")
+
+    # The rule's label values are the ones the code writes.
+    decisions = pathlib.Path("webhook/admission/review_handler.cc").read_text()
+    check('return "deny";' in decisions, 'the webhook labels refusals decision="deny"')
+
+    # With docs linked, off-switches honoured, and the Ignore wording.
+    docs = render(helm, {"metrics": {"serviceMonitor": {"enabled": True},
+                                     "prometheusRule": {"enabled": True, "docsBaseURL": "https://docs.example/agentguard"}},
+                         "operator": {"enabled": False}, "webhook": {"failurePolicy": "Ignore"}})
+    rules = [r for group in find(docs, "PrometheusRule")["spec"]["groups"] for r in group["rules"]]
+    alerts = {r["alert"]: r for r in rules}
+    check(set(alerts) == {"AgentguardWebhookDown", "AgentguardAdmissionDenialsSpike", "AgentguardPolicyReloadFailed"},
+          "no decision log or operator alerts when those are off: %s" % sorted(alerts))
+    down = alerts["AgentguardWebhookDown"]
+    check(down["annotations"].get("runbook_url") ==
+          "https://docs.example/agentguard/rollout.md#break-glass-the-webhook-is-down", "runbook_url into docsBaseURL")
+    check(down["labels"]["severity"] == "warning" and "unchecked" in down["annotations"]["description"],
+          "failurePolicy Ignore: a warning saying requests pass unchecked")
+    rollout = pathlib.Path("docs/rollout.md").read_text()
+    check("## Break-glass: the webhook is down" in rollout, "docs/rollout.md still has the break-glass heading linked")
+
+
+def check_dashboard(helm, exported):
+    docs = render(helm)
+    check(not any(d["kind"] == "ConfigMap" and d["metadata"]["name"].endswith("-dashboard") for d in docs),
+          "no dashboard by default")
+    docs = render(helm, {"metrics": {"grafanaDashboard": {"enabled": True, "namespace": "monitoring",
+                                                          "labels": {"team": "platform"},
+                                                          "annotations": {"grafana_folder": "agentguard"}}}})
+    configmap = find(docs, "ConfigMap", "r-agentguard-dashboard")
+    check(configmap is not None, "ConfigMap r-agentguard-dashboard")
+    if configmap is None:
+        return
+    meta = configmap["metadata"]
+    check(meta["namespace"] == "monitoring", "grafanaDashboard.namespace")
+    check(meta["labels"].get("grafana_dashboard") == "1" and meta["labels"].get("team") == "platform",
+          "the sidecar's label by default, extra labels beside it: %s" % meta["labels"])
+    check(meta.get("annotations") == {"grafana_folder": "agentguard"}, "grafanaDashboard.annotations")
+    check(list(configmap["data"]) == ["agentguard.json"], "one dashboard file")
+    try:
+        dashboard = json.loads(configmap["data"]["agentguard.json"])
+    except ValueError as error:
+        check(False, "the dashboard is JSON: %s" % error)
+        return
+    check(dashboard == json.loads(pathlib.Path(CHART, "files/agentguard-dashboard.json").read_text()),
+          "the ConfigMap carries files/agentguard-dashboard.json unchanged")
+    check(dashboard.get("uid") and dashboard.get("title"), "uid and title")
+    panels = dashboard["panels"]
+    ids = [p["id"] for p in panels]
+    check(len(ids) == len(set(ids)), "panel ids unique")
+    exprs = []
+    for panel in (p for p in panels if p["type"] != "row"):
+        targets = panel.get("targets") or []
+        check(targets and all(t.get("expr") for t in targets), "panel %r has queries" % panel["title"])
+        check(panel.get("datasource", {}).get("uid") == "${datasource}", "panel %r uses $datasource" % panel["title"])
+        for target in targets:
+            expr = target.get("expr", "")
+            exprs.append(expr)
+            check(not unknown_metrics(expr, exported), "panel %r: metrics the code does not export: %s"
+                  % (panel["title"], unknown_metrics(expr, exported)))
+            check(balanced(expr), "panel %r: brackets and quotes balance in %r" % (panel["title"], expr))
+    variables = {v["name"]: v for v in dashboard["templating"]["list"]}
+    check(variables.get("datasource", {}).get("type") == "datasource", "a datasource variable")
+    namespace_query = variables.get("namespace", {}).get("definition", "")
+    check(namespace_query and not unknown_metrics(namespace_query, exported), "the namespace variable's metric exists")
+    used = " ".join(exprs)
+    for topic, needle in (("admissions by decision", "sum by (decision) (rate(agentguard_admission_requests_total"),
+                          ("latency quantiles", "histogram_quantile(0.99, sum by (le) (rate(agentguard_admission_duration_seconds_bucket"),
+                          ("denials by rule", "sum by (rule) (rate(agentguard_admission_denials_total"),
+                          ("sandboxes by phase", "max by (phase) (agentguard_sandboxes{"),
+                          ("gate decisions by tool and result", "sum by (tool, result) (rate(agentguard_gate_decisions_total"),
+                          ("decision log health", "agentguard_decision_log_write_failures_total"),
+                          ("background scan results", "agentguard_background_scan_results")):
+        check(needle in used, "dashboard shows %s (%s)" % (topic, needle))
+
+
+def check_host_network(helm):
+    docs = render(helm)
+    pod = find(docs, "Deployment", "r-agentguard-webhook")["spec"]["template"]["spec"]
+    check("hostNetwork" not in pod and "dnsPolicy" not in pod, "no hostNetwork or dnsPolicy by default")
+
+    docs = render(helm, {"webhook": {"hostNetwork": True, "port": 10443, "metricsPort": 10090}})
+    pod = find(docs, "Deployment", "r-agentguard-webhook")["spec"]["template"]["spec"]
+    check(pod.get("hostNetwork") is True and pod.get("dnsPolicy") == "ClusterFirstWithHostNet",
+          "webhook.hostNetwork: hostNetwork and dnsPolicy ClusterFirstWithHostNet")
+    ports = {p["name"]: p["containerPort"] for p in pod["containers"][0]["ports"]}
+    check(ports == {"https": 10443, "metrics": 10090}, "the ports chosen to be free on the node: %s" % ports)
+    args = pod["containers"][0]["args"]
+    check('0.0.0.0:10443' in args, "the webhook listens on webhook.port")
+    operator = find(docs, "Deployment", "r-agentguard-operator")["spec"]["template"]["spec"]
+    check("hostNetwork" not in operator, "the operator stays in the Pod network")
+
+    result = refused(helm, "webhook.hostNetwork=yes")
+    check(result.returncode != 0 and "hostNetwork" in result.stderr, "schema refuses webhook.hostNetwork=yes")
+
+
+def main(helm):
+    exported = exported_metrics()
+    check({"agentguard_admission_requests_total", "agentguard_operator_reconcile_errors_total",
+           "agentguard_gate_decisions_total", "agentguard_sandboxes"} <= exported,
+          "the source scan finds the registered metrics (%d found)" % len(exported))
+    # The check can fail: a misspelt or renamed metric is reported.
+    check(unknown_metrics("rate(agentguard_admission_request_total[5m])", exported) ==
+          ["agentguard_admission_request_total"], "an unexported metric name is caught")
+    check(unknown_metrics("agentguard_sandboxes_bucket", exported) == [] and
+          unknown_metrics("agentguard_nothing_bucket", exported) == ["agentguard_nothing_bucket"],
+          "histogram series count only for a registered base name")
+
+    check_rules(helm, exported)
+    check_dashboard(helm, exported)
+    check_host_network(helm)
+
+    for bad, name in (("metrics.prometheusRule.denialsPerSecond=0", "denialsPerSecond"),
+                      ("metrics.prometheusRule.docsBaseURL=docs/", "docsBaseURL"),
+                      ("metrics.prometheusRule.extraRules[0].expr=up", "extraRules"),
+                      ("metrics.grafanaDashboard.namespace=Monitoring", "namespace"),
+                      ("metrics.grafanaDashboard.labels.x=null", "labels")):
+        result = refused(helm, bad)
+        check(result.returncode != 0 and name in result.stderr,
+              "schema refuses %s (stderr: %s)" % (bad, result.stderr.strip()[:300]))
+
+    print(("FAILED: %d checks" % len(FAILURES)) if FAILURES else "monitoring chart checks passed")
+    return 1 if FAILURES else 0
+
+
+if __name__ == "__main__":
+    if len(sys.argv) < 2 or not sys.argv[1]:
+        print("helm not found")
+        sys.exit(77)
+    sys.exit(main(sys.argv[1]))
