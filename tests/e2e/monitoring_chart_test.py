@@ -9,7 +9,9 @@ gate/, common/), so a renamed metric fails here instead of leaving an alert that
 that stays empty. Usage: monitoring_chart_test.py HELM (exit 77 without helm)."""
 import json
 import pathlib
+import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -89,6 +91,20 @@ def balanced(expr):
     return not stack and not quoted
 
 
+def promtool_check(rules, what):
+    """PromQL syntax through `promtool check rules` when promtool is there (PROMTOOL or PATH; Debian's
+    prometheus package has it); the other checks do not need it."""
+    promtool = os.environ.get("PROMTOOL") or shutil.which("promtool")
+    if not promtool:
+        print("promtool not found: %s not parsed as PromQL" % what)
+        return
+    with tempfile.NamedTemporaryFile("w", suffix=".yaml") as file:
+        yaml.safe_dump({"groups": [{"name": "check", "rules": rules}]}, file)
+        file.flush()
+        result = subprocess.run([promtool, "check", "rules", file.name], capture_output=True, text=True)
+    check(result.returncode == 0, "promtool check rules (%s): %s" % (what, (result.stdout + result.stderr).strip()[-400:]))
+
+
 def check_rules(helm, exported):
     docs = render(helm)
     check(find(docs, "PrometheusRule") is None, "no PrometheusRule by default")
@@ -148,6 +164,8 @@ def check_rules(helm, exported):
         for text in (notes.get("summary", ""), notes.get("description", "")):
             check(text.count("{{") == text.count("}}") and "{{ $" not in text.replace("{{ $value", "").replace(
                 "{{ $labels.", ""), "%s: only $value and $labels in alert templates: %r" % (name, text[:120]))
+
+    promtool_check(rules, "the PrometheusRule")
 
     down = alerts["AgentguardWebhookDown"]
     check(re.fullmatch(r'absent\(up\{job="r-agentguard-webhook-metrics",namespace="guard"\} == 1\)', down["expr"]),
@@ -230,6 +248,8 @@ def check_dashboard(helm, exported):
             check(not unknown_metrics(expr, exported), "panel %r: metrics the code does not export: %s"
                   % (panel["title"], unknown_metrics(expr, exported)))
             check(balanced(expr), "panel %r: brackets and quotes balance in %r" % (panel["title"], expr))
+    promtool_check([{"record": "dashboard:query%d" % i, "expr": e.replace("$__rate_interval", "5m").replace(
+        "$namespace", "guard")} for i, e in enumerate(exprs)], "the dashboard's queries")
     variables = {v["name"]: v for v in dashboard["templating"]["list"]}
     check(variables.get("datasource", {}).get("type") == "datasource", "a datasource variable")
     namespace_query = variables.get("namespace", {}).get("definition", "")
