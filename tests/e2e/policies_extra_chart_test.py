@@ -2,9 +2,13 @@
 """policies.extra checked at `helm template` time: a Policy written as a YAML object is validated by
 values.schema.json, whose $defs are schemas/policy.schema.json (this test keeps the copy identical); a
 Policy written as text is checked for YAML, apiVersion and kind by the template. Broken values fail with
-a message naming the field; good ones render into the policies ConfigMap.
-Usage: policies_extra_chart_test.py HELM (exit 77 without helm)."""
+a message naming the field; good ones render into a ConfigMap of their own, a second policy layer after the
+bundled one (so they may override bundled rules), which the webhook and the background scan are given as
+their second --policies: AGENTGUARD loads the two layers as the Pods would. exemptNamespaceLabel admits
+only the label the webhook guards.
+Usage: policies_extra_chart_test.py HELM AGENTGUARD (exit 77 without helm)."""
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -33,7 +37,7 @@ def policy(**spec):
     return {"apiVersion": "agentguard.io/v1alpha1", "kind": "Policy", "metadata": {"name": "team"}, "spec": spec}
 
 
-def main(helm):
+def main(helm, agentguard):
     source = json.load(open("schemas/policy.schema.json"))
     values_schema = json.load(open(CHART + "/values.schema.json"))
     copied = values_schema.get("$defs", {})
@@ -43,14 +47,48 @@ def main(helm):
         check(copied.get(name) == definition, "values.schema.json $defs.%s is the policy schema's" % name)
 
     good_object = policy(rules=[{"id": "exposure.ingress", "action": "audit"}])
-    good_text = yaml.safe_dump(policy(rules=[{"id": "exposure.ingress", "action": "warn"}]))
+    good_text = yaml.safe_dump({**policy(rules=[{"id": "exposure.service-nodeport", "action": "warn"}]),
+                                "metadata": {"name": "other"}})
     result = template(helm, {"policies": {"extra": {"team.yaml": good_object, "other.yaml": good_text}}})
     check(result.returncode == 0, "good policies render (stderr: %s)" % result.stderr.strip())
     if result.returncode == 0:
-        configmap = next(d for d in yaml.safe_load_all(result.stdout)
-                         if d and d["kind"] == "ConfigMap" and d["metadata"]["name"] == "r-agentguard-policies")
-        check(yaml.safe_load(configmap["data"]["team.yaml"]) == good_object, "an object policy is written as its YAML")
-        check(yaml.safe_load(configmap["data"]["other.yaml"]) == yaml.safe_load(good_text), "a text policy as is")
+        documents = [d for d in yaml.safe_load_all(result.stdout) if d]
+        configmaps = {d["metadata"]["name"]: d for d in documents if d["kind"] == "ConfigMap"}
+        extra = configmaps.get("r-agentguard-policies-extra", {"data": {}})
+        check(yaml.safe_load(extra["data"].get("team.yaml", "")) == good_object, "an object policy is written as its YAML")
+        check(yaml.safe_load(extra["data"].get("other.yaml", "")) == yaml.safe_load(good_text), "a text policy as is")
+        bundled = configmaps["r-agentguard-policies"]["data"]
+        check("team.yaml" not in bundled and "exposure.yaml" in bundled, "the bundled layer holds only the bundled files")
+        deployments = {d["metadata"]["name"]: d for d in documents if d["kind"] == "Deployment"}
+        for name, flag in (("r-agentguard-webhook", "--policies"), ("r-agentguard-operator", "--background-scan-policies")):
+            args = deployments[name]["spec"]["template"]["spec"]["containers"][0]["args"]
+            layers = [args[i + 1] for i, arg in enumerate(args) if arg == flag]
+            check(layers == ["/etc/agentguard/policies", "/etc/agentguard/policies-extra"],
+                  "%s gets the bundled and the extra layer, in that order (%s)" % (name, layers))
+        # What the webhook loads: the two layers as the Pods see them. exposure.ingress is configured by
+        # the bundled exposure.yaml too; one directory would refuse that, a later layer overrides it.
+        with tempfile.TemporaryDirectory() as work:
+            for layer, data in (("policies", bundled), ("policies-extra", extra["data"])):
+                os.makedirs(os.path.join(work, layer))
+                for file, text in data.items():
+                    with open(os.path.join(work, layer, file), "w") as out:
+                        out.write(text)
+            loaded = subprocess.run([agentguard, "rules", "--policies", os.path.join(work, "policies"),
+                                     "--policies", os.path.join(work, "policies-extra")],
+                                    capture_output=True, text=True)
+            check(loaded.returncode == 0, "the rendered layers load (stderr: %s)" % loaded.stderr.strip()[:400])
+            # `rules --policies` prints "ID  ACTION  SEVERITY  LAYER (FILE:LINE)" per rule.
+            actions = {line.split()[0]: line.split()[1] for line in loaded.stdout.splitlines() if len(line.split()) > 2}
+            check(actions.get("exposure.ingress") == "audit", "the extra layer overrides a bundled rule's action")
+            check(actions.get("exposure.service-nodeport") == "warn", "and another file of it another rule's")
+
+    without = template(helm, {})
+    check(without.returncode == 0 and "policies-extra" not in without.stdout,
+          "no extra layer, no second ConfigMap, mount or --policies")
+    relabelled = template(helm, {"exemptNamespaceLabel": "example.com/skip"})
+    check(relabelled.returncode != 0 and "exemptNamespaceLabel" in relabelled.stderr,
+          "another exemptNamespaceLabel (which the webhook would not guard) fails helm template (stderr: %s)"
+          % relabelled.stderr.strip()[:300])
 
     broken = [
         ("an unknown action", policy(rules=[{"id": "exposure.ingress", "action": "block"}]),
@@ -81,4 +119,6 @@ if __name__ == "__main__":
     if len(sys.argv) < 2 or not sys.argv[1]:
         print("helm not found")
         sys.exit(77)
-    sys.exit(main(sys.argv[1]))
+    if len(sys.argv) < 3:
+        sys.exit("usage: policies_extra_chart_test.py HELM AGENTGUARD")
+    sys.exit(main(sys.argv[1], sys.argv[2]))

@@ -53,6 +53,12 @@
 {{- include "agentguard.componentName" (dict "root" . "component" "policies") -}}
 {{- end -}}
 
+{{/* policies.extra, a second policy layer: it may override the bundled rules' action, severity and
+parameters and add exemptions, which one directory (one layer) could not. */}}
+{{- define "agentguard.extraPoliciesName" -}}
+{{- include "agentguard.componentName" (dict "root" . "component" "policies-extra") -}}
+{{- end -}}
+
 {{/* Labels on every object. */}}
 {{- define "agentguard.labels" -}}
 helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
