@@ -29,6 +29,9 @@ void renderJson(const CheckReport& report, std::ostream& out) {
       case engine::Action::kAudit: ++audit; break;
     }
   }
+  // At the top as well as in the summary: what a pipeline reads first ("passed": false on any finding at
+  // or above --fail-on, and on any input error).
+  document["passed"] = report.passed();
   auto& errors = document["errors"] = nlohmann::ordered_json::array();
   for (const auto& error : report.errors) {
     nlohmann::ordered_json item;

@@ -254,6 +254,7 @@ TEST(OutputFlagTest, OnlyFileReportsLeaveStdoutEmpty) {
   EXPECT_EQ(result.exitCode, 0) << result.err;
   EXPECT_EQ(result.out, "");
   EXPECT_EQ(nlohmann::json::parse(testing::readFile(json))["summary"]["passed"], true);
+  EXPECT_EQ(nlohmann::json::parse(testing::readFile(json))["passed"], true);
 }
 
 TEST(OutputFlagTest, ReportFileThatCannotBeWrittenExitsTwo) {
@@ -330,6 +331,7 @@ TEST(CheckNoObjectsTest, FailIfNoObjectsMakesAnEmptyRunAnInputError) {
   EXPECT_THAT(strict.err, HasSubstr("no Kubernetes objects found in 1 input(s)"));
   const auto report = nlohmann::json::parse(strict.out);
   EXPECT_EQ(report["summary"]["passed"], false);
+  EXPECT_EQ(report["passed"], false);
   ASSERT_EQ(report["errors"].size(), 1u);
   EXPECT_FALSE(report["errors"][0].contains("file"));
   EXPECT_THAT(report["errors"][0]["message"].get<std::string>(), HasSubstr("--fail-if-no-objects"));
