@@ -3,37 +3,11 @@
 policies (the same ConfigMap, mounted read-only) and the webhook's namespaceSelector, byte for byte the
 one the registration carries; its ClusterRole lists the scanned kinds (never Secrets, never watch) and
 writes only the chosen report family; the OpenReports CRDs are rendered only when asked for; with the
-section off, nothing of it is. Usage: background_scan_chart_test.py HELM (exit 77 without helm)."""
+section off, nothing of it is. Usage: background_scan_chart_test.py HELM."""
 import json
 import subprocess
-import sys
 
-import yaml
-
-CHART = "charts/agentguard"
-FAILURES = []
-
-
-def check(condition, what):
-    if not condition:
-        FAILURES.append(what)
-        print("FAIL: " + what, file=sys.stderr)
-
-
-def render(helm, *values):
-    args = [helm, "template", "r", CHART, "-n", "guard", "--kube-version", "1.37.2"]
-    for value in values:
-        args += ["--set", value]
-    out = subprocess.run(args, check=True, capture_output=True, text=True).stdout
-    return [d for d in yaml.safe_load_all(out) if d]
-
-
-def find(docs, kind, name):
-    return next((d for d in docs if d["kind"] == kind and d["metadata"]["name"] == name), None)
-
-
-def flag(args, name):
-    return args[args.index(name) + 1] if name in args else None
+from chart_test_lib import CHART, check, find, finish, flag, render, run
 
 
 def main(helm):
@@ -104,12 +78,8 @@ def main(helm):
                                 capture_output=True, text=True)
         check(result.returncode != 0 and "backgroundScan" in result.stderr, "schema refuses " + bad)
 
-    print(("FAILED: %d checks" % len(FAILURES)) if FAILURES else "background scan chart checks passed")
-    return 1 if FAILURES else 0
+    return finish("background scan")
 
 
 if __name__ == "__main__":
-    if len(sys.argv) < 2 or not sys.argv[1]:
-        print("helm not found")
-        sys.exit(77)
-    sys.exit(main(sys.argv[1]))
+    run(main, "background_scan_chart_test.py HELM")

@@ -3,37 +3,11 @@
 runAsUser out (OpenShift's arbitrary UIDs), extraEnv / extraVolumes / extraVolumeMounts for both
 Deployments, node affinity and topology spread, and the registration's annotations, objectSelector and
 matchConditions. The defaults render what the chart always rendered.
-Usage: chart_parity_test.py HELM (exit 77 without helm)."""
+Usage: chart_parity_test.py HELM."""
 import json
 import subprocess
-import sys
-import tempfile
 
-import yaml
-
-CHART = "charts/agentguard"
-FAILURES = []
-
-
-def check(condition, what):
-    if not condition:
-        FAILURES.append(what)
-        print("FAIL: " + what, file=sys.stderr)
-
-
-def render(helm, values=None, *sets):
-    args = [helm, "template", "r", CHART, "-n", "guard", "--kube-version", "1.37.2"]
-    for value in sets:
-        args += ["--set", value]
-    with tempfile.NamedTemporaryFile("w", suffix=".yaml") as file:
-        yaml.safe_dump(values or {}, file)
-        file.flush()
-        out = subprocess.run(args + ["-f", file.name], check=True, capture_output=True, text=True).stdout
-    return [d for d in yaml.safe_load_all(out) if d]
-
-
-def find(docs, kind, name):
-    return next((d for d in docs if d["kind"] == kind and d["metadata"]["name"] == name), None)
+from chart_test_lib import CHART, check, find, finish, render, run
 
 
 def registration(docs):
@@ -56,7 +30,7 @@ def main(helm):
           "no objectSelector or matchConditions by default")
 
     # OpenShift: no fixed UID or GID anywhere, still non-root.
-    docs = render(helm, None, "podSecurityContext.runAsUser=null", "podSecurityContext.runAsGroup=null",
+    docs = render(helm, "podSecurityContext.runAsUser=null", "podSecurityContext.runAsGroup=null",
                   "podSecurityContext.fsGroup=null", "containerSecurityContext.runAsUser=null",
                   "containerSecurityContext.runAsGroup=null")
     for name in ("r-agentguard-webhook", "r-agentguard-operator"):
@@ -118,12 +92,8 @@ def main(helm):
         check(result.returncode != 0 and bad.split("[")[0].split("=")[0].rsplit(".", 1)[0] in result.stderr,
               "schema refuses %s (stderr: %s)" % (bad, result.stderr.strip()[:300]))
 
-    print(("FAILED: %d checks" % len(FAILURES)) if FAILURES else "chart parity checks passed")
-    return 1 if FAILURES else 0
+    return finish("chart parity")
 
 
 if __name__ == "__main__":
-    if len(sys.argv) < 2 or not sys.argv[1]:
-        print("helm not found")
-        sys.exit(77)
-    sys.exit(main(sys.argv[1]))
+    run(main, "chart_parity_test.py HELM")

@@ -2,33 +2,11 @@
 """The chart's decisionLog section, rendered with `helm template`: the signing key is generated unless
 supplied and reaches the webhook container only, read-only; the webhook gets the decision log flags,
 one log file per pod and a Role limited to its two ConfigMaps by name and Event creation; with the
-section off, nothing of it is rendered. Usage: decision_log_chart_test.py HELM (exit 77 without helm)."""
+section off, nothing of it is rendered. Usage: decision_log_chart_test.py HELM."""
 import base64
 import subprocess
-import sys
 
-import yaml
-
-CHART = "charts/agentguard"
-FAILURES = []
-
-
-def check(condition, what):
-    if not condition:
-        FAILURES.append(what)
-        print("FAIL: " + what, file=sys.stderr)
-
-
-def render(helm, *values):
-    args = [helm, "template", "r", CHART, "-n", "guard", "--kube-version", "1.37.2"]
-    for value in values:
-        args += ["--set", value]
-    out = subprocess.run(args, check=True, capture_output=True, text=True).stdout
-    return [d for d in yaml.safe_load_all(out) if d]
-
-
-def find(docs, kind, name):
-    return next((d for d in docs if d["kind"] == kind and d["metadata"]["name"] == name), None)
+from chart_test_lib import CHART, check, find, finish, render, run
 
 
 def main(helm):
@@ -106,12 +84,8 @@ def main(helm):
                                 capture_output=True, text=True)
         check(result.returncode != 0 and "decisionLog" in result.stderr, "schema refuses " + bad)
 
-    print(("FAILED: %d checks" % len(FAILURES)) if FAILURES else "decision log chart checks passed")
-    return 1 if FAILURES else 0
+    return finish("decision log")
 
 
 if __name__ == "__main__":
-    if len(sys.argv) < 2 or not sys.argv[1]:
-        print("helm not found")
-        sys.exit(77)
-    sys.exit(main(sys.argv[1]))
+    run(main, "decision_log_chart_test.py HELM")

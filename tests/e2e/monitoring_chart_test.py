@@ -6,52 +6,23 @@ files/agentguard-dashboard.json for the Grafana sidecar) and webhook.hostNetwork
 Every agentguard_* metric an alert or a dashboard query names must be one the binaries export: the test
 looks for the name as a string literal in the sources that register the metrics (webhook/, operator/,
 gate/, common/), so a renamed metric fails here instead of leaving an alert that never fires or a panel
-that stays empty. Usage: monitoring_chart_test.py HELM (exit 77 without helm)."""
+that stays empty. Usage: monitoring_chart_test.py HELM."""
 import json
 import pathlib
 import os
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
 
 import yaml
 
-CHART = "charts/agentguard"
+from chart_test_lib import CHART, check, find, finish, render, run, template
+
 SOURCE_DIRS = ("webhook", "operator", "gate", "common")
 METRIC = re.compile(r"\bagentguard_[a-z0-9_]+\b")
 # Series Prometheus derives from a histogram (or a summary) registered under the base name.
 DERIVED = ("_bucket", "_sum", "_count")
-FAILURES = []
-
-
-def check(condition, what):
-    if not condition:
-        FAILURES.append(what)
-        print("FAIL: " + what, file=sys.stderr)
-
-
-def render(helm, values=None, *sets):
-    args = [helm, "template", "r", CHART, "-n", "guard", "--kube-version", "1.37.2"]
-    for value in sets:
-        args += ["--set", value]
-    with tempfile.NamedTemporaryFile("w", suffix=".yaml") as file:
-        yaml.safe_dump(values or {}, file)
-        file.flush()
-        out = subprocess.run(args + ["-f", file.name], check=True, capture_output=True, text=True).stdout
-    return [d for d in yaml.safe_load_all(out) if d]
-
-
-def refused(helm, *sets):
-    args = [helm, "template", "r", CHART, "-n", "guard", "--kube-version", "1.37.2"]
-    for value in sets:
-        args += ["--set", value]
-    return subprocess.run(args, capture_output=True, text=True)
-
-
-def find(docs, kind, name=None):
-    return next((d for d in docs if d["kind"] == kind and (name is None or d["metadata"]["name"] == name)), None)
 
 
 def exported_metrics():
@@ -109,7 +80,7 @@ def check_rules(helm, exported):
     docs = render(helm)
     check(find(docs, "PrometheusRule") is None, "no PrometheusRule by default")
 
-    result = refused(helm, "metrics.prometheusRule.enabled=true")
+    result = template(helm, "metrics.prometheusRule.enabled=true")
     check(result.returncode != 0 and "metrics.serviceMonitor.enabled" in result.stderr,
           "prometheusRule without the ServiceMonitors fails, naming serviceMonitor (%s)" % result.stderr.strip()[:200])
 
@@ -281,7 +252,7 @@ def check_host_network(helm):
     operator = find(docs, "Deployment", "r-agentguard-operator")["spec"]["template"]["spec"]
     check("hostNetwork" not in operator, "the operator stays in the Pod network")
 
-    result = refused(helm, "webhook.hostNetwork=yes")
+    result = template(helm, "webhook.hostNetwork=yes")
     check(result.returncode != 0 and "hostNetwork" in result.stderr, "schema refuses webhook.hostNetwork=yes")
 
 
@@ -306,16 +277,12 @@ def main(helm):
                       ("metrics.prometheusRule.extraRules[0].expr=up", "extraRules"),
                       ("metrics.grafanaDashboard.namespace=Monitoring", "namespace"),
                       ("metrics.grafanaDashboard.labels.x=null", "labels")):
-        result = refused(helm, bad)
+        result = template(helm, bad)
         check(result.returncode != 0 and name in result.stderr,
               "schema refuses %s (stderr: %s)" % (bad, result.stderr.strip()[:300]))
 
-    print(("FAILED: %d checks" % len(FAILURES)) if FAILURES else "monitoring chart checks passed")
-    return 1 if FAILURES else 0
+    return finish("monitoring")
 
 
 if __name__ == "__main__":
-    if len(sys.argv) < 2 or not sys.argv[1]:
-        print("helm not found")
-        sys.exit(77)
-    sys.exit(main(sys.argv[1]))
+    run(main, "monitoring_chart_test.py HELM")

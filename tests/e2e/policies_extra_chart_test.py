@@ -6,31 +6,15 @@ a message naming the field; good ones render into a ConfigMap of their own, a se
 bundled one (so they may override bundled rules), which the webhook and the background scan are given as
 their second --policies: AGENTGUARD loads the two layers as the Pods would. exemptNamespaceLabel admits
 only the label the webhook guards.
-Usage: policies_extra_chart_test.py HELM AGENTGUARD (exit 77 without helm)."""
+Usage: policies_extra_chart_test.py HELM AGENTGUARD."""
 import json
 import os
 import subprocess
-import sys
 import tempfile
 
 import yaml
 
-CHART = "charts/agentguard"
-FAILURES = []
-
-
-def check(condition, what):
-    if not condition:
-        FAILURES.append(what)
-        print("FAIL: " + what, file=sys.stderr)
-
-
-def template(helm, values):
-    with tempfile.NamedTemporaryFile("w", suffix=".yaml") as file:
-        yaml.safe_dump(values, file)
-        file.flush()
-        return subprocess.run([helm, "template", "r", CHART, "-n", "guard", "--kube-version", "1.37.2", "-f", file.name],
-                              capture_output=True, text=True)
+from chart_test_lib import CHART, check, finish, run, template
 
 
 def policy(**spec):
@@ -111,14 +95,8 @@ def main(helm, agentguard):
               "%s fails helm template naming %s (exit %d, stderr: %s)" % (what, named, result.returncode,
                                                                          result.stderr.strip()[:400]))
 
-    print(("FAILED: %d checks" % len(FAILURES)) if FAILURES else "policies.extra chart checks passed")
-    return 1 if FAILURES else 0
+    return finish("policies.extra")
 
 
 if __name__ == "__main__":
-    if len(sys.argv) < 2 or not sys.argv[1]:
-        print("helm not found")
-        sys.exit(77)
-    if len(sys.argv) < 3:
-        sys.exit("usage: policies_extra_chart_test.py HELM AGENTGUARD")
-    sys.exit(main(sys.argv[1], sys.argv[2]))
+    run(main, "policies_extra_chart_test.py HELM AGENTGUARD", arguments=2)
