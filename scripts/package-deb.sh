@@ -11,10 +11,7 @@ version=$(sed -n 's/^project(agentguard VERSION \([0-9][0-9.]*\).*/\1/p' CMakeLi
 [[ -n $version ]] || { echo "package-deb.sh: no version in CMakeLists.txt's project()" >&2; exit 1; }
 arch=$(dpkg --print-architecture)
 
-# ccache as in scripts/build.sh: one cache for every clone and build directory.
-export CCACHE_DIR="${CCACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/agentguard/ccache}"
-export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$PWD}"
-export CCACHE_NOHASHDIR=true
+source scripts/ccache-env.sh
 mkdir -p build-deb build
 # Warnings are errors in scripts/build.sh's build, which every test run makes. Here, at -O3, GCC 12
 # also reports false positives inside libstdc++ and nlohmann_json's headers (-Wrestrict,

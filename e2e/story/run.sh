@@ -164,8 +164,10 @@ step_build() {
   : >"$BUILD_LOG"
   # The same configuration as scripts/build.sh, building only the three executables.
   run_with_progress "Build dependencies (Debian packages)" "$BUILD_LOG" '^==>' "${REPO}/scripts/install-deps.sh"
+  # shellcheck source=scripts/ccache-env.sh
+  source "${REPO}/scripts/ccache-env.sh"
   run_with_progress "Configuring" "${BUILD_LOG}" '^-- ' \
-    cmake -S "$REPO" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo
+    cmake -S "$REPO" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER_LAUNCHER=ccache
   # Only the executables this checkout defines (agentguard-operator may not be part of it yet).
   local targets=(agentguard) target defined
   defined="$(cmake --build "$BUILD_DIR" --target help 2>/dev/null || true)"
