@@ -12,22 +12,17 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
+#include "common/file/file_contents.h"
+
 namespace agentguard::decision {
 namespace {
 
 Status writeNewFile(const std::string& path, const std::string& content, mode_t mode) {
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
   if (fd < 0) return makeError(ErrorCode::kUnavailable, path + " cannot be created: " + std::strerror(errno));
-  size_t written = 0;
-  while (written < content.size()) {
-    const ssize_t n = ::write(fd, content.data() + written, content.size() - written);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      const int error = errno;
-      ::close(fd);
-      return makeError(ErrorCode::kUnavailable, path + " cannot be written: " + std::strerror(error));
-    }
-    written += static_cast<size_t>(n);
+  if (const int error = file::writeAll(fd, content); error != 0) {
+    ::close(fd);
+    return makeError(ErrorCode::kUnavailable, path + " cannot be written: " + std::strerror(error));
   }
   if (::fsync(fd) != 0 || ::close(fd) != 0) {
     return makeError(ErrorCode::kUnavailable, path + " cannot be written: " + std::strerror(errno));

@@ -1,6 +1,7 @@
 #include "common/file/file_contents.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -24,6 +25,18 @@ Result<std::string> readFileContents(const std::string& path, std::string_view w
   content << in.rdbuf();
   if (in.bad()) return failure(errno);
   return content.str();
+}
+
+int writeAll(int fd, std::string_view content) {
+  size_t written = 0;
+  while (written < content.size()) {
+    const ssize_t n = ::write(fd, content.data() + written, content.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return errno;
+    if (n == 0) return EIO;
+    written += static_cast<size_t>(n);
+  }
+  return 0;
 }
 
 }  // namespace agentguard::file

@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "common/encoding/base64.h"
+#include "common/file/file_contents.h"
 
 namespace agentguard::webhook {
 namespace {
@@ -43,16 +44,9 @@ Status writeWhole(const std::string& path, const std::string& content, mode_t mo
   const std::string temporary = path + ".new";
   const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
   if (fd < 0) return makeError(ErrorCode::kUnavailable, temporary + " cannot be written: " + std::strerror(errno));
-  size_t written = 0;
-  while (written < content.size()) {
-    const ssize_t n = ::write(fd, content.data() + written, content.size() - written);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      const int error = errno;
-      ::close(fd);
-      return makeError(ErrorCode::kUnavailable, temporary + " cannot be written: " + std::strerror(error));
-    }
-    written += static_cast<size_t>(n);
+  if (const int error = file::writeAll(fd, content); error != 0) {
+    ::close(fd);
+    return makeError(ErrorCode::kUnavailable, temporary + " cannot be written: " + std::strerror(error));
   }
   if (::close(fd) != 0 || std::rename(temporary.c_str(), path.c_str()) != 0) {
     return makeError(ErrorCode::kUnavailable, path + " cannot be written: " + std::strerror(errno));

@@ -1,9 +1,13 @@
 #include "common/file/file_contents.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
+#include <cerrno>
 #include <string>
 
 namespace agentguard::file {
@@ -50,6 +54,23 @@ TEST_F(FileContentsTest, DirectoryIsAnErrorNotEmptyContent) {
   EXPECT_EQ(content.error().code, ErrorCode::kNotFound);
   EXPECT_NE(content.error().message.find("kubeconfig " + dir_.string() + " cannot be read"), std::string::npos)
       << content.error().message;
+}
+
+TEST_F(FileContentsTest, WriteAllWritesEveryByteAndReadsBackTheSame) {
+  const std::string path = (dir_ / "written").string();
+  const std::string content = std::string(300000, 'a') + std::string("\0b\r\n", 4);
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  ASSERT_GE(fd, 0);
+  EXPECT_EQ(writeAll(fd, content), 0);
+  ::close(fd);
+  EXPECT_EQ(*readFileContents(path, "written file"), content);
+}
+
+TEST_F(FileContentsTest, WriteAllReturnsTheErrnoOfTheFailedWrite) {
+  const int fd = ::open((dir_ / "read-only").string().c_str(), O_RDONLY | O_CREAT | O_CLOEXEC, 0600);
+  ASSERT_GE(fd, 0);
+  EXPECT_EQ(writeAll(fd, "x"), EBADF);
+  ::close(fd);
 }
 
 }  // namespace
