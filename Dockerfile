@@ -37,12 +37,14 @@ COPY . .
 # control plane cannot run in a build). The compiler cache lives in a cache mount: it survives
 # between builds on one machine and never enters the image.
 ARG RUN_TESTS=false
+# The git commit agentguard_build_info{revision} reports (.git is not in the context).
+ARG AGENTGUARD_REVISION=unknown
 RUN --mount=type=cache,target=/root/.cache/ccache \
     set -eux; \
     export CCACHE_DIR=/root/.cache/ccache; \
     tests=OFF; [ "$RUN_TESTS" = true ] && tests=ON; \
     cmake -S . -B /build -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER_LAUNCHER=ccache \
-          -DAGENTGUARD_BUILD_TESTS="$tests" -DAGENTGUARD_BUILD_BENCHMARKS=OFF -DAGENTGUARD_BUILD_FUZZERS=OFF; \
+          -DAGENTGUARD_REVISION="$AGENTGUARD_REVISION" -DAGENTGUARD_BUILD_TESTS="$tests" -DAGENTGUARD_BUILD_BENCHMARKS=OFF -DAGENTGUARD_BUILD_FUZZERS=OFF; \
     if [ "$tests" = ON ]; then \
       cmake --build /build -j"$(nproc)"; \
       ctest --test-dir /build -L unit --output-on-failure -j"$(nproc)"; \

@@ -18,6 +18,7 @@
 #include "operator/app/health_endpoints.h"
 #include "operator/app/operator_app.h"
 #include "operator/app/options.h"
+#include "operator/crds/crd_upgrade.h"
 
 int main(int argc, char** argv) {
   using namespace agentguard;
@@ -47,6 +48,20 @@ int main(int argc, char** argv) {
     logger.error("Failed to create the Kubernetes client", {{"error", client.error().describe()}});
     return 1;
   }
+  if (!options.upgradeCrds.empty()) {
+    auto crds = op::readCrdDirectory(options.upgradeCrds);
+    if (!crds.ok()) {
+      logger.error("Failed to read the CustomResourceDefinitions", {{"error", crds.error().describe()}});
+      return 1;
+    }
+    constexpr auto kEstablishedTimeout = std::chrono::seconds(60);
+    if (Status upgraded = op::upgradeCrds(**client, *crds, logger, time::systemClock(), kEstablishedTimeout);
+        !upgraded.ok()) {
+      logger.error("Failed to upgrade the CustomResourceDefinitions", {{"error", upgraded.error().describe()}});
+      return 1;
+    }
+    return 0;
+  }
   op::SystemClock clock;
   op::OperatorApp app(**client, options, logger, clock, op::makeIdentity());
 
@@ -58,6 +73,7 @@ int main(int argc, char** argv) {
       exposer = std::make_unique<prometheus::Exposer>(address);
       exposer->RegisterCollectable(app.metrics().registry());
       exposer->RegisterCollectable(app.metrics().phaseCollector());
+      exposer->RegisterCollectable(app.metrics().processCollector());
       exposer->RegisterCollectable(app.backgroundScanMetrics().resultsCollector());
     } catch (const std::exception& e) {
       logger.error("Failed to listen for metrics", {{"address", options.metricsListen}, {"error", e.what()}});

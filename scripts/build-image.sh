@@ -98,6 +98,7 @@ build_image() {
   # --network host: the build stage's apt-get reaches Debian's mirror the way this machine does.
   buildah bud --pull=never --network host --layers \
     --build-arg "AGENTGUARD_VERSION=${ref##*:}" \
+    --build-arg "AGENTGUARD_REVISION=$(git -C "$REPO" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)" \
     -t "$ref" -f "${REPO}/Dockerfile" "$REPO" >&2
 }
 

@@ -150,15 +150,49 @@ lib_fullname() {
 }
 
 # Values used for a chart installed on the local control plane, where the webhook runs as a local
-# process reached by URL: prints --set flags.
+# process reached by URL: prints --set flags. No kubelet runs there, so no hook Job could finish: the
+# CRD upgrade hook is off and step_crd_upgrade runs its command as a local process instead.
 lib_local_values() {
   local webhook_port="$1" failure_policy="${2:-Fail}"
   printf '%s\n' --set "webhook.url=https://127.0.0.1:${webhook_port}/validate" \
-    --set "webhook.failurePolicy=${failure_policy}"
+    --set "webhook.failurePolicy=${failure_policy}" --set crds.upgrade=false
 }
 
-# The release namespace is created up front (the dry runs need it); the chart excludes it from the
-# webhook by the kubernetes.io/metadata.name label the API server sets on every namespace.
+# lib_make_crd_stale: the cluster's AgentSandbox CRD as an older chart version left it: a schema
+# property the chart does not have (agentguard.io/stale-test) and a label of the cluster's own.
+lib_make_crd_stale() {
+  kubectl patch crd agentsandboxes.agentguard.io --type json -p '[
+    {"op": "add", "path": "/spec/versions/0/schema/openAPIV3Schema/properties/spec/properties/staleField",
+     "value": {"type": "string"}},
+    {"op": "add", "path": "/metadata/labels/agentguard.io~1kept-label", "value": "yes"}]' >/dev/null
+}
+
+# lib_crd_is_the_charts: the cluster's AgentSandbox and AgentSandboxClass CRDs have the chart's spec
+# (compared as the server returns them: defaults the server adds are taken from the live object).
+lib_crd_is_the_charts() {
+  local crd
+  for crd in agentsandboxes.agentguard.io agentsandboxclasses.agentguard.io; do
+    kubectl get crd "$crd" -o json | "$PYTHON" -c '
+import glob, json, sys, yaml
+live = json.load(sys.stdin)
+files = [yaml.safe_load(open(p)) for p in glob.glob(sys.argv[1] + "/crds/*.yaml")]
+chart = next(f for f in files if f["metadata"]["name"] == live["metadata"]["name"])
+def schemas(crd):
+    return [(v["name"], v.get("schema")) for v in crd["spec"]["versions"]]
+sys.exit(0 if schemas(live) == schemas(chart) else 1)
+' "$CHART_DIR" || return 1
+  done
+}
+
+# lib_standard_metrics BODY: BODY (a /metrics page) has agentguard_build_info with a version and a revision,
+# and the process metrics every Prometheus client exports.
+lib_standard_metrics() {
+  grep -Eq '^agentguard_build_info\{revision="[^"]+",version="[0-9][^"]*"\} 1$' <<<"$1" &&
+    grep -Eq '^process_resident_memory_bytes [1-9]' <<<"$1" &&
+    grep -q '^process_cpu_seconds_total ' <<<"$1" &&
+    grep -Eq '^process_open_fds [1-9]' <<<"$1"
+}
+
 # lib_wait_crd_established NAME: polls up to 60 s (kubectl wait fails at once while a new CRD has no
 # conditions yet).
 lib_wait_crd_established() {
@@ -169,6 +203,8 @@ lib_wait_crd_established() {
   done
 }
 
+# The release namespace is created up front (the dry runs need it); the chart excludes it from the
+# webhook by the kubernetes.io/metadata.name label the API server sets on every namespace.
 lib_create_release_namespace() {
   kubectl create namespace "$RELEASE_NAMESPACE" >/dev/null
 }

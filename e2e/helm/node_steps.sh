@@ -60,10 +60,13 @@ node_cluster_up() {
 }
 
 # --set flags of the release on the node. The node has its RuntimeClass gvisor already (e2e/node/node.sh).
+# The node's API server listens on a port chosen at start (AGENTGUARD_APISERVER_URL): the egress
+# NetworkPolicy of the chart's Pods must allow it, as the kubernetes Service's 443 is translated to it.
 node_chart_values() {
   printf '%s\n' --set "image.repository=${NODE_IMAGE_REF%:*}" --set "image.tag=${NODE_IMAGE_REF##*:}" \
     --set image.pullPolicy=Never --set operator.replicas=2 --set runtimeClass.create=false \
     --set "webhook.networkPolicy.apiServerCIDRs={${NODE_CLUSTER_IP_CIDR}}" \
+    --set "egressNetworkPolicy.apiServerPorts={443,${AGENTGUARD_APISERVER_URL##*:}}" \
     --set 'sandboxClass.egress.deniedCIDRs={172.16.0.0/12,192.168.0.0/16,100.64.0.0/10,fc00::/7,fe80::/10}' \
     --set 'sandboxClass.configMaps.names={node-test-scripts}'
   # A developer's knob for measuring a value's effect, e.g. AGENTGUARD_E2E_HELM_SET=webhook.shutdownDelaySeconds=0
@@ -172,6 +175,7 @@ node_metrics() {
   for webhook in $(live_webhook_pods name); do
     body="$(node_scrape "$webhook" 9090)"
     grep -q '^agentguard_' <<<"$body" || fail "webhook Pod ${webhook} /metrics serves no agentguard_* series"
+    lib_standard_metrics "$body" || fail "webhook Pod ${webhook} /metrics lacks agentguard_build_info or process_*"
     ! grep -q '^agentguard_admission_requests_total' <<<"$body" || counted+=" ${webhook}"
   done
   if [[ -n "$counted" ]]; then
@@ -184,6 +188,7 @@ node_metrics() {
   if grep -q '^agentguard_' <<<"$body"; then pass "operator Pod ${operator} /metrics serves agentguard_* series"; else
     fail "operator Pod ${operator} /metrics serves no agentguard_* series"
   fi
+  expect "operator Pod ${operator} /metrics has agentguard_build_info and process_* metrics" lib_standard_metrics "$body"
 }
 
 # The sandbox example, adapted to what the node has (e2e/node/probes/adapt_example.py: the toolbox
@@ -362,7 +367,8 @@ node_drain() {
     fail "the webhook Deployment did not recover after uncordon"
 }
 
-# helm upgrade to a new image tag (the same build, tagged anew) and 3 replicas: a rolling update.
+# helm upgrade to a new image tag (the same build, tagged anew) and 3 replicas: a rolling update, after
+# the CRD upgrade hook's Job.
 node_upgrade() {
   section "helm upgrade: a new image tag, rolled"
   local tag out
@@ -372,10 +378,23 @@ node_upgrade() {
     fatal "scripts/build-image.sh --tag ${tag}"
   fi
   INSTALL_VALUES+=(--set "image.tag=${tag}" --set webhook.replicas=3)
+  # The CRDs as an older chart left them: the pre-upgrade hook's Job must make them the chart's.
+  lib_make_crd_stale || fatal "patching the AgentSandbox CRD"
   if ! out="$(helm_ upgrade "$RELEASE" "$CHART_DIR" --namespace "$RELEASE_NAMESPACE" "${INSTALL_VALUES[@]}" 2>&1)"; then
     printf '%s\n' "$out"
+    kubectl -n "$RELEASE_NAMESPACE" logs "job/$(lib_fullname)-crds-upgrade" 2>&1 | tail -n 20 || true
     fatal "helm upgrade"
   fi
+  expect "the pre-upgrade hook's Job made both CRDs the chart's (the stale property is gone)" lib_crd_is_the_charts
+  hook_objects_gone() {
+    local name left
+    name="$(lib_fullname)-crds-upgrade"
+    left="$(kubectl -n "$RELEASE_NAMESPACE" get job,configmap,serviceaccount,clusterrole,clusterrolebinding \
+      "$name" --ignore-not-found -o name 2>&1)" || return 1
+    [[ -z "$left" ]]
+  }
+  expect "the hook's Job, ConfigMap, ServiceAccount and RBAC are deleted once it succeeded" \
+    lib_wait_for 30 "the hook's objects to go" hook_objects_gone
   # helm --wait returns once the new Pods are ready; the old ones may still be in their preStop sleep.
   local images
   only_new_pods() {

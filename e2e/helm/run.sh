@@ -385,6 +385,14 @@ step_dry_run() {
   kubectl apply -f "${CHART_DIR}/crds" >/dev/null || fatal "kubectl apply -f ${CHART_DIR}/crds"
   lib_wait_crd_established agentsandboxclasses.agentguard.io ||
     fatal "CRD agentsandboxclasses.agentguard.io not established"
+  # The Prometheus Operator's CRDs, so the chart's ServiceMonitors, PodMonitor and PrometheusRule are
+  # checked by the server against their real schemas (e2e/tools/install-monitoring-crds.sh).
+  local monitoring_crds crd
+  monitoring_crds="$("${REPO}/e2e/tools/install-monitoring-crds.sh")" || fatal "could not fetch the Prometheus Operator CRDs"
+  kubectl apply --server-side -f "$monitoring_crds" >/dev/null || fatal "kubectl apply -f ${monitoring_crds}"
+  for crd in servicemonitors podmonitors prometheusrules; do
+    lib_wait_crd_established "${crd}.monitoring.coreos.com" || fatal "CRD ${crd}.monitoring.coreos.com not established"
+  done
   local out
   if out="$(helm_ template "$RELEASE" "$CHART_DIR" --namespace "$RELEASE_NAMESPACE" --include-crds \
     --kube-version "$KUBE_VERSION" | kubectl apply --dry-run=server -f - 2>&1)"; then
@@ -399,9 +407,10 @@ step_dry_run() {
   local docs
   docs="$(render_json --set webhook.tls.mode=cert-manager)"
   local problems
+  # The rendered chart goes on stdin: it is larger than one command-line argument may be.
   problems="$("$PYTHON" -c '
 import json, sys
-docs = json.loads(sys.argv[1])
+docs = json.load(sys.stdin)
 fullname = "'"$(lib_fullname)"'"
 ns = "'"$RELEASE_NAMESPACE"'"
 by = {(d["kind"], d["metadata"]["name"]): d for d in docs}
@@ -435,35 +444,35 @@ for d in docs:
     if d["apiVersion"].startswith("cert-manager.io/") and d["metadata"].get("namespace") != ns:
         problems.append(d["kind"] + " " + d["metadata"]["name"] + " not in the release namespace")
 print("\n".join(problems))
-' "$docs")"
+' <<<"$docs")"
   if [[ -z "$problems" ]]; then pass "tls.mode=cert-manager: Issuers, Certificates and Secret wired (client-side)"; else
     fail "tls.mode=cert-manager:"
     printf '    %s\n' "$problems"
   fi
   if out="$("$PYTHON" -c '
 import json, sys, yaml
-docs = [d for d in json.loads(sys.argv[1]) if not d["apiVersion"].startswith("cert-manager.io/")]
-print(yaml.safe_dump_all(docs))' "$docs" | kubectl apply --dry-run=server -f - 2>&1)"; then
+docs = [d for d in json.load(sys.stdin) if not d["apiVersion"].startswith("cert-manager.io/")]
+print(yaml.safe_dump_all(docs))' <<<"$docs" | kubectl apply --dry-run=server -f - 2>&1)"; then
     pass "tls.mode=cert-manager: the other objects pass the server-side dry run"
   else
     fail "tls.mode=cert-manager server-side dry run:"
     printf '%s\n' "$out"
   fi
 
-  # Other value combinations, each rendered and dry-run on the server (ServiceMonitor, whose CRD is
-  # absent here too, left out).
+  # Other value combinations, each rendered and dry-run on the server (the monitoring objects too).
   local combination
   kubectl get namespace agents >/dev/null 2>&1 || kubectl create namespace agents >/dev/null
   for combination in \
     "operator.watchNamespace=agents,operator.leaderElection.enabled=false,runtimeClass.create=false" \
     "operator.enabled=false,webhook.replicas=1,webhook.podAntiAffinity=none,webhook.networkPolicy.enabled=false" \
-    "webhook.podAntiAffinity=hard,webhook.networkPolicy.apiServerCIDRs={10.0.0.0/28,fd00::/64},metrics.podAnnotations=true,metrics.serviceMonitor.enabled=true,image.digest=sha256:$(printf '%064d' 0)" \
+    "webhook.podAntiAffinity=hard,webhook.networkPolicy.apiServerCIDRs={10.0.0.0/28,fd00::/64},metrics.podAnnotations=true,metrics.serviceMonitor.enabled=true,metrics.prometheusRule.enabled=true,metrics.grafanaDashboard.enabled=true,image.digest=sha256:$(printf '%064d' 0)" \
+    "egressNetworkPolicy.apiServerCIDRs={10.0.0.1/32},egressNetworkPolicy.apiServerPorts={6443},decisionLog.enabled=true,decisionLog.checkpoints.url=https://keeper.example:8443/c" \
     "webhook.tls.mode=cert-manager,webhook.tls.certManager.issuerRef.name=corp-ca,webhook.tls.certManager.issuerRef.kind=ClusterIssuer,webhook.url=https://webhook.example.test:9443/validate"; do
     if out="$(helm_ template "$RELEASE" "$CHART_DIR" --namespace "$RELEASE_NAMESPACE" --kube-version "$KUBE_VERSION" \
       --set "$combination" 2>&1 | "$PYTHON" -c '
 import sys, yaml
 docs = [d for d in yaml.safe_load_all(sys.stdin) if d]
-print(yaml.safe_dump_all([d for d in docs if not d["apiVersion"].startswith(("cert-manager.io/", "monitoring.coreos.com/"))]))
+print(yaml.safe_dump_all([d for d in docs if not d["apiVersion"].startswith("cert-manager.io/")]))
 ' | kubectl apply --dry-run=server -f - 2>&1)"; then
       pass "server-side dry run with ${combination}"
     else
@@ -783,12 +792,14 @@ step_metrics() {
   else
     fail "webhook /metrics on 127.0.0.1:${WEBHOOK_METRICS_PORT} lacks agentguard_admission_requests_total/denials_total"
   fi
+  expect "webhook /metrics has agentguard_build_info and process_* metrics" lib_standard_metrics "$body"
   body="$(curl -sS --max-time 5 "http://127.0.0.1:${OPERATOR_METRICS_PORT}/metrics" 2>/dev/null || true)"
   if grep -q '^agentguard_' <<<"$body"; then
     pass "operator /metrics serves agentguard_* series"
   else
     fail "operator /metrics on 127.0.0.1:${OPERATOR_METRICS_PORT} serves no agentguard_* series"
   fi
+  expect "operator /metrics has agentguard_build_info and process_* metrics" lib_standard_metrics "$body"
 }
 
 step_sandbox() {
@@ -993,6 +1004,67 @@ step_upgrade() {
     test "$(kubectl -n "$RELEASE_NAMESPACE" get deployment "$(lib_fullname)-webhook" -o jsonpath='{.spec.replicas}')" = 3
 }
 
+# The CRD upgrade hook (templates/crds-upgrade-hook.yaml), whose Job cannot run here (no kubelet): its
+# ServiceAccount and RBAC are created as rendered, and its command runs as a local process with that
+# ServiceAccount's token over the CRD files of its ConfigMap, against a CRD an older chart left behind.
+step_crd_upgrade() {
+  section "CRD upgrade (the pre-upgrade hook's command)"
+  local dir="${STATE_DIR}/crds-upgrade" hook="${STATE_DIR}/crds-upgrade.json" out
+  mkdir -p "$dir"
+  helm_ template "$RELEASE" "$CHART_DIR" --namespace "$RELEASE_NAMESPACE" --kube-version "$KUBE_VERSION" \
+    --show-only templates/crds-upgrade-hook.yaml | "$PYTHON" -c '
+import json, sys, yaml
+print(json.dumps([d for d in yaml.safe_load_all(sys.stdin) if d]))' >"$hook" || fatal "rendering the CRD upgrade hook"
+  # The Job's command, and its ConfigMap's files where the Job mounts them.
+  local command
+  command="$("$PYTHON" - "$hook" "$dir" <<'PY'
+import json, os, sys
+docs = json.load(open(sys.argv[1]))
+job = next(d for d in docs if d["kind"] == "Job")
+container = job["spec"]["template"]["spec"]["containers"][0]
+mount = next(m["mountPath"] for m in container["volumeMounts"] if m["name"] == "crds")
+for name, text in next(d for d in docs if d["kind"] == "ConfigMap")["data"].items():
+    open(os.path.join(sys.argv[2], name), "w").write(text)
+print(" ".join(container["command"] + container["args"]).replace(mount, sys.argv[2]))
+PY
+)" || fatal "reading the CRD upgrade hook's Job"
+  [[ "$command" == "/usr/local/bin/agentguard-operator --upgrade-crds ${dir} --log-level "* ]] ||
+    fail "the hook Job runs '${command}'"
+  hook_rbac() {
+    "$PYTHON" -c '
+import json, sys
+kinds = ("ServiceAccount", "ClusterRole", "ClusterRoleBinding")
+print(json.dumps({"apiVersion": "v1", "kind": "List", "items": [d for d in json.load(open(sys.argv[1])) if d["kind"] in kinds]}))
+' "$hook"
+  }
+  hook_rbac | kubectl apply -f - >/dev/null || fatal "creating the hook's ServiceAccount and RBAC"
+  lib_write_sa_kubeconfig "$(lib_fullname)-crds-upgrade" "${STATE_DIR}/crds-upgrade.kubeconfig" ||
+    fatal "a token of the hook's ServiceAccount"
+  lib_make_crd_stale || fatal "patching the AgentSandbox CRD"
+  crd_not_the_charts() { ! lib_crd_is_the_charts; }
+  expect "before: the cluster's AgentSandbox CRD is not the chart's" crd_not_the_charts
+  local args
+  read -r -a args <<<"${command#/usr/local/bin/agentguard-operator }"
+  if out="$("${BIN_DIR}/agentguard-operator" "${args[@]}" --kubeconfig "${STATE_DIR}/crds-upgrade.kubeconfig" 2>&1)"; then
+    pass "agentguard-operator --upgrade-crds as the hook's ServiceAccount"
+  else
+    printf '%s\n' "$out"
+    fail "agentguard-operator --upgrade-crds as the hook's ServiceAccount"
+  fi
+  expect "after: both CRDs have the chart's schemas (the stale property is gone)" lib_crd_is_the_charts
+  expect "a label set on the cluster is kept" \
+    test "$(kubectl get crd agentsandboxes.agentguard.io -o jsonpath='{.metadata.labels.agentguard\.io/kept-label}')" = yes
+  expect "the upgrade logged each CRD it replaced" grep -q '"msg":"Upgraded CustomResourceDefinition"' <<<"$out"
+  # The hook's ServiceAccount may update agentguard's CRDs and no other.
+  local as_hook=(kubectl --kubeconfig "${STATE_DIR}/crds-upgrade.kubeconfig" auth can-i update)
+  expect "the hook's ServiceAccount may update the AgentSandbox CRD" \
+    "${as_hook[@]}" customresourcedefinitions.apiextensions.k8s.io/agentsandboxes.agentguard.io
+  cannot_update_other() { ! "${as_hook[@]}" customresourcedefinitions.apiextensions.k8s.io/certificates.cert-manager.io; }
+  expect "the hook's ServiceAccount may not update another CRD" cannot_update_other
+  # Helm deletes hook objects itself; these were made by hand, and carry the release's label.
+  hook_rbac | kubectl delete -f - >/dev/null || fail "deleting the hook's ServiceAccount and RBAC"
+}
+
 step_rotation() {
   section "Certificate rotation without a restart"
   # Rotate: delete the Secret. The running webhook notices (it reads the Secret every 10 s), generates a
@@ -1102,6 +1174,7 @@ main() {
       node_operator_failover
     else
       step_upgrade
+      step_crd_upgrade
       step_rotation
     fi
   fi

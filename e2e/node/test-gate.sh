@@ -586,6 +586,19 @@ denial_metrics() {
     { echo "no denied decisions in the gates' metrics"; grep '^agentguard_gate_decisions' <<<"$out"; return 1; }
 }
 
+# Every gate Pod's /metrics has agentguard_build_info (version, revision) and the process_* metrics.
+gate_standard_metrics() {
+  local ip out ips
+  ips="$(k -n "$AGENTS" get pods -l app.kubernetes.io/name=agentguard-gate -o jsonpath='{.items[*].status.podIP}')"
+  [[ -n "$ips" ]] || { echo "no gate Pods in ${AGENTS}"; return 1; }
+  for ip in $ips; do
+    out="$(curl -s --max-time 5 "http://${ip}:9090/metrics" || true)"
+    grep -Eq '^agentguard_build_info\{revision="[^"]+",version="[0-9][^"]*"\} 1$' <<<"$out" &&
+      grep -Eq '^process_resident_memory_bytes [1-9]' <<<"$out" && grep -q '^process_cpu_seconds_total ' <<<"$out" ||
+      { echo "gate ${ip}: /metrics lacks agentguard_build_info or process_*"; return 1; }
+  done
+}
+
 run_gate_part() {
   k create namespace "$AGENTS" >/dev/null 2>&1 || true
   scripts_configmap "$AGENTS"
@@ -650,6 +663,7 @@ run_gate_part() {
   check "records: every refusal's data.record is a tool call denial in the log" records_found
   check "Events: ToolCallDenied on the AgentSandbox" denial_events
   check "metrics: agentguard_gate_decisions_total counts the denials" denial_metrics
+  check "metrics: every gate has agentguard_build_info and process_* metrics" gate_standard_metrics
   k delete namespace "$AGENTS" --wait=false >/dev/null
 }
 

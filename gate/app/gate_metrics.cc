@@ -1,9 +1,5 @@
 #include "gate/app/gate_metrics.h"
 
-#include <sstream>
-
-#include <prometheus/text_serializer.h>
-
 namespace agentguard::gate::app {
 namespace {
 
@@ -59,10 +55,6 @@ void GateMetrics::egressOutcome(const egress::EgressOutcome& outcome) {
   egress_.Add({{"result", std::string(egress::egressResultName(outcome.result))}}).Increment();
 }
 
-std::string GateMetrics::render() const {
-  std::ostringstream out;
-  prometheus::TextSerializer().Serialize(out, registry_->Collect());
-  return out.str();
-}
+std::string GateMetrics::render() const { return metrics::textExposition({registry_.get(), &process_}); }
 
 }  // namespace agentguard::gate::app

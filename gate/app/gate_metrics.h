@@ -8,6 +8,7 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
+#include "common/metrics/process_collector.h"
 #include "gate/egress/connect_proxy.h"
 #include "gate/server/call_ports.h"
 
@@ -18,6 +19,7 @@ namespace agentguard::gate::app {
 //   agentguard_gate_decision_duration_seconds             authentication excluded, policy and parsing in
 //   agentguard_gate_upstream_duration_seconds             from connecting upstream to its answer's headers
 //   agentguard_gate_egress_connections_total{result}      CONNECT outcomes (gate/egress)
+// and agentguard_build_info with the process_* metrics (common/metrics).
 // Label values come from the sandbox's policy, never from what the agent sent alone: a refused call's
 // server or tool is "-" unless the policy lists it, so a caller cannot grow the label sets.
 class GateMetrics final : public server::CallObserver {
@@ -34,6 +36,7 @@ class GateMetrics final : public server::CallObserver {
 
  private:
   std::shared_ptr<prometheus::Registry> registry_;
+  metrics::ProcessCollector process_;
   prometheus::Family<prometheus::Counter>& decisions_;
   prometheus::Histogram& decisionDuration_;
   prometheus::Histogram& upstreamDuration_;

@@ -110,6 +110,7 @@ void declareOptions(flags::FlagSet& set, OperatorOptions& options, bool& allowed
     return std::nullopt;
   });
   set.value("log-level", flags::logLevel(options.logLevel));
+  set.value("upgrade-crds", flags::nonEmptyText(options.upgradeCrds, "a directory of CRD files"));
 }
 
 }  // namespace
@@ -181,6 +182,8 @@ Flags:
   --background-scan-reports FAMILY    openreports (openreports.io/v1alpha1 Report, ClusterReport; default) or
                                       policyreport (wgpolicyk8s.io/v1alpha2 PolicyReport, ClusterPolicyReport)
   --background-scan-write-qps N       report writes per second at most (default 5)
+  --upgrade-crds DIR                  create or replace the CustomResourceDefinitions in DIR/*.yaml, wait until
+                                      they are Established, then exit (the chart's pre-upgrade hook)
   --help                              print this help
 )";
 }

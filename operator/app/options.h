@@ -43,6 +43,9 @@ struct OperatorOptions {
   nlohmann::json backgroundScanNamespaceSelector = nlohmann::json::object();  // --background-scan-namespace-selector
   ReportFamily backgroundScanReports = ReportFamily::kOpenReports;           // --background-scan-reports
   double backgroundScanWriteQps = 5;                       // --background-scan-write-qps
+  // --upgrade-crds DIR: make the CustomResourceDefinitions in DIR's *.yaml files the cluster's, then exit
+  // (the chart's pre-upgrade hook; operator/crds/crd_upgrade.h). Empty: run the operator.
+  std::string upgradeCrds;
   bool help = false;                                       // --help
 };
 

@@ -13,6 +13,8 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
+#include "common/metrics/process_collector.h"
+
 namespace agentguard::op {
 
 // The operator's Prometheus metrics. Label values come from fixed sets.
@@ -23,6 +25,7 @@ namespace agentguard::op {
 //   agentguard_sandboxes{phase}                  (counted from the informer cache at scrape time)
 //   agentguard_sandbox_pod_creation_seconds      (AgentSandbox creationTimestamp -> its first Pod created)
 //   agentguard_operator_leader                   (1 while this replica leads)
+// and agentguard_build_info with the process_* metrics (common/metrics).
 class OperatorMetrics {
  public:
   explicit OperatorMetrics(std::shared_ptr<prometheus::Registry> registry);
@@ -37,6 +40,8 @@ class OperatorMetrics {
   std::shared_ptr<prometheus::Registry> registry() const { return registry_; }
   // Register this next to the registry with the exposer (agentguard_sandboxes).
   std::shared_ptr<prometheus::Collectable> phaseCollector() const { return phases_; }
+  // And this (agentguard_build_info, process_*).
+  std::shared_ptr<prometheus::Collectable> processCollector() const { return process_; }
   double reconcileCount(std::string_view result) const;
 
  private:
@@ -48,6 +53,7 @@ class OperatorMetrics {
   prometheus::Histogram& podCreation_;
   prometheus::Gauge& leader_;
   std::shared_ptr<prometheus::Collectable> phases_;
+  std::shared_ptr<prometheus::Collectable> process_ = std::make_shared<metrics::ProcessCollector>();
 };
 
 }  // namespace agentguard::op

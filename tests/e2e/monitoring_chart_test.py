@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """The chart's monitoring and host-network options, rendered with `helm template`, each off by default:
-metrics.prometheusRule (a PrometheusRule with the key alerts), metrics.grafanaDashboard (a ConfigMap with
+metrics.serviceMonitor (and the gates' PodMonitor), metrics.prometheusRule (a PrometheusRule with the key alerts), metrics.grafanaDashboard (a ConfigMap with
 files/agentguard-dashboard.json for the Grafana sidecar) and webhook.hostNetwork.
 
 Every agentguard_* metric an alert or a dashboard query names must be one the binaries export: the test
@@ -180,6 +180,34 @@ def check_rules(helm, exported):
     check("## Break-glass: the webhook is down" in rollout, "docs/rollout.md still has the break-glass heading linked")
 
 
+def check_gate_pod_monitor(helm):
+    """The gates the operator creates are scraped by a PodMonitor selecting them by the labels the
+    operator's gate builder gives them, in every namespace."""
+    docs = render(helm, {"metrics": {"serviceMonitor": {"enabled": True, "labels": {"release": "prom"}}}})
+    monitor = find(docs, "PodMonitor", "r-agentguard-gate")
+    check(monitor is not None, "serviceMonitor.enabled renders a PodMonitor for the gates")
+    if monitor is None:
+        return
+    spec = monitor["spec"]
+    check(spec["namespaceSelector"] == {"any": True}, "the gates are found in every namespace")
+    check(monitor["metadata"]["labels"].get("release") == "prom", "serviceMonitor.labels reach the PodMonitor")
+    check([e["port"] for e in spec["podMetricsEndpoints"]] == ["metrics"], "the port named metrics is scraped")
+    # The selector is what operator/builders/gate_builder.cc puts on the gate Pods and their metrics port.
+    builder = pathlib.Path("operator/builders/gate_builder.cc").read_text()
+    header = pathlib.Path("operator/builders/gate_builder.h").read_text()
+    api = pathlib.Path("operator/api/agent_sandbox.h").read_text()
+    labels = spec["selector"]["matchLabels"]
+    check(set(labels) == {"app.kubernetes.io/name", "app.kubernetes.io/managed-by"}, "selects by name and manager")
+    check('kGateName = "%s"' % labels["app.kubernetes.io/name"] in header and
+          'kManagedByValue = "%s"' % labels["app.kubernetes.io/managed-by"] in api and
+          "return {{std::string(kAppNameLabel), kName}, {std::string(kManagedByLabel), std::string(kManagedByValue)}};"
+          in builder, "the selector matches the labels the operator gives gate Pods")
+    check('{{"name", "metrics"}, {"containerPort", kGateMetricsPort}' in builder, "the gate container's port is named metrics")
+    check(find(render(helm, "metrics.serviceMonitor.enabled=true", "operator.enabled=false"), "PodMonitor") is None,
+          "no operator, no gates: no PodMonitor")
+    check(find(render(helm), "PodMonitor") is None, "off by default")
+
+
 def check_dashboard(helm, exported):
     docs = render(helm)
     check(not any(d["kind"] == "ConfigMap" and d["metadata"]["name"].endswith("-dashboard") for d in docs),
@@ -269,6 +297,7 @@ def main(helm):
           "histogram series count only for a registered base name")
 
     check_rules(helm, exported)
+    check_gate_pod_monitor(helm)
     check_dashboard(helm, exported)
     check_host_network(helm)
 

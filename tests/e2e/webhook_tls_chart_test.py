@@ -22,8 +22,8 @@ def main(helm):
           "no PEM material in any rendered Secret")
     webhook = find(docs, "Deployment", "r-agentguard-webhook")["spec"]["template"]["spec"]
     args = webhook["containers"][0]["args"]
-    check(flag(args, "--tls-self-signed-secret") == "guard/r-agentguard-webhook-tls",
-          "the webhook is told its Secret (got %r)" % flag(args, "--tls-self-signed-secret"))
+    check(flag(args, "--tls-self-signed-secret-name") == "guard/r-agentguard-webhook-tls",
+          "the webhook is told its Secret (got %r)" % flag(args, "--tls-self-signed-secret-name"))
     names = (flag(args, "--tls-self-signed-names") or "").split(",")
     check(names == ["r-agentguard-webhook", "r-agentguard-webhook.guard", "r-agentguard-webhook.guard.svc",
                     "r-agentguard-webhook.guard.svc.cluster.local", "127.0.0.1"],
@@ -53,7 +53,7 @@ def main(helm):
     docs = documents(render_text(helm, "webhook.tls.mode=cert-manager"))
     webhook = find(docs, "Deployment", "r-agentguard-webhook")["spec"]["template"]["spec"]
     args = webhook["containers"][0]["args"]
-    check(flag(args, "--tls-self-signed-secret") is None, "cert-manager: the webhook generates nothing")
+    check(flag(args, "--tls-self-signed-secret-name") is None, "cert-manager: the webhook generates nothing")
     volumes = {v["name"]: v for v in webhook["volumes"]}
     check(volumes["tls"].get("secret", {}).get("secretName") == "r-agentguard-webhook-tls",
           "cert-manager: the Certificate's Secret is mounted")

@@ -60,6 +60,7 @@ Status WebhookApp::start() {
     try {
       exposer_ = std::make_unique<prometheus::Exposer>(address->host + ":" + std::to_string(address->port));
       exposer_->RegisterCollectable(metrics_.registry());
+      exposer_->RegisterCollectable(metrics_.processCollector());
     } catch (const std::exception& error) {
       return fail("Failed to serve metrics", makeError(ErrorCode::kUnavailable, error.what()));
     }

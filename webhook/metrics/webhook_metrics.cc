@@ -2,10 +2,7 @@
 
 #include <map>
 #include <mutex>
-#include <sstream>
 #include <utility>
-
-#include <prometheus/text_serializer.h>
 
 namespace agentguard::webhook {
 namespace {
@@ -155,10 +152,6 @@ void WebhookMetrics::observeServer(const http::ServerStats& stats) {
   add(httpTimeouts_, stats.timedOut, lastServer_.timedOut);
 }
 
-std::string WebhookMetrics::render() const {
-  std::ostringstream out;
-  prometheus::TextSerializer().Serialize(out, registry_->Collect());
-  return out.str();
-}
+std::string WebhookMetrics::render() const { return metrics::textExposition({registry_.get(), process_.get()}); }
 
 }  // namespace agentguard::webhook

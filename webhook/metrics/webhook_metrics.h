@@ -16,6 +16,7 @@
 #include <prometheus/registry.h>
 
 #include "common/http/server.h"
+#include "common/metrics/process_collector.h"
 #include "webhook/admission/review_handler.h"
 
 namespace agentguard::webhook {
@@ -27,6 +28,8 @@ class WebhookMetrics {
   WebhookMetrics();
 
   std::shared_ptr<prometheus::Registry> registry() const { return registry_; }
+  // agentguard_build_info and process_*: register it with the exposer beside the registry.
+  std::shared_ptr<metrics::ProcessCollector> processCollector() const { return process_; }
 
   // agentguard_admission_requests_total{kind,operation,decision}, ..._denials_total{rule},
   // ..._violations_total{rule,action} (requests with findings of the rule, by the action they took
@@ -44,7 +47,7 @@ class WebhookMetrics {
   // agentguard_http_timeouts_total from the server's running totals (call with the latest, e.g. each second).
   void observeServer(const http::ServerStats& stats);
 
-  // The text exposition format, for tests and debugging.
+  // The text exposition format of the registry and the process collector, for tests and debugging.
   std::string render() const;
 
  private:
@@ -65,6 +68,7 @@ class WebhookMetrics {
   };
 
   std::shared_ptr<prometheus::Registry> registry_;
+  std::shared_ptr<metrics::ProcessCollector> process_ = std::make_shared<metrics::ProcessCollector>();
   CounterChildren requests_;
   CounterChildren denials_;
   CounterChildren violations_;

@@ -35,13 +35,13 @@ Flags:
   --listen ADDR:PORT              HTTPS address (default :8443)
   --tls-cert-file FILE            serving certificate (PEM, leaf first); reloaded when it changes
   --tls-private-key-file FILE     its private key (PEM); reloaded when it changes
-  --tls-self-signed-secret NAMESPACE/NAME
+  --tls-self-signed-secret-name NAMESPACE/NAME
                                   self-signed mode: read the CA, certificate and key from this Secret,
                                   generating them there first when it does not exist (the first
                                   replica to start wins), and write them to the two files above and
                                   the CA to --registration-ca-file
   --tls-self-signed-names LIST    comma-separated DNS names and IP addresses of a generated
-                                  certificate; required with --tls-self-signed-secret
+                                  certificate; required with --tls-self-signed-secret-name
   --tls-self-signed-validity DURATION
                                   validity of a generated CA and certificate (default 87600h)
   --policies DIR                  policy directory or file, or builtin (the policies built into
@@ -114,7 +114,7 @@ void declareWebhookFlags(flags::FlagSet& set, WebhookFlags& flags) {
     flags.policies += (flags.policies.empty() ? "" : ",") + value;
     return std::nullopt;
   });
-  set.value("tls-self-signed-secret", namespacedName(flags.tlsSelfSignedSecret));
+  set.value("tls-self-signed-secret-name", namespacedName(flags.tlsSelfSignedSecret));
   set.value("tls-self-signed-names", [&flags](const std::string& value) -> std::optional<std::string> {
     flags.tlsSelfSignedNames = text::splitCommaList(value);
     return std::nullopt;
@@ -185,7 +185,7 @@ Result<WebhookFlags> parseWebhookFlags(const std::vector<std::string>& args) {
   }
   if (flags.policies.empty()) return makeError(ErrorCode::kInvalidArgument, "--policies is required");
   if (flags.tlsSelfSignedSecret.empty() != flags.tlsSelfSignedNames.empty()) {
-    return makeError(ErrorCode::kInvalidArgument, "--tls-self-signed-secret and --tls-self-signed-names go together");
+    return makeError(ErrorCode::kInvalidArgument, "--tls-self-signed-secret-name and --tls-self-signed-names go together");
   }
   if (flags.decisionLogFile.empty() != flags.decisionSigningKey.empty()) {
     return makeError(ErrorCode::kInvalidArgument, "--decision-log-file and --decision-signing-key go together");

@@ -12,7 +12,7 @@
 
 namespace agentguard::webhook {
 
-// Where the webhook keeps a self-signed serving certificate it generated (--tls-self-signed-secret). The
+// Where the webhook keeps a self-signed serving certificate it generated (--tls-self-signed-secret-name). The
 // Helm chart renders no certificate: two renders of the same values are identical (GitOps tools see no
 // drift), and the certificate is made once, at runtime, by the first replica that starts.
 struct ServingSecretOptions {

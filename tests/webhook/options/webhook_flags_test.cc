@@ -85,7 +85,7 @@ TEST(WebhookFlagsTest, ReadsTheEnforcementMode) {
 
 TEST(WebhookFlagsTest, ReadsTheSelfSignedSecret) {
   auto flags = parseWebhookFlags({"--tls-cert-file", "c", "--tls-private-key-file", "k", "--policies", "/p",
-                                  "--tls-self-signed-secret", "guard/r-agentguard-webhook-tls",
+                                  "--tls-self-signed-secret-name", "guard/r-agentguard-webhook-tls",
                                   "--tls-self-signed-names", "r-agentguard-webhook.guard.svc,127.0.0.1",
                                   "--tls-self-signed-validity=48h"});
   ASSERT_TRUE(flags.ok()) << flags.error().message;
@@ -94,9 +94,9 @@ TEST(WebhookFlagsTest, ReadsTheSelfSignedSecret) {
   EXPECT_EQ(flags->tlsSelfSignedValidity, std::chrono::hours(48));
   const std::vector<std::string> base = {"--tls-cert-file", "c", "--tls-private-key-file", "k", "--policies", "/p"};
   const std::vector<std::pair<std::vector<std::string>, std::string>> wrong = {
-      {{"--tls-self-signed-secret", "no-namespace", "--tls-self-signed-names", "a"},
-       "--tls-self-signed-secret: expected NAMESPACE/NAME"},
-      {{"--tls-self-signed-secret", "ns/name"}, "--tls-self-signed-secret and --tls-self-signed-names go together"},
+      {{"--tls-self-signed-secret-name", "no-namespace", "--tls-self-signed-names", "a"},
+       "--tls-self-signed-secret-name: expected NAMESPACE/NAME"},
+      {{"--tls-self-signed-secret-name", "ns/name"}, "--tls-self-signed-secret-name and --tls-self-signed-names go together"},
       {{"--tls-self-signed-names", "a"}, "go together"},
       {{"--tls-self-signed-validity", "30m"}, "--tls-self-signed-validity: must be at least 1h"},
   };
