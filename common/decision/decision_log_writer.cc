@@ -147,7 +147,7 @@ Result<std::unique_ptr<DecisionLogWriter>> DecisionLogWriter::open(const std::st
   writer->tree_ = std::move(existing->tree);
   writer->checkpointedSize_ = *checkpoint ? (*checkpoint)->size : 0;
   writer->publishedSize_ = writer->checkpointedSize_;
-  writer->checkpointedAt_ = writer->policy_.now();
+  writer->checkpointedAt_ = writer->policy_.clock->now();
   return writer;
 }
 
@@ -174,12 +174,12 @@ Status DecisionLogWriter::writeCheckpoint() {
 
 bool DecisionLogWriter::checkpointDueLocked() const {
   return fd_ >= 0 && (checkpointFailed_ || tree_.size() - checkpointedSize_ >= policy_.everyRecords ||
-                      policy_.now() - checkpointedAt_ >= policy_.every);
+                      policy_.clock->now() - checkpointedAt_ >= policy_.every);
 }
 
 Checkpoint DecisionLogWriter::takeCheckpointLocked() {
   checkpointedSize_ = tree_.size();
-  checkpointedAt_ = policy_.now();
+  checkpointedAt_ = policy_.clock->now();
   checkpointFailed_ = false;
   return Checkpoint{origin_, tree_.size(), tree_.root()};
 }

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/decision/checkpoint.h"
+#include "common/time/clock.h"
 #include "common/decision/decision_statement.h"
 #include "common/decision/ed25519_keys.h"
 #include "common/decision/merkle_tree.h"
@@ -23,7 +24,7 @@ namespace agentguard::decision {
 struct CheckpointPolicy {
   std::uint64_t everyRecords = 1000;
   std::chrono::milliseconds every{10000};
-  std::function<std::chrono::steady_clock::time_point()> now = [] { return std::chrono::steady_clock::now(); };
+  const time::Clock* clock = &time::systemClock();  // its steady now() times `every`
   // Called with each checkpoint and its signed note once `<path>.checkpoint` holds it (to copy it where
   // the writer cannot rewrite it: CheckpointPublisher). Must not block.
   std::function<void(const Checkpoint&, const std::string& note)> published = nullptr;

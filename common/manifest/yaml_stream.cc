@@ -1,3 +1,6 @@
+// Longer than most files, for a reason: YAML is read the way the API server reads it (YAML 1.1 scalars,
+// merge keys, go-yaml's tags) into JSON with the limits that keep hostile input bounded; these rules
+// interact (a merge key and an alias budget, a tag and a scalar's type) and are kept together.
 #include "common/manifest/yaml_stream.h"
 
 #include <optional>

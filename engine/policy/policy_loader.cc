@@ -1,3 +1,7 @@
+// Longer than most files, for a reason: it is the one place that reads policy files, so every message
+// about a broken policy (file, line, field path, what is accepted) is written here in one voice, and the
+// layering (later files override actions, severities, parameters and exemptions) sits next to the
+// validation it depends on.
 #include "engine/policy/policy_loader.h"
 
 #include <algorithm>

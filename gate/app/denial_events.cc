@@ -1,8 +1,7 @@
 #include "gate/app/denial_events.h"
 
-#include <ctime>
-
 #include "common/kube/resource.h"
+#include "common/time/rfc3339.h"
 
 namespace agentguard::gate::app {
 namespace {
@@ -11,20 +10,11 @@ constexpr size_t kMaxQueued = 256;
 // The reason may echo what the agent sent; the Event keeps its start.
 constexpr size_t kMaxMessageBytes = 1024;
 
-std::string nowRfc3339() {
-  const std::time_t seconds = std::time(nullptr);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char text[32];
-  std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return text;
-}
-
 }  // namespace
 
 DenialEvents::DenialEvents(Post post, log::Logger& logger, std::chrono::seconds interval,
-                           std::function<std::chrono::steady_clock::time_point()> now)
-    : post_(std::move(post)), logger_(logger), interval_(interval), now_(std::move(now)) {
+                           const time::Clock& clock)
+    : post_(std::move(post)), logger_(logger), interval_(interval), clock_(clock) {
   thread_ = std::thread([this] { run(); });
 }
 
@@ -49,8 +39,8 @@ DenialEvents::Post DenialEvents::toCluster(kube::KubeClient& client) {
 void DenialEvents::decided(const server::Caller& caller, const std::string& server,
                            const server::CallDecision& decision, std::chrono::nanoseconds) {
   if (!decision.refused || caller.sandbox.empty()) return;
-  const auto now = now_();
-  const std::string timestamp = nowRfc3339();
+  const auto now = clock_.now();
+  const std::string timestamp = time::formatRfc3339(clock_.wallNow());
   const std::string what = decision.tool.empty() ? decision.method : decision.tool;
   std::string message = std::string(decision.enforce ? "Refused" : "Audited") + " call " + what + " to server " +
                         server + " from Pod " + caller.pod + " (" + decision.rule + "): " + decision.reason;

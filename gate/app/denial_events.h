@@ -13,6 +13,7 @@
 
 #include "common/kube/kube_client.h"
 #include "common/log/logger.h"
+#include "common/time/clock.h"
 #include "gate/server/call_ports.h"
 
 namespace agentguard::gate::app {
@@ -25,7 +26,7 @@ class DenialEvents final : public server::CallObserver {
   using Post = std::function<Status(const nlohmann::json& event)>;
 
   DenialEvents(Post post, log::Logger& logger, std::chrono::seconds interval = std::chrono::seconds(10),
-               std::function<std::chrono::steady_clock::time_point()> now = std::chrono::steady_clock::now);
+               const time::Clock& clock = time::systemClock());
   ~DenialEvents() override;  // posts what is queued (at most 256), then stops
 
   // Posting through the API server.
@@ -41,7 +42,7 @@ class DenialEvents final : public server::CallObserver {
   Post post_;
   log::Logger& logger_;
   std::chrono::seconds interval_;
-  std::function<std::chrono::steady_clock::time_point()> now_;
+  const time::Clock& clock_;
   std::mutex mutex_;
   std::condition_variable changed_;
   std::deque<nlohmann::json> queue_;                                  // guarded by mutex_

@@ -1,8 +1,7 @@
 #include "gate/app/gate_app.h"
 
-#include <unistd.h>
-
 #include "common/decision/key_generation.h"
+#include "common/process/host_name.h"
 #include "gate/policy/egress_hosts.h"
 
 namespace agentguard::gate::app {
@@ -51,28 +50,24 @@ Status GateApp::openDecisionLog() {
     key = decision::SigningKey::fromPemFile(flags_.decisionSigningKey);
   }
   if (!key) return key.error();
-  char host[256] = {};
-  gethostname(host, sizeof(host) - 1);
-  decision::CheckpointPolicy checkpoints{.everyRecords = flags_.decisionCheckpointRecords,
-                                         .every = flags_.decisionCheckpointInterval};
+  std::vector<decision::CheckpointSinkPtr> sinks;
   if (!flags_.decisionCheckpointFile.empty()) {
-    std::vector<decision::CheckpointSinkPtr> sinks;
     sinks.push_back(std::make_unique<decision::FileCheckpointSink>(flags_.decisionCheckpointFile));
-    checkpointPublisher_.emplace(std::move(sinks), decision::CheckpointPublisher::Options{
-        .onFailure = [this](const decision::CheckpointSink& sink, const Error& error) {
-          logger_.warn("Failed to publish a decision log checkpoint", {{"sink", sink.describe()}, {"error", error.message}});
-        }});
-    checkpoints.published = [this](const decision::Checkpoint& checkpoint, const std::string& note) {
-      checkpointPublisher_->offer(checkpoint, note);
-    };
   }
-  auto writer = decision::DecisionLogWriter::open(flags_.decisionLogFile, std::move(*key), host, std::move(checkpoints));
-  if (!writer) return writer.error();
-  decisionLog_ = std::move(*writer);
-  decisionQueue_.emplace(*decisionLog_, decision::DecisionLogQueueOptions{.waitForRecord = flags_.decisionLogWait});
-  recorder_ = std::make_unique<server::ToolCallRecorder>(&*decisionQueue_);
+  const std::string origin = process::hostName();
+  auto log = decision::DecisionLog::open(
+      std::move(*key),
+      {.file = flags_.decisionLogFile,
+       .origin = origin,
+       .checkpoints = {.everyRecords = flags_.decisionCheckpointRecords, .every = flags_.decisionCheckpointInterval},
+       .checkpointSinks = std::move(sinks),
+       .queue = {.waitForRecord = flags_.decisionLogWait}},
+      logger_);
+  if (!log) return log.error();
+  decisionLog_ = std::move(*log);
+  recorder_ = std::make_unique<server::ToolCallRecorder>(&decisionLog_->queue());
   logger_.info("Recording tool-call decisions",
-               {{"file", flags_.decisionLogFile}, {"origin", host}, {"nextSeq", decisionLog_->nextSeq()}});
+               {{"file", flags_.decisionLogFile}, {"origin", origin}, {"nextSeq", decisionLog_->nextSeq()}});
   return okStatus();
 }
 

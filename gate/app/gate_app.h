@@ -3,8 +3,7 @@
 #include <memory>
 #include <optional>
 
-#include "common/decision/checkpoint_sink.h"
-#include "common/decision/decision_log_queue.h"
+#include "common/decision/decision_log.h"
 #include "common/http/server.h"
 #include "common/kube/informer.h"
 #include "common/kube/kube_client.h"
@@ -48,9 +47,7 @@ class GateApp {
   log::Logger& logger_;
   GateMetrics metrics_;
   SandboxPolicies policies_;
-  std::optional<decision::CheckpointPublisher> checkpointPublisher_;  // outlives the writer
-  std::unique_ptr<decision::DecisionLogWriter> decisionLog_;
-  std::optional<decision::DecisionLogQueue> decisionQueue_;
+  std::unique_ptr<decision::DecisionLog> decisionLog_;
   std::unique_ptr<server::ToolCallRecorder> recorder_;
   std::unique_ptr<PodInformerLookup> lookup_;
   std::unique_ptr<gate::CallerAuthenticator> authenticator_;

@@ -80,7 +80,7 @@ class TokenReviewAuthenticator final : public CallerAuthenticator {
   // The TokenReview's answer, from the cache or the API server. Answers about the token are cached
   // until the TTL or the token's exp, whichever is first; failures of the call itself are not.
   Result<ReviewedToken> review(std::string_view token) {
-    const auto now = options_.now();
+    const auto now = options_.clock->wallNow();
     if (auto cached = cache_.find(token, now)) return *std::move(cached);
     auto created = lookup_.reviewToken(tokenReviewRequest(token, options_.audience));
     if (!created.ok()) return unavailable("TokenReview", created.error());

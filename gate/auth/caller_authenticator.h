@@ -2,26 +2,23 @@
 
 #include <chrono>
 #include <cstddef>
-#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
 
 #include "common/result/result.h"
+#include "common/time/clock.h"
 #include "gate/auth/caller.h"
 #include "gate/auth/caller_lookup.h"
 
 namespace agentguard::gate {
-
-// Wall-clock time, injectable so tests move it by hand (cache expiry, token exp).
-using WallClock = std::function<std::chrono::system_clock::time_point()>;
 
 struct AuthenticatorOptions {
   std::string namespaceName;                 // the gate's namespace; callers must be in it
   std::string audience = "agentguard-gate";  // TokenReview spec.audiences, required in status.audiences
   std::chrono::seconds cacheTtl{60};         // TokenReview answers are kept this long (at most 60 s)
   size_t cacheEntries = 4096;                // bound on cached tokens (oldest evicted first)
-  WallClock now = [] { return std::chrono::system_clock::now(); };
+  const time::Clock* clock = &time::systemClock();  // its wallNow(): cache expiry and the tokens' exp
 };
 
 // Maps a request to the sandbox Pod that sent it. Every refusal is an Error whose message says exactly

@@ -1,3 +1,6 @@
+// Longer than most files, for a reason: one CONNECT session, from accept to close (request line and
+// headers, caller, allow-list, resolution with the address checks, the ClientHello's SNI, then the
+// splice), is one state machine on one strand; split across files its steps would lose their order.
 #include "gate/egress/connect_proxy.h"
 
 #include <atomic>

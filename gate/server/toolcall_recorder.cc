@@ -1,6 +1,6 @@
 #include "gate/server/toolcall_recorder.h"
 
-#include <ctime>
+#include "common/time/rfc3339.h"
 
 namespace agentguard::gate::server {
 namespace {
@@ -8,27 +8,18 @@ namespace {
 constexpr std::string_view kVerifierId = "https://agentguard.io/gate";
 constexpr std::string_view kDigestPrefix = "sha256:";
 
-std::string rfc3339(std::chrono::system_clock::time_point time) {
-  const std::time_t seconds = std::chrono::system_clock::to_time_t(time);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char text[32];
-  std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return text;
-}
-
 }  // namespace
 
 ToolCallRecorder::ToolCallRecorder(decision::DecisionLogQueue* log,
-                                   std::function<std::chrono::system_clock::time_point()> now)
-    : log_(log), now_(std::move(now)) {}
+                                   const time::Clock& clock)
+    : log_(log), clock_(clock) {}
 
 Result<std::string> ToolCallRecorder::record(const Caller& caller, const std::string& server,
                                              const CallDecision& decision) {
   if (log_ == nullptr) return std::string();
   decision::Decision record;
   record.verifierId = std::string(kVerifierId);
-  record.timeVerified = rfc3339(now_());
+  record.timeVerified = time::formatRfc3339(clock_.wallNow());
   record.policyUri = "agentsandbox:" + caller.namespaceName + "/" + caller.sandbox;
   record.policyDigest = decision.policyDigest;
   record.passed = !decision.refused;

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "common/decision/decision_log_queue.h"
+#include "common/time/clock.h"
 #include "gate/server/call_ports.h"
 
 namespace agentguard::gate::server {
@@ -16,14 +17,14 @@ namespace agentguard::gate::server {
 class ToolCallRecorder final : public CallRecorder {
  public:
   explicit ToolCallRecorder(decision::DecisionLogQueue* log,
-                            std::function<std::chrono::system_clock::time_point()> now = std::chrono::system_clock::now);
+                            const time::Clock& clock = time::systemClock());
 
   // The record's id: the hex SHA-256 of its line in the log (as `agentguard log` names records).
   Result<std::string> record(const Caller& caller, const std::string& server, const CallDecision& decision) override;
 
  private:
   decision::DecisionLogQueue* log_;
-  std::function<std::chrono::system_clock::time_point()> now_;
+  const time::Clock& clock_;
 };
 
 }  // namespace agentguard::gate::server

@@ -1,8 +1,12 @@
+// Longer than most files, for a reason: it reads and validates every field of an AgentSandbox spec, the
+// API's contract with its authors, so each refusal names the field the same way; one reader per section
+// (network, tools, egress hosts, lifecycle) keeps the functions short.
 #include "operator/api/agent_sandbox.h"
 
 #include <algorithm>
 #include <set>
 
+#include "common/time/rfc3339.h"
 #include "operator/api/ip_block.h"
 #include "operator/api/template_validation.h"
 
@@ -368,7 +372,7 @@ void readLifecycle(const json* lifecycle, ParsedSpec& parsed) {
     }
   }
   if (const std::string text = stringField(*lifecycle, "shutdownTime"); !text.empty()) {
-    if (auto time = parseTime(text); time) {
+    if (auto time = time::parseRfc3339(text); time) {
       out.shutdownTime = *time;
     } else {
       invalid(parsed, "spec.lifecycle.shutdownTime", "is not an RFC 3339 time (for example 2030-01-01T00:00:00Z)");
@@ -424,7 +428,7 @@ SandboxMeta readMeta(const json& object) {
     meta.generation = generation->get<int64_t>();
   }
   if (const std::string created = stringField(*metadata, "creationTimestamp"); !created.empty()) {
-    meta.creationTimestamp = parseTime(created);
+    meta.creationTimestamp = time::parseRfc3339(created);
   }
   meta.deleting = field(*metadata, "deletionTimestamp") != nullptr;
   if (const json* finalizers = field(*metadata, "finalizers"); finalizers != nullptr && finalizers->is_array()) {

@@ -1,9 +1,9 @@
 #include "operator/app/operator_app.h"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <random>
+
+#include "common/process/host_name.h"
 
 namespace agentguard::op {
 
@@ -114,14 +114,13 @@ void OperatorApp::stop() {
 }
 
 std::string makeIdentity() {
-  char host[256] = {0};
-  if (gethostname(host, sizeof(host) - 1) != 0) host[0] = '\0';
+  const std::string host = process::hostName();
   std::random_device random;
   std::mt19937_64 generator(random());
   const uint64_t suffix = generator();
   char hex[17];
   std::snprintf(hex, sizeof(hex), "%016llx", static_cast<unsigned long long>(suffix));
-  return std::string(host[0] != '\0' ? host : "agentguard-operator") + "_" + hex;
+  return (host.empty() ? std::string("agentguard-operator") : host) + "_" + hex;
 }
 
 }  // namespace agentguard::op

@@ -1,6 +1,7 @@
 #include "operator/events/event_recorder.h"
 
 #include "common/kube/resource.h"
+#include "common/time/rfc3339.h"
 
 namespace agentguard::op {
 
@@ -27,7 +28,7 @@ void EventRecorder::stop() {
 void EventRecorder::record(const SandboxMeta& sandbox, EventType type, std::string_view reason, std::string message) {
   const auto now = clock_.now();
   const std::string dedupeKey = sandbox.uid + "\n" + std::string(reason) + "\n" + message;
-  const std::string timestamp = formatTime(clock_.wallNow());
+  const std::string timestamp = time::formatRfc3339(clock_.wallNow());
   json event = {
       {"apiVersion", "v1"},
       {"kind", "Event"},

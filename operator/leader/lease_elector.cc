@@ -1,6 +1,7 @@
 #include "operator/leader/lease_elector.h"
 
 #include "common/kube/resource.h"
+#include "common/time/rfc3339.h"
 
 namespace agentguard::op {
 
@@ -17,7 +18,7 @@ bool LeaseElector::isLeader() const {
 }
 
 json LeaseElector::leaseSpec(const json& previous, bool renewing) const {
-  const std::string now = formatMicroTime(clock_.wallNow());
+  const std::string now = time::formatRfc3339Micro(clock_.wallNow());
   json spec = {{"holderIdentity", options_.identity},
                {"leaseDurationSeconds",
                 std::max<int64_t>(1, std::chrono::duration_cast<std::chrono::seconds>(options_.leaseDuration).count())},
@@ -93,7 +94,7 @@ void LeaseElector::release() {
   json lease = *current;
   lease["spec"]["holderIdentity"] = "";
   lease["spec"]["leaseDurationSeconds"] = 1;
-  lease["spec"]["renewTime"] = formatMicroTime(clock_.wallNow());
+  lease["spec"]["renewTime"] = time::formatRfc3339Micro(clock_.wallNow());
   auto replaced = client_.replace(leases, options_.ns, options_.name, lease);
   if (replaced.ok()) {
     logger_.info("Released Lease", {{"lease", options_.ns + "/" + options_.name}, {"identity", options_.identity}});

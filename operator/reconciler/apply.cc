@@ -1,3 +1,6 @@
+// Longer than most files, for a reason: it is all of the reconciler's I/O, one perform() per action the
+// pure plan (plan.cc) can ask for. Keeping every write here keeps plan.cc free of it, and the ordering
+// guarantees (never a Pod without its NetworkPolicy confirmed) readable in one file.
 #include "operator/reconciler/apply.h"
 
 #include <algorithm>

@@ -1,7 +1,11 @@
+// Longer than most files, for a reason: it is the whole pure decision of a reconcile, in the order the
+// decisions are made (NetworkPolicy, expiry, blockers, gate, Pod, timers, teardown), each step a short
+// function, and table-tested as one (tests/operator/reconciler/plan_test.cc).
 #include "operator/reconciler/plan.h"
 
 #include <algorithm>
 
+#include "common/time/rfc3339.h"
 #include "operator/builders/gate_builder.h"
 #include "operator/builders/network_policy_builder.h"
 #include "operator/builders/owned_objects.h"
@@ -163,7 +167,7 @@ bool Planner::expire() {
     in_.terminalMessage = ready->message;
   }
   if (in_.terminal == Terminal::kNone && in_.expiresAt && *in_.expiresAt <= now_) {
-    const std::string why = "The sandbox expired at " + formatTime(*in_.expiresAt);
+    const std::string why = "The sandbox expired at " + time::formatRfc3339(*in_.expiresAt);
     event(EventType::kNormal, "Expired", why);
     if (spec_.lifecycle.onExpiry == OnExpiry::kDeleteSandbox) {
       plan_.actions.push_back(DeleteSandbox{why});
@@ -308,7 +312,7 @@ void Planner::timers() {
   }
   if (in_.terminal != Terminal::kNone && spec_.lifecycle.ttlSecondsAfterFinished) {
     const SandboxStatus desired = computeStatus(in_, o_.previous, now_);
-    const auto finished = parseTime(desired.finishTime).value_or(now_);
+    const auto finished = time::parseRfc3339(desired.finishTime).value_or(now_);
     const WallTime due = finished + std::chrono::seconds(*spec_.lifecycle.ttlSecondsAfterFinished);
     if (due <= now_) {
       plan_.deleteAfterStatus = "ttlSecondsAfterFinished passed";

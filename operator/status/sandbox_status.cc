@@ -1,4 +1,5 @@
 #include "operator/status/sandbox_status.h"
+#include "common/time/rfc3339.h"
 
 #include <algorithm>
 
@@ -132,7 +133,7 @@ bool isRuntimeClassReason(const std::string& reason) {
 }  // namespace
 
 SandboxStatus computeStatus(const StatusInputs& in, const SandboxStatus& previous, WallTime now) {
-  const std::string nowText = formatTime(now);
+  const std::string nowText = time::formatRfc3339(now);
   SandboxStatus out;
   out.runtimeClassName = in.runtimeClassName;
   out.className = in.className;
@@ -141,7 +142,7 @@ SandboxStatus computeStatus(const StatusInputs& in, const SandboxStatus& previou
   out.gateAddress = in.gateAddress;
   out.observedGeneration = in.generation;
   out.conditions = previous.conditions;
-  out.expiresAt = in.expiresAt ? formatTime(*in.expiresAt) : std::string();
+  out.expiresAt = in.expiresAt ? time::formatRfc3339(*in.expiresAt) : std::string();
   if (in.pod) {
     out.podName = in.pod->name;
     out.podIP = in.pod->podIP;

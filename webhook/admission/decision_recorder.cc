@@ -1,20 +1,11 @@
 #include "webhook/admission/decision_recorder.h"
 
-#include <ctime>
+#include "common/time/rfc3339.h"
 
 namespace agentguard::webhook {
 namespace {
 
 constexpr std::string_view kVerifierId = "https://agentguard.io/webhook";
-
-std::string rfc3339(std::chrono::system_clock::time_point time) {
-  const std::time_t seconds = std::chrono::system_clock::to_time_t(time);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char text[32];
-  std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return text;
-}
 
 // allow | warn | deny | audit: the strongest action among the findings that shaped the answer.
 std::string actionOf(const AdmissionResponse& response, const engine::Findings& findings) {
@@ -30,18 +21,18 @@ std::string actionOf(const AdmissionResponse& response, const engine::Findings& 
 
 DecisionRecorder::DecisionRecorder(decision::DecisionLogQueue& log, std::function<std::string()> policyDigest,
                                    std::string policyUri, OnRecordFailure onFailure,
-                                   std::function<std::chrono::system_clock::time_point()> now)
+                                   const time::Clock& clock)
     : log_(log),
       policyDigest_(std::move(policyDigest)),
       policyUri_(std::move(policyUri)),
       onFailure_(onFailure),
-      now_(std::move(now)) {}
+      clock_(clock) {}
 
 Status DecisionRecorder::record(const AdmissionRequest& request, const engine::Findings& findings,
                                 AdmissionResponse& response, EnforcementMode mode) const {
   decision::Decision record;
   record.verifierId = std::string(kVerifierId);
-  record.timeVerified = rfc3339(now_());
+  record.timeVerified = time::formatRfc3339(clock_.wallNow());
   record.group = request.group;
   record.version = request.version;
   record.kind = request.kind;

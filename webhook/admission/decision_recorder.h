@@ -5,6 +5,7 @@
 #include <string>
 
 #include "common/decision/decision_log_queue.h"
+#include "common/time/clock.h"
 #include "engine/finding.h"
 #include "webhook/admission/admission_request.h"
 #include "webhook/admission/enforcement_mode.h"
@@ -26,7 +27,7 @@ class DecisionRecorder {
  public:
   DecisionRecorder(decision::DecisionLogQueue& log, std::function<std::string()> policyDigest, std::string policyUri,
                    OnRecordFailure onFailure = OnRecordFailure::kDeny,
-                   std::function<std::chrono::system_clock::time_point()> now = std::chrono::system_clock::now);
+                   const time::Clock& clock = time::systemClock());
 
   OnRecordFailure onFailure() const { return onFailure_; }
 
@@ -40,7 +41,7 @@ class DecisionRecorder {
   std::function<std::string()> policyDigest_;
   std::string policyUri_;
   OnRecordFailure onFailure_;
-  std::function<std::chrono::system_clock::time_point()> now_;
+  const time::Clock& clock_;
 };
 
 }  // namespace agentguard::webhook

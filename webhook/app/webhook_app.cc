@@ -1,12 +1,11 @@
 #include "webhook/app/webhook_app.h"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <string>
 #include <utility>
 
 #include "common/kube/cluster_config.h"
+#include "common/process/host_name.h"
 #include "webhook/cache/informer_binding.h"
 #include "webhook/checkpoints/checkpoint_sinks.h"
 #include "webhook/checkpoints/trust_configmap.h"
@@ -128,9 +127,7 @@ Status WebhookApp::startServingSecret() {
   secret.namespace_ = flags_.tlsSelfSignedSecret.substr(0, slash);
   secret.name = flags_.tlsSelfSignedSecret.substr(slash + 1);
   secret.ownerClusterRole = flags_.registrationOwner;
-  char podName[256] = {};
-  gethostname(podName, sizeof(podName) - 1);
-  secret.fieldManager = "agentguard-webhook/" + std::string(podName).substr(0, 100);
+  secret.fieldManager = "agentguard-webhook/" + process::hostName().substr(0, 100);
   secret.identity = servingIdentityFor(flags_.tlsSelfSignedNames,
                                        std::chrono::duration_cast<std::chrono::hours>(flags_.tlsSelfSignedValidity));
   servingSecret_ = std::make_unique<ServingSecretSync>(
@@ -167,27 +164,21 @@ Status WebhookApp::openDecisionLog() {
       logger_.warn("Failed to list the decision signing key in its trust ConfigMap", {{"error", listed.error().message}});
     }
   }
-  char host[256] = {};
-  gethostname(host, sizeof(host) - 1);
-  decision::CheckpointPolicy checkpoints{.everyRecords = flags_.decisionCheckpointRecords,
-                                         .every = flags_.decisionCheckpointInterval};
-  if (auto sinks = checkpointSinksFor(flags_, *client_); !sinks.empty()) {
-    checkpointPublisher_.emplace(std::move(sinks), decision::CheckpointPublisher::Options{
-        .onFailure = [this](const decision::CheckpointSink& sink, const Error& error) {
-          logger_.warn("Failed to publish a decision log checkpoint", {{"sink", sink.describe()}, {"error", error.message}});
-        }});
-    checkpoints.published = [this](const decision::Checkpoint& checkpoint, const std::string& note) {
-      checkpointPublisher_->offer(checkpoint, note);
-    };
-  }
-  auto writer = decision::DecisionLogWriter::open(flags_.decisionLogFile, std::move(*key), host, std::move(checkpoints));
-  if (!writer) return fail("Failed to open the decision log", writer.error());
-  decisionLog_ = std::move(*writer);
-  decisionQueue_.emplace(*decisionLog_, decision::DecisionLogQueueOptions{.waitForRecord = flags_.decisionLogWait});
+  const std::string origin = process::hostName();
+  auto log = decision::DecisionLog::open(
+      std::move(*key),
+      {.file = flags_.decisionLogFile,
+       .origin = origin,
+       .checkpoints = {.everyRecords = flags_.decisionCheckpointRecords, .every = flags_.decisionCheckpointInterval},
+       .checkpointSinks = checkpointSinksFor(flags_, *client_),
+       .queue = {.waitForRecord = flags_.decisionLogWait}},
+      logger_);
+  if (!log) return fail("Failed to open the decision log", log.error());
+  decisionLog_ = std::move(*log);
   decisionMetrics_.emplace(*metrics_.registry());
-  decisionRecorder_.emplace(*decisionQueue_, [this] { return policies_->policyDigest(); }, "file://" + flags_.policies,
-                            flags_.decisionLogOnFailure);
-  logger_.info("Recording decisions", {{"file", flags_.decisionLogFile}, {"origin", host},
+  decisionRecorder_.emplace(decisionLog_->queue(), [this] { return policies_->policyDigest(); },
+                            "file://" + flags_.policies, flags_.decisionLogOnFailure);
+  logger_.info("Recording decisions", {{"file", flags_.decisionLogFile}, {"origin", origin},
                                        {"nextSeq", decisionLog_->nextSeq()}});
   return okStatus();
 }
@@ -195,8 +186,8 @@ Status WebhookApp::openDecisionLog() {
 void WebhookApp::observe() {
   metrics_.setNetworkPolicyCacheSynced(networkPolicies_ && !networkPolicies_->unavailableReason());
   if (server_) metrics_.observeServer(server_->stats());
-  if (decisionQueue_) decisionMetrics_->observe(decisionQueue_->stats());
-  if (checkpointPublisher_) decisionMetrics_->observePublisher(checkpointPublisher_->stats());
+  if (decisionLog_) decisionMetrics_->observe(decisionLog_->queue().stats());
+  if (decisionLog_ && decisionLog_->publisher()) decisionMetrics_->observePublisher(decisionLog_->publisher()->stats());
 }
 
 void WebhookApp::stop() {

@@ -5,9 +5,7 @@
 
 #include <prometheus/exposer.h>
 
-#include "common/decision/checkpoint_sink.h"
-#include "common/decision/decision_log_queue.h"
-#include "common/decision/decision_log_writer.h"
+#include "common/decision/decision_log.h"
 #include "common/http/server.h"
 #include "common/kube/informer.h"
 #include "common/kube/kube_client.h"
@@ -66,9 +64,7 @@ class WebhookApp {
   std::unique_ptr<kube::Informer> informer_;
   std::unique_ptr<prometheus::Exposer> exposer_;
   Readiness readiness_;
-  std::optional<decision::CheckpointPublisher> checkpointPublisher_;  // outlives the writer's last checkpoint
-  std::unique_ptr<decision::DecisionLogWriter> decisionLog_;
-  std::optional<decision::DecisionLogQueue> decisionQueue_;
+  std::unique_ptr<decision::DecisionLog> decisionLog_;
   std::optional<DecisionLogMetrics> decisionMetrics_;
   std::optional<DecisionRecorder> decisionRecorder_;
   std::unique_ptr<LiveWorkloads> liveWorkloads_;

@@ -1,26 +1,17 @@
 #include "webhook/checkpoints/kube_checkpoint_sink.h"
 
 #include <cctype>
-#include <ctime>
 
 #include <nlohmann/json.hpp>
 
 #include "common/kube/resource.h"
+#include "common/time/rfc3339.h"
 
 namespace agentguard::webhook {
 namespace {
 
 constexpr std::string_view kEventReason = "DecisionLogCheckpoint";
 constexpr std::string_view kComponent = "agentguard-webhook";
-
-std::string rfc3339(std::chrono::system_clock::time_point time) {
-  const std::time_t seconds = std::chrono::system_clock::to_time_t(time);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char text[32];
-  std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return text;
-}
 
 }  // namespace
 
@@ -36,7 +27,7 @@ Status KubeCheckpointSink::publish(const decision::Checkpoint& checkpoint, std::
     return makeError(patched.error().code, "ConfigMap " + namespace_ + "/" + configMap_ +
                                                " could not be updated with the checkpoint: " + patched.error().message);
   }
-  const std::string now = rfc3339(now_());
+  const std::string now = time::formatRfc3339(clock_.wallNow());
   const nlohmann::json event = {
       {"apiVersion", "v1"},
       {"kind", "Event"},

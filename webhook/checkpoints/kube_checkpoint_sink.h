@@ -7,6 +7,7 @@
 
 #include "common/decision/checkpoint_sink.h"
 #include "common/kube/kube_client.h"
+#include "common/time/clock.h"
 
 namespace agentguard::webhook {
 
@@ -17,8 +18,8 @@ namespace agentguard::webhook {
 class KubeCheckpointSink final : public decision::CheckpointSink {
  public:
   KubeCheckpointSink(kube::KubeClient& client, std::string ns, std::string configMap,
-                     std::function<std::chrono::system_clock::time_point()> now = std::chrono::system_clock::now)
-      : client_(client), namespace_(std::move(ns)), configMap_(std::move(configMap)), now_(std::move(now)) {}
+                     const time::Clock& clock = time::systemClock())
+      : client_(client), namespace_(std::move(ns)), configMap_(std::move(configMap)), clock_(clock) {}
   std::string describe() const override { return "ConfigMap " + namespace_ + "/" + configMap_; }
   Status publish(const decision::Checkpoint& checkpoint, std::string_view note) override;
 
@@ -26,7 +27,7 @@ class KubeCheckpointSink final : public decision::CheckpointSink {
   kube::KubeClient& client_;
   std::string namespace_;
   std::string configMap_;
-  std::function<std::chrono::system_clock::time_point()> now_;
+  const time::Clock& clock_;
 };
 
 }  // namespace agentguard::webhook

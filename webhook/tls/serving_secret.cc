@@ -116,18 +116,18 @@ Status writeServingFiles(const ServingMaterial& material, const std::string& cer
 }
 
 ServingSecretSync::ServingSecretSync(kube::KubeClient& client, ServingSecretOptions options, ServingFiles files,
-                                     log::Logger& logger, std::function<std::chrono::system_clock::time_point()> now)
+                                     log::Logger& logger, const time::Clock& clock)
     : client_(client),
       options_(std::move(options)),
       files_(std::move(files)),
       logger_(logger),
-      now_(std::move(now)),
+      clock_(clock),
       loop_(logger, "Failed to check the serving certificate Secret") {}
 
 ServingSecretSync::~ServingSecretSync() { stop(); }
 
 Result<bool> ServingSecretSync::sync() {
-  auto material = ensureServingSecret(client_, options_, now_());
+  auto material = ensureServingSecret(client_, options_, clock_.wallNow());
   if (!material) return material.error();
   if (material->caCert == written_.caCert && material->cert == written_.cert && material->key == written_.key) {
     return false;

@@ -7,6 +7,7 @@
 #include "common/kube/kube_client.h"
 #include "common/log/logger.h"
 #include "common/result/result.h"
+#include "common/time/clock.h"
 #include "webhook/reload/periodic_check.h"
 #include "webhook/tls/self_signed_issuer.h"
 
@@ -59,7 +60,7 @@ struct ServingFiles {
 class ServingSecretSync {
  public:
   ServingSecretSync(kube::KubeClient& client, ServingSecretOptions options, ServingFiles files, log::Logger& logger,
-                    std::function<std::chrono::system_clock::time_point()> now = std::chrono::system_clock::now);
+                    const time::Clock& clock = time::systemClock());
   ~ServingSecretSync();  // stops
 
   // One pass: reads (or generates) the Secret and rewrites the files when it differs from what was last
@@ -73,7 +74,7 @@ class ServingSecretSync {
   const ServingSecretOptions options_;
   const ServingFiles files_;
   log::Logger& logger_;
-  std::function<std::chrono::system_clock::time_point()> now_;
+  const time::Clock& clock_;
   ServingMaterial written_;
   std::string lastError_;  // logged once per distinct failure
   PeriodicCheck loop_;

@@ -1,3 +1,6 @@
+// Longer than most files, for a reason: it visits every place an object can carry a credential (env,
+// args, ConfigMap keys and the config files inside them, probes, CSI attributes, custom resources) and
+// hands each text to the token and assignment checks; the places are listed here once.
 #include "engine/rules/credentials/secret_scanner.h"
 
 #include <array>

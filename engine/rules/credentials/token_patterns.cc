@@ -1,3 +1,6 @@
+// Longer than most files, for a reason: it holds the table of credential token formats (one entry per
+// format) and the single scan that looks for all of them at once, which must stay beside the table it
+// reads. A new format is one table entry; the static_asserts below refuse a table the scan cannot use.
 #include "engine/rules/credentials/token_patterns.h"
 
 #include <algorithm>

@@ -192,10 +192,8 @@ RuleDefinition hostPortRule() {
             "Ports), exposing the pod outside any Service or NetworkPolicy.",
             Severity::kHigh, Action::kDeny};
   d.create = [](ParameterReader&) -> RulePtr {
-    return makeCheckRule([](const ObjectView& object, const RuleContext&, std::vector<Violation>& out) {
-      const PodTemplateRef* pod = object.podTemplate();
-      if (pod == nullptr) return;
-      for (const auto& container : pod->containers) {
+    return makePodRule([](const ObjectView&, const PodTemplateRef& pod, std::vector<Violation>& out) {
+      for (const auto& container : pod.containers) {
         const Json* ports = arrayField(container.container, "ports");
         if (ports == nullptr) continue;
         for (size_t i = 0; i < ports->size(); ++i) {

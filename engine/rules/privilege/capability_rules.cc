@@ -69,10 +69,8 @@ RuleDefinition baselineCapabilitiesRule() {
   d.parametersHelp = "allowedCapabilities: capabilities a container may add (the runtime default set)";
   d.create = [](ParameterReader& params) -> RulePtr {
     const NameList allowed = readCapabilities(params, baselineCapabilities());
-    return makeCheckRule([allowed](const ObjectView& object, const RuleContext&, std::vector<Violation>& out) {
-      const PodTemplateRef* pod = object.podTemplate();
-      if (pod == nullptr) return;
-      for (const auto& container : pod->containers) {
+    return makePodRule([allowed](const ObjectView&, const PodTemplateRef& pod, std::vector<Violation>& out) {
+      for (const auto& container : pod.containers) {
         const Json* capabilities = presentField(SecurityContexts::of(container), "capabilities");
         if (capabilities == nullptr) continue;
         if (!capabilities->is_object()) {
@@ -117,10 +115,9 @@ RuleDefinition restrictedCapabilitiesRule() {
   d.parametersHelp = "allowedCapabilities: capabilities a container may add after dropping ALL ([NET_BIND_SERVICE])";
   d.create = [](ParameterReader& params) -> RulePtr {
     const NameList allowed = readCapabilities(params, restrictedCapabilities());
-    return makeCheckRule([allowed](const ObjectView& object, const RuleContext&, std::vector<Violation>& out) {
-      const PodTemplateRef* pod = object.podTemplate();
-      if (pod == nullptr || isWindowsPod(*pod)) return;
-      for (const auto& container : pod->containers) {
+    return makePodRule([allowed](const ObjectView&, const PodTemplateRef& pod, std::vector<Violation>& out) {
+      if (isWindowsPod(pod)) return;
+      for (const auto& container : pod.containers) {
         const Json* capabilities = presentField(SecurityContexts::of(container), "capabilities");
         if (capabilities != nullptr && !capabilities->is_object()) {
           out.push_back({SecurityContexts::containerPath(container, "capabilities"),

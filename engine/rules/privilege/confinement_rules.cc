@@ -61,10 +61,8 @@ RuleDefinition appArmorRule() {
             "baseline: AppArmor).",
             Severity::kHigh, Action::kDeny};
   d.create = [](ParameterReader&) -> RulePtr {
-    return makeCheckRule([](const ObjectView& object, const RuleContext&, std::vector<Violation>& out) {
-      const PodTemplateRef* pod = object.podTemplate();
-      if (pod == nullptr) return;
-      if (const Json* annotations = objectField(pod->metadata, "annotations")) {
+    return makePodRule([](const ObjectView&, const PodTemplateRef& pod, std::vector<Violation>& out) {
+      if (const Json* annotations = objectField(pod.metadata, "annotations")) {
         for (const auto& [key, value] : annotations->items()) {
           if (key.size() <= kAppArmorAnnotationPrefix.size() ||
               std::string_view(key).substr(0, kAppArmorAnnotationPrefix.size()) != kAppArmorAnnotationPrefix) {
@@ -72,7 +70,7 @@ RuleDefinition appArmorRule() {
           }
           if (value.is_string() && isAllowedAppArmorAnnotation(value.get_ref<const std::string&>())) continue;
           const std::string containerName = key.substr(kAppArmorAnnotationPrefix.size());
-          out.push_back({manifest::FieldPath(pod->metadataPath).key("annotations").key(key).str(),
+          out.push_back({manifest::FieldPath(pod.metadataPath).key("annotations").key(key).str(),
                          "annotation " + key + " sets the AppArmor profile of container \"" + containerName +
                              "\" to " + (value.is_string() ? describeValue(value) : describeMistyped(value, "a string")) +
                              "; only runtime/default and localhost/<profile> are allowed",
@@ -80,8 +78,8 @@ RuleDefinition appArmorRule() {
                          "securityContext.appArmorProfile.type: RuntimeDefault on container \"" + containerName + "\""});
         }
       }
-      const SecurityContexts contexts(*pod);
-      forEachScope(*pod, contexts, [&out](const ContextScope& scope) {
+      const SecurityContexts contexts(pod);
+      forEachScope(pod, contexts, [&out](const ContextScope& scope) {
         if (const Json* profile = presentField(scope.securityContext, "appArmorProfile")) {
           checkProfile(scope, *profile, "appArmorProfile", kAppArmorRisk, out);
         }
@@ -129,11 +127,9 @@ RuleDefinition seLinuxRule() {
             "unconfined (Pod Security Standards baseline: SELinux).",
             Severity::kHigh, Action::kDeny};
   d.create = [](ParameterReader&) -> RulePtr {
-    return makeCheckRule([](const ObjectView& object, const RuleContext&, std::vector<Violation>& out) {
-      const PodTemplateRef* pod = object.podTemplate();
-      if (pod == nullptr) return;
-      const SecurityContexts contexts(*pod);
-      forEachScope(*pod, contexts, [&out](const ContextScope& scope) {
+    return makePodRule([](const ObjectView&, const PodTemplateRef& pod, std::vector<Violation>& out) {
+      const SecurityContexts contexts(pod);
+      forEachScope(pod, contexts, [&out](const ContextScope& scope) {
         if (const Json* options = presentField(scope.securityContext, "seLinuxOptions")) {
           checkSeLinuxOptions(scope, *options, out);
         }
@@ -150,11 +146,9 @@ RuleDefinition seccompUnconfinedRule() {
             "Unconfined lets the container make every system call (Pod Security Standards baseline: Seccomp).",
             Severity::kHigh, Action::kDeny};
   d.create = [](ParameterReader&) -> RulePtr {
-    return makeCheckRule([](const ObjectView& object, const RuleContext&, std::vector<Violation>& out) {
-      const PodTemplateRef* pod = object.podTemplate();
-      if (pod == nullptr) return;
-      const SecurityContexts contexts(*pod);
-      forEachScope(*pod, contexts, [&out](const ContextScope& scope) {
+    return makePodRule([](const ObjectView&, const PodTemplateRef& pod, std::vector<Violation>& out) {
+      const SecurityContexts contexts(pod);
+      forEachScope(pod, contexts, [&out](const ContextScope& scope) {
         if (const Json* profile = presentField(scope.securityContext, "seccompProfile")) {
           checkProfile(scope, *profile, "seccompProfile", kSeccompRisk, out);
         }
@@ -178,12 +172,11 @@ RuleDefinition seccompRequiredRule() {
             "Seccomp; not applied to Windows pods).",
             Severity::kMedium, Action::kDeny};
   d.create = [](ParameterReader&) -> RulePtr {
-    return makeCheckRule([](const ObjectView& object, const RuleContext&, std::vector<Violation>& out) {
-      const PodTemplateRef* pod = object.podTemplate();
-      if (pod == nullptr || isWindowsPod(*pod)) return;
-      const SecurityContexts contexts(*pod);
+    return makePodRule([](const ObjectView&, const PodTemplateRef& pod, std::vector<Violation>& out) {
+      if (isWindowsPod(pod)) return;
+      const SecurityContexts contexts(pod);
       std::vector<const ContainerRef*> inheriting;
-      for (const auto& container : pod->containers) {
+      for (const auto& container : pod.containers) {
         const Resolved profile = contexts.resolve(container, "seccompProfile");
         if (profile.origin == Origin::kContainer) {
           checkProfile(ContextScope{SecurityContexts::of(container), &container, &contexts}, *profile.raw,

@@ -16,10 +16,8 @@ RuleDefinition privilegedContainerRule() {
             "root on the node (Pod Security Standards baseline: Privileged Containers).",
             Severity::kCritical, Action::kDeny};
   d.create = [](ParameterReader&) -> RulePtr {
-    return makeCheckRule([](const ObjectView& object, const RuleContext&, std::vector<Violation>& out) {
-      const PodTemplateRef* pod = object.podTemplate();
-      if (pod == nullptr) return;
-      for (const auto& container : pod->containers) {
+    return makePodRule([](const ObjectView&, const PodTemplateRef& pod, std::vector<Violation>& out) {
+      for (const auto& container : pod.containers) {
         const auto privileged = boolSetting(SecurityContexts::of(container), "privileged");
         if (privileged.unset() || privileged.is(false)) continue;
         const std::string who = describeContainer(container);
@@ -43,10 +41,9 @@ RuleDefinition allowPrivilegeEscalationRule() {
             "Privilege Escalation; not applied to Windows pods).",
             Severity::kHigh, Action::kDeny};
   d.create = [](ParameterReader&) -> RulePtr {
-    return makeCheckRule([](const ObjectView& object, const RuleContext&, std::vector<Violation>& out) {
-      const PodTemplateRef* pod = object.podTemplate();
-      if (pod == nullptr || isWindowsPod(*pod)) return;
-      for (const auto& container : pod->containers) {
+    return makePodRule([](const ObjectView&, const PodTemplateRef& pod, std::vector<Violation>& out) {
+      if (isWindowsPod(pod)) return;
+      for (const auto& container : pod.containers) {
         const auto escalation = boolSetting(SecurityContexts::of(container), "allowPrivilegeEscalation");
         if (escalation.is(false)) continue;
         const std::string who = describeContainer(container);
@@ -76,10 +73,8 @@ RuleDefinition procMountRule() {
             "/proc paths such as /proc/kcore and /proc/sys (Pod Security Standards baseline: /proc Mount Type).",
             Severity::kHigh, Action::kDeny};
   d.create = [](ParameterReader&) -> RulePtr {
-    return makeCheckRule([](const ObjectView& object, const RuleContext&, std::vector<Violation>& out) {
-      const PodTemplateRef* pod = object.podTemplate();
-      if (pod == nullptr) return;
-      for (const auto& container : pod->containers) {
+    return makePodRule([](const ObjectView&, const PodTemplateRef& pod, std::vector<Violation>& out) {
+      for (const auto& container : pod.containers) {
         const auto procMount = stringSetting(SecurityContexts::of(container), "procMount");
         if (procMount.unset() || procMount.is("Default")) continue;
         const std::string who = describeContainer(container);
@@ -103,10 +98,9 @@ RuleDefinition readOnlyRootFilesystemRule() {
             "applied to Windows pods, which cannot set it.",
             Severity::kMedium, Action::kWarn};
   d.create = [](ParameterReader&) -> RulePtr {
-    return makeCheckRule([](const ObjectView& object, const RuleContext&, std::vector<Violation>& out) {
-      const PodTemplateRef* pod = object.podTemplate();
-      if (pod == nullptr || isWindowsPod(*pod)) return;
-      for (const auto& container : pod->containers) {
+    return makePodRule([](const ObjectView&, const PodTemplateRef& pod, std::vector<Violation>& out) {
+      if (isWindowsPod(pod)) return;
+      for (const auto& container : pod.containers) {
         const auto readOnly = boolSetting(SecurityContexts::of(container), "readOnlyRootFilesystem");
         if (readOnly.is(true)) continue;
         const std::string who = describeContainer(container);

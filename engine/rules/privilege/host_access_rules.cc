@@ -34,13 +34,11 @@ RuleDefinition hostNamespacesRule() {
             "namespaces with the pod (Pod Security Standards baseline: Host Namespaces). One finding per field.",
             Severity::kCritical, Action::kDeny};
   d.create = [](ParameterReader&) -> RulePtr {
-    return makeCheckRule([](const ObjectView& object, const RuleContext&, std::vector<Violation>& out) {
-      const PodTemplateRef* pod = object.podTemplate();
-      if (pod == nullptr) return;
+    return makePodRule([](const ObjectView&, const PodTemplateRef& pod, std::vector<Violation>& out) {
       for (const auto& hostNamespace : kHostNamespaces) {
-        const auto shared = boolSetting(pod->spec, hostNamespace.field);
+        const auto shared = boolSetting(pod.spec, hostNamespace.field);
         if (shared.unset() || shared.is(false)) continue;
-        const std::string path = pod->specPath + "." + std::string(hostNamespace.field);
+        const std::string path = pod.specPath + "." + std::string(hostNamespace.field);
         out.push_back({path,
                        shared.invalid()
                            ? "the pod sets " + std::string(hostNamespace.field) + " to " +
@@ -93,10 +91,8 @@ RuleDefinition hostProbesRule() {
             "the kubelet into a proxy (Pod Security Standards v1.34 baseline: Probes / Lifecycle Hooks).",
             Severity::kHigh, Action::kDeny};
   d.create = [](ParameterReader&) -> RulePtr {
-    return makeCheckRule([](const ObjectView& object, const RuleContext&, std::vector<Violation>& out) {
-      const PodTemplateRef* pod = object.podTemplate();
-      if (pod == nullptr) return;
-      for (const auto& container : pod->containers) {
+    return makePodRule([](const ObjectView&, const PodTemplateRef& pod, std::vector<Violation>& out) {
+      for (const auto& container : pod.containers) {
         for (const auto probe : kProbes) {
           if (const Json* handler = objectField(container.container, probe)) {
             checkHandlerHosts(container, handler, probe, out);
@@ -122,11 +118,9 @@ RuleDefinition windowsHostProcessRule() {
             "Standards baseline: HostProcess).",
             Severity::kCritical, Action::kDeny};
   d.create = [](ParameterReader&) -> RulePtr {
-    return makeCheckRule([](const ObjectView& object, const RuleContext&, std::vector<Violation>& out) {
-      const PodTemplateRef* pod = object.podTemplate();
-      if (pod == nullptr) return;
-      const SecurityContexts contexts(*pod);
-      forEachScope(*pod, contexts, [&out](const ContextScope& scope) {
+    return makePodRule([](const ObjectView&, const PodTemplateRef& pod, std::vector<Violation>& out) {
+      const SecurityContexts contexts(pod);
+      forEachScope(pod, contexts, [&out](const ContextScope& scope) {
         const auto hostProcess = boolSetting(objectField(scope.securityContext, "windowsOptions"), "hostProcess");
         if (hostProcess.unset() || hostProcess.is(false)) return;
         const std::string who = scope.who();
@@ -163,10 +157,8 @@ RuleDefinition sysctlsRule() {
   d.parametersHelp = "allowedSysctls: sysctl names a pod may set (the Pod Security Standards safe set)";
   d.create = [](ParameterReader& params) -> RulePtr {
     const NameList allowed(params.stringList("allowedSysctls", safeSysctls()));
-    return makeCheckRule([allowed](const ObjectView& object, const RuleContext&, std::vector<Violation>& out) {
-      const PodTemplateRef* pod = object.podTemplate();
-      if (pod == nullptr) return;
-      const SecurityContexts contexts(*pod);
+    return makePodRule([allowed](const ObjectView&, const PodTemplateRef& pod, std::vector<Violation>& out) {
+      const SecurityContexts contexts(pod);
       const Json* sysctls = presentField(contexts.pod(), "sysctls");
       if (sysctls == nullptr) return;
       const std::string fix = "set only these sysctls in spec.securityContext.sysctls: " + allowed.joined();

@@ -23,13 +23,11 @@ RuleDefinition runAsNonRootRule() {
             "that would run as UID 0 (Pod Security Standards restricted: Running as Non-root).",
             Severity::kHigh, Action::kDeny};
   d.create = [](ParameterReader&) -> RulePtr {
-    return makeCheckRule([](const ObjectView& object, const RuleContext&, std::vector<Violation>& out) {
-      const PodTemplateRef* pod = object.podTemplate();
-      if (pod == nullptr) return;
-      const SecurityContexts contexts(*pod);
+    return makePodRule([](const ObjectView&, const PodTemplateRef& pod, std::vector<Violation>& out) {
+      const SecurityContexts contexts(pod);
       const auto podSetting = boolSetting(contexts.pod(), "runAsNonRoot");
       std::vector<const ContainerRef*> inheriting;
-      for (const auto& container : pod->containers) {
+      for (const auto& container : pod.containers) {
         const auto own = boolSetting(SecurityContexts::of(container), "runAsNonRoot");
         if (own.unset()) {
           if (!podSetting.is(true)) inheriting.push_back(&container);
@@ -74,13 +72,11 @@ RuleDefinition runAsRootUserRule() {
             "when the container leaves it unset (Pod Security Standards restricted: Running as Non-root user).",
             Severity::kHigh, Action::kDeny};
   d.create = [](ParameterReader&) -> RulePtr {
-    return makeCheckRule([](const ObjectView& object, const RuleContext&, std::vector<Violation>& out) {
-      const PodTemplateRef* pod = object.podTemplate();
-      if (pod == nullptr) return;
-      const SecurityContexts contexts(*pod);
+    return makePodRule([](const ObjectView&, const PodTemplateRef& pod, std::vector<Violation>& out) {
+      const SecurityContexts contexts(pod);
       const auto podSetting = intSetting(contexts.pod(), "runAsUser");
       std::vector<const ContainerRef*> inheriting;
-      for (const auto& container : pod->containers) {
+      for (const auto& container : pod.containers) {
         const auto own = intSetting(SecurityContexts::of(container), "runAsUser");
         if (own.unset()) {
           if (isRootOrInvalid(podSetting)) inheriting.push_back(&container);
@@ -118,12 +114,10 @@ RuleDefinition serviceAccountTokenRule() {
             "was never meant to have; a container that needs the API should mount a projected token explicitly.",
             Severity::kHigh, Action::kDeny};
   d.create = [](ParameterReader&) -> RulePtr {
-    return makeCheckRule([](const ObjectView& object, const RuleContext&, std::vector<Violation>& out) {
-      const PodTemplateRef* pod = object.podTemplate();
-      if (pod == nullptr) return;
-      const auto automount = boolSetting(pod->spec, "automountServiceAccountToken");
+    return makePodRule([](const ObjectView&, const PodTemplateRef& pod, std::vector<Violation>& out) {
+      const auto automount = boolSetting(pod.spec, "automountServiceAccountToken");
       if (automount.is(false)) return;
-      const std::string path = pod->specPath + ".automountServiceAccountToken";
+      const std::string path = pod.specPath + ".automountServiceAccountToken";
       std::string message;
       if (automount.unset()) {
         message = "the pod does not set automountServiceAccountToken: false, so the service account's API token is "
@@ -173,10 +167,9 @@ RuleDefinition sandboxTokenAudienceRule() {
             "or another service.",
             Severity::kHigh, Action::kDeny};
   d.create = [](ParameterReader&) -> RulePtr {
-    return makeCheckRule([](const ObjectView& object, const RuleContext&, std::vector<Violation>& out) {
-      const PodTemplateRef* pod = object.podTemplate();
-      if (pod == nullptr || !isSandboxPod(object, *pod)) return;
-      const Json* volumes = arrayField(pod->spec, "volumes");
+    return makePodRule([](const ObjectView& object, const PodTemplateRef& pod, std::vector<Violation>& out) {
+      if (!isSandboxPod(object, pod)) return;
+      const Json* volumes = arrayField(pod.spec, "volumes");
       if (volumes == nullptr) return;
       for (size_t i = 0; i < volumes->size(); ++i) {
         const Json* sources = arrayField(objectField(&(*volumes)[i], "projected"), "sources");
@@ -184,7 +177,7 @@ RuleDefinition sandboxTokenAudienceRule() {
         for (size_t j = 0; j < sources->size(); ++j) {
           const Json* token = field(&(*sources)[j], "serviceAccountToken");
           if (token == nullptr) continue;
-          const std::string path = pod->specPath + ".volumes[" + std::to_string(i) + "].projected.sources[" +
+          const std::string path = pod.specPath + ".volumes[" + std::to_string(i) + "].projected.sources[" +
                                    std::to_string(j) + "].serviceAccountToken";
           const Json* audience = field(token, "audience");
           if (audience != nullptr && audience->is_string() && audience->get<std::string>() == kGateAudience) continue;

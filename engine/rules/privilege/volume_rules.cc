@@ -31,10 +31,8 @@ RuleDefinition hostPathRule() {
             "data, or the paths the node trusts (Pod Security Standards baseline: HostPath Volumes).",
             Severity::kHigh, Action::kDeny};
   d.create = [](ParameterReader&) -> RulePtr {
-    return makeCheckRule([](const ObjectView& object, const RuleContext&, std::vector<Violation>& out) {
-      const PodTemplateRef* pod = object.podTemplate();
-      if (pod == nullptr) return;
-      const Json* volumes = arrayField(pod->spec, "volumes");
+    return makePodRule([](const ObjectView&, const PodTemplateRef& pod, std::vector<Violation>& out) {
+      const Json* volumes = arrayField(pod.spec, "volumes");
       if (volumes == nullptr) return;
       for (size_t i = 0; i < volumes->size(); ++i) {
         const Json& volume = (*volumes)[i];
@@ -42,7 +40,7 @@ RuleDefinition hostPathRule() {
         if (hostPath == nullptr) continue;
         const std::string label = volumeLabel(volume);
         const auto path = stringSetting(hostPath, "path");
-        out.push_back({volumePath(*pod, i) + ".hostPath",
+        out.push_back({volumePath(pod, i) + ".hostPath",
                        path.value ? label + " mounts the node's path " + describeValue(*path.raw) + " into the pod"
                                   : label + " mounts a path of the node into the pod",
                        "replace hostPath " + label + " with an emptyDir, configMap, secret or persistentVolumeClaim "
@@ -85,10 +83,8 @@ RuleDefinition containerRuntimeSocketRule() {
       if (path.empty() || path.front() != '/') params.fail("runtimePaths", "\"" + path + "\" is not an absolute path");
     }
     const RuntimeSocketPaths runtimePaths(configured);
-    return makeCheckRule([runtimePaths](const ObjectView& object, const RuleContext&, std::vector<Violation>& out) {
-      const PodTemplateRef* pod = object.podTemplate();
-      if (pod == nullptr) return;
-      const Json* volumes = arrayField(pod->spec, "volumes");
+    return makePodRule([runtimePaths](const ObjectView&, const PodTemplateRef& pod, std::vector<Violation>& out) {
+      const Json* volumes = arrayField(pod.spec, "volumes");
       if (volumes == nullptr) return;
       for (size_t i = 0; i < volumes->size(); ++i) {
         const Json& volume = (*volumes)[i];
@@ -113,7 +109,7 @@ RuleDefinition containerRuntimeSocketRule() {
                                          : std::string(" does not set hostPath.path")) +
                     ", so it cannot be shown to avoid the container runtime's socket";
         }
-        out.push_back({volumePath(*pod, i) + (atPath ? ".hostPath.path" : ".hostPath"), std::move(message),
+        out.push_back({volumePath(pod, i) + (atPath ? ".hostPath.path" : ".hostPath"), std::move(message),
                        "remove " + volumeLabel(volume) + " and its volumeMounts; build or run images through a "
                        "service outside the node instead of the node's container runtime"});
       }
@@ -144,15 +140,13 @@ RuleDefinition volumeTypesRule() {
   d.parametersHelp = "allowedTypes: volume source fields a pod may use (the Pod Security Standards restricted set)";
   d.create = [](ParameterReader& params) -> RulePtr {
     const NameList allowed(params.stringList("allowedTypes", restrictedVolumeTypes()));
-    return makeCheckRule([allowed](const ObjectView& object, const RuleContext&, std::vector<Violation>& out) {
-      const PodTemplateRef* pod = object.podTemplate();
-      if (pod == nullptr) return;
-      const Json* volumes = arrayField(pod->spec, "volumes");
+    return makePodRule([allowed](const ObjectView&, const PodTemplateRef& pod, std::vector<Violation>& out) {
+      const Json* volumes = arrayField(pod.spec, "volumes");
       if (volumes == nullptr) return;
       for (size_t i = 0; i < volumes->size(); ++i) {
         const Json& volume = (*volumes)[i];
         if (!volume.is_object()) {
-          out.push_back({volumePath(*pod, i), "volume entry " + std::to_string(i) + " is " +
+          out.push_back({volumePath(pod, i), "volume entry " + std::to_string(i) + " is " +
                                                   describeMistyped(volume, "a mapping"),
                          "write each volume as a mapping with a name and one of: " + allowed.joined()});
           continue;
@@ -160,7 +154,7 @@ RuleDefinition volumeTypesRule() {
         for (const auto& [type, source] : volume.items()) {
           if (type == "name" || source.is_null() || allowed.contains(type)) continue;
           const std::string label = volumeLabel(volume);
-          out.push_back({manifest::FieldPath(volumePath(*pod, i)).key(type).str(),
+          out.push_back({manifest::FieldPath(volumePath(pod, i)).key(type).str(),
                          label + " has type " + type + ", which is not allowed; allowed volume types: " +
                              allowed.joined(),
                          replacementAdvice(label, type)});

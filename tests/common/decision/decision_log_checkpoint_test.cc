@@ -11,6 +11,7 @@
 #include "common/decision/decision_log_verifier.h"
 #include "common/decision/decision_log_writer.h"
 #include "common/decision/merkle_tree.h"
+#include "common/time/manual_clock.h"
 #include "tests/common/decision/test_keys.h"
 
 namespace agentguard::decision {
@@ -94,14 +95,14 @@ TEST_F(DecisionLogCheckpointTest, WriterCheckpointsEveryNRecordsAndOnClose) {
 }
 
 TEST_F(DecisionLogCheckpointTest, WriterCheckpointsAtTheFirstRecordAfterTheInterval) {
-  auto now = std::make_shared<std::chrono::steady_clock::time_point>();
-  CheckpointPolicy policy{.everyRecords = 1000, .every = std::chrono::seconds(10), .now = [now] { return *now; }};
+  time::ManualClock clock;
+  CheckpointPolicy policy{.everyRecords = 1000, .every = std::chrono::seconds(10), .clock = &clock};
   std::unique_ptr<DecisionLogWriter> writer = open(path(), policy);
   ASSERT_TRUE(writer->append(podDecision(0)).ok());
-  *now += std::chrono::seconds(9);
+  clock.advance(std::chrono::seconds(9));
   ASSERT_TRUE(writer->append(podDecision(1)).ok());
   EXPECT_FALSE(std::filesystem::exists(path() + ".checkpoint"));
-  *now += std::chrono::seconds(1);
+  clock.advance(std::chrono::seconds(1));
   ASSERT_TRUE(writer->append(podDecision(2)).ok());
   Result<Checkpoint> checkpoint = checkpointOf(path());
   ASSERT_TRUE(checkpoint.ok()) << checkpoint.error().describe();

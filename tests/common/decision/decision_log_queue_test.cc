@@ -19,6 +19,7 @@
 #include "common/decision/checkpoint.h"
 #include "common/decision/decision_log_verifier.h"
 #include "common/decision/digest.h"
+#include "common/time/manual_clock.h"
 #include "tests/common/decision/test_keys.h"
 
 namespace agentguard::decision {
@@ -192,17 +193,14 @@ TEST_F(DecisionLogQueueTest, RecordsAreSyncedEveryNRecords) {
 }
 
 TEST_F(DecisionLogQueueTest, AQuietLogIsCheckpointedOnceTheIntervalPasses) {
-  auto offset = std::make_shared<std::atomic<std::int64_t>>(0);
-  const auto start = std::chrono::steady_clock::now();
-  CheckpointPolicy policy{.everyRecords = 1000, .every = 10s, .now = [offset, start] {
-                            return start + std::chrono::seconds(offset->load());
-                          }};
+  time::ManualClock clock;
+  CheckpointPolicy policy{.everyRecords = 1000, .every = 10s, .clock = &clock};
   std::unique_ptr<DecisionLogWriter> writer = open(path(), std::move(policy));
   DecisionLogQueue queue(*writer, DecisionLogQueueOptions{.idleWake = 5ms});
   ASSERT_TRUE(queue.record(podDecision("web")).ok());
   std::this_thread::sleep_for(50ms);  // several idle wakes: nothing is due yet
   EXPECT_FALSE(std::filesystem::exists(path() + ".checkpoint"));
-  offset->store(11);
+  clock.advance(11s);
   ASSERT_TRUE(eventually([&] { return std::filesystem::exists(path() + ".checkpoint"); }));
   std::ifstream in(path() + ".checkpoint", std::ios::binary);
   std::ostringstream note;

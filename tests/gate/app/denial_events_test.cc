@@ -4,6 +4,8 @@
 
 #include <sstream>
 
+#include "common/time/manual_clock.h"
+
 namespace agentguard::gate::app {
 namespace {
 
@@ -12,7 +14,7 @@ TEST(DenialEventsTest, OneEventPerSandboxPerIntervalOnTheAgentSandbox) {
   std::vector<nlohmann::json> posted;
   std::ostringstream logs;
   log::Logger logger(logs, log::Level::kError);
-  auto now = std::chrono::steady_clock::time_point{};
+  time::ManualClock clock;
   {
     DenialEvents events(
         [&](const nlohmann::json& event) {
@@ -20,7 +22,7 @@ TEST(DenialEventsTest, OneEventPerSandboxPerIntervalOnTheAgentSandbox) {
           posted.push_back(event);
           return okStatus();
         },
-        logger, std::chrono::seconds(10), [&now] { return now; });
+        logger, std::chrono::seconds(10), clock);
     const server::Caller analyst{"agents", "analyst", "uid-s", "analyst-0", "uid-p", "analyst", "10.0.0.7"};
     server::Caller other = analyst;
     other.sandbox = "scraper";
@@ -34,7 +36,7 @@ TEST(DenialEventsTest, OneEventPerSandboxPerIntervalOnTheAgentSandbox) {
     events.decided(analyst, "mail", refused, {});
     events.decided(analyst, "mail", refused, {});  // within the interval: dropped
     events.decided(other, "mail", refused, {});
-    now += std::chrono::seconds(11);
+    clock.advance(std::chrono::seconds(11));
     refused.reason = std::string(4096, 'x');  // an agent-sized reason is cut
     events.decided(analyst, "mail", refused, {});
     events.decided(server::Caller{}, "mail", refused, {});  // an unauthenticated caller has no sandbox

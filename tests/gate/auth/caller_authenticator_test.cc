@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "common/encoding/base64.h"
+#include "common/time/manual_clock.h"
 #include "tests/gate/auth/fake_caller_lookup.h"
 
 namespace agentguard::gate {
@@ -15,7 +16,6 @@ using testing::boundTokenStatus;
 using testing::FakeCallerLookup;
 using testing::Json;
 using testing::sandboxPod;
-using TimePoint = std::chrono::system_clock::time_point;
 
 constexpr int64_t kStart = 1'800'000'000;
 
@@ -30,6 +30,7 @@ std::string tokenExpiringAt(int64_t exp, const std::string& nonce = "a") {
 class CallerAuthenticatorTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    clock_.setWall(time::WallTime(std::chrono::seconds(kStart)));
     lookup_.pods.emplace("agents/analyst-0", sandboxPod("agents", "analyst-0", "pod-uid", "10.0.0.5"));
     token_ = tokenExpiringAt(kStart + 3600);
     lookup_.reviews.insert_or_assign(token_, boundTokenStatus("agents", "agent", "analyst-0", "pod-uid"));
@@ -39,13 +40,13 @@ class CallerAuthenticatorTest : public ::testing::Test {
     AuthenticatorOptions options;
     options.namespaceName = "agents";
     options.cacheEntries = entries;
-    options.now = [this] { return now_; };
+    options.clock = &clock_;
     return makeCallerAuthenticator(lookup_, std::move(options));
   }
 
   FakeCallerLookup lookup_;
   std::string token_;
-  TimePoint now_{std::chrono::seconds(kStart)};
+  time::ManualClock clock_;
 };
 
 TEST_F(CallerAuthenticatorTest, BoundTokenFromItsPodAuthenticates) {
@@ -103,10 +104,10 @@ TEST_F(CallerAuthenticatorTest, ApiServerFailureIsUnavailableAndNotCached) {
 TEST_F(CallerAuthenticatorTest, AnswersAreCachedForAtMostSixtySeconds) {
   const auto auth = authenticator();
   ASSERT_TRUE(auth->authenticate(token_, "10.0.0.5").ok());
-  now_ += 59s;
+  clock_.advance(59s);
   ASSERT_TRUE(auth->authenticate(token_, "10.0.0.5").ok());
   EXPECT_EQ(lookup_.reviewCalls, 1);
-  now_ += 1s;
+  clock_.advance(1s);
   ASSERT_TRUE(auth->authenticate(token_, "10.0.0.5").ok());
   EXPECT_EQ(lookup_.reviewCalls, 2);
 }
@@ -115,10 +116,10 @@ TEST_F(CallerAuthenticatorTest, LongerTtlIsClampedToSixtySeconds) {
   AuthenticatorOptions options;
   options.namespaceName = "agents";
   options.cacheTtl = 600s;
-  options.now = [this] { return now_; };
+  options.clock = &clock_;
   const auto auth = makeCallerAuthenticator(lookup_, std::move(options));
   ASSERT_TRUE(auth->authenticate(token_, "10.0.0.5").ok());
-  now_ += 60s;
+  clock_.advance(60s);
   ASSERT_TRUE(auth->authenticate(token_, "10.0.0.5").ok());
   EXPECT_EQ(lookup_.reviewCalls, 2);
 }
@@ -128,10 +129,10 @@ TEST_F(CallerAuthenticatorTest, CacheNeverOutlivesTheTokensExp) {
   lookup_.reviews.insert_or_assign(shortLived, boundTokenStatus("agents", "agent", "analyst-0", "pod-uid"));
   const auto auth = authenticator();
   ASSERT_TRUE(auth->authenticate(shortLived, "10.0.0.5").ok());
-  now_ += 9s;
+  clock_.advance(9s);
   ASSERT_TRUE(auth->authenticate(shortLived, "10.0.0.5").ok());
   EXPECT_EQ(lookup_.reviewCalls, 1);
-  now_ += 1s;
+  clock_.advance(1s);
   lookup_.reviews.insert_or_assign(shortLived, Json{{"authenticated", false}, {"error", "token has expired"}});
   EXPECT_FALSE(auth->authenticate(shortLived, "10.0.0.5").ok());
   EXPECT_EQ(lookup_.reviewCalls, 2);

@@ -1,3 +1,4 @@
+#include "common/time/rfc3339.h"
 #include "operator/api/agent_sandbox.h"
 
 #include <gtest/gtest.h>
@@ -244,8 +245,8 @@ TEST(ParseSpecTest, FarFutureShutdownTimeIsClampedNotWrapped) {
   ASSERT_TRUE(parsed.violations.empty());
   ASSERT_TRUE(parsed.spec.lifecycle.shutdownTime);
   EXPECT_GT(*parsed.spec.lifecycle.shutdownTime, std::chrono::system_clock::now() + std::chrono::hours(24 * 365 * 100));
-  EXPECT_EQ(formatTime(*parsed.spec.lifecycle.shutdownTime), "2200-01-01T00:00:00Z");
-  EXPECT_EQ(formatTime(*parseTime("0001-01-01T00:00:00Z")), "1900-01-01T00:00:00Z");
+  EXPECT_EQ(time::formatRfc3339(*parsed.spec.lifecycle.shutdownTime), "2200-01-01T00:00:00Z");
+  EXPECT_EQ(time::formatRfc3339(*time::parseRfc3339("0001-01-01T00:00:00Z")), "1900-01-01T00:00:00Z");
 }
 
 TEST(ParseSpecTest, TemplateViolationsComeThrough) {
@@ -267,17 +268,7 @@ TEST(ReadMetaTest, ReadsIdentityAndFinalizers) {
   EXPECT_EQ(meta.generation, 3);
   EXPECT_TRUE(meta.deleting);
   EXPECT_TRUE(meta.hasFinalizer(kFinalizer));
-  EXPECT_EQ(formatTime(*meta.creationTimestamp), "2024-05-01T12:00:00Z");
-}
-
-TEST(TimeFormatTest, RoundTripsAndParsesOffsets) {
-  const auto time = parseTime("2024-02-29T23:59:58Z");
-  ASSERT_TRUE(time);
-  EXPECT_EQ(formatTime(*time), "2024-02-29T23:59:58Z");
-  EXPECT_EQ(formatTime(*parseTime("2024-03-01T01:00:00+02:00")), "2024-02-29T23:00:00Z");
-  EXPECT_EQ(formatMicroTime(*parseTime("2024-03-01T00:00:00.5Z")), "2024-03-01T00:00:00.500000Z");
-  EXPECT_FALSE(parseTime("2024-03-01 00:00:00Z"));
-  EXPECT_FALSE(parseTime("2024-13-01T00:00:00Z"));
+  EXPECT_EQ(time::formatRfc3339(*meta.creationTimestamp), "2024-05-01T12:00:00Z");
 }
 
 TEST(TimeFormatTest, ParsesGoDurations) {

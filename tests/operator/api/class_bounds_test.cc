@@ -1,6 +1,7 @@
 // The class-bounds check (operator/api/class_bounds.h): every field of AgentSandboxClass, allowed and denied,
 // as named table cases. Each case starts from a sandbox and a class that agree, changes one side, and expects
 // either no violation or one naming the field (and the class's limit).
+#include "common/time/rfc3339.h"
 #include "operator/api/class_bounds.h"
 
 #include <gtest/gtest.h>
@@ -36,7 +37,7 @@ BoundSpec check(const json& spec, const json& sandboxClass, const ReferenceLabel
   ClassBoundsInput in;
   in.meta.ns = "agents";
   in.meta.name = "analyst";
-  in.meta.creationTimestamp = parseTime("2030-01-01T00:00:00Z");
+  in.meta.creationTimestamp = time::parseRfc3339("2030-01-01T00:00:00Z");
   in.rawSpec = spec;
   const ParsedSpec parsed = parseSpec(spec);
   EXPECT_TRUE(parsed.violations.empty()) << parsed.violations.front().message;

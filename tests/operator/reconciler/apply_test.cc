@@ -1,5 +1,6 @@
 // What a reconcile writes, and in which order, against an API server in memory (tests/operator/support/
 // fake_cluster.h). The same paths against a real API server are in reconciler_cluster_test.cc.
+#include "common/time/rfc3339.h"
 #include "operator/reconciler/apply.h"
 
 #include <algorithm>
@@ -161,7 +162,7 @@ TEST_F(ReconcileWritesTest, ExceededQuotaIsReportedAndRetried) {
 // A Pod the sandbox's expiry could not delete is still reported (and the deletion retried).
 TEST_F(ReconcileWritesTest, ExpiredPodThatCouldNotBeDeletedIsStillReported) {
   ASSERT_FALSE(reconcile().error);
-  const std::string expired = formatTime(clock_.wallNow() - std::chrono::seconds(1));
+  const std::string expired = time::formatRfc3339(clock_.wallNow() - std::chrono::seconds(1));
   ASSERT_TRUE(cluster_.mergePatch(kube::resources::agentSandboxes(), "agents", "analyst",
                                   {{"spec", {{"lifecycle", {{"shutdownTime", expired}}}}}})
                   .ok());

@@ -1,6 +1,7 @@
 // planFor() over every state docs/agentsandbox.md promises: one row per state, each naming the actions the plan
 // takes (in order) and the status it leads to. The same decisions against a real API server are in
 // reconciler_cluster_test.cc and untrusted_author_cluster_test.cc.
+#include "common/time/rfc3339.h"
 #include "operator/reconciler/plan.h"
 
 #include <algorithm>
@@ -32,7 +33,7 @@ json sandboxObject() {
             {"uid", "uid-analyst"},
             {"generation", 2},
             {"resourceVersion", "10"},
-            {"creationTimestamp", formatTime(kNow - std::chrono::hours(1))},
+            {"creationTimestamp", time::formatRfc3339(kNow - std::chrono::hours(1))},
             {"finalizers", json::array({std::string(kFinalizer)})}}},
           {"spec",
            {{"template", {{"spec", {{"containers", json::array({{{"name", "agent"}, {"image", "agent:1"}}})}}}}}}},
@@ -46,7 +47,7 @@ Observed running() {
   o.meta = readMeta(o.sandbox);
   o.settings.allowedRuntimeClasses = {"gvisor"};
   o.settings.teardownRecheck = milliseconds(2000);
-  o.previous.startTime = formatTime(kNow - std::chrono::minutes(59));
+  o.previous.startTime = time::formatRfc3339(kNow - std::chrono::minutes(59));
   o.parsed = parseSpec(o.sandbox["spec"]);
   o.binding.className = "standard";
   o.binding.bound.spec = o.parsed.spec;
@@ -100,11 +101,11 @@ void podPhase(Observed& o, const std::string& phase) { (*o.pod)["status"] = {{"p
 void restart(Observed& o, RestartPolicy policy) { o.binding.bound.spec.lifecycle.restartPolicy = policy; }
 void finished(Observed& o, const std::string& phase, std::string_view reason, WallTime at) {
   o.previous.phase = phase;
-  o.previous.finishTime = formatTime(at);
+  o.previous.finishTime = time::formatRfc3339(at);
   o.previous.conditions = {{std::string(kConditionReady), "False", std::string(reason), "ended", 2, ""}};
 }
 void deleting(Observed& o) {
-  o.sandbox["metadata"]["deletionTimestamp"] = formatTime(kNow);
+  o.sandbox["metadata"]["deletionTimestamp"] = time::formatRfc3339(kNow);
   o.meta = readMeta(o.sandbox);
 }
 json withoutOwner(json object) {
@@ -279,7 +280,7 @@ const std::vector<PlanCase> kCases = {
      [] {
        Observed o = running();
        podPhase(o, "Failed");
-       (*o.pod)["metadata"]["deletionTimestamp"] = formatTime(kNow);
+       (*o.pod)["metadata"]["deletionTimestamp"] = time::formatRfc3339(kNow);
        return o;
      },
      {{"KeepNetworkPolicy"}, "Pending", {}},
@@ -337,7 +338,7 @@ const std::vector<PlanCase> kCases = {
        return o;
      },
      {{"KeepNetworkPolicy", "Event Expired", "DeleteSandbox: The sandbox expired at " +
-                                                 formatTime(kNow - std::chrono::seconds(1))},
+                                                 time::formatRfc3339(kNow - std::chrono::seconds(1))},
       "",
       {}}},
     {"ExpiredStaysExpiredWithoutEvents",
@@ -403,7 +404,7 @@ const std::vector<PlanCase> kCases = {
     {"DeletedPolicyStaysInForceWhileThePodLives",
      [] {
        Observed o = running();
-       (*o.networkPolicy)["metadata"]["deletionTimestamp"] = formatTime(kNow);
+       (*o.networkPolicy)["metadata"]["deletionTimestamp"] = time::formatRfc3339(kNow);
        return o;
      },
      {{"KeepNetworkPolicy"}, "Running", {{"NetworkIsolated", "True NetworkPolicyApplied"}}}},
@@ -412,7 +413,7 @@ const std::vector<PlanCase> kCases = {
        Observed o = running();
        o.pod.reset();
        o.previous.startTime.clear();
-       (*o.networkPolicy)["metadata"]["deletionTimestamp"] = formatTime(kNow);
+       (*o.networkPolicy)["metadata"]["deletionTimestamp"] = time::formatRfc3339(kNow);
        return o;
      },
      {{"ReleaseNetworkPolicy"}, "Pending", {{"NetworkIsolated", "False NetworkPolicyPending"}}},
@@ -555,7 +556,7 @@ const std::vector<PlanCase> kCases = {
        Observed o = running();
        deleting(o);
        o.podToTearDown = o.pod;
-       (*o.podToTearDown)["metadata"]["deletionTimestamp"] = formatTime(kNow);
+       (*o.podToTearDown)["metadata"]["deletionTimestamp"] = time::formatRfc3339(kNow);
        return o;
      },
      {{}, "", {}},

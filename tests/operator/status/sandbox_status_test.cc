@@ -1,3 +1,4 @@
+#include "common/time/rfc3339.h"
 #include "operator/status/sandbox_status.h"
 
 #include <gtest/gtest.h>
@@ -7,7 +8,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-const WallTime kT0 = *parseTime("2024-05-01T12:00:00Z");
+const WallTime kT0 = *time::parseRfc3339("2024-05-01T12:00:00Z");
 const WallTime kT1 = kT0 + 30s;
 
 StatusInputs base() {
