@@ -244,7 +244,11 @@ TEST_F(ClusterReconcilerTest, DeletedPodFinishesSandboxWhenRestartPolicyIsNever)
   startOperator();
   createSandbox("oneshot", json::parse(R"({"lifecycle": {"restartPolicy": "Never"}})"));
   ASSERT_TRUE(waitUntil([&] { return pod("oneshot").has_value(); }));
-  ASSERT_TRUE(waitUntil([&] { return !(*sandbox("oneshot"))["status"].value("startTime", "").empty(); }));
+  // The Pod is created before the status that records its start is written.
+  ASSERT_TRUE(waitUntil([&] {
+    const auto object = sandbox("oneshot");
+    return object && !object->value("status", json::object()).value("startTime", "").empty();
+  }));
   ASSERT_TRUE(client_->remove(kube::resources::pods(), ns_, "oneshot").ok());
   ASSERT_TRUE(waitUntil([&] { return phase("oneshot") == "Failed"; }));
   EXPECT_EQ(condition("oneshot", "Failed")["reason"], "PodDeleted");
