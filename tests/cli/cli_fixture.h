@@ -1,6 +1,6 @@
 #pragma once
 
-// What the CLI tests share: a scratch directory removed at the end of the test, a way to run the
+// What the CLI tests share: a scratch directory removed at the end of the test (tests/support), a way to run the
 // command line in-process with string streams, and small checks for the machine-readable outputs.
 
 #include <gtest/gtest.h>
@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "cli/command_line.h"
+#include "tests/support/scratch_dir.h"
 
 namespace agentguard::cli::testing {
 
@@ -23,35 +24,7 @@ namespace fs = std::filesystem;
 inline const fs::path kSourceDir = AGENTGUARD_SOURCE_DIR;
 inline const fs::path kBundledPolicies = kSourceDir / "policies";
 
-// A fresh directory under the system temp dir, deleted with everything in it on destruction.
-class ScratchDir {
- public:
-  ScratchDir() {
-    std::string pattern = (fs::temp_directory_path() / "agentguard-cli-test-XXXXXX").string();
-    if (mkdtemp(pattern.data()) == nullptr) ADD_FAILURE() << "mkdtemp failed for " << pattern;
-    path_ = pattern;
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-
-  const fs::path& path() const { return path_; }
-
-  // Writes `text` to `relative` (parent folders created) and returns the full path.
-  fs::path write(const std::string& relative, std::string_view text) const {
-    const fs::path file = path_ / relative;
-    fs::create_directories(file.parent_path());
-    std::ofstream out(file, std::ios::binary);
-    out.write(text.data(), static_cast<std::streamsize>(text.size()));
-    return file;
-  }
-
- private:
-  fs::path path_;
-};
+using agentguard::testing::ScratchDir;
 
 // Changes the working directory for the lifetime of the object (tests run one at a time).
 class WorkingDirectory {

@@ -2,8 +2,6 @@
 // of a ServiceAccount without RBAC), client certificates, untrusted CAs and an unreachable server.
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -11,6 +9,7 @@
 
 #include "common/kube/kube_client.h"
 #include "tests/kube/kube_cluster_test.h"
+#include "tests/support/scratch_dir.h"
 
 namespace agentguard::kube::testing {
 namespace {
@@ -28,19 +27,7 @@ std::string readText(const std::string& path) {
 
 class AuthTest : public KubeClusterTest {
  protected:
-  void SetUp() override {
-    KubeClusterTest::SetUp();
-    std::string pattern = (fs::temp_directory_path() / "kube-auth-test-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
-  }
-  void TearDown() override {
-    std::error_code ignored;
-    fs::remove_all(dir_, ignored);
-    KubeClusterTest::TearDown();
-  }
-
-  std::string path(const std::string& name) const { return dir_ + "/" + name; }
+  std::string path(const std::string& name) const { return (dir_ / name).string(); }
 
   // A client for the same server with the given credentials and the cluster's CA.
   std::unique_ptr<KubeClient> clientWith(ClusterConfig config) {
@@ -59,7 +46,7 @@ class AuthTest : public KubeClusterTest {
   }
 
  private:
-  std::string dir_;
+  agentguard::testing::ScratchDir dir_{"kube-auth-test"};
 };
 
 TEST_F(AuthTest, ServiceAccountWithoutRbacIsForbidden) {

@@ -2,12 +2,13 @@
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <optional>
 #include <string>
+
+#include "tests/support/scratch_dir.h"
 
 namespace agentguard::kube {
 namespace {
@@ -19,27 +20,7 @@ namespace fs = std::filesystem;
 constexpr const char* kCaPem = "-----BEGIN CERTIFICATE-----\nCA\n-----END CERTIFICATE-----\n";
 constexpr const char* kCaBase64 = "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCkNBCi0tLS0tRU5EIENFUlRJRklDQVRFLS0tLS0K";
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "kubeconfig-test-XXXXXX").string();
-    path_ = ::mkdtemp(pattern.data());
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  std::string write(const std::string& name, const std::string& text) const {
-    const std::string file = path_ + "/" + name;
-    fs::create_directories(fs::path(file).parent_path());
-    std::ofstream(file) << text;
-    return file;
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using agentguard::testing::ScratchDir;
 
 // Sets an environment variable for the scope, then restores it.
 class ScopedEnv {
@@ -75,7 +56,7 @@ std::string kubeconfig(const std::string& clusterBody, const std::string& userBo
 }
 
 TEST(KubeconfigTest, ReadsInlineDataTokenAndNamespace) {
-  TempDir dir;
+  ScratchDir dir{"kubeconfig"};
   const std::string path = dir.write(
       "config", kubeconfig("    server: https://127.0.0.1:6443/\n    certificate-authority-data: " +
                                std::string(kCaBase64) + "\n",
@@ -91,26 +72,26 @@ TEST(KubeconfigTest, ReadsInlineDataTokenAndNamespace) {
 }
 
 TEST(KubeconfigTest, ReadsFilesRelativeToTheKubeconfig) {
-  TempDir dir;
+  ScratchDir dir{"kubeconfig"};
   dir.write("pki/ca.crt", kCaPem);
   dir.write("pki/client.crt", "CERT");
   dir.write("pki/client.key", "KEY");
   dir.write("token", "t0ken\n");
   const std::string path = dir.write(
       "conf/config", kubeconfig("    server: https://k8s.example:443\n    certificate-authority: ../pki/ca.crt\n",
-                                "    client-certificate: ../pki/client.crt\n    client-key: " + dir.path() +
+                                "    client-certificate: ../pki/client.crt\n    client-key: " + dir.path().string() +
                                     "/pki/client.key\n    tokenFile: ../token\n"));
   auto config = loadKubeconfig(path);
   ASSERT_TRUE(config.ok()) << config.error().describe();
   EXPECT_EQ(config->caData, kCaPem);
   EXPECT_EQ(config->clientCertificateData, "CERT");
   EXPECT_EQ(config->clientKeyData, "KEY");
-  EXPECT_EQ(config->tokenFile, dir.path() + "/conf/../token");
+  EXPECT_EQ(config->tokenFile, dir.path().string() + "/conf/../token");
   EXPECT_TRUE(config->token.empty());
 }
 
 TEST(KubeconfigTest, InlineDataWinsOverFile) {
-  TempDir dir;
+  ScratchDir dir{"kubeconfig"};
   const std::string path = dir.write(
       "config", kubeconfig("    server: https://a:1\n    certificate-authority: /does/not/exist\n"
                            "    certificate-authority-data: " + std::string(kCaBase64) + "\n",
@@ -121,7 +102,7 @@ TEST(KubeconfigTest, InlineDataWinsOverFile) {
 }
 
 TEST(KubeconfigTest, SelectsAnExplicitContext) {
-  TempDir dir;
+  ScratchDir dir{"kubeconfig"};
   const std::string path = dir.write(
       "config", kubeconfig("    server: https://a:1\n", "    token: x\n",
                            "- name: other\n  context:\n    cluster: local\n    user: admin\n"));
@@ -131,7 +112,7 @@ TEST(KubeconfigTest, SelectsAnExplicitContext) {
 }
 
 TEST(KubeconfigTest, UnknownContextListsTheKnownOnes) {
-  TempDir dir;
+  ScratchDir dir{"kubeconfig"};
   const std::string path = dir.write("config", kubeconfig("    server: https://a:1\n", "    token: x\n"));
   auto config = loadKubeconfig(path, "prod");
   ASSERT_FALSE(config.ok());
@@ -141,7 +122,7 @@ TEST(KubeconfigTest, UnknownContextListsTheKnownOnes) {
 }
 
 TEST(KubeconfigTest, RefusesInsecureSkipTlsVerifyUnlessAllowed) {
-  TempDir dir;
+  ScratchDir dir{"kubeconfig"};
   const std::string path =
       dir.write("config", kubeconfig("    server: https://a:1\n    insecure-skip-tls-verify: true\n", "    token: x\n"));
   auto refused = loadKubeconfig(path);
@@ -155,7 +136,7 @@ TEST(KubeconfigTest, RefusesInsecureSkipTlsVerifyUnlessAllowed) {
 }
 
 TEST(KubeconfigTest, RefusesPlainHttpServer) {
-  TempDir dir;
+  ScratchDir dir{"kubeconfig"};
   const std::string path = dir.write("config", kubeconfig("    server: http://a:8080\n", "    token: x\n"));
   auto config = loadKubeconfig(path);
   ASSERT_FALSE(config.ok());
@@ -163,7 +144,7 @@ TEST(KubeconfigTest, RefusesPlainHttpServer) {
 }
 
 TEST(KubeconfigTest, RefusesUnsupportedAuthentication) {
-  TempDir dir;
+  ScratchDir dir{"kubeconfig"};
   const std::string path = dir.write(
       "config", kubeconfig("    server: https://a:1\n",
                            "    exec:\n      apiVersion: client.authentication.k8s.io/v1beta1\n      command: aws\n"));
@@ -174,7 +155,7 @@ TEST(KubeconfigTest, RefusesUnsupportedAuthentication) {
 }
 
 TEST(KubeconfigTest, RefusesACertificateWithoutItsKey) {
-  TempDir dir;
+  ScratchDir dir{"kubeconfig"};
   const std::string path =
       dir.write("config", kubeconfig("    server: https://a:1\n", "    client-certificate-data: Q0VSVA==\n"));
   auto config = loadKubeconfig(path);
@@ -183,7 +164,7 @@ TEST(KubeconfigTest, RefusesACertificateWithoutItsKey) {
 }
 
 TEST(KubeconfigTest, RefusesDataThatIsNotBase64) {
-  TempDir dir;
+  ScratchDir dir{"kubeconfig"};
   const std::string path =
       dir.write("config", kubeconfig("    server: https://a:1\n    certificate-authority-data: not*base64\n", ""));
   auto config = loadKubeconfig(path);
@@ -192,16 +173,16 @@ TEST(KubeconfigTest, RefusesDataThatIsNotBase64) {
 }
 
 TEST(KubeconfigTest, MissingReferencedFileIsNamed) {
-  TempDir dir;
+  ScratchDir dir{"kubeconfig"};
   const std::string path =
       dir.write("config", kubeconfig("    server: https://a:1\n    certificate-authority: missing.crt\n", ""));
   auto config = loadKubeconfig(path);
   ASSERT_FALSE(config.ok());
-  EXPECT_NE(config.error().message.find(dir.path() + "/missing.crt"), std::string::npos) << config.error().message;
+  EXPECT_NE(config.error().message.find(dir.path().string() + "/missing.crt"), std::string::npos) << config.error().message;
 }
 
 TEST(KubeconfigTest, MissingTokenFileIsRefused) {
-  TempDir dir;
+  ScratchDir dir{"kubeconfig"};
   const std::string path = dir.write("config", kubeconfig("    server: https://a:1\n", "    tokenFile: nope\n"));
   EXPECT_FALSE(loadKubeconfig(path).ok());
 }
@@ -213,7 +194,7 @@ TEST(KubeconfigTest, MissingKubeconfigIsNotFound) {
 }
 
 TEST(KubeconfigTest, MalformedYamlIsInvalidArgument) {
-  TempDir dir;
+  ScratchDir dir{"kubeconfig"};
   auto config = loadKubeconfig(dir.write("config", "clusters: [\n"));
   ASSERT_FALSE(config.ok());
   EXPECT_EQ(config.error().code, ErrorCode::kInvalidArgument);
@@ -222,30 +203,30 @@ TEST(KubeconfigTest, MalformedYamlIsInvalidArgument) {
 }
 
 TEST(InClusterConfigTest, ReadsTheServiceAccountDirectory) {
-  TempDir dir;
+  ScratchDir dir{"kubeconfig"};
   dir.write("sa/token", "jwt");
   dir.write("sa/ca.crt", kCaPem);
   dir.write("sa/namespace", "agentguard-system\n");
-  auto config = loadInClusterConfig("10.96.0.1", "443", dir.path() + "/sa");
+  auto config = loadInClusterConfig("10.96.0.1", "443", dir.path().string() + "/sa");
   ASSERT_TRUE(config.ok()) << config.error().describe();
   EXPECT_EQ(config->server, "https://10.96.0.1:443");
-  EXPECT_EQ(config->tokenFile, dir.path() + "/sa/token");
+  EXPECT_EQ(config->tokenFile, dir.path().string() + "/sa/token");
   EXPECT_EQ(config->caData, kCaPem);
   EXPECT_EQ(config->defaultNamespace, "agentguard-system");
 }
 
 TEST(InClusterConfigTest, BracketsAnIpv6Host) {
-  TempDir dir;
+  ScratchDir dir{"kubeconfig"};
   dir.write("sa/token", "jwt");
   dir.write("sa/ca.crt", kCaPem);
-  auto config = loadInClusterConfig("fd00::1", "443", dir.path() + "/sa");
+  auto config = loadInClusterConfig("fd00::1", "443", dir.path().string() + "/sa");
   ASSERT_TRUE(config.ok()) << config.error().describe();
   EXPECT_EQ(config->server, "https://[fd00::1]:443");
   EXPECT_EQ(config->defaultNamespace, "default");
 }
 
 TEST(InClusterConfigTest, FailsOutsideAPodOrWithoutToken) {
-  TempDir dir;
+  ScratchDir dir{"kubeconfig"};
   EXPECT_EQ(loadInClusterConfig("", "", dir.path()).error().code, ErrorCode::kNotFound);
   auto noToken = loadInClusterConfig("10.96.0.1", "443", dir.path());
   ASSERT_FALSE(noToken.ok());
@@ -253,12 +234,12 @@ TEST(InClusterConfigTest, FailsOutsideAPodOrWithoutToken) {
 }
 
 TEST(ResolveClusterConfigTest, FlagThenKubeconfigVariableThenInClusterThenHome) {
-  TempDir dir;
+  ScratchDir dir{"kubeconfig"};
   const std::string flagged = dir.write("flag", kubeconfig("    server: https://flag:1\n", ""));
   const std::string fromEnv = dir.write("env", kubeconfig("    server: https://env:1\n", ""));
   dir.write("home/.kube/config", kubeconfig("    server: https://home:1\n", ""));
 
-  ScopedEnv home("HOME", (dir.path() + "/home").c_str());
+  ScopedEnv home("HOME", (dir.path().string() + "/home").c_str());
   ScopedEnv host("KUBERNETES_SERVICE_HOST", nullptr);
   {
     ScopedEnv env("KUBECONFIG", ("/missing:" + fromEnv).c_str());

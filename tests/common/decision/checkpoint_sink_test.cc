@@ -13,6 +13,7 @@
 
 #include "common/decision/decision_log_writer.h"
 #include "tests/common/decision/test_keys.h"
+#include "tests/support/scratch_dir.h"
 
 namespace agentguard::decision {
 namespace {
@@ -59,17 +60,7 @@ std::string readFile(const std::string& path) {
 
 class CheckpointSinkTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("checkpoint-sink-" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-  }
-  void TearDown() override {
-    std::filesystem::permissions(dir_, std::filesystem::perms::owner_all);
-    std::filesystem::remove_all(dir_);
-  }
-  std::filesystem::path dir_;
+  agentguard::testing::ScratchDir dir_{"checkpoint-sink"};  // its destructor unlocks what a test locked
 };
 
 TEST_F(CheckpointSinkTest, FileSinkAppendsEveryNoteAndAnEmptyLine) {

@@ -11,6 +11,7 @@
 #include "common/decision/merkle_tree.h"
 #include "common/encoding/base64.h"
 #include "tests/common/decision/test_keys.h"
+#include "tests/support/scratch_dir.h"
 
 namespace agentguard::decision {
 namespace {
@@ -117,12 +118,11 @@ TEST(CheckpointTest, OriginsThatCannotNameAKeyAreRefusedWhenSigning) {
 TEST(CheckpointTest, OpensslVerifiesTheCheckpointSignatureAsDocumented) {
   if (std::system("openssl version >/dev/null 2>&1") != 0) GTEST_SKIP() << "openssl command not installed";
   const SigningKey key = testing::newSigningKey();
-  const std::filesystem::path dir = std::filesystem::temp_directory_path() / ("checkpoint-openssl-" + key.keyId().substr(0, 12));
-  std::filesystem::create_directories(dir);
+  const agentguard::testing::ScratchDir dir("checkpoint-openssl");
   std::ofstream(dir / "trust.pem") << key.publicKeyPem();
   const std::string note = *signCheckpoint(sampleCheckpoint(), key);
   const std::string recipe =
-      "cd " + dir.string() +
+      "cd " + dir.path().string() +
       " && head -n 3 decisions.dsse.jsonl.checkpoint > body.txt"
       " && sed -n 5p decisions.dsse.jsonl.checkpoint | cut -d' ' -f3 | base64 -d | tail -c 64 > sig.bin"
       " && openssl pkeyutl -verify -pubin -inkey trust.pem -rawin -in body.txt -sigfile sig.bin >/dev/null 2>&1";
@@ -132,7 +132,6 @@ TEST(CheckpointTest, OpensslVerifiesTheCheckpointSignatureAsDocumented) {
   edited.replace(edited.find("\n5\n"), 3, "\n4\n");
   std::ofstream(dir / "decisions.dsse.jsonl.checkpoint", std::ios::binary | std::ios::trunc) << edited;
   EXPECT_NE(std::system(("bash -c \"" + recipe + "\"").c_str()), 0);
-  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

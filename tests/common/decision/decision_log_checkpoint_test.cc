@@ -13,6 +13,7 @@
 #include "common/decision/merkle_tree.h"
 #include "common/time/manual_clock.h"
 #include "tests/common/decision/test_keys.h"
+#include "tests/support/scratch_dir.h"
 
 namespace agentguard::decision {
 namespace {
@@ -30,13 +31,8 @@ Decision podDecision(int index) {
 class DecisionLogCheckpointTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("decision-checkpoint-" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
     pem_ = testing::newEd25519Pem();
   }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
 
   std::string path(const char* name = "decisions.dsse.jsonl") const { return (dir_ / name).string(); }
   SigningKey key() const { return std::move(SigningKey::fromPem(pem_)).value(); }
@@ -70,7 +66,7 @@ class DecisionLogCheckpointTest : public ::testing::Test {
     return text;
   }
 
-  std::filesystem::path dir_;
+  agentguard::testing::ScratchDir dir_{"decision-checkpoint"};
   std::string pem_;
 };
 

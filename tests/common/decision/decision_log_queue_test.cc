@@ -6,7 +6,6 @@
 
 #include <gtest/gtest.h>
 
-#include <atomic>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
@@ -21,6 +20,7 @@
 #include "common/decision/digest.h"
 #include "common/time/manual_clock.h"
 #include "tests/common/decision/test_keys.h"
+#include "tests/support/scratch_dir.h"
 
 namespace agentguard::decision {
 namespace {
@@ -51,13 +51,8 @@ bool eventually(Condition condition) {
 class DecisionLogQueueTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("decision-queue-" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
     pem_ = testing::newEd25519Pem();
   }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
 
   std::string path(const char* name = "decisions.dsse.jsonl") const { return (dir_ / name).string(); }
   SigningKey key() const { return std::move(SigningKey::fromPem(pem_)).value(); }
@@ -90,7 +85,7 @@ class DecisionLogQueueTest : public ::testing::Test {
     return fifoText_;
   }
 
-  std::filesystem::path dir_;
+  agentguard::testing::ScratchDir dir_{"decision-queue"};
   std::string pem_;
   int readEnd_ = -1;
   std::thread drained_;

@@ -1,7 +1,6 @@
 #include "common/decision/decision_log.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -11,6 +10,7 @@
 #include <vector>
 
 #include "tests/common/decision/test_keys.h"
+#include "tests/support/scratch_dir.h"
 
 namespace agentguard::decision {
 namespace {
@@ -49,14 +49,6 @@ Decision podDecision(const std::string& name) {
 
 class DecisionLogTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("decision-log-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
 
   DecisionLogOptions options(std::shared_ptr<SinkState> state = nullptr) {
     DecisionLogOptions out;
@@ -72,7 +64,7 @@ class DecisionLogTest : public ::testing::Test {
     return count;
   }
 
-  std::filesystem::path dir_;
+  agentguard::testing::ScratchDir dir_{"decision-log"};
   std::ostringstream logs_;
   log::Logger logger_{logs_, log::Level::kInfo, "test"};
 };

@@ -13,6 +13,7 @@
 #include "common/decision/digest.h"
 #include "common/encoding/base64.h"
 #include "tests/common/decision/test_keys.h"
+#include "tests/support/scratch_dir.h"
 
 namespace agentguard::decision {
 namespace {
@@ -78,8 +79,7 @@ TEST(DsseEnvelopeTest, OpensslPkeyutlVerifiesTheSignatureOverThePae) {
   const SigningKey key = testing::newSigningKey();
   Result<Envelope> envelope = signEnvelope(key, kInTotoPayloadType, "{\"_type\":\"https://in-toto.io/Statement/v1\"}");
   ASSERT_TRUE(envelope.ok());
-  const std::filesystem::path dir = std::filesystem::temp_directory_path() / ("dsse-openssl-" + key.keyId().substr(0, 12));
-  std::filesystem::create_directories(dir);
+  const agentguard::testing::ScratchDir dir("dsse-openssl");
   const auto write = [&](const char* name, const std::string& bytes) {
     std::ofstream(dir / name, std::ios::binary) << bytes;
   };
@@ -93,7 +93,6 @@ TEST(DsseEnvelopeTest, OpensslPkeyutlVerifiesTheSignatureOverThePae) {
   EXPECT_EQ(std::system(verify.c_str()), 0);
   write("pae.bin", "DSSEv1 0  0 ");
   EXPECT_NE(std::system(verify.c_str()), 0);
-  std::filesystem::remove_all(dir);
 }
 
 // ECDSA P-256: a DER signature over SHA-256 of the PAE, which `openssl dgst -sha256 -verify` checks; the
@@ -114,8 +113,7 @@ TEST(DsseEnvelopeTest, EcdsaP256EnvelopesVerifyWithOpensslAndAgentguard) {
   EXPECT_FALSE(verifyEnvelope(trust, edited));
 
   if (std::system("openssl version >/dev/null 2>&1") != 0) GTEST_SKIP() << "openssl command not installed";
-  const std::filesystem::path dir = std::filesystem::temp_directory_path() / ("dsse-ecdsa-" + key.keyId().substr(0, 12));
-  std::filesystem::create_directories(dir);
+  const agentguard::testing::ScratchDir dir("dsse-ecdsa");
   const auto write = [&](const char* name, const std::string& bytes) { std::ofstream(dir / name, std::ios::binary) << bytes; };
   write("pub.pem", key.publicKeyPem());
   write("sig.bin", envelope->signature);
@@ -133,7 +131,6 @@ TEST(DsseEnvelopeTest, EcdsaP256EnvelopesVerifyWithOpensslAndAgentguard) {
   EXPECT_EQ(hex, key.keyId());
   write("pae.bin", "DSSEv1 0  0 ");
   EXPECT_NE(std::system(verify.c_str()), 0);
-  std::filesystem::remove_all(dir);
 }
 
 TEST(DsseEnvelopeTest, KeysOfOtherAlgorithmsAndCurvesAreRefusedByName) {

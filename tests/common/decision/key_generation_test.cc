@@ -1,8 +1,8 @@
 #include "common/decision/key_generation.h"
+#include "tests/support/scratch_dir.h"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -22,13 +22,7 @@ std::string contents(const fs::path& path) {
 
 class KeyGenerationTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("agentguard-keygen-" + std::to_string(::getpid()) + "-" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  fs::path dir_;
+  agentguard::testing::ScratchDir dir_{"keygen"};
 };
 
 TEST_F(KeyGenerationTest, NewKeysAreEd25519Pkcs8AndDiffer) {

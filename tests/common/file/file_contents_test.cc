@@ -10,6 +10,8 @@
 #include <cerrno>
 #include <string>
 
+#include "tests/support/scratch_dir.h"
+
 namespace agentguard::file {
 namespace {
 
@@ -17,12 +19,7 @@ namespace fs = std::filesystem;
 
 class FileContentsTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("agentguard-file-contents-" + std::to_string(::getpid()));
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  fs::path dir_;
+  agentguard::testing::ScratchDir dir_{"file-contents"};
 };
 
 TEST_F(FileContentsTest, ReturnsEveryByteIncludingNulAndCarriageReturns) {
@@ -49,10 +46,10 @@ TEST_F(FileContentsTest, MissingFileIsNotFoundNamingWhatAndWhereAndWhy) {
 }
 
 TEST_F(FileContentsTest, DirectoryIsAnErrorNotEmptyContent) {
-  const auto content = readFileContents(dir_.string(), "kubeconfig");
+  const auto content = readFileContents(dir_.path().string(), "kubeconfig");
   ASSERT_FALSE(content.ok());
   EXPECT_EQ(content.error().code, ErrorCode::kNotFound);
-  EXPECT_NE(content.error().message.find("kubeconfig " + dir_.string() + " cannot be read"), std::string::npos)
+  EXPECT_NE(content.error().message.find("kubeconfig " + dir_.path().string() + " cannot be read"), std::string::npos)
       << content.error().message;
 }
 

@@ -1,7 +1,6 @@
 #include "common/metrics/process_collector.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -9,6 +8,8 @@
 #include <string>
 
 #include <prometheus/registry.h>
+
+#include "tests/support/scratch_dir.h"
 
 namespace agentguard::metrics {
 namespace {
@@ -22,20 +23,13 @@ std::map<std::string, const prometheus::MetricFamily*> byName(const std::vector<
 
 class FakeProc : public ::testing::Test {
  protected:
-  void SetUp() override {
-    root_ = std::filesystem::temp_directory_path() /
-            ("agentguard-proc-" + std::to_string(::getpid()) + "-" +
-             ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(root_);
-    std::filesystem::create_directories(root_ / "self" / "fd");
-  }
-  void TearDown() override { std::filesystem::remove_all(root_); }
+  void SetUp() override { std::filesystem::create_directories(root_ / "self" / "fd"); }
 
   void write(const std::filesystem::path& relative, const std::string& content) {
     std::ofstream(root_ / relative) << content;
   }
 
-  std::filesystem::path root_;
+  agentguard::testing::ScratchDir root_{"proc"};  // stands for /proc
 };
 
 TEST_F(FakeProc, ComputesTheProcessMetricsFromProc) {
@@ -44,7 +38,7 @@ TEST_F(FakeProc, ComputesTheProcessMetricsFromProc) {
   write("stat", "cpu 1 2 3\nbtime 1700000000\n");
   for (const char* fd : {"0", "1", "2"}) write(std::filesystem::path("self/fd") / fd, "");
 
-  auto families = ProcessCollector(root_).Collect();
+  auto families = ProcessCollector(root_.path()).Collect();
   auto named = byName(families);
   const double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
   const double page = static_cast<double>(sysconf(_SC_PAGESIZE));
@@ -62,7 +56,7 @@ TEST_F(FakeProc, ComputesTheProcessMetricsFromProc) {
 
 TEST_F(FakeProc, LeavesOutWhatItCannotReadInsteadOfReportingZero) {
   write("self/stat", "garbage\n");
-  auto families = ProcessCollector(root_).Collect();
+  auto families = ProcessCollector(root_.path()).Collect();
   auto named = byName(families);
   EXPECT_TRUE(named.count("agentguard_build_info"));
   for (const char* absent : {"process_cpu_seconds_total", "process_resident_memory_bytes",
@@ -77,7 +71,7 @@ TEST_F(FakeProc, LeavesOutWhatItCannotReadInsteadOfReportingZero) {
 TEST_F(FakeProc, LeavesOutTheStartTimeWithoutABootTime) {
   write("self/stat",
         "9 (agentguard) S 1 9 9 0 -1 0 0 0 0 0 250 150 0 0 20 0 7 0 500 104857600 300 0 0 0 0 0 0 0 0 0 0 0 0 0\n");
-  auto families = ProcessCollector(root_).Collect();
+  auto families = ProcessCollector(root_.path()).Collect();
   auto named = byName(families);
   EXPECT_TRUE(named.count("process_cpu_seconds_total"));
   EXPECT_FALSE(named.count("process_start_time_seconds"));

@@ -9,29 +9,25 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/support/scratch_dir.h"
+
 namespace agentguard::process {
 namespace {
 
 class CgroupCpuLimitTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    root_ = std::filesystem::temp_directory_path() /
-            ("cpu-budget-" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-    std::filesystem::remove_all(root_);
-    std::filesystem::create_directories(root_ / "kubepods" / "pod1" / "ctr");
-  }
-  void TearDown() override { std::filesystem::remove_all(root_); }
+  void SetUp() override { std::filesystem::create_directories(root_ / "kubepods" / "pod1" / "ctr"); }
 
   void writeCpuMax(const std::string& cgroup, const std::string& text) {
     std::ofstream(root_ / cgroup / "cpu.max") << text;
   }
 
-  std::filesystem::path root_;
+  agentguard::testing::ScratchDir root_{"cgroup"};  // stands for /sys/fs/cgroup
 };
 
 TEST_F(CgroupCpuLimitTest, QuotaOfTheProcessCgroup) {
   writeCpuMax("kubepods/pod1/ctr", "150000 100000\n");
-  const auto limit = cgroupCpuLimit("0::/kubepods/pod1/ctr\n", root_);
+  const auto limit = cgroupCpuLimit("0::/kubepods/pod1/ctr\n", root_.path());
   ASSERT_TRUE(limit.has_value());
   EXPECT_DOUBLE_EQ(*limit, 1.5);
 }
@@ -40,7 +36,7 @@ TEST_F(CgroupCpuLimitTest, TightestQuotaAmongAncestors) {
   writeCpuMax("kubepods/pod1/ctr", "max 100000\n");
   writeCpuMax("kubepods/pod1", "50000 100000\n");
   writeCpuMax("kubepods", "400000 100000\n");
-  const auto limit = cgroupCpuLimit("0::/kubepods/pod1/ctr\n", root_);
+  const auto limit = cgroupCpuLimit("0::/kubepods/pod1/ctr\n", root_.path());
   ASSERT_TRUE(limit.has_value());
   EXPECT_DOUBLE_EQ(*limit, 0.5);
 }
@@ -62,7 +58,7 @@ TEST_F(CgroupCpuLimitTest, NoLimitWhenNoneCanBeRead) {
   };
   for (const auto& c : cases) {
     for (const auto& [cgroup, text] : c.cpuMax) writeCpuMax(cgroup, text);
-    EXPECT_FALSE(cgroupCpuLimit(c.procSelfCgroup, root_).has_value()) << c.name;
+    EXPECT_FALSE(cgroupCpuLimit(c.procSelfCgroup, root_.path()).has_value()) << c.name;
     for (const auto& [cgroup, text] : c.cpuMax) std::filesystem::remove(root_ / cgroup / "cpu.max");
   }
 }

@@ -5,7 +5,6 @@
 #include <filesystem>
 #include <fstream>
 
-#include <unistd.h>
 
 #include "common/decision/decision_log_verifier.h"
 #include "common/decision/decision_log_writer.h"
@@ -18,6 +17,7 @@
 #include "tests/gate/app/sandbox_json.h"
 #include "tests/gate/server/fake_ports.h"
 #include "tests/gate/server/loopback_mcp.h"
+#include "tests/support/scratch_dir.h"
 
 namespace agentguard::gate::app {
 namespace {
@@ -28,12 +28,6 @@ using server::testing::Reply;
 class GatePipelineTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    // One folder per test and process: ctest runs the tests of this binary side by side.
-    dir_ = std::filesystem::temp_directory_path() /
-           ("gate-pipeline-" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + "-" +
-            std::to_string(getpid()));
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
     pem_ = decision::testing::newEd25519Pem();
     auto writer = decision::DecisionLogWriter::open((dir_ / "log.dsse.jsonl").string(),
                                                     std::move(decision::SigningKey::fromPem(pem_)).value(), "gate-0");
@@ -48,10 +42,7 @@ class GatePipelineTest : public ::testing::Test {
     server_ = std::make_unique<server::McpServer>(options, *pipeline_, logger_);
     ASSERT_TRUE(server_->start().ok());
   }
-  void TearDown() override {
-    server_->stop();
-    std::filesystem::remove_all(dir_);
-  }
+  void TearDown() override { server_->stop(); }
 
   // Stops the gate and flushes the log; the verification of what it holds.
   decision::LogVerification verifiedLog() {
@@ -63,7 +54,7 @@ class GatePipelineTest : public ::testing::Test {
 
   std::ostringstream logs_;
   log::Logger logger_{logs_, log::Level::kDebug};
-  std::filesystem::path dir_;
+  agentguard::testing::ScratchDir dir_{"gate-pipeline"};
   std::string pem_;
   server::testing::Upstream upstream_;
   server::testing::TokenTable authenticator_;

@@ -9,7 +9,6 @@
 #include <mutex>
 #include <sstream>
 
-#include <unistd.h>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -23,6 +22,7 @@
 #include "tests/common/decision/test_keys.h"
 #include "tests/gate/server/fake_ports.h"
 #include "tests/gate/server/loopback_mcp.h"
+#include "tests/support/scratch_dir.h"
 
 namespace agentguard::gate::server {
 namespace {
@@ -211,9 +211,7 @@ TEST_F(McpServerTest, KeepAliveConnectionServesSeveralCalls) {
 // Records signed by the real writer, for an allowed and a refused call, verify with the repository's
 // verifier and carry the tool-call facts.
 TEST_F(McpServerTest, SignedRecordsOfAllowedAndRefusedCallsVerify) {
-  const auto dir = std::filesystem::temp_directory_path() / ("gate-mcp-server-records-" + std::to_string(getpid()));
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
+  const agentguard::testing::ScratchDir dir("gate-mcp-server-records");
   const std::string pem = decision::testing::newEd25519Pem();
   auto writer = decision::DecisionLogWriter::open((dir / "log.dsse.jsonl").string(),
                                                   std::move(decision::SigningKey::fromPem(pem)).value(), "gate-test");
@@ -233,7 +231,6 @@ TEST_F(McpServerTest, SignedRecordsOfAllowedAndRefusedCallsVerify) {
   const decision::LogVerification verified = decision::verifyDecisionLog(in, *trust);
   EXPECT_TRUE(verified.ok) << verified.problem;
   EXPECT_EQ(verified.records, 2u);
-  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/operator/support/operator_cluster_fixture.h"
+#include "tests/support/scratch_dir.h"
 
 namespace agentguard::op::testing {
 namespace {
@@ -146,8 +147,7 @@ TEST_F(ClusterBackgroundScanTest, ReportsFollowTheObjectsTheyDescribe) {
 }
 
 TEST_F(ClusterBackgroundScanTest, APolicyChangeStartsAScanAtOnce) {
-  const std::filesystem::path policies = std::filesystem::temp_directory_path() / ("agentguard-audit-" + ns_);
-  std::filesystem::create_directories(policies);
+  const agentguard::testing::ScratchDir policies("audit-policies");
   const auto writePolicy = [&policies](const std::string& action) {
     std::ofstream(policies / "exposure.yaml") << "apiVersion: agentguard.io/v1alpha1\nkind: Policy\n"
                                                  "metadata: {name: exposure}\nspec:\n  rules:\n"
@@ -163,7 +163,7 @@ TEST_F(ClusterBackgroundScanTest, APolicyChangeStartsAScanAtOnce) {
   ASSERT_TRUE(service.ok()) << service.error().describe();
 
   BackgroundScanOptions options = scanOptions();
-  options.policyLayers = {policies.string()};
+  options.policyLayers = {policies.path().string()};
   options.policyCheck = 200ms;  // the interval (1h) never comes within the test
   auto registry = std::make_shared<prometheus::Registry>();
   BackgroundScanMetrics metrics(registry);
@@ -180,7 +180,6 @@ TEST_F(ClusterBackgroundScanTest, APolicyChangeStartsAScanAtOnce) {
   EXPECT_TRUE(waitUntil([&] { return resultNow() == "warn"; }, 30s))
       << "the changed policy was not applied to the report: " << resultNow() << "\n" << logs_.str();
   scanner.stop();
-  std::filesystem::remove_all(policies);
 }
 
 }  // namespace

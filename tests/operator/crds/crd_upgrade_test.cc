@@ -1,28 +1,21 @@
 #include "operator/crds/crd_upgrade.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <string>
+
+#include "tests/support/scratch_dir.h"
 
 namespace agentguard::op {
 namespace {
 
 class CrdDirectory : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("agentguard-crds-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
   void write(const std::string& name, const std::string& text) { std::ofstream(dir_ / name) << text; }
 
-  std::filesystem::path dir_;
+  agentguard::testing::ScratchDir dir_{"crds"};
 };
 
 constexpr const char* kCrd = R"(apiVersion: apiextensions.k8s.io/v1
@@ -46,7 +39,7 @@ TEST_F(CrdDirectory, ReadsEveryCrdOfTheYamlFilesInFileNameOrder) {
   write("b.yaml", crd("bees"));
   write("a.yaml", crd("ants") + "---\n" + crd("apes"));
   write("README.md", "not a CRD, not read");
-  auto crds = readCrdDirectory(dir_);
+  auto crds = readCrdDirectory(dir_.path());
   ASSERT_TRUE(crds.ok()) << crds.error().describe();
   ASSERT_EQ(crds->size(), 3u);
   EXPECT_EQ((*crds)[0]["metadata"]["name"], "ants.example.test");
@@ -59,7 +52,7 @@ TEST_F(CrdDirectory, FollowsTheSymbolicLinksOfAMountedConfigMap) {
   std::ofstream(dir_ / "..2026_12_07" / "things.yaml") << crd("things");
   std::filesystem::create_directory_symlink("..2026_12_07", dir_ / "..data");
   std::filesystem::create_symlink("..data/things.yaml", dir_ / "things.yaml");
-  auto crds = readCrdDirectory(dir_);
+  auto crds = readCrdDirectory(dir_.path());
   ASSERT_TRUE(crds.ok()) << crds.error().describe();
   ASSERT_EQ(crds->size(), 1u);
   EXPECT_EQ((*crds)[0]["metadata"]["name"], "things.example.test");
@@ -83,11 +76,11 @@ TEST_F(CrdDirectory, RefusesTheWholeDirectoryForOneBadDocument) {
       {"duplicate key", "apiVersion: a\napiVersion: b\n", "z.yaml"},
   };
   for (const Case& c : cases) {
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
+    std::filesystem::remove_all(dir_.path());
+    std::filesystem::create_directories(dir_.path());
     write("a.yaml", crd("ants"));
     write("z.yaml", c.text);
-    auto crds = readCrdDirectory(dir_);
+    auto crds = readCrdDirectory(dir_.path());
     ASSERT_FALSE(crds.ok()) << c.name;
     EXPECT_EQ(crds.error().code, ErrorCode::kInvalidArgument) << c.name;
     EXPECT_NE(crds.error().describe().find(c.messagePart), std::string::npos) << c.name << ": " << crds.error().describe();
@@ -96,9 +89,9 @@ TEST_F(CrdDirectory, RefusesTheWholeDirectoryForOneBadDocument) {
 }
 
 TEST_F(CrdDirectory, RefusesAnEmptyOrMissingDirectory) {
-  EXPECT_FALSE(readCrdDirectory(dir_).ok());
+  EXPECT_FALSE(readCrdDirectory(dir_.path()).ok());
   write("notes.txt", "x");
-  EXPECT_FALSE(readCrdDirectory(dir_).ok());
+  EXPECT_FALSE(readCrdDirectory(dir_.path()).ok());
   EXPECT_FALSE(readCrdDirectory(dir_ / "absent").ok());
 }
 

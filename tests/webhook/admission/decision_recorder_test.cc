@@ -10,6 +10,7 @@
 #include "common/decision/digest.h"
 #include "common/decision/dsse_envelope.h"
 #include "tests/common/decision/test_keys.h"
+#include "tests/support/scratch_dir.h"
 #include "tests/webhook/support/admission_fixtures.h"
 #include "webhook/admission/review_handler.h"
 #include "webhook/options/webhook_flags.h"
@@ -22,13 +23,8 @@ namespace fx = testing;
 class DecisionRecorderTest : public ::testing::Test {
  protected:
   DecisionRecorderTest() : engines_(fx::testPolicies()) {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("decision-recorder-" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
     networkPolicies_.add(fx::defaultDenyEgress("agents"));
   }
-  ~DecisionRecorderTest() override { std::filesystem::remove_all(dir_); }
 
   std::unique_ptr<decision::DecisionLogWriter> openWriter(const std::string& path) {
     auto writer = decision::DecisionLogWriter::open(path, std::move(decision::SigningKey::fromPem(pem_)).value(), "replica-a");
@@ -48,7 +44,7 @@ class DecisionRecorderTest : public ::testing::Test {
   }
 
   std::string pem_ = decision::testing::newEd25519Pem();
-  std::filesystem::path dir_;
+  agentguard::testing::ScratchDir dir_{"decision-recorder"};
   fx::FixedEngineSource engines_;
   fx::FakeNetworkPolicies networkPolicies_;
 };

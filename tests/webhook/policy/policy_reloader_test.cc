@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "tests/support/scratch_dir.h"
 #include "webhook/metrics/webhook_metrics.h"
 
 namespace agentguard::webhook {
@@ -27,18 +28,15 @@ spec:
 class PolicyReloaderTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("agentguard-policies-" + std::to_string(::getpid()));
-    fs::create_directories(dir_);
     write(kPolicy);
     reloader_.onReload([this](bool ok) { metrics_.policyReloaded(ok); });
   }
-  void TearDown() override { fs::remove_all(dir_); }
   void write(const std::string& text) { std::ofstream(dir_ / "exposure.yaml") << text; }
 
-  fs::path dir_;
+  agentguard::testing::ScratchDir dir_{"policies"};
   std::ostringstream logs_;
   log::Logger logger_{logs_};
-  PolicyReloader reloader_{fs::temp_directory_path() / ("agentguard-policies-" + std::to_string(::getpid())), logger_};
+  PolicyReloader reloader_{dir_.path(), logger_};
   WebhookMetrics metrics_;
 };
 
@@ -117,8 +115,7 @@ TEST(BundledPoliciesTest, Compile) {
 
 // Several layers: each reloaded on change, the later one overriding the earlier.
 TEST(PolicyReloaderLayersTest, ReloadsAnyLayerThatChanges) {
-  const fs::path overrides = fs::temp_directory_path() / ("agentguard-overrides-" + std::to_string(::getpid()));
-  fs::create_directories(overrides);
+  const agentguard::testing::ScratchDir overrides("overrides");
   const auto writeOverride = [&overrides](const std::string& action) {
     std::ofstream(overrides / "team.yaml") << "apiVersion: agentguard.io/v1alpha1\nkind: Policy\nmetadata: {name: team}\n"
                                               "spec:\n  rules:\n    - {id: exposure.service-nodeport, action: "
@@ -127,7 +124,7 @@ TEST(PolicyReloaderLayersTest, ReloadsAnyLayerThatChanges) {
   writeOverride("warn");
   std::ostringstream logs;
   log::Logger logger(logs);
-  PolicyReloader reloader(std::vector<std::string>{"builtin", overrides.string()}, logger);
+  PolicyReloader reloader(std::vector<std::string>{"builtin", overrides.path().string()}, logger);
   ASSERT_TRUE(reloader.load().ok()) << logs.str();
   const auto nodePortAction = [&reloader] {
     for (const auto& binding : reloader.engine()->policies().rules) {
@@ -136,7 +133,7 @@ TEST(PolicyReloaderLayersTest, ReloadsAnyLayerThatChanges) {
     return std::string("off");
   };
   EXPECT_EQ(nodePortAction(), "warn");
-  EXPECT_THAT(logs.str(), HasSubstr("\"path\":\"builtin," + overrides.string() + "\""));
+  EXPECT_THAT(logs.str(), HasSubstr("\"path\":\"builtin," + overrides.path().string() + "\""));
   EXPECT_FALSE(reloader.reloadIfChanged());
   writeOverride("audit");
   EXPECT_TRUE(reloader.reloadIfChanged());
@@ -147,7 +144,6 @@ TEST(PolicyReloaderLayersTest, ReloadsAnyLayerThatChanges) {
   EXPECT_FALSE(reloader.reloadIfChanged());
   EXPECT_EQ(nodePortAction(), "audit");
   EXPECT_FALSE(reloader.lastReloadSucceeded());
-  fs::remove_all(overrides);
 }
 
 }  // namespace

@@ -16,6 +16,7 @@
 #include "common/kube/cluster_config.h"
 #include "common/kube/resource.h"
 #include "tests/support/local_cluster.h"
+#include "tests/support/scratch_dir.h"
 #include "tests/webhook/support/test_tls.h"
 
 namespace agentguard::webhook {
@@ -155,8 +156,6 @@ class WebhookRegistrationClusterTest : public agentguard::testing::LocalClusterT
     json role = {{"apiVersion", "rbac.authorization.k8s.io/v1"}, {"kind", "ClusterRole"},
                  {"metadata", {{"name", name_}}}, {"rules", json::array()}};
     ASSERT_TRUE(client_->create(kube::resources::clusterRoles(), "", role).ok());
-    dir_ = fs::temp_directory_path() / ("registration-" + suffix_);
-    fs::create_directories(dir_);
     // Selects only namespaces with a label nobody sets, and is ignored when unreachable: other tests
     // sharing the cluster never reach it.
     json registration = templ();
@@ -177,8 +176,6 @@ class WebhookRegistrationClusterTest : public agentguard::testing::LocalClusterT
       (void)client_->remove(kube::resources::validatingWebhookConfigurations(), "", name_);
       (void)client_->remove(kube::resources::clusterRoles(), "", name_);
     }
-    std::error_code ignored;
-    fs::remove_all(dir_, ignored);
   }
 
   bool registered() const {
@@ -186,7 +183,7 @@ class WebhookRegistrationClusterTest : public agentguard::testing::LocalClusterT
   }
 
   std::string suffix_, name_;
-  fs::path dir_;
+  agentguard::testing::ScratchDir dir_{"registration"};
   webhook::testing::TestPki pki_;
   std::unique_ptr<kube::KubeClient> client_;
   RegistrationOptions options_;

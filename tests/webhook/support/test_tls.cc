@@ -34,19 +34,11 @@ bool eventually(const std::function<bool()>& condition, std::chrono::millisecond
   return condition();
 }
 
-TestPki::TestPki() {
-  std::string pattern = (std::filesystem::temp_directory_path() / "agentguard-pki-XXXXXX").string();
-  if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-  dir_ = pattern;
+TestPki::TestPki() : dir_(scratch_.path().string()) {
   run("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=agentguard-test-ca"
       " -keyout " + dir_ + "/ca.key -out " + dir_ + "/ca.crt");
   std::ofstream(dir_ + "/server.ext") << "subjectAltName=IP:127.0.0.1,DNS:localhost\n"
                                       << "extendedKeyUsage=serverAuth\n";
-}
-
-TestPki::~TestPki() {
-  std::error_code ignored;
-  std::filesystem::remove_all(dir_, ignored);
 }
 
 void TestPki::issue(const std::string& certPath, const std::string& keyPath, const std::string& serialHex) const {

@@ -8,6 +8,8 @@
 #include <memory>
 #include <string>
 
+#include "tests/support/scratch_dir.h"
+
 struct ssl_st;
 struct ssl_ctx_st;
 
@@ -20,9 +22,6 @@ bool eventually(const std::function<bool()>& condition, std::chrono::millisecond
 class TestPki {
  public:
   TestPki();
-  ~TestPki();
-  TestPki(const TestPki&) = delete;
-  TestPki& operator=(const TestPki&) = delete;
 
   const std::string& dir() const { return dir_; }
   std::string caFile() const { return dir_ + "/ca.crt"; }
@@ -33,7 +32,8 @@ class TestPki {
   std::string caPem() const;
 
  private:
-  std::string dir_;
+  agentguard::testing::ScratchDir scratch_{"pki"};
+  std::string dir_;  // scratch_'s path
 };
 
 // One TLS connection to 127.0.0.1:port, verified against `caFile`, speaking HTTP/1.1 keep-alive.

@@ -1,3 +1,4 @@
+#include "tests/support/scratch_dir.h"
 #include "webhook/tls/serving_secret.h"
 
 #include <gmock/gmock.h>
@@ -209,8 +210,7 @@ TEST(ServingSecretTest, WithoutTheOwnerNothingIsCreated) {
 }
 
 TEST(ServingSecretTest, WritesTheFilesWhole) {
-  const auto dir = std::filesystem::temp_directory_path() / ("serving-secret-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
+  const agentguard::testing::ScratchDir dir("serving-secret");
   const ServingMaterial material{"CA PEM", "CERT PEM", "KEY PEM"};
   ASSERT_TRUE(writeServingFiles(material, (dir / "tls.crt").string(), (dir / "tls.key").string(),
                                 (dir / "ca.crt").string())
@@ -221,14 +221,12 @@ TEST(ServingSecretTest, WritesTheFilesWhole) {
   EXPECT_EQ(std::filesystem::status(dir / "tls.key").permissions() & std::filesystem::perms::others_read,
             std::filesystem::perms::none);
   EXPECT_FALSE(std::filesystem::exists(dir / "tls.crt.new"));
-  std::filesystem::remove_all(dir);
 }
 
 // Deleting the Secret is the rotation: the next pass generates a new CA and certificate and rewrites
 // the files; passes in between write nothing.
 TEST(ServingSecretSyncTest, ADeletedSecretIsGeneratedAgainAndWritten) {
-  const auto dir = std::filesystem::temp_directory_path() / ("serving-sync-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
+  const agentguard::testing::ScratchDir dir("serving-sync");
   SecretStore cluster;
   cluster.clusterRoles["/r-agentguard-webhook"] = {{"metadata", {{"uid", "role-uid"}}}};
   std::ostringstream logs;
@@ -256,7 +254,6 @@ TEST(ServingSecretSyncTest, ADeletedSecretIsGeneratedAgainAndWritten) {
   ASSERT_TRUE(served && ca);
   std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> caKey(X509_get_pubkey(ca.get()), EVP_PKEY_free);
   EXPECT_EQ(X509_verify(served.get(), caKey.get()), 1) << "the files hold a certificate of another CA";
-  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
