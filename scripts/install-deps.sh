@@ -12,6 +12,7 @@ packages=(
   clang libclang-rt-14-dev
   openssl curl ca-certificates python3
   python3-jsonschema python3-yaml # tests/schemas/policy_schema_test.py
+  prometheus # promtool: the chart's alert and dashboard queries parsed as PromQL (tests/e2e/monitoring_chart_test.py)
   ccache # compiler cache under ~/.cache/agentguard/ccache: a fresh clone rebuilds in seconds
 )
 

@@ -34,6 +34,7 @@ class DecisionLog {
   DecisionLog& operator=(const DecisionLog&) = delete;
 
   DecisionLogQueue& queue() { return *queue_; }
+  const DecisionLogQueue& queue() const { return *queue_; }
   std::uint64_t nextSeq() const { return writer_->nextSeq(); }
   // Null when the checkpoints go nowhere but `<file>.checkpoint`.
   const CheckpointPublisher* publisher() const { return publisher_ ? &*publisher_ : nullptr; }

@@ -584,9 +584,12 @@ denial_metrics() {
   done
   grep -E '^agentguard_gate_decisions_total\{.*result="denied".*\} [1-9]' <<<"$out" >/dev/null ||
     { echo "no denied decisions in the gates' metrics"; grep '^agentguard_gate_decisions' <<<"$out"; return 1; }
+  awk '/^agentguard_decision_log_records_written_total / {s += $2} END {exit !(s > 0)}' <<<"$out" ||
+    { echo "the gates' metrics count no decision records written"; grep '^agentguard_decision_log' <<<"$out"; return 1; }
 }
 
-# Every gate Pod's /metrics has agentguard_build_info (version, revision) and the process_* metrics.
+# Every gate Pod's /metrics has agentguard_build_info (version, revision), the process_* metrics and the
+# decision log's, with no failed write.
 gate_standard_metrics() {
   local ip out ips
   ips="$(k -n "$AGENTS" get pods -l app.kubernetes.io/name=agentguard-gate -o jsonpath='{.items[*].status.podIP}')"
@@ -594,8 +597,9 @@ gate_standard_metrics() {
   for ip in $ips; do
     out="$(curl -s --max-time 5 "http://${ip}:9090/metrics" || true)"
     grep -Eq '^agentguard_build_info\{revision="[^"]+",version="[0-9][^"]*"\} 1$' <<<"$out" &&
-      grep -Eq '^process_resident_memory_bytes [1-9]' <<<"$out" && grep -q '^process_cpu_seconds_total ' <<<"$out" ||
-      { echo "gate ${ip}: /metrics lacks agentguard_build_info or process_*"; return 1; }
+      grep -Eq '^process_resident_memory_bytes [1-9]' <<<"$out" && grep -q '^process_cpu_seconds_total ' <<<"$out" &&
+      grep -q '^agentguard_decision_log_write_failures_total{stage="write"} 0$' <<<"$out" ||
+      { echo "gate ${ip}: /metrics lacks agentguard_build_info, process_* or the decision log's metrics"; return 1; }
   done
 }
 
@@ -662,8 +666,8 @@ run_gate_part() {
   check "records: the gates' decision logs verify (agentguard log verify)" logs_verify
   check "records: every refusal's data.record is a tool call denial in the log" records_found
   check "Events: ToolCallDenied on the AgentSandbox" denial_events
-  check "metrics: agentguard_gate_decisions_total counts the denials" denial_metrics
-  check "metrics: every gate has agentguard_build_info and process_* metrics" gate_standard_metrics
+  check "metrics: agentguard_gate_decisions_total counts the denials, the decision log its records" denial_metrics
+  check "metrics: every gate has agentguard_build_info, process_* and decision log metrics" gate_standard_metrics
   k delete namespace "$AGENTS" --wait=false >/dev/null
 }
 

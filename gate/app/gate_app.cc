@@ -65,6 +65,7 @@ Status GateApp::openDecisionLog() {
       logger_);
   if (!log) return log.error();
   decisionLog_ = std::move(*log);
+  decisionMetrics_.emplace(*metrics_.registry());
   recorder_ = std::make_unique<server::ToolCallRecorder>(&decisionLog_->queue());
   logger_.info("Recording tool-call decisions",
                {{"file", flags_.decisionLogFile}, {"origin", origin}, {"nextSeq", decisionLog_->nextSeq()}});
@@ -114,6 +115,7 @@ Status GateApp::startHealth() {
     return http::Response::text(200, "ok\n");
   });
   health_->route("GET", "/metrics", [this](const http::Request&) {
+    if (decisionLog_) decisionMetrics_->observe(*decisionLog_);
     http::Response response = http::Response::text(200, metrics_.render());
     response.contentType = "text/plain; version=0.0.4; charset=utf-8";
     return response;

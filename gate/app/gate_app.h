@@ -8,6 +8,7 @@
 #include "common/kube/informer.h"
 #include "common/kube/kube_client.h"
 #include "common/log/logger.h"
+#include "common/metrics/decision_log_metrics.h"
 #include "gate/app/denial_events.h"
 #include "gate/app/gate_flags.h"
 #include "gate/app/gate_metrics.h"
@@ -48,6 +49,7 @@ class GateApp {
   GateMetrics metrics_;
   SandboxPolicies policies_;
   std::unique_ptr<decision::DecisionLog> decisionLog_;
+  std::optional<metrics::DecisionLogMetrics> decisionMetrics_;  // with the log
   std::unique_ptr<server::ToolCallRecorder> recorder_;
   std::unique_ptr<PodInformerLookup> lookup_;
   std::unique_ptr<gate::CallerAuthenticator> authenticator_;

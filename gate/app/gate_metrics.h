@@ -19,7 +19,8 @@ namespace agentguard::gate::app {
 //   agentguard_gate_decision_duration_seconds             authentication excluded, policy and parsing in
 //   agentguard_gate_upstream_duration_seconds             from connecting upstream to its answer's headers
 //   agentguard_gate_egress_connections_total{result}      CONNECT outcomes (gate/egress)
-// and agentguard_build_info with the process_* metrics (common/metrics).
+// and agentguard_build_info with the process_* metrics (common/metrics). GateApp adds the decision log's
+// (common/metrics/decision_log_metrics.h) to the same registry when its log is on.
 // Label values come from the sandbox's policy, never from what the agent sent alone: a refused call's
 // server or tool is "-" unless the policy lists it, so a caller cannot grow the label sets.
 class GateMetrics final : public server::CallObserver {

@@ -63,11 +63,11 @@ def balanced(expr):
 
 
 def promtool_check(rules, what):
-    """PromQL syntax through `promtool check rules` when promtool is there (PROMTOOL or PATH; Debian's
-    prometheus package has it); the other checks do not need it."""
+    """PromQL syntax through `promtool check rules` (PROMTOOL or PATH; Debian's prometheus package has it,
+    and scripts/install-deps.sh installs it). Without it the test fails: the queries would go unchecked."""
     promtool = os.environ.get("PROMTOOL") or shutil.which("promtool")
+    check(promtool is not None, "promtool found (install Debian's prometheus package): %s parsed as PromQL" % what)
     if not promtool:
-        print("promtool not found: %s not parsed as PromQL" % what)
         return
     with tempfile.NamedTemporaryFile("w", suffix=".yaml") as file:
         yaml.safe_dump({"groups": [{"name": "check", "rules": rules}]}, file)
@@ -88,7 +88,8 @@ def check_rules(helm, exported):
              "labels": {"severity": "info"}}
     values = {"metrics": {"serviceMonitor": {"enabled": True},
                           "prometheusRule": {"enabled": True, "labels": {"release": "kube-prometheus-stack"},
-                                             "denialsPerSecond": 2.5, "extraRules": [extra]}},
+                                             "denialsPerSecond": 2.5, "toolCallDenialsPerSecond": 0.5,
+                                             "extraRules": [extra]}},
               "decisionLog": {"enabled": True}}
     docs = render(helm, values)
     rule = find(docs, "PrometheusRule", "r-agentguard")
@@ -98,13 +99,19 @@ def check_rules(helm, exported):
     check(rule["apiVersion"] == "monitoring.coreos.com/v1" and rule["metadata"]["namespace"] == "guard",
           "monitoring.coreos.com/v1 in the release namespace")
     check(rule["metadata"]["labels"].get("release") == "kube-prometheus-stack", "prometheusRule.labels")
+    groups = {group["name"]: group["rules"] for group in rule["spec"]["groups"]}
+    check(set(groups) == {"agentguard", "agentguard-gate"}, "the groups: %s" % sorted(groups))
     rules = [r for group in rule["spec"]["groups"] for r in group["rules"]]
     alerts = {r["alert"]: r for r in rules if "alert" in r}
+    gate_alerts = {r["alert"] for r in groups.get("agentguard-gate", [])}
     wanted = {"AgentguardWebhookDown", "AgentguardAdmissionDenialsSpike", "AgentguardPolicyReloadFailed",
               "AgentguardDecisionLogUnwritable", "AgentguardOperatorDown", "AgentguardOperatorReconcileErrors",
               "AgentguardBackgroundScanFailing", "TeamDenials"}
-    check(set(alerts) == wanted, "the alerts: %s" % sorted(alerts))
-    check(rules[-1] == extra, "extraRules appended as given")
+    check(set(alerts) == wanted | {"AgentguardGateDown", "AgentguardGateDecisionLogUnwritable",
+                                   "AgentguardToolCallDenialsSpike"}, "the alerts: %s" % sorted(alerts))
+    check(gate_alerts == {"AgentguardGateDown", "AgentguardGateDecisionLogUnwritable", "AgentguardToolCallDenialsSpike"},
+          "the gate alerts in their own group: %s" % sorted(gate_alerts))
+    check(groups.get("agentguard", [None])[-1] == extra, "extraRules appended to the agentguard group as given")
 
     # The job each expression selects is a metrics Service a rendered ServiceMonitor scrapes (the
     # Prometheus Operator names the job after the Service).
@@ -115,6 +122,11 @@ def check_rules(helm, exported):
             if selector.items() <= service["metadata"].get("labels", {}).items():
                 jobs.add(service["metadata"]["name"])
     check(jobs == {"r-agentguard-webhook-metrics", "r-agentguard-operator-metrics"}, "scraped jobs %s" % jobs)
+    # The gates' job is the value of the label the PodMonitor's jobLabel names, on the Pods the operator builds.
+    monitor = find(docs, "PodMonitor", "r-agentguard-gate")
+    job_label = monitor["spec"].get("jobLabel") if monitor else None
+    gate_job = monitor["spec"]["selector"]["matchLabels"].get(job_label) if monitor else None
+    check(gate_job == "agentguard-gate", "the PodMonitor's jobLabel gives the gates the job agentguard-gate (%r)" % gate_job)
 
     for name, alert in alerts.items():
         expr = str(alert["expr"])
@@ -124,8 +136,14 @@ def check_rules(helm, exported):
         if name == "TeamDenials":
             continue
         selected = set(re.findall(r'job="([^"]+)"', expr))
-        check(selected and selected <= jobs, "%s selects a scraped job: %s" % (name, selected))
-        check('namespace="guard"' in expr, "%s selects the release namespace" % name)
+        if name in gate_alerts:
+            # The gates run in the sandboxes' namespaces: the alert keeps the namespace as a label.
+            check(selected == {gate_job}, "%s selects the gates' job: %s" % (name, selected))
+            check("namespace=" not in expr and ("by (namespace" in expr or expr.startswith("up{")),
+                  "%s is per gate namespace (%r)" % (name, expr))
+        else:
+            check(selected and selected <= jobs, "%s selects a scraped job: %s" % (name, selected))
+            check('namespace="guard"' in expr, "%s selects the release namespace" % name)
         check(alert["labels"].get("severity") in ("critical", "warning"), "%s has a severity" % name)
         notes = alert.get("annotations", {})
         check(notes.get("summary") and notes.get("description"), "%s has a summary and a description" % name)
@@ -158,10 +176,25 @@ def check_rules(helm, exported):
     check(unwritable["labels"]["severity"] == "critical", "decision log unwritable is critical with onFailure deny")
     check("agentguard_operator_reconcile_errors_total" in alerts["AgentguardOperatorReconcileErrors"]["expr"],
           "reconcile errors: the operator's error counter")
+    gate_unwritable = alerts["AgentguardGateDecisionLogUnwritable"]
+    check("agentguard_decision_log_write_failures_total" in gate_unwritable["expr"] and
+          "agentguard_decision_log_dropped_total" in gate_unwritable["expr"] and
+          gate_unwritable["labels"]["severity"] == "critical", "gate decision log: failures or drops, critical")
+    tool_spike = alerts["AgentguardToolCallDenialsSpike"]["expr"]
+    check('agentguard_gate_decisions_total{job="agentguard-gate",result="denied"}' in tool_spike and
+          "agentguard_gate_egress_connections_total" in tool_spike and tool_spike.strip().endswith("> 0.5"),
+          "tool-call denials: refused calls and CONNECTs above toolCallDenialsPerSecond (%r)" % tool_spike)
 
     # The rule's label values are the ones the code writes.
     decisions = pathlib.Path("webhook/admission/review_handler.cc").read_text()
     check('return "deny";' in decisions, 'the webhook labels refusals decision="deny"')
+    gate_metrics = pathlib.Path("gate/app/gate_metrics.cc").read_text()
+    egress = pathlib.Path("gate/egress/connect_proxy.cc").read_text()
+    check('"denied"' in gate_metrics and 'return "allowed";' in egress,
+          'the gate labels refused calls result="denied" and spliced CONNECTs result="allowed"')
+    gate_app = pathlib.Path("gate/app/gate_app.cc").read_text()
+    check("decisionMetrics_.emplace(*metrics_.registry())" in gate_app,
+          "the gate registers the decision log's metrics its alert reads")
 
     # With docs linked, off-switches honoured, and the Ignore wording.
     docs = render(helm, {"metrics": {"serviceMonitor": {"enabled": True},
@@ -302,6 +335,7 @@ def main(helm):
     check_host_network(helm)
 
     for bad, name in (("metrics.prometheusRule.denialsPerSecond=0", "denialsPerSecond"),
+                      ("metrics.prometheusRule.toolCallDenialsPerSecond=0", "toolCallDenialsPerSecond"),
                       ("metrics.prometheusRule.docsBaseURL=docs/", "docsBaseURL"),
                       ("metrics.prometheusRule.extraRules[0].expr=up", "extraRules"),
                       ("metrics.grafanaDashboard.namespace=Monitoring", "namespace"),

@@ -186,8 +186,7 @@ Status WebhookApp::openDecisionLog() {
 void WebhookApp::observe() {
   metrics_.setNetworkPolicyCacheSynced(networkPolicies_ && !networkPolicies_->unavailableReason());
   if (server_) metrics_.observeServer(server_->stats());
-  if (decisionLog_) decisionMetrics_->observe(decisionLog_->queue().stats());
-  if (decisionLog_ && decisionLog_->publisher()) decisionMetrics_->observePublisher(decisionLog_->publisher()->stats());
+  if (decisionLog_) decisionMetrics_->observe(*decisionLog_);
 }
 
 void WebhookApp::stop() {

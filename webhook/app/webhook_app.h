@@ -10,12 +10,12 @@
 #include "common/kube/informer.h"
 #include "common/kube/kube_client.h"
 #include "common/log/logger.h"
+#include "common/metrics/decision_log_metrics.h"
 #include "common/result/result.h"
 #include "webhook/admission/decision_recorder.h"
 #include "webhook/admission/review_handler.h"
 #include "webhook/cache/live_workloads.h"
 #include "webhook/cache/network_policy_cache.h"
-#include "webhook/metrics/decision_log_metrics.h"
 #include "webhook/metrics/webhook_metrics.h"
 #include "webhook/options/webhook_flags.h"
 #include "webhook/policy/policy_reloader.h"
@@ -65,7 +65,7 @@ class WebhookApp {
   std::unique_ptr<prometheus::Exposer> exposer_;
   Readiness readiness_;
   std::unique_ptr<decision::DecisionLog> decisionLog_;
-  std::optional<DecisionLogMetrics> decisionMetrics_;
+  std::optional<metrics::DecisionLogMetrics> decisionMetrics_;
   std::optional<DecisionRecorder> decisionRecorder_;
   std::unique_ptr<LiveWorkloads> liveWorkloads_;
   std::unique_ptr<ReviewHandler> handler_;

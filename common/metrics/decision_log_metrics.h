@@ -8,12 +8,13 @@
 #include <prometheus/registry.h>
 
 #include "common/decision/checkpoint_sink.h"
+#include "common/decision/decision_log.h"
 #include "common/decision/decision_log_queue.h"
 
-namespace agentguard::webhook {
+namespace agentguard::metrics {
 
-// The decision log's Prometheus metrics (docs/decision-log.md), registered beside the webhook's when the
-// log is on:
+// The decision log's Prometheus metrics (docs/decision-log.md), registered beside the webhook's or the
+// gate's when its log is on:
 //   agentguard_decision_log_records_written_total
 //   agentguard_decision_log_write_failures_total{stage="write|sync"}   sync: fdatasync or checkpoint
 //   agentguard_decision_log_dropped_total{reason="queue_full|timeout"} requests answered without a record
@@ -23,7 +24,10 @@ class DecisionLogMetrics {
  public:
   explicit DecisionLogMetrics(prometheus::Registry& registry);
 
-  // Brings the metrics up to the queue's running totals (call with the latest, e.g. each second).
+  // Brings the metrics up to the log's running totals: its queue's and its checkpoint sinks' (call
+  // before each scrape, or each second).
+  void observe(const decision::DecisionLog& log);
+  // Brings the metrics up to the queue's running totals.
   void observe(const decision::DecisionLogStats& stats);
   // The same for the checkpoint sinks (summed over the sinks).
   void observePublisher(const decision::CheckpointPublisher::Stats& stats);
@@ -44,4 +48,4 @@ class DecisionLogMetrics {
   decision::CheckpointPublisher::Stats countedPublisher_;
 };
 
-}  // namespace agentguard::webhook
+}  // namespace agentguard::metrics

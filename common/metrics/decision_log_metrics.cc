@@ -1,8 +1,8 @@
-#include "webhook/metrics/decision_log_metrics.h"
+#include "common/metrics/decision_log_metrics.h"
 
 #include <cstdint>
 
-namespace agentguard::webhook {
+namespace agentguard::metrics {
 namespace {
 
 void addSince(prometheus::Counter& counter, std::uint64_t now, std::uint64_t& counted) {
@@ -48,6 +48,11 @@ DecisionLogMetrics::DecisionLogMetrics(prometheus::Registry& registry)
                            .Register(registry)
                            .Add({})) {}
 
+void DecisionLogMetrics::observe(const decision::DecisionLog& log) {
+  observe(log.queue().stats());
+  if (log.publisher() != nullptr) observePublisher(log.publisher()->stats());
+}
+
 void DecisionLogMetrics::observe(const decision::DecisionLogStats& stats) {
   std::lock_guard lock(mutex_);
   const auto add = addSince;
@@ -65,4 +70,4 @@ void DecisionLogMetrics::observePublisher(const decision::CheckpointPublisher::S
   addSince(publishFailures_, stats.failures, countedPublisher_.failures);
 }
 
-}  // namespace agentguard::webhook
+}  // namespace agentguard::metrics
