@@ -12,6 +12,7 @@
 #include <boost/asio/defer.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
@@ -32,6 +33,11 @@ constexpr auto kLingerTime = std::chrono::seconds(2);
 constexpr size_t kLingerBytes = 16u * 1024u * 1024u;
 constexpr size_t kLingerChunk = 16u * 1024u;
 constexpr size_t kFirstReadBytes = 4096;
+// When the server stops, an idle keep-alive connection stays open this long before it is closed. A client
+// that sent a request on it before it could see the close gets an answer (with Connection: close) instead
+// of a reset: the API server sends admission requests over pooled connections to a Pod that has already
+// left the Service's endpoints, and does not retry a POST on a broken connection.
+constexpr auto kStopIdleGrace = std::chrono::seconds(1);
 
 std::string_view view(beast::string_view text) { return {text.data(), text.size()}; }
 
@@ -98,11 +104,16 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
     }
   }
 
-  // A request being answered is finished first; the connection closes after its response.
+  // A request being answered is finished first; the connection closes after its response. An idle one
+  // is closed after kStopIdleGrace unless a request arrives first, which is answered and closes it.
   void close() override {
     closing_ = true;  // read by a handler's response, which may be under way on another thread
     asio::post(tcp().get_executor(), [self = this->shared_from_this()] {
-      if (!self->busy_) self->tcp().close();
+      if (self->busy_) return;
+      self->stopGrace_.emplace(self->tcp().get_executor(), kStopIdleGrace);
+      self->stopGrace_->async_wait([self](const ErrorCode&) {
+        if (!self->busy_) self->tcp().close();
+      });
     });
   }
 
@@ -316,6 +327,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   bool busy_ = false;     // from a complete header until its response is written
+  std::optional<asio::steady_timer> stopGrace_;  // set by close() on an idle connection
   std::atomic<bool> closing_{false};  // the server is stopping: no further request on this connection
   size_t lingered_ = 0;
   std::unique_ptr<char[]> scratch_;  // allocated when lingering starts: idle connections stay small

@@ -316,6 +316,24 @@ TEST_F(HttpConnectionTest, OneThreadServesManyConnections) {
   EXPECT_EQ(server_->stats().requests, 8u);
 }
 
+// A client that sends on its idle keep-alive connection just after the server began to stop (before it
+// could see a close) gets its answer, marked Connection: close, rather than a reset connection.
+TEST_F(HttpConnectionTest, StopAnswersARequestSentOnAnIdleConnectionMeanwhile) {
+  start(defaults());
+  RawClient client(server_->port());
+  ASSERT_TRUE(client.send(post("first")));
+  client.readUntil("<first>");
+  std::thread stopping([this] { server_->stop(); });
+  std::this_thread::sleep_for(100ms);  // stop() has begun; the connection is idle
+  ASSERT_TRUE(client.send(post("second")));
+  const std::string received = client.readUntil("<second>");
+  stopping.join();
+  EXPECT_NE(received.find("<second>"), std::string::npos) << received;
+  EXPECT_NE(received.rfind("Connection: close"), std::string::npos) << received;
+  EXPECT_GT(received.rfind("Connection: close"), received.find("<first>")) << received;
+  EXPECT_TRUE(client.closedByPeer());
+}
+
 TEST_F(HttpConnectionTest, StopClosesOpenConnections) {
   start(defaults());
   RawClient client(server_->port());
