@@ -4,7 +4,6 @@
 #include <string>
 #include <vector>
 
-#include "common/kube/cluster_config.h"
 #include "common/kube/kube_client.h"
 #include "common/log/logger.h"
 #include "common/process/stop_signals.h"
@@ -31,14 +30,9 @@ int main(int argc, char** argv) {
   process::blockStopSignals();
   process::ignoreBrokenPipes();
 
-  auto config = kube::resolveClusterConfig(flags.kubeconfig);
-  if (!config.ok()) {
-    logger.error("Failed to load the cluster configuration", {{"error", config.error().describe()}});
-    return 1;
-  }
-  auto client = kube::makeKubeClient(*config);
+  auto client = kube::connectToCluster(flags.kubeconfig);
   if (!client.ok()) {
-    logger.error("Failed to create the Kubernetes client", {{"error", client.error().describe()}});
+    logger.error("Failed to connect to the cluster", {{"error", client.error().describe()}});
     return 1;
   }
   gate::app::GateApp app(flags, **client, logger);

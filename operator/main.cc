@@ -11,7 +11,6 @@
 #include <prometheus/exposer.h>
 
 #include "common/http/server.h"
-#include "common/kube/cluster_config.h"
 #include "common/kube/kube_client.h"
 #include "common/log/logger.h"
 #include "common/process/stop_signals.h"
@@ -38,14 +37,9 @@ int main(int argc, char** argv) {
   // Block the stop signals before any thread starts, so only the wait below receives them.
   process::blockStopSignals();
 
-  auto config = kube::resolveClusterConfig(options.kubeconfig);
-  if (!config.ok()) {
-    logger.error("Failed to load the cluster configuration", {{"error", config.error().describe()}});
-    return 1;
-  }
-  auto client = kube::makeKubeClient(*config);
+  auto client = kube::connectToCluster(options.kubeconfig);
   if (!client.ok()) {
-    logger.error("Failed to create the Kubernetes client", {{"error", client.error().describe()}});
+    logger.error("Failed to connect to the cluster", {{"error", client.error().describe()}});
     return 1;
   }
   if (!options.upgradeCrds.empty()) {

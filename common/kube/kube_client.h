@@ -131,4 +131,8 @@ class KubeClient {
 // the token file, when set, is re-read so rotated bound tokens keep working).
 Result<std::unique_ptr<KubeClient>> makeKubeClient(const ClusterConfig& config);
 
+// What every binary starts with: the cluster configuration resolveClusterConfig finds for --kubeconfig
+// (kubeconfigFlag, possibly empty), and the client for it. The error says which of the two failed.
+Result<std::unique_ptr<KubeClient>> connectToCluster(const std::string& kubeconfigFlag);
+
 }  // namespace agentguard::kube

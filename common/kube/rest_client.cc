@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "common/kube/api_errors.h"
+#include "common/kube/cluster_config.h"
 #include "common/kube/json_fields.h"
 #include "common/kube/request_path.h"
 #include "common/kube/watch_stream.h"
@@ -161,6 +162,22 @@ Result<std::unique_ptr<KubeClient>> makeKubeClient(const ClusterConfig& config) 
   auto transport = HttpTransport::create(config);
   if (!transport.ok()) return std::move(transport).error();
   return std::unique_ptr<KubeClient>(std::make_unique<RestClient>(std::move(transport).value()));
+}
+
+Result<std::unique_ptr<KubeClient>> connectToCluster(const std::string& kubeconfigFlag) {
+  auto config = resolveClusterConfig(kubeconfigFlag);
+  if (!config) {
+    Error error = std::move(config).error();
+    error.message = "finding the Kubernetes API server: " + error.message;
+    return error;
+  }
+  auto client = makeKubeClient(*config);
+  if (!client) {
+    Error error = std::move(client).error();
+    error.message = "building the Kubernetes client: " + error.message;
+    return error;
+  }
+  return client;
 }
 
 }  // namespace agentguard::kube

@@ -11,6 +11,19 @@ namespace {
 
 class RestClientTest : public KubeClusterTest {};
 
+// What every binary starts with: the configuration --kubeconfig names, and a client for it; a failure
+// says which of the two failed.
+TEST_F(RestClientTest, ConnectToClusterFromTheKubeconfigFlagAndNameWhatFailed) {
+  auto connected = connectToCluster(cluster().kubeconfigPath());
+  ASSERT_TRUE(connected.ok()) << connected.error().describe();
+  EXPECT_TRUE((*connected)->get(resources::namespaces(), "", "default").ok());
+
+  auto missing = connectToCluster("/nonexistent/kubeconfig");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().message.rfind("finding the Kubernetes API server: ", 0), 0u) << missing.error().message;
+  EXPECT_NE(missing.error().message.find("/nonexistent/kubeconfig"), std::string::npos) << missing.error().message;
+}
+
 TEST_F(RestClientTest, ConfigMapCreateGetReplaceDelete) {
   const std::string ns = createNamespace();
   auto created = client().create(resources::configMaps(), ns, configMap("settings", {{"mode", "strict"}}));

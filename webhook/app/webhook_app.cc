@@ -4,7 +4,6 @@
 #include <string>
 #include <utility>
 
-#include "common/kube/cluster_config.h"
 #include "common/process/host_name.h"
 #include "webhook/cache/informer_binding.h"
 #include "webhook/checkpoints/checkpoint_sinks.h"
@@ -36,10 +35,8 @@ Status WebhookApp::start() {
   policies_->onReload([this](bool ok) { metrics_.policyReloaded(ok); });
   if (auto loaded = policies_->load(); !loaded) return fail("Failed to compile the policies", loaded.error());
 
-  auto clusterConfig = kube::resolveClusterConfig(flags_.kubeconfig);
-  if (!clusterConfig) return fail("Failed to find the Kubernetes API server", clusterConfig.error());
-  auto client = kube::makeKubeClient(*clusterConfig);
-  if (!client) return fail("Failed to build the Kubernetes client", client.error());
+  auto client = kube::connectToCluster(flags_.kubeconfig);
+  if (!client) return fail("Failed to connect to the cluster", client.error());
   client_ = std::move(*client);
 
   if (!flags_.tlsSelfSignedSecret.empty()) {
@@ -53,23 +50,32 @@ Status WebhookApp::start() {
   networkPolicies_ = std::make_unique<NetworkPolicyCache>(flags_.cacheStaleness);
   informer_ = startNetworkPolicyInformer(*client_, *networkPolicies_, logger_);
 
-  if (flags_.metricsListen != "0") {
-    auto address = http::parseListenAddress(flags_.metricsListen);
-    if (!address) return fail("Failed to parse --metrics-listen", address.error());
-    try {
-      exposer_ = std::make_unique<prometheus::Exposer>(address->host + ":" + std::to_string(address->port));
-      exposer_->RegisterCollectable(metrics_.registry());
-      exposer_->RegisterCollectable(metrics_.processCollector());
-    } catch (const std::exception& error) {
-      return fail("Failed to serve metrics", makeError(ErrorCode::kUnavailable, error.what()));
-    }
-  }
-
+  if (Status served = startMetrics(); !served.ok()) return served;
   addReadinessChecks();
   if (!flags_.decisionLogFile.empty()) {
     if (Status opened = openDecisionLog(); !opened.ok()) return opened;
   }
+  if (Status listening = startServer(); !listening.ok()) return listening;
+  startReloading();
+  return okStatus();
+}
 
+Status WebhookApp::startMetrics() {
+  if (flags_.metricsListen == "0") return okStatus();
+  auto address = http::parseListenAddress(flags_.metricsListen);
+  if (!address) return fail("Failed to parse --metrics-listen", address.error());
+  try {
+    exposer_ = std::make_unique<prometheus::Exposer>(address->host + ":" + std::to_string(address->port));
+    exposer_->RegisterCollectable(metrics_.registry());
+    exposer_->RegisterCollectable(metrics_.processCollector());
+  } catch (const std::exception& error) {
+    return fail("Failed to serve metrics", makeError(ErrorCode::kUnavailable, error.what()));
+  }
+  return okStatus();
+}
+
+// The review handler with everything it consults, on the HTTPS server.
+Status WebhookApp::startServer() {
   ReviewOptions reviewOptions;
   if (decisionRecorder_) reviewOptions.decisionRecorder = &*decisionRecorder_;
   reviewOptions.limits.maxInputBytes = flags_.maxRequestBytes;
@@ -92,7 +98,17 @@ Status WebhookApp::start() {
   server_ = std::make_unique<http::Server>(serverOptions, logger_);
   registerWebhookEndpoints(*server_, *handler_, metrics_, readiness_, logger_);
   if (auto started = server_->start(); !started) return fail("Failed to listen", started.error());
+  logger_.info("Started admission webhook", {{"listen", server_->localUrl()},
+                                             {"metricsListen", flags_.metricsListen},
+                                             {"policies", flags_.policies},
+                                             {"enforcementMode", enforcementModeName(flags_.enforcementMode)},
+                                             {"workerThreads", serverOptions.threads},
+                                             {"exemptionAdmins", exemptionAdmins}});
+  return okStatus();
+}
 
+// Once serving: the policy and certificate reloads, the serving Secret's sync, and the registration.
+void WebhookApp::startReloading() {
   policies_->watch(flags_.reloadInterval);
   // Registered only once ready, so the API server never calls a webhook that cannot answer.
   if (!flags_.registrationTemplate.empty()) {
@@ -110,13 +126,6 @@ Status WebhookApp::start() {
   if (servingSecret_) {
     servingSecret_->start(std::max<std::chrono::milliseconds>(flags_.reloadInterval, std::chrono::seconds(10)));
   }
-  logger_.info("Started admission webhook", {{"listen", server_->localUrl()},
-                                             {"metricsListen", flags_.metricsListen},
-                                             {"policies", flags_.policies},
-                                             {"enforcementMode", enforcementModeName(flags_.enforcementMode)},
-                                             {"workerThreads", serverOptions.threads},
-                                             {"exemptionAdmins", exemptionAdmins}});
-  return okStatus();
 }
 
 // Self-signed mode: the certificate comes from (or is generated into) a Secret and is written to the

@@ -51,6 +51,9 @@ class WebhookApp {
   Status fail(std::string_view what, const Error& error);
   Status openDecisionLog();
   Status startServingSecret();
+  Status startMetrics();
+  Status startServer();
+  void startReloading();
   void addReadinessChecks();
 
   const WebhookFlags flags_;

@@ -23,8 +23,10 @@ TEST(WebhookAppTest, FailsClosedNamingTheFirstPartThatCannotStart) {
   WebhookApp app(flags, logger);
   Status started = app.start();
   ASSERT_FALSE(started.ok());
-  EXPECT_THAT(started.error().message, ::testing::StartsWith("Failed to find the Kubernetes API server: "));
-  EXPECT_THAT(logs.str(), ::testing::HasSubstr("Failed to find the Kubernetes API server"));
+  EXPECT_THAT(started.error().message,
+              ::testing::StartsWith("Failed to connect to the cluster: finding the Kubernetes API server: "));
+  EXPECT_THAT(started.error().message, ::testing::HasSubstr("/nonexistent/kubeconfig"));
+  EXPECT_THAT(logs.str(), ::testing::HasSubstr("Failed to connect to the cluster"));
   EXPECT_THAT(logs.str(), ::testing::Not(::testing::HasSubstr("Started admission webhook")));
   app.observe();  // safe before anything serves
   app.stop();
