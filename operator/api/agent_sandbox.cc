@@ -18,7 +18,9 @@ using nlohmann::json;
 const json* field(const json& object, std::string_view name) {
   if (!object.is_object()) return nullptr;
   const auto it = object.find(name);
-  return it == object.end() || it->is_null() ? nullptr : &*it;
+  if (it == object.end()) return nullptr;
+  const json& value = *it;
+  return value.is_null() ? nullptr : &value;
 }
 
 std::string stringField(const json& object, std::string_view name) {
@@ -126,93 +128,104 @@ bool validSelector(const json& selector) {
   return true;
 }
 
+// spec.network.egress[i]: an IP block and its ports.
+void readEgress(const json& egress, ParsedSpec& parsed) {
+  for (size_t i = 0; i < egress.size(); ++i) {
+    const json& entry = egress[i];
+    const std::string base = "spec.network.egress[" + std::to_string(i) + "]";
+    EgressDestination destination;
+    if (!readBlock(entry, base, parsed, destination.cidr, destination.except)) continue;
+    auto ports = readPorts(field(entry, "ports"), base + ".ports", parsed);
+    if (!ports) continue;
+    destination.ports = std::move(*ports);
+    parsed.spec.network.egress.push_back(std::move(destination));
+  }
+}
+
+// spec.network.ingress[i]: an IP block or selectors (never both), and the ports.
+void readIngress(const json& ingress, ParsedSpec& parsed) {
+  for (size_t i = 0; i < ingress.size(); ++i) {
+    const json& entry = ingress[i];
+    const std::string base = "spec.network.ingress[" + std::to_string(i) + "]";
+    IngressSource source;
+    const bool hasCidr = field(entry, "cidr") != nullptr;
+    const json* podSelector = field(entry, "podSelector");
+    const json* namespaceSelector = field(entry, "namespaceSelector");
+    if (hasCidr && (podSelector != nullptr || namespaceSelector != nullptr)) {
+      invalid(parsed, base, "sets both cidr and selectors; use one entry for each");
+      continue;
+    }
+    if (!hasCidr && podSelector == nullptr && namespaceSelector == nullptr) {
+      invalid(parsed, base, "names no source; set cidr, podSelector or namespaceSelector");
+      continue;
+    }
+    if (hasCidr) {
+      std::string cidr;
+      if (!readBlock(entry, base, parsed, cidr, source.except)) continue;
+      source.cidr = cidr;
+    } else if (field(entry, "except") != nullptr) {
+      invalid(parsed, base + ".except", "needs cidr");
+      continue;
+    }
+    if (podSelector != nullptr) {
+      if (!validSelector(*podSelector)) {
+        invalid(parsed, base + ".podSelector", "must have only matchLabels and matchExpressions");
+        continue;
+      }
+      source.podSelector = *podSelector;
+    }
+    if (namespaceSelector != nullptr) {
+      if (!validSelector(*namespaceSelector)) {
+        invalid(parsed, base + ".namespaceSelector", "must have only matchLabels and matchExpressions");
+        continue;
+      }
+      source.namespaceSelector = *namespaceSelector;
+    }
+    auto ports = readPorts(field(entry, "ports"), base + ".ports", parsed);
+    if (!ports) continue;
+    source.ports = std::move(*ports);
+    parsed.spec.network.ingress.push_back(std::move(source));
+  }
+}
+
+// spec.network.dns: the mode, and the DNS Pods and node-local cache it may reach.
+void readDns(const json& dns, ParsedSpec& parsed) {
+  DnsSpec& out = parsed.spec.network.dns;
+  const std::string mode = stringField(dns, "mode");
+  if (mode == "None") {
+    out.mode = DnsMode::kNone;
+  } else if (!mode.empty() && mode != "ClusterDNS") {
+    invalid(parsed, "spec.network.dns.mode", "must be ClusterDNS or None");
+  }
+  if (const std::string ns = stringField(dns, "namespace"); !ns.empty()) out.ns = ns;
+  if (const json* selector = field(dns, "podSelector"); selector != nullptr && selector->is_object()) {
+    std::map<std::string, std::string> labels;
+    for (const auto& [key, value] : selector->items()) {
+      if (value.is_string()) labels[key] = value.get<std::string>();
+    }
+    if (labels.empty()) {
+      invalid(parsed, "spec.network.dns.podSelector", "is empty; it would allow DNS to every pod. Name the DNS pods' labels");
+    } else {
+      out.podSelector = std::move(labels);
+    }
+  }
+  if (const std::string ip = stringField(dns, "nodeLocalDNSCacheIP"); !ip.empty()) {
+    const auto address = IpBlock::parse(ip, /*allowBareAddress=*/true);
+    if (!address || ip.find('/') != std::string::npos) {
+      invalid(parsed, "spec.network.dns.nodeLocalDNSCacheIP", "is not an IP address (for example 169.254.20.10)");
+    } else if (!refuseEmbeddedIpv4(*address, "spec.network.dns.nodeLocalDNSCacheIP", parsed)) {
+      out.nodeLocalCacheIp = ip;
+    }
+  }
+}
+
 void readNetwork(const json* network, ParsedSpec& parsed) {
-  NetworkSpec& out = parsed.spec.network;
   if (network == nullptr) return;
-  if (const json* egress = field(*network, "egress"); egress != nullptr && egress->is_array()) {
-    for (size_t i = 0; i < egress->size(); ++i) {
-      const json& entry = (*egress)[i];
-      const std::string base = "spec.network.egress[" + std::to_string(i) + "]";
-      EgressDestination destination;
-      if (!readBlock(entry, base, parsed, destination.cidr, destination.except)) continue;
-      auto ports = readPorts(field(entry, "ports"), base + ".ports", parsed);
-      if (!ports) continue;
-      destination.ports = std::move(*ports);
-      out.egress.push_back(std::move(destination));
-    }
-  }
+  if (const json* egress = field(*network, "egress"); egress != nullptr && egress->is_array()) readEgress(*egress, parsed);
   if (const json* ingress = field(*network, "ingress"); ingress != nullptr && ingress->is_array()) {
-    for (size_t i = 0; i < ingress->size(); ++i) {
-      const json& entry = (*ingress)[i];
-      const std::string base = "spec.network.ingress[" + std::to_string(i) + "]";
-      IngressSource source;
-      const bool hasCidr = field(entry, "cidr") != nullptr;
-      const json* podSelector = field(entry, "podSelector");
-      const json* namespaceSelector = field(entry, "namespaceSelector");
-      if (hasCidr && (podSelector != nullptr || namespaceSelector != nullptr)) {
-        invalid(parsed, base, "sets both cidr and selectors; use one entry for each");
-        continue;
-      }
-      if (!hasCidr && podSelector == nullptr && namespaceSelector == nullptr) {
-        invalid(parsed, base, "names no source; set cidr, podSelector or namespaceSelector");
-        continue;
-      }
-      if (hasCidr) {
-        std::string cidr;
-        if (!readBlock(entry, base, parsed, cidr, source.except)) continue;
-        source.cidr = cidr;
-      } else if (field(entry, "except") != nullptr) {
-        invalid(parsed, base + ".except", "needs cidr");
-        continue;
-      }
-      if (podSelector != nullptr) {
-        if (!validSelector(*podSelector)) {
-          invalid(parsed, base + ".podSelector", "must have only matchLabels and matchExpressions");
-          continue;
-        }
-        source.podSelector = *podSelector;
-      }
-      if (namespaceSelector != nullptr) {
-        if (!validSelector(*namespaceSelector)) {
-          invalid(parsed, base + ".namespaceSelector", "must have only matchLabels and matchExpressions");
-          continue;
-        }
-        source.namespaceSelector = *namespaceSelector;
-      }
-      auto ports = readPorts(field(entry, "ports"), base + ".ports", parsed);
-      if (!ports) continue;
-      source.ports = std::move(*ports);
-      out.ingress.push_back(std::move(source));
-    }
+    readIngress(*ingress, parsed);
   }
-  if (const json* dns = field(*network, "dns"); dns != nullptr) {
-    const std::string mode = stringField(*dns, "mode");
-    if (mode == "None") {
-      out.dns.mode = DnsMode::kNone;
-    } else if (!mode.empty() && mode != "ClusterDNS") {
-      invalid(parsed, "spec.network.dns.mode", "must be ClusterDNS or None");
-    }
-    if (const std::string ns = stringField(*dns, "namespace"); !ns.empty()) out.dns.ns = ns;
-    if (const json* selector = field(*dns, "podSelector"); selector != nullptr && selector->is_object()) {
-      std::map<std::string, std::string> labels;
-      for (const auto& [key, value] : selector->items()) {
-        if (value.is_string()) labels[key] = value.get<std::string>();
-      }
-      if (labels.empty()) {
-        invalid(parsed, "spec.network.dns.podSelector", "is empty; it would allow DNS to every pod. Name the DNS pods' labels");
-      } else {
-        out.dns.podSelector = std::move(labels);
-      }
-    }
-    if (const std::string ip = stringField(*dns, "nodeLocalDNSCacheIP"); !ip.empty()) {
-      const auto address = IpBlock::parse(ip, /*allowBareAddress=*/true);
-      if (!address || ip.find('/') != std::string::npos) {
-        invalid(parsed, "spec.network.dns.nodeLocalDNSCacheIP", "is not an IP address (for example 169.254.20.10)");
-      } else if (!refuseEmbeddedIpv4(*address, "spec.network.dns.nodeLocalDNSCacheIP", parsed)) {
-        out.dns.nodeLocalCacheIp = ip;
-      }
-    }
-  }
+  if (const json* dns = field(*network, "dns"); dns != nullptr) readDns(*dns, parsed);
 }
 
 bool isDnsLabel(std::string_view label) {

@@ -21,8 +21,18 @@ std::string metadataText(const nlohmann::json& object, std::string_view key) {
   return found != object["metadata"].end() && found->is_string() ? found->get<std::string>() : "";
 }
 
-// Report identity: namespace ("" for cluster reports) and name.
-using ReportKey = std::pair<std::string, std::string>;
+// Whether an owner of `report` is of a kind the scan could not list.
+bool ownedByAnUnlistedKind(const nlohmann::json& report, const std::set<const kube::Resource*>& failedKinds) {
+  const auto& owners = report.contains("metadata") ? report["metadata"].value("ownerReferences", nlohmann::json::array())
+                                                   : nlohmann::json::array();
+  for (const auto& kind : scannedKinds()) {
+    if (failedKinds.count(&kind.resource) == 0) continue;
+    for (const auto& owner : owners) {
+      if (owner.value("kind", "") == kind.kind) return true;
+    }
+  }
+  return false;
+}
 
 }  // namespace
 
@@ -94,22 +104,47 @@ Result<std::vector<nlohmann::json>> BackgroundScanner::listKind(const ScannedKin
   return std::move(listed->items);
 }
 
+// What one scan sees.
+struct BackgroundScanner::Observed {
+  std::set<std::string, std::less<>> guarded;             // the guarded namespaces
+  std::vector<std::vector<nlohmann::json>> listedByKind;  // per scannedKinds() entry; empty when its list failed
+  std::vector<engine::SharedObject> networkPolicies;      // every NetworkPolicy, guarded namespace or not
+  std::set<const kube::Resource*> failedKinds;            // their reports are kept: absence was not observed
+};
+
 Result<ScanSummary> BackgroundScanner::scanOnce() {
   std::lock_guard<std::mutex> scanning(scanMutex_);
-  std::shared_ptr<const engine::Engine> engine;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    engine = engine_;
-  }
-  if (!engine) {
-    if (Status loaded = loadPolicies(); !loaded) return loaded.error();
-    std::lock_guard<std::mutex> lock(mutex_);
-    engine = engine_;
-  }
+  auto engine = policiesInForce();
+  if (!engine) return engine.error();
   const auto started = Clock::now();
   ScanSummary summary;
 
-  // Observe: the guarded namespaces (the webhook's namespaceSelector), then everything in them.
+  auto observed = observe(summary);
+  if (!observed) return observed.error();
+  const std::map<ReportKey, nlohmann::json> desired = plan(**engine, *observed, summary);
+  auto existing = existingReports();
+  if (!existing) return existing.error();
+  apply(desired, *existing, *observed, summary);
+
+  const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
+  const double now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  metrics_.scanFinished(seconds, summary.objects, summary.results, now);
+  summary.seconds = seconds;
+  return summary;
+}
+
+Result<std::shared_ptr<const engine::Engine>> BackgroundScanner::policiesInForce() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (engine_) return engine_;
+  }
+  if (Status loaded = loadPolicies(); !loaded) return loaded.error();
+  std::lock_guard<std::mutex> lock(mutex_);
+  return engine_;
+}
+
+// The namespaces the webhook's namespaceSelector picks.
+Result<std::set<std::string, std::less<>>> BackgroundScanner::guardedNamespaces() {
   kube::ListOptions paged;
   paged.limit = options_.pageSize;
   auto namespaces = reader_.listAll(kube::resources::namespaces(), "", paged);
@@ -130,45 +165,57 @@ Result<ScanSummary> BackgroundScanner::scanOnce() {
     }
     if (*matched == engine::SelectorMatch::kAll) guarded.insert(metadataText(ns, "name"));
   }
-  summary.namespaces = guarded.size();
+  return guarded;
+}
 
-  std::vector<std::vector<nlohmann::json>> listedByKind;
-  std::vector<engine::SharedObject> networkPolicies;
-  std::set<const kube::Resource*> failedKinds;  // their reports are kept: absence was not observed
+// The guarded namespaces, then every object of each scanned kind. A kind that cannot be listed is counted
+// as an error and skipped, except NetworkPolicies: without every one of them the network-isolation rules
+// cannot judge, so the scan stops rather than report workloads on a partial view.
+Result<BackgroundScanner::Observed> BackgroundScanner::observe(ScanSummary& summary) {
+  Observed observed;
+  auto guarded = guardedNamespaces();
+  if (!guarded) return guarded.error();
+  observed.guarded = std::move(*guarded);
+  summary.namespaces = observed.guarded.size();
+
   for (const auto& kind : scannedKinds()) {
     bool installed = true;
     auto items = listKind(kind, installed);
     if (!items) {
       ++summary.errors;
       metrics_.failed("list");
-      failedKinds.insert(&kind.resource);
+      observed.failedKinds.insert(&kind.resource);
       logger_.warn("Failed to list objects for the background scan",
                    {{"resource", kind.resource.resource}, {"error", items.error().message}});
-      listedByKind.emplace_back();
+      observed.listedByKind.emplace_back();
       continue;
     }
     if (kind.kind == "NetworkPolicy") {
-      for (const auto& item : *items) networkPolicies.push_back(std::make_shared<const nlohmann::json>(item));
+      for (const auto& item : *items) observed.networkPolicies.push_back(std::make_shared<const nlohmann::json>(item));
     }
-    listedByKind.push_back(std::move(*items));
+    observed.listedByKind.push_back(std::move(*items));
   }
-  // Without every NetworkPolicy the network-isolation rules cannot judge: the scan stops rather than
-  // report workloads as unrestricted (or restricted) on a partial view.
-  const auto& kinds = scannedKinds();
-  for (size_t i = 0; i < kinds.size(); ++i) {
-    if (kinds[i].kind == "NetworkPolicy" && failedKinds.count(&kinds[i].resource) != 0) {
+  for (const auto& kind : scannedKinds()) {
+    if (kind.kind == "NetworkPolicy" && observed.failedKinds.count(&kind.resource) != 0) {
       return makeError(ErrorCode::kUnavailable, "listing NetworkPolicies failed; the scan was abandoned");
     }
   }
-  const engine::DocumentNetworkPolicySource policySource(networkPolicies, "default");
+  return observed;
+}
 
-  // Plan: the report each object should have.
+// The report each object in a guarded namespace (or cluster-scoped) should have; counts the objects and
+// the results into `summary`.
+std::map<BackgroundScanner::ReportKey, nlohmann::json> BackgroundScanner::plan(const engine::Engine& engine,
+                                                                               const Observed& observed,
+                                                                               ScanSummary& summary) const {
+  const engine::DocumentNetworkPolicySource policySource(observed.networkPolicies, "default");
+  const auto& kinds = scannedKinds();
   std::map<ReportKey, nlohmann::json> desired;
   for (size_t i = 0; i < kinds.size(); ++i) {
-    for (const auto& object : listedByKind[i]) {
+    for (const auto& object : observed.listedByKind[i]) {
       ScannedObject scanned;
       if (!ScannedObject::from(object, scanned)) continue;
-      if (kinds[i].resource.namespaced && guarded.count(scanned.namespace_) == 0) continue;
+      if (kinds[i].resource.namespaced && observed.guarded.count(scanned.namespace_) == 0) continue;
       ObjectVerdict verdict;
       engine::EvaluationContext context;
       context.networkPolicies = &policySource;
@@ -176,9 +223,9 @@ Result<ScanSummary> BackgroundScanner::scanOnce() {
       // Reported, never hidden: a skipped rule shows as a skip result with the reason the object gives.
       context.honourSkipAnnotations = true;
       context.exemptedRules = &verdict.exemptedRules;
-      verdict.findings = engine->evaluate(object, context);
+      verdict.findings = engine.evaluate(object, context);
       ++summary.objects;
-      nlohmann::json report = buildReport(options_.family, scanned, engine->policies(), verdict);
+      nlohmann::json report = buildReport(options_.family, scanned, engine.policies(), verdict);
       if (report.is_null()) continue;
       for (const auto& result : report["results"]) {
         summary.results[{result["result"].get<std::string>(), result.value("severity", ""),
@@ -187,10 +234,14 @@ Result<ScanSummary> BackgroundScanner::scanOnce() {
       desired.emplace(ReportKey{scanned.namespace_, scanned.uid}, std::move(report));
     }
   }
+  return desired;
+}
 
-  // The reports that exist (only the audit's own).
+// The reports that exist (only the audit's own).
+Result<std::map<BackgroundScanner::ReportKey, nlohmann::json>> BackgroundScanner::existingReports() {
   std::map<ReportKey, nlohmann::json> existing;
-  kube::ListOptions ours = paged;
+  kube::ListOptions ours;
+  ours.limit = options_.pageSize;
   ours.labelSelector = std::string(kReportManagedByLabel) + "=" + std::string(kReportManagedBy);
   for (const bool namespaced : {true, false}) {
     auto listed = reader_.listAll(reportResource(options_.family, namespaced), "", ours);
@@ -203,74 +254,76 @@ Result<ScanSummary> BackgroundScanner::scanOnce() {
       existing.emplace(ReportKey{metadataText(item, "namespace"), metadataText(item, "name")}, std::move(item));
     }
   }
+  return existing;
+}
 
-  // Apply: create or replace what differs; delete what no object wants any more.
-  kube::WriteOptions write;
-  write.fieldManager = "agentguard-background-scan";
-  for (auto& [key, report] : desired) {
-    const auto& resource = reportResource(options_.family, !key.first.empty());
+// Creates or replaces what differs; deletes the reports no object wants any more, except those of a kind
+// that could not be listed, which stay until it can be.
+void BackgroundScanner::apply(const std::map<ReportKey, nlohmann::json>& desired,
+                              const std::map<ReportKey, nlohmann::json>& existing, const Observed& observed,
+                              ScanSummary& summary) {
+  for (const auto& [key, report] : desired) {
     const auto found = existing.find(key);
-    if (found == existing.end()) {
-      auto created = writer_.create(resource, key.first, report, write);
-      if (created) {
-        ++summary.created;
-        metrics_.reportWritten("created");
-        continue;
-      }
-      if (created.error().code == ErrorCode::kNotFound) continue;  // the namespace is being deleted
-      ++summary.errors;
-      metrics_.failed("write");
-      logger_.warn("Failed to create a report", {{"namespace", key.first}, {"report", key.second},
-                                                 {"error", created.error().message}});
-      continue;
-    }
-    if (!reportNeedsWrite(found->second, report)) {
-      ++summary.unchanged;
-      metrics_.reportWritten("unchanged");
-      continue;
-    }
-    auto replaced = writer_.replace(resource, key.first, key.second, reportReplacing(found->second, report), "", write);
-    if (replaced) {
-      ++summary.updated;
-      metrics_.reportWritten("updated");
-    } else {
-      // A conflict is settled by the next scan, from a fresh read.
-      ++summary.errors;
-      metrics_.failed("write");
-      logger_.warn("Failed to update a report", {{"namespace", key.first}, {"report", key.second},
-                                                 {"error", replaced.error().message}});
-    }
+    writeReport(key, report, found == existing.end() ? nullptr : &found->second, summary);
   }
   for (const auto& [key, report] : existing) {
-    if (desired.count(key) != 0) continue;
-    // A report whose object's kind could not be listed stays until the kind can be.
-    const auto& owners = report.contains("metadata") ? report["metadata"].value("ownerReferences", nlohmann::json::array())
-                                                     : nlohmann::json::array();
-    bool kindUnknown = false;
-    for (const auto& kind : kinds) {
-      if (failedKinds.count(&kind.resource) == 0) continue;
-      for (const auto& owner : owners) kindUnknown = kindUnknown || owner.value("kind", "") == kind.kind;
-    }
-    if (kindUnknown) continue;
-    const auto& resource = reportResource(options_.family, !key.first.empty());
-    kube::DeleteOptions remove;
-    remove.preconditionResourceVersion = metadataText(report, "resourceVersion");
-    if (Status removed = writer_.remove(resource, key.first, key.second, remove);
-        removed || removed.error().code == ErrorCode::kNotFound) {
-      ++summary.deleted;
-      metrics_.reportWritten("deleted");
-    } else {
-      ++summary.errors;
-      metrics_.failed("write");
-      logger_.warn("Failed to delete a stale report", {{"namespace", key.first}, {"report", key.second},
-                                                       {"error", removed.error().message}});
+    if (desired.count(key) == 0 && !ownedByAnUnlistedKind(report, observed.failedKinds)) {
+      deleteReport(key, report, summary);
     }
   }
-  const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
-  const double now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-  metrics_.scanFinished(seconds, summary.objects, summary.results, now);
-  summary.seconds = seconds;
-  return summary;
+}
+
+void BackgroundScanner::writeReport(const ReportKey& key, const nlohmann::json& report, const nlohmann::json* existing,
+                                    ScanSummary& summary) {
+  const auto& resource = reportResource(options_.family, !key.first.empty());
+  kube::WriteOptions write;
+  write.fieldManager = "agentguard-background-scan";
+  if (existing == nullptr) {
+    auto created = writer_.create(resource, key.first, report, write);
+    if (created) {
+      ++summary.created;
+      metrics_.reportWritten("created");
+      return;
+    }
+    if (created.error().code == ErrorCode::kNotFound) return;  // the namespace is being deleted
+    ++summary.errors;
+    metrics_.failed("write");
+    logger_.warn("Failed to create a report", {{"namespace", key.first}, {"report", key.second},
+                                               {"error", created.error().message}});
+    return;
+  }
+  if (!reportNeedsWrite(*existing, report)) {
+    ++summary.unchanged;
+    metrics_.reportWritten("unchanged");
+    return;
+  }
+  auto replaced = writer_.replace(resource, key.first, key.second, reportReplacing(*existing, report), "", write);
+  if (replaced) {
+    ++summary.updated;
+    metrics_.reportWritten("updated");
+    return;
+  }
+  // A conflict is settled by the next scan, from a fresh read.
+  ++summary.errors;
+  metrics_.failed("write");
+  logger_.warn("Failed to update a report", {{"namespace", key.first}, {"report", key.second},
+                                             {"error", replaced.error().message}});
+}
+
+void BackgroundScanner::deleteReport(const ReportKey& key, const nlohmann::json& report, ScanSummary& summary) {
+  const auto& resource = reportResource(options_.family, !key.first.empty());
+  kube::DeleteOptions remove;
+  remove.preconditionResourceVersion = metadataText(report, "resourceVersion");
+  const Status removed = writer_.remove(resource, key.first, key.second, remove);
+  if (removed || removed.error().code == ErrorCode::kNotFound) {
+    ++summary.deleted;
+    metrics_.reportWritten("deleted");
+    return;
+  }
+  ++summary.errors;
+  metrics_.failed("write");
+  logger_.warn("Failed to delete a stale report", {{"namespace", key.first}, {"report", key.second},
+                                                   {"error", removed.error().message}});
 }
 
 void BackgroundScanner::start() {

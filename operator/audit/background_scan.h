@@ -5,8 +5,10 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -77,8 +79,22 @@ class BackgroundScanner {
   void stop();
 
  private:
+  using ReportKey = std::pair<std::string, std::string>;  // namespace ("" for cluster reports) and name
+  struct Observed;
+
   void run();
+  Result<std::shared_ptr<const engine::Engine>> policiesInForce();
   Result<std::vector<nlohmann::json>> listKind(const ScannedKind& kind, bool& installed);
+  Result<std::set<std::string, std::less<>>> guardedNamespaces();
+  Result<Observed> observe(ScanSummary& summary);
+  std::map<ReportKey, nlohmann::json> plan(const engine::Engine& engine, const Observed& observed,
+                                           ScanSummary& summary) const;
+  Result<std::map<ReportKey, nlohmann::json>> existingReports();
+  void apply(const std::map<ReportKey, nlohmann::json>& desired, const std::map<ReportKey, nlohmann::json>& existing,
+             const Observed& observed, ScanSummary& summary);
+  void writeReport(const ReportKey& key, const nlohmann::json& report, const nlohmann::json* existing,
+                   ScanSummary& summary);
+  void deleteReport(const ReportKey& key, const nlohmann::json& report, ScanSummary& summary);
 
   kube::KubeClient& reader_;
   kube::KubeClient& writer_;

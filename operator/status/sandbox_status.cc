@@ -130,6 +130,74 @@ bool isRuntimeClassReason(const std::string& reason) {
   return reason == reasons::kRuntimeClassNotFound || reason == reasons::kRuntimeClassNotAllowed;
 }
 
+// A condition's status, reason and message; computeStatus stamps the generation and the time.
+struct ConditionValue {
+  bool status = false;
+  std::string reason;
+  std::string message;
+};
+
+std::string phaseOf(const StatusInputs& in) {
+  if (in.terminal != Terminal::kNone) return std::string(terminalPhase(in.terminal));
+  if (in.blocker && !in.pod) return "Blocked";
+  if (in.pod && in.pod->phase == "Running") return "Running";
+  return "Pending";
+}
+
+ConditionValue readyCondition(const StatusInputs& in) {
+  if (in.terminal != Terminal::kNone) return {false, std::string(terminalReason(in.terminal)), in.terminalMessage};
+  if (in.blocker && !in.pod) return {false, in.blocker->reason, "No Pod is created while the sandbox is blocked"};
+  if (!in.pod) return {false, "PodNotCreated", "The Pod has not been created yet"};
+  if (in.pod->phase == "Running" && in.pod->ready) {
+    return {true, "PodReady", "Pod " + in.pod->name + " is running and ready"};
+  }
+  if (in.pod->phase == "Running") return {false, "PodNotReady", "Pod " + in.pod->name + " is running but not ready"};
+  return {false, "PodPending", "Pod " + in.pod->name + " is " + (in.pod->phase.empty() ? "Pending" : in.pod->phase)};
+}
+
+ConditionValue networkIsolatedCondition(const StatusInputs& in) {
+  switch (in.network) {
+    case NetworkState::kApplied:
+      return {true, "NetworkPolicyApplied",
+              !in.networkMessage.empty() ? in.networkMessage
+                                         : "NetworkPolicy " + in.networkPolicyName +
+                                               " denies all traffic but the allow-lists (" + in.egressSummary + ")"};
+    case NetworkState::kKept:
+      return {true, "PreviousPolicyKept", in.networkMessage};
+    case NetworkState::kPending:
+      return {false, "NetworkPolicyPending",
+              in.networkMessage.empty() ? "NetworkPolicy " + in.networkPolicyName + " is not in place yet"
+                                        : in.networkMessage};
+    case NetworkState::kFailed:
+      return {false, std::string(reasons::kApiError), in.networkMessage};
+  }
+  return {false, std::string(reasons::kApiError), in.networkMessage};
+}
+
+ConditionValue runtimeSandboxedCondition(const StatusInputs& in) {
+  if (in.blocker && isRuntimeClassReason(in.blocker->reason)) return {false, in.blocker->reason, in.blocker->message};
+  if (!in.pod) return {false, "PodNotCreated", "No Pod runs"};
+  if (in.pod->runtimeClassName == in.runtimeClassName) {
+    return {true, "RuntimeClassApplied", "Pod " + in.pod->name + " runs with RuntimeClass " + in.runtimeClassName};
+  }
+  return {false, "RuntimeClassMismatch",
+          "Pod " + in.pod->name + " runs with RuntimeClass '" + in.pod->runtimeClassName + "', not " + in.runtimeClassName};
+}
+
+ConditionValue blockedCondition(const StatusInputs& in) {
+  if (in.blocker) return {true, in.blocker->reason, in.blocker->message};
+  return {false, "NotBlocked", ""};
+}
+
+ConditionValue failedCondition(const StatusInputs& in) {
+  const bool terminal = in.terminal != Terminal::kNone;
+  if (terminal && in.terminal != Terminal::kSucceeded) {
+    return {true, std::string(terminalReason(in.terminal)), in.terminalMessage};
+  }
+  if (!terminal && in.failure) return {true, in.failure->reason, in.failure->message};
+  return {false, "NotFailed", ""};
+}
+
 }  // namespace
 
 SandboxStatus computeStatus(const StatusInputs& in, const SandboxStatus& previous, WallTime now) {
@@ -148,89 +216,23 @@ SandboxStatus computeStatus(const StatusInputs& in, const SandboxStatus& previou
     out.podIP = in.pod->podIP;
   }
   out.startTime = !previous.startTime.empty() ? previous.startTime : (in.pod ? in.pod->creationTimestamp : "");
-
-  const bool terminal = in.terminal != Terminal::kNone;
-  if (terminal) {
-    out.phase = std::string(terminalPhase(in.terminal));
+  out.phase = phaseOf(in);
+  if (in.terminal != Terminal::kNone) {
     out.finishTime = previous.finished() && !previous.finishTime.empty() ? previous.finishTime : nowText;
-  } else if (in.blocker && !in.pod) {
-    out.phase = "Blocked";
-  } else if (in.pod && in.pod->phase == "Running") {
-    out.phase = "Running";
-  } else {
-    out.phase = "Pending";
   }
 
-  const int64_t generation = in.generation;
-  auto set = [&](std::string_view type, bool status, std::string_view reason, std::string message) {
-    setCondition(out.conditions,
-                 Condition{std::string(type), status ? "True" : "False", std::string(reason), std::move(message),
-                           generation, ""},
-                 nowText);
+  const std::pair<std::string_view, ConditionValue> conditions[] = {
+      {kConditionReady, readyCondition(in)},
+      {kConditionNetworkIsolated, networkIsolatedCondition(in)},
+      {kConditionRuntimeSandboxed, runtimeSandboxedCondition(in)},
+      {kConditionBlocked, blockedCondition(in)},
+      {kConditionFailed, failedCondition(in)},
   };
-
-  // Ready
-  if (terminal) {
-    set(kConditionReady, false, terminalReason(in.terminal), in.terminalMessage);
-  } else if (in.blocker && !in.pod) {
-    set(kConditionReady, false, in.blocker->reason, "No Pod is created while the sandbox is blocked");
-  } else if (!in.pod) {
-    set(kConditionReady, false, "PodNotCreated", "The Pod has not been created yet");
-  } else if (in.pod->phase == "Running" && in.pod->ready) {
-    set(kConditionReady, true, "PodReady", "Pod " + in.pod->name + " is running and ready");
-  } else if (in.pod->phase == "Running") {
-    set(kConditionReady, false, "PodNotReady", "Pod " + in.pod->name + " is running but not ready");
-  } else {
-    set(kConditionReady, false, "PodPending", "Pod " + in.pod->name + " is " + (in.pod->phase.empty() ? "Pending" : in.pod->phase));
-  }
-
-  // NetworkIsolated
-  switch (in.network) {
-    case NetworkState::kApplied:
-      set(kConditionNetworkIsolated, true, "NetworkPolicyApplied",
-          !in.networkMessage.empty() ? in.networkMessage
-                                     : "NetworkPolicy " + in.networkPolicyName +
-                                           " denies all traffic but the allow-lists (" + in.egressSummary + ")");
-      break;
-    case NetworkState::kKept:
-      set(kConditionNetworkIsolated, true, "PreviousPolicyKept", in.networkMessage);
-      break;
-    case NetworkState::kPending:
-      set(kConditionNetworkIsolated, false, "NetworkPolicyPending",
-          in.networkMessage.empty() ? "NetworkPolicy " + in.networkPolicyName + " is not in place yet" : in.networkMessage);
-      break;
-    case NetworkState::kFailed:
-      set(kConditionNetworkIsolated, false, reasons::kApiError, in.networkMessage);
-      break;
-  }
-
-  // RuntimeSandboxed
-  if (in.blocker && isRuntimeClassReason(in.blocker->reason)) {
-    set(kConditionRuntimeSandboxed, false, in.blocker->reason, in.blocker->message);
-  } else if (in.pod && in.pod->runtimeClassName == in.runtimeClassName) {
-    set(kConditionRuntimeSandboxed, true, "RuntimeClassApplied",
-        "Pod " + in.pod->name + " runs with RuntimeClass " + in.runtimeClassName);
-  } else if (in.pod) {
-    set(kConditionRuntimeSandboxed, false, "RuntimeClassMismatch",
-        "Pod " + in.pod->name + " runs with RuntimeClass '" + in.pod->runtimeClassName + "', not " + in.runtimeClassName);
-  } else {
-    set(kConditionRuntimeSandboxed, false, "PodNotCreated", "No Pod runs");
-  }
-
-  // Blocked
-  if (in.blocker) {
-    set(kConditionBlocked, true, in.blocker->reason, in.blocker->message);
-  } else {
-    set(kConditionBlocked, false, "NotBlocked", "");
-  }
-
-  // Failed
-  if (terminal && in.terminal != Terminal::kSucceeded) {
-    set(kConditionFailed, true, terminalReason(in.terminal), in.terminalMessage);
-  } else if (!terminal && in.failure) {
-    set(kConditionFailed, true, in.failure->reason, in.failure->message);
-  } else {
-    set(kConditionFailed, false, "NotFailed", "");
+  for (const auto& [type, value] : conditions) {
+    setCondition(out.conditions,
+                 Condition{std::string(type), value.status ? "True" : "False", value.reason, value.message,
+                           in.generation, ""},
+                 nowText);
   }
   return out;
 }

@@ -192,79 +192,7 @@ WebhookRegistration::~WebhookRegistration() { stop(); }
 
 Status WebhookRegistration::reconcile() {
   if (!ready_()) return {};
-  auto attempt = [this]() -> Status {
-    auto text = file::readFileContents(options_.templateFile, "registration template");
-    if (!text) return text.error();
-    const auto templ = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
-    if (templ.is_discarded()) {
-      return makeError(ErrorCode::kInvalidArgument, "registration template " + options_.templateFile + " is not JSON");
-    }
-    auto ca = file::readFileContents(options_.caFile, "CA file");
-    if (!ca) return ca.error();
-    const std::string name = templ.is_object() && templ.contains("metadata")
-                                 ? templ["metadata"].value("name", "") : "";
-
-    auto role = client_.get(kube::resources::clusterRoles(), "", options_.ownerClusterRole);
-    if (!role) return role.error();
-    const nlohmann::json owner = {{"apiVersion", "rbac.authorization.k8s.io/v1"},
-                                  {"kind", "ClusterRole"},
-                                  {"name", options_.ownerClusterRole},
-                                  {"uid", (*role)["metadata"].value("uid", "")}};
-
-    nlohmann::json existing;  // null when not registered
-    if (!name.empty()) {
-      auto current = client_.get(kube::resources::validatingWebhookConfigurations(), "", name);
-      if (current) {
-        existing = std::move(*current);
-      } else if (current.error().code != ErrorCode::kNotFound) {
-        return current.error();
-      }
-    }
-    auto desired = desiredRegistration(templ, *ca, existing, owner);
-    if (!desired) return desired.error();
-    const auto remember = [this, bundle = registeredBundle(*desired)] {
-      std::lock_guard<std::mutex> lock(mutex_);
-      if (bundle != bundle_) {
-        bundle_ = bundle;
-        bundleSince_ = std::chrono::steady_clock::now();
-      }
-    };
-    if (isCurrent(existing, *desired)) {
-      remember();
-      return {};
-    }
-    kube::WriteOptions write;
-    write.fieldManager = std::string(kFieldManager);
-    Result<nlohmann::json> written = nlohmann::json();
-    if (existing.is_object()) {
-      // A replace, not an apply: fields another manager added (a selector that lets objects past the
-      // webhook) go too. A concurrent change makes it a conflict, retried on the next pass.
-      (*desired)["metadata"]["resourceVersion"] = existing["metadata"].value("resourceVersion", "");
-      written = client_.replace(kube::resources::validatingWebhookConfigurations(), "", name, *desired, "", write);
-    } else {
-      // Server-side apply creates it by name, which RBAC can restrict (a POST names nothing).
-      write.force = true;
-      written = client_.apply(kube::resources::validatingWebhookConfigurations(), "", name, *desired, "", write);
-    }
-    if (!written) return written.error();
-    remember();
-    const bool sameTemplate =
-        existing.is_object() &&
-        existing["metadata"].value("annotations", nlohmann::json::object()).value(std::string(kTemplateDigestAnnotation), "") ==
-            (*desired)["metadata"]["annotations"][std::string(kTemplateDigestAnnotation)];
-    const bool sameBundle = existing.is_object() && registeredBundle(existing) == registeredBundle(*desired);
-    const bool repaired = sameTemplate && sameBundle;
-    const auto level = repaired ? log::Level::kWarn : log::Level::kInfo;
-    logger_.log(level,
-                repaired               ? "Restored webhook registration that was edited in place"
-                : existing.is_object() ? "Updated webhook registration"
-                                       : "Registered webhook",
-                {{"validatingWebhookConfiguration", name},
-                 {"webhooks", (*desired)["webhooks"].size()},
-                 {"caCertificates", certificateBlocks(registeredBundle(*desired)).size()}});
-    return {};
-  };
-  Status status = attempt();
+  Status status = registerOnce();
   if (status) {
     registered_ = true;
     lastError_.clear();
@@ -273,6 +201,81 @@ Status WebhookRegistration::reconcile() {
     logger_.warn("Failed to register the webhook; retrying", {{"error", lastError_}});
   }
   return status;
+}
+
+// One pass: the template, the CA and the owning ClusterRole read afresh; the registration written when it
+// is not what they make.
+Status WebhookRegistration::registerOnce() {
+  auto text = file::readFileContents(options_.templateFile, "registration template");
+  if (!text) return text.error();
+  const auto templ = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
+  if (templ.is_discarded()) {
+    return makeError(ErrorCode::kInvalidArgument, "registration template " + options_.templateFile + " is not JSON");
+  }
+  auto ca = file::readFileContents(options_.caFile, "CA file");
+  if (!ca) return ca.error();
+  const std::string name = templ.is_object() && templ.contains("metadata") ? templ["metadata"].value("name", "") : "";
+
+  auto role = client_.get(kube::resources::clusterRoles(), "", options_.ownerClusterRole);
+  if (!role) return role.error();
+  const nlohmann::json owner = {{"apiVersion", "rbac.authorization.k8s.io/v1"},
+                                {"kind", "ClusterRole"},
+                                {"name", options_.ownerClusterRole},
+                                {"uid", (*role)["metadata"].value("uid", "")}};
+
+  nlohmann::json existing;  // null when not registered
+  if (!name.empty()) {
+    auto current = client_.get(kube::resources::validatingWebhookConfigurations(), "", name);
+    if (current) {
+      existing = std::move(*current);
+    } else if (current.error().code != ErrorCode::kNotFound) {
+      return current.error();
+    }
+  }
+  auto desired = desiredRegistration(templ, *ca, existing, owner);
+  if (!desired) return desired.error();
+  if (!isCurrent(existing, *desired)) {
+    if (Status written = writeRegistration(name, existing, *desired); !written) return written;
+  }
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (const std::string bundle = registeredBundle(*desired); bundle != bundle_) {
+    bundle_ = bundle;
+    bundleSince_ = std::chrono::steady_clock::now();
+  }
+  return {};
+}
+
+// Writes `desired` over `existing` (null: not registered) and logs what it did.
+Status WebhookRegistration::writeRegistration(const std::string& name, const nlohmann::json& existing,
+                                              nlohmann::json desired) {
+  kube::WriteOptions options;
+  options.fieldManager = std::string(kFieldManager);
+  Result<nlohmann::json> written = nlohmann::json();
+  if (existing.is_object()) {
+    // A replace, not an apply: fields another manager added (a selector that lets objects past the
+    // webhook) go too. A concurrent change makes it a conflict, retried on the next pass.
+    desired["metadata"]["resourceVersion"] = existing["metadata"].value("resourceVersion", "");
+    written = client_.replace(kube::resources::validatingWebhookConfigurations(), "", name, desired, "", options);
+  } else {
+    // Server-side apply creates it by name, which RBAC can restrict (a POST names nothing).
+    options.force = true;
+    written = client_.apply(kube::resources::validatingWebhookConfigurations(), "", name, desired, "", options);
+  }
+  if (!written) return written.error();
+  const bool sameTemplate =
+      existing.is_object() &&
+      existing["metadata"].value("annotations", nlohmann::json::object()).value(std::string(kTemplateDigestAnnotation), "") ==
+          desired["metadata"]["annotations"][std::string(kTemplateDigestAnnotation)];
+  const bool sameBundle = existing.is_object() && registeredBundle(existing) == registeredBundle(desired);
+  const bool repaired = sameTemplate && sameBundle;
+  logger_.log(repaired ? log::Level::kWarn : log::Level::kInfo,
+              repaired               ? "Restored webhook registration that was edited in place"
+              : existing.is_object() ? "Updated webhook registration"
+                                     : "Registered webhook",
+              {{"validatingWebhookConfiguration", name},
+               {"webhooks", desired["webhooks"].size()},
+               {"caCertificates", certificateBlocks(registeredBundle(desired)).size()}});
+  return {};
 }
 
 void WebhookRegistration::start(std::chrono::milliseconds interval) {

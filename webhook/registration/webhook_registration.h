@@ -61,6 +61,9 @@ class WebhookRegistration {
   bool trusts(const std::string& certPem) const;
 
  private:
+  Status registerOnce();
+  Status writeRegistration(const std::string& name, const nlohmann::json& existing, nlohmann::json desired);
+
   kube::KubeClient& client_;
   const RegistrationOptions options_;
   std::function<bool()> ready_;

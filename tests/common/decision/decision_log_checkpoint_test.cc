@@ -12,40 +12,18 @@
 #include "common/decision/decision_log_writer.h"
 #include "common/decision/merkle_tree.h"
 #include "common/time/manual_clock.h"
-#include "tests/common/decision/test_keys.h"
-#include "tests/support/scratch_dir.h"
+#include "tests/common/decision/decision_log_fixture.h"
 
 namespace agentguard::decision {
 namespace {
 
-Decision podDecision(int index) {
-  Decision decision;
-  decision.version = "v1";
-  decision.kind = "Pod";
-  decision.namespace_ = "agents";
-  decision.name = "pod-" + std::to_string(index);
-  decision.action = "allow";
-  return decision;
-}
+using testing::podDecision;
 
-class DecisionLogCheckpointTest : public ::testing::Test {
+class DecisionLogCheckpointTest : public testing::DecisionLogFixture {
  protected:
-  void SetUp() override {
-    pem_ = testing::newEd25519Pem();
-  }
-
-  std::string path(const char* name = "decisions.dsse.jsonl") const { return (dir_ / name).string(); }
-  SigningKey key() const { return std::move(SigningKey::fromPem(pem_)).value(); }
-  TrustedKeys trust() const { return std::move(TrustedKeys::fromPem(key().publicKeyPem())).value(); }
-
-  std::unique_ptr<DecisionLogWriter> open(const std::string& file, CheckpointPolicy policy = {}) const {
-    Result<std::unique_ptr<DecisionLogWriter>> writer = DecisionLogWriter::open(file, key(), "replica-a", std::move(policy));
-    EXPECT_TRUE(writer.ok()) << writer.error().describe();
-    return writer.ok() ? std::move(*writer) : nullptr;
-  }
   void write(const std::string& file, int first, int count) const {
     std::unique_ptr<DecisionLogWriter> writer = open(file);
-    for (int i = first; i < first + count; ++i) ASSERT_TRUE(writer->append(podDecision(i)).ok());
+    for (int i = first; i < first + count; ++i) ASSERT_TRUE(writer->append(podDecision("pod-" + std::to_string(i))).ok());
   }
   // The checkpoint beside `file`, its signature checked with the trust key.
   Result<Checkpoint> checkpointOf(const std::string& file) const {
@@ -65,17 +43,14 @@ class DecisionLogCheckpointTest : public ::testing::Test {
     for (const std::string& record : records) text += record + "\n";
     return text;
   }
-
-  agentguard::testing::ScratchDir dir_{"decision-checkpoint"};
-  std::string pem_;
 };
 
 TEST_F(DecisionLogCheckpointTest, WriterCheckpointsEveryNRecordsAndOnClose) {
   std::unique_ptr<DecisionLogWriter> writer = open(path(), CheckpointPolicy{.everyRecords = 2});
-  ASSERT_TRUE(writer->append(podDecision(0)).ok());
+  ASSERT_TRUE(writer->append(podDecision("pod-0")).ok());
   EXPECT_FALSE(std::filesystem::exists(path() + ".checkpoint"));
-  ASSERT_TRUE(writer->append(podDecision(1)).ok());
-  ASSERT_TRUE(writer->append(podDecision(2)).ok());
+  ASSERT_TRUE(writer->append(podDecision("pod-1")).ok());
+  ASSERT_TRUE(writer->append(podDecision("pod-2")).ok());
   Result<Checkpoint> afterTwo = checkpointOf(path());
   ASSERT_TRUE(afterTwo.ok()) << afterTwo.error().describe();
   EXPECT_EQ(afterTwo->size, 2u);
@@ -94,12 +69,12 @@ TEST_F(DecisionLogCheckpointTest, WriterCheckpointsAtTheFirstRecordAfterTheInter
   time::ManualClock clock;
   CheckpointPolicy policy{.everyRecords = 1000, .every = std::chrono::seconds(10), .clock = &clock};
   std::unique_ptr<DecisionLogWriter> writer = open(path(), policy);
-  ASSERT_TRUE(writer->append(podDecision(0)).ok());
+  ASSERT_TRUE(writer->append(podDecision("pod-0")).ok());
   clock.advance(std::chrono::seconds(9));
-  ASSERT_TRUE(writer->append(podDecision(1)).ok());
+  ASSERT_TRUE(writer->append(podDecision("pod-1")).ok());
   EXPECT_FALSE(std::filesystem::exists(path() + ".checkpoint"));
   clock.advance(std::chrono::seconds(1));
-  ASSERT_TRUE(writer->append(podDecision(2)).ok());
+  ASSERT_TRUE(writer->append(podDecision("pod-2")).ok());
   Result<Checkpoint> checkpoint = checkpointOf(path());
   ASSERT_TRUE(checkpoint.ok()) << checkpoint.error().describe();
   EXPECT_EQ(checkpoint->size, 3u);
@@ -108,12 +83,12 @@ TEST_F(DecisionLogCheckpointTest, WriterCheckpointsAtTheFirstRecordAfterTheInter
 TEST_F(DecisionLogCheckpointTest, AFailedCheckpointIsRetriedAtTheNextRecordAndTheRecordStands) {
   std::unique_ptr<DecisionLogWriter> writer = open(path(), CheckpointPolicy{.everyRecords = 2});
   std::filesystem::create_directories(path() + ".checkpoint.tmp");  // the checkpoint cannot be written
-  ASSERT_TRUE(writer->append(podDecision(0)).ok());
-  ASSERT_TRUE(writer->append(podDecision(1)).ok());
+  ASSERT_TRUE(writer->append(podDecision("pod-0")).ok());
+  ASSERT_TRUE(writer->append(podDecision("pod-1")).ok());
   EXPECT_FALSE(std::filesystem::exists(path() + ".checkpoint"));
   EXPECT_FALSE(writer->writeCheckpoint().ok());
   std::filesystem::remove(path() + ".checkpoint.tmp");
-  ASSERT_TRUE(writer->append(podDecision(2)).ok());  // one record later, not two
+  ASSERT_TRUE(writer->append(podDecision("pod-2")).ok());  // one record later, not two
   Result<Checkpoint> checkpoint = checkpointOf(path());
   ASSERT_TRUE(checkpoint.ok()) << checkpoint.error().describe();
   EXPECT_EQ(checkpoint->size, 3u);
@@ -126,7 +101,7 @@ TEST_F(DecisionLogCheckpointTest, ConcurrentAppendsKeepTheTreeAndTheFileInStep) 
     std::vector<std::thread> threads;
     for (int t = 0; t < 4; ++t) {
       threads.emplace_back([&writer, t] {
-        for (int i = 0; i < 25; ++i) EXPECT_TRUE(writer->append(podDecision(t * 100 + i)).ok());
+        for (int i = 0; i < 25; ++i) EXPECT_TRUE(writer->append(podDecision("pod-" + std::to_string(t * 100 + i))).ok());
       });
     }
     for (std::thread& thread : threads) thread.join();

@@ -19,23 +19,14 @@
 #include "common/decision/decision_log_verifier.h"
 #include "common/decision/digest.h"
 #include "common/time/manual_clock.h"
-#include "tests/common/decision/test_keys.h"
-#include "tests/support/scratch_dir.h"
+#include "tests/common/decision/decision_log_fixture.h"
 
 namespace agentguard::decision {
 namespace {
 
 using namespace std::chrono_literals;
 
-Decision podDecision(const std::string& name) {
-  Decision decision;
-  decision.version = "v1";
-  decision.kind = "Pod";
-  decision.namespace_ = "agents";
-  decision.name = name;
-  decision.action = "allow";
-  return decision;
-}
+using testing::podDecision;
 
 // Polls `condition` until it holds or 10 s pass.
 template <typename Condition>
@@ -48,20 +39,8 @@ bool eventually(Condition condition) {
   return true;
 }
 
-class DecisionLogQueueTest : public ::testing::Test {
+class DecisionLogQueueTest : public testing::DecisionLogFixture {
  protected:
-  void SetUp() override {
-    pem_ = testing::newEd25519Pem();
-  }
-
-  std::string path(const char* name = "decisions.dsse.jsonl") const { return (dir_ / name).string(); }
-  SigningKey key() const { return std::move(SigningKey::fromPem(pem_)).value(); }
-  TrustedKeys trust() const { return std::move(TrustedKeys::fromPem(key().publicKeyPem())).value(); }
-  std::unique_ptr<DecisionLogWriter> open(const std::string& file, CheckpointPolicy policy = {}) const {
-    Result<std::unique_ptr<DecisionLogWriter>> writer = DecisionLogWriter::open(file, key(), "replica-a", std::move(policy));
-    EXPECT_TRUE(writer.ok()) << writer.error().describe();
-    return writer.ok() ? std::move(*writer) : nullptr;
-  }
   // A FIFO whose read end the test holds, so the writer blocks once the pipe is full.
   std::string fifo() {
     const std::string file = path("decisions.fifo");
@@ -85,8 +64,6 @@ class DecisionLogQueueTest : public ::testing::Test {
     return fifoText_;
   }
 
-  agentguard::testing::ScratchDir dir_{"decision-queue"};
-  std::string pem_;
   int readEnd_ = -1;
   std::thread drained_;
   std::string fifoText_;

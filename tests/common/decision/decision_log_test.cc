@@ -9,6 +9,7 @@
 #include <sstream>
 #include <vector>
 
+#include "tests/common/decision/decision_log_fixture.h"
 #include "tests/common/decision/test_keys.h"
 #include "tests/support/scratch_dir.h"
 
@@ -37,15 +38,7 @@ class StateSink final : public CheckpointSink {
   std::shared_ptr<SinkState> state_;
 };
 
-Decision podDecision(const std::string& name) {
-  Decision decision;
-  decision.version = "v1";
-  decision.kind = "Pod";
-  decision.namespace_ = "agents";
-  decision.name = name;
-  decision.action = "allow";
-  return decision;
-}
+using testing::podDecision;
 
 class DecisionLogTest : public ::testing::Test {
  protected:
