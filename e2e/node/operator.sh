@@ -17,15 +17,15 @@ node_apply_default_class() {
     "$@" | "$AGENTGUARD_KUBECTL" apply -f - >/dev/null
 }
 
-# Installs both CRDs and waits until they are served (kubectl wait fails at once while a new CRD
-# has no conditions yet, so this polls).
+# Installs both CRDs and waits until they are served (kubectl wait, and a jsonpath filter, fail at once
+# while a new CRD has no conditions yet, so this polls and drops those errors).
 node_install_crds() {
   "$AGENTGUARD_KUBECTL" apply -f "${REPO}/crds/agentguard.io_agentsandboxes.yaml" \
     -f "${REPO}/crds/agentguard.io_agentsandboxclasses.yaml" >/dev/null || return 1
   local crd deadline=$((SECONDS + 60))
   for crd in agentsandboxes.agentguard.io agentsandboxclasses.agentguard.io; do
     until [[ "$("$AGENTGUARD_KUBECTL" get crd "$crd" \
-      -o jsonpath='{.status.conditions[?(@.type=="Established")].status}')" == True ]]; do
+      -o jsonpath='{.status.conditions[?(@.type=="Established")].status}' 2>/dev/null)" == True ]]; do
       ((SECONDS < deadline)) || { echo "CRD ${crd} not Established after 60 s" >&2; return 1; }
       sleep 0.5
     done
