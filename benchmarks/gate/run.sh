@@ -67,16 +67,9 @@ log "starting kube-apiserver"
 # shellcheck disable=SC1091
 source "${STATE_DIR}/env"
 k() { "$AGENTGUARD_KUBECTL" "$@"; }
-k apply -f "${REPO}/crds/" >/dev/null
-# Polled: kubectl wait, and a jsonpath filter, fail at once on a CRD whose status has no conditions yet.
-established=""
-for _ in $(seq 300); do
-  established="$(k get crd agentsandboxes.agentguard.io \
-    -o 'jsonpath={.status.conditions[?(@.type=="Established")].status}' 2>/dev/null)" || true
-  [[ "$established" == True ]] && break
-  sleep 0.2
-done
-[[ "$established" == True ]] || { echo "gate-bench: the AgentSandbox CRD was not Established within 60 s" >&2; exit 1; }
+# shellcheck source=e2e/node/operator.sh
+source "${REPO}/e2e/node/operator.sh"
+node_install_crds || { echo "gate-bench: the agentguard CRDs were not installed" >&2; exit 1; }
 
 "$UPSTREAM_BIN" 127.0.0.1:0 >"${WORK}/upstream.out" 2>"${WORK}/upstream.err" &
 UPSTREAM_PID=$!

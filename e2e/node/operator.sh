@@ -19,6 +19,7 @@ node_apply_default_class() {
 
 # Installs both CRDs and waits until they are served (kubectl wait, and a jsonpath filter, fail at once
 # while a new CRD has no conditions yet, so this polls and drops those errors).
+# Any cluster will do: the gate benchmark calls it on a control plane without a node.
 node_install_crds() {
   "$AGENTGUARD_KUBECTL" apply -f "${REPO}/crds/agentguard.io_agentsandboxes.yaml" \
     -f "${REPO}/crds/agentguard.io_agentsandboxclasses.yaml" >/dev/null || return 1
