@@ -286,10 +286,7 @@ void BackgroundScanner::writeReport(const ReportKey& key, const nlohmann::json& 
       return;
     }
     if (created.error().code == ErrorCode::kNotFound) return;  // the namespace is being deleted
-    ++summary.errors;
-    metrics_.failed("write");
-    logger_.warn("Failed to create a report", {{"namespace", key.first}, {"report", key.second},
-                                               {"error", created.error().message}});
+    writeFailed("Failed to create a report", key, created.error(), summary);
     return;
   }
   if (!reportNeedsWrite(*existing, report)) {
@@ -304,10 +301,7 @@ void BackgroundScanner::writeReport(const ReportKey& key, const nlohmann::json& 
     return;
   }
   // A conflict is settled by the next scan, from a fresh read.
-  ++summary.errors;
-  metrics_.failed("write");
-  logger_.warn("Failed to update a report", {{"namespace", key.first}, {"report", key.second},
-                                             {"error", replaced.error().message}});
+  writeFailed("Failed to update a report", key, replaced.error(), summary);
 }
 
 void BackgroundScanner::deleteReport(const ReportKey& key, const nlohmann::json& report, ScanSummary& summary) {
@@ -320,10 +314,15 @@ void BackgroundScanner::deleteReport(const ReportKey& key, const nlohmann::json&
     metrics_.reportWritten("deleted");
     return;
   }
+  writeFailed("Failed to delete a stale report", key, removed.error(), summary);
+}
+
+// A report write that failed: counted, and logged with the report it was for. The scan goes on.
+void BackgroundScanner::writeFailed(std::string_view message, const ReportKey& key, const Error& error,
+                                    ScanSummary& summary) {
   ++summary.errors;
   metrics_.failed("write");
-  logger_.warn("Failed to delete a stale report", {{"namespace", key.first}, {"report", key.second},
-                                                   {"error", removed.error().message}});
+  logger_.warn(message, {{"namespace", key.first}, {"report", key.second}, {"error", error.message}});
 }
 
 void BackgroundScanner::start() {

@@ -7,6 +7,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -95,6 +96,7 @@ class BackgroundScanner {
   void writeReport(const ReportKey& key, const nlohmann::json& report, const nlohmann::json* existing,
                    ScanSummary& summary);
   void deleteReport(const ReportKey& key, const nlohmann::json& report, ScanSummary& summary);
+  void writeFailed(std::string_view message, const ReportKey& key, const Error& error, ScanSummary& summary);
 
   kube::KubeClient& reader_;
   kube::KubeClient& writer_;

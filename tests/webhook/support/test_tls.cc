@@ -34,19 +34,21 @@ bool eventually(const std::function<bool()>& condition, std::chrono::millisecond
   return condition();
 }
 
-TestPki::TestPki() : dir_(scratch_.path().string()) {
+TestPki::TestPki() {
+  const std::string dir = this->dir();
   run("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=agentguard-test-ca"
-      " -keyout " + dir_ + "/ca.key -out " + dir_ + "/ca.crt");
-  std::ofstream(dir_ + "/server.ext") << "subjectAltName=IP:127.0.0.1,DNS:localhost\n"
-                                      << "extendedKeyUsage=serverAuth\n";
+      " -keyout " + dir + "/ca.key -out " + dir + "/ca.crt");
+  std::ofstream(dir + "/server.ext") << "subjectAltName=IP:127.0.0.1,DNS:localhost\n"
+                                     << "extendedKeyUsage=serverAuth\n";
 }
 
 void TestPki::issue(const std::string& certPath, const std::string& keyPath, const std::string& serialHex) const {
-  const std::string base = dir_ + "/issue-" + serialHex;
+  const std::string dir = this->dir();
+  const std::string base = dir + "/issue-" + serialHex;
   run("openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=agentguard-webhook"
       " -keyout " + base + ".key -out " + base + ".csr");
-  run("openssl x509 -req -days 2 -in " + base + ".csr -CA " + dir_ + "/ca.crt -CAkey " + dir_ +
-      "/ca.key -set_serial 0x" + serialHex + " -extfile " + dir_ + "/server.ext -out " + base + ".crt");
+  run("openssl x509 -req -days 2 -in " + base + ".csr -CA " + dir + "/ca.crt -CAkey " + dir +
+      "/ca.key -set_serial 0x" + serialHex + " -extfile " + dir + "/server.ext -out " + base + ".crt");
   // In place, not renamed: the store must cope with a certificate whose key is not there yet.
   std::filesystem::copy_file(base + ".crt", certPath, std::filesystem::copy_options::overwrite_existing);
   std::filesystem::copy_file(base + ".key", keyPath, std::filesystem::copy_options::overwrite_existing);

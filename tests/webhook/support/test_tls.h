@@ -23,8 +23,8 @@ class TestPki {
  public:
   TestPki();
 
-  const std::string& dir() const { return dir_; }
-  std::string caFile() const { return dir_ + "/ca.crt"; }
+  std::string dir() const { return scratch_.path().string(); }
+  std::string caFile() const { return dir() + "/ca.crt"; }
   // Writes a certificate for 127.0.0.1/localhost with `serialHex` (e.g. "1001") signed by the CA, then
   // its key, over the given paths (in place, certificate first, as a slow rotation would).
   void issue(const std::string& certPath, const std::string& keyPath, const std::string& serialHex) const;
@@ -33,7 +33,6 @@ class TestPki {
 
  private:
   agentguard::testing::ScratchDir scratch_{"pki"};
-  std::string dir_;  // scratch_'s path
 };
 
 // One TLS connection to 127.0.0.1:port, verified against `caFile`, speaking HTTP/1.1 keep-alive.
